@@ -1,0 +1,21 @@
+// Consul's CLI uses Go's flag package, where `-dev` and `--dev` mean the same. Commander reads `-dev` as the
+// short flags -d -e -v, so single-dash long flags are rewritten to double-dash before parsing. A lone `-x`
+// (one letter) stays a short flag; anything after `--` is passed through untouched (child commands' argv).
+
+export function normalizeArgv(args: readonly string[]): string[] {
+  const out: string[] = [];
+  let passThrough = false;
+  for (const arg of args) {
+    if (passThrough) {
+      out.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      passThrough = true;
+      out.push(arg);
+      continue;
+    }
+    out.push(/^-[a-zA-Z][\w.-]+(=.*)?$/s.test(arg) ? `-${arg}` : arg);
+  }
+  return out;
+}

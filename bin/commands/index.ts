@@ -1,0 +1,8 @@
+// Every `lattice` subcommand, one file each. Add a line here to register a new command.
+
+import type { Command } from 'commander';
+import { registerVersion } from './version.js';
+
+export function registerCommands(program: Command): void {
+  registerVersion(program);
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The `lattice` command-line interface. Only bin/ reads process.argv, writes to the console and exits.
+
+import { Command, CommanderError } from 'commander';
+import { normalizeArgv } from './argv.js';
+import { registerCommands } from './commands/index.js';
+import { latticeVersion } from './version.js';
+
+const program = new Command('lattice')
+  .description('Lattice: service discovery, configuration and a service mesh, Consul-compatible')
+  .version(latticeVersion, '-v, --version', 'prints the version')
+  .showHelpAfterError()
+  .exitOverride();
+registerCommands(program);
+
+try {
+  await program.parseAsync(normalizeArgv(process.argv.slice(2)), { from: 'user' });
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
