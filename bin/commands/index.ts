@@ -1,8 +1,10 @@
 // Every `lattice` subcommand, one file each. Add a line here to register a new command.
 
 import type { Command } from 'commander';
+import { registerSimulate } from './simulate.js';
 import { registerVersion } from './version.js';
 
 export function registerCommands(program: Command): void {
   registerVersion(program);
+  registerSimulate(program);
 }
