@@ -1,0 +1,60 @@
+// Group commit: writes that arrive while a synced batch is on its way to disk wait and go out together in the
+// next batch, so many concurrent proposals share one fsync. Order is preserved: a later submit is never on disk
+// before an earlier one.
+
+export interface BatchOperation {
+  readonly type: 'put' | 'del';
+  readonly key: Uint8Array;
+  readonly value?: Uint8Array;
+}
+
+interface Waiter {
+  readonly operations: readonly BatchOperation[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class GroupCommit {
+  private queued: Waiter[] = [];
+  private flushing: Promise<void> | null = null;
+  private batchCount = 0;
+  private submitCount = 0;
+
+  constructor(private readonly writeSynced: (operations: BatchOperation[]) => Promise<void>) {}
+
+  /** Resolves once `operations` are durably written (possibly together with others). */
+  submit(operations: readonly BatchOperation[]): Promise<void> {
+    this.submitCount++;
+    return new Promise((resolve, reject) => {
+      this.queued.push({ operations, resolve, reject });
+      if (this.flushing === null) this.flushing = this.flushLoop();
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async idle(): Promise<void> {
+    while (this.flushing !== null) await this.flushing;
+  }
+
+  stats(): { batchCount: number; submitCount: number } {
+    return { batchCount: this.batchCount, submitCount: this.submitCount };
+  }
+
+  private async flushLoop(): Promise<void> {
+    // Yield once so submits made in the same turn join the first batch too.
+    await Promise.resolve();
+    while (this.queued.length > 0) {
+      const waiters = this.queued;
+      this.queued = [];
+      const operations = waiters.flatMap((waiter) => waiter.operations);
+      this.batchCount++;
+      try {
+        await this.writeSynced(operations);
+        for (const waiter of waiters) waiter.resolve();
+      } catch (error) {
+        for (const waiter of waiters) waiter.reject(error);
+      }
+    }
+    this.flushing = null;
+  }
+}
