@@ -1,0 +1,30 @@
+// Waiting in tests without sleeping: a condition is re-checked until it holds or a deadline passes, and the
+// failure names what was awaited. Tests never assert on how long it took.
+
+import { setTimeout as delayMs } from 'node:timers/promises';
+
+export async function waitUntil(
+  condition: () => boolean,
+  what: string,
+  options: { deadlineMs?: number; checkEveryMs?: number } = {},
+): Promise<void> {
+  const deadline = performance.now() + (options.deadlineMs ?? 10_000);
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await delayMs(options.checkEveryMs ?? 10);
+  }
+}
+
+/** Resolves with the promise's value, or rejects naming `what` once the deadline passes. */
+export async function withDeadline<T>(promise: Promise<T>, what: string, deadlineMs = 10_000): Promise<T> {
+  const controller = new AbortController();
+  const timeout = delayMs(deadlineMs, undefined, { signal: controller.signal }).then(() => {
+    throw new Error(`timed out waiting for ${what}`);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    controller.abort();
+    timeout.catch(() => undefined);
+  }
+}
