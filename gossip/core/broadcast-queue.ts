@@ -1,0 +1,173 @@
+// The transmit-limited broadcast queue: messages piggy-backed on outgoing packets, fewest-sent first, each sent at
+// most retransmitMultiplier × ceil(log10(n + 1)) times, a newer message about a member replacing the older one,
+// and bounded, shedding the most-sent messages first (memberlist's queue.go, without its btree).
+
+import { assert } from '../../lib/assert.js';
+
+/** How many times a broadcast is sent in a pool of `memberCount`: mult × ceil(log10(n + 1)). */
+export function retransmitLimit(retransmitMultiplier: number, memberCount: number): number {
+  const nodeScale = Math.ceil(Math.log10(memberCount + 1));
+  return retransmitMultiplier * nodeScale;
+}
+
+/** The smallest framed message (type, length, one byte of body); below this no message fits. */
+const FRAME_SIZE_BYTES_MIN = 4;
+
+interface Broadcast {
+  /** Member name for membership messages; null for user payloads, which never replace each other. */
+  readonly key: string | null;
+  readonly frame: Uint8Array;
+  /** A fixed limit for this message (user payloads), or 0 to use the pool-size formula. */
+  readonly limitFixed: number;
+  transmits: number;
+  live: boolean;
+}
+
+export class BroadcastQueue {
+  /** buckets[t] holds broadcasts sent t times, oldest first. */
+  private readonly buckets: Broadcast[][] = [[]];
+  private readonly byKey = new Map<string, Broadcast>();
+  private liveCount = 0;
+  private storedCount = 0;
+  private droppedCount = 0;
+
+  constructor(readonly capacity: number) {
+    assert(Number.isSafeInteger(capacity) && capacity > 0, 'broadcast queue capacity must be positive');
+  }
+
+  /** Broadcasts waiting to be sent (again). */
+  get size(): number {
+    return this.liveCount;
+  }
+
+  /** Broadcasts shed because the queue was full. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Queues `frame`, replacing any queued message with the same non-null key. */
+  enqueue(key: string | null, frame: Uint8Array, limitFixed = 0): void {
+    if (key !== null) {
+      const previous = this.byKey.get(key);
+      if (previous !== undefined) this.kill(previous);
+    }
+    const broadcast: Broadcast = { key, frame, limitFixed, transmits: 0, live: true };
+    if (key !== null) this.byKey.set(key, broadcast);
+    this.buckets[0]!.push(broadcast);
+    this.liveCount++;
+    this.storedCount++;
+    if (this.liveCount > this.capacity) this.shedOne();
+    if (this.storedCount > 2 * this.capacity + 64) this.compact();
+  }
+
+  /** Whether a message about `key` is still queued. */
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  /** Times the queued message about `key` was sent, or null when none is queued. */
+  transmitsFor(key: string): number | null {
+    return this.byKey.get(key)?.transmits ?? null;
+  }
+
+  /**
+   * Appends to `frames` the fewest-sent messages (newest first among equals) that fit in `bytesAvailable`, each
+   * counted as sent once more; returns the bytes used.
+   */
+  take(frames: Uint8Array[], bytesAvailable: number, limit: number): number {
+    let used = 0;
+    const moved: Broadcast[] = [];
+    for (let transmits = 0; transmits < this.buckets.length; transmits++) {
+      if (bytesAvailable - used < FRAME_SIZE_BYTES_MIN) break;
+      const bucket = this.buckets[transmits]!;
+      let lowestTouched = bucket.length;
+      for (let position = bucket.length - 1; position >= 0; position--) {
+        if (bytesAvailable - used < FRAME_SIZE_BYTES_MIN) break;
+        const broadcast = bucket[position]!;
+        if (!broadcast.live) {
+          lowestTouched = position;
+          continue;
+        }
+        if (broadcast.frame.length > bytesAvailable - used) continue;
+        frames.push(broadcast.frame);
+        used += broadcast.frame.length;
+        broadcast.transmits++;
+        lowestTouched = position;
+        moved.push(broadcast);
+      }
+      if (lowestTouched < bucket.length) this.removeTaken(bucket, lowestTouched);
+    }
+    // Moved up only now, so one message is never taken twice for the same packet; oldest first keeps bucket order.
+    for (let position = moved.length - 1; position >= 0; position--) this.advance(moved[position]!, limit);
+    return used;
+  }
+
+  /** Drops every broadcast (used on leave once ours is the only one that matters). */
+  clear(): void {
+    for (const bucket of this.buckets) bucket.length = 0;
+    this.byKey.clear();
+    this.liveCount = 0;
+    this.storedCount = 0;
+  }
+
+  private removeTaken(bucket: Broadcast[], from: number): void {
+    // Entries from `from` on were either taken (moved up a bucket), dead, or skipped for size; keep the skipped.
+    let write = from;
+    for (let read = from; read < bucket.length; read++) {
+      const broadcast = bucket[read]!;
+      if (broadcast.live && this.bucketOf(broadcast) === bucket) bucket[write++] = broadcast;
+      else if (!broadcast.live) this.storedCount--;
+    }
+    bucket.length = write;
+  }
+
+  private bucketOf(broadcast: Broadcast): Broadcast[] | undefined {
+    return this.buckets[broadcast.transmits];
+  }
+
+  private advance(broadcast: Broadcast, limit: number): void {
+    const effectiveLimit = broadcast.limitFixed > 0 ? broadcast.limitFixed : limit;
+    if (broadcast.transmits >= effectiveLimit) {
+      this.storedCount--;
+      this.finish(broadcast);
+      return;
+    }
+    while (this.buckets.length <= broadcast.transmits) this.buckets.push([]);
+    this.buckets[broadcast.transmits]!.push(broadcast);
+  }
+
+  private finish(broadcast: Broadcast): void {
+    broadcast.live = false;
+    this.liveCount--;
+    if (broadcast.key !== null && this.byKey.get(broadcast.key) === broadcast) this.byKey.delete(broadcast.key);
+  }
+
+  private kill(broadcast: Broadcast): void {
+    if (!broadcast.live) return;
+    this.finish(broadcast);
+  }
+
+  private shedOne(): void {
+    for (let transmits = this.buckets.length - 1; transmits >= 0; transmits--) {
+      const bucket = this.buckets[transmits]!;
+      for (let position = 0; position < bucket.length; position++) {
+        const broadcast = bucket[position]!;
+        if (!broadcast.live) continue;
+        this.kill(broadcast);
+        this.droppedCount++;
+        return;
+      }
+    }
+  }
+
+  private compact(): void {
+    let stored = 0;
+    for (const bucket of this.buckets) {
+      let write = 0;
+      for (const broadcast of bucket) if (broadcast.live) bucket[write++] = broadcast;
+      bucket.length = write;
+      stored += write;
+    }
+    this.storedCount = stored;
+  }
+}

@@ -1,0 +1,476 @@
+// GossipCore: one node's SWIM + Lifeguard membership as a pure state machine. Inputs are packets, streams, ticks
+// and commands, each with the current time; outputs are collected by `takeOutput()` and the driver wakes the core
+// at `nextWakeupMs()`. The public contract is documented in index.ts.
+
+import { assert } from '../../lib/assert.js';
+import { ValidationError } from '../../lib/errors.js';
+import type { Rand } from '../../lib/rand.js';
+import { Awareness } from './awareness.js';
+import { BroadcastQueue, retransmitLimit } from './broadcast-queue.js';
+import { type GossipConfig, gossipConfigProblems } from './config.js';
+import { isLive, type MemberRecord, snapshot } from './member-table.js';
+import {
+  buildPacket,
+  decodePacket,
+  decodeStream,
+  encodeFramed,
+  encodeStream,
+  GossipDecodeError,
+  META_SIZE_BYTES_MAX,
+  NAME_SIZE_BYTES_MAX,
+  type PacketMessage,
+  type PushPullMessage,
+} from './messages.js';
+import { Prober } from './probe.js';
+import { pushPullIntervalMs } from './push-pull.js';
+import { MembershipState } from './state.js';
+import {
+  emptyOutput,
+  emptyStats,
+  type GossipOutput,
+  type GossipStats,
+  type Member,
+  type Outbox,
+  type StreamKind,
+} from './types.js';
+
+export interface GossipSelf {
+  readonly name: string;
+  /** Where others reach this node: `host:port` in production. */
+  readonly address: string;
+  /** Opaque bytes gossiped with this member (Serf's encoded tags), at most 512. */
+  readonly meta?: Uint8Array;
+}
+
+export interface GossipComponents {
+  readonly rand: Rand;
+  readonly nowMs: number;
+  readonly self: GossipSelf;
+}
+
+interface PendingStream {
+  readonly kind: StreamKind;
+  readonly to: string;
+  readonly seq: number;
+  readonly join: boolean;
+  readonly deadlineMs: number;
+}
+
+const EMPTY = new Uint8Array(0);
+const PENDING_STREAMS_SWEEP_SIZE = 256;
+
+export class GossipCore {
+  readonly stats: GossipStats = emptyStats();
+  private readonly outbox: Outbox = { current: emptyOutput() };
+  private readonly rand: Rand;
+  private readonly awareness: Awareness;
+  private readonly queue: BroadcastQueue;
+  private readonly state: MembershipState;
+  private readonly prober: Prober;
+  private readonly pendingStreams = new Map<number, PendingStream>();
+  private streamId = 0;
+  private lastNowMs: number;
+  private nextGossipMs: number;
+  private nextPushPullMs: number;
+  private ackPayload: Uint8Array = EMPTY;
+  private userState: Uint8Array = EMPTY;
+  private readonly frames: Uint8Array[] = [];
+  private readonly gossipTargets: MemberRecord[] = [];
+  private readonly acceptGossipTarget = (record: MemberRecord): boolean =>
+    record !== this.state.self &&
+    (isLive(record.state) || this.lastNowMs - record.stateChangeMs <= this.config.gossipToTheDeadMs);
+  private readonly acceptPushPullTarget = (record: MemberRecord): boolean =>
+    record !== this.state.self && record.state === 'alive';
+
+  constructor(
+    readonly config: GossipConfig,
+    components: GossipComponents,
+  ) {
+    const problems = gossipConfigProblems(config);
+    if (problems.length > 0) throw new ValidationError(`invalid gossip config: ${problems.join('; ')}`);
+    const { self, nowMs } = components;
+    checkSelf(self);
+    this.rand = components.rand;
+    this.lastNowMs = nowMs;
+    this.awareness = new Awareness(config.awarenessMultiplierMax);
+    this.queue = new BroadcastQueue(config.broadcastQueueCapacity);
+    this.state = new MembershipState(
+      config,
+      this.rand,
+      this.awareness,
+      this.queue,
+      this.outbox,
+      this.stats,
+      { name: self.name, address: self.address, meta: self.meta ?? EMPTY },
+      nowMs,
+    );
+    this.prober = new Prober(config, this.rand, this.awareness, this.state, this.stats, this.outbox, this, nowMs);
+    this.nextGossipMs = nowMs + this.rand.intBelow(config.gossipIntervalMs);
+    this.nextPushPullMs =
+      config.pushPullIntervalMs === 0
+        ? Number.POSITIVE_INFINITY
+        : nowMs + this.rand.intBelow(config.pushPullIntervalMs);
+  }
+
+  // --- inputs ----------------------------------------------------------------------------------------------------
+
+  /** A UDP packet from `from`. Malformed input is counted in `stats.decodeFailures` and dropped; never throws. */
+  handlePacket(from: string, bytes: Uint8Array, nowMs: number): void {
+    const now = this.advanceTime(nowMs);
+    this.stats.packetsReceived++;
+    this.stats.bytesReceived += bytes?.length ?? 0;
+    let messages: PacketMessage[];
+    try {
+      messages = decodePacket(bytes, this.config.packetSizeBytesMax);
+    } catch (error) {
+      if (!(error instanceof GossipDecodeError)) throw error;
+      this.stats.decodeFailures++;
+      return;
+    }
+    for (const message of messages) this.handleMessage(from, message, now);
+  }
+
+  /**
+   * A stream (TCP) request from `from`: returns the response bytes to write back, or null to close without one
+   * (malformed input, counted, or a ping for another name).
+   */
+  handleStream(from: string, bytes: Uint8Array, nowMs: number): Uint8Array | null {
+    const now = this.advanceTime(nowMs);
+    let message: ReturnType<typeof decodeStream>;
+    try {
+      message = decodeStream(bytes, this.config.streamSizeBytesMax);
+    } catch (error) {
+      if (!(error instanceof GossipDecodeError)) throw error;
+      this.stats.streamsMalformed++;
+      return null;
+    }
+    if (message.type === 'ping') {
+      if (message.target !== this.state.self.name) {
+        this.stats.messagesIgnored++;
+        return null;
+      }
+      return encodeStream({ type: 'ack', seq: message.seq, payload: this.ackPayload });
+    }
+    if (message.type === 'ack') {
+      this.stats.messagesIgnored++;
+      return null;
+    }
+    const response = encodeStream(this.localState(false));
+    this.mergeRemoteState(from, message, now);
+    return response;
+  }
+
+  /** The answer to a stream this core asked for (`output.streams[].id`): response bytes, or null on failure. */
+  handleStreamResponse(id: number, bytes: Uint8Array | null, nowMs: number): void {
+    const now = this.advanceTime(nowMs);
+    const pending = this.pendingStreams.get(id);
+    if (pending === undefined) return;
+    this.pendingStreams.delete(id);
+    let message: ReturnType<typeof decodeStream> | null = null;
+    if (bytes !== null) {
+      try {
+        message = decodeStream(bytes, this.config.streamSizeBytesMax);
+      } catch (error) {
+        if (!(error instanceof GossipDecodeError)) throw error;
+        this.stats.streamsMalformed++;
+      }
+    }
+    if (pending.kind === 'ping') {
+      if (message?.type === 'ack' && message.seq === pending.seq) this.prober.onStreamAck(pending.seq);
+      return;
+    }
+    const ok = message !== null && message.type === 'push-pull';
+    if (message !== null && message.type === 'push-pull') this.mergeRemoteState(pending.to, message, now);
+    if (pending.join) this.outbox.current.joinResults.push({ seed: pending.to, ok });
+  }
+
+  /** Runs everything due by `nowMs`: probe stages, suspicion deadlines, gossip and push-pull rounds. */
+  tick(nowMs: number): void {
+    const now = this.advanceTime(nowMs);
+    this.state.expireSuspicions(now);
+    this.prober.tick(now);
+    if (now >= this.nextGossipMs) {
+      this.gossip();
+      this.nextGossipMs = now + this.config.gossipIntervalMs;
+    }
+    if (now >= this.nextPushPullMs) {
+      if (!this.state.leaving) this.pushPull(now);
+      this.nextPushPullMs = now + pushPullIntervalMs(this.config.pushPullIntervalMs, this.state.table.liveCount);
+    }
+    if (this.pendingStreams.size > PENDING_STREAMS_SWEEP_SIZE) this.sweepStreams(now);
+  }
+
+  /** Asks each seed address for a push-pull state exchange; results arrive as `output.joinResults`. */
+  join(seeds: readonly string[], nowMs: number): void {
+    const now = this.advanceTime(nowMs);
+    for (const seed of seeds) {
+      if (seed === this.state.self.address) continue;
+      this.openStream('push-pull', seed, encodeStream(this.localState(true)), 0, true, now);
+    }
+  }
+
+  /**
+   * Graceful leave: broadcasts this node's own death (seen by others as `left`), stops probing and push-pull, and
+   * keeps gossiping so the news spreads. Poll `leaveBroadcastDone()` before shutting the driver down.
+   */
+  leave(nowMs: number): void {
+    this.state.leave(this.advanceTime(nowMs));
+  }
+
+  /** After `leave`: the leave message has been sent its full retransmit count (or nobody is left to tell). */
+  leaveBroadcastDone(): boolean {
+    if (!this.state.leaving) return false;
+    return !this.queue.has(this.state.self.name) || this.state.table.liveCount === 0;
+  }
+
+  /**
+   * Queues an opaque payload (a Serf event, query or response) to piggy-back on gossip. It is sent
+   * `retransmitLimitFixed` times, or by the pool-size formula when 0. Receivers see it once per copy in
+   * `output.userPayloads`; de-duplication and re-broadcast are the caller's (as Serf does with Lamport times).
+   */
+  broadcastUser(payload: Uint8Array, retransmitLimitFixed = 0): void {
+    const frame = encodeFramed({ type: 'user', payload });
+    if (frame.length > this.config.packetSizeBytesMax - 1)
+      throw new ValidationError(
+        `user payload of ${payload.length} bytes does not fit a ${this.config.packetSizeBytesMax}-byte packet`,
+      );
+    this.queue.enqueue(null, frame, retransmitLimitFixed);
+  }
+
+  /** New meta (Serf tags) for this node, spread with a higher incarnation. */
+  setLocalMeta(meta: Uint8Array, nowMs: number): void {
+    if (meta.length > META_SIZE_BYTES_MAX)
+      throw new ValidationError(`meta of ${meta.length} bytes is above ${META_SIZE_BYTES_MAX}`);
+    this.state.setLocalMeta(meta, this.advanceTime(nowMs));
+  }
+
+  /** Bytes this node attaches to every ack (Serf's Vivaldi coordinate); arrives as `rtts[].payload`. */
+  setAckPayload(payload: Uint8Array): void {
+    assert(payload.length <= 1_024, 'ack payload must be at most 1024 bytes');
+    this.ackPayload = payload;
+  }
+
+  /** Opaque state of the layer above sent with every push-pull; arrives as `remoteUserStates` on the other side. */
+  setUserState(userState: Uint8Array): void {
+    this.userState = userState;
+  }
+
+  // --- outputs ---------------------------------------------------------------------------------------------------
+
+  /** Everything produced since the last call; the core starts a fresh output. */
+  takeOutput(): GossipOutput {
+    const output = this.outbox.current;
+    this.outbox.current = emptyOutput();
+    return output;
+  }
+
+  /** When `tick` should next run, or null when nothing is scheduled. */
+  nextWakeupMs(): number | null {
+    let wakeup = Math.min(this.prober.nextWakeupMs(), this.nextGossipMs, this.nextPushPullMs);
+    const suspicionMs = this.state.nextSuspicionDeadlineMs();
+    if (suspicionMs < wakeup) wakeup = suspicionMs;
+    return Number.isFinite(wakeup) ? wakeup : null;
+  }
+
+  // --- reads -----------------------------------------------------------------------------------------------------
+
+  get name(): string {
+    return this.state.self.name;
+  }
+
+  get incarnation(): number {
+    return this.state.self.incarnation;
+  }
+
+  get awarenessScore(): number {
+    return this.awareness.score;
+  }
+
+  /** Alive plus suspect members, this node included. */
+  get liveCount(): number {
+    return this.state.table.liveCount;
+  }
+
+  get broadcastsQueued(): number {
+    return this.queue.size;
+  }
+
+  get broadcastsDropped(): number {
+    return this.queue.dropped;
+  }
+
+  member(name: string): Member | undefined {
+    const record = this.state.table.get(name);
+    return record === undefined ? undefined : snapshot(record);
+  }
+
+  /** The state of `name` without copying, for hot loops in tests and the simulator. */
+  memberState(name: string): Member['state'] | undefined {
+    return this.state.table.get(name)?.state;
+  }
+
+  members(): Member[] {
+    return Array.from(this.state.table.all(), snapshot);
+  }
+
+  // --- internals (ProbeHost) -------------------------------------------------------------------------------------
+
+  /** Sends `message` to `to` with as many queued broadcasts piggy-backed as fit. */
+  sendMessage(to: string, message: PacketMessage): void {
+    const frames = this.frames;
+    frames.length = 0;
+    const frame = encodeFramed(message);
+    frames.push(frame);
+    const limit = retransmitLimit(this.config.retransmitMultiplier, this.state.table.liveCount);
+    this.queue.take(frames, this.config.packetSizeBytesMax - 1 - frame.length, limit);
+    this.emitPacket(to, buildPacket(frames));
+  }
+
+  openStreamPing(target: MemberRecord, seq: number, nowMs: number): void {
+    const bytes = encodeStream({
+      type: 'ping',
+      seq,
+      target: target.name,
+      sourceName: this.state.self.name,
+      sourceAddress: this.state.self.address,
+    });
+    this.openStream('ping', target.address, bytes, seq, false, nowMs);
+  }
+
+  private handleMessage(from: string, message: PacketMessage, now: number): void {
+    switch (message.type) {
+      case 'ping':
+        if (message.target !== this.state.self.name) {
+          this.stats.messagesIgnored++;
+          return;
+        }
+        this.sendMessage(from, { type: 'ack', seq: message.seq, payload: this.ackPayload });
+        return;
+      case 'indirect-ping':
+        this.prober.onIndirectPing(message, from, now);
+        return;
+      case 'ack':
+        this.prober.onAck(message, from, now);
+        return;
+      case 'nack':
+        this.prober.onNack(message.seq);
+        return;
+      case 'suspect':
+        this.state.onSuspect(message, now);
+        return;
+      case 'alive':
+        this.state.onAlive(message, now);
+        return;
+      case 'dead':
+        this.state.onDead(message, now);
+        return;
+      case 'user':
+        this.outbox.current.userPayloads.push({ from, payload: message.payload });
+        return;
+    }
+  }
+
+  private gossip(): void {
+    if (this.queue.size === 0) return;
+    const targets = this.gossipTargets;
+    targets.length = 0;
+    this.state.table.pickRandom(this.config.gossipNodes, this.acceptGossipTarget, this.rand, targets);
+    const limit = retransmitLimit(this.config.retransmitMultiplier, this.state.table.liveCount);
+    for (const target of targets) {
+      const frames = this.frames;
+      frames.length = 0;
+      this.queue.take(frames, this.config.packetSizeBytesMax - 1, limit);
+      if (frames.length === 0) break;
+      this.emitPacket(target.address, buildPacket(frames));
+    }
+    targets.length = 0;
+  }
+
+  private pushPull(now: number): void {
+    const targets = this.gossipTargets;
+    targets.length = 0;
+    this.state.table.pickRandom(1, this.acceptPushPullTarget, this.rand, targets);
+    const target = targets[0];
+    targets.length = 0;
+    if (target === undefined) return;
+    this.openStream('push-pull', target.address, encodeStream(this.localState(false)), 0, false, now);
+  }
+
+  private localState(join: boolean): PushPullMessage {
+    const entries = [];
+    for (const record of this.state.table.all()) {
+      entries.push({
+        name: record.name,
+        address: record.address,
+        meta: record.meta,
+        incarnation: record.incarnation,
+        state: record.state,
+      });
+    }
+    return { type: 'push-pull', join, entries, userState: this.userState };
+  }
+
+  private mergeRemoteState(from: string, message: PushPullMessage, now: number): void {
+    const self = this.state.self.name;
+    for (const entry of message.entries) {
+      switch (entry.state) {
+        case 'alive':
+          this.state.onAlive(
+            {
+              type: 'alive',
+              incarnation: entry.incarnation,
+              node: entry.name,
+              address: entry.address,
+              meta: entry.meta,
+            },
+            now,
+          );
+          break;
+        case 'left':
+          this.state.onDead({ type: 'dead', incarnation: entry.incarnation, node: entry.name, from: entry.name }, now);
+          break;
+        case 'dead':
+        case 'suspect':
+          // A remote verdict of death becomes only a suspicion here, so a stale view cannot kill a live member.
+          this.state.onSuspect({ type: 'suspect', incarnation: entry.incarnation, node: entry.name, from: self }, now);
+          break;
+      }
+    }
+    this.outbox.current.remoteUserStates.push({ from, join: message.join, userState: message.userState });
+  }
+
+  private openStream(kind: StreamKind, to: string, bytes: Uint8Array, seq: number, join: boolean, now: number): void {
+    this.streamId = this.streamId >= Number.MAX_SAFE_INTEGER ? 1 : this.streamId + 1;
+    const deadlineMs = now + this.config.streamTimeoutMs;
+    this.pendingStreams.set(this.streamId, { kind, to, seq, join, deadlineMs });
+    this.outbox.current.streams.push({ id: this.streamId, kind, to, bytes, deadlineMs });
+  }
+
+  private sweepStreams(now: number): void {
+    // A driver that never answers must not grow the table: forget streams long past their deadline.
+    for (const [id, pending] of this.pendingStreams)
+      if (now > pending.deadlineMs + this.config.streamTimeoutMs) this.pendingStreams.delete(id);
+  }
+
+  private emitPacket(to: string, bytes: Uint8Array): void {
+    this.stats.packetsSent++;
+    this.stats.bytesSent += bytes.length;
+    this.outbox.current.packets.push({ to, bytes });
+  }
+
+  private advanceTime(nowMs: number): number {
+    assert(Number.isFinite(nowMs), 'nowMs must be a finite number');
+    if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
+    return this.lastNowMs;
+  }
+}
+
+function checkSelf(self: GossipSelf): void {
+  const encoder = new TextEncoder();
+  if (self.name.length === 0 || encoder.encode(self.name).length > NAME_SIZE_BYTES_MAX)
+    throw new ValidationError(`node name must be 1..${NAME_SIZE_BYTES_MAX} bytes`);
+  if (self.address.length === 0 || encoder.encode(self.address).length > NAME_SIZE_BYTES_MAX)
+    throw new ValidationError(`node address must be 1..${NAME_SIZE_BYTES_MAX} bytes`);
+  if ((self.meta?.length ?? 0) > META_SIZE_BYTES_MAX)
+    throw new ValidationError(`meta must be at most ${META_SIZE_BYTES_MAX} bytes`);
+}

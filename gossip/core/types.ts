@@ -1,0 +1,126 @@
+// The values a GossipCore hands out: member snapshots, events, packets and streams to send, and the outputs that
+// the driver and the Serf layer read after each input.
+
+import type { MemberState } from './messages.js';
+
+export type { MemberState } from './messages.js';
+
+/** A member as this node sees it; a copy, safe to keep. */
+export interface Member {
+  readonly name: string;
+  readonly address: string;
+  readonly meta: Uint8Array;
+  readonly incarnation: number;
+  readonly state: MemberState;
+}
+
+export type MemberEventType = 'join' | 'update' | 'suspect' | 'alive' | 'failed' | 'leave' | 'conflict';
+
+export interface MemberEvent {
+  /**
+   * join: a member became alive (new, or back from dead/left); update: an alive member's meta or address changed;
+   * suspect: alive → suspect; alive: suspect → alive (it refuted); failed: declared dead by others;
+   * leave: it left gracefully; conflict: another address claims a live member's name (`otherAddress`).
+   */
+  readonly type: MemberEventType;
+  readonly member: Member;
+  readonly otherAddress?: string;
+}
+
+export interface OutboundPacket {
+  /** The member's address (`host:port` in production, any string the driver understands in the simulator). */
+  readonly to: string;
+  readonly bytes: Uint8Array;
+}
+
+export type StreamKind = 'ping' | 'push-pull';
+
+/**
+ * A request the driver sends over a stream (TCP). The driver MUST answer each with `handleStreamResponse(id, ...)`:
+ * the response bytes, or null when connecting, sending or reading failed or took longer than `deadlineMs`.
+ */
+export interface OutboundStream {
+  readonly id: number;
+  readonly kind: StreamKind;
+  readonly to: string;
+  readonly bytes: Uint8Array;
+  readonly deadlineMs: number;
+}
+
+export interface UserPayload {
+  /** The address the packet came from (the last hop, not necessarily the originator). */
+  readonly from: string;
+  readonly payload: Uint8Array;
+}
+
+export interface RttSample {
+  readonly member: string;
+  readonly rttMs: number;
+  /** The acking member's ack payload (Serf's Vivaldi coordinate). */
+  readonly payload: Uint8Array;
+}
+
+export interface JoinResult {
+  readonly seed: string;
+  readonly ok: boolean;
+}
+
+export interface RemoteUserState {
+  readonly from: string;
+  readonly join: boolean;
+  readonly userState: Uint8Array;
+}
+
+export interface GossipOutput {
+  readonly packets: OutboundPacket[];
+  readonly streams: OutboundStream[];
+  readonly events: MemberEvent[];
+  readonly userPayloads: UserPayload[];
+  readonly rtts: RttSample[];
+  readonly joinResults: JoinResult[];
+  readonly remoteUserStates: RemoteUserState[];
+}
+
+/** The output being filled; `takeOutput` swaps in a fresh one, so parts of the core hold this, not the arrays. */
+export interface Outbox {
+  current: GossipOutput;
+}
+
+export function emptyOutput(): GossipOutput {
+  return { packets: [], streams: [], events: [], userPayloads: [], rtts: [], joinResults: [], remoteUserStates: [] };
+}
+
+/** Counters for metrics and tests. */
+export interface GossipStats {
+  packetsReceived: number;
+  packetsSent: number;
+  bytesReceived: number;
+  bytesSent: number;
+  /** Packets or streams dropped as malformed, oversized or of a wrong version. */
+  decodeFailures: number;
+  /** Well-formed messages ignored (a ping for another name, an ack nobody waits for). */
+  messagesIgnored: number;
+  relaysRefused: number;
+  membersRefused: number;
+  conflicts: number;
+  refutations: number;
+  probesFailed: number;
+  streamsMalformed: number;
+}
+
+export function emptyStats(): GossipStats {
+  return {
+    packetsReceived: 0,
+    packetsSent: 0,
+    bytesReceived: 0,
+    bytesSent: 0,
+    decodeFailures: 0,
+    messagesIgnored: 0,
+    relaysRefused: 0,
+    membersRefused: 0,
+    conflicts: 0,
+    refutations: 0,
+    probesFailed: 0,
+    streamsMalformed: 0,
+  };
+}
