@@ -1,0 +1,64 @@
+// Content checks for single string fields: addresses, the gossip key, identifiers. Each returns the message
+// for a bad value or null; relations between fields live in validate-relations.ts.
+
+import { isIP } from 'node:net';
+import { parseLogLevel } from '../../lib/log.js';
+
+export function checkIpAddress(value: string): string | null {
+  if (value.includes('{{')) return `go-sockaddr templates are not supported yet, got ${JSON.stringify(value)}`;
+  return isIP(value) === 0 ? `expected an IP address, got ${JSON.stringify(value)}` : null;
+}
+
+/** `client_addr` and `addresses.*` take a space-separated list of IPs, as Consul does. */
+export function checkIpAddressList(value: string): string | null {
+  const addresses = splitAddresses(value);
+  if (addresses.length === 0) return 'expected one or more IP addresses separated by spaces, got ""';
+  for (const address of addresses) {
+    const problem = checkIpAddress(address);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+export function splitAddresses(value: string): string[] {
+  return value.split(/\s+/).filter((part) => part !== '');
+}
+
+/** Gossip keys are AES keys: 16, 24 or 32 bytes, base64 encoded (`lattice keygen` makes 32). */
+export function checkGossipKey(value: string): string | null {
+  const decoded = Buffer.from(value, 'base64');
+  const canonical = decoded.toString('base64');
+  // Buffer.from ignores garbage silently; a round trip shows whether the text was base64 at all.
+  if (value === '' || canonical.replace(/=+$/, '') !== value.replace(/=+$/, '')) return 'expected a base64-encoded key';
+  if (![16, 24, 32].includes(decoded.length))
+    return `expected a key of 16, 24 or 32 bytes, got ${decoded.length} bytes`;
+  return null;
+}
+
+export function checkLogLevel(value: string): string | null {
+  try {
+    parseLogLevel(value);
+    return null;
+  } catch {
+    return `expected one of TRACE, DEBUG, INFO, WARN, ERROR, got ${JSON.stringify(value)}`;
+  }
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkUuid(value: string): string | null {
+  return uuidPattern.test(value)
+    ? null
+    : `expected a UUID such as "adf4238a-882b-9ddc-4a9d-5b6758e4159e", got ${JSON.stringify(value)}`;
+}
+
+/** Datacenter names appear in DNS names (`web.service.dc1.consul`), so they must be DNS labels. */
+export function checkDatacenter(value: string): string | null {
+  return /^[a-z0-9_-]+$/i.test(value) && value.length <= 63
+    ? null
+    : `expected letters, digits, "-" or "_" (it is part of DNS names), got ${JSON.stringify(value)}`;
+}
+
+export function checkNotEmpty(value: string): string | null {
+  return value.trim() === '' ? 'must not be empty' : null;
+}

@@ -1,0 +1,95 @@
+// Checks between fields, after merging: listeners that would collide on a port, bootstrap settings that
+// contradict each other, ranges whose ends are swapped. Each problem names the source that set the key last.
+
+import type { MergedConfig } from './merge.js';
+import type { ProblemList } from './problems.js';
+import type { AgentConfig } from './types.js';
+
+interface Listener {
+  readonly key: string;
+  readonly port: number;
+  readonly addresses: readonly string[];
+}
+
+const wildcardAddresses: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
+
+function addressesOverlap(left: readonly string[], right: readonly string[]): string | null {
+  for (const a of left) {
+    for (const b of right) {
+      if (a === b || wildcardAddresses.has(a) || wildcardAddresses.has(b)) return wildcardAddresses.has(a) ? b : a;
+    }
+  }
+  return null;
+}
+
+/** Every listener the agent opens (or will), so two of them never ask for the same port on one address. */
+function listenersOf(config: AgentConfig): Listener[] {
+  const { ports, addresses, bindAddr } = config;
+  const listeners: Listener[] = [
+    { key: 'ports.http', port: ports.http, addresses: addresses.http },
+    { key: 'ports.https', port: ports.https, addresses: addresses.https },
+    { key: 'ports.dns', port: ports.dns, addresses: addresses.dns },
+    { key: 'ports.grpc', port: ports.grpc, addresses: addresses.grpc },
+    { key: 'ports.grpc_tls', port: ports.grpcTls, addresses: addresses.grpcTls },
+    { key: 'ports.serf_lan', port: ports.serfLan, addresses: [bindAddr] },
+  ];
+  if (config.server) {
+    listeners.push({ key: 'ports.server', port: ports.server, addresses: [bindAddr] });
+    listeners.push({ key: 'ports.serf_wan', port: ports.serfWan, addresses: [bindAddr] });
+  }
+  return listeners.filter((listener) => listener.port > 0);
+}
+
+export function validateRelations(config: AgentConfig, merged: MergedConfig, problems: ProblemList): void {
+  const setBy = (key: string): string => merged.setBy.get(key) ?? 'configuration';
+  const listeners = listenersOf(config);
+  listeners.forEach((listener, position) => {
+    for (const earlier of listeners.slice(0, position)) {
+      if (earlier.port !== listener.port) continue;
+      const address = addressesOverlap(earlier.addresses, listener.addresses);
+      if (address === null) continue;
+      problems.error(
+        setBy(listener.key),
+        listener.key,
+        `port ${listener.port} on ${address} is also used by ${earlier.key} (set in ${setBy(earlier.key)})`,
+      );
+    }
+  });
+  if (config.bootstrap && config.bootstrapExpect > 0)
+    problems.error(setBy('bootstrap_expect'), 'bootstrap_expect', 'cannot be combined with bootstrap = true');
+  if (config.bootstrapExpect > 0 && !config.server)
+    problems.error(setBy('bootstrap_expect'), 'bootstrap_expect', 'only servers bootstrap: set server = true');
+  if (config.bootstrap && !config.server)
+    problems.error(setBy('bootstrap'), 'bootstrap', 'only servers bootstrap: set server = true');
+  if (config.bootstrapExpect === 2 || (config.bootstrapExpect > 2 && config.bootstrapExpect % 2 === 0))
+    problems.warning(
+      setBy('bootstrap_expect'),
+      'bootstrap_expect',
+      `${config.bootstrapExpect} servers tolerate no more failures than ${config.bootstrapExpect - 1}; use an odd number`,
+    );
+  if (!config.devMode && config.dataDir === null)
+    problems.error('configuration', 'data_dir', 'required (set data_dir or -data-dir, or run with -dev)');
+  const { ports } = config;
+  if (ports.sidecarMinPort > ports.sidecarMaxPort)
+    problems.error(
+      setBy('ports.sidecar_min_port'),
+      'ports.sidecar_min_port',
+      'must not be above ports.sidecar_max_port',
+    );
+  if (ports.exposeMinPort > ports.exposeMaxPort)
+    problems.error(setBy('ports.expose_min_port'), 'ports.expose_min_port', 'must not be above ports.expose_max_port');
+  if (config.defaultQueryTimeMs > config.maxQueryTimeMs)
+    problems.error(setBy('default_query_time'), 'default_query_time', 'must not be above max_query_time');
+  if (config.gossipLan.probeTimeoutMs > config.gossipLan.probeIntervalMs)
+    problems.error(
+      setBy('gossip_lan.probe_timeout'),
+      'gossip_lan.probe_timeout',
+      'must not be above gossip_lan.probe_interval',
+    );
+  if (config.gossipWan.probeTimeoutMs > config.gossipWan.probeIntervalMs)
+    problems.error(
+      setBy('gossip_wan.probe_timeout'),
+      'gossip_wan.probe_timeout',
+      'must not be above gossip_wan.probe_interval',
+    );
+}
