@@ -1,0 +1,139 @@
+// Proves the RawNode's main paths on a perfect in-memory network: election with pre-vote, replication and
+// commit, check-quorum step-down, ReadIndex, leadership transfer, membership changes and snapshot catch-up,
+// plus the Ready/advance contract. Each case drives TestCluster by ticks and asserts state and marks.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SeededRand } from '../../lib/rand.js';
+import { TestCluster } from './test-cluster.js';
+
+const text = new TextEncoder();
+
+describe('RawNode', () => {
+  it('elects exactly one leader and replicates a proposal to all', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    const leader = cluster.member(leaderId).node;
+    const result = leader.propose(text.encode('x=1'));
+    assert.equal(result.kind, 'accepted');
+    cluster.deliver();
+    for (const member of cluster.members.values()) {
+      const last = member.applied[member.applied.length - 1]!;
+      assert.equal(new TextDecoder().decode(last.data), 'x=1');
+      assert.equal(member.node.term, leader.term);
+    }
+    const leaders = [...cluster.members.values()].filter((member) => member.node.role === 'leader');
+    assert.equal(leaders.length, 1);
+  });
+
+  it('refuses proposals on followers with the leader hint', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    const followerId = ['a', 'b', 'c'].find((id) => id !== leaderId)!;
+    const result = cluster.member(followerId).node.propose(text.encode('nope'));
+    assert.deepEqual(result, { kind: 'not-leader', leaderId });
+  });
+
+  it('makes an isolated leader step down by check-quorum, and pre-vote keeps its term from spreading', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    const oldTerm = cluster.member(leaderId).node.term;
+    cluster.isolate(leaderId);
+    cluster.tick(cluster.members.keys(), 40);
+    assert.notEqual(cluster.member(leaderId).node.role, 'leader');
+    assert.ok((cluster.member(leaderId).node.status().marks['check-quorum.stepped-down'] ?? 0) >= 1);
+    // The isolated node pre-campaigns but cannot win a pre-vote, so its term does not grow.
+    assert.ok(cluster.member(leaderId).node.term <= oldTerm + 1);
+    assert.ok((cluster.member(leaderId).node.status().marks['role.pre-candidate'] ?? 0) >= 1);
+    cluster.heal();
+    cluster.tick(cluster.members.keys(), 30);
+    const newLeader = cluster.leader();
+    assert.ok(newLeader !== null);
+    const terms = new Set([...cluster.members.values()].map((member) => member.node.term));
+    assert.equal(terms.size, 1);
+  });
+
+  it('answers ReadIndex on the leader and on a follower after a heartbeat round', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    cluster.deliver();
+    const followerId = ['a', 'b', 'c'].find((id) => id !== leaderId)!;
+    assert.equal(cluster.member(leaderId).node.readIndex(text.encode('r1')), 'accepted');
+    assert.equal(cluster.member(followerId).node.readIndex(text.encode('r2')), 'accepted');
+    cluster.deliver();
+    const commit = cluster.member(leaderId).node.committedIndex;
+    assert.deepEqual(cluster.member(leaderId).readIndexes, [{ index: commit, context: 'r1' }]);
+    assert.deepEqual(cluster.member(followerId).readIndexes, [{ index: commit, context: 'r2' }]);
+  });
+
+  it('transfers leadership and refuses proposals while transferring', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    cluster.deliver();
+    const target = ['a', 'b', 'c'].find((id) => id !== leaderId)!;
+    const leader = cluster.member(leaderId).node;
+    // Cut the target off so the transfer stays pending, and check proposals are refused meanwhile.
+    cluster.isolate(target);
+    leader.propose(text.encode('behind'));
+    cluster.deliver();
+    assert.equal(leader.transferLeadership(target), 'accepted');
+    assert.equal(leader.propose(text.encode('x')).kind, 'transferring');
+    cluster.heal();
+    cluster.tick([leaderId], 1);
+    cluster.deliver();
+    assert.equal(cluster.leader(), target);
+    assert.equal(leader.role, 'follower');
+  });
+
+  it('adds a learner, promotes it, and removes a voter, one change at a time', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    cluster.deliver();
+    cluster.addMember('d', new SeededRand(99));
+    const leader = cluster.member(leaderId).node;
+    const added = leader.proposeConfChange({ type: 'add-learner', nodeId: 'd', address: 'd:8300' });
+    assert.equal(added.kind, 'accepted');
+    // A second change before the first commits is refused.
+    const early = leader.proposeConfChange({ type: 'remove', nodeId: 'c', address: '' });
+    assert.equal(early.kind, 'rejected');
+    cluster.tick(cluster.members.keys(), 3);
+    assert.deepEqual(cluster.member('d').node.status().conf, { voters: ['a', 'b', 'c'], learners: ['d'] });
+    assert.equal(leader.proposeConfChange({ type: 'add-voter', nodeId: 'd', address: 'd:8300' }).kind, 'accepted');
+    cluster.tick(cluster.members.keys(), 3);
+    assert.deepEqual(leader.status().conf, { voters: ['a', 'b', 'c', 'd'], learners: [] });
+    const victim = ['a', 'b', 'c'].find((id) => id !== leaderId)!;
+    assert.equal(leader.proposeConfChange({ type: 'remove', nodeId: victim, address: '' }).kind, 'accepted');
+    cluster.tick(cluster.members.keys(), 3);
+    assert.equal(leader.status().conf.voters.includes(victim), false);
+    assert.equal(cluster.member('d').applied.length, leader.appliedIndex);
+  });
+
+  it('sends a snapshot to a follower that needs compacted entries', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    const laggard = ['a', 'b', 'c'].find((id) => id !== leaderId)!;
+    cluster.isolate(laggard);
+    const leaderMember = cluster.member(leaderId);
+    for (let count = 0; count < 20; count++) leaderMember.node.propose(text.encode(`v${count}`));
+    cluster.deliver();
+    const applied = leaderMember.node.appliedIndex;
+    const meta = leaderMember.node.snapshotMetaAt(applied);
+    leaderMember.storage.setSnapshot(meta);
+    leaderMember.storage.compact(applied);
+    cluster.heal();
+    cluster.tick(cluster.members.keys(), 5);
+    const snapshotSent = leaderMember.node.status().marks['snapshot.sent'] ?? 0;
+    assert.ok(snapshotSent >= 1);
+    leaderMember.node.reportSnapshot(laggard, 'ok');
+    cluster.tick(cluster.members.keys(), 5);
+    assert.equal(cluster.member(laggard).storage.snapshotMeta()?.index, applied);
+    assert.equal(cluster.member(laggard).node.appliedIndex, leaderMember.node.appliedIndex);
+  });
+
+  it('asserts that advance gets the Ready it handed out', () => {
+    const cluster = new TestCluster(['a']);
+    const node = cluster.member('a').node;
+    node.tick();
+    assert.throws(() => node.advance({ ...node.ready() }), /different Ready/);
+  });
+});
