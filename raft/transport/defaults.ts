@@ -1,0 +1,22 @@
+// Bounds of the Raft transport, each with its reason.
+
+/** Messages waiting per peer: enough for a pipeline of appends plus heartbeats; beyond it Raft retries anyway. */
+export const peerQueueCapacity = 1024;
+/** Messages coalesced into one stream frame: large enough to amortise framing, small enough to keep frames small. */
+export const frameMessageCountMax = 64;
+/** gRPC message size limit on both sides: an append batch of big entries fits; a snapshot goes in chunks. */
+export const grpcMessageSizeBytesMax = 16 * 1024 * 1024;
+/** Snapshot chunk size, as hashicorp/raft's InstallSnapshot streaming. */
+export const snapshotChunkSizeBytes = 1024 * 1024;
+/** Largest snapshot accepted (guards the receiver's disk against a lying sender). */
+export const snapshotSizeBytesMax = 16 * 1024 * 1024 * 1024;
+/** Entries per message accepted from the network. */
+export const messageEntryCountMax = 65_536;
+/** Bytes of one entry's data accepted from the network. */
+export const entryDataSizeBytesMax = 8 * 1024 * 1024;
+/** Node ids and addresses are short names. */
+export const nameLengthMax = 256;
+/** ReadIndex contexts and transfer markers are small. */
+export const contextSizeBytesMax = 1024;
+/** Reconnect backoff while a peer is down: fast enough for failover, slow enough not to spin. */
+export const reconnectBackoff = { baseDelayMs: 50, delayMsMax: 2000 } as const;

@@ -1,0 +1,293 @@
+// A RaftTransport over gRPC (@grpc/grpc-js): the server side decodes and validates every frame (garbage is
+// counted and dropped), the sending side keeps one PeerLink per peer. Snapshots stream in chunks of at most
+// snapshotChunkSizeBytes; message size limits are set on both sides. TLS comes from one RaftTlsConfig.
+
+import * as grpc from '@grpc/grpc-js';
+import { assert } from '../../lib/assert.js';
+import type { Clock } from '../../lib/clock.js';
+import { ShutdownError } from '../../lib/errors.js';
+import type { AbortOptions } from '../../lib/lifecycle.js';
+import { LifecycleState, throwIfAborted } from '../../lib/lifecycle.js';
+import type { Logger } from '../../lib/log.js';
+import type { Rand } from '../../lib/rand.js';
+import type { NodeId, RaftMessage, SnapshotMeta } from '../core/types.js';
+import { TransportError } from '../errors.js';
+import { grpcMessageSizeBytesMax, peerQueueCapacity, snapshotChunkSizeBytes } from './defaults.js';
+import { PeerLink } from './grpc-peer-link.js';
+import { raftService } from './grpc-service.js';
+import { toRaftMessage, toSnapshotChunk, toSnapshotHeader } from './message-codec.js';
+import { channelCredentials, channelTlsOptions, type RaftTlsConfig, serverCredentials } from './tls.js';
+import {
+  type IncomingSnapshot,
+  type MessageHandler,
+  type RaftTransport,
+  type SnapshotHandler,
+  TransportCounters,
+  type TransportStats,
+} from './transport.js';
+
+export interface GrpcTransportComponents {
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly log: Logger;
+}
+
+export interface GrpcTransportConfig {
+  readonly localId: NodeId;
+  /** host:port to listen on; port 0 picks a free one (see localAddress after start). */
+  readonly bindAddress: string;
+  /** host:port peers use to reach us; defaults to the bound address. */
+  readonly advertiseAddress?: string;
+  readonly tls: RaftTlsConfig;
+  readonly peerQueueCapacity?: number;
+}
+
+const channelOptions: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': grpcMessageSizeBytesMax,
+  'grpc.max_send_message_length': grpcMessageSizeBytesMax,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
+
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon < 0 ? address : address.slice(0, colon);
+}
+
+export class GrpcTransport implements RaftTransport {
+  readonly localId: NodeId;
+  private boundAddress: string | null = null;
+  private server: grpc.Server | null = null;
+  private readonly links = new Map<NodeId, PeerLink>();
+  private readonly messageHandlers = new Set<MessageHandler>();
+  private readonly snapshotHandlers = new Set<SnapshotHandler>();
+  private readonly counters = new TransportCounters();
+  private readonly lifecycle = new LifecycleState();
+  private readonly stopController = new AbortController();
+
+  constructor(
+    private readonly components: GrpcTransportComponents,
+    private readonly config: GrpcTransportConfig,
+  ) {
+    this.localId = config.localId;
+  }
+
+  get localAddress(): string {
+    assert(this.boundAddress !== null, 'transport not started');
+    return this.config.advertiseAddress ?? this.boundAddress;
+  }
+
+  async start(): Promise<void> {
+    await this.lifecycle.start(async () => {
+      const server = new grpc.Server(channelOptions);
+      server.addService(raftService, {
+        messages: (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+          this.serveMessages(call, callback),
+        vote: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+          this.acceptFrame(call.request);
+          callback(null, {});
+        },
+        installSnapshot: (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+          this.serveSnapshot(call).then(
+            () => callback(null, { stored: true }),
+            (error: unknown) =>
+              callback({ code: grpc.status.ABORTED, details: error instanceof Error ? error.message : String(error) }),
+          );
+        },
+      });
+      const port = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(this.config.bindAddress, serverCredentials(this.config.tls), (error, boundPort) =>
+          error ? reject(error) : resolve(boundPort),
+        );
+      });
+      this.server = server;
+      this.boundAddress = `${hostOf(this.config.bindAddress)}:${port}`;
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.lifecycle.stop(async () => {
+      this.stopController.abort(new ShutdownError('transport stopped'));
+      for (const link of this.links.values()) link.close();
+      this.links.clear();
+      // Incoming Raft streams never end on their own, so a graceful shutdown would only wait; peers reconnect.
+      this.server?.forceShutdown();
+      this.server = null;
+    });
+  }
+
+  setPeer(id: NodeId, address: string): void {
+    if (id === this.localId) return;
+    const existing = this.links.get(id);
+    if (existing?.address === address) return;
+    existing?.close();
+    const client = new grpc.Client(address, channelCredentials(this.config.tls), {
+      ...channelOptions,
+      ...channelTlsOptions(this.config.tls),
+    });
+    const link = new PeerLink(
+      id,
+      address,
+      client,
+      { ...this.components, counters: this.counters },
+      this.config.peerQueueCapacity ?? peerQueueCapacity,
+    );
+    this.links.set(id, link);
+  }
+
+  removePeer(id: NodeId): void {
+    this.links.get(id)?.close();
+    this.links.delete(id);
+  }
+
+  send(message: RaftMessage): boolean {
+    assert(message.from === this.localId, `message from ${message.from} sent through ${this.localId}`);
+    const link = this.lifecycle.isRunning() ? this.links.get(message.to) : undefined;
+    if (!link?.send(message)) {
+      this.counters.droppedCount++;
+      return false;
+    }
+    this.counters.sentCount++;
+    return true;
+  }
+
+  onMessage(handler: MessageHandler): () => void {
+    this.messageHandlers.add(handler);
+    return () => this.messageHandlers.delete(handler);
+  }
+
+  onSnapshot(handler: SnapshotHandler): () => void {
+    this.snapshotHandlers.add(handler);
+    return () => this.snapshotHandlers.delete(handler);
+  }
+
+  stats(): TransportStats {
+    return this.counters.snapshot();
+  }
+
+  async sendSnapshot(
+    to: NodeId,
+    meta: SnapshotMeta,
+    sizeBytes: number,
+    chunks: AsyncIterable<Uint8Array>,
+    options: AbortOptions = {},
+  ): Promise<void> {
+    const link = this.links.get(to);
+    if (!this.lifecycle.isRunning()) throw new ShutdownError('transport stopped');
+    if (!link) throw new TransportError(`unknown peer ${to}`);
+    throwIfAborted(options.signal);
+    const { path, requestSerialize, responseDeserialize } = raftService.installSnapshot;
+    let settle: (error: Error | null) => void = () => undefined;
+    const reply = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+    const call = link.client.makeClientStreamRequest(path, requestSerialize, responseDeserialize, (error) =>
+      settle(error ? new TransportError(`snapshot to ${to} failed: ${error.message}`, { cause: error }) : null),
+    );
+    const signal = AbortSignal.any([this.stopController.signal, ...(options.signal ? [options.signal] : [])]);
+    const cancel = (): void => call.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      await writeFrame(call, { header: { from: this.localId, to, meta, sizeBytes } });
+      for await (const chunk of chunks) {
+        for (let offset = 0; offset < chunk.byteLength; offset += snapshotChunkSizeBytes) {
+          throwIfAborted(signal);
+          await writeFrame(call, { chunk: chunk.subarray(offset, offset + snapshotChunkSizeBytes) });
+        }
+      }
+      call.end();
+      await reply;
+      this.counters.snapshotsSentCount++;
+    } catch (error) {
+      call.cancel();
+      reply.catch(() => undefined);
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  }
+
+  private serveMessages(call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
+    call.on('data', (frame: unknown) => this.acceptFrame(frame));
+    call.on('end', () => callback(null, {}));
+    call.on('error', () => undefined);
+  }
+
+  /** Validates a { messages } frame and hands each valid message addressed to us to the handlers. */
+  private acceptFrame(frame: unknown): void {
+    const messages = (frame as { messages?: unknown } | null)?.messages;
+    if (!Array.isArray(messages)) {
+      this.counters.invalidCount++;
+      return;
+    }
+    for (const value of messages) {
+      const message = toRaftMessage(value);
+      if (message === null || message.to !== this.localId) {
+        this.counters.invalidCount++;
+        continue;
+      }
+      this.counters.receivedCount++;
+      this.links.get(message.from)?.markAlive();
+      for (const handler of this.messageHandlers) handler(message);
+    }
+  }
+
+  private async serveSnapshot(call: grpc.ServerReadableStream<unknown, unknown>): Promise<void> {
+    const frames = call[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+    const first = await frames.next();
+    const header = first.done ? null : toSnapshotHeader(first.value);
+    if (header === null || header.to !== this.localId) {
+      this.counters.invalidCount++;
+      throw new TransportError('invalid snapshot header');
+    }
+    const handler = [...this.snapshotHandlers][0];
+    if (!handler) throw new TransportError(`${this.localId} does not accept snapshots`);
+    const counters = this.counters;
+    const chunks = async function* (): AsyncGenerator<Uint8Array> {
+      let receivedBytes = 0;
+      for (;;) {
+        const next = await frames.next();
+        if (next.done) break;
+        const chunk = toSnapshotChunk(next.value);
+        if (chunk === null) {
+          counters.invalidCount++;
+          throw new TransportError('invalid snapshot chunk');
+        }
+        receivedBytes += chunk.byteLength;
+        if (receivedBytes > header.sizeBytes) throw new TransportError('snapshot longer than declared');
+        yield chunk;
+      }
+      if (receivedBytes !== header.sizeBytes) throw new TransportError('snapshot shorter than declared');
+    };
+    const snapshot: IncomingSnapshot = {
+      from: header.from,
+      meta: header.meta,
+      sizeBytes: header.sizeBytes,
+      chunks: chunks(),
+    };
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort(new TransportError('sender cancelled the snapshot')));
+    await handler(snapshot, { signal: AbortSignal.any([controller.signal, this.stopController.signal]) });
+    this.counters.snapshotsReceivedCount++;
+  }
+}
+
+/** Writes one frame, waiting for 'drain' when the stream's buffer is full. */
+function writeFrame(call: grpc.ClientWritableStream<unknown>, frame: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    call.once('error', onError);
+    const flushed = call.write(frame, () => {
+      call.off('error', onError);
+      if (flushed) resolve();
+    });
+    if (!flushed) {
+      call.once('drain', () => {
+        call.off('error', onError);
+        resolve();
+      });
+    }
+  });
+}

@@ -1,0 +1,120 @@
+// Proves the RaftTransport contract for the in-memory and gRPC transports, and that the gRPC transport counts and
+// drops garbage frames without crashing, and reconnects to a peer that went down and came back.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { RealClock } from '../../lib/clock.js';
+import { silentLogger } from '../../lib/log.js';
+import { SeededRand } from '../../lib/rand.js';
+import type { RaftMessage } from '../core/types.js';
+import { appendMessage, describeTransportContract } from '../testing/transport-contract.js';
+import { waitFor } from '../testing/wait.js';
+import { GrpcTransport } from './grpc-transport.js';
+import { MemoryNetwork } from './memory-transport.js';
+import { tlsOff } from './tls.js';
+
+describeTransportContract('memory', async (count) => {
+  const network = new MemoryNetwork();
+  const transports = Array.from({ length: count }, (_, position) => network.transport(`n${position + 1}`));
+  for (const transport of transports) await transport.start();
+  for (const a of transports) for (const b of transports) a.setPeer(b.localId, b.localAddress);
+  return { transports, dispose: async () => Promise.all(transports.map((t) => t.stop())).then(() => undefined) };
+});
+
+function grpcTransport(id: string, bindAddress = '127.0.0.1:0'): GrpcTransport {
+  return new GrpcTransport(
+    { clock: new RealClock(), rand: new SeededRand(7), log: silentLogger() },
+    { localId: id, bindAddress, tls: tlsOff },
+  );
+}
+
+describeTransportContract('grpc', async (count) => {
+  const transports = Array.from({ length: count }, (_, position) => grpcTransport(`n${position + 1}`));
+  for (const transport of transports) await transport.start();
+  for (const a of transports) for (const b of transports) a.setPeer(b.localId, b.localAddress);
+  return { transports, dispose: async () => Promise.all(transports.map((t) => t.stop())).then(() => undefined) };
+});
+
+describe('GrpcTransport', () => {
+  it('counts and drops garbage frames and keeps serving', async () => {
+    const a = grpcTransport('n1');
+    const b = grpcTransport('n2');
+    await a.start();
+    await b.start();
+    const client = new grpc.Client(b.localAddress, grpc.credentials.createInsecure());
+    try {
+      const raw = (bytes: Buffer) => bytes;
+      const garbage = [
+        Buffer.from([0xc1, 0xff, 0x00]),
+        Buffer.from('not msgpack at all'),
+        Buffer.from([0x80]),
+        Buffer.from([
+          0x81,
+          0xa8,
+          ...Buffer.from('messages'),
+          0x91,
+          0x81,
+          0xa4,
+          ...Buffer.from('type'),
+          0xa3,
+          0x62,
+          0x61,
+          0x64,
+        ]),
+      ];
+      await new Promise<void>((resolve) => {
+        const stream = client.makeClientStreamRequest('/lattice.raft.Raft/Messages', raw, raw, () => resolve());
+        for (const frame of garbage) stream.write(frame);
+        stream.end();
+      });
+      const afterStream = b.stats().invalidCount;
+      await new Promise<void>((resolve) =>
+        client.makeUnaryRequest('/lattice.raft.Raft/Vote', raw, raw, Buffer.from([0xde, 0xad]), () => resolve()),
+      );
+      assert.deepEqual([afterStream, b.stats().invalidCount], [4, 5]);
+      const received: RaftMessage[] = [];
+      b.onMessage((message) => received.push(message));
+      a.setPeer('n2', b.localAddress);
+      a.send(appendMessage('n1', 'n2', 1));
+      await waitFor(() => received.length === 1, 'a valid message after the garbage');
+      // A message addressed to someone else is invalid here.
+      a.send(appendMessage('n1', 'n2', 2));
+      a.send({ ...appendMessage('n1', 'n2', 3), to: 'n9' } as RaftMessage);
+      await waitFor(() => received.length === 2, 'second valid message');
+    } finally {
+      client.close();
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('reconnects to a peer that went down and came back', async () => {
+    const a = grpcTransport('n1');
+    let b = grpcTransport('n2');
+    await a.start();
+    await b.start();
+    const address = b.localAddress;
+    a.setPeer('n2', address);
+    try {
+      const received: RaftMessage[] = [];
+      b.onMessage((message) => received.push(message));
+      a.send(appendMessage('n1', 'n2', 1));
+      await waitFor(() => received.length === 1, 'first message');
+      await b.stop();
+      b = grpcTransport('n2', address);
+      await b.start();
+      const after: RaftMessage[] = [];
+      b.onMessage((message) => after.push(message));
+      let index = 2;
+      await waitFor(() => {
+        a.send(appendMessage('n1', 'n2', index++));
+        return after.length > 0;
+      }, 'a message through the new connection');
+      assert.ok(after.length > 0);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
