@@ -11,19 +11,7 @@ import {
   checkNotEmpty,
   checkUuid,
 } from './field-checks.js';
-import {
-  bool,
-  duration,
-  int,
-  listOf,
-  mapOf,
-  number,
-  object,
-  opaque,
-  port,
-  type Spec,
-  string,
-} from './schema.js';
+import { bool, duration, int, listOf, mapOf, number, object, opaque, port, type Spec, string } from './schema.js';
 import { checkSpec, serviceSpec } from './schema-service.js';
 
 /** Consul refuses a reconnect_timeout under 8 hours: shorter reaps nodes that are only rebooting. */

@@ -1,0 +1,61 @@
+// buildHttpApi: the agent's HTTP API as a fastify instance that is not listening, so tests drive it with
+// `inject` and the HTTP subsystem binds it to each client address. One plugin per endpoint family under
+// /v1; the ACL hook and the error handler sit at the root and so cover every route.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import { NotImplementedError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import type { Authorizer } from '../acl/authorizer.js';
+import type { BuildInfo, RuntimeInfo } from '../build-info.js';
+import type { AgentConfig } from '../config/types.js';
+import { installAclHook } from './acl-hook.js';
+import { installErrorHandler, NotFoundError } from './errors.js';
+import { agentRoutes } from './routes/agent.js';
+
+export interface HttpApiDeps {
+  readonly config: AgentConfig;
+  readonly build: BuildInfo;
+  readonly runtime: RuntimeInfo;
+  readonly authorizer: Authorizer;
+  readonly log: Logger;
+}
+
+/**
+ * Blocking queries wait up to max_query_time (10 min) plus jitter of wait/16 (~38 s), so a request may
+ * legitimately run for almost 11 minutes; the server's request timeout must sit above that.
+ */
+export const requestTimeoutMs = 11 * 60_000;
+/** KV values and transactions are capped at 512 KiB each (limits.kv_max_value_size); 1 MiB leaves room for JSON. */
+export const bodySizeBytesMax = 1024 * 1024;
+
+export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    requestTimeout: requestTimeoutMs,
+    bodyLimit: bodySizeBytesMax,
+    // Stopping must not wait for clients parked in a 10-minute blocking query.
+    forceCloseConnections: true,
+  });
+  installErrorHandler(app, deps.log);
+  installAclHook(app, deps.authorizer);
+  app.addHook('onResponse', async (request, reply) => {
+    // Consul logs every request at debug level with its latency.
+    deps.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        from: request.ip,
+        status: reply.statusCode,
+        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      },
+      'Request finished',
+    );
+  });
+  app.setNotFoundHandler(async (request) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    if (path.startsWith('/v1/')) throw new NotImplementedError(`${request.method} ${path}`);
+    throw new NotFoundError(path);
+  });
+  await app.register(agentRoutes(deps), { prefix: '/v1/agent' });
+  return app;
+}

@@ -1,0 +1,185 @@
+// `lattice agent`: loads the configuration (files, directories, flags, -hcl fragments), refuses to start on any
+// error, prints Consul's startup banner, runs the agent until SIGINT or SIGTERM, then stops it and exits 0.
+// A second signal while stopping exits at once with status 1.
+
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Command, InvalidArgumentError } from 'commander';
+import { Agent } from '../../agent/agent.js';
+import type { BuildInfo } from '../../agent/build-info.js';
+import { type AgentFlagValues, flagsToConfig } from '../../agent/config/flags.js';
+import { loadConfig } from '../../agent/config/load.js';
+import { ProblemList } from '../../agent/config/problems.js';
+import type { AgentConfig } from '../../agent/config/types.js';
+import { createLogger } from '../../lib/log.js';
+import { printConfigProblems } from '../config-output.js';
+import { consulCompatibleVersion, latticeVersion } from '../version.js';
+
+interface AgentCommandFlags extends AgentFlagValues {
+  readonly dev?: boolean;
+  readonly configFormat?: string;
+  readonly hcl?: string[];
+}
+
+/** Go's flag package accepts `-server`, `-server=true` and `-server=false`; so do we. */
+function parseBool(value: string): boolean {
+  if (/^(true|t|1)$/i.test(value)) return true;
+  if (/^(false|f|0)$/i.test(value)) return false;
+  throw new InvalidArgumentError('expected true or false');
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function buildInfo(): BuildInfo {
+  // The compiled file's time stands in for a build date until releases stamp one.
+  const builtAt = statSync(fileURLToPath(import.meta.url)).mtime;
+  return {
+    version: latticeVersion,
+    consulVersion: consulCompatibleVersion,
+    revision: '',
+    buildDate: builtAt.toISOString(),
+  };
+}
+
+function banner(config: AgentConfig): string {
+  const { ports } = config;
+  const lines: [string, string][] = [
+    ['Version', `'${latticeVersion}' (Consul API ${consulCompatibleVersion})`],
+    ['Node ID', `'${config.nodeId}'`],
+    ['Node name', `'${config.nodeName}'`],
+    ['Datacenter', `'${config.datacenter}' (Segment: '${config.server ? '<all>' : ''}')`],
+    ['Server', `${config.server} (Bootstrap: ${config.bootstrap})`],
+    [
+      'Client Addr',
+      `[${config.clientAddrs.join(' ')}] (HTTP: ${ports.http}, HTTPS: ${ports.https}, gRPC: ${ports.grpc}, gRPC-TLS: ${ports.grpcTls}, DNS: ${ports.dns})`,
+    ],
+    ['Cluster Addr', `${config.advertiseAddr} (LAN: ${ports.serfLan}, WAN: ${ports.serfWan})`],
+    ['Gossip Encryption', String(config.encrypt !== null)],
+    ['Data Dir', config.dataDir ?? '(in memory, -dev)'],
+    // Honest about this milestone: only the HTTP API listens so far.
+    ['Running', 'HTTP API (DNS, gossip, RPC and Raft are not built yet)'],
+  ];
+  const width = Math.max(...lines.map(([label]) => label.length));
+  const body = lines.map(([label, value]) => `${label.padStart(width + 4)}: ${value}`).join('\n');
+  return `==> Starting Lattice agent...\n${body}\n\n==> Log data will now stream in as it occurs:\n\n`;
+}
+
+export function registerAgent(program: Command): void {
+  // -config-file and -config-dir share one list so files merge in command-line order, as in Consul.
+  const configPaths: string[] = [];
+  const addPath = (value: string): string[] => {
+    configPaths.push(value);
+    return configPaths;
+  };
+  program
+    .command('agent')
+    .description('Runs a Lattice agent (client or server); -dev runs a single in-memory server for development')
+    .option('--dev [bool]', 'development mode: one self-elected server, in-memory data, UI and Connect on', parseBool)
+    .option('--config-file <path>', 'a config file or directory to load (repeatable; merged in order)', addPath)
+    .option('--config-dir <path>', 'a directory of config files, read in lexical order (repeatable)', addPath)
+    .option('--config-format <format>', 'read every config file as json, hcl or yaml, whatever its extension')
+    .option('--hcl <text>', 'an inline HCL config fragment, applied after all flags (repeatable)', collect)
+    .option('--server [bool]', 'run in server mode (holds the catalog, takes part in Raft)', parseBool)
+    .option('--bootstrap [bool]', 'a server that elects itself at once (single-server clusters)', parseBool)
+    .option('--bootstrap-expect <count>', 'servers to wait for before the first election')
+    .option('--datacenter <name>', 'datacenter of this agent (default dc1)')
+    .option('--primary-datacenter <name>', 'the datacenter that owns the CA, ACLs and config entries')
+    .option('--node <name>', 'node name (default: the host name)')
+    .option('--node-id <uuid>', 'node ID (default: a random UUID)')
+    .option('--node-meta <key:value>', 'node metadata pair (repeatable)', collect)
+    .option('--bind <address>', 'address for cluster communication: gossip and RPC (default 0.0.0.0)')
+    .option('--client <addresses>', 'space-separated addresses for the HTTP and DNS listeners (default 127.0.0.1)')
+    .option('--advertise <address>', 'address advertised to the LAN (default: the bind address)')
+    .option('--advertise-wan <address>', 'address advertised to the WAN (default: the LAN advertise address)')
+    .option('--retry-join <address>', 'address to join at start, retried until it works (repeatable)', collect)
+    .option('--retry-interval <duration>', 'time between join attempts (default 30s)')
+    .option('--retry-max <count>', 'join attempts before giving up; 0 retries forever')
+    .option('--retry-join-wan <address>', 'WAN address to join at start, retried (repeatable)', collect)
+    .option('--retry-interval-wan <duration>', 'time between WAN join attempts (default 30s)')
+    .option('--retry-max-wan <count>', 'WAN join attempts before giving up; 0 retries forever')
+    .option('--join <address>', 'address to join once at start (deprecated in Consul; repeatable)', collect)
+    .option('--join-wan <address>', 'WAN address to join once at start (repeatable)', collect)
+    .option('--data-dir <path>', 'directory for state (required unless -dev)')
+    .option('--pid-file <path>', 'write the process ID here at start and remove it at exit')
+    .option('--ui [bool]', 'serve the web UI at /ui', parseBool)
+    .option('--ui-dir <path>', 'serve the UI from this directory instead of the built-in one')
+    .option('--ui-content-path <path>', 'URL path of the UI (default /ui/)')
+    .option('--log-level <level>', 'TRACE, DEBUG, INFO, WARN or ERROR (default INFO; DEBUG with -dev)')
+    .option('--log-json [bool]', 'log JSON lines instead of text', parseBool)
+    .option('--encrypt <key>', 'gossip encryption key: base64 of 16, 24 or 32 bytes (lattice keygen)')
+    .option('--dns-port <port>', 'DNS port (default 8600; -1 disables)')
+    .option('--http-port <port>', 'HTTP API port (default 8500; -1 disables)')
+    .option('--https-port <port>', 'HTTPS API port (default -1, off)')
+    .option('--grpc-port <port>', 'gRPC port (default -1; 8502 with -dev)')
+    .option('--serf-lan-port <port>', 'LAN gossip port (default 8301)')
+    .option('--serf-wan-port <port>', 'WAN gossip port (default 8302; -1 disables)')
+    .option('--server-port <port>', 'server RPC and Raft port (default 8300)')
+    .option('--domain <domain>', 'DNS domain (default consul.)')
+    .option('--alt-domain <domain>', 'an alternate DNS domain also answered')
+    .option('--recursor <address>', 'upstream DNS server for names outside the domain (repeatable)', collect)
+    .option('--enable-script-checks [bool]', 'allow script checks from any source (security risk)', parseBool)
+    .option('--enable-local-script-checks [bool]', 'allow script checks from config files only', parseBool)
+    .option('--disable-host-node-id [bool]', 'do not derive the node ID from the host', parseBool)
+    .addHelpText(
+      'after',
+      "\nFlags also take Consul's single-dash form (-dev, -config-dir=/etc/lattice.d).\n" +
+        'Examples:\n  lattice agent -dev\n  lattice agent -dev -bind=127.0.0.2 -client=127.0.0.2\n' +
+        '  lattice agent -config-dir=/etc/lattice.d\n',
+    )
+    .action(async (flags: AgentCommandFlags) => {
+      await runAgent(flags, configPaths);
+    });
+}
+
+async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]): Promise<void> {
+  const problems = new ProblemList();
+  const flagValues = flagsToConfig(flags, problems);
+  const result = await loadConfig({
+    configPaths,
+    configFormat: flags.configFormat ?? null,
+    devMode: flags.dev ?? false,
+    flagValues,
+    hclFragments: flags.hcl ?? [],
+    problems,
+  });
+  printConfigProblems(result.errors, result.warnings);
+  const config = result.config;
+  if (config === null) {
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(banner(config));
+  const log = createLogger({ level: config.logLevel, json: config.logJson, colorize: process.stderr.isTTY });
+  const agent = new Agent({ log: log.child({ module: 'agent' }), build: buildInfo() }, config);
+
+  const stopping = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      // A second signal means "now": the operator gave up on a graceful stop.
+      process.once('SIGINT', () => process.exit(1));
+      process.once('SIGTERM', () => process.exit(1));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+
+  try {
+    await agent.start();
+  } catch (error) {
+    log.error({ err: error }, `Error starting agent: ${error instanceof Error ? error.message : String(error)}`);
+    await agent.stop().catch((stopError: unknown) => log.error({ err: stopError }, 'Error stopping agent'));
+    process.exit(1);
+  }
+  const signal = await stopping;
+  log.info(`Caught signal: ${signal === 'SIGINT' ? 'interrupt' : 'terminated'}`);
+  log.info('Gracefully shutting down agent...');
+  try {
+    await agent.stop();
+  } catch (error) {
+    log.error({ err: error }, 'Error stopping agent');
+    process.exit(1);
+  }
+  process.exit(0);
+}
