@@ -29,9 +29,11 @@ export class Inflights {
     return this.lastIndexes.length >= this.countMax || (this.bytesMax > 0 && this.bytes >= this.bytesMax);
   }
 
-  /** Records a message ending at `lastIndex`; indexes only grow within one replicate run. */
+  /**
+   * Records a message ending at `lastIndex`; indexes only grow within one replicate run. The window may pass
+   * its bound by the one append a heartbeat response lets through (see Progress.appendFlowPaused).
+   */
   add(lastIndex: number, sizeBytes: number): void {
-    assert(!this.isFull(), 'adding to a full inflight window');
     const newest = this.lastIndexes[this.lastIndexes.length - 1];
     assert(newest === undefined || lastIndex > newest, `inflight index ${lastIndex} does not grow past ${newest}`);
     this.lastIndexes.push(lastIndex);

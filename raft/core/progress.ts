@@ -20,8 +20,12 @@ export class Progress {
   pendingSnapshot = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = false;
-  /** In probe state: an append is out and unanswered, so wait (a heartbeat response clears it). */
-  probeSent = false;
+  /**
+   * Sending is paused: in probe state an append is out and unanswered; in replicate state the inflight window
+   * is full. A heartbeat response clears it, letting one append through even past a full window, so appends
+   * that were all lost cannot stall a follower forever (etcd MsgAppFlowPaused).
+   */
+  appendFlowPaused = false;
   isLearner: boolean;
   readonly inflights: Inflights;
 
@@ -33,7 +37,7 @@ export class Progress {
 
   private resetState(state: ProgressState): void {
     this.state = state;
-    this.probeSent = false;
+    this.appendFlowPaused = false;
     this.pendingSnapshot = 0;
     this.inflights.reset();
   }
@@ -74,7 +78,7 @@ export class Progress {
     if (this.match < index) {
       this.match = index;
       updated = true;
-      this.probeSent = false;
+      if (this.state === 'probe') this.appendFlowPaused = false;
     }
     this.next = Math.max(this.next, index + 1);
     return updated;
@@ -83,13 +87,15 @@ export class Progress {
   /** Records an append that was just sent, carrying `count` entries ending at `lastIndex`. */
   sentEntries(count: number, lastIndex: number, sizeBytes: number): void {
     if (this.state === 'replicate') {
-      if (count === 0) return;
-      this.next = lastIndex + 1;
-      this.inflights.add(lastIndex, sizeBytes);
+      if (count > 0) {
+        this.next = lastIndex + 1;
+        this.inflights.add(lastIndex, sizeBytes);
+      }
+      this.appendFlowPaused = this.inflights.isFull();
       return;
     }
     if (this.state === 'probe') {
-      this.probeSent = true;
+      this.appendFlowPaused = true;
       return;
     }
     assert(false, 'sent entries to a follower in snapshot state');
@@ -106,7 +112,7 @@ export class Progress {
     // In probe state only the answer to the latest probe (next - 1) counts.
     if (this.next - 1 !== rejected) return false;
     this.next = Math.max(Math.min(rejected, hint + 1), this.match + 1, 1);
-    this.probeSent = false;
+    this.appendFlowPaused = false;
     return true;
   }
 
@@ -122,13 +128,16 @@ export class Progress {
       this.becomeReplicate();
       return;
     }
-    if (this.state === 'replicate') this.inflights.freeLE(this.match);
+    if (this.state === 'replicate') {
+      this.inflights.freeLE(this.match);
+      this.appendFlowPaused = this.inflights.isFull();
+    }
   }
 
   /** A heartbeat answer proves the follower is alive: a probe may go out again. */
   onHeartbeatResponse(): void {
     this.recentActive = true;
-    this.probeSent = false;
+    this.appendFlowPaused = false;
   }
 
   /** The driver finished (or gave up) sending the snapshot. */
@@ -137,7 +146,7 @@ export class Progress {
     if (!ok) this.pendingSnapshot = 0;
     this.becomeProbe();
     // Wait for a heartbeat answer before probing, as etcd does, so a failed send is not retried in a hot loop.
-    this.probeSent = true;
+    this.appendFlowPaused = true;
   }
 
   onUnreachable(): void {
@@ -147,9 +156,8 @@ export class Progress {
   isPaused(): boolean {
     switch (this.state) {
       case 'probe':
-        return this.probeSent;
       case 'replicate':
-        return this.inflights.isFull();
+        return this.appendFlowPaused;
       case 'snapshot':
         return true;
     }

@@ -622,7 +622,8 @@ export class Raft {
       return;
     }
     progress.onHeartbeatResponse();
-    if (progress.match < this.log.lastIndex()) this.sendAppend(message.from);
+    // Also when caught up but probing (after reportUnreachable): the answer moves it back to replicate.
+    if (progress.match < this.log.lastIndex() || progress.state === 'probe') this.sendAppend(message.from);
     if (message.context === null || this.readOnly.size === 0) return;
     const acks = this.readOnly.recordAck(message.from, message.context);
     if (acks === null) return;
