@@ -1,0 +1,155 @@
+// Serf's own messages, carried as opaque user payloads by the gossip core: [type u8][msgpack body]. Decoding is
+// strict and never throws anything but SerfDecodeError, so a hostile payload is dropped and counted.
+
+import { Packr } from 'msgpackr';
+import { LatticeError } from '../../lib/errors.js';
+
+export const SerfMessageType = Object.freeze({ userEvent: 1, query: 2, queryResponse: 3 });
+
+export interface UserEventMessage {
+  readonly type: 'user-event';
+  readonly ltime: number;
+  readonly name: string;
+  readonly payload: Uint8Array;
+  readonly coalesce: boolean;
+}
+
+export interface QueryFilters {
+  /** Only these nodes answer (empty: all). */
+  readonly nodes: readonly string[];
+  /** Tag name → regular expression the tag value must match (anchored). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface QueryMessage {
+  readonly type: 'query';
+  readonly ltime: number;
+  readonly id: number;
+  /** Where responses go (the querier's gossip address). */
+  readonly from: string;
+  readonly sourceNode: string;
+  readonly filters: QueryFilters;
+  readonly wantAck: boolean;
+  readonly timeoutMs: number;
+  readonly name: string;
+  readonly payload: Uint8Array;
+}
+
+export interface QueryResponseMessage {
+  readonly type: 'query-response';
+  readonly ltime: number;
+  readonly id: number;
+  readonly from: string;
+  readonly ack: boolean;
+  readonly payload: Uint8Array;
+}
+
+export type SerfMessage = UserEventMessage | QueryMessage | QueryResponseMessage;
+
+export class SerfDecodeError extends LatticeError {
+  override readonly name = 'SerfDecodeError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_SERF_DECODE', message, options);
+  }
+}
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+export function encodeSerfMessage(message: SerfMessage): Uint8Array {
+  let code: number;
+  let body: unknown[];
+  switch (message.type) {
+    case 'user-event':
+      code = SerfMessageType.userEvent;
+      body = [message.ltime, message.name, message.payload, message.coalesce];
+      break;
+    case 'query':
+      code = SerfMessageType.query;
+      body = [
+        message.ltime,
+        message.id,
+        message.from,
+        message.sourceNode,
+        message.filters.nodes,
+        message.filters.tags,
+        message.wantAck,
+        message.timeoutMs,
+        message.name,
+        message.payload,
+      ];
+      break;
+    case 'query-response':
+      code = SerfMessageType.queryResponse;
+      body = [message.ltime, message.id, message.from, message.ack, message.payload];
+      break;
+  }
+  return Buffer.concat([Buffer.from([code]), packr.pack(body)]);
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isText = (value: unknown, bytesMax = 1024): value is string =>
+  typeof value === 'string' && Buffer.byteLength(value) <= bytesMax;
+const isBytes = (value: unknown): value is Uint8Array => value instanceof Uint8Array;
+
+export function decodeSerfMessage(bytes: Uint8Array): SerfMessage {
+  if (bytes.length < 2) throw new SerfDecodeError('serf message is empty');
+  let body: unknown;
+  try {
+    body = packr.unpack(bytes.subarray(1));
+  } catch (error) {
+    throw new SerfDecodeError('serf message body is not valid msgpack', { cause: error });
+  }
+  if (!Array.isArray(body)) throw new SerfDecodeError('serf message body must be a list');
+  const fail = (what: string): never => {
+    throw new SerfDecodeError(`serf message has an invalid ${what}`);
+  };
+  switch (bytes[0]) {
+    case SerfMessageType.userEvent: {
+      const [ltime, name, payload, coalesce] = body;
+      if (!isCount(ltime)) fail('Lamport time');
+      if (!isText(name, 512) || name === '') fail('event name');
+      if (!isBytes(payload)) fail('payload');
+      if (typeof coalesce !== 'boolean') fail('coalesce flag');
+      return { type: 'user-event', ltime, name, payload, coalesce } as UserEventMessage;
+    }
+    case SerfMessageType.query: {
+      const [ltime, id, from, sourceNode, nodes, tags, wantAck, timeoutMs, name, payload] = body;
+      if (!isCount(ltime)) fail('Lamport time');
+      if (!isCount(id)) fail('query id');
+      if (!isText(from, 300)) fail('source address');
+      if (!isText(sourceNode, 255)) fail('source node');
+      if (!Array.isArray(nodes) || nodes.length > 1024 || !nodes.every((node) => isText(node, 255)))
+        fail('node filter');
+      if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) fail('tag filter');
+      const tagEntries = Object.entries(tags as object);
+      if (tagEntries.length > 64 || !tagEntries.every(([, pattern]) => isText(pattern, 256))) fail('tag filter');
+      if (typeof wantAck !== 'boolean') fail('ack flag');
+      if (!isCount(timeoutMs) || (timeoutMs as number) === 0) fail('timeout');
+      if (!isText(name, 1024) || name === '') fail('query name');
+      if (!isBytes(payload)) fail('payload');
+      return {
+        type: 'query',
+        ltime,
+        id,
+        from,
+        sourceNode,
+        filters: { nodes: nodes as string[], tags: Object.fromEntries(tagEntries) as Record<string, string> },
+        wantAck,
+        timeoutMs,
+        name,
+        payload,
+      } as QueryMessage;
+    }
+    case SerfMessageType.queryResponse: {
+      const [ltime, id, from, ack, payload] = body;
+      if (!isCount(ltime)) fail('Lamport time');
+      if (!isCount(id)) fail('query id');
+      if (!isText(from, 255)) fail('responder');
+      if (typeof ack !== 'boolean') fail('ack flag');
+      if (!isBytes(payload)) fail('payload');
+      return { type: 'query-response', ltime, id, from, ack, payload } as QueryResponseMessage;
+    }
+    default:
+      throw new SerfDecodeError(`unknown serf message type ${bytes[0]}`);
+  }
+}

@@ -1,0 +1,710 @@
+// The Serf layer over the pure gossip core: member tags and statuses, Lamport-ordered user events (de-duplicated,
+// optionally coalesced), queries and their responses, internal keyring queries, reaping and reconnecting, Vivaldi
+// coordinates from probe RTTs, and the lines for the member snapshot. Pure like the core: every input takes
+// `nowMs`, randomness comes from the injected Rand, and everything to do comes back from `takeOutput()`.
+
+import { ValidationError } from '../../lib/errors.js';
+import type { Rand } from '../../lib/rand.js';
+import {
+  type GossipConfig,
+  GossipCore,
+  type MemberEvent,
+  type OutboundPacket,
+  type OutboundStream,
+} from '../core/index.js';
+import type { Keyring } from '../keyring.js';
+import { VivaldiClient } from '../vivaldi/client.js';
+import type { VivaldiConfig } from '../vivaldi/config.js';
+import { type Coordinate, coordinateFromJson, coordinateToJson } from '../vivaldi/coordinate.js';
+import { UserEventCoalescer } from './coalescer.js';
+import { defaultQueryTimeoutMs, type SerfConfig } from './config.js';
+import { LamportRing } from './event-buffer.js';
+import { answerKeyringQuery, operationForQuery } from './keyring-queries.js';
+import { LamportClock } from './lamport.js';
+import { chooseReconnectTarget, membersToReap, type SerfMember, type SerfMemberStatus } from './members.js';
+import {
+  decodeSerfMessage,
+  encodeSerfMessage,
+  type QueryFilters,
+  type QueryMessage,
+  type QueryResponseMessage,
+  SerfDecodeError,
+  type UserEventMessage,
+} from './messages.js';
+import { type QueryResult, QueryTracker } from './queries.js';
+import type { SnapshotState } from './snapshot.js';
+import { decodeTags, encodeTags } from './tags.js';
+import { decodeUserState, encodeUserState, type RecentEvent } from './user-state.js';
+
+/** A query delivered to this node, to be answered with `respond()` before `deadlineMs`. */
+export interface IncomingQuery {
+  readonly id: number;
+  readonly ltime: number;
+  readonly name: string;
+  readonly payload: Uint8Array;
+  readonly sourceNode: string;
+  readonly from: string;
+  readonly deadlineMs: number;
+}
+
+export type SerfEvent =
+  | {
+      readonly type: 'member-join' | 'member-leave' | 'member-failed' | 'member-update' | 'member-reap';
+      readonly member: SerfMember;
+    }
+  | { readonly type: 'member-conflict'; readonly member: SerfMember; readonly otherAddress: string }
+  | {
+      readonly type: 'user';
+      readonly ltime: number;
+      readonly name: string;
+      readonly payload: Uint8Array;
+      readonly coalesce: boolean;
+    }
+  | { readonly type: 'query'; readonly query: IncomingQuery }
+  | { readonly type: 'query-done'; readonly result: QueryResult }
+  | { readonly type: 'keyring-changed' }
+  | { readonly type: 'join-result'; readonly seed: string; readonly ok: boolean };
+
+export interface SerfOutput {
+  readonly packets: OutboundPacket[];
+  readonly streams: OutboundStream[];
+  readonly events: SerfEvent[];
+  /** Lines to append to the member snapshot, in order. */
+  readonly snapshotLines: string[];
+}
+
+export interface SerfCounters {
+  /** User payloads that were not valid serf messages. */
+  decodeFailures: number;
+  /** Meta bytes that were not valid tags (the member is kept with no tags). */
+  tagDecodeFailures: number;
+  eventsDuplicate: number;
+  eventsTooOld: number;
+  queriesDuplicate: number;
+  queriesTooOld: number;
+  /** Tag filter patterns that were not valid regular expressions. */
+  badFilters: number;
+  /** RTT samples or coordinates Vivaldi refused. */
+  coordinateRejected: number;
+  remoteStatesRefused: number;
+  reconnectAttempts: number;
+  reaped: number;
+}
+
+export interface SerfComponents {
+  readonly rand: Rand;
+  readonly nowMs: number;
+  /** The gossip keyring, shared with the encryption layer: keyring queries change it in place. */
+  readonly keyring: Keyring | null;
+}
+
+export interface SerfInit {
+  readonly serf: SerfConfig;
+  readonly gossip: GossipConfig;
+  /** This node's gossip address (`host:port`). */
+  readonly address: string;
+  /** null turns coordinates off (`disable_coordinates`). */
+  readonly vivaldi: VivaldiConfig | null;
+  /** Clocks from the snapshot of a previous run. */
+  readonly restored?: SnapshotState | null;
+}
+
+export interface QueryParams {
+  readonly filters?: Partial<QueryFilters>;
+  readonly timeoutMs?: number;
+  readonly wantAck?: boolean;
+  /** Finish as soon as this many members responded (still bounded by the timeout). */
+  readonly expectedResponses?: number;
+}
+
+const emptyFilters: QueryFilters = Object.freeze({ nodes: [], tags: {} });
+/** Lamport-clocks are re-advertised in push-pull; an internal payload cap keeps that state small. */
+const regexCacheSizeMax = 256;
+
+function emptySerfOutput(): SerfOutput {
+  return { packets: [], streams: [], events: [], snapshotLines: [] };
+}
+
+function newCounters(): SerfCounters {
+  return {
+    decodeFailures: 0,
+    tagDecodeFailures: 0,
+    eventsDuplicate: 0,
+    eventsTooOld: 0,
+    queriesDuplicate: 0,
+    queriesTooOld: 0,
+    badFilters: 0,
+    coordinateRejected: 0,
+    remoteStatesRefused: 0,
+    reconnectAttempts: 0,
+    reaped: 0,
+  };
+}
+
+export class Serf {
+  readonly core: GossipCore;
+  readonly counters: SerfCounters = newCounters();
+  readonly clock: LamportClock;
+  readonly eventClock: LamportClock;
+  readonly queryClock: LamportClock;
+  private output: SerfOutput = emptySerfOutput();
+  private readonly config: SerfConfig;
+  private readonly rand: Rand;
+  private readonly keyring: Keyring | null;
+  private readonly members = new Map<string, SerfMember>();
+  private readonly events: LamportRing<RecentEvent>;
+  private readonly queriesSeen: LamportRing<number>;
+  private readonly queries: QueryTracker;
+  private readonly coalescer: UserEventCoalescer;
+  private readonly vivaldi: VivaldiClient | null;
+  private readonly coordinates = new Map<string, Coordinate>();
+  private readonly regexCache = new Map<string, RegExp | null>();
+  private readonly pendingJoinSeeds = new Set<string>();
+  private tags: Readonly<Record<string, string>>;
+  private eventMinTime = 0;
+  private nextReapMs: number;
+  private nextReconnectMs: number;
+  private lastNowMs: number;
+  private userStateDirty = true;
+  private lastSnapshotClocks = '';
+  private leaving = false;
+
+  constructor(init: SerfInit, components: SerfComponents) {
+    this.config = init.serf;
+    this.rand = components.rand;
+    this.keyring = components.keyring;
+    this.lastNowMs = components.nowMs;
+    this.tags = init.serf.tags;
+    this.clock = new LamportClock();
+    this.eventClock = new LamportClock();
+    this.queryClock = new LamportClock();
+    const restored = init.restored;
+    if (restored) {
+      // Resume past the saved times, as serf does, so nothing this node sends looks old or duplicated.
+      this.clock.witness(restored.clock);
+      this.eventClock.witness(restored.eventClock);
+      this.queryClock.witness(restored.queryClock);
+      this.eventMinTime = restored.eventClock + 1;
+    }
+    this.core = new GossipCore(init.gossip, {
+      rand: components.rand,
+      nowMs: components.nowMs,
+      self: { name: init.serf.nodeName, address: init.address, meta: encodeTags(init.serf.tags) },
+    });
+    this.events = new LamportRing<RecentEvent>(
+      init.serf.eventBufferSize,
+      (a, b) => a.name === b.name && Buffer.compare(a.payload, b.payload) === 0,
+    );
+    this.queriesSeen = new LamportRing<number>(init.serf.queryBufferSize, (a, b) => a === b);
+    this.queries = new QueryTracker(init.serf.pendingQueryCountMax);
+    this.coalescer = new UserEventCoalescer(init.serf.userEventQuiescentMs, init.serf.userEventCoalesceMs);
+    this.vivaldi = init.vivaldi ? new VivaldiClient(init.vivaldi, components.rand) : null;
+    if (this.vivaldi) this.core.setAckPayload(encodeCoordinate(this.vivaldi.getCoordinate()));
+    this.nextReapMs = components.nowMs + init.serf.reapIntervalMs;
+    this.nextReconnectMs = components.nowMs + init.serf.reconnectIntervalMs;
+    this.absorb(components.nowMs);
+  }
+
+  // --- inputs that pass through to the core ---------------------------------------------------------------------
+
+  handlePacket(from: string, bytes: Uint8Array, nowMs: number): void {
+    this.core.handlePacket(from, bytes, nowMs);
+    this.absorb(nowMs);
+  }
+
+  handleStream(from: string, bytes: Uint8Array, nowMs: number): Uint8Array | null {
+    this.refreshUserState();
+    const response = this.core.handleStream(from, bytes, nowMs);
+    this.absorb(nowMs);
+    return response;
+  }
+
+  handleStreamResponse(id: number, bytes: Uint8Array | null, nowMs: number): void {
+    this.core.handleStreamResponse(id, bytes, nowMs);
+    this.absorb(nowMs);
+  }
+
+  /** Joins through seed addresses; with `ignoreOld` (Consul's default) events from before the join are not replayed. */
+  join(seeds: readonly string[], nowMs: number, ignoreOld = true): void {
+    this.refreshUserState();
+    if (ignoreOld) for (const seed of seeds) this.pendingJoinSeeds.add(seed);
+    this.core.join(seeds, nowMs);
+    this.absorb(nowMs);
+  }
+
+  /** Graceful leave: others will see this node as left; the snapshot records it so a restart does not rejoin. */
+  leave(nowMs: number): void {
+    this.leaving = true;
+    const self = this.members.get(this.config.nodeName);
+    if (self) this.setStatus(self, 'leaving', nowMs);
+    this.core.leave(nowMs);
+    this.output.snapshotLines.push('leave');
+    this.absorb(nowMs);
+  }
+
+  leaveBroadcastDone(): boolean {
+    return this.core.leaveBroadcastDone();
+  }
+
+  tick(nowMs: number): void {
+    this.core.tick(nowMs);
+    const now = Math.max(nowMs, this.lastNowMs);
+    if (now >= this.nextReapMs) {
+      this.reap(now);
+      this.nextReapMs = now + this.config.reapIntervalMs;
+    }
+    if (now >= this.nextReconnectMs) {
+      this.reconnect(now);
+      this.nextReconnectMs = now + this.config.reconnectIntervalMs;
+    }
+    for (const result of this.queries.due(now)) this.output.events.push({ type: 'query-done', result });
+    for (const event of this.coalescer.due(now)) this.deliverUserEvent(event.ltime, event.name, event.payload, true);
+    this.absorb(nowMs);
+  }
+
+  /** New tags for this node, spread with a higher incarnation. */
+  setTags(tags: Readonly<Record<string, string>>, nowMs: number): void {
+    this.core.setLocalMeta(encodeTags(tags), nowMs);
+    this.tags = Object.freeze({ ...tags });
+    this.absorb(nowMs);
+  }
+
+  // --- user events ------------------------------------------------------------------------------------------------
+
+  /** Fires a user event to the whole pool; throws ValidationError above the 512-byte limit. */
+  userEvent(name: string, payload: Uint8Array, coalesce: boolean, nowMs: number): number {
+    if (name === '') throw new ValidationError('user event name must not be empty');
+    const rawSizeBytes = Buffer.byteLength(name) + payload.length;
+    if (rawSizeBytes > this.config.userEventSizeBytesMax) {
+      throw new ValidationError(
+        `user event exceeds the limit of ${this.config.userEventSizeBytesMax} bytes before encoding (${rawSizeBytes})`,
+      );
+    }
+    const ltime = this.eventClock.time();
+    this.eventClock.increment();
+    const message: UserEventMessage = { type: 'user-event', ltime, name, payload, coalesce };
+    const encoded = encodeSerfMessage(message);
+    if (encoded.length > this.config.userEventSizeBytesMax + 16) {
+      throw new ValidationError(`encoded user event exceeds the limit of ${this.config.userEventSizeBytesMax} bytes`);
+    }
+    this.handleUserEvent(message, nowMs);
+    this.core.broadcastUser(encoded);
+    this.userStateDirty = true;
+    this.absorb(nowMs);
+    return ltime;
+  }
+
+  // --- queries ----------------------------------------------------------------------------------------------------
+
+  defaultQueryTimeoutMs(): number {
+    return defaultQueryTimeoutMs(this.config, this.core.liveCount);
+  }
+
+  /** Starts a query; its responses arrive as one `query-done` event when it times out (or all expected answered). */
+  query(name: string, payload: Uint8Array, params: QueryParams, nowMs: number): number {
+    if (name === '') throw new ValidationError('query name must not be empty');
+    if (payload.length > this.config.querySizeBytesMax) {
+      throw new ValidationError(`query payload exceeds the limit of ${this.config.querySizeBytesMax} bytes`);
+    }
+    const timeoutMs = Math.max(1, Math.round(params.timeoutMs ?? this.defaultQueryTimeoutMs()));
+    const ltime = this.queryClock.time();
+    this.queryClock.increment();
+    let id = this.rand.intBelow(0x1_0000_0000);
+    while (this.queries.has(id)) id = this.rand.intBelow(0x1_0000_0000);
+    const message: QueryMessage = {
+      type: 'query',
+      ltime,
+      id,
+      from: this.core.member(this.config.nodeName)?.address ?? '',
+      sourceNode: this.config.nodeName,
+      filters: { ...emptyFilters, ...params.filters },
+      wantAck: params.wantAck ?? false,
+      timeoutMs,
+      name,
+      payload,
+    };
+    const encoded = encodeSerfMessage(message);
+    if (encoded.length > this.config.querySizeBytesMax + 256) {
+      throw new ValidationError(`encoded query exceeds the limit of ${this.config.querySizeBytesMax} bytes`);
+    }
+    const now = Math.max(nowMs, this.lastNowMs);
+    if (!this.queries.start(id, name, now + timeoutMs, params.expectedResponses ?? null)) {
+      throw new ValidationError(`too many queries in flight (${this.config.pendingQueryCountMax})`);
+    }
+    this.core.broadcastUser(encoded);
+    this.handleQuery(message, now);
+    this.absorb(nowMs);
+    return id;
+  }
+
+  /** Answers a query delivered as a `query` event; throws ValidationError when too large or past its deadline. */
+  respond(query: IncomingQuery, payload: Uint8Array, nowMs: number): void {
+    if (payload.length > this.config.queryResponseSizeBytesMax) {
+      throw new ValidationError(`query response exceeds the limit of ${this.config.queryResponseSizeBytesMax} bytes`);
+    }
+    if (nowMs > query.deadlineMs) throw new ValidationError('query response is past the query deadline');
+    this.sendQueryResponse(query, false, payload, nowMs);
+    this.absorb(nowMs);
+  }
+
+  // --- reads --------------------------------------------------------------------------------------------------------
+
+  /** Every known member, this node included. */
+  memberList(): SerfMember[] {
+    return [...this.members.values()];
+  }
+
+  member(name: string): SerfMember | undefined {
+    return this.members.get(name);
+  }
+
+  localTags(): Readonly<Record<string, string>> {
+    return this.tags;
+  }
+
+  /** This node's coordinate, or null when coordinates are off. */
+  coordinate(): Coordinate | null {
+    return this.vivaldi?.getCoordinate() ?? null;
+  }
+
+  /** Last coordinate heard from `name` (on its acks). */
+  memberCoordinate(name: string): Coordinate | undefined {
+    return this.coordinates.get(name);
+  }
+
+  pendingQueryCount(): number {
+    return this.queries.size;
+  }
+
+  // --- outputs ------------------------------------------------------------------------------------------------------
+
+  takeOutput(): SerfOutput {
+    this.absorb(this.lastNowMs);
+    const output = this.output;
+    this.output = emptySerfOutput();
+    return output;
+  }
+
+  nextWakeupMs(): number | null {
+    let next = Math.min(this.nextReapMs, this.nextReconnectMs);
+    const core = this.core.nextWakeupMs();
+    if (core !== null) next = Math.min(next, core);
+    const query = this.queries.nextDueMs();
+    if (query !== null) next = Math.min(next, query);
+    const coalesce = this.coalescer.nextDueMs();
+    if (coalesce !== null) next = Math.min(next, coalesce);
+    return next;
+  }
+
+  // --- internals ----------------------------------------------------------------------------------------------------
+
+  /** Pulls the core's output into Serf's, reacting to events and payloads (which may produce more core output). */
+  private absorb(nowMs: number): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    const now = this.lastNowMs;
+    for (let round = 0; round < 8; round++) {
+      const output = this.core.takeOutput();
+      const empty =
+        output.packets.length +
+          output.streams.length +
+          output.events.length +
+          output.userPayloads.length +
+          output.rtts.length +
+          output.joinResults.length +
+          output.remoteUserStates.length ===
+        0;
+      if (empty) break;
+      this.output.packets.push(...output.packets);
+      this.output.streams.push(...output.streams);
+      for (const event of output.events) this.handleMemberEvent(event, now);
+      for (const { payload } of output.userPayloads) this.handleUserPayload(payload, now);
+      for (const sample of output.rtts) this.handleRtt(sample.member, sample.rttMs, sample.payload);
+      for (const state of output.remoteUserStates) this.handleRemoteState(state.from, state.userState);
+      for (const result of output.joinResults) {
+        this.pendingJoinSeeds.delete(result.seed);
+        this.output.events.push({ type: 'join-result', seed: result.seed, ok: result.ok });
+      }
+    }
+    this.recordClocks();
+    this.refreshUserState();
+  }
+
+  private refreshUserState(): void {
+    if (!this.userStateDirty) return;
+    this.userStateDirty = false;
+    this.core.setUserState(
+      encodeUserState({
+        clock: this.clock.time(),
+        eventClock: this.eventClock.time(),
+        queryClock: this.queryClock.time(),
+        events: this.events.entries().map((slot) => ({ ltime: slot.ltime, events: slot.items })),
+      }),
+    );
+  }
+
+  private recordClocks(): void {
+    const clocks = `${this.clock.time()} ${this.eventClock.time()} ${this.queryClock.time()}`;
+    if (clocks === this.lastSnapshotClocks) return;
+    this.lastSnapshotClocks = clocks;
+    this.userStateDirty = true;
+    this.output.snapshotLines.push(
+      `clock: ${this.clock.time()}`,
+      `event-clock: ${this.eventClock.time()}`,
+      `query-clock: ${this.queryClock.time()}`,
+    );
+  }
+
+  private decodeMemberTags(meta: Uint8Array): Record<string, string> {
+    try {
+      return decodeTags(meta);
+    } catch {
+      this.counters.tagDecodeFailures++;
+      return {};
+    }
+  }
+
+  private setStatus(member: SerfMember, status: SerfMemberStatus, nowMs: number): SerfMember {
+    const updated = { ...member, status, statusChangeMs: nowMs };
+    this.members.set(member.name, updated);
+    return updated;
+  }
+
+  private handleMemberEvent(event: MemberEvent, nowMs: number): void {
+    const { member } = event;
+    const previous = this.members.get(member.name);
+    const base: SerfMember = {
+      name: member.name,
+      address: member.address,
+      tags: this.decodeMemberTags(member.meta),
+      status: previous?.status ?? 'alive',
+      statusChangeMs: previous?.statusChangeMs ?? nowMs,
+    };
+    switch (event.type) {
+      case 'join': {
+        this.clock.increment();
+        const joined = { ...base, status: 'alive' as const, statusChangeMs: nowMs };
+        this.members.set(member.name, joined);
+        this.output.events.push({ type: 'member-join', member: joined });
+        this.output.snapshotLines.push(`alive: ${member.name} ${member.address}`);
+        return;
+      }
+      case 'update': {
+        this.members.set(member.name, base);
+        this.output.events.push({ type: 'member-update', member: base });
+        this.output.snapshotLines.push(`alive: ${member.name} ${member.address}`);
+        return;
+      }
+      case 'failed':
+      case 'leave': {
+        const status = event.type === 'failed' ? 'failed' : 'left';
+        const gone = this.setStatus(base, status, nowMs);
+        this.output.events.push({ type: event.type === 'failed' ? 'member-failed' : 'member-leave', member: gone });
+        this.output.snapshotLines.push(`not-alive: ${member.name}`);
+        return;
+      }
+      case 'conflict':
+        this.output.events.push({ type: 'member-conflict', member: base, otherAddress: event.otherAddress ?? '' });
+        return;
+      case 'suspect':
+      case 'alive':
+        // Serf reports suspects as alive: only the verdict (failed) changes a member's status.
+        if (!previous) this.members.set(member.name, base);
+        return;
+    }
+  }
+
+  private handleUserPayload(payload: Uint8Array, nowMs: number): void {
+    let message: ReturnType<typeof decodeSerfMessage>;
+    try {
+      message = decodeSerfMessage(payload);
+    } catch (error) {
+      if (!(error instanceof SerfDecodeError)) throw error;
+      this.counters.decodeFailures++;
+      return;
+    }
+    if (message.type === 'user-event') {
+      // Re-broadcast what is new to us, as serf does, so events outlive the originator's retransmits.
+      if (this.handleUserEvent(message, nowMs)) this.core.broadcastUser(payload);
+    } else if (message.type === 'query') {
+      if (this.handleQuery(message, nowMs)) this.core.broadcastUser(payload);
+    } else {
+      this.handleQueryResponse(message);
+    }
+  }
+
+  /** Returns whether the event was new. */
+  private handleUserEvent(message: UserEventMessage, nowMs: number): boolean {
+    this.eventClock.witness(message.ltime);
+    if (message.ltime < this.eventMinTime) {
+      this.counters.eventsTooOld++;
+      return false;
+    }
+    const admission = this.events.admit(
+      message.ltime,
+      { name: message.name, payload: message.payload },
+      this.eventClock.time(),
+    );
+    if (admission !== 'new') {
+      if (admission === 'duplicate') this.counters.eventsDuplicate++;
+      else this.counters.eventsTooOld++;
+      return false;
+    }
+    this.userStateDirty = true;
+    if (message.coalesce) {
+      const flushed = this.coalescer.offer(
+        { ltime: message.ltime, name: message.name, payload: message.payload },
+        nowMs,
+      );
+      for (const event of flushed) this.deliverUserEvent(event.ltime, event.name, event.payload, true);
+    } else {
+      this.deliverUserEvent(message.ltime, message.name, message.payload, false);
+    }
+    return true;
+  }
+
+  private deliverUserEvent(ltime: number, name: string, payload: Uint8Array, coalesce: boolean): void {
+    this.output.events.push({ type: 'user', ltime, name, payload, coalesce });
+  }
+
+  /** Returns whether the query was new (and so is re-broadcast). */
+  private handleQuery(message: QueryMessage, nowMs: number): boolean {
+    this.queryClock.witness(message.ltime);
+    const admission = this.queriesSeen.admit(message.ltime, message.id, this.queryClock.time());
+    if (admission !== 'new') {
+      if (admission === 'duplicate') this.counters.queriesDuplicate++;
+      else this.counters.queriesTooOld++;
+      return false;
+    }
+    if (!this.matchesFilters(message.filters)) return true;
+    const query: IncomingQuery = {
+      id: message.id,
+      ltime: message.ltime,
+      name: message.name,
+      payload: message.payload,
+      sourceNode: message.sourceNode,
+      from: message.from,
+      deadlineMs: nowMs + message.timeoutMs,
+    };
+    if (message.wantAck) this.sendQueryResponse(query, true, new Uint8Array(0), nowMs);
+    const operation = operationForQuery(message.name);
+    if (operation !== null) {
+      const { response, changed } = answerKeyringQuery(operation, message.payload, this.keyring);
+      if (changed) this.output.events.push({ type: 'keyring-changed' });
+      this.sendQueryResponse(query, false, response, nowMs);
+    } else if (message.name.startsWith('_serf_')) {
+      // Internal queries this node does not implement (e.g. _serf_ping, _serf_conflict) get no answer.
+    } else {
+      this.output.events.push({ type: 'query', query });
+    }
+    return true;
+  }
+
+  private sendQueryResponse(query: IncomingQuery, ack: boolean, payload: Uint8Array, _nowMs: number): void {
+    const response: QueryResponseMessage = {
+      type: 'query-response',
+      ltime: query.ltime,
+      id: query.id,
+      from: this.config.nodeName,
+      ack,
+      payload,
+    };
+    if (query.sourceNode === this.config.nodeName) {
+      // Our own query: no need to go through the network.
+      this.handleQueryResponse(response);
+      return;
+    }
+    this.core.sendMessage(query.from, { type: 'user', payload: encodeSerfMessage(response) });
+  }
+
+  private handleQueryResponse(message: QueryResponseMessage): void {
+    const finished = this.queries.record(message.id, message.from, message.ack, message.payload);
+    if (typeof finished === 'object') this.output.events.push({ type: 'query-done', result: finished });
+  }
+
+  private matchesFilters(filters: QueryFilters): boolean {
+    if (filters.nodes.length > 0 && !filters.nodes.includes(this.config.nodeName)) return false;
+    for (const [tag, pattern] of Object.entries(filters.tags)) {
+      const regex = this.compileFilter(pattern);
+      if (regex === null) return false;
+      if (!regex.test(this.tags[tag] ?? '')) return false;
+    }
+    return true;
+  }
+
+  private compileFilter(pattern: string): RegExp | null {
+    let regex = this.regexCache.get(pattern);
+    if (regex !== undefined) return regex;
+    try {
+      regex = new RegExp(`^(?:${pattern})$`);
+    } catch {
+      this.counters.badFilters++;
+      regex = null;
+    }
+    if (this.regexCache.size >= regexCacheSizeMax) this.regexCache.clear();
+    this.regexCache.set(pattern, regex);
+    return regex;
+  }
+
+  private handleRtt(member: string, rttMs: number, payload: Uint8Array): void {
+    if (!this.vivaldi || payload.length === 0) return;
+    try {
+      const other = decodeCoordinate(payload, this.vivaldi.getCoordinate().vec.length);
+      this.vivaldi.update(member, other, rttMs);
+      if (this.coordinates.size < 65_536 || this.coordinates.has(member)) this.coordinates.set(member, other);
+      this.core.setAckPayload(encodeCoordinate(this.vivaldi.getCoordinate()));
+    } catch {
+      this.counters.coordinateRejected++;
+    }
+  }
+
+  private handleRemoteState(from: string, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    let state: ReturnType<typeof decodeUserState>;
+    try {
+      state = decodeUserState(bytes, this.config.eventBufferSize);
+    } catch {
+      this.counters.remoteStatesRefused++;
+      return;
+    }
+    this.clock.witness(state.clock - 1);
+    this.eventClock.witness(state.eventClock - 1);
+    this.queryClock.witness(state.queryClock - 1);
+    if (this.pendingJoinSeeds.has(from)) this.eventMinTime = Math.max(this.eventMinTime, state.eventClock);
+    for (const slot of state.events) {
+      for (const event of slot.events) {
+        this.handleUserEvent(
+          { type: 'user-event', ltime: slot.ltime, name: event.name, payload: event.payload, coalesce: false },
+          this.lastNowMs,
+        );
+      }
+    }
+  }
+
+  private reap(nowMs: number): void {
+    for (const member of membersToReap(this.members.values(), nowMs, this.config)) {
+      if (member.name === this.config.nodeName) continue;
+      this.members.delete(member.name);
+      this.coordinates.delete(member.name);
+      this.vivaldi?.forgetNode(member.name);
+      this.counters.reaped++;
+      this.output.events.push({ type: 'member-reap', member });
+    }
+  }
+
+  private reconnect(nowMs: number): void {
+    if (this.leaving) return;
+    const target = chooseReconnectTarget(this.members.values(), this.rand);
+    if (target === null) return;
+    this.counters.reconnectAttempts++;
+    this.core.join([target.address], nowMs);
+  }
+}
+
+function encodeCoordinate(coordinate: Coordinate): Uint8Array {
+  return Buffer.from(JSON.stringify(coordinateToJson(coordinate)));
+}
+
+function decodeCoordinate(bytes: Uint8Array, dimensionality: number): Coordinate {
+  if (bytes.length > 1_024) throw new ValidationError('coordinate payload too large');
+  return coordinateFromJson(JSON.parse(Buffer.from(bytes).toString('utf8')), dimensionality);
+}
