@@ -1,6 +1,7 @@
 // Consul's CLI uses Go's flag package, where `-dev` and `--dev` mean the same. Commander reads `-dev` as the
 // short flags -d -e -v, so single-dash long flags are rewritten to double-dash before parsing. A lone `-x`
-// (one letter) stays a short flag; anything after `--` is passed through untouched (child commands' argv).
+// (one letter) stays a short flag, but `-n=2` is Go's one-letter long flag with a value and becomes `--n=2`;
+// anything after `--` is passed through untouched (child commands' argv).
 
 export function normalizeArgv(args: readonly string[]): string[] {
   const out: string[] = [];
@@ -15,7 +16,7 @@ export function normalizeArgv(args: readonly string[]): string[] {
       out.push(arg);
       continue;
     }
-    out.push(/^-[a-zA-Z][\w.-]+(=.*)?$/s.test(arg) ? `-${arg}` : arg);
+    out.push(/^-(?:[a-zA-Z][\w.-]+(=.*)?|[a-zA-Z]=.*)$/s.test(arg) ? `-${arg}` : arg);
   }
   return out;
 }

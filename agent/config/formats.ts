@@ -80,12 +80,14 @@ function parseHcl(text: string): ParseResult {
 }
 
 function parseYaml(text: string): ParseResult {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = document.errors[0];
   if (first) {
     const position = first.linePos?.[0];
     const where = position ? ` (line ${position.line}, column ${position.col})` : '';
-    return { ok: false, message: `invalid YAML: ${first.message.split('\n')[0]}${where}` };
+    // Pretty messages append " at line L, column C:" and a code excerpt; we keep the reason and our own position.
+    const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return { ok: false, message: `invalid YAML: ${reason}${where}` };
   }
   return { ok: true, value: document.toJS() ?? {} };
 }

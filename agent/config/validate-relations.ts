@@ -40,7 +40,17 @@ function listenersOf(config: AgentConfig): Listener[] {
   return listeners.filter((listener) => listener.port > 0);
 }
 
-export function validateRelations(config: AgentConfig, merged: MergedConfig, problems: ProblemList): void {
+export interface RelationOptions {
+  /** Some file failed to read or parse, so a key missing from the merge may just be in that file. */
+  readonly someSourceUnreadable: boolean;
+}
+
+export function validateRelations(
+  config: AgentConfig,
+  merged: MergedConfig,
+  problems: ProblemList,
+  options: RelationOptions,
+): void {
   const setBy = (key: string): string => merged.setBy.get(key) ?? 'configuration';
   const listeners = listenersOf(config);
   listeners.forEach((listener, position) => {
@@ -67,7 +77,7 @@ export function validateRelations(config: AgentConfig, merged: MergedConfig, pro
       'bootstrap_expect',
       `${config.bootstrapExpect} servers tolerate no more failures than ${config.bootstrapExpect - 1}; use an odd number`,
     );
-  if (!config.devMode && config.dataDir === null)
+  if (!config.devMode && config.dataDir === null && !options.someSourceUnreadable)
     problems.error('configuration', 'data_dir', 'required (set data_dir or -data-dir, or run with -dev)');
   const { ports } = config;
   if (ports.sidecarMinPort > ports.sidecarMaxPort)

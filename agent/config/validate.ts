@@ -52,6 +52,8 @@ export interface ConfigResult {
 
 export function validateConfig(inits: readonly ConfigInit[], options: ValidateOptions): ConfigResult {
   const problems = options.problems ?? new ProblemList();
+  // A file that could not be read or parsed may hold the missing keys: do not also report them as missing.
+  let someSourceUnreadable = problems.hasErrors();
   const all: ConfigInit[] = [
     { sourceName: defaultSourceName, values: defaultSource },
     ...(options.devMode ? [{ sourceName: devSourceName, values: devSource }] : []),
@@ -61,6 +63,7 @@ export function validateConfig(inits: readonly ConfigInit[], options: ValidateOp
   for (const init of all) {
     if (!isPlainObject(init.values)) {
       problems.error(init.sourceName, '', 'expected an object of config keys at the top level');
+      someSourceUnreadable = true;
       continue;
     }
     const values = checkValue(agentSpec, init.values, '', { sourceName: init.sourceName, problems });
@@ -68,6 +71,7 @@ export function validateConfig(inits: readonly ConfigInit[], options: ValidateOp
   }
   const merged = mergeSources(checked);
   const config = buildConfig(merged, options, problems);
+  validateRelations(config, merged, problems, { someSourceUnreadable });
   return { config: problems.hasErrors() ? null : config, errors: problems.errors, warnings: problems.warnings };
 }
 
@@ -233,7 +237,6 @@ function buildConfig(merged: MergedConfig, options: ValidateOptions, problems: P
     services: Object.freeze(services),
     checks: Object.freeze(checks),
   };
-  validateRelations(config, merged, problems);
   return Object.freeze(config);
 }
 

@@ -1,0 +1,52 @@
+// Proves the Agent's lifecycle on a real socket: start binds the HTTP API on the configured address (port 0 here,
+// so tests never collide), writes the PID file, and stop closes the listener and removes the file.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { silentLogger } from '../lib/log.js';
+import { Agent } from './agent.js';
+import { testEnvironment, writeConfigDir } from './config/testing.js';
+import type { AgentConfig } from './config/types.js';
+import { validateConfig } from './config/validate.js';
+
+const build = { version: '0.1.0', consulVersion: '1.20.0', revision: '', buildDate: '2026-01-01T00:00:00Z' };
+
+describe('Agent', () => {
+  it('serves /v1/agent/self while running and cleans up on stop', async () => {
+    const dir = await writeConfigDir({});
+    const pidFile = dir.file('agent.pid');
+    const result = validateConfig(
+      [{ sourceName: 'test', values: { bind_addr: '127.0.0.2', client_addr: '127.0.0.2', pid_file: pidFile } }],
+      { devMode: true, environment: testEnvironment },
+    );
+    assert.deepEqual(result.errors, []);
+    // Port 0 (a free port) is refused in config files but is what a test wants.
+    const config: AgentConfig = { ...result.config!, ports: { ...result.config!.ports, http: 0 } };
+    const agent = new Agent({ log: silentLogger(), build, pid: 4242 }, config);
+    await agent.start();
+    try {
+      assert.equal(readFileSync(pidFile, 'utf8'), '4242\n');
+      const [address] = agent.httpAddresses;
+      assert.match(address ?? '', /^127\.0\.0\.2:\d+$/);
+      const response = await fetch(`http://${address}/v1/agent/self`, { signal: AbortSignal.timeout(5000) });
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { Config: { NodeName: string } }).Config.NodeName, 'test-host');
+    } finally {
+      await agent.stop();
+      await agent.stop(); // a second stop is a no-op
+    }
+    assert.equal(existsSync(pidFile), false);
+    await dir.remove();
+  });
+
+  it('refuses to start an HTTPS listener it cannot serve yet', async () => {
+    const result = validateConfig([{ sourceName: 'test', values: { ports: { https: 8501, http: -1 } } }], {
+      devMode: true,
+      environment: testEnvironment,
+    });
+    const agent = new Agent({ log: silentLogger(), build }, result.config!);
+    await assert.rejects(agent.start(), { name: 'NotImplementedError' });
+    await agent.stop();
+  });
+});
