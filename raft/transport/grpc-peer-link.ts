@@ -36,6 +36,8 @@ export class PeerLink {
     readonly address: string,
     readonly client: grpc.Client,
     private readonly components: PeerLinkComponents,
+    /** Our own address, carried in every frame so a peer that does not know us yet can answer. */
+    private readonly localAddress: string,
     queueCapacity: number,
   ) {
     this.queue = new BoundedQueue(queueCapacity);
@@ -74,7 +76,7 @@ export class PeerLink {
       path,
       requestSerialize,
       responseDeserialize,
-      { messages: [message] },
+      { address: this.localAddress, messages: [message] },
       { deadline },
       (error) => {
         if (error) {
@@ -90,7 +92,7 @@ export class PeerLink {
     const stream = this.stream ?? this.openStream();
     while (this.queue.size > 0) {
       const messages = this.queue.drain(frameMessageCountMax);
-      if (!stream.write({ messages })) {
+      if (!stream.write({ address: this.localAddress, messages })) {
         this.waitingForDrain = true;
         stream.once('drain', () => {
           this.waitingForDrain = false;

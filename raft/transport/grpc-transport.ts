@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Rand } from '../../lib/rand.js';
 import type { NodeId, RaftMessage, SnapshotMeta } from '../core/types.js';
 import { TransportError } from '../errors.js';
-import { grpcMessageSizeBytesMax, peerQueueCapacity, snapshotChunkSizeBytes } from './defaults.js';
+import { grpcMessageSizeBytesMax, nameLengthMax, peerQueueCapacity, snapshotChunkSizeBytes } from './defaults.js';
 import { PeerLink } from './grpc-peer-link.js';
 import { raftService } from './grpc-service.js';
 import { toRaftMessage, toSnapshotChunk, toSnapshotHeader } from './message-codec.js';
@@ -50,6 +50,9 @@ const channelOptions: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 2_000,
 };
+
+const isAddress = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= nameLengthMax && /^[\w.:\-[\]]+$/.test(value);
 
 function hostOf(address: string): string {
   const colon = address.lastIndexOf(':');
@@ -132,6 +135,7 @@ export class GrpcTransport implements RaftTransport {
       address,
       client,
       { ...this.components, counters: this.counters },
+      this.localAddress,
       this.config.peerQueueCapacity ?? peerQueueCapacity,
     );
     this.links.set(id, link);
@@ -217,7 +221,7 @@ export class GrpcTransport implements RaftTransport {
 
   /** Validates a { messages } frame and hands each valid message addressed to us to the handlers. */
   private acceptFrame(frame: unknown): void {
-    const messages = (frame as { messages?: unknown } | null)?.messages;
+    const { messages, address } = (frame ?? {}) as { messages?: unknown; address?: unknown };
     if (!Array.isArray(messages)) {
       this.counters.invalidCount++;
       return;
@@ -229,6 +233,8 @@ export class GrpcTransport implements RaftTransport {
         continue;
       }
       this.counters.receivedCount++;
+      // A server that joins learns its peers' addresses from their first messages (hashicorp/raft's RPC header).
+      if (!this.links.has(message.from) && isAddress(address)) this.setPeer(message.from, address);
       this.links.get(message.from)?.markAlive();
       for (const handler of this.messageHandlers) handler(message);
     }

@@ -97,7 +97,7 @@ export class MemoryTransport implements RaftTransport {
     queueMicrotask(() => {
       this.queued.set(message.to, (this.queued.get(message.to) ?? 1) - 1);
       const target = this.network.reach(this.localId, address);
-      if (target) target.deliver(message);
+      if (target) target.deliver(message, this.localAddress);
       else this.counters.droppedCount++;
     });
     return true;
@@ -138,8 +138,10 @@ export class MemoryTransport implements RaftTransport {
     return this.counters.snapshot();
   }
 
-  private deliver(message: RaftMessage): void {
+  private deliver(message: RaftMessage, fromAddress: string): void {
     this.counters.receivedCount++;
+    // A server that joins learns its peers' addresses from their first messages (hashicorp/raft's RPC header).
+    if (!this.peers.has(message.from)) this.peers.set(message.from, fromAddress);
     for (const handler of this.messageHandlers) handler(message);
   }
 

@@ -1,0 +1,303 @@
+// The driver: wires the pure core (RawNode) to storage, transport, FSM and a clock. One loop handles each Ready
+// in the order the core requires, asserted at every step: persist (snapshot, entries, hard state), then send,
+// then apply, then advance. It owns the only timers of the node: the tick and the snapshot check.
+
+import { assert } from '../lib/assert.js';
+import type { Clock, Timer } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { Rand } from '../lib/rand.js';
+import type { MemoryLogStorage } from './core/log-storage.js';
+import { RawNode, type ReadState, type Ready, type SoftState } from './core/raw-node.js';
+import type { Entry, NodeId, SnapshotMeta } from './core/types.js';
+import { CorruptSnapshotError } from './errors.js';
+import type { Fsm } from './fsm.js';
+import type { RaftNodeConfig } from './node-config.js';
+import { recoverState } from './recovery.js';
+import { SnapshotShipper } from './snapshot-shipper.js';
+import type { LogStore } from './storage/log-store.js';
+import type { SnapshotStore } from './storage/snapshot-store.js';
+import type { StableStore } from './storage/stable-store.js';
+import type { RaftTransport } from './transport/transport.js';
+
+export interface RaftComponents {
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly log: Logger;
+  readonly logStore: LogStore;
+  readonly stableStore: StableStore;
+  readonly snapshotStore: SnapshotStore;
+  readonly transport: RaftTransport;
+  readonly fsm: Fsm;
+}
+
+/** What the driver reports upward (to RaftNode), always from inside the loop, in log order. */
+export interface DriverListener {
+  applied(entry: Entry, response: unknown): void;
+  readStates(states: readonly ReadState[]): void;
+  softState(state: SoftState, term: number): void;
+  /** The loop stopped on an error it cannot handle (a storage failure); the node must stop. */
+  failed(error: unknown): void;
+}
+
+type Phase = 'idle' | 'persisted' | 'sent' | 'applied';
+
+export class RaftDriver {
+  private node: RawNode | null = null;
+  private storage: MemoryLogStorage | null = null;
+  private shipper: SnapshotShipper;
+  private wake: (() => void) | null = null;
+  private stopping = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private tickTimer: Timer | null = null;
+  private snapshotTimer: Timer | null = null;
+  private snapshotInFlight = false;
+  private phase: Phase = 'idle';
+  private appliedIndexValue = 0;
+  private snapshotIndexValue = 0;
+  private snapshotsTakenCount = 0;
+  private snapshotsInstalledCount = 0;
+  private readonly unsubscribes: (() => void)[] = [];
+  private knownPeers = new Set<NodeId>();
+
+  constructor(
+    private readonly components: RaftComponents,
+    private readonly config: RaftNodeConfig,
+    private readonly listener: DriverListener,
+  ) {
+    this.shipper = new SnapshotShipper(components, (to, outcome) => {
+      this.node?.reportSnapshot(to, outcome);
+      this.notify();
+    });
+  }
+
+  /** The core, for RaftNode's proposals and queries; call notify() after feeding it. */
+  get rawNode(): RawNode {
+    assert(this.node !== null, 'driver not started');
+    return this.node;
+  }
+
+  get appliedIndex(): number {
+    return this.appliedIndexValue;
+  }
+
+  get snapshotIndex(): number {
+    return this.snapshotIndexValue;
+  }
+
+  snapshotCounts(): { taken: number; installed: number } {
+    return { taken: this.snapshotsTakenCount, installed: this.snapshotsInstalledCount };
+  }
+
+  async start(): Promise<void> {
+    const { transport, log } = this.components;
+    const recovered = await recoverState(this.components, this.components.fsm, this.config, log);
+    this.storage = recovered.storage;
+    this.appliedIndexValue = recovered.appliedIndex;
+    this.snapshotIndexValue = recovered.snapshot?.index ?? 0;
+    this.node = new RawNode({
+      id: this.config.id,
+      config: this.config.core,
+      rand: this.components.rand,
+      storage: recovered.storage,
+      hardState: recovered.hardState,
+      appliedIndex: recovered.appliedIndex,
+    });
+    log.info(
+      {
+        snapshotIndex: this.snapshotIndexValue,
+        lastIndex: recovered.storage.lastIndex(),
+        term: recovered.hardState.term,
+      },
+      'raft state recovered',
+    );
+    this.unsubscribes.push(
+      transport.onMessage((message) => {
+        if (this.stopping) return;
+        this.rawNode.step(message);
+        this.notify();
+      }),
+      transport.onSnapshot((incoming, options) => this.shipper.receive(incoming, options)),
+    );
+    await transport.start();
+    this.updatePeers();
+    this.armTick();
+    this.armSnapshotCheck();
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return this.loopDone;
+    this.stopping = true;
+    this.tickTimer?.cancel();
+    this.snapshotTimer?.cancel();
+    this.notify();
+    await this.loopDone;
+    this.shipper.stop();
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
+    await this.components.transport.stop();
+  }
+
+  /** Wakes the loop after the core was fed (a proposal, a step, a tick). */
+  notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Takes a snapshot now if one is due (also runs on the interval timer). Resolves when it is stored. */
+  async snapshotIfDue(force = false): Promise<boolean> {
+    if (this.snapshotInFlight || this.node === null) return false;
+    const dueCount = this.appliedIndexValue - this.snapshotIndexValue;
+    if (dueCount <= 0 || (!force && dueCount < this.config.snapshotThreshold)) return false;
+    this.snapshotInFlight = true;
+    try {
+      await this.takeSnapshot();
+      return true;
+    } finally {
+      this.snapshotInFlight = false;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopping) {
+        const node = this.rawNode;
+        if (!node.hasReady()) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
+          continue;
+        }
+        await this.handleReady(node.ready());
+      }
+    } catch (error) {
+      this.components.log.error({ err: error }, 'raft loop failed; the node stops');
+      this.stopping = true;
+      this.tickTimer?.cancel();
+      this.snapshotTimer?.cancel();
+      this.listener.failed(error);
+    }
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    const { logStore, stableStore, transport } = this.components;
+    const storage = this.storage as MemoryLogStorage;
+    assert(this.phase === 'idle', `a Ready began in phase ${this.phase}`);
+    // 1. Persist: what the messages below may promise must be on disk first.
+    if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+    const writes: Promise<void>[] = [];
+    if (ready.entries.length > 0) writes.push(logStore.storeEntries(ready.entries));
+    if (ready.hardState !== null) writes.push(stableStore.setHardState(ready.hardState, { sync: ready.mustSync }));
+    await Promise.all(writes);
+    storage.append(ready.entries);
+    if (ready.snapshot !== null || ready.entries.some((entry) => entry.type === 'conf-change')) this.updatePeers();
+    this.phase = 'persisted';
+    // 2. Send.
+    assert(this.phase === 'persisted', 'messages may leave only after the Ready is persisted');
+    for (const message of ready.messages) {
+      if (message.type === 'snapshot') this.shipper.ship(message);
+      else if (!transport.send(message) && message.type === 'append') this.rawNode.reportUnreachable(message.to);
+    }
+    this.phase = 'sent';
+    // 3. Apply.
+    this.apply(ready.committedEntries);
+    if (ready.readStates.length > 0) this.listener.readStates(ready.readStates);
+    this.phase = 'applied';
+    if (ready.softState !== null) this.listener.softState(ready.softState, this.rawNode.term);
+    // 4. Advance.
+    assert(this.phase === 'applied', 'advance only after applying');
+    this.rawNode.advance(ready);
+    this.phase = 'idle';
+  }
+
+  private apply(entries: readonly Entry[]): void {
+    let membershipChanged = false;
+    for (const entry of entries) {
+      assert(entry.index === this.appliedIndexValue + 1, `applying ${entry.index} after ${this.appliedIndexValue}`);
+      let response: unknown;
+      if (entry.type === 'normal' && entry.data.byteLength > 0) response = this.components.fsm.apply(entry);
+      if (entry.type === 'conf-change') membershipChanged = true;
+      this.appliedIndexValue = entry.index;
+      this.listener.applied(entry, response);
+    }
+    if (membershipChanged) this.updatePeers();
+  }
+
+  /** Installs a snapshot the leader streamed to us (already in the SnapshotStore): FSM, then log. */
+  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
+    const { snapshotStore, logStore, fsm, log } = this.components;
+    const stored = (await snapshotStore.list()).find(
+      (snapshot) => snapshot.meta.index === meta.index && snapshot.meta.term === meta.term,
+    );
+    if (!stored) throw new CorruptSnapshotError(`snapshot ${meta.term}/${meta.index} to install is not stored`);
+    const opened = await snapshotStore.open(stored.id);
+    await fsm.restore(opened.chunks);
+    if (logStore.lastIndex() >= logStore.firstIndex()) await logStore.truncateSuffix(logStore.firstIndex());
+    await logStore.compact(meta.index);
+    (this.storage as MemoryLogStorage).applySnapshot(meta);
+    this.appliedIndexValue = meta.index;
+    this.snapshotIndexValue = meta.index;
+    this.snapshotsInstalledCount++;
+    log.info({ index: meta.index, term: meta.term }, 'installed a snapshot from the leader');
+  }
+
+  /** Captures the FSM at the applied index (cheap, synchronous), persists it, then compacts the log. */
+  private async takeSnapshot(): Promise<void> {
+    const { snapshotStore, logStore, fsm, log } = this.components;
+    const index = this.appliedIndexValue;
+    const meta = this.rawNode.snapshotMetaAt(index);
+    const captured = fsm.snapshot();
+    const sink = await snapshotStore.create(meta);
+    try {
+      await captured.persist(sink);
+      await sink.close();
+    } catch (error) {
+      await sink.cancel();
+      throw error;
+    } finally {
+      captured.release();
+    }
+    const storage = this.storage as MemoryLogStorage;
+    if (index <= (storage.snapshotMeta()?.index ?? 0)) return; // a leader's snapshot was installed meanwhile
+    storage.setSnapshot(meta);
+    this.snapshotIndexValue = index;
+    this.snapshotsTakenCount++;
+    const compactTo = Math.min(index - this.config.trailingLogs, storage.lastIndex());
+    if (compactTo >= storage.firstIndex()) {
+      storage.compact(compactTo);
+      await logStore.compact(compactTo);
+    }
+    log.info({ index, compactedTo: compactTo }, 'took a snapshot');
+  }
+
+  /** Points the transport at every member the log names, and forgets removed ones. */
+  private updatePeers(): void {
+    const { transport } = this.components;
+    const { addresses } = this.rawNode.status();
+    for (const [id, address] of Object.entries(addresses)) transport.setPeer(id, address);
+    for (const id of this.knownPeers) if (!(id in addresses)) transport.removePeer(id);
+    this.knownPeers = new Set(Object.keys(addresses));
+  }
+
+  private armTick(): void {
+    this.tickTimer = this.components.clock.setTimer(this.config.tickMs, () => {
+      if (this.stopping) return;
+      this.rawNode.tick();
+      this.notify();
+      this.armTick();
+    });
+  }
+
+  private armSnapshotCheck(): void {
+    this.snapshotTimer = this.components.clock.setTimer(this.config.snapshotIntervalMs, () => {
+      if (this.stopping) return;
+      this.snapshotIfDue().then(
+        () => this.armSnapshotCheck(),
+        (error: unknown) => {
+          this.components.log.warn({ err: String(error) }, 'taking a snapshot failed; will retry');
+          this.armSnapshotCheck();
+        },
+      );
+    });
+  }
+}
