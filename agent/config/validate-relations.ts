@@ -1,6 +1,7 @@
 // Checks between fields, after merging: listeners that would collide on a port, bootstrap settings that
 // contradict each other, ranges whose ends are swapped. Each problem names the source that set the key last.
 
+import { defaultSourceName, devSourceName } from './defaults.js';
 import type { MergedConfig } from './merge.js';
 import type { ProblemList } from './problems.js';
 import type { AgentConfig } from './types.js';
@@ -10,6 +11,8 @@ interface Listener {
   readonly port: number;
   readonly addresses: readonly string[];
 }
+
+const builtInSources: ReadonlySet<string> = new Set([defaultSourceName, devSourceName]);
 
 const wildcardAddresses: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
 
@@ -58,10 +61,14 @@ export function validateRelations(
       if (earlier.port !== listener.port) continue;
       const address = addressesOverlap(earlier.addresses, listener.addresses);
       if (address === null) continue;
+      // Blame the key a user set: a default port is not what the operator has to change.
+      const userSet = (key: string): boolean => !builtInSources.has(setBy(key));
+      const [blamed, other] =
+        !userSet(listener.key) && userSet(earlier.key) ? [earlier, listener] : [listener, earlier];
       problems.error(
-        setBy(listener.key),
-        listener.key,
-        `port ${listener.port} on ${address} is also used by ${earlier.key} (set in ${setBy(earlier.key)})`,
+        setBy(blamed.key),
+        blamed.key,
+        `port ${listener.port} on ${address} is also used by ${other.key} (set in ${setBy(other.key)})`,
       );
     }
   });
