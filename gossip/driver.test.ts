@@ -1,0 +1,66 @@
+// Proves the driver's wiring on the in-memory transport with the real clock and fast timing: drivers join, carry
+// user events and queries, see a stopped node fail and a leaving node leave, and stop cleanly twice. Waits have
+// deadlines; nothing asserts on timing.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { GossipDriver } from './driver.js';
+import { createTestDriver } from './testing/driver-fixture.js';
+import { waitUntil, withDeadline } from './testing/wait.js';
+import { MemoryNetwork } from './transport/memory-transport.js';
+
+const statusIn = (driver: GossipDriver, name: string) =>
+  driver.members().find((member) => member.name === name)?.status;
+
+describe('GossipDriver on the in-memory transport', () => {
+  it('joins, spreads events and queries, detects failure and leave', async () => {
+    const network = new MemoryNetwork();
+    const names = ['a', 'b', 'c', 'd'];
+    const drivers = names.map((name, position) =>
+      createTestDriver({ name, seed: position + 1, transport: network.createTransport(`10.0.0.${position + 1}:8301`) }),
+    );
+    for (const driver of drivers) await driver.start();
+    try {
+      const [a, b, c, d] = drivers as [GossipDriver, GossipDriver, GossipDriver, GossipDriver];
+      assert.equal(await b.join([a.localAddress()]), 1);
+      await c.join([a.localAddress()]);
+      await d.join([b.localAddress()]);
+      await waitUntil(
+        () => drivers.every((driver) => names.every((name) => statusIn(driver, name) === 'alive')),
+        'all four see all four alive',
+      );
+
+      const seen = drivers.map((driver) => {
+        const payloads: string[] = [];
+        driver.events.on('user', (event) => payloads.push(Buffer.from(event.payload).toString()));
+        return payloads;
+      });
+      c.userEvent('deploy', Buffer.from('v2'));
+      await waitUntil(() => seen.every((payloads) => payloads.length === 1), 'every driver got the event once');
+
+      for (const driver of drivers) driver.events.on('query', (query) => driver.respond(query, Buffer.from('pong')));
+      const result = await withDeadline(a.query('ping', Buffer.from('x'), { expectedResponses: 4 }), 'query result');
+      assert.deepEqual([...result.responses.keys()].sort(), names);
+
+      await d.stop();
+      await waitUntil(() => [a, b, c].every((driver) => statusIn(driver, 'd') === 'failed'), 'd failed everywhere');
+      await c.leave();
+      await c.stop();
+      await waitUntil(() => [a, b].every((driver) => statusIn(driver, 'c') === 'left'), 'c left everywhere');
+    } finally {
+      for (const driver of drivers) await driver.stop();
+      for (const driver of drivers) await driver.stop();
+    }
+  });
+
+  it('rejects a join when no seed answers', async () => {
+    const network = new MemoryNetwork();
+    const lonely = createTestDriver({ name: 'lonely', transport: network.createTransport('10.0.0.9:8301') });
+    await lonely.start();
+    try {
+      await assert.rejects(lonely.join(['10.0.0.99:8301']), { name: 'JoinError' });
+    } finally {
+      await lonely.stop();
+    }
+  });
+});

@@ -1,0 +1,531 @@
+// The gossip driver: wires the Serf layer (and its gossip core) to a transport, the clock, the keyring file and
+// the snapshot file. It is the only file in gossip/ that arms a timer (STYLE §3.2): after every input it pumps the
+// output (packets out, streams run, events emitted, files written) and re-arms one timer at the next wakeup.
+
+import type { Clock, Timer } from '../lib/clock.js';
+import { TypedEmitter } from '../lib/emitter.js';
+import { LatticeError, ValidationError } from '../lib/errors.js';
+import { type AbortOptions, LifecycleState, type Startable } from '../lib/lifecycle.js';
+import type { Logger } from '../lib/log.js';
+import type { Rand } from '../lib/rand.js';
+import type { GossipConfig, OutboundStream } from './core/index.js';
+import { KeyManager } from './key-manager.js';
+import type { Keyring } from './keyring.js';
+import { loadKeyring, localKeyringPath, writeKeyringFile } from './keyring-file.js';
+import { GossipSecurity, validateGossipSecurity } from './security.js';
+import { defaultQueryTimeoutMs, type SerfConfig } from './serf/config.js';
+import type { SerfMember } from './serf/members.js';
+import type { QueryResult } from './serf/queries.js';
+import { type IncomingQuery, type QueryParams, Serf, type SerfEvent } from './serf/serf.js';
+import { localSnapshotPath, SnapshotFile } from './serf/snapshot-file.js';
+import { EncryptedTransport } from './transport/encrypted-transport.js';
+import { defaultReceiveBufferSizeBytes, NetTransport } from './transport/net-transport.js';
+import { defaultTransportLimits, type GossipStream, type GossipTransport } from './transport/transport.js';
+import type { VivaldiConfig } from './vivaldi/config.js';
+
+export interface GossipDriverConfig {
+  readonly serf: SerfConfig;
+  readonly gossip: GossipConfig;
+  /** null: coordinates off. */
+  readonly vivaldi: VivaldiConfig | null;
+  readonly bindAddress: string;
+  /** 0 picks a free port. */
+  readonly bindPort: number;
+  /** What others use to reach this node; defaults to bind address:port (refused for 0.0.0.0 / ::). */
+  readonly advertiseAddress?: string;
+  /** Where `serf/local.keyring` and `serf/local.snapshot` live; null keeps nothing on disk. */
+  readonly dataDir: string | null;
+  /** Base64 gossip key from config; the keyring file, once present, wins. */
+  readonly encrypt?: string;
+  readonly encryptVerifyIncoming: boolean;
+  readonly encryptVerifyOutgoing: boolean;
+  readonly label: string;
+  /** Rejoin the members in the snapshot at start (unless the last run left gracefully). */
+  readonly rejoinAfterRestart: boolean;
+  /** How long `leave()` waits for the leave to spread (serf BroadcastTimeout 5 s). */
+  readonly leaveTimeoutMs: number;
+}
+
+export interface GossipDriverComponents {
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly log: Logger;
+  /** A transport to use instead of UDP/TCP sockets (tests); it is wrapped for encryption like the real one. */
+  readonly transport?: GossipTransport;
+}
+
+export type GossipDriverEvents = {
+  'member-join': SerfMember;
+  'member-leave': SerfMember;
+  'member-failed': SerfMember;
+  'member-update': SerfMember;
+  'member-reap': SerfMember;
+  'member-conflict': { member: SerfMember; otherAddress: string };
+  user: { ltime: number; name: string; payload: Uint8Array; coalesce: boolean };
+  query: IncomingQuery;
+  'keyring-changed': { keys: string[] };
+};
+
+/** An abort signal that fires after `delayMs` on the clock, with a cancel so no timer outlives its use. */
+function deadline(clock: Clock, delayMs: number, message: string): { signal: AbortSignal; cancel(): void } {
+  const controller = new AbortController();
+  const timer = clock.setTimer(delayMs, () => controller.abort(new DOMException(message, 'TimeoutError')));
+  return { signal: controller.signal, cancel: () => timer.cancel() };
+}
+
+export class JoinError extends LatticeError {
+  override readonly name = 'JoinError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_GOSSIP_JOIN', message, options);
+  }
+}
+
+interface PendingJoin {
+  readonly seeds: Set<string>;
+  ok: number;
+  readonly failed: string[];
+  resolve(count: number): void;
+  reject(error: Error): void;
+}
+
+export class GossipDriver implements Startable {
+  readonly events: TypedEmitter<GossipDriverEvents>;
+  readonly keyManager: KeyManager;
+  private readonly lifecycle = new LifecycleState();
+  private serf: Serf | null = null;
+  private transport: EncryptedTransport | null = null;
+  private security: GossipSecurity | null = null;
+  private snapshot: SnapshotFile | null = null;
+  private timer: Timer | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly pendingJoins = new Set<PendingJoin>();
+  private readonly pendingQueries = new Map<number, (result: QueryResult) => void>();
+  private keyringWrite: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void)[] = [];
+  private pumping = false;
+  private address = '';
+
+  constructor(
+    private readonly components: GossipDriverComponents,
+    private readonly config: GossipDriverConfig,
+  ) {
+    this.events = new TypedEmitter((error, name) =>
+      components.log.error({ err: error, event: String(name) }, 'gossip event listener failed'),
+    );
+    this.keyManager = new KeyManager({
+      aliveCount: () => this.members().filter((member) => member.status === 'alive').length,
+      query: (name, payload, params, options) => this.query(name, payload, params, options),
+    });
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------------------------------
+
+  async start(options: AbortOptions = {}): Promise<void> {
+    await this.lifecycle.start(async () => {
+      const { config, components } = this;
+      const keyringPath = config.dataDir === null ? null : localKeyringPath(config.dataDir);
+      const source = await loadKeyring(keyringPath, config.encrypt);
+      if (source.encryptIgnored) {
+        components.log.warn(
+          { path: keyringPath },
+          'the keyring file takes precedence over the encrypt setting, which is ignored (remove the file to reset)',
+        );
+      }
+      this.security = new GossipSecurity(
+        validateGossipSecurity({
+          keyring: source.keyring,
+          verifyIncoming: config.encryptVerifyIncoming,
+          verifyOutgoing: config.encryptVerifyOutgoing,
+          label: config.label,
+        }),
+      );
+      this.snapshot = config.dataDir === null ? null : await SnapshotFile.open(localSnapshotPath(config.dataDir));
+      const limits = {
+        ...defaultTransportLimits,
+        frameSizeBytesMax: config.gossip.streamSizeBytesMax,
+        streamIdleTimeoutMs: config.gossip.streamTimeoutMs,
+      };
+      const inner =
+        components.transport ??
+        new NetTransport(
+          { log: components.log },
+          {
+            bindAddress: config.bindAddress,
+            bindPort: config.bindPort,
+            limits,
+            receiveBufferSizeBytes: defaultReceiveBufferSizeBytes,
+          },
+        );
+      const transport = new EncryptedTransport(
+        { log: components.log, nowMs: () => components.clock.nowMs() },
+        inner,
+        this.security,
+        limits,
+      );
+      this.transport = transport;
+      await transport.start(options);
+      try {
+        const address = this.advertiseAddress(transport.localAddress());
+        this.address = address;
+        this.serf = new Serf(
+          {
+            serf: config.serf,
+            gossip: config.gossip,
+            address,
+            vivaldi: config.vivaldi,
+            restored: this.snapshot?.state ?? null,
+          },
+          { rand: components.rand, nowMs: components.clock.nowMs(), keyring: source.keyring },
+        );
+      } catch (error) {
+        await transport.stop();
+        throw error;
+      }
+      this.unsubscribe.push(
+        transport.onPacket((from, bytes) => {
+          this.serf?.handlePacket(from, bytes, this.components.clock.nowMs());
+          this.pump();
+        }),
+        transport.onStream((stream) => this.track(this.serveStream(stream))),
+      );
+      components.log.info(
+        {
+          node: config.serf.nodeName,
+          address: this.address,
+          encrypted: source.keyring !== null,
+          keyringSource: source.origin,
+        },
+        'gossip started',
+      );
+    });
+    this.pump();
+    this.rejoinFromSnapshot();
+  }
+
+  private advertiseAddress(bound: string): string {
+    if (this.config.advertiseAddress) return this.config.advertiseAddress;
+    if (this.config.bindAddress === '0.0.0.0' || this.config.bindAddress === '::') {
+      throw new ValidationError('advertise_addr is required when binding gossip to all interfaces');
+    }
+    return bound;
+  }
+
+  private rejoinFromSnapshot(): void {
+    const state = this.snapshot?.state;
+    if (!this.config.rejoinAfterRestart || !state || state.left) return;
+    const self = this.config.serf.nodeName;
+    const seeds = [...state.alive].filter(([name]) => name !== self).map(([, address]) => address);
+    if (seeds.length === 0) return;
+    this.components.log.info({ count: seeds.length }, 'rejoining members from the snapshot');
+    this.track(
+      this.join(seeds).then(
+        (count) => this.components.log.info({ count }, 'rejoined from the snapshot'),
+        (error: unknown) => this.components.log.warn({ err: error }, 'could not rejoin any member from the snapshot'),
+      ),
+    );
+  }
+
+  /** Stops without leaving (others will see this node fail). Use `leave()` first for a graceful exit. */
+  stop(_options: AbortOptions = {}): Promise<void> {
+    return this.lifecycle.stop(async () => {
+      this.timer?.cancel();
+      this.timer = null;
+      for (const off of this.unsubscribe.splice(0)) off();
+      await this.transport?.stop();
+      for (const join of this.pendingJoins) join.reject(new JoinError('gossip stopped before the join finished'));
+      this.pendingJoins.clear();
+      await Promise.allSettled([...this.inFlight]);
+      this.flushSnapshot();
+      await Promise.allSettled([...this.inFlight]);
+      await this.keyringWrite.catch(() => undefined);
+      await this.snapshot?.close();
+      this.serf = null;
+    });
+  }
+
+  // --- operations ---------------------------------------------------------------------------------------------------
+
+  /** The address others reach this node at (valid after start). */
+  localAddress(): string {
+    return this.address;
+  }
+
+  /** Joins through the given addresses; resolves with how many answered, rejects if none did. */
+  join(addresses: readonly string[], options: AbortOptions = {}): Promise<number> {
+    const serf = this.requireSerf();
+    const seeds = new Set(addresses.filter((address) => address !== this.localAddress()));
+    if (seeds.size === 0) return Promise.resolve(0);
+    return new Promise<number>((resolve, reject) => {
+      const pending: PendingJoin = { seeds, ok: 0, failed: [], resolve, reject };
+      this.pendingJoins.add(pending);
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          this.pendingJoins.delete(pending);
+          reject(new JoinError('join aborted', { cause: options.signal?.reason }));
+        },
+        { once: true },
+      );
+      serf.join([...seeds], this.components.clock.nowMs());
+      this.pump();
+    });
+  }
+
+  /** Graceful leave: broadcasts it and waits (at most `leaveTimeoutMs`) until it has been sent. Then call stop(). */
+  async leave(options: AbortOptions = {}): Promise<void> {
+    const serf = this.requireSerf();
+    serf.leave(this.components.clock.nowMs());
+    this.pump();
+    const limit = deadline(this.components.clock, this.config.leaveTimeoutMs, 'leave broadcast timed out');
+    const signal = options.signal ? AbortSignal.any([options.signal, limit.signal]) : limit.signal;
+    while (!serf.leaveBroadcastDone() && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = this.components.clock.setTimer(this.config.gossip.gossipIntervalMs, resolve);
+        signal.addEventListener(
+          'abort',
+          () => {
+            timer.cancel();
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+    limit.cancel();
+    if (!serf.leaveBroadcastDone()) this.components.log.warn('leave broadcast not fully sent before the timeout');
+    this.flushSnapshot();
+  }
+
+  members(): SerfMember[] {
+    return this.serf?.memberList() ?? [];
+  }
+
+  userEvent(name: string, payload: Uint8Array, coalesce = false): number {
+    const ltime = this.requireSerf().userEvent(name, payload, coalesce, this.components.clock.nowMs());
+    this.pump();
+    return ltime;
+  }
+
+  /** Runs a query; resolves with every response gathered by the timeout (or once `expectedResponses` answered). */
+  query(name: string, payload: Uint8Array, params: QueryParams = {}, options: AbortOptions = {}): Promise<QueryResult> {
+    const serf = this.requireSerf();
+    const id = serf.query(name, payload, params, this.components.clock.nowMs());
+    const result = new Promise<QueryResult>((resolve, reject) => {
+      this.pendingQueries.set(id, resolve);
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          this.pendingQueries.delete(id);
+          reject(options.signal?.reason);
+        },
+        { once: true },
+      );
+    });
+    this.pump();
+    return result;
+  }
+
+  respond(query: IncomingQuery, payload: Uint8Array): void {
+    this.requireSerf().respond(query, payload, this.components.clock.nowMs());
+    this.pump();
+  }
+
+  setTags(tags: Readonly<Record<string, string>>): void {
+    this.requireSerf().setTags(tags, this.components.clock.nowMs());
+    this.pump();
+  }
+
+  defaultQueryTimeoutMs(): number {
+    return defaultQueryTimeoutMs(this.config.serf, this.members().length);
+  }
+
+  keyring(): Keyring | null {
+    return this.security?.keyring ?? null;
+  }
+
+  /** Everything counted, for metrics and tests. */
+  stats() {
+    return {
+      transport: this.transport?.counters,
+      security: this.security?.counters,
+      serf: this.serf?.counters,
+      core: this.serf?.core.stats,
+    };
+  }
+
+  serfLayer(): Serf {
+    return this.requireSerf();
+  }
+
+  // --- the pump -----------------------------------------------------------------------------------------------------
+
+  private requireSerf(): Serf {
+    if (!this.serf || !this.lifecycle.isRunning())
+      throw new LatticeError('ERR_GOSSIP_STOPPED', 'gossip is not running');
+    return this.serf;
+  }
+
+  private pump(): void {
+    const serf = this.serf;
+    const transport = this.transport;
+    if (!serf || !transport || this.pumping || !this.lifecycle.isRunning()) return;
+    this.pumping = true;
+    try {
+      const output = serf.takeOutput();
+      for (const packet of output.packets) transport.sendPacket(packet.to, packet.bytes);
+      for (const stream of output.streams) this.track(this.runStream(stream));
+      for (const event of output.events) this.emit(event);
+      if (output.snapshotLines.length > 0 && this.snapshot) {
+        this.snapshot.record(output.snapshotLines);
+        this.flushSnapshot();
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.timer?.cancel();
+    const wakeupMs = serf.nextWakeupMs();
+    if (wakeupMs === null) return;
+    const clock = this.components.clock;
+    this.timer = clock.setTimer(Math.max(0, wakeupMs - clock.nowMs()), () => {
+      this.timer = null;
+      if (!this.lifecycle.isRunning()) return;
+      serf.tick(clock.nowMs());
+      this.pump();
+    });
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) =>
+      this.components.log.error({ err: error }, 'gossip background task failed'),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  private flushSnapshot(): void {
+    const snapshot = this.snapshot;
+    if (!snapshot?.hasPending()) return;
+    this.track(snapshot.flush());
+  }
+
+  private emit(event: SerfEvent): void {
+    const log = this.components.log;
+    switch (event.type) {
+      case 'member-join':
+      case 'member-leave':
+      case 'member-failed':
+      case 'member-update':
+      case 'member-reap': {
+        const label = event.type.replace('member-', '');
+        const name = `EventMember${label[0]!.toUpperCase()}${label.slice(1)}`;
+        log.info(
+          { member: event.member.name, address: event.member.address },
+          `serf: ${name}: ${event.member.name} ${event.member.address}`,
+        );
+        this.events.emit(event.type, event.member);
+        return;
+      }
+      case 'member-conflict':
+        log.warn(
+          { member: event.member.name, otherAddress: event.otherAddress },
+          `serf: node name conflict for ${event.member.name}: also claimed by ${event.otherAddress}`,
+        );
+        this.events.emit('member-conflict', { member: event.member, otherAddress: event.otherAddress });
+        return;
+      case 'user':
+        this.events.emit('user', event);
+        return;
+      case 'query':
+        this.events.emit('query', event.query);
+        return;
+      case 'query-done': {
+        const resolve = this.pendingQueries.get(event.result.id);
+        this.pendingQueries.delete(event.result.id);
+        resolve?.(event.result);
+        return;
+      }
+      case 'keyring-changed':
+        this.persistKeyring();
+        return;
+      case 'join-result':
+        this.settleJoin(event.seed, event.ok);
+        return;
+    }
+  }
+
+  private persistKeyring(): void {
+    const keyring = this.security?.keyring;
+    if (!keyring) return;
+    const keys = keyring.list();
+    this.components.log.info({ keyCount: keys.length }, 'gossip keyring changed');
+    this.events.emit('keyring-changed', { keys });
+    if (this.config.dataDir === null) return;
+    const path = localKeyringPath(this.config.dataDir);
+    this.keyringWrite = this.keyringWrite
+      .then(() => writeKeyringFile(path, keyring))
+      .catch((error: unknown) => this.components.log.error({ err: error, path }, 'could not write the keyring file'));
+  }
+
+  private settleJoin(seed: string, ok: boolean): void {
+    if (!ok) {
+      this.components.log.warn(
+        { seed },
+        `failed to join ${seed}: no push-pull answer (unreachable, or the pool uses a different gossip encryption key)`,
+      );
+    }
+    for (const pending of this.pendingJoins) {
+      if (!pending.seeds.delete(seed)) continue;
+      if (ok) pending.ok++;
+      else pending.failed.push(seed);
+      if (pending.seeds.size > 0) continue;
+      this.pendingJoins.delete(pending);
+      if (pending.ok > 0) pending.resolve(pending.ok);
+      else pending.reject(new JoinError(`failed to join any of ${pending.failed.join(', ')}`));
+    }
+  }
+
+  /** Sends one stream request and hands the answer (or null on any failure) back to the core. */
+  private async runStream(request: OutboundStream): Promise<void> {
+    const transport = this.transport;
+    const clock = this.components.clock;
+    let response: Uint8Array | null = null;
+    const limit = deadline(clock, Math.max(1, request.deadlineMs - clock.nowMs()), 'gossip stream timed out');
+    const signal = limit.signal;
+    let stream: GossipStream | null = null;
+    try {
+      if (!transport) throw new LatticeError('ERR_GOSSIP_STOPPED', 'gossip is not running');
+      stream = await transport.openStream(request.to, { signal });
+      await stream.write(request.bytes, { signal });
+      response = await stream.read({ signal });
+    } catch (error) {
+      this.components.log.debug({ err: error, to: request.to, kind: request.kind }, 'gossip stream failed');
+      response = null;
+    } finally {
+      limit.cancel();
+      stream?.close();
+    }
+    if (!this.serf || !this.lifecycle.isRunning()) return;
+    this.serf.handleStreamResponse(request.id, response, clock.nowMs());
+    this.pump();
+  }
+
+  /** Answers one inbound stream request (fallback ping or push-pull). */
+  private async serveStream(stream: GossipStream): Promise<void> {
+    const clock = this.components.clock;
+    const limit = deadline(clock, this.config.gossip.streamTimeoutMs, 'gossip stream timed out');
+    const signal = limit.signal;
+    try {
+      const request = await stream.read({ signal });
+      const serf = this.serf;
+      if (!serf || !this.lifecycle.isRunning()) return;
+      const response = serf.handleStream(stream.remoteAddress, request, clock.nowMs());
+      this.pump();
+      if (response !== null) await stream.write(response, { signal });
+    } catch (error) {
+      this.components.log.debug({ err: error, from: stream.remoteAddress }, 'inbound gossip stream failed');
+    } finally {
+      limit.cancel();
+      stream.close();
+    }
+  }
+}
