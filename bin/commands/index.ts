@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
+import { registerDebugRaftKv } from './debug-raft-kv.js';
 import { registerKeygen } from './keygen.js';
 import { registerKeyring } from './keyring.js';
 import { registerSimulate } from './simulate.js';
@@ -15,4 +16,5 @@ export function registerCommands(program: Command): void {
   registerSimulate(program);
   registerKeygen(program);
   registerKeyring(program);
+  registerDebugRaftKv(program);
 }
