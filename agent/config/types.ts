@@ -199,6 +199,8 @@ export interface AgentConfig {
   readonly primaryDatacenter: string;
   readonly nodeName: string;
   readonly nodeId: string;
+  /** False when no node_id was configured and `nodeId` was generated (then persisted in data_dir/node-id). */
+  readonly nodeIdFromConfig: boolean;
   readonly nodeMeta: Readonly<Record<string, string>>;
   /** Null only in -dev mode, where everything is kept in memory. */
   readonly dataDir: string | null;

@@ -135,8 +135,9 @@ function buildConfig(merged: MergedConfig, options: ValidateOptions, problems: P
     datacenter,
     primaryDatacenter: (str('primary_datacenter') ?? datacenter).toLowerCase(),
     nodeName: str('node_name') ?? options.environment.hostname,
-    // Consul persists a random node ID in data_dir; until the agent owns its data dir it is fresh per start.
+    // A generated ID is replaced by the one kept in data_dir/node-id, if any (agent/node-id.ts).
     nodeId: (str('node_id') ?? options.environment.newNodeId()).toLowerCase(),
+    nodeIdFromConfig: str('node_id') !== null,
     nodeMeta: Object.freeze({ ...section(values, 'node_meta') }) as Readonly<Record<string, string>>,
     dataDir: devMode && dataDir === null ? null : dataDir,
     pidFile: str('pid_file'),

@@ -63,7 +63,9 @@ export class HttpServer implements Startable {
         try {
           await app.listen({ host: address, port: this.config.port });
         } catch (error) {
-          await app.close();
+          // A failed start leaves nothing listening: the caller never calls stop() on what did not start.
+          await Promise.all([app, ...this.apps].map((each) => each.close()));
+          this.apps.length = 0;
           throw new ListenError(address, this.config.port, { cause: error });
         }
         this.apps.push(app);

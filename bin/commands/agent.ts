@@ -11,6 +11,7 @@ import { type AgentFlagValues, flagsToConfig } from '../../agent/config/flags.js
 import { loadConfig } from '../../agent/config/load.js';
 import { ProblemList } from '../../agent/config/problems.js';
 import type { AgentConfig } from '../../agent/config/types.js';
+import { persistNodeId } from '../../agent/node-id.js';
 import { createLogger } from '../../lib/log.js';
 import { printConfigProblems } from '../config-output.js';
 import { consulCompatibleVersion, latticeVersion } from '../version.js';
@@ -143,8 +144,15 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     problems,
   });
   printConfigProblems(result.errors, result.warnings);
-  const config = result.config;
-  if (config === null) {
+  if (result.config === null) {
+    process.exitCode = 1;
+    return;
+  }
+  let config: AgentConfig;
+  try {
+    config = await persistNodeId(result.config);
+  } catch (error) {
+    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
     return;
   }
