@@ -15,6 +15,19 @@ export async function waitUntil(
   }
 }
 
+/** As waitUntil, for a condition that must read something asynchronously (a file). */
+export async function waitUntilAsync(
+  condition: () => Promise<boolean>,
+  what: string,
+  options: { deadlineMs?: number; checkEveryMs?: number } = {},
+): Promise<void> {
+  const deadline = performance.now() + (options.deadlineMs ?? 10_000);
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await delayMs(options.checkEveryMs ?? 10);
+  }
+}
+
 /** Resolves with the promise's value, or rejects naming `what` once the deadline passes. */
 export async function withDeadline<T>(promise: Promise<T>, what: string, deadlineMs = 10_000): Promise<T> {
   const controller = new AbortController();
