@@ -164,6 +164,14 @@ describe('loadConfig broken files', () => {
       errors: (dir) => [`${dir.file('a.json')}: services[0].check.interval: invalid duration "10x"`],
     },
     {
+      name: 'a bad duration in an HCL service block, named without a list position',
+      files: {
+        'web.hcl':
+          'data_dir = "/d"\nservice {\n  name = "web"\n  check {\n    tcp = "x:1"\n    interval = "10x"\n  }\n}\n',
+      },
+      errors: (dir) => [`${dir.file('web.hcl')}: service.check.interval: invalid duration "10x"`],
+    },
+    {
       name: 'a bad gossip key',
       files: { 'a.hcl': 'data_dir = "/d"\nencrypt = "not base64!"\n' },
       errors: (dir) => [`${dir.file('a.hcl')}: encrypt: expected a base64-encoded key`],

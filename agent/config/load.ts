@@ -40,7 +40,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ConfigResu
   const inits: ConfigInit[] = [];
   for (const source of await readConfigPaths(options.configPaths, format, problems)) {
     const parsed = parseConfigText(source.text, source.format);
-    if (parsed.ok) inits.push({ sourceName: source.sourceName, values: parsed.value });
+    if (parsed.ok) inits.push({ sourceName: source.sourceName, values: parsed.value, format: source.format });
     else problems.error(source.sourceName, '', parsed.message);
   }
   if (options.flagValues)
@@ -48,7 +48,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ConfigResu
   options.hclFragments?.forEach((fragment, position) => {
     const sourceName = `-hcl fragment ${position + 1}`;
     const parsed = parseConfigText(fragment, 'hcl');
-    if (parsed.ok) inits.push({ sourceName, values: parsed.value });
+    if (parsed.ok) inits.push({ sourceName, values: parsed.value, format: 'hcl' });
     else problems.error(sourceName, '', parsed.message);
   });
   return validateConfig(inits, {

@@ -57,6 +57,8 @@ export type Located = Record<string, unknown> & { [locationKey]?: Location; [inv
 export interface CheckContext {
   readonly sourceName: string;
   readonly problems: ProblemList;
+  /** HCL renders every block as a list; a lone `service { }` block is then named `service`, not `service[0]`. */
+  readonly blocksAsLists?: boolean;
 }
 
 /** The marker for "this value was reported and dropped": the caller leaves the key out. */
@@ -160,8 +162,10 @@ function checkList(
   else return fail(`expected a list${spec.item.kind === 'string' ? ' of strings' : ''}`);
   const checked: unknown[] = [];
   items.forEach((item, position) => {
-    // A lone item given where a list is allowed (`"service": {...}`) is named without a position.
-    const itemKey = Array.isArray(value) ? `${key}[${position}]` : key;
+    // A lone item given where a list is allowed (`"service": {...}`, or one HCL block) is named without a position.
+    const lone =
+      !Array.isArray(value) || (spec.single === true && context.blocksAsLists === true && items.length === 1);
+    const itemKey = lone ? key : `${key}[${position}]`;
     const result = check(spec.item, item, itemKey, context);
     if (result !== invalid) checked.push(result);
   });

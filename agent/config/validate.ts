@@ -14,6 +14,7 @@ import {
   raftDevTimings,
 } from './defaults.js';
 import { splitAddresses } from './field-checks.js';
+import type { ConfigFormat } from './formats.js';
 import { type CheckedSource, type MergedConfig, mergeSources } from './merge.js';
 import { type ConfigProblem, ProblemList } from './problems.js';
 import { checkValue, isPlainObject, type Located } from './schema.js';
@@ -26,6 +27,8 @@ import { buildChecks, buildServices } from './validate-services.js';
 export interface ConfigInit {
   readonly sourceName: string;
   readonly values: unknown;
+  /** The syntax it was written in, when it came from text; HCL changes how list positions are named. */
+  readonly format?: ConfigFormat;
 }
 
 /** What the host provides; injected so tests are deterministic. */
@@ -66,7 +69,8 @@ export function validateConfig(inits: readonly ConfigInit[], options: ValidateOp
       someSourceUnreadable = true;
       continue;
     }
-    const values = checkValue(agentSpec, init.values, '', { sourceName: init.sourceName, problems });
+    const context = { sourceName: init.sourceName, problems, blocksAsLists: init.format === 'hcl' };
+    const values = checkValue(agentSpec, init.values, '', context);
     if (isPlainObject(values)) checked.push({ sourceName: init.sourceName, values });
   }
   const merged = mergeSources(checked);
