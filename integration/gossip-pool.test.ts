@@ -83,7 +83,11 @@ describe('gossip pool over UDP/TCP on loopback', () => {
     const failures: string[] = [];
     for (const driver of drivers) driver.events.on('member-failed', (member) => failures.push(member.name));
     const received: number[] = drivers.map(() => 0);
-    drivers.forEach((driver, position) => driver.events.on('user', () => received[position]!++));
+    for (const [position, driver] of drivers.entries()) {
+      driver.events.on('user', () => {
+        received[position]!++;
+      });
+    }
     const secondKey = randomBytes(32).toString('base64');
     const manager = drivers[1]!.keyManager;
     drivers[2]!.userEvent('traffic', Buffer.from('1'));
