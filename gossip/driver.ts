@@ -4,7 +4,7 @@
 
 import type { Clock, Timer } from '../lib/clock.js';
 import { TypedEmitter } from '../lib/emitter.js';
-import { LatticeError, ValidationError } from '../lib/errors.js';
+import { LatticeError, ShutdownError, ValidationError } from '../lib/errors.js';
 import { type AbortOptions, LifecycleState, type Startable } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
@@ -66,6 +66,9 @@ export type GossipDriverEvents = {
   'keyring-changed': { keys: string[] };
 };
 
+/** Batches snapshot writes: one write + fsync per half second at most, as serf's snapshotter flushes. */
+const snapshotFlushIntervalMs = 500;
+
 /** An abort signal that fires after `delayMs` on the clock, with a cancel so no timer outlives its use. */
 function deadline(clock: Clock, delayMs: number, message: string): { signal: AbortSignal; cancel(): void } {
   const controller = new AbortController();
@@ -99,7 +102,11 @@ export class GossipDriver implements Startable {
   private timer: Timer | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly pendingJoins = new Set<PendingJoin>();
-  private readonly pendingQueries = new Map<number, (result: QueryResult) => void>();
+  private readonly pendingQueries = new Map<
+    number,
+    { resolve(result: QueryResult): void; reject(error: Error): void }
+  >();
+  private snapshotTimer: Timer | null = null;
   private keyringWrite: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void)[] = [];
   private pumping = false;
@@ -234,8 +241,13 @@ export class GossipDriver implements Startable {
       await this.transport?.stop();
       for (const join of this.pendingJoins) join.reject(new JoinError('gossip stopped before the join finished'));
       this.pendingJoins.clear();
+      for (const query of this.pendingQueries.values())
+        query.reject(new ShutdownError('gossip stopped before the query finished'));
+      this.pendingQueries.clear();
+      this.snapshotTimer?.cancel();
+      this.snapshotTimer = null;
       await Promise.allSettled([...this.inFlight]);
-      this.flushSnapshot();
+      this.flushSnapshotNow();
       await Promise.allSettled([...this.inFlight]);
       await this.keyringWrite.catch(() => undefined);
       await this.snapshot?.close();
@@ -293,7 +305,7 @@ export class GossipDriver implements Startable {
     }
     limit.cancel();
     if (!serf.leaveBroadcastDone()) this.components.log.warn('leave broadcast not fully sent before the timeout');
-    this.flushSnapshot();
+    this.flushSnapshotNow();
   }
 
   members(): SerfMember[] {
@@ -311,7 +323,7 @@ export class GossipDriver implements Startable {
     const serf = this.requireSerf();
     const id = serf.query(name, payload, params, this.components.clock.nowMs());
     const result = new Promise<QueryResult>((resolve, reject) => {
-      this.pendingQueries.set(id, resolve);
+      this.pendingQueries.set(id, { resolve, reject });
       options.signal?.addEventListener(
         'abort',
         () => {
@@ -402,7 +414,16 @@ export class GossipDriver implements Startable {
     void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
+  /** Snapshot lines are written and fsynced at most every `snapshotFlushIntervalMs` (serf flushes every 500 ms). */
   private flushSnapshot(): void {
+    if (this.snapshotTimer !== null || !this.snapshot?.hasPending()) return;
+    this.snapshotTimer = this.components.clock.setTimer(snapshotFlushIntervalMs, () => {
+      this.snapshotTimer = null;
+      this.flushSnapshotNow();
+    });
+  }
+
+  private flushSnapshotNow(): void {
     const snapshot = this.snapshot;
     if (!snapshot?.hasPending()) return;
     this.track(snapshot.flush());
@@ -439,9 +460,9 @@ export class GossipDriver implements Startable {
         this.events.emit('query', event.query);
         return;
       case 'query-done': {
-        const resolve = this.pendingQueries.get(event.result.id);
+        const pending = this.pendingQueries.get(event.result.id);
         this.pendingQueries.delete(event.result.id);
-        resolve?.(event.result);
+        pending?.resolve(event.result);
         return;
       }
       case 'keyring-changed':

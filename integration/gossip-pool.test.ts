@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import type { GossipDriver } from '../gossip/driver.js';
 import { localKeyringPath } from '../gossip/keyring-file.js';
 import { createTestDriver } from '../gossip/testing/driver-fixture.js';
-import { waitUntil, waitUntilAsync } from '../gossip/testing/wait.js';
+import { capturingLogger, waitUntil, waitUntilAsync } from '../gossip/testing/wait.js';
 
 const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
 const running = new Set<GossipDriver>();
@@ -49,9 +49,11 @@ describe('gossip pool over UDP/TCP on loopback', () => {
     const names = addresses.map((_, position) => `node-${position + 2}`);
     const dataDirs = names.map((name) => join(root, name));
     const drivers: GossipDriver[] = [];
+    const seedLog = capturingLogger();
     for (const [position, address] of addresses.entries()) {
       drivers.push(
         await startDriver({
+          ...(position === 0 ? { log: seedLog.log } : {}),
           name: names[position]!,
           bindAddress: address,
           dataDir: dataDirs[position]!,
@@ -69,7 +71,9 @@ describe('gossip pool over UDP/TCP on loopback', () => {
     }
 
     // A node with another key is refused: its join fails, the pool counts the refused traffic.
+    const intruderLog = capturingLogger();
     const intruder = await startDriver({
+      log: intruderLog.log,
       name: 'intruder',
       bindAddress: '127.0.0.6',
       encrypt: randomBytes(32).toString('base64'),
@@ -77,6 +81,16 @@ describe('gossip pool over UDP/TCP on loopback', () => {
     await assert.rejects(intruder.join([drivers[0]!.localAddress()]), { name: 'JoinError' });
     assert.ok(drivers[0]!.stats().security!.decryptFailed > 0, 'the seed counted the undecryptable join');
     assert.ok(drivers.every((driver) => statusIn(driver, 'intruder') === undefined));
+    assert.ok(
+      seedLog.lines.some((line) =>
+        /refused gossip stream from 127\.0\.0\.6.*different gossip encryption key/.test(line),
+      ),
+      'the seed logs why it refused the intruder',
+    );
+    assert.ok(
+      intruderLog.lines.some((line) => /failed to join 127\.0\.0\.2:\d+.*different gossip encryption key/.test(line)),
+      'the intruder logs why its join failed',
+    );
     await stopDriver(intruder);
 
     // Rotation under traffic: nobody is marked failed, and every keyring file ends with only the new key.

@@ -2,7 +2,7 @@
 // data dir and key, real sockets on a given loopback address or an injected transport.
 
 import { RealClock } from '../../lib/clock.js';
-import { silentLogger } from '../../lib/log.js';
+import { type Logger, silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import { DEV, type GossipConfig, validateGossipConfig } from '../core/index.js';
 import { GossipDriver, type GossipDriverConfig } from '../driver.js';
@@ -21,6 +21,7 @@ export interface DriverFixtureOptions {
   readonly gossip?: Partial<GossipConfig>;
   readonly serf?: Partial<SerfConfig>;
   readonly tags?: Record<string, string>;
+  readonly log?: Logger;
 }
 
 export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
@@ -52,7 +53,7 @@ export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
     {
       clock: new RealClock(),
       rand: new SeededRand(options.seed ?? 1),
-      log: silentLogger(),
+      log: options.log ?? silentLogger(),
       ...(options.transport ? { transport: options.transport } : {}),
     },
     config,

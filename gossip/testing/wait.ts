@@ -1,7 +1,10 @@
 // Waiting in tests without sleeping: a condition is re-checked until it holds or a deadline passes, and the
 // failure names what was awaited. Tests never assert on how long it took.
 
+import { Writable } from 'node:stream';
 import { setTimeout as delayMs } from 'node:timers/promises';
+import pino from 'pino';
+import type { Logger } from '../../lib/log.js';
 
 export async function waitUntil(
   condition: () => boolean,
@@ -40,4 +43,16 @@ export async function withDeadline<T>(promise: Promise<T>, what: string, deadlin
     controller.abort();
     timeout.catch(() => undefined);
   }
+}
+
+/** A logger whose lines (JSON objects) are kept in memory, so a test can prove which path ran. */
+export function capturingLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, destination), lines };
 }
