@@ -13,6 +13,9 @@ export function retransmitLimit(retransmitMultiplier: number, memberCount: numbe
 /** The smallest framed message (type, length, one byte of body); below this no message fits. */
 const FRAME_SIZE_BYTES_MIN = 4;
 
+/** Messages too big for the space left that `take` skips before it stops looking. */
+const MISSES_MAX = 8;
+
 interface Broadcast {
   /** Member name for membership messages; null for user payloads, which never replace each other. */
   readonly key: string | null;
@@ -77,6 +80,7 @@ export class BroadcastQueue {
   take(frames: Uint8Array[], bytesAvailable: number, limit: number): number {
     let used = 0;
     const moved: Broadcast[] = [];
+    let misses = 0;
     for (let transmits = 0; transmits < this.buckets.length; transmits++) {
       if (bytesAvailable - used < FRAME_SIZE_BYTES_MIN) break;
       const bucket = this.buckets[transmits]!;
@@ -88,7 +92,11 @@ export class BroadcastQueue {
           lowestTouched = position;
           continue;
         }
-        if (broadcast.frame.length > bytesAvailable - used) continue;
+        if (broadcast.frame.length > bytesAvailable - used) {
+          // Nearly full: give up after a few misses rather than scan a long bucket for a small message.
+          if (++misses >= MISSES_MAX) break;
+          continue;
+        }
         frames.push(broadcast.frame);
         used += broadcast.frame.length;
         broadcast.transmits++;

@@ -405,6 +405,7 @@ export class GossipCore {
         meta: record.meta,
         incarnation: record.incarnation,
         state: record.state,
+        fresh: this.queue.has(record.name),
       });
     }
     return { type: 'push-pull', join, entries, userState: this.userState };
@@ -412,6 +413,7 @@ export class GossipCore {
 
   private mergeRemoteState(from: string, message: PushPullMessage, now: number): void {
     const self = this.state.self.name;
+    const alone = this.state.table.liveCount === 1;
     for (const entry of message.entries) {
       switch (entry.state) {
         case 'alive':
@@ -424,6 +426,7 @@ export class GossipCore {
               meta: entry.meta,
             },
             now,
+            !alone || entry.fresh,
           );
           break;
         case 'left':

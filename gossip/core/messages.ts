@@ -31,6 +31,8 @@ export const MessageType = Object.freeze({
 
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
 const stateCodes: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];
+/** High bit of a push-pull entry's state byte: see PushPullEntry.fresh. */
+const FRESH_FLAG = 0x80;
 
 export interface PingMessage {
   readonly type: 'ping';
@@ -100,6 +102,8 @@ export interface PushPullEntry {
   readonly meta: Uint8Array;
   readonly incarnation: number;
   readonly state: MemberState;
+  /** The sender is still gossiping news about this member (it sits in its broadcast queue). */
+  readonly fresh: boolean;
 }
 export interface PushPullMessage {
   readonly type: 'push-pull';
@@ -137,6 +141,16 @@ export class GossipDecodeError extends LatticeError {
 // Encoding
 
 const textEncoder = new TextEncoder();
+/** Shared by every decoded empty field; never written to. */
+const EMPTY_BYTES = new Uint8Array(0);
+
+/**
+ * New bytes for encoding. Buffer.allocUnsafe carves small sizes from a shared slab, far cheaper than a fresh
+ * ArrayBuffer per packet; every byte is written before the bytes leave the encoder.
+ */
+function allocate(size: number): Uint8Array {
+  return Buffer.allocUnsafe(size);
+}
 const strictTextDecoder = new TextDecoder('utf-8', { fatal: true });
 
 function isAscii(text: string): boolean {
@@ -153,8 +167,8 @@ class Writer {
   private readonly view: DataView;
   position = 0;
   constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
+    this.bytes = allocate(size);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
   u8(value: number): void {
     this.bytes[this.position++] = value;
@@ -304,7 +318,7 @@ export function encodeFramed(message: PacketMessage): Uint8Array {
 export function buildPacket(frames: readonly Uint8Array[]): Uint8Array {
   let size = 1;
   for (const frame of frames) size += frame.length;
-  const bytes = new Uint8Array(size);
+  const bytes = allocate(size);
   bytes[0] = WIRE_VERSION;
   let position = 1;
   for (const frame of frames) {
@@ -323,7 +337,7 @@ export function encodePacket(messages: readonly PacketMessage[]): Uint8Array {
 export function encodeStream(message: StreamMessage): Uint8Array {
   if (message.type !== 'push-pull') {
     const frame = encodeFramed(message);
-    const bytes = new Uint8Array(1 + frame.length);
+    const bytes = allocate(1 + frame.length);
     bytes[0] = WIRE_VERSION;
     bytes.set(frame, 1);
     return bytes;
@@ -347,7 +361,7 @@ export function encodeStream(message: StreamMessage): Uint8Array {
     writer.string(entry.address);
     writer.shortBytes(entry.meta);
     writer.u32(entry.incarnation);
-    writer.u8(stateCodes.indexOf(entry.state));
+    writer.u8(stateCodes.indexOf(entry.state) | (entry.fresh ? FRESH_FLAG : 0));
   }
   writer.u32(message.userState.length);
   writer.raw(message.userState);
@@ -400,12 +414,8 @@ class Reader {
         break;
       }
     }
-    if (ascii) {
-      let text = '';
-      for (let position = start; position < start + length; position++)
-        text += String.fromCharCode(this.bytes[position]!);
-      return text;
-    }
+    if (ascii)
+      return String.fromCharCode.apply(null, this.bytes.subarray(start, start + length) as unknown as number[]);
     try {
       return strictTextDecoder.decode(this.bytes.subarray(start, start + length));
     } catch {
@@ -420,6 +430,7 @@ class Reader {
   shortBytes(what: string, max: number): Uint8Array {
     const length = this.u16();
     if (length > max) throw new GossipDecodeError('field', `${what} is ${length} bytes, above ${max}`);
+    if (length === 0) return EMPTY_BYTES;
     this.need(length);
     const value = this.bytes.slice(this.position, this.position + length);
     this.position += length;
@@ -543,10 +554,10 @@ export function decodeStream(bytes: Uint8Array, sizeBytesMax: number): StreamMes
     const address = reader.nonEmptyString('address');
     const meta = reader.shortBytes('meta', META_SIZE_BYTES_MAX);
     const incarnation = reader.u32();
-    const stateCode = reader.u8();
-    const state = stateCodes[stateCode];
-    if (state === undefined) throw new GossipDecodeError('field', `member state ${stateCode} is unknown`);
-    entries.push({ name, address, meta, incarnation, state });
+    const stateByte = reader.u8();
+    const state = stateCodes[stateByte & ~FRESH_FLAG];
+    if (state === undefined) throw new GossipDecodeError('field', `member state ${stateByte} is unknown`);
+    entries.push({ name, address, meta, incarnation, state, fresh: (stateByte & FRESH_FLAG) !== 0 });
   }
   const userStateLength = reader.u32();
   reader.need(userStateLength);

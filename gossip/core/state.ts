@@ -79,7 +79,12 @@ export class MembershipState {
     }
   }
 
-  onAlive(message: AliveMessage, nowMs: number, bootstrap = false): void {
+  /**
+   * `rebroadcast` false: the news came from a seed's state while this node knew nobody and the seed has finished
+   * gossiping it, so the pool has it already; passing it on would add a redundant broadcast per member to every
+   * join (a join storm of n² × retransmits). News the seed still spreads is passed on, as memberlist does.
+   */
+  onAlive(message: AliveMessage, nowMs: number, rebroadcast = true): void {
     if (this.leaving && message.node === this.self.name) return;
     let record = this.table.get(message.node);
     let updatesAddress = false;
@@ -117,7 +122,7 @@ export class MembershipState {
     const previousState = record.state;
     const previousMeta = record.meta;
     const previousAddress = record.address;
-    if (isSelf && !bootstrap) {
+    if (isSelf) {
       if (message.incarnation === record.incarnation && sameBytes(message.meta, record.meta)) return;
       this.refute(message.incarnation);
       return;
@@ -125,7 +130,7 @@ export class MembershipState {
     record.incarnation = message.incarnation;
     record.meta = message.meta;
     record.address = message.address;
-    this.queue.enqueue(record.name, encodeFramed(message));
+    if (rebroadcast) this.queue.enqueue(record.name, encodeFramed(message));
     this.table.setState(record, 'alive', nowMs);
     if (previousState === 'dead' || previousState === 'left') this.emit('join', record);
     else if (previousState === 'suspect') this.emit('alive', record);

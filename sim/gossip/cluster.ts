@@ -2,8 +2,8 @@
 // event in one priority queue of simulated time, so thousands of nodes run far faster than real time and a run
 // replays exactly from its seed. Faults: loss, latency, partitions, crashes and nodes starved of CPU.
 
-import { SeededRand } from '../../lib/rand.js';
 import { type GossipConfig, GossipCore, type MemberEvent } from '../../gossip/core/index.js';
+import { SeededRand } from '../../lib/rand.js';
 import { EventQueue } from './event-queue.js';
 import { type NetworkOptions, SimNetwork } from './network.js';
 
@@ -197,7 +197,15 @@ export class GossipCluster {
       case STREAM_REQUEST: {
         const response = core.handleStream(from!.name, event.bytes!, this.now);
         if (response !== null) node.bytesSent += response.length;
-        this.push(this.now + this.network.latencyMs(), STREAM_RESPONSE, event.from, event.node, response, event.id, null);
+        this.push(
+          this.now + this.network.latencyMs(),
+          STREAM_RESPONSE,
+          event.from,
+          event.node,
+          response,
+          event.id,
+          null,
+        );
         break;
       }
       case STREAM_RESPONSE:

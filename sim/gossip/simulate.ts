@@ -2,8 +2,8 @@
 // starved of CPU, one more join, one crash — measuring how fast the join and the failure reach the pool, false
 // failure verdicts, and bandwidth. The engine behind `lattice simulate gossip` and the simulation tests.
 
-import { SeededRand, shuffleInPlace } from '../../lib/rand.js';
 import { type GossipConfig, type PresetName, presets, validateGossipConfig } from '../../gossip/core/index.js';
+import { SeededRand, shuffleInPlace } from '../../lib/rand.js';
 import { GossipCluster } from './cluster.js';
 import { defaultNetworkOptions, type NetworkOptions } from './network.js';
 
@@ -160,8 +160,12 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
   joinStartMs = cluster.nowMs;
   cluster.start(joiner, [0]);
   const observers = nodeCount - 1;
-  followUntil(cluster, joinStartMs, observeMsMax, () => joinTimes.length >= observers, (fraction) =>
-    progress(0.35 + 0.3 * fraction, 'join'),
+  followUntil(
+    cluster,
+    joinStartMs,
+    observeMsMax,
+    () => joinTimes.length >= observers,
+    (fraction) => progress(0.35 + 0.3 * fraction, 'join'),
   );
 
   // A crash, followed until every live member declared it failed.
@@ -169,8 +173,12 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
   failStartMs = cluster.nowMs;
   cluster.crash(victim);
   const failObservers = nodeCount - 1;
-  followUntil(cluster, failStartMs, observeMsMax, () => failTimes.length >= failObservers, (fraction) =>
-    progress(0.65 + 0.35 * fraction, 'failure'),
+  followUntil(
+    cluster,
+    failStartMs,
+    observeMsMax,
+    () => failTimes.length >= failObservers,
+    (fraction) => progress(0.65 + 0.35 * fraction, 'failure'),
   );
   progress(1, 'done');
 
