@@ -80,3 +80,29 @@ export class KeyManager {
     return response;
   }
 }
+
+/** One element of `GET /v1/operator/keyring`'s list, as Consul's `api.KeyringResponse` (built at the HTTP edge). */
+export interface ConsulKeyringResponse {
+  readonly WAN: boolean;
+  readonly Datacenter: string;
+  readonly Segment: string;
+  readonly Messages: Record<string, string>;
+  readonly Keys: Record<string, number>;
+  readonly PrimaryKeys: Record<string, number>;
+  readonly NumNodes: number;
+}
+
+export function toConsulKeyringResponse(
+  response: KeyResponse,
+  pool: { readonly datacenter: string; readonly wan: boolean; readonly segment?: string },
+): ConsulKeyringResponse {
+  return {
+    WAN: pool.wan,
+    Datacenter: pool.datacenter,
+    Segment: pool.segment ?? '',
+    Messages: response.Messages,
+    Keys: response.Keys,
+    PrimaryKeys: response.PrimaryKeys,
+    NumNodes: response.NumNodes,
+  };
+}

@@ -64,7 +64,7 @@ export function answerKeyringQuery(
     return { response: packr.pack(body), changed };
   };
   if (keyring === null) return respond(false, 'Keyring is empty (encryption not enabled)');
-  if (operation === 'list') return respond(true, '');
+  if (operation === 'list') return { response: listResponse(keyring), changed: false };
   let key: string;
   try {
     const request = packr.unpack(payload) as { Key?: unknown };
@@ -80,6 +80,26 @@ export function answerKeyringQuery(
   } catch (error) {
     return respond(false, error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Query responses are capped at 1024 bytes: a long key list is cut, saying so, as serf does. */
+export const keyListResponseSizeBytesMax = 1_024;
+
+function listResponse(keyring: Keyring): Uint8Array {
+  const keys = keyring.list();
+  for (let shown = keys.length; shown >= 1; shown--) {
+    const message =
+      shown === keys.length ? '' : `Truncated key list response, showing first ${shown} of ${keys.length} keys`;
+    const body: NodeKeyResponse = {
+      Result: true,
+      Message: message,
+      Keys: keys.slice(0, shown),
+      PrimaryKey: keyring.primaryKeyBase64(),
+    };
+    const encoded = packr.pack(body);
+    if (encoded.length <= keyListResponseSizeBytesMax) return encoded;
+  }
+  return packr.pack({ Result: false, Message: 'key list does not fit a query response', Keys: [], PrimaryKey: '' });
 }
 
 export function decodeNodeKeyResponse(bytes: Uint8Array): NodeKeyResponse | null {
@@ -113,6 +133,7 @@ export function aggregateKeyResponses(responses: ReadonlyMap<string, Uint8Array>
       messages[node] = answer.Message;
       continue;
     }
+    if (answer.Message !== '') messages[node] = answer.Message;
     for (const key of answer.Keys) keys[key] = (keys[key] ?? 0) + 1;
     if (answer.PrimaryKey !== '') primaryKeys[answer.PrimaryKey] = (primaryKeys[answer.PrimaryKey] ?? 0) + 1;
   }

@@ -231,6 +231,15 @@ describe('keyring queries', () => {
     assert.equal(answerKeyringQuery('remove', encodeKeyRequest(first), ring).changed, true);
     assert.deepEqual(ring.list(), [second]);
   });
+  it('cuts a long key list to fit 1024 bytes and says so', () => {
+    const ring = new Keyring(Array.from({ length: 30 }, () => key()));
+    const { response } = answerKeyringQuery('list', new Uint8Array(0), ring);
+    assert.ok(response.length <= 1_024);
+    const summary = aggregateKeyResponses(new Map([['a', response]]), 1);
+    assert.equal(summary.NumErr, 0);
+    assert.ok(Object.keys(summary.Keys).length < 30);
+    assert.deepEqual(summary.PrimaryKeys, { [ring.primaryKeyBase64()]: 1 });
+  });
   it('aggregates key lists with holder counts', () => {
     const [k1, k2] = [key(), key()];
     const a = answerKeyringQuery('list', new Uint8Array(0), new Keyring([k1, k2])).response;

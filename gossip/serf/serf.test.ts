@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { SeededRand } from '../../lib/rand.js';
+import { encodePacket } from '../core/index.js';
 import { Keyring } from '../keyring.js';
 import { aggregateKeyResponses, encodeKeyRequest, keyringQueryNames } from './keyring-queries.js';
+import { encodeSerfMessage } from './messages.js';
 import type { SerfEvent } from './serf.js';
 import { type HarnessNode, SerfHarness } from './testing/serf-harness.js';
 
@@ -210,5 +213,34 @@ describe('Serf', () => {
       "a's coordinate moved",
     );
     assert.equal(a!.serf.counters.coordinateRejected, 0);
+  });
+
+  it('survives hostile user payloads and packets without throwing, counting what it drops', () => {
+    const harness = new SerfHarness(11);
+    const [a] = formCluster(harness, ['a', 'b']);
+    const rand = new SeededRand(11);
+    const valid = encodeSerfMessage({
+      type: 'query',
+      ltime: 1,
+      id: 1,
+      from: '10.0.0.2:8301',
+      sourceNode: 'b',
+      filters: { nodes: [], tags: { role: '(a+)+$' } },
+      wantAck: true,
+      timeoutMs: 1000,
+      name: 'q',
+      payload: Buffer.from('p'),
+    });
+    for (let trial = 0; trial < 3_000; trial++) {
+      const payload = Uint8Array.from(valid);
+      for (let flip = 0; flip < 1 + rand.intBelow(3); flip++)
+        payload[rand.intBelow(payload.length)] = rand.intBelow(256);
+      a!.serf.handlePacket('10.0.0.2:8301', encodePacket([{ type: 'user', payload }]), harness.nowMs);
+      a!.serf.handlePacket('10.0.0.2:8301', randomBytes(1 + rand.intBelow(200)), harness.nowMs);
+      a!.serf.takeOutput();
+    }
+    assert.ok(a!.serf.counters.decodeFailures > 0);
+    assert.ok(a!.serf.counters.badFilters > 0, 'the nested-quantifier filter was refused');
+    assert.equal(statusOf(a!, 'b'), 'alive');
   });
 });

@@ -118,8 +118,10 @@ export interface QueryParams {
 }
 
 const emptyFilters: QueryFilters = Object.freeze({ nodes: [], tags: {} });
-/** Lamport-clocks are re-advertised in push-pull; an internal payload cap keeps that state small. */
+/** Compiled tag-filter patterns kept at most (patterns arrive from the network). */
 const regexCacheSizeMax = 256;
+/** A group containing + * or {n,} followed by another quantifier: the shape of catastrophic backtracking. */
+const nestedQuantifier = /\([^)]*[+*}][^)]*\)\s*[+*{?]/;
 
 function emptySerfOutput(): SerfOutput {
   return { packets: [], streams: [], events: [], snapshotLines: [] };
@@ -634,11 +636,17 @@ export class Serf {
   private compileFilter(pattern: string): RegExp | null {
     let regex = this.regexCache.get(pattern);
     if (regex !== undefined) return regex;
-    try {
-      regex = new RegExp(`^(?:${pattern})$`);
-    } catch {
+    regex = null;
+    if (nestedQuantifier.test(pattern)) {
+      // JavaScript regexes backtrack (Go's, which serf uses, do not): a quantified group holding a quantifier
+      // could stall this node on a crafted filter, so such filters match nothing.
       this.counters.badFilters++;
-      regex = null;
+    } else {
+      try {
+        regex = new RegExp(`^(?:${pattern})$`);
+      } catch {
+        this.counters.badFilters++;
+      }
     }
     if (this.regexCache.size >= regexCacheSizeMax) this.regexCache.clear();
     this.regexCache.set(pattern, regex);
