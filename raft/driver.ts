@@ -8,7 +8,7 @@ import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
 import type { MemoryLogStorage } from './core/log-storage.js';
 import { RawNode, type ReadState, type Ready, type SoftState } from './core/raw-node.js';
-import type { Entry, NodeId, SnapshotMeta } from './core/types.js';
+import type { Entry, HardState, NodeId, SnapshotMeta } from './core/types.js';
 import { CorruptSnapshotError } from './errors.js';
 import type { Fsm } from './fsm.js';
 import type { RaftNodeConfig } from './node-config.js';
@@ -39,6 +39,9 @@ export interface DriverListener {
   failed(error: unknown): void;
 }
 
+/** How often a commit-only hard-state change is written: often enough that a restart replays little. */
+const commitPersistIntervalMs = 1000;
+
 type Phase = 'idle' | 'persisted' | 'sent' | 'applied';
 
 export class RaftDriver {
@@ -58,6 +61,8 @@ export class RaftDriver {
   private snapshotsInstalledCount = 0;
   private readonly unsubscribes: (() => void)[] = [];
   private knownPeers = new Set<NodeId>();
+  private persistedHardState: HardState | null = null;
+  private commitPersistedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly components: RaftComponents,
@@ -92,6 +97,7 @@ export class RaftDriver {
     const { transport, log } = this.components;
     const recovered = await recoverState(this.components, this.components.fsm, this.config, log);
     this.storage = recovered.storage;
+    this.persistedHardState = recovered.hardState;
     this.appliedIndexValue = recovered.appliedIndex;
     this.snapshotIndexValue = recovered.snapshot?.index ?? 0;
     this.node = new RawNode({
@@ -187,7 +193,7 @@ export class RaftDriver {
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     const writes: Promise<void>[] = [];
     if (ready.entries.length > 0) writes.push(logStore.storeEntries(ready.entries));
-    if (ready.hardState !== null) writes.push(stableStore.setHardState(ready.hardState, { sync: ready.mustSync }));
+    if (ready.hardState !== null) writes.push(this.persistHardState(ready.hardState));
     await Promise.all(writes);
     storage.append(ready.entries);
     if (ready.snapshot !== null || ready.entries.some((entry) => entry.type === 'conf-change')) this.updatePeers();
@@ -208,6 +214,21 @@ export class RaftDriver {
     assert(this.phase === 'applied', 'advance only after applying');
     this.rawNode.advance(ready);
     this.phase = 'idle';
+  }
+
+  /**
+   * Term and vote must be durable before any message that depends on them leaves. The commit index need not be
+   * (a restart learns it again from the leader, as hashicorp/raft never stores it), so a commit-only change is
+   * written at most once per commitPersistIntervalMs, unsynced, to shorten replay after a restart.
+   */
+  private persistHardState(state: HardState): Promise<void> {
+    const previous = this.persistedHardState;
+    const voteChanged = previous === null || previous.term !== state.term || previous.vote !== state.vote;
+    const nowMs = this.components.clock.nowMs();
+    if (!voteChanged && nowMs - this.commitPersistedAtMs < commitPersistIntervalMs) return Promise.resolve();
+    this.persistedHardState = state;
+    this.commitPersistedAtMs = nowMs;
+    return this.components.stableStore.setHardState(state, { sync: voteChanged });
   }
 
   private apply(entries: readonly Entry[]): void {

@@ -1,0 +1,267 @@
+// Raft write path, Lattice against etcd in the same run: three `lattice debug raft-kv` servers (level storage,
+// gRPC transport, HTTP KV front) and a three-member etcd 3.4 cluster (Debian etcd-server, v3 JSON gateway), both
+// on loopback, both loaded by the same closed-loop generator (../shared/anchors/lib/httpload.mjs) with 256-byte
+// values at 1 and 64 clients against the leader, then the leader SIGKILLed and the first acknowledged write timed.
+// Lattice runs with etcd's timing (100 ms ticks, election after 10-20 ticks). Progress goes to stderr; the last
+// stdout line is {"bench":"raft-put","lattice":{...},"etcd":{...}} with the same figure names on both sides.
+// Env: DURATION_S (10), WARMUP_S (1), ANCHORS_DIR (../shared/anchors).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const anchorsDir = process.env['ANCHORS_DIR'] ?? join(root, '..', 'shared', 'anchors');
+const durationS = Number(process.env['DURATION_S'] ?? 10);
+const warmupS = Number(process.env['WARMUP_S'] ?? 1);
+const valueSizeBytes = 256;
+const latticeHosts = ['127.5.0.1', '127.5.0.2', '127.5.0.3'];
+const etcdHosts = ['127.2.0.1', '127.2.0.2', '127.2.0.3'];
+const waitDeadlineMs = 30_000;
+
+const children: ChildProcess[] = [];
+const progress = (message: string): void => {
+  process.stderr.write(`[raft-put] ${message}\n`);
+};
+
+function start(command: string, args: readonly string[], logPath: string | null = null): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', logPath ? 'ignore' : 'pipe', 'pipe'] });
+  child.stderr?.resume();
+  child.stdout?.resume();
+  children.push(child);
+  return child;
+}
+
+function killAll(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+async function waitUntil<T>(what: string, probe: () => Promise<T | null>): Promise<T> {
+  const startedMs = performance.now();
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value !== null) return value;
+    if (performance.now() - startedMs > waitDeadlineMs) throw new Error(`timed out waiting for ${what}`);
+    await pause(50);
+  }
+}
+
+interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+async function runLoad(label: string, args: readonly string[]): Promise<LoadResult> {
+  progress(`load ${label}`);
+  const child = spawn(process.execPath, [join(anchorsDir, 'lib', 'httpload.mjs'), '--label', label, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  await new Promise((resolve) => child.once('close', resolve));
+  const line = output.trim().split('\n').pop() ?? '{}';
+  const result = JSON.parse(line) as LoadResult;
+  progress(`${label}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`);
+  return result;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+async function getJson(url: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(1000),
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+/** Kills the leader and probes a PUT every 25 ms at the survivors (1 s timeout each): ms to the first success. */
+async function timeFailover(leader: ChildProcess, put: (position: number) => Promise<boolean>): Promise<number> {
+  const startedMs = performance.now();
+  leader.kill('SIGKILL');
+  let firstOkMs: number | null = null;
+  const probes: Promise<void>[] = [];
+  for (let position = 0; firstOkMs === null && performance.now() - startedMs < waitDeadlineMs; position++) {
+    probes.push(
+      put(position).then(
+        (ok) => {
+          if (ok && firstOkMs === null) firstOkMs = performance.now() - startedMs;
+        },
+        () => undefined,
+      ),
+    );
+    await pause(25);
+  }
+  await Promise.all(probes);
+  if (firstOkMs === null) throw new Error('no write succeeded after the leader was killed');
+  return Math.round(firstOkMs);
+}
+
+function figures(c1: LoadResult, c64: LoadResult, failoverMs: number, rssMbLeader: number) {
+  return {
+    put_rps_c1: c1.rps,
+    put_p50_ms_c1: c1.p50,
+    put_p99_ms_c1: c1.p99,
+    put_rps_c64: c64.rps,
+    put_p50_ms_c64: c64.p50,
+    put_p99_ms_c64: c64.p99,
+    put_errors: c1.errors + c64.errors,
+    failover_ms: failoverMs,
+    rss_mb_leader: rssMbLeader,
+  };
+}
+
+const loadArgs = (concurrency: number) => [
+  '--body-size',
+  String(valueSizeBytes),
+  '--concurrency',
+  String(concurrency),
+  '--duration',
+  String(durationS),
+  '--warmup',
+  String(warmupS),
+  '--keys',
+  '1000',
+  '--key-prefix',
+  'bench/',
+];
+
+async function benchLattice(dataDir: string) {
+  const peers = latticeHosts.map((host, position) => `n${position + 1}=${host}:8300`).join(',');
+  const servers = latticeHosts.map((host, position) =>
+    start(process.execPath, [
+      join(root, 'dist', 'bin', 'lattice.js'),
+      'debug',
+      'raft-kv',
+      '--id',
+      `n${position + 1}`,
+      '--bind',
+      `${host}:8300`,
+      '--peers',
+      peers,
+      '--data-dir',
+      join(dataDir, `n${position + 1}`),
+      '--http',
+      `${host}:8500`,
+      '--tick-ms',
+      '100',
+      '--log-level',
+      'WARN',
+    ]),
+  );
+  const leaderPosition = await waitUntil('a Lattice leader', async () => {
+    const statuses = await Promise.all(
+      latticeHosts.map((host) => getJson(`http://${host}:8500/status`).catch(() => null)),
+    );
+    const position = statuses.findIndex((status) => (status as { role?: string } | null)?.role === 'leader');
+    return position >= 0 ? position : null;
+  });
+  const leaderHost = latticeHosts[leaderPosition] as string;
+  progress(`lattice leader: ${leaderHost}`);
+  const url = `http://${leaderHost}:8500/kv/{key}`;
+  const c1 = await runLoad('lattice put c1', ['--url', url, '--method', 'PUT', ...loadArgs(1)]);
+  const c64 = await runLoad('lattice put c64', ['--url', url, '--method', 'PUT', ...loadArgs(64)]);
+  const leader = servers[leaderPosition] as ChildProcess;
+  const rss = await rssMb(leader.pid as number);
+  const survivors = latticeHosts.filter((_, position) => position !== leaderPosition);
+  const failoverMs = await timeFailover(leader, async (position) => {
+    const host = survivors[position % survivors.length] as string;
+    const response = await fetch(`http://${host}:8500/kv/failover-probe`, {
+      method: 'PUT',
+      body: String(position),
+      signal: AbortSignal.timeout(1000),
+    });
+    await response.arrayBuffer();
+    return response.ok;
+  });
+  progress(`lattice failover: ${failoverMs} ms`);
+  for (const server of servers) server.kill('SIGKILL');
+  return figures(c1, c64, failoverMs, rss);
+}
+
+async function benchEtcd(dataDir: string) {
+  const cluster = etcdHosts.map((host, position) => `m${position + 1}=http://${host}:2380`).join(',');
+  const members = etcdHosts.map((host, position) =>
+    start('etcd', [
+      '--name',
+      `m${position + 1}`,
+      '--data-dir',
+      join(dataDir, `m${position + 1}`),
+      '--listen-client-urls',
+      `http://${host}:2379`,
+      '--advertise-client-urls',
+      `http://${host}:2379`,
+      '--listen-peer-urls',
+      `http://${host}:2380`,
+      '--initial-advertise-peer-urls',
+      `http://${host}:2380`,
+      '--initial-cluster',
+      cluster,
+      '--initial-cluster-state',
+      'new',
+      '--initial-cluster-token',
+      `bench-${process.pid}`,
+      '--logger',
+      'zap',
+      '--log-level',
+      'warn',
+    ]),
+  );
+  const leaderPosition = await waitUntil('an etcd leader', async () => {
+    for (const [position, host] of etcdHosts.entries()) {
+      const status = (await getJson(`http://${host}:2379/v3/maintenance/status`, {}).catch(() => null)) as {
+        header?: { member_id?: string };
+        leader?: string;
+      } | null;
+      if (status?.leader && status.leader !== '0' && status.header?.member_id === status.leader) return position;
+    }
+    return null;
+  });
+  const leaderHost = etcdHosts[leaderPosition] as string;
+  progress(`etcd leader: ${leaderHost}`);
+  const url = `http://${leaderHost}:2379/v3/kv/put`;
+  const template = ['--method', 'POST', '--body-template', '{"key":"{key_b64}","value":"{value_b64}"}'];
+  const c1 = await runLoad('etcd put c1', ['--url', url, ...template, ...loadArgs(1)]);
+  const c64 = await runLoad('etcd put c64', ['--url', url, ...template, ...loadArgs(64)]);
+  const leader = members[leaderPosition] as ChildProcess;
+  const rss = await rssMb(leader.pid as number);
+  const survivors = etcdHosts.filter((_, position) => position !== leaderPosition);
+  const failoverMs = await timeFailover(leader, async (position) => {
+    const host = survivors[position % survivors.length] as string;
+    const body = { key: Buffer.from('failover/probe').toString('base64'), value: Buffer.from(String(position)).toString('base64') };
+    const reply = (await getJson(`http://${host}:2379/v3/kv/put`, body)) as { error?: unknown };
+    return reply.error === undefined;
+  });
+  progress(`etcd failover: ${failoverMs} ms`);
+  for (const member of members) member.kill('SIGKILL');
+  return figures(c1, c64, failoverMs, rss);
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'lattice-bench-raft-'));
+process.on('exit', killAll);
+try {
+  const lattice = await benchLattice(join(dataDir, 'lattice'));
+  await pause(500);
+  const etcd = await benchEtcd(join(dataDir, 'etcd'));
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'raft-put', value_size_bytes: valueSizeBytes, duration_s: durationS, lattice, etcd })}\n`,
+  );
+} finally {
+  killAll();
+  await pause(200);
+  await rm(dataDir, { recursive: true, force: true });
+}
