@@ -86,7 +86,7 @@ describe('lattice agent -dev', () => {
 
   it('documents its flags', async () => {
     const result = await runLattice(['agent', '--help']);
-    assert.equal(result.code, 0);
+    assert.equal(result.code, 0, result.stderr);
     for (const flag of ['--dev', '--config-dir', '--bind', '--client', '--retry-join', '--pid-file', '--hcl']) {
       assert.match(result.stdout, new RegExp(flag));
     }

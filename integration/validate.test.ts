@@ -62,7 +62,7 @@ describe('lattice validate', () => {
 
   it('prints help', async () => {
     const result = await runLattice(['validate', '--help']);
-    assert.equal(result.code, 0);
+    assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Usage: lattice validate \[options\] <paths\.\.\.>/);
   });
 });
