@@ -3,6 +3,7 @@
 // deadlines; nothing asserts on timing.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { GossipDriver } from './driver.js';
 import { createTestDriver } from './testing/driver-fixture.js';
@@ -61,6 +62,47 @@ describe('GossipDriver on the in-memory transport', () => {
       await assert.rejects(lonely.join(['10.0.0.99:8301']), { name: 'JoinError' });
     } finally {
       await lonely.stop();
+    }
+  });
+
+  it('enables encryption on a running pool in rolling steps (verify_incoming/outgoing off, then on)', async () => {
+    const network = new MemoryNetwork();
+    const key = randomBytes(32).toString('base64');
+    const plain = createTestDriver({ name: 'plain', transport: network.createTransport('10.1.0.1:8301') });
+    // Step 1: the key is installed but neither enforced nor used for sending; plain members still talk to it.
+    const lenient = createTestDriver({
+      name: 'lenient',
+      seed: 2,
+      encrypt: key,
+      encryptVerifyIncoming: false,
+      encryptVerifyOutgoing: false,
+      transport: network.createTransport('10.1.0.2:8301'),
+    });
+    // Step 2 on another member: it sends encrypted but still accepts plain text.
+    const sending = createTestDriver({
+      name: 'sending',
+      seed: 3,
+      encrypt: key,
+      encryptVerifyIncoming: false,
+      transport: network.createTransport('10.1.0.3:8301'),
+    });
+    const drivers = [plain, lenient, sending];
+    for (const driver of drivers) await driver.start();
+    try {
+      await lenient.join([plain.localAddress()]);
+      await sending.join([lenient.localAddress()]);
+      await waitUntil(
+        () =>
+          [lenient, sending].every((driver) =>
+            ['plain', 'lenient', 'sending'].every((name) => statusIn(driver, name) === 'alive'),
+          ),
+        'the encrypting members see everyone alive',
+      );
+      assert.ok(sending.stats().security!.sealed > 0);
+      assert.ok(lenient.stats().security!.plaintextAccepted > 0, 'lenient accepted plain text from plain');
+      assert.ok(lenient.stats().security!.opened > 0, 'lenient opened sealed traffic from sending');
+    } finally {
+      for (const driver of drivers) await driver.stop();
     }
   });
 });

@@ -9,6 +9,7 @@ import { type AbortOptions, LifecycleState, type Startable } from '../lib/lifecy
 import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
 import type { GossipConfig, OutboundStream } from './core/index.js';
+import { encryptionOverheadBytes } from './crypto.js';
 import { KeyManager } from './key-manager.js';
 import type { Keyring } from './keyring.js';
 import { loadKeyring, localKeyringPath, writeKeyringFile } from './keyring-file.js';
@@ -149,6 +150,11 @@ export class GossipDriver implements Startable {
       this.snapshot = config.dataDir === null ? null : await SnapshotFile.open(localSnapshotPath(config.dataDir));
       const limits = {
         ...defaultTransportLimits,
+        // The core fills packets up to its limit; sealing adds the encryption header and tag on top.
+        packetSizeBytesMax: Math.max(
+          defaultTransportLimits.packetSizeBytesMax,
+          config.gossip.packetSizeBytesMax + encryptionOverheadBytes,
+        ),
         frameSizeBytesMax: config.gossip.streamSizeBytesMax,
         streamIdleTimeoutMs: config.gossip.streamTimeoutMs,
       };
@@ -469,6 +475,12 @@ export class GossipDriver implements Startable {
         this.persistKeyring();
         return;
       case 'join-result':
+        if (event.reconnect) {
+          if (event.ok)
+            log.info({ seed: event.seed }, `serf: reconnected to previously failed member at ${event.seed}`);
+          else log.debug({ seed: event.seed }, `serf: reconnect attempt to ${event.seed} failed`);
+          return;
+        }
         this.settleJoin(event.seed, event.ok);
         return;
     }

@@ -63,7 +63,8 @@ export type SerfEvent =
   | { readonly type: 'query'; readonly query: IncomingQuery }
   | { readonly type: 'query-done'; readonly result: QueryResult }
   | { readonly type: 'keyring-changed' }
-  | { readonly type: 'join-result'; readonly seed: string; readonly ok: boolean };
+  /** `reconnect`: the attempt was Serf's own retry of a failed member, not a join asked for by the caller. */
+  | { readonly type: 'join-result'; readonly seed: string; readonly ok: boolean; readonly reconnect: boolean };
 
 export interface SerfOutput {
   readonly packets: OutboundPacket[];
@@ -162,6 +163,8 @@ export class Serf {
   private readonly coordinates = new Map<string, Coordinate>();
   private readonly regexCache = new Map<string, RegExp | null>();
   private readonly pendingJoinSeeds = new Set<string>();
+  /** Addresses of reconnect attempts in flight (at most one per reconnect interval). */
+  private readonly reconnectSeeds = new Set<string>();
   private tags: Readonly<Record<string, string>>;
   private eventMinTime = 0;
   private nextReapMs: number;
@@ -424,7 +427,8 @@ export class Serf {
       for (const state of output.remoteUserStates) this.handleRemoteState(state.from, state.userState);
       for (const result of output.joinResults) {
         this.pendingJoinSeeds.delete(result.seed);
-        this.output.events.push({ type: 'join-result', seed: result.seed, ok: result.ok });
+        const reconnect = this.reconnectSeeds.delete(result.seed);
+        this.output.events.push({ type: 'join-result', seed: result.seed, ok: result.ok, reconnect });
       }
     }
     this.recordClocks();
@@ -704,6 +708,7 @@ export class Serf {
     const target = chooseReconnectTarget(this.members.values(), this.rand);
     if (target === null) return;
     this.counters.reconnectAttempts++;
+    if (this.reconnectSeeds.size < 64) this.reconnectSeeds.add(target.address);
     this.core.join([target.address], nowMs);
   }
 }

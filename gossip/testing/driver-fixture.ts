@@ -22,6 +22,8 @@ export interface DriverFixtureOptions {
   readonly serf?: Partial<SerfConfig>;
   readonly tags?: Record<string, string>;
   readonly log?: Logger;
+  readonly encryptVerifyIncoming?: boolean;
+  readonly encryptVerifyOutgoing?: boolean;
 }
 
 export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
@@ -42,8 +44,8 @@ export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
     bindAddress: options.bindAddress ?? '127.0.0.1',
     bindPort: options.bindPort ?? 0,
     dataDir: options.dataDir ?? null,
-    encryptVerifyIncoming: true,
-    encryptVerifyOutgoing: true,
+    encryptVerifyIncoming: options.encryptVerifyIncoming ?? true,
+    encryptVerifyOutgoing: options.encryptVerifyOutgoing ?? true,
     label: '',
     rejoinAfterRestart: true,
     leaveTimeoutMs: 5_000,

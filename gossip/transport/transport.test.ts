@@ -122,6 +122,33 @@ describe('encryption between transports', () => {
   });
 });
 
+describe('NetTransport limits', () => {
+  it('closes idle streams and refuses inbound streams beyond the cap, counting both', async () => {
+    const tight = { ...limits, streamIdleTimeoutMs: 50, inboundStreamCountMax: 1 };
+    const config = { bindAddress: '127.0.0.1', bindPort: 0, limits: tight, receiveBufferSizeBytes: 65_536 };
+    const server = new NetTransport({ log }, config);
+    const client = new NetTransport({ log }, config);
+    await server.start();
+    await client.start();
+    try {
+      server.onStream(() => undefined);
+      const first = await client.openStream(server.localAddress());
+      await waitUntil(() => server.counters.streamsAccepted === 1, 'the first stream is accepted');
+      const second = await client.openStream(server.localAddress());
+      await waitUntil(() => server.counters.streamsRefused === 1, 'the second stream is refused');
+      await assert.rejects(withDeadline(second.read(), 'refused stream end'), { name: 'StreamClosedError' });
+      await assert.rejects(withDeadline(first.read(), 'idle stream end'), { name: 'StreamClosedError' });
+      await waitUntil(
+        () => server.counters.streamsTimedOut + client.counters.streamsTimedOut > 0,
+        'idle timeout counted',
+      );
+    } finally {
+      await client.stop();
+      await server.stop();
+    }
+  });
+});
+
 describe('FrameReader', () => {
   it('reassembles frames split across chunks and several frames in one chunk', () => {
     const reader = new FrameReader(100);
