@@ -1,11 +1,11 @@
-// Proves what `lattice keyring` sends and prints: the method and body per action against a local HTTP server,
-// Consul's list layout, address/token resolution, and clear errors for 501 and an unreachable agent.
+// Proves what `lattice keyring` sends and prints: the method, body and token per action against a local HTTP
+// server, Consul's list layout, and clear errors for 501 and an unreachable agent.
 
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { callKeyringApi, chooseAction, formatKeyringList, resolveHttpTarget } from './keyring.js';
+import { callKeyringApi, chooseAction, formatKeyringList } from './keyring.js';
 
 const key = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 
@@ -57,14 +57,14 @@ describe('lattice keyring', () => {
   it('says clearly when the agent has no keyring endpoint yet', async () => {
     status = 501;
     await assert.rejects(
-      callKeyringApi({ baseUrl, token: undefined }, 'list', undefined),
+      callKeyringApi({ baseUrl, token: null }, 'list', undefined),
       /does not serve \/v1\/operator\/keyring yet/,
     );
     status = 200;
   });
   it('says clearly when no agent listens', async () => {
     await assert.rejects(
-      callKeyringApi({ baseUrl: 'http://127.0.0.1:1', token: undefined }, 'list', undefined),
+      callKeyringApi({ baseUrl: 'http://127.0.0.1:1', token: null }, 'list', undefined),
       /cannot reach the agent at http:\/\/127.0.0.1:1 .*is `lattice agent` running/,
     );
   });
@@ -74,19 +74,6 @@ describe('lattice keyring', () => {
       { WAN: true, Datacenter: 'dc1', Keys: { [key]: 2 }, NumNodes: 2 },
     ]);
     assert.equal(text, `\nWAN:\n  ${key} [2/2]\n\ndc1 (LAN):\n  ${key} [4/4]`);
-  });
-  it('resolves the address: flag, then LATTICE_HTTP_ADDR, then CONSUL_HTTP_ADDR, then the default', () => {
-    assert.equal(resolveHttpTarget({}, {}).baseUrl, 'http://127.0.0.1:8500');
-    assert.equal(resolveHttpTarget({}, { CONSUL_HTTP_ADDR: '10.0.0.1:8500' }).baseUrl, 'http://10.0.0.1:8500');
-    assert.equal(
-      resolveHttpTarget({}, { CONSUL_HTTP_ADDR: '10.0.0.1:8500', LATTICE_HTTP_ADDR: 'https://a:1' }).baseUrl,
-      'https://a:1',
-    );
-    assert.equal(
-      resolveHttpTarget({ httpAddr: '127.0.0.2:8500' }, { LATTICE_HTTP_ADDR: 'x:1' }).baseUrl,
-      'http://127.0.0.2:8500',
-    );
-    assert.equal(resolveHttpTarget({}, { CONSUL_HTTP_TOKEN: 't' }).token, 't');
   });
   it('requires exactly one action and checks the key locally', () => {
     assert.throws(() => chooseAction({ format: 'pretty' }), /exactly one of/);

@@ -5,6 +5,13 @@
 import type { Command } from 'commander';
 import { decodeKey } from '../../gossip/keyring.js';
 import { LatticeError } from '../../lib/errors.js';
+import {
+  addHttpOptions,
+  type HttpClientOptions,
+  type HttpOptionValues,
+  requestHeaders,
+  resolveHttpOptions,
+} from '../http-options.js';
 
 /** One pool's answer, as Consul's `api.KeyringResponse`. */
 export interface KeyringResponse {
@@ -21,22 +28,6 @@ export class AgentHttpError extends LatticeError {
   override readonly name = 'AgentHttpError';
 }
 
-export interface HttpTarget {
-  readonly baseUrl: string;
-  readonly token: string | undefined;
-}
-
-/** `-http-addr` if given, else LATTICE_HTTP_ADDR, else CONSUL_HTTP_ADDR, else 127.0.0.1:8500; same order for tokens. */
-export function resolveHttpTarget(
-  flags: { httpAddr?: string; token?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): HttpTarget {
-  const address = flags.httpAddr ?? env.LATTICE_HTTP_ADDR ?? env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500';
-  const baseUrl = /^https?:\/\//.test(address) ? address.replace(/\/+$/, '') : `http://${address}`;
-  const token = flags.token ?? env.LATTICE_HTTP_TOKEN ?? env.CONSUL_HTTP_TOKEN;
-  return { baseUrl, token: token === '' ? undefined : token };
-}
-
 type KeyringAction = 'list' | 'install' | 'use' | 'remove';
 
 const methodFor: Record<KeyringAction, string> = { list: 'GET', install: 'POST', use: 'PUT', remove: 'DELETE' };
@@ -50,7 +41,7 @@ const headlineFor: Record<KeyringAction, string> = {
 
 /** Sends one keyring request; AgentHttpError with an operator-friendly message on any failure. */
 export async function callKeyringApi(
-  target: HttpTarget,
+  target: HttpClientOptions,
   action: KeyringAction,
   key: string | undefined,
   options: { relayFactor?: number; localOnly?: boolean; signal?: AbortSignal } = {},
@@ -58,8 +49,7 @@ export async function callKeyringApi(
   const url = new URL(`${target.baseUrl}/v1/operator/keyring`);
   if (options.relayFactor !== undefined) url.searchParams.set('relay-factor', String(options.relayFactor));
   if (options.localOnly) url.searchParams.set('local-only', 'true');
-  const headers: Record<string, string> = {};
-  if (target.token) headers['X-Consul-Token'] = target.token;
+  const headers: Record<string, string> = { ...requestHeaders(target) };
   let body: string | undefined;
   if (key !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -117,7 +107,7 @@ export function formatKeyringList(responses: readonly KeyringResponse[], primary
   return lines.join('\n');
 }
 
-interface KeyringFlags {
+interface KeyringFlags extends HttpOptionValues {
   list?: boolean;
   listPrimary?: boolean;
   install?: string;
@@ -126,8 +116,6 @@ interface KeyringFlags {
   relayFactor?: string;
   localOnly?: boolean;
   format: string;
-  httpAddr?: string;
-  token?: string;
 }
 
 /** Exactly one action; a key, when given, is checked locally first so a typo never reaches the cluster. */
@@ -146,7 +134,7 @@ export function chooseAction(flags: KeyringFlags): { action: KeyringAction; key?
 }
 
 export function registerKeyring(program: Command): void {
-  program
+  const command = program
     .command('keyring')
     .description('Lists, installs, uses or removes gossip encryption keys on every member')
     .option('--list', 'lists the keys installed in the cluster')
@@ -156,29 +144,27 @@ export function registerKeyring(program: Command): void {
     .option('--remove <key>', 'removes a key from every member (not the primary)')
     .option('--relay-factor <n>', 'members that relay each response (0-5)')
     .option('--local-only', "lists only this agent's keys (with -list)")
-    .option('--format <format>', 'output format: pretty or json', 'pretty')
-    .option('--http-addr <address>', 'agent HTTP address (env LATTICE_HTTP_ADDR, CONSUL_HTTP_ADDR; 127.0.0.1:8500)')
-    .option('--token <token>', 'ACL token (env LATTICE_HTTP_TOKEN, CONSUL_HTTP_TOKEN)')
-    .action(async (flags: KeyringFlags) => {
-      const { action, key, primaryOnly } = chooseAction(flags);
-      if (flags.format !== 'pretty' && flags.format !== 'json') {
-        throw new LatticeError('ERR_USAGE', `unknown -format "${flags.format}" (use pretty or json)`);
-      }
-      const relayFactor = flags.relayFactor === undefined ? undefined : Number(flags.relayFactor);
-      if (relayFactor !== undefined && !(Number.isInteger(relayFactor) && relayFactor >= 0 && relayFactor <= 5)) {
-        throw new LatticeError('ERR_USAGE', '-relay-factor must be an integer from 0 to 5');
-      }
-      const pretty = flags.format === 'pretty';
-      if (pretty) process.stdout.write(`${headlineFor[action]}\n`);
-      const responses = await callKeyringApi(resolveHttpTarget(flags), action, key, {
-        ...(relayFactor === undefined ? {} : { relayFactor }),
-        ...(flags.localOnly ? { localOnly: true } : {}),
-      });
-      if (responses === null) {
-        if (!pretty) process.stdout.write(`${JSON.stringify({ Action: action, Key: key, Success: true })}\n`);
-        return;
-      }
-      if (pretty) process.stdout.write(`${formatKeyringList(responses, primaryOnly)}\n`);
-      else process.stdout.write(`${JSON.stringify(responses, null, 2)}\n`);
+    .option('--format <format>', 'output format: pretty or json', 'pretty');
+  addHttpOptions(command).action(async (flags: KeyringFlags) => {
+    const { action, key, primaryOnly } = chooseAction(flags);
+    if (flags.format !== 'pretty' && flags.format !== 'json') {
+      throw new LatticeError('ERR_USAGE', `unknown -format "${flags.format}" (use pretty or json)`);
+    }
+    const relayFactor = flags.relayFactor === undefined ? undefined : Number(flags.relayFactor);
+    if (relayFactor !== undefined && !(Number.isInteger(relayFactor) && relayFactor >= 0 && relayFactor <= 5)) {
+      throw new LatticeError('ERR_USAGE', '-relay-factor must be an integer from 0 to 5');
+    }
+    const pretty = flags.format === 'pretty';
+    if (pretty) process.stdout.write(`${headlineFor[action]}\n`);
+    const responses = await callKeyringApi(resolveHttpOptions(flags, process.env), action, key, {
+      ...(relayFactor === undefined ? {} : { relayFactor }),
+      ...(flags.localOnly ? { localOnly: true } : {}),
     });
+    if (responses === null) {
+      if (!pretty) process.stdout.write(`${JSON.stringify({ Action: action, Key: key, Success: true })}\n`);
+      return;
+    }
+    if (pretty) process.stdout.write(`${formatKeyringList(responses, primaryOnly)}\n`);
+    else process.stdout.write(`${JSON.stringify(responses, null, 2)}\n`);
+  });
 }
