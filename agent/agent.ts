@@ -13,6 +13,7 @@ import { HttpServer } from './http/server.js';
 import { PidFile } from './pid-file.js';
 
 export interface AgentComponents {
+  /** The root logger; each subsystem gets a child with its own `module` (pino would repeat a nested one). */
   readonly log: Logger;
   readonly build: BuildInfo;
   /** Defaults to the allow-all authorizer until the ACL system exists. */
@@ -33,6 +34,7 @@ export class Agent implements Startable {
   private readonly lifecycle = new LifecycleState();
   private readonly subsystems: readonly Subsystem[];
   private readonly http: HttpServer;
+  private readonly log: Logger;
   private stopAll: ((options?: AbortOptions) => Promise<void>) | null = null;
 
   constructor(
@@ -41,6 +43,7 @@ export class Agent implements Startable {
   ) {
     const runtime = components.runtime ?? hostRuntime();
     const log = components.log;
+    this.log = log.child({ module: 'agent' });
     this.http = new HttpServer(
       {
         log: log.child({ module: 'agent.http' }),
@@ -69,7 +72,7 @@ export class Agent implements Startable {
 
   start(options: AbortOptions = {}): Promise<void> {
     return this.lifecycle.start(async () => {
-      this.components.log.info(
+      this.log.info(
         { node: this.config.nodeName, datacenter: this.config.datacenter, server: this.config.server },
         'Starting agent',
       );
@@ -77,16 +80,16 @@ export class Agent implements Startable {
         this.subsystems.map((subsystem) => subsystem.startable),
         options,
       );
-      this.components.log.info('Agent started');
+      this.log.info('Agent started');
     });
   }
 
   stop(options: AbortOptions = {}): Promise<void> {
     return this.lifecycle.stop(async () => {
-      this.components.log.info('Shutting down agent');
+      this.log.info('Shutting down agent');
       const signal = options.signal ?? AbortSignal.timeout(shutdownGraceMs);
       await this.stopAll?.({ signal });
-      this.components.log.info('Agent stopped');
+      this.log.info('Agent stopped');
     });
   }
 }

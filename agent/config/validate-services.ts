@@ -276,6 +276,8 @@ export function buildService(
   const port = count(raw, 'port');
   const tags = (raw['tags'] as string[] | undefined) ?? [];
   const meta = (raw['meta'] as Record<string, string> | undefined) ?? {};
+  // The sidecar's port (0 here) comes from sidecar_min_port..sidecar_max_port at registration, and with it
+  // Consul's default sidecar checks (TCP "Connect Sidecar Listening" and the alias check), which need that port.
   const sidecarService = rawSidecar
     ? buildService(rawSidecar, context, {
         id: `${id}-sidecar-proxy`,

@@ -158,7 +158,7 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
   }
   process.stdout.write(banner(config));
   const log = createLogger({ level: config.logLevel, json: config.logJson, colorize: process.stderr.isTTY });
-  const agent = new Agent({ log: log.child({ module: 'agent' }), build: buildInfo() }, config);
+  const agent = new Agent({ log, build: buildInfo() }, config);
 
   const stopping = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
