@@ -38,7 +38,7 @@ export class Agent implements Startable {
   private stopAll: ((options?: AbortOptions) => Promise<void>) | null = null;
 
   constructor(
-    private readonly components: AgentComponents,
+    components: AgentComponents,
     readonly config: AgentConfig,
   ) {
     const runtime = components.runtime ?? hostRuntime();
