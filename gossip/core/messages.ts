@@ -432,7 +432,8 @@ class Reader {
     if (length > max) throw new GossipDecodeError('field', `${what} is ${length} bytes, above ${max}`);
     if (length === 0) return EMPTY_BYTES;
     this.need(length);
-    const value = this.bytes.slice(this.position, this.position + length);
+    // A plain copy: decoded fields outlive the packet and must not pin its buffer.
+    const value = new Uint8Array(this.bytes.subarray(this.position, this.position + length));
     this.position += length;
     return value;
   }
@@ -491,7 +492,7 @@ function decodeBody(type: number, reader: Reader): PacketMessage {
         meta: reader.shortBytes('meta', META_SIZE_BYTES_MAX),
       };
     case MessageType.user: {
-      const payload = reader.bytes.slice(reader.position, reader.end);
+      const payload = new Uint8Array(reader.bytes.subarray(reader.position, reader.end));
       reader.position = reader.end;
       return { type: 'user', payload };
     }
@@ -561,7 +562,7 @@ export function decodeStream(bytes: Uint8Array, sizeBytesMax: number): StreamMes
   }
   const userStateLength = reader.u32();
   reader.need(userStateLength);
-  const userState = bytes.slice(reader.position, reader.position + userStateLength);
+  const userState = new Uint8Array(bytes.subarray(reader.position, reader.position + userStateLength));
   reader.position += userStateLength;
   if (reader.position !== bytes.length) throw new GossipDecodeError('trailing', 'stray bytes after push-pull state');
   return { type: 'push-pull', join: joinFlag === 1, entries, userState };
