@@ -2,6 +2,7 @@
 // the snapshot file. It is the only file in gossip/ that arms a timer (STYLE §3.2): after every input it pumps the
 // output (packets out, streams run, events emitted, files written) and re-arms one timer at the next wakeup.
 
+import { join } from 'node:path';
 import type { Clock, Timer } from '../lib/clock.js';
 import { TypedEmitter } from '../lib/emitter.js';
 import { LatticeError, ShutdownError, ValidationError } from '../lib/errors.js';
@@ -12,13 +13,13 @@ import type { GossipConfig, OutboundStream } from './core/index.js';
 import { encryptionOverheadBytes } from './crypto.js';
 import { KeyManager } from './key-manager.js';
 import type { Keyring } from './keyring.js';
-import { loadKeyring, localKeyringPath, writeKeyringFile } from './keyring-file.js';
+import { loadKeyring, localKeyringFileName, remoteKeyringFileName, writeKeyringFile } from './keyring-file.js';
 import { GossipSecurity, validateGossipSecurity } from './security.js';
 import { defaultQueryTimeoutMs, type SerfConfig } from './serf/config.js';
 import type { SerfMember } from './serf/members.js';
 import type { QueryResult } from './serf/queries.js';
 import { type IncomingQuery, type QueryParams, Serf, type SerfEvent } from './serf/serf.js';
-import { localSnapshotPath, SnapshotFile } from './serf/snapshot-file.js';
+import { localSnapshotFileName, remoteSnapshotFileName, SnapshotFile } from './serf/snapshot-file.js';
 import { EncryptedTransport } from './transport/encrypted-transport.js';
 import { defaultReceiveBufferSizeBytes, NetTransport } from './transport/net-transport.js';
 import { defaultTransportLimits, type GossipStream, type GossipTransport } from './transport/transport.js';
@@ -45,6 +46,8 @@ export interface GossipDriverConfig {
   readonly rejoinAfterRestart: boolean;
   /** How long `leave()` waits for the leave to spread (serf BroadcastTimeout 5 s). */
   readonly leaveTimeoutMs: number;
+  /** Which pool: the LAN pool keeps `serf/local.*` files, the WAN pool `serf/remote.*` (default lan). */
+  readonly pool?: 'lan' | 'wan';
 }
 
 export interface GossipDriverComponents {
@@ -131,7 +134,7 @@ export class GossipDriver implements Startable {
   async start(options: AbortOptions = {}): Promise<void> {
     await this.lifecycle.start(async () => {
       const { config, components } = this;
-      const keyringPath = config.dataDir === null ? null : localKeyringPath(config.dataDir);
+      const keyringPath = this.keyringPath();
       const source = await loadKeyring(keyringPath, config.encrypt);
       if (source.encryptIgnored) {
         components.log.warn(
@@ -147,7 +150,7 @@ export class GossipDriver implements Startable {
           label: config.label,
         }),
       );
-      this.snapshot = config.dataDir === null ? null : await SnapshotFile.open(localSnapshotPath(config.dataDir));
+      this.snapshot = config.dataDir === null ? null : await SnapshotFile.open(this.snapshotPath()!);
       const limits = {
         ...defaultTransportLimits,
         // The core fills packets up to its limit; sealing adds the encryption header and tag on top.
@@ -176,7 +179,13 @@ export class GossipDriver implements Startable {
         limits,
       );
       this.transport = transport;
-      await transport.start(options);
+      try {
+        await transport.start(options);
+      } catch (error) {
+        await this.snapshot?.close();
+        this.snapshot = null;
+        throw error;
+      }
       try {
         const address = this.advertiseAddress(transport.localAddress());
         this.address = address;
@@ -192,6 +201,8 @@ export class GossipDriver implements Startable {
         );
       } catch (error) {
         await transport.stop();
+        await this.snapshot?.close();
+        this.snapshot = null;
         throw error;
       }
       this.unsubscribe.push(
@@ -213,6 +224,16 @@ export class GossipDriver implements Startable {
     });
     this.pump();
     this.rejoinFromSnapshot();
+  }
+
+  private keyringPath(): string | null {
+    if (this.config.dataDir === null) return null;
+    return join(this.config.dataDir, this.config.pool === 'wan' ? remoteKeyringFileName : localKeyringFileName);
+  }
+
+  private snapshotPath(): string | null {
+    if (this.config.dataDir === null) return null;
+    return join(this.config.dataDir, this.config.pool === 'wan' ? remoteSnapshotFileName : localSnapshotFileName);
   }
 
   private advertiseAddress(bound: string): string {
@@ -493,7 +514,7 @@ export class GossipDriver implements Startable {
     this.components.log.info({ keyCount: keys.length }, 'gossip keyring changed');
     this.events.emit('keyring-changed', { keys });
     if (this.config.dataDir === null) return;
-    const path = localKeyringPath(this.config.dataDir);
+    const path = this.keyringPath()!;
     this.keyringWrite = this.keyringWrite
       .then(() => writeKeyringFile(path, keyring))
       .catch((error: unknown) => this.components.log.error({ err: error, path }, 'could not write the keyring file'));

@@ -15,6 +15,7 @@ import {
 } from './snapshot.js';
 
 export const localSnapshotFileName = join('serf', 'local.snapshot');
+export const remoteSnapshotFileName = join('serf', 'remote.snapshot');
 /** Compact once the appended log passes this (serf: 128 KiB minimum compaction size). */
 export const snapshotCompactSizeBytes = 128 * 1024;
 /** A snapshot file larger than this is not read (a corrupt or hostile file must not exhaust memory). */

@@ -134,6 +134,16 @@ export class NetTransport implements GossipTransport {
           udp.off('error', reject);
           resolve();
         });
+      }).catch((error: unknown) => {
+        const where = formatAddress(this.config.bindAddress, this.config.bindPort);
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason =
+          code === 'EADDRINUSE'
+            ? 'the address is already in use'
+            : code === 'EADDRNOTAVAIL'
+              ? 'no local interface has this address'
+              : String(code ?? error);
+        throw new TransportError('ERR_GOSSIP_BIND', `cannot bind gossip UDP on ${where}: ${reason}`, { cause: error });
       });
       this.boundPort = udp.address().port;
       this.raiseReceiveBuffer(udp);

@@ -123,6 +123,20 @@ describe('encryption between transports', () => {
 });
 
 describe('NetTransport limits', () => {
+  it('says clearly when the gossip port is taken', async () => {
+    const first = netTransport();
+    await first.start();
+    try {
+      const port = Number(first.localAddress().split(':')[1]);
+      const second = new NetTransport(
+        { log },
+        { bindAddress: '127.0.0.1', bindPort: port, limits, receiveBufferSizeBytes: defaultReceiveBufferSizeBytes },
+      );
+      await assert.rejects(second.start(), /cannot bind gossip UDP on 127\.0\.0\.1:\d+: the address is already in use/);
+    } finally {
+      await first.stop();
+    }
+  });
   it('closes idle streams and refuses inbound streams beyond the cap, counting both', async () => {
     const tight = { ...limits, streamIdleTimeoutMs: 50, inboundStreamCountMax: 1 };
     const config = { bindAddress: '127.0.0.1', bindPort: 0, limits: tight, receiveBufferSizeBytes: 65_536 };
