@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { ManualClock } from '../lib/clock.js';
 import type { GossipDriver } from './driver.js';
 import { createTestDriver } from './testing/driver-fixture.js';
 import { waitUntil, withDeadline } from './testing/wait.js';
@@ -104,5 +105,41 @@ describe('GossipDriver on the in-memory transport', () => {
     } finally {
       for (const driver of drivers) await driver.stop();
     }
+  });
+
+  it('keeps one gossip timer per driver and detects a failure in virtual time on a ManualClock', async () => {
+    const clock = new ManualClock();
+    const network = new MemoryNetwork();
+    const drivers = ['a', 'b', 'c'].map((name, position) =>
+      createTestDriver({
+        name,
+        seed: position + 7,
+        clock,
+        transport: network.createTransport(`10.2.0.${position + 1}:8301`),
+      }),
+    );
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    for (const driver of drivers) await driver.start();
+    assert.equal(clock.pendingTimerCount(), 3, 'one wakeup timer per driver');
+    const [a, b, c] = drivers as [GossipDriver, GossipDriver, GossipDriver];
+    await b.join([a.localAddress()]);
+    await c.join([a.localAddress()]);
+    for (let step = 0; step < 100 && !drivers.every((driver) => driver.members().length === 3); step++) {
+      clock.advance(50);
+      await settle();
+    }
+    assert.ok(drivers.every((driver) => ['a', 'b', 'c'].every((name) => statusIn(driver, name) === 'alive')));
+    await c.stop();
+    let virtualMs = 0;
+    while (![a, b].every((driver) => statusIn(driver, 'c') === 'failed')) {
+      assert.ok(virtualMs < 60_000, 'c is declared failed within a minute of virtual time');
+      clock.advance(50);
+      virtualMs += 50;
+      await settle();
+    }
+    await a.stop();
+    await b.stop();
+    clock.advance(10_000);
+    await settle();
   });
 });

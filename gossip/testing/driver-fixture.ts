@@ -1,7 +1,7 @@
 // Builds GossipDriver instances for tests: fast gossip timing (the DEV preset), short Serf intervals, an optional
 // data dir and key, real sockets on a given loopback address or an injected transport.
 
-import { RealClock } from '../../lib/clock.js';
+import { type Clock, RealClock } from '../../lib/clock.js';
 import { type Logger, silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import { DEV, type GossipConfig, validateGossipConfig } from '../core/index.js';
@@ -24,6 +24,7 @@ export interface DriverFixtureOptions {
   readonly log?: Logger;
   readonly encryptVerifyIncoming?: boolean;
   readonly encryptVerifyOutgoing?: boolean;
+  readonly clock?: Clock;
 }
 
 export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
@@ -53,7 +54,7 @@ export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
   };
   return new GossipDriver(
     {
-      clock: new RealClock(),
+      clock: options.clock ?? new RealClock(),
       rand: new SeededRand(options.seed ?? 1),
       log: options.log ?? silentLogger(),
       ...(options.transport ? { transport: options.transport } : {}),
