@@ -316,14 +316,25 @@ export function buildService(
   });
 }
 
-/** Builds every service, then refuses a service or check ID used twice (sidecars included), naming both files. */
+/** Builds every service, refusing a service ID (sidecars included) or a check ID used twice, naming both files. */
 export function buildServices(rawServices: readonly Located[], context: ServiceBuildContext): ServiceDefinition[] {
   const services: ServiceDefinition[] = [];
   const firstSource = new Map<string, string>();
+  const checkSource = new Map<string, string>();
   for (const raw of rawServices) {
     const service = buildService(raw, context);
     if (!service) continue;
     const { sourceName, key } = locationOf(raw);
+    for (const check of service.checks) {
+      const first = checkSource.get(check.id);
+      if (first !== undefined)
+        context.problems.error(
+          sourceName,
+          join(key, 'checks'),
+          `duplicate check ID "${check.id}" (first defined in ${first})`,
+        );
+      else checkSource.set(check.id, sourceName);
+    }
     let duplicate = false;
     for (const each of [service, ...(service.sidecarService ? [service.sidecarService] : [])]) {
       const first = firstSource.get(each.id);

@@ -243,6 +243,15 @@ describe('validateConfig relations', () => {
       errors: ['b.json: services[0].id: duplicate service ID "web" (first defined in a.json)'],
     },
     {
+      name: 'duplicate check IDs across services',
+      inits: [
+        base,
+        { sourceName: 'a.json', values: { service: { name: 'a', check: { id: 'alive', ttl: '10s' } } } },
+        { sourceName: 'b.json', values: { service: { name: 'b', checks: [{ id: 'alive', ttl: '10s' }] } } },
+      ],
+      errors: ['b.json: service.checks: duplicate check ID "alive" (first defined in a.json)'],
+    },
+    {
       name: 'a check with ttl and interval',
       inits: [base, { sourceName: 'c.json', values: { check: { name: 'c', ttl: '10s', interval: '10s' } } }],
       errors: ['c.json: check.interval: a TTL check has no interval (ttl and interval are exclusive)'],

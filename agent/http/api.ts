@@ -54,6 +54,9 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
   app.setNotFoundHandler(async (request) => {
     const path = request.url.split('?')[0] ?? request.url;
     if (path.startsWith('/v1/')) throw new NotImplementedError(`${request.method} ${path}`);
+    const uiPath = deps.config.uiContentPath.replace(/\/+$/, '');
+    if (deps.config.uiEnabled && (path === uiPath || path.startsWith(`${uiPath}/`)))
+      throw new NotImplementedError('the web UI');
     throw new NotFoundError(path);
   });
   await app.register(agentRoutes(deps), { prefix: '/v1/agent' });
