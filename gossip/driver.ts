@@ -68,6 +68,8 @@ export type GossipDriverEvents = {
   user: { ltime: number; name: string; payload: Uint8Array; coalesce: boolean };
   query: IncomingQuery;
   'keyring-changed': { keys: string[] };
+  /** `lost`: most members know this node's name at another address; the owner should stop this agent (serf does). */
+  'name-conflict': { outcome: 'won' | 'lost'; otherAddress: string; agreeing: number; responses: number };
 };
 
 /** Batches snapshot writes: one write + fsync per half second at most, as serf's snapshotter flushes. */
@@ -495,6 +497,18 @@ export class GossipDriver implements Startable {
       case 'keyring-changed':
         this.persistKeyring();
         return;
+      case 'name-conflict': {
+        const { outcome, otherAddress, agreeing, responses } = event;
+        const text =
+          outcome === 'lost'
+            ? `serf: minority in name conflict resolution (${agreeing}/${responses} agree): node name ` +
+              `${this.config.serf.nodeName} belongs to ${otherAddress}; this agent should be stopped or renamed`
+            : `serf: majority in name conflict resolution (${agreeing}/${responses} agree) against ${otherAddress}`;
+        if (outcome === 'lost') log.error({ otherAddress, agreeing, responses }, text);
+        else log.warn({ otherAddress, agreeing, responses }, text);
+        this.events.emit('name-conflict', { outcome, otherAddress, agreeing, responses });
+        return;
+      }
       case 'join-result':
         if (event.reconnect) {
           if (event.ok)

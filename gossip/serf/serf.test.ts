@@ -243,4 +243,23 @@ describe('Serf', () => {
     assert.ok(a!.serf.counters.badFilters > 0, 'the nested-quantifier filter was refused');
     assert.equal(statusOf(a!, 'b'), 'alive');
   });
+
+  it('resolves a node-name conflict by asking the pool: the impostor loses, the holder wins', () => {
+    const harness = new SerfHarness(12);
+    formCluster(harness, ['x', 'b', 'c', 'd']);
+    const impostor = harness.add('x');
+    impostor.serf.join([harness.node('b').address], harness.nowMs);
+    const holder = harness.nodes[0]!;
+    harness.runUntilTrue(
+      () => impostor.events.some((event) => event.type === 'name-conflict'),
+      'the impostor resolved the conflict',
+    );
+    const verdict = eventsOf(impostor, 'name-conflict')[0]!;
+    assert.equal(verdict.outcome, 'lost');
+    assert.equal(verdict.otherAddress, holder.address);
+    assert.ok(verdict.agreeing <= verdict.responses / 2);
+    for (const name of ['b', 'c', 'd']) assert.equal(harness.node(name).serf.member('x')?.address, holder.address);
+    const holderVerdicts = eventsOf(holder, 'name-conflict');
+    assert.ok(holderVerdicts.every((event) => event.outcome === 'won'));
+  });
 });

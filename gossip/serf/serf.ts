@@ -62,6 +62,17 @@ export type SerfEvent =
     }
   | { readonly type: 'query'; readonly query: IncomingQuery }
   | { readonly type: 'query-done'; readonly result: QueryResult }
+  /**
+   * Another address claims this node's name; the pool was asked (`_serf_conflict`) who holds it. `lost`: most
+   * members know the name at the other address, and this node should shut down (serf does).
+   */
+  | {
+      readonly type: 'name-conflict';
+      readonly outcome: 'won' | 'lost';
+      readonly otherAddress: string;
+      readonly agreeing: number;
+      readonly responses: number;
+    }
   | { readonly type: 'keyring-changed' }
   /** `reconnect`: the attempt was Serf's own retry of a failed member, not a join asked for by the caller. */
   | { readonly type: 'join-result'; readonly seed: string; readonly ok: boolean; readonly reconnect: boolean };
@@ -119,6 +130,8 @@ export interface QueryParams {
 }
 
 const emptyFilters: QueryFilters = Object.freeze({ nodes: [], tags: {} });
+/** serf's internal query asking every member which address it knows for a contested name. */
+export const conflictQueryName = '_serf_conflict';
 /** Compiled tag-filter patterns kept at most (patterns arrive from the network). */
 const regexCacheSizeMax = 256;
 /** A group containing + * or {n,} followed by another quantifier: the shape of catastrophic backtracking. */
@@ -165,6 +178,7 @@ export class Serf {
   private readonly pendingJoinSeeds = new Set<string>();
   /** Addresses of reconnect attempts in flight (at most one per reconnect interval). */
   private readonly reconnectSeeds = new Set<string>();
+  private conflictQuery: { readonly id: number; readonly otherAddress: string } | null = null;
   private tags: Readonly<Record<string, string>>;
   private eventMinTime = 0;
   private nextReapMs: number;
@@ -262,7 +276,7 @@ export class Serf {
       this.reconnect(now);
       this.nextReconnectMs = now + this.config.reconnectIntervalMs;
     }
-    for (const result of this.queries.due(now)) this.output.events.push({ type: 'query-done', result });
+    for (const result of this.queries.due(now)) this.finishQuery(result);
     for (const event of this.coalescer.due(now)) this.deliverUserEvent(event.ltime, event.name, event.payload, true);
     this.absorb(nowMs);
   }
@@ -510,6 +524,7 @@ export class Serf {
       }
       case 'conflict':
         this.output.events.push({ type: 'member-conflict', member: base, otherAddress: event.otherAddress ?? '' });
+        if (member.name === this.config.nodeName) this.resolveNameConflict(event.otherAddress ?? '', nowMs);
         return;
       case 'suspect':
       case 'alive':
@@ -597,8 +612,13 @@ export class Serf {
       const { response, changed } = answerKeyringQuery(operation, message.payload, this.keyring);
       if (changed) this.output.events.push({ type: 'keyring-changed' });
       this.sendQueryResponse(query, false, response, nowMs);
+    } else if (message.name === conflictQueryName) {
+      // Answer with the address this node knows for the contested name (empty when it knows none).
+      const name = Buffer.from(message.payload).toString('utf8');
+      const known = this.members.get(name)?.address ?? '';
+      this.sendQueryResponse(query, false, Buffer.from(known), nowMs);
     } else if (message.name.startsWith('_serf_')) {
-      // Internal queries this node does not implement (e.g. _serf_ping, _serf_conflict) get no answer.
+      // Internal queries this node does not implement (e.g. _serf_ping) get no answer.
     } else {
       this.output.events.push({ type: 'query', query });
     }
@@ -624,7 +644,38 @@ export class Serf {
 
   private handleQueryResponse(message: QueryResponseMessage): void {
     const finished = this.queries.record(message.id, message.from, message.ack, message.payload);
-    if (typeof finished === 'object') this.output.events.push({ type: 'query-done', result: finished });
+    if (typeof finished === 'object') this.finishQuery(finished);
+  }
+
+  private finishQuery(result: QueryResult): void {
+    if (result.id !== this.conflictQuery?.id) {
+      this.output.events.push({ type: 'query-done', result });
+      return;
+    }
+    const { otherAddress } = this.conflictQuery;
+    this.conflictQuery = null;
+    const ownAddress = this.core.member(this.config.nodeName)?.address ?? '';
+    let agreeing = 0;
+    for (const answer of result.responses.values()) {
+      if (Buffer.from(answer).toString('utf8') === ownAddress) agreeing++;
+    }
+    const responses = result.responses.size;
+    // serf: a node in the minority (agreeing ≤ half of the answers) gives the name up.
+    const outcome = agreeing <= responses / 2 ? 'lost' : 'won';
+    this.output.events.push({ type: 'name-conflict', outcome, otherAddress, agreeing, responses });
+  }
+
+  /** Asks the pool who holds this node's name (one resolution at a time, as serf does). */
+  private resolveNameConflict(otherAddress: string, nowMs: number): void {
+    if (this.conflictQuery !== null || this.leaving) return;
+    const payload = Buffer.from(this.config.nodeName);
+    let id: number;
+    try {
+      id = this.query(conflictQueryName, payload, {}, nowMs);
+    } catch {
+      return; // too many queries in flight: the next conflict message retries
+    }
+    this.conflictQuery = { id, otherAddress };
   }
 
   private matchesFilters(filters: QueryFilters): boolean {
