@@ -31,41 +31,49 @@ export interface KeyManagerHost {
   query(
     name: string,
     payload: Uint8Array,
-    params: { expectedResponses: number },
+    params: { expectedResponses: number; relayFactor?: number },
     options?: AbortOptions,
   ): Promise<QueryResult>;
+}
+
+/** Per call: `relayFactor` (0..5) sends every member's answer through that many others too (lossy networks). */
+export interface KeyringCallOptions extends AbortOptions {
+  readonly relayFactor?: number;
 }
 
 export class KeyManager {
   constructor(private readonly host: KeyManagerHost) {}
 
-  installKey(key: string, options?: AbortOptions): Promise<KeyResponse> {
+  installKey(key: string, options?: KeyringCallOptions): Promise<KeyResponse> {
     return this.run('install', key, options);
   }
 
-  useKey(key: string, options?: AbortOptions): Promise<KeyResponse> {
+  useKey(key: string, options?: KeyringCallOptions): Promise<KeyResponse> {
     return this.run('use', key, options);
   }
 
-  removeKey(key: string, options?: AbortOptions): Promise<KeyResponse> {
+  removeKey(key: string, options?: KeyringCallOptions): Promise<KeyResponse> {
     return this.run('remove', key, options);
   }
 
-  listKeys(options?: AbortOptions): Promise<KeyResponse> {
+  listKeys(options?: KeyringCallOptions): Promise<KeyResponse> {
     return this.run('list', undefined, options);
   }
 
   private async run(
     operation: KeyringOperation,
     key: string | undefined,
-    options?: AbortOptions,
+    options: KeyringCallOptions = {},
   ): Promise<KeyResponse> {
     if (key !== undefined) decodeKey(key);
     const memberCount = this.host.aliveCount();
     const result = await this.host.query(
       keyringQueryNames[operation],
       encodeKeyRequest(key),
-      { expectedResponses: memberCount },
+      {
+        expectedResponses: memberCount,
+        ...(options.relayFactor === undefined ? {} : { relayFactor: options.relayFactor }),
+      },
       options,
     );
     const response = aggregateKeyResponses(result.responses, memberCount);

@@ -4,7 +4,10 @@
 import { Packr } from 'msgpackr';
 import { LatticeError } from '../../lib/errors.js';
 
-export const SerfMessageType = Object.freeze({ userEvent: 1, query: 2, queryResponse: 3 });
+export const SerfMessageType = Object.freeze({ userEvent: 1, query: 2, queryResponse: 3, relay: 4 });
+
+/** serf caps the relay factor at 5: each response travels at most 1 + 5 ways. */
+export const relayFactorMax = 5;
 
 export interface UserEventMessage {
   readonly type: 'user-event';
@@ -30,6 +33,8 @@ export interface QueryMessage {
   readonly sourceNode: string;
   readonly filters: QueryFilters;
   readonly wantAck: boolean;
+  /** Responders also send their response through this many random members (0..5), for lossy paths. */
+  readonly relayFactor: number;
   readonly timeoutMs: number;
   readonly name: string;
   readonly payload: Uint8Array;
@@ -44,7 +49,14 @@ export interface QueryResponseMessage {
   readonly payload: Uint8Array;
 }
 
-export type SerfMessage = UserEventMessage | QueryMessage | QueryResponseMessage;
+/** A query response handed to a member to forward to the querier (`to`), when the query asked for relays. */
+export interface RelayMessage {
+  readonly type: 'relay';
+  readonly to: string;
+  readonly response: QueryResponseMessage;
+}
+
+export type SerfMessage = UserEventMessage | QueryMessage | QueryResponseMessage | RelayMessage;
 
 export class SerfDecodeError extends LatticeError {
   override readonly name = 'SerfDecodeError';
@@ -76,14 +88,23 @@ export function encodeSerfMessage(message: SerfMessage): Uint8Array {
         message.timeoutMs,
         message.name,
         message.payload,
+        message.relayFactor,
       ];
       break;
     case 'query-response':
       code = SerfMessageType.queryResponse;
-      body = [message.ltime, message.id, message.from, message.ack, message.payload];
+      body = responseBody(message);
+      break;
+    case 'relay':
+      code = SerfMessageType.relay;
+      body = [message.to, ...responseBody(message.response)];
       break;
   }
   return Buffer.concat([Buffer.from([code]), packr.pack(body)]);
+}
+
+function responseBody(message: QueryResponseMessage): unknown[] {
+  return [message.ltime, message.id, message.from, message.ack, message.payload];
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -113,7 +134,7 @@ export function decodeSerfMessage(bytes: Uint8Array): SerfMessage {
       return { type: 'user-event', ltime, name, payload, coalesce } as UserEventMessage;
     }
     case SerfMessageType.query: {
-      const [ltime, id, from, sourceNode, nodes, tags, wantAck, timeoutMs, name, payload] = body;
+      const [ltime, id, from, sourceNode, nodes, tags, wantAck, timeoutMs, name, payload, relayFactor] = body;
       if (!isCount(ltime)) fail('Lamport time');
       if (!isCount(id)) fail('query id');
       if (!isText(from, 300)) fail('source address');
@@ -127,8 +148,10 @@ export function decodeSerfMessage(bytes: Uint8Array): SerfMessage {
       if (!isCount(timeoutMs) || (timeoutMs as number) === 0) fail('timeout');
       if (!isText(name, 1024) || name === '') fail('query name');
       if (!isBytes(payload)) fail('payload');
+      if (!isCount(relayFactor) || (relayFactor as number) > relayFactorMax) fail('relay factor');
       return {
         type: 'query',
+        relayFactor,
         ltime,
         id,
         from,
@@ -140,16 +163,24 @@ export function decodeSerfMessage(bytes: Uint8Array): SerfMessage {
         payload,
       } as QueryMessage;
     }
-    case SerfMessageType.queryResponse: {
-      const [ltime, id, from, ack, payload] = body;
-      if (!isCount(ltime)) fail('Lamport time');
-      if (!isCount(id)) fail('query id');
-      if (!isText(from, 255)) fail('responder');
-      if (typeof ack !== 'boolean') fail('ack flag');
-      if (!isBytes(payload)) fail('payload');
-      return { type: 'query-response', ltime, id, from, ack, payload } as QueryResponseMessage;
+    case SerfMessageType.queryResponse:
+      return decodeResponse(body, fail);
+    case SerfMessageType.relay: {
+      const [to, ...rest] = body;
+      if (!isText(to, 300)) fail('relay target');
+      return { type: 'relay', to, response: decodeResponse(rest, fail) } as RelayMessage;
     }
     default:
       throw new SerfDecodeError(`unknown serf message type ${bytes[0]}`);
   }
+}
+
+function decodeResponse(body: unknown[], fail: (what: string) => never): QueryResponseMessage {
+  const [ltime, id, from, ack, payload] = body;
+  if (!isCount(ltime)) fail('Lamport time');
+  if (!isCount(id)) fail('query id');
+  if (!isText(from, 255)) fail('responder');
+  if (typeof ack !== 'boolean') fail('ack flag');
+  if (!isBytes(payload)) fail('payload');
+  return { type: 'query-response', ltime, id, from, ack, payload } as QueryResponseMessage;
 }

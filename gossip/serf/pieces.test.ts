@@ -78,11 +78,17 @@ describe('serf messages', () => {
       sourceNode: 'a',
       filters: { nodes: ['b'], tags: { role: 'consul' } },
       wantAck: true,
+      relayFactor: 2,
       timeoutMs: 5000,
       name: 'ping',
       payload: Buffer.from('x'),
     },
     { type: 'query-response', ltime: 3, id: 42, from: 'b', ack: false, payload: Buffer.from('pong') },
+    {
+      type: 'relay',
+      to: '10.0.0.1:8301',
+      response: { type: 'query-response', ltime: 3, id: 42, from: 'b', ack: true, payload: Buffer.alloc(0) },
+    },
   ];
   for (const message of messages) {
     it(`round-trips ${message.type}`, () => {

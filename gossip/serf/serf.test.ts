@@ -98,6 +98,7 @@ describe('Serf', () => {
       { timeoutMs: 3_000, filters: { nodes: ['c'] } },
       harness.nowMs,
     );
+    const relayed = a.serf.query('ping', Buffer.from('z'), { timeoutMs: 3_000, relayFactor: 2 }, harness.nowMs);
     for (let step = 0; step < 40; step++) {
       for (const node of nodes) (node as { answer?: () => void }).answer!();
       harness.run(100);
@@ -108,6 +109,13 @@ describe('Serf', () => {
     assert.equal(Buffer.from(all.responses.get('b')!).toString(), 'pong from b');
     const only = done.find((event) => event.result.id === filtered)!.result;
     assert.deepEqual([...only.responses.keys()], ['c']);
+    const viaRelays = done.find((event) => event.result.id === relayed)!.result;
+    assert.deepEqual([...viaRelays.responses.keys()].sort(), ['a', 'b', 'c']);
+    assert.ok(
+      nodes.some((node) => node.serf.counters.relaysForwarded > 0),
+      'responses also travelled through relays',
+    );
+    assert.throws(() => a.serf.query('ping', Buffer.from('x'), { relayFactor: 6 }, harness.nowMs), /relay factor/);
     assert.equal(a.serf.pendingQueryCount(), 0);
   });
 
@@ -227,6 +235,7 @@ describe('Serf', () => {
       sourceNode: 'b',
       filters: { nodes: [], tags: { role: '(a+)+$' } },
       wantAck: true,
+      relayFactor: 1,
       timeoutMs: 1000,
       name: 'q',
       payload: Buffer.from('p'),

@@ -28,6 +28,7 @@ import {
   type QueryFilters,
   type QueryMessage,
   type QueryResponseMessage,
+  relayFactorMax,
   SerfDecodeError,
   type UserEventMessage,
 } from './messages.js';
@@ -39,6 +40,8 @@ import { decodeUserState, encodeUserState, type RecentEvent } from './user-state
 /** A query delivered to this node, to be answered with `respond()` before `deadlineMs`. */
 export interface IncomingQuery {
   readonly id: number;
+  /** Members to relay the response through as well (0..5). */
+  readonly relayFactor: number;
   readonly ltime: number;
   readonly name: string;
   readonly payload: Uint8Array;
@@ -101,6 +104,9 @@ export interface SerfCounters {
   remoteStatesRefused: number;
   reconnectAttempts: number;
   reaped: number;
+  /** Relay requests to addresses that are not members. */
+  relaysRefused: number;
+  relaysForwarded: number;
 }
 
 export interface SerfComponents {
@@ -127,6 +133,8 @@ export interface QueryParams {
   readonly wantAck?: boolean;
   /** Finish as soon as this many members responded (still bounded by the timeout). */
   readonly expectedResponses?: number;
+  /** Responders also send through this many random members (0..5; Consul's -relay-factor). */
+  readonly relayFactor?: number;
 }
 
 const emptyFilters: QueryFilters = Object.freeze({ nodes: [], tags: {} });
@@ -154,6 +162,8 @@ function newCounters(): SerfCounters {
     remoteStatesRefused: 0,
     reconnectAttempts: 0,
     reaped: 0,
+    relaysRefused: 0,
+    relaysForwarded: 0,
   };
 }
 
@@ -322,6 +332,10 @@ export class Serf {
   /** Starts a query; its responses arrive as one `query-done` event when it times out (or all expected answered). */
   query(name: string, payload: Uint8Array, params: QueryParams, nowMs: number): number {
     if (name === '') throw new ValidationError('query name must not be empty');
+    const relayFactor = params.relayFactor ?? 0;
+    if (!Number.isInteger(relayFactor) || relayFactor < 0 || relayFactor > relayFactorMax) {
+      throw new ValidationError(`relay factor must be an integer from 0 to ${relayFactorMax}`);
+    }
     if (payload.length > this.config.querySizeBytesMax) {
       throw new ValidationError(`query payload exceeds the limit of ${this.config.querySizeBytesMax} bytes`);
     }
@@ -338,6 +352,7 @@ export class Serf {
       sourceNode: this.config.nodeName,
       filters: { ...emptyFilters, ...params.filters },
       wantAck: params.wantAck ?? false,
+      relayFactor: params.relayFactor ?? 0,
       timeoutMs,
       name,
       payload,
@@ -548,8 +563,17 @@ export class Serf {
       if (this.handleUserEvent(message, nowMs)) this.core.broadcastUser(payload);
     } else if (message.type === 'query') {
       if (this.handleQuery(message, nowMs)) this.core.broadcastUser(payload);
-    } else {
+    } else if (message.type === 'query-response') {
       this.handleQueryResponse(message);
+    } else {
+      // Forward only to a member we know, so relays cannot be used to send to arbitrary addresses.
+      const known = [...this.members.values()].some((member) => member.address === message.to);
+      if (known) {
+        this.counters.relaysForwarded++;
+        this.core.sendMessage(message.to, { type: 'user', payload: encodeSerfMessage(message.response) });
+      } else {
+        this.counters.relaysRefused++;
+      }
     }
   }
 
@@ -605,6 +629,7 @@ export class Serf {
       sourceNode: message.sourceNode,
       from: message.from,
       deadlineMs: nowMs + message.timeoutMs,
+      relayFactor: message.relayFactor,
     };
     if (message.wantAck) this.sendQueryResponse(query, true, new Uint8Array(0), nowMs);
     const operation = operationForQuery(message.name);
@@ -640,6 +665,19 @@ export class Serf {
       return;
     }
     this.core.sendMessage(query.from, { type: 'user', payload: encodeSerfMessage(response) });
+    if (query.relayFactor > 0) this.relayResponse(query, response);
+  }
+
+  /** Sends the response through `relayFactor` random alive members as well (serf's relayResponse). */
+  private relayResponse(query: IncomingQuery, response: QueryResponseMessage): void {
+    const candidates = [...this.members.values()].filter(
+      (member) => member.status === 'alive' && member.name !== this.config.nodeName && member.address !== query.from,
+    );
+    const relay = encodeSerfMessage({ type: 'relay', to: query.from, response });
+    for (let sent = 0; sent < query.relayFactor && candidates.length > 0; sent++) {
+      const [chosen] = candidates.splice(this.rand.intBelow(candidates.length), 1);
+      this.core.sendMessage(chosen!.address, { type: 'user', payload: relay });
+    }
   }
 
   private handleQueryResponse(message: QueryResponseMessage): void {
