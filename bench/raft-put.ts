@@ -242,7 +242,10 @@ async function benchEtcd(dataDir: string) {
   const survivors = etcdHosts.filter((_, position) => position !== leaderPosition);
   const failoverMs = await timeFailover(leader, async (position) => {
     const host = survivors[position % survivors.length] as string;
-    const body = { key: Buffer.from('failover/probe').toString('base64'), value: Buffer.from(String(position)).toString('base64') };
+    const body = {
+      key: Buffer.from('failover/probe').toString('base64'),
+      value: Buffer.from(String(position)).toString('base64'),
+    };
     const reply = (await getJson(`http://${host}:2379/v3/kv/put`, body)) as { error?: unknown };
     return reply.error === undefined;
   });

@@ -186,7 +186,7 @@ export class RaftDriver {
   }
 
   private async handleReady(ready: Ready): Promise<void> {
-    const { logStore, stableStore, transport } = this.components;
+    const { logStore, transport } = this.components;
     const storage = this.storage as MemoryLogStorage;
     assert(this.phase === 'idle', `a Ready began in phase ${this.phase}`);
     // 1. Persist: what the messages below may promise must be on disk first.
