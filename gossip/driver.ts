@@ -1,6 +1,8 @@
 // The gossip driver: wires the Serf layer (and its gossip core) to a transport, the clock, the keyring file and
 // the snapshot file. It is the only file in gossip/ that arms a timer (STYLE §3.2): after every input it pumps the
 // output (packets out, streams run, events emitted, files written) and re-arms one timer at the next wakeup.
+// It is long because it is the one place where sockets, files, timers and promises meet the pure layers; each
+// method is one of those edges, and keeping them together keeps every timer in one file.
 
 import { join } from 'node:path';
 import type { Clock, Timer } from '../lib/clock.js';

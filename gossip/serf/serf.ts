@@ -2,6 +2,10 @@
 // optionally coalesced), queries and their responses, internal keyring queries, reaping and reconnecting, Vivaldi
 // coordinates from probe RTTs, and the lines for the member snapshot. Pure like the core: every input takes
 // `nowMs`, randomness comes from the injected Rand, and everything to do comes back from `takeOutput()`.
+// Why one long file: it is one state machine (member statuses, clocks, event and query admission share state and
+// react to the same core output); the decisions that stand alone live beside it (members.ts, queries.ts,
+// event-buffer.ts, coalescer.ts, keyring-queries.ts, snapshot.ts), and splitting the rest would spread one
+// machine's transitions across files.
 
 import { ValidationError } from '../../lib/errors.js';
 import type { Rand } from '../../lib/rand.js';
