@@ -76,9 +76,11 @@ export class GossipCore {
   private userState: Uint8Array = EMPTY;
   private readonly frames: Uint8Array[] = [];
   private readonly gossipTargets: MemberRecord[] = [];
+  /** Live members, and the dead for a while so a falsely-dead one hears of it and refutes; never the left. */
   private readonly acceptGossipTarget = (record: MemberRecord): boolean =>
     record !== this.state.self &&
-    (isLive(record.state) || this.lastNowMs - record.stateChangeMs <= this.config.gossipToTheDeadMs);
+    (isLive(record.state) ||
+      (record.state === 'dead' && this.lastNowMs - record.stateChangeMs <= this.config.gossipToTheDeadMs));
   private readonly acceptPushPullTarget = (record: MemberRecord): boolean =>
     record !== this.state.self && record.state === 'alive';
 
@@ -315,11 +317,16 @@ export class GossipCore {
 
   // --- internals (ProbeHost) -------------------------------------------------------------------------------------
 
-  /** Sends `message` to `to` with as many queued broadcasts piggy-backed as fit. */
+  /**
+   * Sends `message` to the address `to` now, with as many queued broadcasts piggy-backed as fit (Serf sends query
+   * responses as direct `user` messages this way). Throws ValidationError if it cannot fit one packet.
+   */
   sendMessage(to: string, message: PacketMessage): void {
     const frames = this.frames;
     frames.length = 0;
     const frame = encodeFramed(message);
+    if (frame.length > this.config.packetSizeBytesMax - 1)
+      throw new ValidationError(`a ${message.type} message of ${frame.length} bytes does not fit one packet`);
     frames.push(frame);
     const limit = retransmitLimit(this.config.retransmitMultiplier, this.state.table.liveCount);
     this.queue.take(frames, this.config.packetSizeBytesMax - 1 - frame.length, limit);

@@ -25,6 +25,8 @@
 //   sent retransmitLimitFixed times or by the pool-size formula; receivers get each copy in `output.userPayloads`
 //   (no de-duplication or re-broadcast here: that is Serf's job, by Lamport time). Throws ValidationError if the
 //   payload cannot fit one packet.
+// - `sendMessage(address, message)`                 one message (e.g. `{type: 'user', payload}`) straight to an address
+//   now, with broadcasts piggy-backed; for Serf's query responses. Throws ValidationError if it cannot fit a packet.
 // - `setLocalMeta(metaBytes, nowMs)`               new tags, spread as an alive message with a higher incarnation.
 // - `setAckPayload(bytes)`                        attached to every ack this node sends (Vivaldi coordinate).
 // - `setUserState(bytes)`                         sent with every push-pull (Serf's Lamport clocks, intents).
