@@ -131,6 +131,15 @@ export class MemoryCluster {
     throw new Error(`simulated ${budgetMs} ms without: ${what}`);
   }
 
+  /** Advances time by `durationMs` in steps, letting the nodes work, whatever happens. */
+  async runFor(durationMs: number, stepMs = 5): Promise<void> {
+    for (let elapsedMs = 0; elapsedMs < durationMs; elapsedMs += stepMs) {
+      for (let round = 0; round < 3; round++) await settle();
+      this.clock.advance(stepMs);
+    }
+    for (let round = 0; round < 3; round++) await settle();
+  }
+
   /** Runs until a promise settles, returning its outcome. */
   async runPromise<T>(promise: Promise<T>, what: string, budgetMs = 30_000): Promise<T> {
     let done = false;

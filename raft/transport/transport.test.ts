@@ -1,4 +1,5 @@
-// Proves the RaftTransport contract for the in-memory and gRPC transports, and that the gRPC transport counts and
+// Proves the RaftTransport contract for the in-memory and gRPC transports (plaintext and mutual TLS), that a TLS
+// server refuses a plaintext peer, and that the gRPC transport counts and
 // drops garbage frames without crashing, and reconnects to a peer that went down and came back.
 
 import assert from 'node:assert/strict';
@@ -8,11 +9,13 @@ import { RealClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import type { RaftMessage } from '../core/types.js';
+import { makeMeta } from '../testing/snapshot-store-contract.js';
+import { makeTlsFixture } from '../testing/tls-fixtures.js';
 import { appendMessage, describeTransportContract } from '../testing/transport-contract.js';
 import { waitFor } from '../testing/wait.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { MemoryNetwork } from './memory-transport.js';
-import { tlsOff } from './tls.js';
+import { type RaftTlsConfig, tlsOff } from './tls.js';
 
 describeTransportContract('memory', async (count) => {
   const network = new MemoryNetwork();
@@ -117,4 +120,62 @@ describe('GrpcTransport', () => {
       await b.stop();
     }
   });
+});
+
+describeTransportContract('grpc with mutual TLS', async (count) => {
+  const fixture = await makeTlsFixture();
+  const encoder = new TextEncoder();
+  const tls: RaftTlsConfig = {
+    enabled: true,
+    caPem: encoder.encode(fixture.caPem),
+    certPem: encoder.encode(fixture.certPem),
+    keyPem: encoder.encode(fixture.keyPem),
+    verifyIncoming: true,
+  };
+  const transports = Array.from(
+    { length: count },
+    (_, position) =>
+      new GrpcTransport(
+        { clock: new RealClock(), rand: new SeededRand(position), log: silentLogger() },
+        { localId: `n${position + 1}`, bindAddress: '127.0.0.1:0', tls },
+      ),
+  );
+  for (const transport of transports) await transport.start();
+  for (const a of transports) for (const b of transports) a.setPeer(b.localId, b.localAddress);
+  return { transports, dispose: async () => Promise.all(transports.map((t) => t.stop())).then(() => undefined) };
+});
+
+it('GrpcTransport with TLS refuses a plaintext peer', async () => {
+  const fixture = await makeTlsFixture();
+  const encoder = new TextEncoder();
+  const secure = new GrpcTransport(
+    { clock: new RealClock(), rand: new SeededRand(1), log: silentLogger() },
+    {
+      localId: 'n1',
+      bindAddress: '127.0.0.1:0',
+      tls: {
+        enabled: true,
+        caPem: encoder.encode(fixture.caPem),
+        certPem: encoder.encode(fixture.certPem),
+        keyPem: encoder.encode(fixture.keyPem),
+        verifyIncoming: true,
+      },
+    },
+  );
+  const plain = grpcTransport('n2');
+  await secure.start();
+  await plain.start();
+  try {
+    plain.setPeer('n1', secure.localAddress);
+    for (let index = 0; index < 20; index++) plain.send(appendMessage('n2', 'n1', index));
+    const data = async function* () {
+      yield Uint8Array.of(1);
+    };
+    secure.onSnapshot(async () => undefined);
+    await assert.rejects(plain.sendSnapshot('n1', makeMeta(1, 1), 1, data()));
+    assert.equal(secure.stats().receivedCount, 0);
+  } finally {
+    await secure.stop();
+    await plain.stop();
+  }
 });
