@@ -104,6 +104,11 @@ export class MembershipState {
       };
       this.table.add(record, this.rand);
       updatesAddress = true;
+    } else if (record !== this.self && message.incarnation <= record.incarnation && isLive(record.state)) {
+      // Old news about a live member: the common case by far (every update arrives about retransmit-limit times),
+      // so it returns before touching the address. A stale claim from another address is not reported as a
+      // conflict; a current one is, below.
+      return;
     } else if (record.address !== message.address) {
       const reclaimable =
         record.state === 'left' ||
