@@ -1,0 +1,71 @@
+// The catalog's table schemas (nodes, services, checks, coordinates): primary keys and secondary indexes, named
+// after Consul's catalog_schema.go. Node names, service IDs and check IDs compare case-insensitively, so keys are
+// lower-cased; primary-key order is therefore Consul's read order (node, then service or check ID).
+
+import type { CoordinateEntry, HealthCheck, Node, ServiceInstance } from '../types.js';
+import type { TableSchema } from './table.js';
+
+const separator = '\u0000';
+
+export const foldName = (name: string): string => name.toLowerCase();
+export const nodeKey = (node: string): string => foldName(node);
+export const serviceKey = (node: string, serviceId: string): string =>
+  `${foldName(node)}${separator}${foldName(serviceId)}`;
+export const checkKey = (node: string, checkId: string): string => `${foldName(node)}${separator}${foldName(checkId)}`;
+export const coordinateKey = (node: string, segment: string): string => `${foldName(node)}${separator}${segment}`;
+
+/** The service name a connect-capable instance serves: a proxy's destination, or a native service's own name. */
+export function connectTarget(service: ServiceInstance): string | null {
+  if (service.Kind === 'connect-proxy') {
+    const destination = service.Proxy?.DestinationServiceName;
+    return typeof destination === 'string' && destination !== '' ? destination : null;
+  }
+  if (service.Connect?.Native === true) return service.Service;
+  return null;
+}
+
+export const nodesSchema: TableSchema<Node> = {
+  name: 'nodes',
+  primaryKey: (row) => nodeKey(row.Node),
+  indexes: { uuid: (row) => (row.ID === '' ? [] : [row.ID.toLowerCase()]) },
+};
+
+export const servicesSchema: TableSchema<ServiceInstance> = {
+  name: 'services',
+  primaryKey: (row) => serviceKey(row.Node, row.ID),
+  indexes: {
+    node: (row) => [foldName(row.Node)],
+    service: (row) => [foldName(row.Service)],
+    connect: (row) => {
+      const target = connectTarget(row);
+      return target === null ? [] : [foldName(target)];
+    },
+    kind: (row) => [row.Kind],
+  },
+};
+
+export const checksSchema: TableSchema<HealthCheck> = {
+  name: 'checks',
+  primaryKey: (row) => checkKey(row.Node, row.CheckID),
+  indexes: {
+    node: (row) => [foldName(row.Node)],
+    status: (row) => [row.Status],
+    /** Checks of one instance: node and service ID. */
+    nodeService: (row) => (row.ServiceID === '' ? [] : [serviceKey(row.Node, row.ServiceID)]),
+    service: (row) => (row.ServiceID === '' ? [] : [foldName(row.ServiceName)]),
+  },
+};
+
+export const coordinatesSchema: TableSchema<CoordinateEntry> = {
+  name: 'coordinates',
+  primaryKey: (row) => coordinateKey(row.Node, row.Segment),
+  indexes: { node: (row) => [foldName(row.Node)] },
+};
+
+/** The catalog tables by name, in the order snapshots write them. */
+export const catalogSchemas = {
+  nodes: nodesSchema,
+  services: servicesSchema,
+  checks: checksSchema,
+  coordinates: coordinatesSchema,
+} as const;
