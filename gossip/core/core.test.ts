@@ -176,6 +176,50 @@ describe('GossipCore membership', () => {
     assert.deepEqual(types(events, 'q'), ['join', 'leave']);
   });
 
+  it('restarts a suspicion when a newer incarnation of the member is accused (it refuted the old one)', () => {
+    const core = makeCore('me');
+    for (const name of ['p', 'q', 'r', 'x'])
+      core.handlePacket(
+        name,
+        encodePacket([{ type: 'alive', incarnation: 0, node: name, address: name, meta: new Uint8Array(0) }]),
+        0,
+      );
+    core.handlePacket('x', encodePacket([{ type: 'suspect', incarnation: 0, node: 'p', from: 'x' }]), 1_000);
+    core.handlePacket('q', encodePacket([{ type: 'suspect', incarnation: 1, node: 'p', from: 'q' }]), 20_000);
+    assert.equal(core.member('p')!.incarnation, 1);
+    // n = 5, k = 2: a fresh timer runs its max of 6 × 4 s from 20 s, not the remains of the inc-0 one.
+    core.tick(25_000);
+    assert.equal(core.member('p')!.state, 'suspect');
+    core.tick(20_000 + 24_000);
+    assert.equal(core.member('p')!.state, 'dead');
+  });
+
+  it('after a stall, waits a probe timeout for the backlog before acting on expired suspicions', () => {
+    const core = makeCore('me');
+    for (const name of ['p', 'q'])
+      core.handlePacket(
+        name,
+        encodePacket([{ type: 'alive', incarnation: 0, node: name, address: name, meta: new Uint8Array(0) }]),
+        0,
+      );
+    core.handlePacket('x', encodePacket([{ type: 'suspect', incarnation: 0, node: 'p', from: 'x' }]), 1_000);
+    let wakeupMs = core.nextWakeupMs()!;
+    while (wakeupMs < 2_000) {
+      core.tick(wakeupMs);
+      wakeupMs = core.nextWakeupMs()!;
+    }
+    core.tick(30_000); // asked for about 2 s, woken at 30 s: a stall; the suspicion (4 s) ran out meanwhile
+    assert.equal(core.stats.stalls, 1);
+    assert.equal(core.member('p')!.state, 'suspect', 'not declared dead before the backlog is read');
+    core.handlePacket(
+      'p',
+      encodePacket([{ type: 'alive', incarnation: 1, node: 'p', address: 'p', meta: new Uint8Array(0) }]),
+      30_000,
+    );
+    core.tick(30_000 + LAN.probeTimeoutMs);
+    assert.equal(core.member('p')!.state, 'alive', 'the refutation in the backlog counted');
+  });
+
   it('reports a name conflict and keeps the first address', () => {
     const core = makeCore('me');
     core.handlePacket(

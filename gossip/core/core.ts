@@ -70,6 +70,8 @@ export class GossipCore {
   private readonly pendingStreams = new Map<number, PendingStream>();
   private streamId = 0;
   private lastNowMs: number;
+  /** The wake-up time last handed to the driver, to notice when a tick comes far later (a stalled node). */
+  private wakeupRequestedMs: number | null = null;
   private nextGossipMs: number;
   private nextPushPullMs: number;
   private ackPayload: Uint8Array = EMPTY;
@@ -189,6 +191,16 @@ export class GossipCore {
   /** Runs everything due by `nowMs`: probe stages, suspicion deadlines, gossip and push-pull rounds. */
   tick(nowMs: number): void {
     const now = this.advanceTime(nowMs);
+    if (this.wakeupRequestedMs !== null && now - this.wakeupRequestedMs > this.config.probeTimeoutMs) {
+      // Woken far later than asked: this node was stalled (GC pause, starved of CPU), and the packets that arrived
+      // meanwhile — refutations, acks — are still unread. Give them a probe timeout before acting on deadlines
+      // that ran out during the stall, so a slow node does not accuse healthy peers (Lifeguard's spirit).
+      this.stats.stalls++;
+      const graceUntilMs = now + this.config.probeTimeoutMs;
+      this.state.extendSuspicionDeadlines(graceUntilMs);
+      this.prober.extendDeadline(graceUntilMs);
+    }
+    this.wakeupRequestedMs = null;
     this.state.expireSuspicions(now);
     this.prober.tick(now);
     if (now >= this.nextGossipMs) {
@@ -271,7 +283,8 @@ export class GossipCore {
     let wakeup = Math.min(this.prober.nextWakeupMs(), this.nextGossipMs, this.nextPushPullMs);
     const suspicionMs = this.state.nextSuspicionDeadlineMs();
     if (suspicionMs < wakeup) wakeup = suspicionMs;
-    return Number.isFinite(wakeup) ? wakeup : null;
+    this.wakeupRequestedMs = Number.isFinite(wakeup) ? Math.max(wakeup, this.lastNowMs) : null;
+    return this.wakeupRequestedMs;
   }
 
   // --- reads -----------------------------------------------------------------------------------------------------

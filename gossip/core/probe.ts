@@ -90,6 +90,13 @@ export class Prober {
     if (this.probing === null && nowMs >= this.nextProbeMs && !this.state.leaving) this.startProbe(nowMs);
   }
 
+  /** After a stall of this node: wait until at least `untilMs` before failing the probe in flight. */
+  extendDeadline(untilMs: number): void {
+    const probing = this.probing;
+    if (probing !== null && probing.stage === 'indirect' && probing.indirectDeadlineMs < untilMs)
+      probing.indirectDeadlineMs = untilMs;
+  }
+
   onAck(message: AckMessage, from: string, nowMs: number): void {
     const probing = this.probing;
     if (probing !== null && message.seq === probing.seq) {

@@ -63,6 +63,11 @@ export class MembershipState {
     return earliest;
   }
 
+  /** Moves every suspicion deadline earlier than `untilMs` to `untilMs` (after a stall of this node). */
+  extendSuspicionDeadlines(untilMs: number): void {
+    for (const suspicion of this.suspicions.values()) suspicion.extendDeadline(untilMs);
+  }
+
   /** Declares dead every member whose suspicion ran out by `nowMs`. */
   expireSuspicions(nowMs: number): void {
     if (this.suspicions.size === 0) return;
@@ -151,21 +156,25 @@ export class MembershipState {
     const record = this.table.get(message.node);
     if (record === undefined || message.incarnation < record.incarnation) return;
     const existing = this.suspicions.get(record.name);
-    if (existing !== undefined && record.state === 'suspect') {
+    if (existing !== undefined && record.state === 'suspect' && message.incarnation === existing.incarnation) {
       // Another accuser: a confirmation shortens the timer and is passed on, so others hear it too.
       if (existing.confirm(message.from)) this.queue.enqueue(record.name, encodeFramed(message));
       return;
     }
-    if (record.state !== 'alive') return;
+    if (record.state !== 'alive' && record.state !== 'suspect') return;
     if (record === this.self) {
       if (this.leaving) return;
       this.refute(message.incarnation);
       return;
     }
+    // A new suspicion, or one of a newer incarnation than ours: then the member has refuted the one we hold (its
+    // incarnation rose, though its alive message missed us), so that timer is void and a fresh one starts. memberlist
+    // counts it as a mere confirmation and can declare a member dead that refuted long ago.
+    const wasSuspect = record.state === 'suspect';
     this.queue.enqueue(record.name, encodeFramed(message));
     record.incarnation = message.incarnation;
     this.table.setState(record, 'suspect', nowMs);
-    this.emit('suspect', record);
+    if (!wasSuspect) this.emit('suspect', record);
     const memberCount = this.table.liveCount;
     const timeoutMsMin = suspicionTimeoutMsMin(
       this.config.suspicionMultiplier,

@@ -63,6 +63,11 @@ export class Suspicion {
     return this.confirmationCount;
   }
 
+  /** Holds the deadline to at least `untilMs` (a grace after this node stalled); later confirmations recompute it. */
+  extendDeadline(untilMs: number): void {
+    if (this.deadlineMs < untilMs) this.deadlineMs = untilMs;
+  }
+
   /**
    * Records a confirmation from `from`; returns true when it was new and counted (so the caller re-broadcasts it).
    * Confirmations beyond the expected number change nothing.

@@ -106,6 +106,8 @@ export interface GossipStats {
   refutations: number;
   probesFailed: number;
   streamsMalformed: number;
+  /** Ticks that came more than a probe timeout after the requested wake-up (this node was stalled). */
+  stalls: number;
 }
 
 export function emptyStats(): GossipStats {
@@ -122,5 +124,6 @@ export function emptyStats(): GossipStats {
     refutations: 0,
     probesFailed: 0,
     streamsMalformed: 0,
+    stalls: 0,
   };
 }

@@ -2,7 +2,13 @@
 // starved of CPU, one more join, one crash — measuring how fast the join and the failure reach the pool, false
 // failure verdicts, and bandwidth. The engine behind `lattice simulate gossip` and the simulation tests.
 
-import { type GossipConfig, type PresetName, presets, validateGossipConfig } from '../../gossip/core/index.js';
+import {
+  type GossipConfig,
+  type MemberEvent,
+  type PresetName,
+  presets,
+  validateGossipConfig,
+} from '../../gossip/core/index.js';
 import { SeededRand, shuffleInPlace } from '../../lib/rand.js';
 import { GossipCluster } from './cluster.js';
 import { defaultNetworkOptions, type NetworkOptions } from './network.js';
@@ -23,6 +29,8 @@ export interface SimulateGossipOptions {
   readonly starveMs?: number;
   /** How long to follow the late join and the crash before giving up on full coverage. */
   readonly observeMsMax?: number;
+  /** Sees every member event at every node (for tracing a run). */
+  readonly onMemberEvent?: (observer: string, event: MemberEvent, nowMs: number) => void;
   /** Called now and then with the fraction of the run done, for a progress bar. */
   readonly onProgress?: (fraction: number, phase: string) => void;
 }
@@ -42,6 +50,9 @@ export interface SimulateGossipResult {
   readonly nodes: number;
   readonly lossRate: number;
   readonly preset: PresetName;
+  /** The node crashed to measure detection, and the one starved of CPU (null without --starve-ms). */
+  readonly crashedNode: string;
+  readonly starvedNode: string | null;
   /** Simulated time until every started node saw every other alive, or null if it never did. */
   readonly bootstrapConvergedMs: number | null;
   readonly join: Spread;
@@ -102,7 +113,9 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
   const victimName = cluster.node(victim).name;
   const starvedName = starved >= 0 ? cluster.node(starved).name : '';
 
+  const trace = options.onMemberEvent;
   cluster.observer = (observer, event, nowMs) => {
+    trace?.(observer.name, event, nowMs);
     const subject = event.member.name;
     if (event.type === 'failed') {
       if (subject === victimName && phase === 'failure') {
@@ -191,6 +204,8 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
     nodes: nodeCount,
     lossRate,
     preset,
+    crashedNode: victimName,
+    starvedNode: starved >= 0 ? starvedName : null,
     bootstrapConvergedMs,
     join: spread(joinTimes, observers),
     failure: spread(failTimes, failObservers),
