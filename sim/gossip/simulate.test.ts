@@ -1,6 +1,7 @@
 // Proves the gossip pool's liveness and Lifeguard's accuracy in simulation (the 1,000-node run is in
 // simulate-1000.test.ts): with 10% loss and one node starved of CPU for 10 s no healthy node is
-// declared dead and the starved node ends up alive everywhere; and smaller pools do the same over many seeds.
+// declared dead and the starved node ends up alive everywhere (while with Lifeguard and the stream fallback turned
+// off the same runs do declare healthy nodes dead); and smaller pools do the same over many seeds.
 // Each failure names its seed and the `lattice simulate gossip` command that replays it.
 
 import assert from 'node:assert/strict';
@@ -27,6 +28,23 @@ describe('gossip simulation: Lifeguard under loss and a CPU-starved node', () =>
       withReplay(options, () => assertConvergedAndDetected(result));
     });
   }
+});
+
+describe('gossip simulation: the Lifeguard scenario is hard enough to matter', () => {
+  it('without Lifeguard and the stream fallback ping, the same runs declare healthy nodes dead (seeds 1-4)', () => {
+    let falsePositives = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const result = simulateGossip({
+        seed,
+        nodes: 100,
+        lossRate: 0.1,
+        starveMs: 10_000,
+        configOverrides: { awarenessMultiplierMax: 1, suspicionMaxTimeoutMultiplier: 1, streamFallbackPing: false },
+      });
+      falsePositives += result.falsePositives;
+    }
+    assert.ok(falsePositives > 0, 'the scenario would catch a regression in the protections');
+  });
 });
 
 describe('gossip simulation: small pools over many seeds', () => {
