@@ -137,6 +137,8 @@ export class RaftKvCluster {
     let missing = -1;
     await waitFor(
       async () => {
+        const process = this.server(id).process;
+        if (process?.hasExited) throw new Error(`${id} exited\n${process.output}`);
         let held: Record<string, string>;
         try {
           held = await this.dump(id);
