@@ -8,7 +8,9 @@ import { describe, it } from 'node:test';
 import { SeededRand } from '../../lib/rand.js';
 import { LAN, LOCAL } from './config.js';
 import { GossipCore } from './core.js';
-import { decodePacket, encodePacket, encodeStream, type PacketMessage } from './messages.js';
+import { decodePacket } from './decode.js';
+import { encodePacket, encodeStream } from './encode.js';
+import type { PacketMessage } from './messages.js';
 import type { GossipOutput, MemberEvent } from './types.js';
 
 function makeCore(name: string, seed = 1, config = LAN): GossipCore {

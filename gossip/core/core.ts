@@ -8,13 +8,10 @@ import type { Rand } from '../../lib/rand.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue, retransmitLimit } from './broadcast-queue.js';
 import { type GossipConfig, gossipConfigProblems } from './config.js';
+import { decodePacket, decodeStream } from './decode.js';
+import { buildPacket, encodeFramed, encodeStream } from './encode.js';
 import { isLive, type MemberRecord, snapshot } from './member-table.js';
 import {
-  buildPacket,
-  decodePacket,
-  decodeStream,
-  encodeFramed,
-  encodeStream,
   GossipDecodeError,
   META_SIZE_BYTES_MAX,
   NAME_SIZE_BYTES_MAX,
@@ -22,7 +19,7 @@ import {
   type PushPullMessage,
 } from './messages.js';
 import { Prober } from './probe.js';
-import { pushPullIntervalMs } from './push-pull.js';
+import { localState, mergeRemoteState, pushPullIntervalMs } from './push-pull.js';
 import { MembershipState } from './state.js';
 import {
   emptyOutput,
@@ -417,48 +414,11 @@ export class GossipCore {
   }
 
   private localState(join: boolean): PushPullMessage {
-    const entries = [];
-    for (const record of this.state.table.all()) {
-      entries.push({
-        name: record.name,
-        address: record.address,
-        meta: record.meta,
-        incarnation: record.incarnation,
-        state: record.state,
-        fresh: this.queue.has(record.name),
-      });
-    }
-    return { type: 'push-pull', join, entries, userState: this.userState };
+    return localState(this.state, this.queue, join, this.userState);
   }
 
   private mergeRemoteState(from: string, message: PushPullMessage, now: number): void {
-    const self = this.state.self.name;
-    const alone = this.state.table.liveCount === 1;
-    for (const entry of message.entries) {
-      switch (entry.state) {
-        case 'alive':
-          this.state.onAlive(
-            {
-              type: 'alive',
-              incarnation: entry.incarnation,
-              node: entry.name,
-              address: entry.address,
-              meta: entry.meta,
-            },
-            now,
-            !alone || entry.fresh,
-          );
-          break;
-        case 'left':
-          this.state.onDead({ type: 'dead', incarnation: entry.incarnation, node: entry.name, from: entry.name }, now);
-          break;
-        case 'dead':
-        case 'suspect':
-          // A remote verdict of death becomes only a suspicion here, so a stale view cannot kill a live member.
-          this.state.onSuspect({ type: 'suspect', incarnation: entry.incarnation, node: entry.name, from: self }, now);
-          break;
-      }
-    }
+    mergeRemoteState(this.state, message, now);
     this.outbox.current.remoteUserStates.push({ from, join: message.join, userState: message.userState });
   }
 

@@ -60,16 +60,12 @@ export {
   WAN,
 } from './config.js';
 export { type GossipComponents, GossipCore, type GossipSelf } from './core.js';
+export { decodePacket, decodeStream } from './decode.js';
+export { buildPacket, encodeFramed, encodePacket, encodeStream } from './encode.js';
 export {
   type AliveMessage,
-  buildPacket,
   type DeadMessage,
   type DecodeFailure,
-  decodePacket,
-  decodeStream,
-  encodeFramed,
-  encodePacket,
-  encodeStream,
   GossipDecodeError,
   META_SIZE_BYTES_MAX,
   NAME_SIZE_BYTES_MAX,

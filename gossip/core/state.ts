@@ -7,12 +7,11 @@ import type { Rand } from '../../lib/rand.js';
 import type { Awareness } from './awareness.js';
 import type { BroadcastQueue } from './broadcast-queue.js';
 import type { GossipConfig } from './config.js';
+import { encodeFramed } from './encode.js';
 import { isLive, type MemberRecord, MemberTable, snapshot } from './member-table.js';
-import { type AliveMessage, type DeadMessage, encodeFramed, type SuspectMessage } from './messages.js';
+import { type AliveMessage, type DeadMessage, INCARNATION_MAX, type SuspectMessage } from './messages.js';
 import { Suspicion, suspicionConfirmationsExpected, suspicionTimeoutMsMin } from './suspicion.js';
 import type { GossipStats, MemberEventType, Outbox } from './types.js';
-
-const INCARNATION_MAX = 0xffff_ffff;
 
 /** The incarnation that beats `accused` and our `current` one: the next one, or one past the accusation. */
 export function refuteIncarnation(current: number, accused: number): number {

@@ -4,16 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodePacket,
-  decodeStream,
-  encodeFramed,
-  encodePacket,
-  encodeStream,
-  GossipDecodeError,
-  type PacketMessage,
-  type PushPullMessage,
-} from './messages.js';
+import { decodePacket, decodeStream } from './decode.js';
+import { encodeFramed, encodePacket, encodeStream } from './encode.js';
+import { GossipDecodeError, type PacketMessage, type PushPullMessage } from './messages.js';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 
