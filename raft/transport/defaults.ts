@@ -20,3 +20,7 @@ export const nameLengthMax = 256;
 export const contextSizeBytesMax = 1024;
 /** Reconnect backoff while a peer is down: fast enough for failover, slow enough not to spin. */
 export const reconnectBackoff = { baseDelayMs: 50, delayMsMax: 2000 } as const;
+/** A snapshot transfer may take this long plus its size at the slowest rate still considered working. */
+export const snapshotTransferMsMin = 30_000;
+/** 1 MB/s: far below any LAN, so only a stalled or hopeless transfer hits the deadline. */
+export const snapshotTransferBytesPerMsMin = 1000;

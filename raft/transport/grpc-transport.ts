@@ -12,7 +12,14 @@ import type { Logger } from '../../lib/log.js';
 import type { Rand } from '../../lib/rand.js';
 import type { NodeId, RaftMessage, SnapshotMeta } from '../core/types.js';
 import { TransportError } from '../errors.js';
-import { grpcMessageSizeBytesMax, nameLengthMax, peerQueueCapacity, snapshotChunkSizeBytes } from './defaults.js';
+import {
+  grpcMessageSizeBytesMax,
+  nameLengthMax,
+  peerQueueCapacity,
+  snapshotChunkSizeBytes,
+  snapshotTransferBytesPerMsMin,
+  snapshotTransferMsMin,
+} from './defaults.js';
 import { PeerLink } from './grpc-peer-link.js';
 import { raftService } from './grpc-service.js';
 import { toRaftMessage, toSnapshotChunk, toSnapshotHeader } from './message-codec.js';
@@ -187,8 +194,17 @@ export class GrpcTransport implements RaftTransport {
     const reply = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(error) : resolve());
     });
-    const call = link.client.makeClientStreamRequest(path, requestSerialize, responseDeserialize, (error) =>
-      settle(error ? new TransportError(`snapshot to ${to} failed: ${error.message}`, { cause: error }) : null),
+    // A deadline sized for the data at a slow-but-working rate, so a stalled receiver cannot hold the send forever.
+    const deadline = new Date(
+      this.components.clock.wallMs() + snapshotTransferMsMin + sizeBytes / snapshotTransferBytesPerMsMin,
+    );
+    const call = link.client.makeClientStreamRequest(
+      path,
+      requestSerialize,
+      responseDeserialize,
+      { deadline },
+      (error) =>
+        settle(error ? new TransportError(`snapshot to ${to} failed: ${error.message}`, { cause: error }) : null),
     );
     const signal = AbortSignal.any([this.stopController.signal, ...(options.signal ? [options.signal] : [])]);
     const cancel = (): void => call.cancel();
@@ -216,7 +232,8 @@ export class GrpcTransport implements RaftTransport {
   private serveMessages(call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
     call.on('data', (frame: unknown) => this.acceptFrame(frame));
     call.on('end', () => callback(null, {}));
-    call.on('error', () => undefined);
+    // A peer that goes away ends its stream with an error; it reconnects by itself, so this is only worth a trace.
+    call.on('error', (error: Error) => this.components.log.trace({ err: error.message }, 'inbound raft stream ended'));
   }
 
   /** Validates a { messages } frame and hands each valid message addressed to us to the handlers. */
