@@ -6,6 +6,7 @@ import { assert } from '../lib/assert.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
+import { coalesceMessages } from './coalesce.js';
 import type { MemoryLogStorage } from './core/log-storage.js';
 import { RawNode, type ReadState, type Ready, type SoftState } from './core/raw-node.js';
 import type { Entry, HardState, NodeId, SnapshotMeta } from './core/types.js';
@@ -200,7 +201,7 @@ export class RaftDriver {
     this.phase = 'persisted';
     // 2. Send.
     assert(this.phase === 'persisted', 'messages may leave only after the Ready is persisted');
-    for (const message of ready.messages) {
+    for (const message of coalesceMessages(ready.messages)) {
       if (message.type === 'snapshot') this.shipper.ship(message);
       else if (!transport.send(message) && message.type === 'append') this.rawNode.reportUnreachable(message.to);
     }
