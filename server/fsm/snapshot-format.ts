@@ -100,13 +100,18 @@ function parseRecord(payload: Uint8Array): SnapshotRecord {
 
 /** The records of a snapshot stream, each checked against its CRC; throws SnapshotFormatError on any damage. */
 async function* readRecords(source: AsyncIterable<Uint8Array>): AsyncGenerator<SnapshotRecord> {
-  let buffer: Buffer = Buffer.alloc(0);
+  // Chunks wait in `pending` until the next frame is complete, so tiny chunks cost linear time, not quadratic.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let neededBytes = magic.byteLength;
   let sawMagic = false;
   let sawEnd = false;
   for await (const chunk of source) {
-    buffer = buffer.byteLength === 0 ? Buffer.from(chunk) : Buffer.concat([buffer, chunk]);
+    pending.push(chunk);
+    pendingBytes += chunk.byteLength;
+    if (pendingBytes < neededBytes) continue;
+    let buffer = Buffer.concat(pending, pendingBytes);
     if (!sawMagic) {
-      if (buffer.byteLength < magic.byteLength) continue;
       if (!buffer.subarray(0, magic.byteLength - 1).equals(magic.subarray(0, magic.byteLength - 1))) {
         throw new SnapshotFormatError('not a Lattice state snapshot');
       }
@@ -115,10 +120,14 @@ async function* readRecords(source: AsyncIterable<Uint8Array>): AsyncGenerator<S
       buffer = buffer.subarray(magic.byteLength);
       sawMagic = true;
     }
+    neededBytes = frameHeaderBytes;
     while (buffer.byteLength >= frameHeaderBytes) {
       const length = buffer.readUInt32BE(0);
       if (length > frameSizeBytesMax) throw new SnapshotFormatError(`snapshot frame of ${length} bytes`);
-      if (buffer.byteLength < frameHeaderBytes + length) break;
+      if (buffer.byteLength < frameHeaderBytes + length) {
+        neededBytes = frameHeaderBytes + length;
+        break;
+      }
       const payload = buffer.subarray(frameHeaderBytes, frameHeaderBytes + length);
       if (crc32(payload) !== buffer.readUInt32BE(4)) throw new SnapshotFormatError('snapshot frame checksum mismatch');
       if (sawEnd) throw new SnapshotFormatError('data after the end of the snapshot');
@@ -127,9 +136,11 @@ async function* readRecords(source: AsyncIterable<Uint8Array>): AsyncGenerator<S
       yield record;
       buffer = buffer.subarray(frameHeaderBytes + length);
     }
+    pending = buffer.byteLength > 0 ? [buffer] : [];
+    pendingBytes = buffer.byteLength;
   }
   if (!sawMagic) throw new SnapshotFormatError('snapshot is empty or too short');
-  if (buffer.byteLength > 0 || !sawEnd) throw new SnapshotFormatError('snapshot is truncated');
+  if (pendingBytes > 0 || !sawEnd) throw new SnapshotFormatError('snapshot is truncated');
 }
 
 export interface SnapshotSummary extends SnapshotHeader {

@@ -55,17 +55,34 @@ export function nodes(store: StateStore, options: NodeMetaOptions = {}): QueryRe
   };
 }
 
+type ServiceTags = Readonly<Record<string, readonly string[]>>;
+
+/** The unfiltered tag union per services table, valid while the table's index stays the same. */
+const serviceTagsCache = new WeakMap<object, { readonly index: number; readonly value: ServiceTags }>();
+
 /** `/v1/catalog/services`: service name → the union of its instances' tags (sorted, unique). */
-export function services(
-  store: StateStore,
-  options: NodeMetaOptions = {},
-): QueryResult<Readonly<Record<string, readonly string[]>>> {
+export function services(store: StateStore, options: NodeMetaOptions = {}): QueryResult<ServiceTags> {
+  const servicesIndex = store.indexes.get(tableIndexKey(servicesSchema.name));
+  if (options.nodeMeta === undefined) {
+    const table = store.table(servicesSchema);
+    let cached = serviceTagsCache.get(table);
+    if (cached === undefined || cached.index !== servicesIndex) {
+      cached = { index: servicesIndex, value: Object.freeze(tagUnion(store, undefined)) };
+      serviceTagsCache.set(table, cached);
+    }
+    return { index: servicesIndex, value: cached.value, watch: new WatchSet([tableIndexKey(servicesSchema.name)]) };
+  }
+  const watch = new WatchSet([tableIndexKey(servicesSchema.name), tableIndexKey(nodesSchema.name)]);
+  return { index: servicesIndex, value: tagUnion(store, options.nodeMeta), watch };
+}
+
+function tagUnion(store: StateStore, nodeMeta: Readonly<Record<string, string>> | undefined): ServiceTags {
   const nodeTable = store.table(nodesSchema);
   const byName = new Map<string, { name: string; tags: Set<string> }>();
   for (const service of store.table(servicesSchema).all()) {
-    if (options.nodeMeta !== undefined) {
+    if (nodeMeta !== undefined) {
       const node = nodeTable.get(nodeKey(service.Node));
-      if (node === undefined || !matchesNodeMeta(node, options.nodeMeta)) continue;
+      if (node === undefined || !matchesNodeMeta(node, nodeMeta)) continue;
     }
     const folded = foldName(service.Service);
     let entry = byName.get(folded);
@@ -76,10 +93,8 @@ export function services(
     for (const tag of service.Tags) entry.tags.add(tag);
   }
   const value: Record<string, readonly string[]> = {};
-  for (const { name, tags } of byName.values()) value[name] = [...tags].sort();
-  const keys = [tableIndexKey(servicesSchema.name)];
-  if (options.nodeMeta !== undefined) keys.push(tableIndexKey(nodesSchema.name));
-  return { index: store.indexes.get(keys[0] as string), value, watch: new WatchSet(keys) };
+  for (const { name, tags } of byName.values()) value[name] = Object.freeze([...tags].sort());
+  return value;
 }
 
 /** Instances found under `value` in the services index `indexName`, joined with their nodes and filtered. */

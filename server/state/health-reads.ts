@@ -92,7 +92,7 @@ function healthEntries(
   const exists = store.table(servicesSchema).count(indexName, foldName(service)) > 0;
   const value: ServiceEntry[] = [];
   for (const { node, service: instance } of instancesWithNodes(store, indexName, service, options)) {
-    const nodeLevel = checks.lookup('node', nodeKey(node.Node)).filter((check) => check.ServiceID === '');
+    const nodeLevel = checks.lookup('nodeLevel', nodeKey(node.Node));
     const own = checks.lookup('nodeService', serviceKey(node.Node, instance.ID));
     const entryChecks = nodeLevel.length === 0 ? own : own.length === 0 ? nodeLevel : [...nodeLevel, ...own];
     if (options.passingOnly === true && entryChecks.some((check) => check.Status !== 'passing')) continue;

@@ -49,6 +49,8 @@ export const checksSchema: TableSchema<HealthCheck> = {
   primaryKey: (row) => checkKey(row.Node, row.CheckID),
   indexes: {
     node: (row) => [foldName(row.Node)],
+    /** Node-level checks only (serfHealth, maintenance): every health entry of the node carries them. */
+    nodeLevel: (row) => (row.ServiceID === '' ? [foldName(row.Node)] : []),
     status: (row) => [row.Status],
     /** Checks of one instance: node and service ID. */
     nodeService: (row) => (row.ServiceID === '' ? [] : [serviceKey(row.Node, row.ServiceID)]),
