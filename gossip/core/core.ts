@@ -80,6 +80,13 @@ export class GossipCore {
     record !== this.state.self &&
     (isLive(record.state) ||
       (record.state === 'dead' && this.lastNowMs - record.stateChangeMs <= this.config.gossipToTheDeadMs));
+  /** Exactly the alive messages MembershipState.onAlive returns early on, found before they are built. */
+  private readonly aliveIsOldNews = (node: string, incarnation: number): boolean => {
+    const record = this.state.table.get(node);
+    return (
+      record !== undefined && record !== this.state.self && incarnation <= record.incarnation && isLive(record.state)
+    );
+  };
   private readonly acceptPushPullTarget = (record: MemberRecord): boolean =>
     record !== this.state.self && record.state === 'alive';
 
@@ -122,7 +129,7 @@ export class GossipCore {
     this.stats.bytesReceived += bytes?.length ?? 0;
     let messages: PacketMessage[];
     try {
-      messages = decodePacket(bytes, this.config.packetSizeBytesMax);
+      messages = decodePacket(bytes, this.config.packetSizeBytesMax, this.aliveIsOldNews);
     } catch (error) {
       if (!(error instanceof GossipDecodeError)) throw error;
       this.stats.decodeFailures++;

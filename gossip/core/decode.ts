@@ -22,6 +22,11 @@ import {
 const EMPTY_BYTES = new Uint8Array(0);
 const strictTextDecoder = new TextDecoder('utf-8', { fatal: true });
 
+function isAsciiRange(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let position = start; position < end; position++) if (bytes[position]! > 0x7f) return false;
+  return true;
+}
+
 class Reader {
   private readonly view: DataView;
   position: number;
@@ -58,20 +63,34 @@ class Reader {
     this.need(length);
     const start = this.position;
     this.position += length;
-    let ascii = true;
-    for (let position = start; position < start + length; position++) {
-      if (this.bytes[position]! > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii)
+    if (isAsciiRange(this.bytes, start, start + length))
       return String.fromCharCode.apply(null, this.bytes.subarray(start, start + length) as unknown as number[]);
     try {
       return strictTextDecoder.decode(this.bytes.subarray(start, start + length));
     } catch {
       throw new GossipDecodeError('utf8', `${what} is not valid UTF-8`);
     }
+  }
+  /** Checks a non-empty string as `nonEmptyString` does, without building it. */
+  skipNonEmptyString(what: string): void {
+    const length = this.u8();
+    if (length === 0) throw new GossipDecodeError('field', `${what} is empty`);
+    this.need(length);
+    const start = this.position;
+    this.position += length;
+    if (isAsciiRange(this.bytes, start, start + length)) return;
+    try {
+      strictTextDecoder.decode(this.bytes.subarray(start, start + length));
+    } catch {
+      throw new GossipDecodeError('utf8', `${what} is not valid UTF-8`);
+    }
+  }
+  /** Checks a byte field as `shortBytes` does, without copying it. */
+  skipShortBytes(what: string, max: number): void {
+    const length = this.u16();
+    if (length > max) throw new GossipDecodeError('field', `${what} is ${length} bytes, above ${max}`);
+    this.need(length);
+    this.position += length;
   }
   nonEmptyString(what: string): string {
     const text = this.string(what);
@@ -161,8 +180,22 @@ function checkEnvelope(bytes: Uint8Array, sizeBytesMax: number): void {
     throw new GossipDecodeError('version', `wire version ${bytes[0]} is not ${WIRE_VERSION}`);
 }
 
-/** Decodes a whole packet; all or nothing, so a malformed tail drops the packet. */
-export function decodePacket(bytes: Uint8Array, sizeBytesMax: number): PacketMessage[] {
+/**
+ * Tells the decoder, from an alive message's node and incarnation alone, that the message is old news the caller
+ * would ignore; it is then checked in full but neither built nor returned. Must not change any state.
+ */
+export type AliveIsOldNews = (node: string, incarnation: number) => boolean;
+
+/**
+ * Decodes a whole packet; all or nothing, so a malformed tail drops the packet. With `aliveIsOldNews`, alive
+ * messages it accepts are validated and left out (the hot path of a large pool, where each update arrives about
+ * retransmit-limit times).
+ */
+export function decodePacket(
+  bytes: Uint8Array,
+  sizeBytesMax: number,
+  aliveIsOldNews?: AliveIsOldNews,
+): PacketMessage[] {
   checkEnvelope(bytes, sizeBytesMax);
   if (bytes.length < 1 + FRAME_OVERHEAD_BYTES) throw new GossipDecodeError('truncated', 'packet holds no message');
   const reader = new Reader(bytes, 1, bytes.length);
@@ -173,12 +206,27 @@ export function decodePacket(bytes: Uint8Array, sizeBytesMax: number): PacketMes
     const bodyEnd = reader.position + length;
     if (bodyEnd > bytes.length) throw new GossipDecodeError('length', `message body of ${length} bytes overruns`);
     reader.end = bodyEnd;
-    messages.push(decodeBody(type, reader));
+    if (type !== MessageType.alive || aliveIsOldNews === undefined || !skipOldAlive(reader, aliveIsOldNews))
+      messages.push(decodeBody(type, reader));
     if (reader.position !== bodyEnd)
       throw new GossipDecodeError('trailing', `${bodyEnd - reader.position} stray bytes after a message body`);
     reader.end = bytes.length;
   }
   return messages;
+}
+
+/** Reads an alive body; if it is old news, checks the rest and returns true, else rewinds and returns false. */
+function skipOldAlive(reader: Reader, aliveIsOldNews: AliveIsOldNews): boolean {
+  const bodyStart = reader.position;
+  const incarnation = reader.u32();
+  const node = reader.nonEmptyString('node');
+  if (!aliveIsOldNews(node, incarnation)) {
+    reader.position = bodyStart;
+    return false;
+  }
+  reader.skipNonEmptyString('address');
+  reader.skipShortBytes('meta', META_SIZE_BYTES_MAX);
+  return true;
 }
 
 /** Decodes a stream body (fallback ping, ack or push-pull). */
