@@ -139,7 +139,7 @@ class Parser {
     if (operator === null) {
       throw scanner.error(
         selector === null
-          ? 'expected a selector, a value or "("'
+          ? 'expected "in" or "not in" after a value'
           : 'expected "==", "!=", "contains", "matches", "is empty", "in" or their "not" forms',
       );
     }
