@@ -1,6 +1,7 @@
 // Encoding of gossip packets and stream bodies: exact-size buffers, ASCII fast paths, and a RangeError for any
 // field over its limit (a programmer error: the core never builds such a message from valid input).
 
+import { assert } from '../../lib/assert.js';
 import {
   ACK_PAYLOAD_SIZE_BYTES_MAX,
   FRAME_OVERHEAD_BYTES,
@@ -182,6 +183,8 @@ export function encodeFramed(message: PacketMessage): Uint8Array {
   writer.u8(typeCodes[message.type]);
   writer.u16(size);
   writeBody(writer, message);
+  // Buffers come uninitialised from a shared slab: every byte must have been written, or stale memory would leak.
+  assert(writer.position === writer.bytes.length, `${message.type} frame: wrote ${writer.position} of its bytes`);
   return writer.bytes;
 }
 
@@ -236,5 +239,6 @@ export function encodeStream(message: StreamMessage): Uint8Array {
   }
   writer.u32(message.userState.length);
   writer.raw(message.userState);
+  assert(writer.position === writer.bytes.length, `push-pull body: wrote ${writer.position} of its bytes`);
   return writer.bytes;
 }

@@ -30,8 +30,9 @@ function recordEvents(cluster: GossipCluster): { observer: string; event: Member
   return seen;
 }
 
+/** Names the seed and how to replay it: these scripted scenarios are not runs of `lattice simulate gossip`. */
 function context(seed: number): string {
-  return `seed ${seed} (GossipCluster scenario in sim/gossip/scenarios.test.ts)`;
+  return `seed ${seed}; replay: node --test --test-name-pattern="seed ${seed}\\)" dist/sim/gossip/scenarios.test.js`;
 }
 
 describe('refutation in a pool', () => {
