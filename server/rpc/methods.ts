@@ -1,0 +1,141 @@
+// The control-plane RPC contract between agents and servers (Consul's net/rpc endpoints, by the same names).
+// An agent never touches the state store: it calls these methods through an `RpcClient`. In server mode the agent
+// gets an in-process client bound to its own Server (one seam, DESIGN §2); a client agent gets a gRPC client to a
+// server picked from the LAN pool. Every call carries its target datacenter (DESIGN §9: one router decides local,
+// leader or remote; an unknown datacenter fails with `No path to datacenter`). Reads carry QueryOptions and answer
+// with QueryMeta; writes are forwarded to the leader and answer once applied.
+//
+// Adding an endpoint (KV, Session, Txn, Intention, ConfigEntry, ConnectCA...): add its entry to RpcMethods here,
+// a handler on the server, and nothing else in the transport.
+
+import type {
+  CatalogService,
+  CoordinateEntry,
+  CoordinateUpdate,
+  DeregisterRequest,
+  HealthCheck,
+  Node,
+  NodeServices,
+  RegisterRequest,
+  ServiceEntry,
+} from '../state/types.js';
+
+export type Consistency = 'default' | 'consistent' | 'stale';
+
+/** Options of every read (Consul structs.QueryOptions), decoded from `?index=&wait=&stale&consistent&filter=`. */
+export interface QueryOptions {
+  /** Blocking: answer once the result's index is above this (0 = answer at once). */
+  readonly minQueryIndex: number;
+  /** Blocking: the longest wait; the server caps it at max_query_time and adds up to 1/16 jitter, as Consul. */
+  readonly maxQueryTimeMs: number;
+  readonly consistency: Consistency;
+  /** `?filter=` expression (go-bexpr), evaluated on the server against the reply's rows. Empty = none. */
+  readonly filter: string;
+  /** `?node-meta=key:value` pairs; a row must match all. */
+  readonly nodeMeta: Readonly<Record<string, string>>;
+}
+
+/** Meta of every read reply, sent to HTTP clients as X-Consul-Index / -KnownLeader / -LastContact. */
+export interface QueryMeta {
+  /** Never 0 and never lower than the index the client sent (reference §2.2). */
+  readonly index: number;
+  readonly knownLeader: boolean;
+  /** Milliseconds since this server last heard from the leader (0 on the leader). */
+  readonly lastContactMs: number;
+}
+
+export interface QueryReply<T> {
+  readonly value: T;
+  readonly meta: QueryMeta;
+}
+
+/** Every request names its datacenter and carries the caller's ACL token (ACLs arrive later; allow-all now). */
+export interface RequestContext {
+  readonly datacenter: string;
+  readonly token: string;
+}
+
+export interface RaftServerInfo {
+  readonly ID: string;
+  readonly Node: string;
+  readonly Address: string;
+  readonly Leader: boolean;
+  readonly ProtocolVersion: string;
+  readonly Voter: boolean;
+  readonly LastIndex: number;
+}
+
+export interface RaftConfigurationReply {
+  readonly Servers: readonly RaftServerInfo[];
+  readonly Index: number;
+}
+
+/** Consul's autopilot health (`/v1/operator/autopilot/health`), durations as Go strings. */
+export interface AutopilotHealthReply {
+  readonly Healthy: boolean;
+  readonly FailureTolerance: number;
+  readonly Servers: readonly Readonly<Record<string, unknown>>[];
+}
+
+type Read<Args, Value> = { readonly args: Args; readonly query: true; readonly reply: QueryReply<Value> };
+type Write<Args, Value> = { readonly args: Args; readonly query: false; readonly reply: Value };
+
+/** Method name → argument and reply types. `query: true` methods take QueryOptions and return QueryMeta. */
+export interface RpcMethods {
+  'Catalog.Register': Write<RegisterRequest, true>;
+  'Catalog.Deregister': Write<DeregisterRequest, true>;
+  'Catalog.ListDatacenters': Write<Record<string, never>, readonly string[]>;
+  'Catalog.ListNodes': Read<Record<string, never>, readonly Node[]>;
+  'Catalog.ListServices': Read<Record<string, never>, Readonly<Record<string, readonly string[]>>>;
+  'Catalog.ServiceNodes': Read<
+    { readonly ServiceName: string; readonly ServiceTags: readonly string[]; readonly Connect: boolean },
+    readonly CatalogService[]
+  >;
+  'Catalog.NodeServices': Read<{ readonly Node: string }, NodeServices | null>;
+  'Health.ChecksInState': Read<{ readonly State: 'any' | 'passing' | 'warning' | 'critical' }, readonly HealthCheck[]>;
+  'Health.NodeChecks': Read<{ readonly Node: string }, readonly HealthCheck[]>;
+  'Health.ServiceChecks': Read<{ readonly ServiceName: string }, readonly HealthCheck[]>;
+  'Health.ServiceNodes': Read<
+    {
+      readonly ServiceName: string;
+      readonly ServiceTags: readonly string[];
+      readonly PassingOnly: boolean;
+      readonly Connect: boolean;
+    },
+    readonly ServiceEntry[]
+  >;
+  'Coordinate.ListNodes': Read<Record<string, never>, readonly CoordinateEntry[]>;
+  'Coordinate.Node': Read<{ readonly Node: string }, readonly CoordinateEntry[]>;
+  'Coordinate.Update': Write<CoordinateUpdate, true>;
+  'Status.Leader': Write<Record<string, never>, string>;
+  'Status.Peers': Write<Record<string, never>, readonly string[]>;
+  'Operator.RaftGetConfiguration': Read<Record<string, never>, RaftConfigurationReply>;
+  'Operator.RaftRemovePeer': Write<{ readonly ID?: string; readonly Address?: string }, true>;
+  'Operator.AutopilotServerHealth': Write<Record<string, never>, AutopilotHealthReply>;
+}
+
+export type RpcMethodName = keyof RpcMethods;
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly context: RequestContext;
+  /** Required for `query: true` methods. */
+  readonly query?: QueryOptions;
+}
+
+/** What agents hold: one call per RPC, whatever carries it (in-process, gRPC to a server, forwarded). */
+export interface RpcClient {
+  call<M extends RpcMethodName>(
+    method: M,
+    args: RpcMethods[M]['args'],
+    options: CallOptions,
+  ): Promise<RpcMethods[M]['reply']>;
+}
+
+export const defaultQueryOptions: QueryOptions = Object.freeze({
+  minQueryIndex: 0,
+  maxQueryTimeMs: 300_000,
+  consistency: 'default',
+  filter: '',
+  nodeMeta: Object.freeze({}),
+});
