@@ -2,6 +2,8 @@
 
 /** Messages waiting per peer: enough for a pipeline of appends plus heartbeats; beyond it Raft retries anyway. */
 export const peerQueueCapacity = 1024;
+/** Peers a transport keeps links to, learned ones included: far above any Raft cluster (3-7 voters). */
+export const peerCountMax = 256;
 /** Messages coalesced into one stream frame: large enough to amortise framing, small enough to keep frames small. */
 export const frameMessageCountMax = 64;
 /** gRPC message size limit on both sides: an append batch of big entries fits; a snapshot goes in chunks. */

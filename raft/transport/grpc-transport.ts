@@ -15,6 +15,7 @@ import { TransportError } from '../errors.js';
 import {
   grpcMessageSizeBytesMax,
   nameLengthMax,
+  peerCountMax,
   peerQueueCapacity,
   snapshotChunkSizeBytes,
   snapshotTransferBytesPerMsMin,
@@ -251,7 +252,9 @@ export class GrpcTransport implements RaftTransport {
       }
       this.counters.receivedCount++;
       // A server that joins learns its peers' addresses from their first messages (hashicorp/raft's RPC header).
-      if (!this.links.has(message.from) && isAddress(address)) this.setPeer(message.from, address);
+      if (!this.links.has(message.from) && isAddress(address) && this.links.size < peerCountMax) {
+        this.setPeer(message.from, address);
+      }
       this.links.get(message.from)?.markAlive();
       for (const handler of this.messageHandlers) handler(message);
     }

@@ -95,12 +95,16 @@ export function toRaftMessage(value: unknown): RaftMessage | null {
   const checkedEntries: Entry[] = [];
   for (const candidate of entries) {
     const entry = toEntry(candidate);
-    if (entry === null) return null;
+    // Entries continue the message's index, one by one, in terms no later than the message's (the core asserts
+    // both, so a peer sending otherwise must be stopped here rather than crash us).
+    if (entry === null || entry.index !== index + 1 + checkedEntries.length || entry.term > term) return null;
     checkedEntries.push(entry);
   }
+  if (checkedEntries.length > 0 && type !== 'append') return null;
   const checkedSnapshot = snapshot === null || snapshot === undefined ? null : toSnapshotMeta(snapshot);
   if (snapshot !== null && snapshot !== undefined && checkedSnapshot === null) return null;
   if (context !== null && context !== undefined && !isBytes(context, contextSizeBytesMax)) return null;
+  if (type === 'snapshot' && checkedSnapshot === null) return null;
   return {
     type: type as MessageType,
     from,
