@@ -4,7 +4,7 @@
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { type GossipConfig, type PresetName, presets } from '../../gossip/core/index.js';
+import { type GossipConfig, type PresetName, presets, validateGossipConfig } from '../../gossip/core/index.js';
 import { randomSeed } from '../../lib/rand.js';
 import { type SimulateGossipResult, type Spread, simulateGossip } from '../../sim/gossip/index.js';
 
@@ -82,6 +82,8 @@ export function registerSimulateGossip(simulate: Command): void {
       const preset = options.preset as PresetName;
       if (options.format !== 'pretty' && options.format !== 'json') throw new Error('--format must be pretty or json');
       const seed = options.seed === undefined ? randomSeed() : integer(options.seed, '--seed', 0);
+      const configOverrides = overrides(options);
+      validateGossipConfig(configOverrides, presets[preset]); // report bad tuning before drawing a progress bar
       const bar = options.progress
         ? new cliProgress.SingleBar(
             { format: 'simulating [{bar}] {percentage}% | {phase}', stream: process.stderr, hideCursor: true },
@@ -94,7 +96,7 @@ export function registerSimulateGossip(simulate: Command): void {
         nodes,
         lossRate,
         preset,
-        configOverrides: overrides(options),
+        configOverrides,
         starveMs: integer(options.starveMs, '--starve-ms', 0),
         ...(options.joinSpreadMs === undefined
           ? {}

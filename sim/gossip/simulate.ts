@@ -244,7 +244,7 @@ function totalBytes(cluster: GossipCluster): number {
 export function spread(times: readonly number[], observers: number): Spread {
   const at = (fraction: number): number | null => {
     const needed = Math.max(1, Math.ceil(fraction * observers - 1e-9));
-    return needed <= times.length ? times[needed - 1]! : null;
+    return needed <= times.length ? Math.round(times[needed - 1]! * 10) / 10 : null;
   };
   return {
     p50Ms: at(0.5),
