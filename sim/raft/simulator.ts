@@ -97,7 +97,7 @@ export interface SimResult {
 }
 
 const tickMs = 10;
-const opTimeoutMs = 1_500;
+const opTimeoutMs = 1_000;
 
 interface SimNode {
   readonly id: NodeId;
@@ -139,6 +139,7 @@ type SimEvent =
   | { kind: 'deliver'; message: RaftMessage; snapshotData: KvSnapshotData | null; senderIncarnation: number }
   | { kind: 'snapshot-report'; leaderId: NodeId; incarnation: number; target: NodeId; ok: boolean }
   | { kind: 'client'; clientId: number }
+  | { kind: 'client-deadline'; clientId: number; requestId: number }
   | { kind: 'fault' }
   | { kind: 'heal' }
   | { kind: 'probe' };
@@ -197,6 +198,9 @@ export class Simulation {
       messageEntriesMax: 1 + this.rand.intBelow(8),
       messageSizeBytesMax: 256 + this.rand.intBelow(2048),
       inflightMessagesMax: 1 + this.rand.intBelow(8),
+      // Mostly the production settings; sometimes without, so safety never leans on them.
+      preVote: this.rand.float() < 0.8,
+      checkQuorum: this.rand.float() < 0.7,
     });
     const driftMax = faultsOn ? this.rand.float() * 0.3 : 0;
     this.odds = {
@@ -230,8 +234,8 @@ export class Simulation {
       this.nodes.set(id, node);
       this.start(node);
     }
-    this.keys = Array.from({ length: options.keyCount ?? 3 }, (_, position) => `k${position}`);
-    for (let id = 0; id < (options.clientCount ?? 3); id++) {
+    this.keys = Array.from({ length: options.keyCount ?? 2 }, (_, position) => `k${position}`);
+    for (let id = 0; id < (options.clientCount ?? 4); id++) {
       this.clients.push({ id, leaderGuess: null, pending: null });
       this.queue.push(this.rand.intBelow(50), { kind: 'client', clientId: id });
     }
@@ -451,7 +455,9 @@ export class Simulation {
       return;
     }
     const guess = client.leaderGuess;
-    const nodeId = guess !== null && aliveIds.includes(guess) ? guess : aliveIds[this.rand.intBelow(aliveIds.length)]!;
+    // Mostly the guessed leader; sometimes any node, so reads also reach deposed leaders and followers.
+    const useGuess = guess !== null && aliveIds.includes(guess) && this.rand.float() < 0.7;
+    const nodeId = useGuess ? guess : aliveIds[this.rand.intBelow(aliveIds.length)]!;
     const node = this.nodes.get(nodeId)!;
     const raft = node.raft!;
     const key = this.keys[this.rand.intBelow(this.keys.length)]!;
@@ -485,7 +491,7 @@ export class Simulation {
       }
       client.pending = { ...base, input: { kind: 'get', key } };
     }
-    this.queue.push(client.pending.deadlineMs, { kind: 'client', clientId: client.id });
+    this.queue.push(client.pending.deadlineMs, { kind: 'client-deadline', clientId: client.id, requestId });
     this.process(node);
   }
 
@@ -633,11 +639,14 @@ export class Simulation {
         this.process(leader);
         return;
       }
-      case 'client': {
+      case 'client':
+        this.clientStep(this.clients[event.clientId]!);
+        return;
+      case 'client-deadline': {
         const client = this.clients[event.clientId]!;
-        const pending = client.pending;
-        if (pending && this.nowMs >= pending.deadlineMs) this.resolve(client, 'unknown', null);
-        else this.clientStep(client);
+        if (client.pending?.requestId !== event.requestId) return;
+        client.leaderGuess = null; // a client that timed out tries another server, as real clients do
+        this.resolve(client, 'unknown', null);
         return;
       }
       case 'fault':
