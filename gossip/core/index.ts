@@ -38,7 +38,10 @@
 //   `failed` is death by others' verdict, `leave` a graceful leave. The first output holds `join` for self.
 // - `userPayloads: [{from, payload}]`, `rtts: [{member, rttMs, payload}]` (direct probe round trips, for Vivaldi),
 //   `joinResults: [{seed, ok}]`, `remoteUserStates: [{from, join, userState}]`.
-// `nextWakeupMs()` is when to call `tick` next (null: nothing scheduled).
+// `nextWakeupMs()` is when to call `tick` next (null: nothing scheduled). A `tick` more than probeTimeoutMs after
+// the time last returned counts as a stall of this node (`stats.stalls`): deadlines that ran out meanwhile get one
+// probe timeout of grace, so packets still waiting in the socket can refute or ack first.
+// After `leave` the core only spreads its leave; to come back, start a new core (a fresh join).
 //
 // Reads: `name`, `incarnation`, `awarenessScore`, `liveCount`, `member(name)`, `memberState(name)`, `members()`,
 // `broadcastsQueued`, `broadcastsDropped`, `stats` (counters).
