@@ -192,10 +192,10 @@ export class RaftDriver {
     assert(this.phase === 'idle', `a Ready began in phase ${this.phase}`);
     // 1. Persist: what the messages below may promise must be on disk first.
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
-    const writes: Promise<void>[] = [];
-    if (ready.entries.length > 0) writes.push(logStore.storeEntries(ready.entries));
-    if (ready.hardState !== null) writes.push(this.persistHardState(ready.hardState));
-    await Promise.all(writes);
+    // Entries before hard state: the commit index written must never point past the durable log, or a crash in
+    // between would make recovery report a lost tail (recovery.ts treats commit > last index as corruption).
+    if (ready.entries.length > 0) await logStore.storeEntries(ready.entries);
+    if (ready.hardState !== null) await this.persistHardState(ready.hardState);
     storage.append(ready.entries);
     if (ready.snapshot !== null || ready.entries.some((entry) => entry.type === 'conf-change')) this.updatePeers();
     this.phase = 'persisted';
