@@ -8,7 +8,7 @@ import { AssertionError } from '../../lib/assert.js';
 import { SeededRand } from '../../lib/rand.js';
 import { type RaftConfig, raftConfig } from '../../raft/core/config.js';
 import { bootstrapLog, RawNode, type Ready } from '../../raft/core/raw-node.js';
-import type { Entry, NodeId, RaftMessage } from '../../raft/core/types.js';
+import type { ConfChange, Entry, NodeId, RaftMessage } from '../../raft/core/types.js';
 import { EventQueue } from '../event-queue.js';
 import {
   checkLinearizable,
@@ -59,6 +59,10 @@ export interface SimStats {
   readonly historyOperations: number;
   readonly snapshotsSaved: number;
   readonly snapshotsInstalled: number;
+  readonly membershipChangesAccepted: number;
+  readonly membershipChangesRefused: number;
+  readonly transfersRequested: number;
+  readonly leadershipTransfers: number;
   readonly stepsRun: number;
 }
 
@@ -150,6 +154,8 @@ interface FaultOdds {
   readonly restart: number;
   readonly partition: number;
   readonly heal: number;
+  readonly membershipChange: number;
+  readonly transfer: number;
   readonly snapshotThreshold: number;
   readonly trailingEntries: number;
 }
@@ -177,6 +183,8 @@ export class Simulation {
   probe: { nodeId: NodeId; incarnation: number; index: number; term: number } | null = null;
   probeDoneMs: number | null = null;
   steps = 0;
+  membershipChanges = { accepted: 0, refused: 0 };
+  transfersRequested = 0;
   counts = {
     proposalsAccepted: 0,
     putsAcknowledged: 0,
@@ -208,6 +216,8 @@ export class Simulation {
       restart: 0.02 + this.rand.float() * 0.05,
       partition: faultsOn ? this.rand.float() * 0.01 : 0,
       heal: 0.01 + this.rand.float() * 0.05,
+      membershipChange: this.rand.float() * 0.01,
+      transfer: this.rand.float() * 0.005,
       snapshotThreshold: 8 + this.rand.intBelow(40),
       trailingEntries: 1 + this.rand.intBelow(16),
     };
@@ -529,10 +539,62 @@ export class Simulation {
       this.start(node);
     }
     if (this.rand.float() < this.odds.partition) this.partition();
+    if (this.rand.float() < this.odds.membershipChange) this.changeMembership();
+    if (this.rand.float() < this.odds.transfer) this.transferLeadership();
     if (this.network.blockedLinkCount > 0 && this.rand.float() < this.odds.heal) {
       this.network.heal();
       this.faultStats.heals++;
     }
+  }
+
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const node of this.nodes.values()) {
+      if (node.raft?.role === 'leader' && (!best || node.raft.term > best.raft!.term)) best = node;
+    }
+    return best;
+  }
+
+  /** Voters and learners in the newest leader's configuration (every node when there is no leader). */
+  currentMembers(): NodeId[] {
+    const conf = this.leader()?.raft?.status().conf;
+    return conf ? [...conf.voters, ...conf.learners] : [...this.nodes.keys()];
+  }
+
+  /**
+   * One single-server change through the leader, cycling a node out and back in: add a node that is not a
+   * member as a learner, promote a learner, or remove a voter (possibly the leader itself) while 3 remain.
+   */
+  changeMembership(): void {
+    const leader = this.leader();
+    if (!leader?.raft) return;
+    const conf = leader.raft.status().conf;
+    const outsiders = [...this.nodes.keys()].filter((id) => !conf.voters.includes(id) && !conf.learners.includes(id));
+    let change: ConfChange | null = null;
+    if (outsiders.length > 0) {
+      const nodeId = outsiders[this.rand.intBelow(outsiders.length)]!;
+      change = { type: 'add-learner', nodeId, address: `${nodeId}:8300` };
+    } else if (conf.learners.length > 0) {
+      const nodeId = conf.learners[this.rand.intBelow(conf.learners.length)]!;
+      change = { type: 'add-voter', nodeId, address: `${nodeId}:8300` };
+    } else if (conf.voters.length >= 3) {
+      const nodeId = conf.voters[this.rand.intBelow(conf.voters.length)]!;
+      change = { type: 'remove', nodeId, address: '' };
+    }
+    if (change === null) return;
+    const result = leader.raft.proposeConfChange(change);
+    this.membershipChanges[result.kind === 'accepted' ? 'accepted' : 'refused']++;
+    this.process(leader);
+  }
+
+  transferLeadership(): void {
+    const leader = this.leader();
+    if (!leader?.raft) return;
+    const voters = leader.raft.status().conf.voters.filter((id) => id !== leader.id);
+    if (voters.length === 0) return;
+    const result = leader.raft.transferLeadership(voters[this.rand.intBelow(voters.length)]!);
+    if (result === 'accepted') this.transfersRequested++;
+    this.process(leader);
   }
 
   partition(): void {
@@ -577,7 +639,7 @@ export class Simulation {
     const nodes = [...this.nodes.values()];
     const leader = nodes.find((node) => node.raft?.role === 'leader');
     if (leader && this.leaderAfterHealMs === null) this.leaderAfterHealMs = this.nowMs;
-    if (nodes.every((node) => node.sawProbe)) {
+    if (this.currentMembers().every((id) => this.nodes.get(id)!.sawProbe)) {
       this.probeDoneMs ??= this.nowMs;
       return;
     }
@@ -673,6 +735,13 @@ export class Simulation {
       this.failure = { kind: 'safety', check: violation.check, message: violation.message, atMs: this.nowMs };
   }
 
+  /** Campaigns started by a timeout-now, summed over the nodes' current incarnations. */
+  transfersCompleted(): number {
+    let total = 0;
+    for (const node of this.nodes.values()) total += node.raft?.status().marks['transfer.campaign'] ?? 0;
+    return total;
+  }
+
   livenessDone(): boolean {
     return this.probeDoneMs !== null && this.clients.every((client) => client.pending === null);
   }
@@ -716,7 +785,7 @@ export class Simulation {
     if (this.leaderAfterHealMs === null)
       return fail('leader', `no leader within ${this.livenessEndMs - this.healedAtMs} ms of the heal`);
     if (this.probeDoneMs === null) {
-      const missing = [...this.nodes.values()].filter((node) => !node.sawProbe).map((node) => node.id);
+      const missing = this.currentMembers().filter((id) => !this.nodes.get(id)!.sawProbe);
       return fail('probe', `a write after the heal was not applied on ${missing.join(', ')} in time`);
     }
     const stuck = this.clients.filter((client) => client.pending !== null);
@@ -789,6 +858,10 @@ export function simulateRaft(options: SimOptions): SimResult {
       historyOperations: simulation.history.length,
       snapshotsSaved: simulation.counts.snapshotsSaved,
       snapshotsInstalled: simulation.counts.snapshotsInstalled,
+      membershipChangesAccepted: simulation.membershipChanges.accepted,
+      membershipChangesRefused: simulation.membershipChanges.refused,
+      transfersRequested: simulation.transfersRequested,
+      leadershipTransfers: simulation.transfersCompleted(),
       stepsRun: simulation.steps,
     },
     faults: simulation.faultStats,
