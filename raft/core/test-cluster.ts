@@ -70,18 +70,21 @@ export class TestCluster {
     }
   }
 
-  /** Delivers messages until the network is quiet (or `roundsMax` rounds pass). */
-  deliver(roundsMax = 100): void {
+  /** Delivers messages until the network is quiet (or `roundsMax` rounds pass); returns them in order. */
+  deliver(roundsMax = 100): RaftMessage[] {
+    const delivered: RaftMessage[] = [];
     for (let round = 0; round < roundsMax; round++) {
       this.processReadies();
-      if (this.inFlight.length === 0) return;
+      if (this.inFlight.length === 0) break;
       const batch = this.inFlight;
       this.inFlight = [];
       for (const message of batch) {
         if (this.cut.has(`${message.from}>${message.to}`)) continue;
+        delivered.push(message);
         this.members.get(message.to)?.node.step(message);
       }
     }
+    return delivered;
   }
 
   tick(ids: Iterable<NodeId> = this.members.keys(), count = 1): void {

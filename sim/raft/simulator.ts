@@ -678,6 +678,15 @@ export class Simulation {
         const node = this.nodes.get(event.message.to)!;
         if (!node.raft) {
           this.faultStats.messagesToDeadNodes++;
+          // The sender's transport sees the snapshot stream fail and says so.
+          if (event.snapshotData)
+            this.queue.push(this.nowMs + 1, {
+              kind: 'snapshot-report',
+              leaderId: event.message.from,
+              incarnation: event.senderIncarnation,
+              target: node.id,
+              ok: false,
+            });
           return;
         }
         if (event.snapshotData && event.message.snapshot)
