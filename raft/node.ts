@@ -75,6 +75,12 @@ export interface RaftStats {
   readonly marks: Readonly<Record<string, number>>;
 }
 
+export interface RaftConfiguration {
+  readonly voters: readonly NodeId[];
+  readonly nonvoters: readonly NodeId[];
+  readonly addresses: Readonly<Record<NodeId, string>>;
+}
+
 export class RaftNode implements Startable {
   readonly config: RaftNodeConfig;
   private readonly events: TypedEmitter<RaftEvents>;
@@ -218,6 +224,21 @@ export class RaftNode implements Startable {
   /** Takes a snapshot now when anything was applied since the last one (operators and tests). */
   snapshotNow(): Promise<boolean> {
     return this.driver.snapshotIfDue(true);
+  }
+
+  /** The membership as this node knows it: voters, non-voters and every member's address. */
+  configuration(): RaftConfiguration {
+    const status = this.driver.rawNode.status();
+    return { voters: status.conf.voters, nonvoters: status.conf.learners, addresses: status.addresses };
+  }
+
+  /** On the leader: each member's replication progress (highest index known to match); empty elsewhere. */
+  peerProgress(): Readonly<Record<NodeId, { readonly match: number; readonly recentActive: boolean }>> {
+    const status = this.driver.rawNode.status();
+    const progress: Record<NodeId, { match: number; recentActive: boolean }> = {};
+    for (const [id, item] of Object.entries(status.progress))
+      progress[id] = { match: item.match, recentActive: item.recentActive };
+    return progress;
   }
 
   stats(): RaftStats {

@@ -48,6 +48,11 @@ export interface GrpcTransportConfig {
   readonly advertiseAddress?: string;
   readonly tls: RaftTlsConfig;
   readonly peerQueueCapacity?: number;
+  /** More services served on the same port (the server's RPC service shares 8300 with Raft, as in Consul). */
+  readonly extraServices?: readonly {
+    readonly definition: grpc.ServiceDefinition;
+    readonly implementation: grpc.UntypedServiceImplementation;
+  }[];
 }
 
 const channelOptions: grpc.ChannelOptions = {
@@ -108,6 +113,7 @@ export class GrpcTransport implements RaftTransport {
           );
         },
       });
+      for (const extra of this.config.extraServices ?? []) server.addService(extra.definition, extra.implementation);
       const port = await new Promise<number>((resolve, reject) => {
         server.bindAsync(this.config.bindAddress, serverCredentials(this.config.tls), (error, boundPort) =>
           error ? reject(error) : resolve(boundPort),

@@ -112,6 +112,44 @@ export interface RpcMethods {
   'Operator.RaftGetConfiguration': Read<Record<string, never>, RaftConfigurationReply>;
   'Operator.RaftRemovePeer': Write<{ readonly ID?: string; readonly Address?: string }, true>;
   'Operator.AutopilotServerHealth': Write<Record<string, never>, AutopilotHealthReply>;
+  /** Hands leadership to `ID` (or the most caught-up voter); answers once another server leads. */
+  'Operator.RaftTransferLeader': Write<{ readonly ID?: string }, true>;
+  /** This server's own Raft figures, never forwarded (autopilot health and bootstrap_expect ask every server). */
+  'Status.RaftStats': Write<Record<string, never>, RaftStatsReply>;
+  /**
+   * A point-in-time snapshot of the catalog, taken on the leader after a barrier, in server/fsm's snapshot
+   * format (the same bytes `lattice snapshot inspect` reads). One message: bounded by snapshotSizeBytesMax.
+   */
+  'Snapshot.Save': Write<Record<string, never>, SnapshotSaveReply>;
+  /** Replaces the catalog with a snapshot's contents, through Raft so every server gets it. */
+  'Snapshot.Restore': Write<{ readonly Data: Uint8Array }, SnapshotRestoreReply>;
+}
+
+export interface RaftStatsReply {
+  readonly ID: string;
+  readonly Node: string;
+  /** host:port of this server's RPC/Raft listener. */
+  readonly Address: string;
+  readonly State: 'leader' | 'follower' | 'candidate' | 'pre-candidate' | 'not-started';
+  readonly LastTerm: number;
+  readonly LastIndex: number;
+  readonly AppliedIndex: number;
+  /** Milliseconds since the leader was last heard from (0 on the leader, -1 when never). */
+  readonly LastContactMs: number;
+  /** Number of voters and non-voters in this server's Raft configuration (0: never bootstrapped or added). */
+  readonly PeerCount: number;
+}
+
+export interface SnapshotSaveReply {
+  readonly Index: number;
+  readonly Term: number;
+  readonly Data: Uint8Array;
+}
+
+export interface SnapshotRestoreReply {
+  /** Raft index after the restore's writes. */
+  readonly Index: number;
+  readonly NodesRestored: number;
 }
 
 export type RpcMethodName = keyof RpcMethods;
@@ -121,6 +159,8 @@ export interface CallOptions {
   readonly context: RequestContext;
   /** Required for `query: true` methods. */
   readonly query?: QueryOptions;
+  /** Set by servers only: how many times this call was already forwarded (loops end with NoLeaderError). */
+  readonly forwardHops?: number;
 }
 
 /** What agents hold: one call per RPC, whatever carries it (in-process, gRPC to a server, forwarded). */

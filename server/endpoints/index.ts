@@ -1,0 +1,29 @@
+// Every RPC method's handler, assembled from one file per Consul endpoint group. Adding an endpoint: write its
+// file, spread it here; the type below refuses a missing method at compile time.
+
+import { catalogEndpoints } from './catalog.js';
+import type { ClusterOps } from './cluster-ops.js';
+import type { EndpointContext, HandlerTable } from './context.js';
+import { coordinateEndpoints } from './coordinate.js';
+import { healthEndpoints } from './health.js';
+import { operatorEndpoints } from './operator.js';
+import { snapshotEndpoints } from './snapshot.js';
+import { statusEndpoints } from './status.js';
+
+export type { ClusterOps } from './cluster-ops.js';
+export type { EndpointContext, Handler, HandlerCall, HandlerTable } from './context.js';
+
+export function buildHandlers(
+  context: EndpointContext,
+  cluster: ClusterOps,
+  datacenters: () => readonly string[],
+): HandlerTable {
+  return {
+    ...catalogEndpoints(context, datacenters),
+    ...healthEndpoints(context),
+    ...coordinateEndpoints(context),
+    ...statusEndpoints(cluster),
+    ...operatorEndpoints(context, cluster),
+    ...snapshotEndpoints(cluster),
+  };
+}
