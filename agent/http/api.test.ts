@@ -1,5 +1,5 @@
 // Proves the HTTP API through fastify's inject (no sockets): /v1/agent/self in Consul's shape with secrets
-// hidden, a JSON 501 for every other /v1 route, 404 elsewhere, and the ACL hook consulting the authorizer with
+// hidden, a plain-text 501 for every other /v1 route, 404 elsewhere, and the ACL hook consulting the authorizer with
 // the token from each of Consul's three places.
 
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import type { AgentConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import { buildHttpApi } from './api.js';
 import { goFieldName } from './debug-config.js';
-import { httpErrorReply } from './errors.js';
+import { httpErrorReply, internalErrorText } from './errors.js';
 
 const build: BuildInfo = {
   version: '0.1.0',
@@ -84,7 +84,7 @@ describe('GET /v1/agent/self', () => {
 });
 
 describe('routes not built yet', () => {
-  it('answer 501 with a JSON error under /v1/', async () => {
+  it('answer 501 with a plain-text error under /v1/', async () => {
     const app = await api();
     for (const [method, url] of [
       ['GET', '/v1/kv/foo?recurse'],
@@ -93,7 +93,7 @@ describe('routes not built yet', () => {
     ] as const) {
       const response = await app.inject({ method, url });
       assert.equal(response.statusCode, 501, url);
-      assert.deepEqual(response.json(), { error: `${method} ${url.split('?')[0]} is not implemented yet` });
+      assert.equal(response.body, `${method} ${url.split('?')[0]} is not implemented yet`);
     }
     await app.close();
   });
@@ -102,7 +102,7 @@ describe('routes not built yet', () => {
     const app = await api();
     const response = await app.inject({ method: 'GET', url: '/ui/services' });
     assert.equal(response.statusCode, 501);
-    assert.deepEqual(response.json(), { error: 'the web UI is not implemented yet' });
+    assert.equal(response.body, 'the web UI is not implemented yet');
     await app.close();
   });
 
@@ -110,7 +110,7 @@ describe('routes not built yet', () => {
     const app = await api();
     const response = await app.inject({ method: 'GET', url: '/nope' });
     assert.equal(response.statusCode, 404);
-    assert.deepEqual(response.json(), { error: '/nope not found' });
+    assert.equal(response.body, '/nope not found');
     await app.close();
   });
 });
@@ -133,7 +133,7 @@ describe('ACL hook', () => {
     assert.equal((await app.inject({ url: '/v1/agent/self?token=good' })).statusCode, 200);
     const denied = await app.inject({ url: '/v1/agent/self' });
     assert.equal(denied.statusCode, 403);
-    assert.match(denied.json().error, /^Permission denied/);
+    assert.match(denied.body, /^Permission denied/);
     assert.deepEqual(seen.at(-1), { token: null, resource: 'agent', access: 'read', name: 'test-host' });
     await app.close();
   });
@@ -143,7 +143,7 @@ describe('error catalogue', () => {
   it('maps unknown errors to 500 without leaking their text', () => {
     assert.deepEqual(httpErrorReply(new Error('database password is hunter2')), {
       status: 500,
-      message: 'internal error',
+      message: internalErrorText,
     });
   });
 });

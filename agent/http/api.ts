@@ -9,7 +9,9 @@ import type { Authorizer } from '../acl/authorizer.js';
 import type { BuildInfo, RuntimeInfo } from '../build-info.js';
 import type { AgentConfig } from '../config/types.js';
 import { installAclHook } from './acl-hook.js';
+import { installBodyParsers } from './decode-body.js';
 import { installErrorHandler, NotFoundError } from './errors.js';
+import { installConsulHeaders } from './query-meta.js';
 import { agentRoutes } from './routes/agent.js';
 
 export interface HttpApiDeps {
@@ -37,6 +39,8 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     forceCloseConnections: true,
   });
   installErrorHandler(app, deps.log);
+  installBodyParsers(app);
+  installConsulHeaders(app, deps.config);
   installAclHook(app, deps.authorizer);
   app.addHook('onResponse', async (request, reply) => {
     // Consul logs every request at debug level with its latency.

@@ -1,21 +1,33 @@
 // The HTTP edge's one table from error to status (STYLE §3.5), read by the single root error handler. Inner code
-// throws LatticeError subclasses; only this file knows that a NotImplementedError is a 501.
+// throws LatticeError subclasses; only this file knows that a NotImplementedError is a 501. Bodies are plain text,
+// one line, as Consul's (reference §1.4: clients act on the status; none parses an error body).
 
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { LatticeError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 
-/** Error code → HTTP status. Codes not listed are server faults (500). */
+/**
+ * Error code → HTTP status. A LatticeError whose code is not listed is an operating failure the client can do
+ * nothing about (500, its one-line message passed on, as Consul passes RPC errors); anything else is a bug (500,
+ * a fixed text, logged).
+ */
 export const httpStatusByErrorCode: Readonly<Record<string, number>> = Object.freeze({
   ERR_VALIDATION: 400,
   ERR_BAD_REQUEST: 400,
   ERR_PERMISSION_DENIED: 403,
+  ERR_ACL_NOT_FOUND: 403,
   ERR_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
   ERR_CONFLICT: 409,
+  ERR_REQUEST_TOO_LARGE: 413,
   ERR_TOO_MANY_REQUESTS: 429,
+  ERR_RATE_LIMITED: 429,
   ERR_NOT_IMPLEMENTED: 501,
   ERR_SHUTDOWN: 503,
   ERR_TIMEOUT: 504,
+  // Consul answers these RPC failures with 500 and its exact text (`No cluster leader`, `No path to datacenter`).
+  ERR_NO_LEADER: 500,
+  ERR_NO_PATH_TO_DC: 500,
 });
 
 /** A route or resource that does not exist. */
@@ -26,29 +38,62 @@ export class NotFoundError extends LatticeError {
   }
 }
 
+/** Bad input in a query parameter, path or body; the message is Consul's text, sent as it is. */
+export class BadRequestError extends LatticeError {
+  override readonly name = 'BadRequestError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_BAD_REQUEST', message, options);
+  }
+}
+
+/** A known path asked with a method it does not serve; the handler adds `Allow: OPTIONS,<methods>`. */
+export class MethodNotAllowedError extends LatticeError {
+  override readonly name = 'MethodNotAllowedError';
+  constructor(
+    readonly method: string,
+    readonly allowed: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super('ERR_METHOD_NOT_ALLOWED', `method ${method} not allowed`, options);
+  }
+}
+
+/** Consul's Allow header value: OPTIONS first, then the path's methods in declaration order. */
+export function allowHeader(methods: readonly string[]): string {
+  return ['OPTIONS', ...methods].join(',');
+}
+
 export interface HttpErrorReply {
   readonly status: number;
   readonly message: string;
 }
 
+/** Shown for bugs instead of their text, which may hold internals (reference §4.4: never a runtime error's text). */
+export const internalErrorText = 'Unexpected internal error; the agent log has the details';
+
 export function httpErrorReply(error: unknown): HttpErrorReply {
   if (error instanceof LatticeError) {
     const status = httpStatusByErrorCode[error.code] ?? 500;
-    return { status, message: error.message };
+    return { status, message: oneLine(error.message) };
   }
-  // fastify's own errors (body too large, bad content type, malformed JSON) carry a client status already.
+  // fastify's own errors (body too large, malformed JSON) carry a client status already.
   const statusCode = (error as Partial<FastifyError> | null)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500)
-    return { status: statusCode, message: (error as Error).message };
-  return { status: 500, message: 'internal error' };
+    return { status: statusCode, message: oneLine((error as Error).message) };
+  return { status: 500, message: internalErrorText };
 }
 
-/** Installs the root error handler: JSON `{"error": "..."}` with the catalogued status; 5xx are logged. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Installs the root error handler: a plain-text body with the catalogued status; 5xx other than 501 are logged. */
 export function installErrorHandler(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler(async (error, request, reply) => {
     const { status, message } = httpErrorReply(error);
     if (status >= 500 && status !== 501)
       log.error({ err: error, method: request.method, url: request.url }, 'HTTP request failed');
-    await reply.code(status).send({ error: message });
+    if (error instanceof MethodNotAllowedError) void reply.header('Allow', allowHeader(error.allowed));
+    await reply.code(status).type('text/plain; charset=utf-8').send(message);
   });
 }

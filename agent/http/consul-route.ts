@@ -1,0 +1,56 @@
+// Route declarations as data (DESIGN §9): each endpoint states its method, path, ACL need and handler in one
+// place; `registerRoutes` mounts them and gives every declared path Consul's method handling (agent/http.go wrap
+// and MethodNotAllowedError): another method → 405 `method X not allowed` with `Allow: OPTIONS,<methods>`, and
+// OPTIONS → 200, empty, same Allow.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { AclRequirement } from './acl-hook.js';
+import { allowHeader, MethodNotAllowedError } from './errors.js';
+
+export type ConsulMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export interface ConsulRoute {
+  readonly method: ConsulMethod;
+  /** Relative to the plugin's prefix: `/service/:name`. */
+  readonly url: string;
+  /** What the request needs; null only for endpoints Consul serves to anyone (status, datacenters). */
+  readonly acl: AclRequirement | null;
+  readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** Methods a client might send that fastify routes; HEAD is answered by fastify itself where GET exists. */
+const probedMethods: readonly HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'];
+
+export function registerRoutes(scope: FastifyInstance, routes: readonly ConsulRoute[]): void {
+  const methodsByUrl = new Map<string, ConsulMethod[]>();
+  for (const route of routes) {
+    const methods = methodsByUrl.get(route.url) ?? [];
+    methods.push(route.method);
+    methodsByUrl.set(route.url, methods);
+    scope.route({
+      method: route.method,
+      url: route.url,
+      config: route.acl ? { acl: route.acl } : {},
+      handler: route.handler,
+    });
+  }
+  for (const [url, methods] of methodsByUrl) {
+    const others = probedMethods.filter(
+      (method) => !methods.includes(method as ConsulMethod) && !(method === 'HEAD' && methods.includes('GET')),
+    );
+    scope.route({
+      method: others,
+      url,
+      handler: async (request) => {
+        throw new MethodNotAllowedError(request.method, methods);
+      },
+    });
+    scope.route({
+      method: 'OPTIONS',
+      url,
+      handler: async (_request, reply) => {
+        await reply.header('Allow', allowHeader(methods)).code(200).send('');
+      },
+    });
+  }
+}
