@@ -51,6 +51,7 @@ export class RaftDriver {
   private shipper: SnapshotShipper;
   private wake: (() => void) | null = null;
   private stopping = false;
+  private stopped: Promise<void> | null = null;
   private loopDone: Promise<void> = Promise.resolve();
   private tickTimer: Timer | null = null;
   private snapshotTimer: Timer | null = null;
@@ -132,16 +133,19 @@ export class RaftDriver {
     this.loopDone = this.loop();
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return this.loopDone;
-    this.stopping = true;
-    this.tickTimer?.cancel();
-    this.snapshotTimer?.cancel();
-    this.notify();
-    await this.loopDone;
-    this.shipper.stop();
-    for (const unsubscribe of this.unsubscribes) unsubscribe();
-    await this.components.transport.stop();
+  /** Ends the loop after the Ready in hand, then stops the transport; safe to call twice or after a failure. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      this.tickTimer?.cancel();
+      this.snapshotTimer?.cancel();
+      this.notify();
+      await this.loopDone;
+      this.shipper.stop();
+      for (const unsubscribe of this.unsubscribes) unsubscribe();
+      await this.components.transport.stop();
+    })();
+    return this.stopped;
   }
 
   /** Wakes the loop after the core was fed (a proposal, a step, a tick). */

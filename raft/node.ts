@@ -1,5 +1,7 @@
 // RaftNode: the public face of one Raft server. propose() resolves { index, response } after commit and apply,
-// and rejects only with NotLeaderError (leader hint), LeadershipLostError, ShutdownError or an abort; read() and
+// and rejects with NotLeaderError (leader hint), LeadershipLostError, ShutdownError or an abort, and besides only
+// with RaftOverloadedError (too many waiting) or RaftRejectedError (the core refused, e.g. a second membership
+// change while one is pending); read() and
 // barrier() give linearizable reads; membership changes go one server at a time. The Ready loop lives in the
 // driver; this file keeps the promises waiting on it, each collection bounded.
 
