@@ -1,12 +1,13 @@
 // Proves RaftNode's API on a three-node in-process cluster driven by a ManualClock: proposals resolve after
 // commit and apply on every member, followers refuse with a leader hint, reads are linearizable, a deposed
 // leader rejects what it had pending, leadership transfers, membership changes one server at a time, snapshots
-// compact the log and catch up a restarted follower through InstallSnapshot, and a restart replays state.
+// compact the log and catch up a restarted follower through InstallSnapshot, a restart replays state, and a
+// storage failure stops the node with a fatal event.
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { AbortError, ShutdownError } from '../lib/errors.js';
-import { LeadershipLostError, NotLeaderError } from './errors.js';
+import { CorruptLogError, LeadershipLostError, NotLeaderError } from './errors.js';
 import { encodeKvCommand } from './testing/kv-fsm.js';
 import { type ClusterMember, MemoryCluster } from './testing/memory-cluster.js';
 
@@ -169,5 +170,23 @@ describe('RaftNode', () => {
     await cluster.crash(leader.id);
     await assert.rejects(pending, ShutdownError);
     await assert.rejects(leader.node.propose(put('e', 'f')), ShutdownError);
+  });
+
+  it('stops with a fatal event and ShutdownError when storage fails', async () => {
+    cluster = new MemoryCluster(['n1', 'n2', 'n3']);
+    await cluster.start();
+    const leader = await cluster.electLeader();
+    const fatal: unknown[] = [];
+    leader.node.on('fatal', ({ error }) => fatal.push(error));
+    leader.logStore.storeEntries = async () => {
+      throw new CorruptLogError('disk on fire');
+    };
+    const outcome = await cluster
+      .runPromise(leader.node.propose(put('a', 'b')), 'failing proposal')
+      .catch((e: unknown) => e);
+    assert.ok(outcome instanceof ShutdownError, `got ${String(outcome)}`);
+    assert.ok(outcome.cause instanceof CorruptLogError);
+    assert.equal(fatal.length, 1);
+    await assert.rejects(leader.node.propose(put('c', 'd')), ShutdownError);
   });
 });
