@@ -94,12 +94,15 @@ export class RaftNode implements Startable {
   private leader: NodeId | null = null;
   private failure: unknown = null;
   private readSequence = 0;
+  /** Keeps read contexts unique across restarts, so a late answer to a previous life's read matches nothing. */
+  private readonly readNonce: number;
 
   constructor(
     private readonly components: RaftComponents,
     init: RaftNodeInit,
   ) {
     this.config = validateRaftNodeConfig(init);
+    this.readNonce = components.rand.intBelow(0x7fff_ffff);
     this.events = new TypedEmitter((error, name) =>
       components.log.error({ err: error, event: String(name) }, 'a raft event listener threw'),
     );
@@ -162,7 +165,7 @@ export class RaftNode implements Startable {
   read(options: AbortOptions = {}): Promise<number> {
     const early = this.refuse(options);
     if (early) return Promise.reject(early);
-    const key = `${this.config.id}:${++this.readSequence}`;
+    const key = `${this.config.id}:${this.readNonce}:${++this.readSequence}`;
     return this.wait<number>(options, (waiter) => {
       const pending: PendingRead = { ...waiter, index: null };
       this.reads.set(key, pending);
