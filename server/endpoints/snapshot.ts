@@ -5,8 +5,8 @@ import { BadRequestError } from '../rpc/errors.js';
 import type { ClusterOps } from './cluster-ops.js';
 import type { HandlerTable } from './context.js';
 
-/** Largest snapshot carried in one RPC message (a catalog of ~100k instances fits). */
-export const snapshotSizeBytesMax = 256 * 1024 * 1024;
+/** Largest snapshot carried in one RPC message: under the 16 MiB gRPC message limit of the Raft port. */
+export const snapshotSizeBytesMax = 15 * 1024 * 1024;
 
 type SnapshotHandlers = Pick<HandlerTable, 'Snapshot.Save' | 'Snapshot.Restore'>;
 

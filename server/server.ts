@@ -1,0 +1,739 @@
+// The server runtime: one Raft node replicating the catalog FSM into a StateStore, the RPC endpoints over it, the
+// gRPC RPC service on the Raft port, cluster formation from the LAN pool, and the leader's duties.
+//
+// For the agent (server mode):
+//   const server = new Server(
+//     { clock, rand, log, gossip: lanDriver, metricsRegistry },       // gossip: the agent's LAN GossipDriver
+//     serverConfigFromAgent(agentConfig, { build: version }),
+//   );
+//   // the LAN driver's Serf tags must be serverTags(...) from server/bootstrap.ts (role=consul, port, expect...)
+//   await server.start();              // opens data_dir/raft + data_dir/snapshots, binds advertise:8300 (gRPC)
+//   const rpc = server.rpcClient();    // in-process RpcClient: the agent's own calls go through the dispatcher
+//   await server.stop();
+// For a client agent: createRemoteRpcClient({ clock, rand, log, gossip }, { datacenter }) in server/rpc/server-manager.ts
+// (a Startable RpcClient picking servers from the pool), and clientTags(...) as its Serf tags.
+//
+// Raft: ID = node ID, address = advertise:ports.server. With `bootstrap` (and in -dev) the server elects itself at
+// once; with bootstrap_expect it waits for the pool (server/bootstrap.ts); otherwise it waits for a leader to add
+// it. Raft starts only then (before, the RPC port answers Status.* and stale reads of an empty catalog).
+// Snapshots: saveSnapshot() / restoreSnapshot(bytes), also as the Snapshot.Save / Snapshot.Restore RPCs.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { AgentConfig } from '../agent/config/types.js';
+import type { Clock, Timer } from '../lib/clock.js';
+import { delay } from '../lib/clock.js';
+import { abortReason, LatticeError, ShutdownError } from '../lib/errors.js';
+import { type AbortOptions, LifecycleState, type Startable } from '../lib/lifecycle.js';
+import type { Logger } from '../lib/log.js';
+import type { Rand } from '../lib/rand.js';
+import { LeadershipLostError, NotLeaderError } from '../raft/errors.js';
+import { RaftNode, RaftOverloadedError } from '../raft/node.js';
+import { FileSnapshotStore } from '../raft/storage/file-snapshot-store.js';
+import { LevelLogStore } from '../raft/storage/level-log-store.js';
+import { LevelStableStore } from '../raft/storage/level-stable-store.js';
+import type { LogStore } from '../raft/storage/log-store.js';
+import { MemoryLogStore } from '../raft/storage/memory-log-store.js';
+import { MemorySnapshotStore } from '../raft/storage/memory-snapshot-store.js';
+import { MemoryStableStore } from '../raft/storage/memory-stable-store.js';
+import type { SnapshotStore } from '../raft/storage/snapshot-store.js';
+import type { StableStore } from '../raft/storage/stable-store.js';
+import { GrpcTransport } from '../raft/transport/grpc-transport.js';
+import { tlsOff } from '../raft/transport/tls.js';
+import type { RaftTransport } from '../raft/transport/transport.js';
+import { type AutopilotConfig, autopilotDefaults } from './autopilot.js';
+import { AutopilotRunner } from './autopilot-runner.js';
+import { type BootstrapDecision, decideBootstrap, joinHostPort } from './bootstrap.js';
+import { buildHandlers, type ClusterOps, type EndpointContext, type HandlerTable } from './endpoints/index.js';
+import { refusalFromResponse } from './endpoints/write.js';
+import { encodeCommand } from './fsm/codec.js';
+import type { Command } from './fsm/commands.js';
+import { CatalogFsm } from './fsm/fsm.js';
+import type { LanPool } from './lan-pool.js';
+import { LeaderDuties, reconcileIntervalMsDefault } from './leader/leader-duties.js';
+import { ServerMetrics } from './metrics.js';
+import {
+  NoLeaderError,
+  NotFoundError,
+  RpcInternalError,
+  RpcOverloadedError,
+  UnknownMethodError,
+} from './rpc/errors.js';
+import { GrpcRpcClient } from './rpc/grpc-client.js';
+import { rpcService, rpcServiceImplementation } from './rpc/grpc-service.js';
+import {
+  type AutopilotHealthReply,
+  type CallOptions,
+  defaultQueryOptions,
+  type RaftConfigurationReply,
+  type RaftStatsReply,
+  type RpcClient,
+  type RpcMethodName,
+  type RpcMethods,
+  type SnapshotRestoreReply,
+  type SnapshotSaveReply,
+} from './rpc/methods.js';
+import { methodRoutes, needsLeader, routeDatacenter } from './rpc/router.js';
+import { forwardHopsMax } from './rpc/wire.js';
+import { restoreCommands, snapshotBytes } from './snapshot-restore.js';
+import { StateStore } from './state/store.js';
+import { checksSchema, nodesSchema, servicesSchema } from './state/tables/catalog.js';
+
+export interface ServerConfig {
+  readonly nodeName: string;
+  readonly nodeId: string;
+  readonly datacenter: string;
+  /** null: memory stores (-dev). */
+  readonly dataDir: string | null;
+  readonly bootstrap: boolean;
+  readonly bootstrapExpect: number;
+  /** host:port the RPC/Raft gRPC server listens on. */
+  readonly bindAddress: string;
+  /** host:port other servers and clients use (the Raft address). */
+  readonly advertiseAddress: string;
+  readonly raftTickMs: number;
+  readonly raftElectionTicks: number;
+  readonly raftHeartbeatTicks: number;
+  readonly snapshotThreshold: number;
+  readonly snapshotIntervalMs: number;
+  readonly trailingLogs: number;
+  readonly maxQueryTimeMs: number;
+  readonly defaultQueryTimeMs: number;
+  /** How long a call waits for a leader to exist before NoLeaderError (Consul rpc_hold_timeout). */
+  readonly rpcHoldTimeoutMs: number;
+  readonly reconcileIntervalMs: number;
+  /** How often a bootstrap_expect server looks at the pool again. */
+  readonly bootstrapCheckIntervalMs: number;
+  readonly autopilotIntervalMs: number;
+  readonly autopilot: AutopilotConfig;
+}
+
+/** The ServerConfig an agent's configuration implies. */
+export function serverConfigFromAgent(agent: AgentConfig): ServerConfig {
+  // Raft ticks: an election after 10-20 ticks of electionTimeout/10, a heartbeat every tick, as hashicorp/raft
+  // heartbeats at a tenth of its timeout.
+  const raftTickMs = Math.max(10, Math.round(agent.raft.electionTimeoutMs / 10));
+  const advertiseHost = agent.advertiseAddr || agent.bindAddr;
+  return {
+    nodeName: agent.nodeName,
+    nodeId: agent.nodeId,
+    datacenter: agent.datacenter,
+    dataDir: agent.devMode ? null : agent.dataDir,
+    bootstrap: agent.bootstrap || agent.devMode,
+    bootstrapExpect: agent.bootstrapExpect,
+    bindAddress: joinHostPort(agent.bindAddr, agent.ports.server),
+    advertiseAddress: joinHostPort(advertiseHost, agent.ports.server),
+    raftTickMs,
+    raftElectionTicks: 10,
+    raftHeartbeatTicks: 1,
+    snapshotThreshold: agent.raft.snapshotThreshold,
+    snapshotIntervalMs: agent.raft.snapshotIntervalMs,
+    trailingLogs: agent.raft.trailingLogs,
+    maxQueryTimeMs: agent.maxQueryTimeMs,
+    defaultQueryTimeMs: agent.defaultQueryTimeMs,
+    rpcHoldTimeoutMs: agent.rpcHoldTimeoutMs,
+    reconcileIntervalMs: reconcileIntervalMsDefault,
+    bootstrapCheckIntervalMs: agent.devMode ? 100 : 1_000,
+    autopilotIntervalMs: 2_000,
+    autopilot: {
+      ...autopilotDefaults,
+      // A follower hears from the leader once per tick: the threshold must allow a few missed ones.
+      lastContactThresholdMs: Math.max(autopilotDefaults.lastContactThresholdMs, 4 * raftTickMs),
+    },
+  };
+}
+
+export interface RaftStores {
+  readonly logStore: LogStore;
+  readonly stableStore: StableStore;
+  readonly snapshotStore: SnapshotStore;
+}
+
+export interface ServerComponents {
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly log: Logger;
+  /** The agent's LAN pool (a GossipDriver). */
+  readonly gossip: LanPool;
+  /** The agent's metrics registry; null or absent: metrics are kept but not exported. */
+  readonly metricsRegistry?: Registry | null;
+  /** Tests: a memory transport instead of gRPC on bindAddress (then RPC between servers goes through dial). */
+  readonly raftTransport?: RaftTransport;
+  /** Tests: stores instead of data_dir (or memory in -dev). */
+  readonly raftStores?: RaftStores;
+  /** How this server reaches another server's RPC (forwarding, autopilot, bootstrap); default gRPC. */
+  readonly dialServer?: (address: string) => RpcClient;
+}
+
+/**
+ * Hands the Raft node a transport it may "start" and "stop": the server starts the real one earlier (its port
+ * also serves RPC before Raft runs) and stops it last. Incoming messages from the leader mark last contact.
+ */
+class SharedTransport implements RaftTransport {
+  constructor(
+    private readonly inner: RaftTransport,
+    private readonly onLeaderMessage: (from: string) => void,
+  ) {}
+  get localId(): string {
+    return this.inner.localId;
+  }
+  get localAddress(): string {
+    return this.inner.localAddress;
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  setPeer(id: string, address: string): void {
+    this.inner.setPeer(id, address);
+  }
+  removePeer(id: string): void {
+    this.inner.removePeer(id);
+  }
+  send(message: Parameters<RaftTransport['send']>[0]): boolean {
+    return this.inner.send(message);
+  }
+  onMessage(handler: Parameters<RaftTransport['onMessage']>[0]): () => void {
+    return this.inner.onMessage((message) => {
+      this.onLeaderMessage(message.from);
+      handler(message);
+    });
+  }
+  sendSnapshot(...args: Parameters<RaftTransport['sendSnapshot']>): Promise<void> {
+    return this.inner.sendSnapshot(...args);
+  }
+  onSnapshot(handler: Parameters<RaftTransport['onSnapshot']>[0]): () => void {
+    return this.inner.onSnapshot(handler);
+  }
+  stats(): ReturnType<RaftTransport['stats']> {
+    return this.inner.stats();
+  }
+}
+
+export class Server implements Startable, ClusterOps {
+  readonly store: StateStore;
+  readonly metrics: ServerMetrics;
+  private readonly fsm: CatalogFsm;
+  private readonly log: Logger;
+  private readonly lifecycle = new LifecycleState();
+  private readonly handlers: HandlerTable;
+  private readonly duties: LeaderDuties;
+  private readonly autopilot: AutopilotRunner;
+  private readonly dialed = new Map<string, RpcClient & { close?(): void }>();
+  private raft: RaftNode | null = null;
+  private transport: RaftTransport | null = null;
+  private stores: RaftStores | null = null;
+  private closeStores: () => Promise<void> = async () => undefined;
+  private bootstrapTimer: Timer | null = null;
+  private raftStarting: Promise<void> | null = null;
+  private startedAtMs = 0;
+  private lastLeaderContactMs: number | null = null;
+  private readonly stopController = new AbortController();
+
+  constructor(
+    private readonly components: ServerComponents,
+    readonly config: ServerConfig,
+  ) {
+    this.log = components.log;
+    this.store = new StateStore({
+      onWatchError: (error) => this.log.error({ err: error }, 'a state store watcher threw'),
+    });
+    this.fsm = new CatalogFsm(this.store);
+    this.metrics = new ServerMetrics(components.metricsRegistry ?? null, {
+      nodes: () => this.store.table(nodesSchema).size,
+      services: () => this.store.table(servicesSchema).size,
+      checks: () => this.store.table(checksSchema).size,
+    });
+    const context: EndpointContext = {
+      store: this.store,
+      clock: components.clock,
+      rand: components.rand,
+      metrics: this.metrics,
+      maxQueryTimeMs: config.maxQueryTimeMs,
+      defaultQueryTimeMs: config.defaultQueryTimeMs,
+      apply: (command, signal) => this.apply(command, signal),
+      readBarrier: async (signal) => {
+        await this.requireRaft().read(signal === undefined ? {} : { signal });
+      },
+      knownLeader: () => (this.raft?.leaderId() ?? null) !== null,
+      lastContactMs: () => this.lastContactMs(),
+    };
+    this.handlers = buildHandlers(context, this, () => [config.datacenter]);
+    this.autopilot = new AutopilotRunner({
+      clock: components.clock,
+      log: this.log,
+      gossip: components.gossip,
+      config: config.autopilot,
+      localId: config.nodeId,
+      raft: () => this.requireRaft(),
+      stats: (id, address, signal) => this.serverStats(id, address, signal),
+    });
+    this.duties = new LeaderDuties({
+      clock: components.clock,
+      log: this.log,
+      metrics: this.metrics,
+      store: this.store,
+      gossip: components.gossip,
+      context: { datacenter: config.datacenter, localNodeName: config.nodeName },
+      localServerId: config.nodeId,
+      reconcileIntervalMs: config.reconcileIntervalMs,
+      autopilotIntervalMs: config.autopilotIntervalMs,
+      barrier: async (signal) => {
+        await this.requireRaft().barrier({ signal });
+      },
+      apply: (command, signal) => this.apply(command, signal),
+      raft: {
+        configuration: () => {
+          const configuration = this.requireRaft().configuration();
+          const members = new Map<string, string>();
+          for (const id of [...configuration.voters, ...configuration.nonvoters])
+            members.set(id, configuration.addresses[id] ?? '');
+          return { members };
+        },
+        addNonvoter: async (id, address, signal) => {
+          await this.requireRaft().addNonvoter(id, address, { signal });
+        },
+        removeServer: async (id, signal) => {
+          await this.requireRaft().removeServer(id, { signal });
+        },
+      },
+      autopilot: (signal) => this.autopilot.pass(signal),
+    });
+  }
+
+  // ---- lifecycle ----
+
+  async start(options: AbortOptions = {}): Promise<void> {
+    await this.lifecycle.start(async () => {
+      this.startedAtMs = this.components.clock.nowMs();
+      this.stores = await this.openStores();
+      const transport =
+        this.components.raftTransport ??
+        new GrpcTransport(
+          {
+            clock: this.components.clock,
+            rand: this.components.rand,
+            log: this.log.child({ module: 'raft.transport' }),
+          },
+          {
+            localId: this.config.nodeId,
+            bindAddress: this.config.bindAddress,
+            advertiseAddress: this.config.advertiseAddress,
+            tls: tlsOff,
+            extraServices: [
+              {
+                definition: rpcService,
+                implementation: rpcServiceImplementation((method, args, callOptions) =>
+                  this.handle(method, args, callOptions),
+                ),
+              },
+            ],
+          },
+        );
+      this.transport = transport;
+      await transport.start(options);
+      const hasRaftState = await this.hasRaftState(this.stores);
+      if (hasRaftState) await this.startRaft([], 'existing Raft state');
+      else if (this.config.bootstrap)
+        await this.startRaft([{ id: this.config.nodeId, address: this.config.advertiseAddress }], 'bootstrap mode');
+      else if (this.config.bootstrapExpect > 0) this.armBootstrapCheck(0);
+      else await this.startRaft([], 'waiting to be added by a leader');
+      this.log.info(
+        { id: this.config.nodeId, address: this.config.advertiseAddress, expect: this.config.bootstrapExpect },
+        'server started',
+      );
+    });
+  }
+
+  async stop(_options: AbortOptions = {}): Promise<void> {
+    await this.lifecycle.stop(async () => {
+      this.stopController.abort(new ShutdownError('server stopped'));
+      this.bootstrapTimer?.cancel();
+      await this.raftStarting?.catch(() => undefined);
+      await this.duties.stop();
+      await this.raft?.stop();
+      await this.transport?.stop();
+      for (const client of this.dialed.values()) client.close?.();
+      this.dialed.clear();
+      await this.closeStores();
+    });
+  }
+
+  /** The in-process RpcClient for the agent that runs this server. */
+  rpcClient(): RpcClient {
+    return { call: (method, args, options) => this.handle(method, args, options) };
+  }
+
+  isLeader(): boolean {
+    return this.raft?.isLeader() ?? false;
+  }
+
+  /** The Raft node once it runs (tests and the agent's /v1/agent/self); null while waiting to bootstrap. */
+  raftNode(): RaftNode | null {
+    return this.raft;
+  }
+
+  // ---- dispatch ----
+
+  /** Runs `method` here or on the leader, after routing the datacenter (Consul rpc.go forward). */
+  async handle<M extends RpcMethodName>(
+    method: M,
+    args: RpcMethods[M]['args'],
+    options: CallOptions,
+  ): Promise<RpcMethods[M]['reply']> {
+    const handler = this.handlers[method] as unknown as
+      | ((args: unknown, call: unknown) => Promise<RpcMethods[M]['reply']>)
+      | undefined;
+    if (handler === undefined) throw new UnknownMethodError(String(method));
+    this.metrics.rpcRequests.inc({ method });
+    try {
+      routeDatacenter(options.context.datacenter, this.config.datacenter);
+      const query = options.query ?? defaultQueryOptions;
+      if (needsLeader(methodRoutes[method], query.consistency) && !this.isLeader())
+        return await this.forward(method, args, options);
+      try {
+        return await handler(args, { context: options.context, query, signal: options.signal });
+      } catch (error) {
+        // Deposed between the check and the proposal: the new leader gets the call.
+        if (error instanceof NotLeaderError) return await this.forward(method, args, options);
+        throw error;
+      }
+    } catch (error) {
+      const mapped = this.mapError(error);
+      this.metrics.rpcErrors.inc({ method, code: mapped instanceof LatticeError ? mapped.code : 'unknown' });
+      throw mapped;
+    }
+  }
+
+  private mapError(error: unknown): unknown {
+    if (error instanceof RaftOverloadedError) return new RpcOverloadedError(error.message, { cause: error });
+    if (error instanceof LeadershipLostError)
+      return new RpcInternalError('leadership lost while committing log', { cause: error });
+    if (error instanceof NotLeaderError) return new NoLeaderError({ cause: error });
+    return error;
+  }
+
+  private async forward<M extends RpcMethodName>(
+    method: M,
+    args: RpcMethods[M]['args'],
+    options: CallOptions,
+  ): Promise<RpcMethods[M]['reply']> {
+    const hops = options.forwardHops ?? 0;
+    if (hops >= forwardHopsMax) throw new NoLeaderError();
+    const leader = await this.waitForLeader(options.signal);
+    if (leader === this.config.advertiseAddress && this.isLeader()) return this.handle(method, args, options);
+    this.metrics.rpcForwarded.inc({ method });
+    return this.dial(leader).call(method, args, { ...options, forwardHops: hops + 1 });
+  }
+
+  /** The leader's address, waiting up to rpcHoldTimeoutMs for one to be elected. */
+  private async waitForLeader(signal: AbortSignal | undefined): Promise<string> {
+    const deadlineMs = this.components.clock.nowMs() + this.config.rpcHoldTimeoutMs;
+    const stepMs = Math.max(10, Math.min(250, this.config.raftTickMs));
+    for (;;) {
+      const address = this.leaderAddress();
+      if (address !== '') return address;
+      if (this.components.clock.nowMs() >= deadlineMs) throw new NoLeaderError();
+      if (signal?.aborted) throw abortReason(signal);
+      await delay(this.components.clock, stepMs, signal);
+    }
+  }
+
+  private dial(address: string): RpcClient {
+    let client = this.dialed.get(address);
+    if (client === undefined) {
+      client = this.components.dialServer?.(address) ?? new GrpcRpcClient(address, this.components.clock);
+      this.dialed.set(address, client);
+    }
+    return client;
+  }
+
+  private async apply(command: Command, signal?: AbortSignal): Promise<{ index: number; value: unknown }> {
+    const raft = this.requireRaft();
+    const startedMs = this.components.clock.nowMs();
+    const result = await raft.propose(encodeCommand(command), signal === undefined ? {} : { signal });
+    this.metrics.raftCommitSeconds.observe((this.components.clock.nowMs() - startedMs) / 1000);
+    const refusal = refusalFromResponse(result.response);
+    if (refusal !== null) throw refusal;
+    const value = (result.response as { value?: unknown } | null)?.value;
+    return { index: result.index, value };
+  }
+
+  private requireRaft(): RaftNode {
+    if (this.raft === null) throw new NoLeaderError();
+    return this.raft;
+  }
+
+  private lastContactMs(): number {
+    if (this.isLeader()) return 0;
+    const nowMs = this.components.clock.nowMs();
+    return Math.round(nowMs - (this.lastLeaderContactMs ?? this.startedAtMs));
+  }
+
+  // ---- Raft startup and cluster formation ----
+
+  private async openStores(): Promise<RaftStores> {
+    if (this.components.raftStores) return this.components.raftStores;
+    if (this.config.dataDir === null)
+      return {
+        logStore: new MemoryLogStore(),
+        stableStore: new MemoryStableStore(),
+        snapshotStore: new MemorySnapshotStore(),
+      };
+    const raftDir = join(this.config.dataDir, 'raft');
+    await mkdir(raftDir, { recursive: true });
+    const logStore = await LevelLogStore.open(join(raftDir, 'log'));
+    const stableStore = await LevelStableStore.open(join(raftDir, 'stable'));
+    const snapshotStore = await FileSnapshotStore.open(join(this.config.dataDir, 'snapshots'), {
+      log: this.log.child({ module: 'raft.snapshots' }),
+    });
+    this.closeStores = async () => {
+      await logStore.close();
+      await stableStore.close();
+    };
+    return { logStore, stableStore, snapshotStore };
+  }
+
+  private async hasRaftState(stores: RaftStores): Promise<boolean> {
+    if (stores.logStore.lastIndex() > 0) return true;
+    if ((await stores.stableStore.getHardState()).term > 0) return true;
+    return (await stores.snapshotStore.list()).length > 0;
+  }
+
+  private startRaft(bootstrap: readonly { id: string; address: string }[], reason: string): Promise<void> {
+    if (this.raftStarting !== null) return this.raftStarting;
+    this.raftStarting = this.startRaftNow(bootstrap, reason);
+    return this.raftStarting;
+  }
+
+  private async startRaftNow(bootstrap: readonly { id: string; address: string }[], reason: string): Promise<void> {
+    const stores = this.stores;
+    const transport = this.transport;
+    if (stores === null || transport === null) throw new ShutdownError('server not started');
+    const { clock, rand } = this.components;
+    const raft = new RaftNode(
+      {
+        clock,
+        rand,
+        log: this.log.child({ module: 'raft' }),
+        ...stores,
+        transport: new SharedTransport(transport, (from) => {
+          if (from === this.raft?.leaderId()) this.lastLeaderContactMs = clock.nowMs();
+        }),
+        fsm: this.fsm,
+      },
+      {
+        id: this.config.nodeId,
+        tickMs: this.config.raftTickMs,
+        core: { electionTicks: this.config.raftElectionTicks, heartbeatTicks: this.config.raftHeartbeatTicks },
+        snapshotThreshold: this.config.snapshotThreshold,
+        snapshotIntervalMs: this.config.snapshotIntervalMs,
+        trailingLogs: this.config.trailingLogs,
+        bootstrap,
+      },
+    );
+    raft.on('leader-change', ({ leaderId, term }) => {
+      this.metrics.leaderChanges.inc();
+      if (leaderId !== null) this.lastLeaderContactMs = clock.nowMs();
+      this.log.info({ leader: leaderId, term }, 'raft leader changed');
+    });
+    raft.on('role-change', ({ role }) => {
+      if (role === 'leader') this.duties.start();
+      else void this.duties.stop();
+    });
+    raft.on('fatal', ({ error }) => this.log.error({ err: error }, 'raft stopped on an unrecoverable error'));
+    this.raft = raft;
+    this.log.info({ reason, voters: bootstrap.map((server) => server.id) }, 'starting raft');
+    await raft.start();
+  }
+
+  private armBootstrapCheck(delayMs: number): void {
+    if (this.stopController.signal.aborted) return;
+    this.bootstrapTimer = this.components.clock.setTimer(delayMs, () => {
+      this.bootstrapStep().then(
+        (again) => {
+          if (again) this.armBootstrapCheck(this.config.bootstrapCheckIntervalMs);
+        },
+        (error: unknown) => {
+          this.log.warn({ err: error }, 'bootstrap check failed; retrying');
+          this.armBootstrapCheck(this.config.bootstrapCheckIntervalMs);
+        },
+      );
+    });
+  }
+
+  /** One look at the pool; true to look again later. */
+  private async bootstrapStep(): Promise<boolean> {
+    const input = {
+      datacenter: this.config.datacenter,
+      expect: this.config.bootstrapExpect,
+      hasRaftState: false,
+      decided: this.raftStarting !== null,
+      members: this.components.gossip.members(),
+    };
+    let decision: BootstrapDecision = decideBootstrap(input);
+    if (decision.kind === 'query') {
+      const peerCounts = new Map<string, number | null>();
+      for (const server of decision.servers)
+        peerCounts.set(server.id, await this.peerCount(server.id, server.rpcAddress));
+      decision = decideBootstrap({ ...input, peerCounts });
+    }
+    switch (decision.kind) {
+      case 'wait':
+        this.log.debug({ reason: decision.reason }, 'bootstrap_expect: waiting');
+        return true;
+      case 'query':
+        return true;
+      case 'bootstrap':
+        this.log.info({ voters: decision.voters }, 'bootstrap_expect reached: bootstrapping the cluster');
+        await this.startRaft(decision.voters, 'bootstrap_expect');
+        return false;
+      case 'join-existing':
+        await this.startRaft([], decision.reason);
+        return false;
+      case 'done':
+        return false;
+    }
+  }
+
+  private async peerCount(id: string, address: string): Promise<number | null> {
+    if (id === this.config.nodeId) return this.raftStats().PeerCount;
+    const stats = await this.serverStats(id, address, this.stopController.signal);
+    return stats?.PeerCount ?? null;
+  }
+
+  /** Status.RaftStats of another server (or this one), null when it does not answer in time. */
+  private async serverStats(id: string, address: string, signal: AbortSignal): Promise<RaftStatsReply | null> {
+    if (id === this.config.nodeId) return this.raftStats();
+    const timeout = new AbortController();
+    const timer = this.components.clock.setTimer(Math.max(1_000, 10 * this.config.raftTickMs), () => timeout.abort());
+    try {
+      return await this.dial(address).call(
+        'Status.RaftStats',
+        {},
+        {
+          context: { datacenter: this.config.datacenter, token: '' },
+          signal: AbortSignal.any([signal, timeout.signal]),
+        },
+      );
+    } catch (error) {
+      this.log.debug(
+        { server: address, err: error instanceof Error ? error.message : error },
+        'Status.RaftStats failed',
+      );
+      return null;
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  // ---- ClusterOps (status, operator, snapshot endpoints) ----
+
+  leaderAddress(): string {
+    return this.raft?.leaderAddress() ?? '';
+  }
+
+  peerAddresses(): readonly string[] {
+    if (this.raft === null) return [];
+    const configuration = this.raft.configuration();
+    return configuration.voters.map((id) => configuration.addresses[id] ?? '').filter((address) => address !== '');
+  }
+
+  raftConfiguration(): RaftConfigurationReply {
+    const raft = this.requireRaft();
+    const configuration = raft.configuration();
+    const stats = raft.stats();
+    const leaderId = raft.leaderId();
+    const names = new Map<string, string>();
+    for (const member of this.components.gossip.members()) names.set(member.tags['id'] ?? member.name, member.name);
+    const progress = raft.peerProgress();
+    const server = (id: string, voter: boolean) => ({
+      ID: id,
+      Node: names.get(id) ?? (id === this.config.nodeId ? this.config.nodeName : ''),
+      Address: configuration.addresses[id] ?? '',
+      Leader: id === leaderId,
+      ProtocolVersion: '3',
+      Voter: voter,
+      LastIndex: id === this.config.nodeId ? stats.lastIndex : (progress[id]?.match ?? 0),
+    });
+    return {
+      Servers: [
+        ...configuration.voters.map((id) => server(id, true)),
+        ...configuration.nonvoters.map((id) => server(id, false)),
+      ],
+      Index: stats.commitIndex,
+    };
+  }
+
+  raftStats(): RaftStatsReply {
+    const raft = this.raft;
+    if (raft === null)
+      return {
+        ID: this.config.nodeId,
+        Node: this.config.nodeName,
+        Address: this.config.advertiseAddress,
+        State: 'not-started',
+        LastTerm: 0,
+        LastIndex: 0,
+        AppliedIndex: 0,
+        LastContactMs: -1,
+        PeerCount: 0,
+      };
+    const stats = raft.stats();
+    return {
+      ID: this.config.nodeId,
+      Node: this.config.nodeName,
+      Address: this.config.advertiseAddress,
+      State: stats.role,
+      LastTerm: stats.term,
+      LastIndex: stats.lastIndex,
+      AppliedIndex: stats.appliedIndex,
+      LastContactMs: stats.role === 'leader' ? 0 : this.lastLeaderContactMs === null ? -1 : this.lastContactMs(),
+      PeerCount: stats.voters.length + stats.nonvoters.length,
+    };
+  }
+
+  async removePeer(target: { readonly id: string; readonly address: string }, signal?: AbortSignal): Promise<void> {
+    const raft = this.requireRaft();
+    const configuration = raft.configuration();
+    const ids = [...configuration.voters, ...configuration.nonvoters];
+    const id =
+      target.id !== ''
+        ? ids.find((candidate) => candidate === target.id)
+        : ids.find((candidate) => configuration.addresses[candidate] === target.address);
+    if (id === undefined) {
+      throw new NotFoundError(
+        target.id !== ''
+          ? `id "${target.id}" was not found in the Raft configuration`
+          : `address "${target.address}" was not found in the Raft configuration`,
+      );
+    }
+    await raft.removeServer(id, signal === undefined ? {} : { signal });
+  }
+
+  async transferLeadership(id: string, signal?: AbortSignal): Promise<void> {
+    await this.requireRaft().transferLeadership(id === '' ? null : id, signal === undefined ? {} : { signal });
+  }
+
+  autopilotHealth(signal?: AbortSignal): Promise<AutopilotHealthReply> {
+    return this.autopilot.healthReply(signal ?? this.stopController.signal);
+  }
+
+  /** A snapshot of the catalog as it is after a barrier on the leader (server/fsm snapshot format). */
+  async saveSnapshot(signal?: AbortSignal): Promise<SnapshotSaveReply> {
+    const raft = this.requireRaft();
+    await raft.barrier(signal === undefined ? {} : { signal });
+    return snapshotBytes(this.fsm, signal);
+  }
+
+  /**
+   * Replaces the catalog with the snapshot's rows through Raft: every current node is deregistered, then the
+   * snapshot's nodes, services, checks and coordinates are registered, as ordinary commands (every server
+   * applies them; indexes are new ones, above the current index, so blocking clients see a change).
+   */
+  async restoreSnapshot(data: Uint8Array, signal?: AbortSignal): Promise<SnapshotRestoreReply> {
+    const plan = await restoreCommands(this.store, data);
+    let index = 0;
+    for (const command of plan.commands) index = (await this.apply(command, signal)).index;
+    return { Index: index, NodesRestored: plan.nodeCount };
+  }
+}
