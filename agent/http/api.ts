@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { NotImplementedError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import type { RpcClient } from '../../server/rpc/methods.js';
 import type { Authorizer } from '../acl/authorizer.js';
 import type { BuildInfo, RuntimeInfo } from '../build-info.js';
 import type { AgentConfig } from '../config/types.js';
@@ -13,6 +14,7 @@ import { installBodyParsers } from './decode-body.js';
 import { installErrorHandler, NotFoundError } from './errors.js';
 import { installConsulHeaders } from './query-meta.js';
 import { agentRoutes } from './routes/agent.js';
+import { registerServerRoutes } from './routes/server-routes.js';
 
 export interface HttpApiDeps {
   readonly config: AgentConfig;
@@ -20,6 +22,8 @@ export interface HttpApiDeps {
   readonly runtime: RuntimeInfo;
   readonly authorizer: Authorizer;
   readonly log: Logger;
+  /** The agent's way to the servers; catalog, health, status, coordinate, operator and snapshot routes need it. */
+  readonly rpc?: RpcClient;
 }
 
 /**
@@ -64,5 +68,6 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     throw new NotFoundError(path);
   });
   await app.register(agentRoutes(deps), { prefix: '/v1/agent' });
+  if (deps.rpc) await registerServerRoutes(app, { rpc: deps.rpc, config: deps.config, log: deps.log });
   return app;
 }

@@ -16,6 +16,8 @@ export interface ConsulRoute {
   /** What the request needs; null only for endpoints Consul serves to anyone (status, datacenters). */
   readonly acl: AclRequirement | null;
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  /** Overrides the API's body limit for this route (snapshot restore carries megabytes). */
+  readonly bodySizeBytesMax?: number;
 }
 
 /** Methods a client might send that fastify routes; HEAD is answered by fastify itself where GET exists. */
@@ -31,6 +33,7 @@ export function registerRoutes(scope: FastifyInstance, routes: readonly ConsulRo
       method: route.method,
       url: route.url,
       config: route.acl ? { acl: route.acl } : {},
+      ...(route.bodySizeBytesMax === undefined ? {} : { bodyLimit: route.bodySizeBytesMax }),
       handler: route.handler,
     });
   }

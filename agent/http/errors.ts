@@ -14,6 +14,8 @@ import type { Logger } from '../../lib/log.js';
 export const httpStatusByErrorCode: Readonly<Record<string, number>> = Object.freeze({
   ERR_VALIDATION: 400,
   ERR_BAD_REQUEST: 400,
+  // The store refused a write for its content (bad type, meta limits); Consul says 500, but it is the caller's input.
+  ERR_INVALID_WRITE: 400,
   ERR_PERMISSION_DENIED: 403,
   ERR_ACL_NOT_FOUND: 403,
   ERR_NOT_FOUND: 404,
@@ -22,8 +24,11 @@ export const httpStatusByErrorCode: Readonly<Record<string, number>> = Object.fr
   ERR_REQUEST_TOO_LARGE: 413,
   ERR_TOO_MANY_REQUESTS: 429,
   ERR_RATE_LIMITED: 429,
+  ERR_RPC_OVERLOADED: 429,
   ERR_NOT_IMPLEMENTED: 501,
   ERR_SHUTDOWN: 503,
+  // The client hung up (or the agent is stopping) while its request waited: nobody reads this status.
+  ERR_ABORTED: 503,
   ERR_TIMEOUT: 504,
   // Consul answers these RPC failures with 500 and its exact text (`No cluster leader`, `No path to datacenter`).
   ERR_NO_LEADER: 500,
@@ -87,12 +92,11 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** Installs the root error handler: a plain-text body with the catalogued status; 5xx other than 501 are logged. */
+/** Installs the root error handler: a plain-text body with the catalogued status; 500s are logged. */
 export function installErrorHandler(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler(async (error, request, reply) => {
     const { status, message } = httpErrorReply(error);
-    if (status >= 500 && status !== 501)
-      log.error({ err: error, method: request.method, url: request.url }, 'HTTP request failed');
+    if (status === 500) log.error({ err: error, method: request.method, url: request.url }, 'HTTP request failed');
     if (error instanceof MethodNotAllowedError) void reply.header('Allow', allowHeader(error.allowed));
     await reply.code(status).type('text/plain; charset=utf-8').send(message);
   });

@@ -60,7 +60,7 @@ export function parseBoolParam(params: URLSearchParams, name: string, absentValu
   if (value === '') return true;
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  throw new BadRequestError(`Invalid value for ?${name}: ${JSON.stringify(value)} is not a boolean`);
+  throw new BadRequestError(`Invalid value for ?${name}`);
 }
 
 /** Largest uint64, the bound of Consul's strconv.ParseUint(index, 10, 64). */

@@ -1,0 +1,104 @@
+// /v1/coordinate/*: network coordinates (Consul agent/coordinate_endpoint.go). `nodes` and `node/:node` are blocking
+// reads of the LAN coordinates the servers hold (`?segment` filters; an unknown node is a 404 with the index
+// headers); `update` writes one node's coordinate. `datacenters` lists each known datacenter with the WAN
+// coordinates of its servers: Lattice has no WAN coordinates yet, so each list is empty rather than invented.
+
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { CoordinateEntry, CoordinateUpdate } from '../../../server/state/types.js';
+import type { AclRequirement } from '../acl-hook.js';
+import { clientGoneSignal } from '../blocking.js';
+import { registerRoutes } from '../consul-route.js';
+import { decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
+import { parseWriteContext, requestParams } from '../query-options.js';
+import { rpcRead } from '../query-read.js';
+import { pathName, type ServerRouteDeps } from './server-deps.js';
+
+const coordinateSchema = defineSchema({ Vec: 'any', Error: 'number', Adjustment: 'number', Height: 'number' });
+const updateSchema = defineSchema({
+  Node: 'string',
+  Segment: 'string',
+  Coord: { object: coordinateSchema },
+  Datacenter: 'string',
+});
+
+/** Consul's filterCoordinates: `?segment` (even empty) keeps that segment only. */
+function bySegment(request: FastifyRequest, entries: readonly CoordinateEntry[]): CoordinateEntry[] {
+  const params = requestParams(request);
+  if (!params.has('segment')) return [...entries];
+  const segment = params.get('segment') ?? '';
+  return entries.filter((entry) => entry.Segment === segment);
+}
+
+export const coordinateRoutes =
+  (deps: ServerRouteDeps): FastifyPluginAsync =>
+  async (scope) => {
+    const { rpc, config } = deps;
+    const read = { rpc, config };
+    const readNode: AclRequirement = { resource: 'node', access: 'read', name: (request) => pathName(request) };
+    const writeNode: AclRequirement = {
+      resource: 'node',
+      access: 'write',
+      name: (request) => {
+        const body = readJsonBody(request) as { Node?: unknown; node?: unknown } | undefined;
+        const node = body?.Node ?? body?.node;
+        return typeof node === 'string' ? node : '';
+      },
+    };
+    registerRoutes(scope, [
+      {
+        method: 'GET',
+        url: '/datacenters',
+        acl: null,
+        handler: async (request, reply) => {
+          const { datacenter, token } = parseWriteContext(request, config);
+          const names = await rpc.call(
+            'Catalog.ListDatacenters',
+            {},
+            { context: { datacenter, token }, signal: clientGoneSignal(reply) },
+          );
+          return (names ?? []).map((name) => ({ Datacenter: name, AreaID: 'WAN', Coordinates: [] }));
+        },
+      },
+      {
+        // Filtered per node by the servers under ACLs.
+        method: 'GET',
+        url: '/nodes',
+        acl: null,
+        handler: async (request, reply) => {
+          const { value } = await rpcRead(read, request, reply, 'Coordinate.ListNodes', () => ({}));
+          return bySegment(request, value ?? []);
+        },
+      },
+      {
+        method: 'GET',
+        url: '/node/*',
+        acl: readNode,
+        handler: async (request, reply) => {
+          const node = pathName(request);
+          const { value } = await rpcRead(read, request, reply, 'Coordinate.Node', () => ({ Node: node }));
+          const entries = bySegment(request, value ?? []);
+          if (entries.length === 0) return reply.code(404).send();
+          return entries;
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/update',
+        acl: writeNode,
+        handler: async (request, reply) => {
+          const raw = readJsonBody(request);
+          const body = (raw === undefined ? {} : decodeBody(updateSchema, raw)) as Partial<CoordinateUpdate> & {
+            Datacenter?: string;
+          };
+          const { datacenter, token } = parseWriteContext(request, config);
+          const { Datacenter: _ignored, ...update } = body;
+          await rpc.call('Coordinate.Update', update as CoordinateUpdate, {
+            context: { datacenter, token },
+            signal: clientGoneSignal(reply),
+          });
+          // Consul answers an empty 200.
+          return reply.send();
+        },
+      },
+    ]);
+  };

@@ -1,0 +1,23 @@
+// Mounts every server-backed route family under /v1, one fastify plugin each. buildHttpApi calls this once the
+// agent has an RpcClient (in-process in server mode, gRPC to a server otherwise); without one these paths keep
+// answering 501 through the root not-found handler.
+
+import type { FastifyInstance } from 'fastify';
+import { catalogRoutes } from './catalog.js';
+import { coordinateRoutes } from './coordinate.js';
+import { healthRoutes } from './health.js';
+import { operatorAutopilotRoutes } from './operator-autopilot.js';
+import { operatorRaftRoutes } from './operator-raft.js';
+import type { ServerRouteDeps } from './server-deps.js';
+import { snapshotRoutes } from './snapshot.js';
+import { statusRoutes } from './status.js';
+
+export async function registerServerRoutes(app: FastifyInstance, deps: ServerRouteDeps): Promise<void> {
+  await app.register(catalogRoutes(deps), { prefix: '/v1/catalog' });
+  await app.register(healthRoutes(deps), { prefix: '/v1/health' });
+  await app.register(statusRoutes(deps), { prefix: '/v1/status' });
+  await app.register(coordinateRoutes(deps), { prefix: '/v1/coordinate' });
+  await app.register(operatorRaftRoutes(deps), { prefix: '/v1/operator/raft' });
+  await app.register(operatorAutopilotRoutes(deps), { prefix: '/v1/operator/autopilot' });
+  await app.register(snapshotRoutes(deps), { prefix: '/v1/snapshot' });
+}
