@@ -31,7 +31,11 @@
 //   connectCheckServiceNodes(store, name, {...same})                          [ServiceEntry]
 //   coordinates(store) · nodeCoordinates(store, node)                         [CoordinateEntry]
 //
-// Returned rows are deeply frozen and shared: copy before changing. Names of nodes, services, service and check
+// Beside this folder: server/state-watch.ts (blockingQuery, blockingWaitMs: the waiting, on an injected Clock),
+// server/fsm/ (CatalogFsm for Raft, command codec, snapshot format, inspectSnapshot), server/filter/ (?filter=).
+//
+// Returned rows are deeply frozen and shared: copy before changing. `Proxy`/`Connect` are null when unset (Consul
+// omits them: drop nulls when rendering). Names of nodes, services, service and check
 // IDs compare case-insensitively. Extending: add a schema in tables/, append it to `storeSchemas` (store.ts),
 // name its index keys in indexes.ts, and write ops/reads on WriteTxn and QueryResult the same way.
 
