@@ -146,6 +146,8 @@ type SimEvent =
   | { kind: 'client-deadline'; clientId: number; requestId: number }
   | { kind: 'fault' }
   | { kind: 'heal' }
+  | { kind: 'crash'; nodeId: NodeId; incarnation: number }
+  | { kind: 'restart'; nodeId: NodeId; incarnation: number }
   | { kind: 'probe' };
 
 /** Fault odds for one run, drawn from the seed (per nominal tick). */
@@ -156,6 +158,8 @@ interface FaultOdds {
   readonly heal: number;
   readonly membershipChange: number;
   readonly transfer: number;
+  /** Odds of crashing a node right after it changed its vote or term: where lost unsynced state bites. */
+  readonly crashAfterVote: number;
   readonly snapshotThreshold: number;
   readonly trailingEntries: number;
 }
@@ -218,6 +222,7 @@ export class Simulation {
       heal: 0.01 + this.rand.float() * 0.05,
       membershipChange: this.rand.float() * 0.01,
       transfer: this.rand.float() * 0.005,
+      crashAfterVote: faultsOn ? this.rand.float() * 0.2 : 0,
       snapshotThreshold: 8 + this.rand.intBelow(40),
       trailingEntries: 1 + this.rand.intBelow(16),
     };
@@ -349,7 +354,21 @@ export class Simulation {
       prevTerm = entry.term;
     }
     node.disk.append(ready.entries);
-    if (ready.hardState) node.disk.setHardState(ready.hardState);
+    if (ready.hardState) {
+      node.disk.setHardState(ready.hardState);
+      const alive = [...this.nodes.values()].filter((other) => other.raft !== null).length;
+      if (
+        ready.hardState.vote !== null &&
+        this.healedAtMs === null &&
+        alive > 1 &&
+        this.rand.float() < this.odds.crashAfterVote
+      )
+        this.queue.push(this.nowMs + this.rand.intBelow(10), {
+          kind: 'crash',
+          nodeId: node.id,
+          incarnation: node.incarnation,
+        });
+    }
     if (ready.mustSync) node.disk.sync();
   }
 
@@ -729,6 +748,25 @@ export class Simulation {
       case 'heal':
         this.heal();
         return;
+      case 'crash': {
+        const node = this.nodes.get(event.nodeId)!;
+        if (node.incarnation !== event.incarnation || !node.raft || this.healedAtMs !== null) return;
+        this.crash(node);
+        // A quick restart: the node is back while the election it voted in may still be running.
+        this.queue.push(this.nowMs + this.rand.intBelow(50), {
+          kind: 'restart',
+          nodeId: node.id,
+          incarnation: node.incarnation,
+        });
+        return;
+      }
+      case 'restart': {
+        const node = this.nodes.get(event.nodeId)!;
+        if (node.incarnation !== event.incarnation || node.raft) return;
+        this.faultStats.restarts++;
+        this.start(node);
+        return;
+      }
       case 'probe':
         this.probeStep();
         return;
