@@ -1,0 +1,165 @@
+// Proves the status, coordinate, operator and snapshot routes through fastify's inject over a scripted
+// RpcClient: JSON strings and lists from /v1/status, coordinate reads with meta headers, 404 for a node without a
+// coordinate, `?id=`/`?address=` rules on raft peer removal, autopilot health 200/429, 501s for what is not built,
+// and the snapshot round trip as bytes.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CoordinateEntry } from '../../../server/state/types.js';
+import { apiWithRpc, FakeRpcClient, meta } from '../testing/fake-rpc.js';
+
+const coordinate: CoordinateEntry = {
+  Node: 'a',
+  Segment: '',
+  Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
+};
+
+describe('/v1/status', () => {
+  it('answers the leader as a JSON string and the peers as a list', async () => {
+    const rpc = new FakeRpcClient()
+      .on('Status.Leader', () => '10.0.0.1:8300')
+      .on('Status.Peers', () => ['10.0.0.1:8300', '10.0.0.2:8300']);
+    const app = await apiWithRpc(rpc);
+    const leader = await app.inject({ url: '/v1/status/leader' });
+    assert.equal(leader.body, '"10.0.0.1:8300"');
+    assert.match(String(leader.headers['content-type']), /^application\/json/);
+    assert.deepEqual((await app.inject({ url: '/v1/status/peers' })).json(), ['10.0.0.1:8300', '10.0.0.2:8300']);
+  });
+  it('answers "" without a leader', async () => {
+    const rpc = new FakeRpcClient().on('Status.Leader', () => '');
+    assert.equal((await (await apiWithRpc(rpc)).inject({ url: '/v1/status/leader' })).body, '""');
+  });
+});
+
+describe('/v1/coordinate', () => {
+  it('lists node coordinates with meta headers and filters by ?segment', async () => {
+    const rpc = new FakeRpcClient().on('Coordinate.ListNodes', () => ({
+      value: [coordinate, { ...coordinate, Node: 'b', Segment: 'alpha' }],
+      meta: meta(30),
+    }));
+    const app = await apiWithRpc(rpc);
+    const all = await app.inject({ url: '/v1/coordinate/nodes' });
+    assert.equal(all.headers['x-consul-index'], '30');
+    assert.equal(all.json().length, 2);
+    assert.deepEqual(
+      (await app.inject({ url: '/v1/coordinate/nodes?segment=alpha' }))
+        .json()
+        .map((entry: CoordinateEntry) => entry.Node),
+      ['b'],
+    );
+  });
+  it('answers 404 with index headers for a node without a coordinate', async () => {
+    const rpc = new FakeRpcClient().on('Coordinate.Node', () => ({ value: [], meta: meta(31) }));
+    const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/coordinate/node/ghost' });
+    assert.equal(response.statusCode, 404);
+    assert.equal(response.body, '');
+    assert.equal(response.headers['x-consul-index'], '31');
+  });
+  it('lists each datacenter with its (not yet known) WAN coordinates', async () => {
+    const rpc = new FakeRpcClient().on('Catalog.ListDatacenters', () => ['dc1']);
+    const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/coordinate/datacenters' });
+    assert.deepEqual(response.json(), [{ Datacenter: 'dc1', AreaID: 'WAN', Coordinates: [] }]);
+  });
+  it('writes an update and answers an empty 200', async () => {
+    const rpc = new FakeRpcClient().on('Coordinate.Update', () => true);
+    const response = await (await apiWithRpc(rpc)).inject({
+      method: 'PUT',
+      url: '/v1/coordinate/update',
+      payload: JSON.stringify({ node: 'a', coord: coordinate.Coord }),
+    });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.body, '');
+    assert.deepEqual(rpc.calls[0]?.args, { Node: 'a', Coord: coordinate.Coord });
+  });
+});
+
+describe('/v1/operator', () => {
+  it('answers the raft configuration', async () => {
+    const server = {
+      ID: 'id-1',
+      Node: 'a',
+      Address: '10.0.0.1:8300',
+      Leader: true,
+      ProtocolVersion: '3',
+      Voter: true,
+      LastIndex: 10,
+    };
+    const rpc = new FakeRpcClient().on('Operator.RaftGetConfiguration', () => ({
+      value: { Servers: [server], Index: 10 },
+      meta: meta(10),
+    }));
+    const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/operator/raft/configuration?stale' });
+    assert.deepEqual(response.json(), { Servers: [server], Index: 10 });
+    assert.equal(rpc.calls[0]?.options.query?.consistency, 'stale');
+  });
+
+  const peerCases: [string, number, string][] = [
+    ['', 400, "Must specify either ?id with the server's ID or ?address with IP:port of peer to remove"],
+    ['?id=a&address=b', 400, 'Must specify only one of ?id or ?address'],
+    ['?id=id-2', 200, ''],
+    ['?address=10.0.0.2:8300', 200, ''],
+  ];
+  for (const [query, status, text] of peerCases)
+    it(`DELETE raft/peer${query} → ${status}`, async () => {
+      const rpc = new FakeRpcClient().on('Operator.RaftRemovePeer', () => true);
+      const response = await (await apiWithRpc(rpc)).inject({
+        method: 'DELETE',
+        url: `/v1/operator/raft/peer${query}`,
+      });
+      assert.equal(response.statusCode, status);
+      assert.equal(response.body, text);
+      assert.equal(rpc.calls.length, status === 200 ? 1 : 0);
+    });
+
+  it('answers autopilot health 200 when healthy and 429 when not', async () => {
+    for (const healthy of [true, false]) {
+      const rpc = new FakeRpcClient().on('Operator.AutopilotServerHealth', () => ({
+        Healthy: healthy,
+        FailureTolerance: healthy ? 1 : 0,
+        Servers: [],
+      }));
+      const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/operator/autopilot/health' });
+      assert.equal(response.statusCode, healthy ? 200 : 429);
+      assert.equal(response.json().Healthy, healthy);
+    }
+  });
+
+  it('answers 501 for the autopilot configuration', async () => {
+    const response = await (await apiWithRpc(new FakeRpcClient())).inject({
+      url: '/v1/operator/autopilot/configuration',
+    });
+    assert.equal(response.statusCode, 501);
+    assert.match(response.body, /not implemented yet$/);
+  });
+});
+
+describe('/v1/snapshot', () => {
+  it('saves as bytes with an index and restores the same bytes', async () => {
+    const data = new Uint8Array([1, 2, 3, 250]);
+    let restored: Uint8Array | null = null;
+    const rpc = new FakeRpcClient()
+      .on('Snapshot.Save', () => ({ Index: 77, Term: 2, Data: data }))
+      .on('Snapshot.Restore', (args) => {
+        restored = args.Data;
+        return { Index: 80, NodesRestored: 1 };
+      });
+    const app = await apiWithRpc(rpc);
+    const saved = await app.inject({ url: '/v1/snapshot' });
+    assert.equal(saved.statusCode, 200);
+    assert.equal(saved.headers['content-type'], 'application/octet-stream');
+    assert.equal(saved.headers['x-consul-index'], '77');
+    assert.deepEqual([...saved.rawPayload], [...data]);
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v1/snapshot',
+      payload: saved.rawPayload,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(put.statusCode, 200);
+    assert.deepEqual([...(restored ?? [])], [...data]);
+  });
+  it('refuses an empty restore body', async () => {
+    const response = await (await apiWithRpc(new FakeRpcClient())).inject({ method: 'PUT', url: '/v1/snapshot' });
+    assert.equal(response.statusCode, 400);
+  });
+});
