@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRand } from '../../lib/rand.js';
+import { raftConfig } from './config.js';
 import { TestCluster } from './test-cluster.js';
 
 const text = new TextEncoder();
@@ -51,6 +52,27 @@ describe('RawNode', () => {
     assert.ok(newLeader !== null);
     const terms = new Set([...cluster.members.values()].map((member) => member.node.term));
     assert.equal(terms.size, 1);
+  });
+
+  it('rejects a pre-vote from a node with a stale log, so its term never grows', () => {
+    const cluster = new TestCluster(['a', 'b', 'c'], raftConfig({ checkQuorum: false }));
+    const leaderId = cluster.electLeader();
+    const staleId = ['a', 'b', 'c'].find((id) => id !== leaderId)!;
+    cluster.isolate(staleId);
+    cluster.member(leaderId).node.propose(text.encode('missed'));
+    cluster.deliver();
+    cluster.heal();
+    const termBefore = cluster.member(staleId).node.term;
+    const stale = cluster.member(staleId).node;
+    for (let count = 0; count < 40 && stale.role === 'follower'; count++) stale.tick();
+    assert.equal(stale.role, 'pre-candidate');
+    cluster.deliver();
+    const rejections = [...cluster.members.values()].reduce(
+      (total, member) => total + (member.node.status().marks['pre-vote.rejected'] ?? 0),
+      0,
+    );
+    assert.ok(rejections >= 1, 'a voter with a newer log rejected the pre-vote');
+    assert.equal(cluster.member(staleId).node.term, termBefore);
   });
 
   it('answers ReadIndex on the leader and on a follower after a heartbeat round', () => {

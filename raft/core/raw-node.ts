@@ -3,7 +3,8 @@
 //
 // The driver's duties for each Ready, in this order:
 //   1. persist `snapshot` (install it: restore the FSM, replace the log), then `entries` (replacing any stored
-//      entries from entries[0].index on) and `hardState`, synced when `mustSync`;
+//      entries from entries[0].index on), then `hardState` (its commit may point into those entries), all
+//      synced when `mustSync`;
 //   2. send `messages` (only now: they may promise what step 1 made durable);
 //   3. apply `committedEntries` in index order, answer `readStates` once applied reaches their index;
 //   4. call advance(ready).
