@@ -81,6 +81,19 @@ export function connectCheckServiceNodes(
   return healthEntries(store, 'connect', connectIndexKey(service), service, options);
 }
 
+interface EntriesCache {
+  readonly generation: number;
+  readonly answers: Map<string, { readonly index: number; readonly value: readonly ServiceEntry[] }>;
+}
+
+/**
+ * Health answers per store generation: after a write, the thousand blocking queries it wakes on one service
+ * re-run the same read, and all but the first are served from here. Cleared by the next write.
+ */
+const entriesCaches = new WeakMap<StateStore, EntriesCache>();
+/** Distinct (service, options) answers kept per generation; query options come from the network. */
+const entriesCacheSizeMax = 1024;
+
 function healthEntries(
   store: StateStore,
   indexName: 'service' | 'connect',
@@ -88,6 +101,28 @@ function healthEntries(
   service: string,
   options: CheckServiceNodesOptions,
 ): QueryResult<readonly ServiceEntry[]> {
+  let cache = entriesCaches.get(store);
+  if (cache === undefined || cache.generation !== store.generation) {
+    cache = { generation: store.generation, answers: new Map() };
+    entriesCaches.set(store, cache);
+  }
+  const cacheKey = JSON.stringify([key, options.passingOnly === true, options.tags ?? [], options.nodeMeta ?? {}]);
+  let answer = cache.answers.get(cacheKey);
+  if (answer === undefined) {
+    answer = computeEntries(store, indexName, key, service, options);
+    if (cache.answers.size >= entriesCacheSizeMax) cache.answers.clear();
+    cache.answers.set(cacheKey, answer);
+  }
+  return { index: answer.index, value: answer.value, watch: new WatchSet([key]) };
+}
+
+function computeEntries(
+  store: StateStore,
+  indexName: 'service' | 'connect',
+  key: string,
+  service: string,
+  options: CheckServiceNodesOptions,
+): { readonly index: number; readonly value: readonly ServiceEntry[] } {
   const checks = store.table(checksSchema);
   const exists = store.table(servicesSchema).count(indexName, foldName(service)) > 0;
   const value: ServiceEntry[] = [];
@@ -96,7 +131,7 @@ function healthEntries(
     const own = checks.lookup('nodeService', serviceKey(node.Node, instance.ID));
     const entryChecks = nodeLevel.length === 0 ? own : own.length === 0 ? nodeLevel : [...nodeLevel, ...own];
     if (options.passingOnly === true && entryChecks.some((check) => check.Status !== 'passing')) continue;
-    value.push({ Node: node, Service: toNodeService(instance), Checks: entryChecks });
+    value.push(Object.freeze({ Node: node, Service: toNodeService(instance), Checks: entryChecks }));
   }
-  return { index: serviceQueryIndex(store, key, exists, true), value, watch: new WatchSet([key]) };
+  return { index: serviceQueryIndex(store, key, exists, true), value: Object.freeze(value) };
 }

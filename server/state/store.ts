@@ -45,6 +45,7 @@ export class StateStore implements TableSource {
   private indexTable = new IndexTable();
   private readonly watches: WatchRegistry;
   private lastWriteIndex = 0;
+  private generationValue = 0;
 
   constructor(options: StateStoreOptions = {}) {
     this.watches = new WatchRegistry(options.onWatchError);
@@ -59,6 +60,11 @@ export class StateStore implements TableSource {
 
   get indexes(): IndexTable {
     return this.indexTable;
+  }
+
+  /** Moves on every committed write that changed something and on restore: a key for caching derived answers. */
+  get generation(): number {
+    return this.generationValue;
   }
 
   /** The highest index any write has reached (0 for an empty store). */
@@ -82,7 +88,10 @@ export class StateStore implements TableSource {
     }
     const touched = txn.commit();
     this.lastWriteIndex = Math.max(this.lastWriteIndex, index);
-    if (touched.size > 0) this.watches.fire(touched);
+    if (touched.size > 0) {
+      this.generationValue++;
+      this.watches.fire(touched);
+    }
     return result;
   }
 
@@ -123,6 +132,7 @@ export class StateStore implements TableSource {
     this.tables = tables;
     this.indexTable = indexes;
     this.lastWriteIndex = indexes.latest();
+    this.generationValue++;
     this.watches.fireAll('restore');
   }
 }

@@ -183,11 +183,19 @@ export interface RegisterRequest {
   readonly SkipNodeUpdate?: boolean;
 }
 
-/** A service in a write: NodeService without indexes, every field but `Service` optional. */
-export type ServiceInput = Partial<Omit<NodeService, 'CreateIndex' | 'ModifyIndex'>> & { readonly Service: string };
+/**
+ * A service in a write: NodeService without indexes, every field but `Service` optional; `Kind` is any string
+ * here (validated on write).
+ */
+export type ServiceInput = Partial<Omit<NodeService, 'CreateIndex' | 'ModifyIndex' | 'Kind'>> & {
+  readonly Service: string;
+  readonly Kind?: string;
+};
 
-/** A check in a write: HealthCheck without indexes, every field but `CheckID` or `Name` optional. */
-export type CheckInput = Partial<Omit<HealthCheck, 'CreateIndex' | 'ModifyIndex'>>;
+/** A check in a write: HealthCheck without indexes, all optional; `Status` is any string here (validated on write). */
+export type CheckInput = Partial<Omit<HealthCheck, 'CreateIndex' | 'ModifyIndex' | 'Status'>> & {
+  readonly Status?: string;
+};
 
 /** The body of Catalog.Deregister: a whole node, or one service (with its checks), or one check. */
 export interface DeregisterRequest {
