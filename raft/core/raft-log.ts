@@ -36,7 +36,7 @@ class Unstable {
   truncateAndAppend(entries: readonly Entry[]): void {
     const first = entries[0]!.index;
     if (first === this.offset + this.entries.length) {
-      this.entries.push(...entries);
+      for (const entry of entries) this.entries.push(entry); // no spread: batches may be large
     } else if (first <= this.offset) {
       // Replacing everything unstable (and, in storage, everything from `first` on: the driver's append does it).
       this.offset = first;

@@ -93,9 +93,14 @@ export class Raft {
       ? membershipFromConfState(snapshot.index, snapshot.conf, snapshot.addresses)
       : { index: 0, voters: new Set(), learners: new Set(), addresses: {} };
     this.membership = new MembershipHistory(base);
-    const first = this.log.firstIndex();
+    // Replay the conf changes still in the log, a bounded batch at a time.
     const last = this.log.lastIndex();
-    if (first <= last) this.membership.onAppend(this.log.entries(first, last + 1, Number.MAX_SAFE_INTEGER) ?? []);
+    for (let next = this.log.firstIndex(); next <= last; ) {
+      const batch = this.log.entries(next, last + 1, config.messageSizeBytesMax) ?? [];
+      assert(batch.length > 0, `storage returned no entries at ${next}`);
+      this.membership.onAppend(batch);
+      next = batch[batch.length - 1]!.index + 1;
+    }
     this.syncProgressWithMembership();
     this.becomeFollower(this.term, null);
   }
