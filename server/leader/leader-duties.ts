@@ -13,6 +13,7 @@ import type { Command } from '../fsm/commands.js';
 import { deregisterCommand, registerCommand } from '../fsm/commands.js';
 import type { LanPool } from '../lan-pool.js';
 import type { ServerMetrics } from '../metrics.js';
+import { WriteRefusedError } from '../rpc/errors.js';
 import { getNode, nodeServices, nodes } from '../state/catalog-reads.js';
 import { nodeChecks } from '../state/health-reads.js';
 import type { StateStore } from '../state/store.js';
@@ -209,7 +210,14 @@ export class LeaderDuties {
 
   private async write(op: ReconcileOp, signal: AbortSignal): Promise<void> {
     const command = op.kind === 'register' ? registerCommand(op.request) : deregisterCommand(op.request);
-    await this.deps.apply(command, signal);
+    try {
+      await this.deps.apply(command, signal);
+    } catch (error) {
+      // One member the catalog refuses (a malformed node ID in its tags) must not stall everyone else's.
+      if (!(error instanceof WriteRefusedError)) throw error;
+      this.deps.log.warn({ node: op.request.Node, err: error.message }, 'the catalog refused a reconcile write');
+      return;
+    }
     this.deps.metrics.reconcileOps.inc({ kind: op.kind === 'register' ? op.status : 'deregister' });
     this.deps.log.debug({ node: op.request.Node, op: op.kind }, 'reconciled a member into the catalog');
   }
