@@ -2,10 +2,13 @@
 
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
+import { registerCatalog } from './catalog.js';
 import { registerDebugRaftKv } from './debug-raft-kv.js';
 import { registerKeygen } from './keygen.js';
 import { registerKeyring } from './keyring.js';
+import { registerOperator } from './operator.js';
 import { registerSimulate } from './simulate.js';
+import { registerSnapshot } from './snapshot.js';
 import { registerValidate } from './validate.js';
 import { registerVersion } from './version.js';
 
@@ -17,4 +20,7 @@ export function registerCommands(program: Command): void {
   registerKeygen(program);
   registerKeyring(program);
   registerDebugRaftKv(program);
+  registerCatalog(program);
+  registerOperator(program);
+  registerSnapshot(program);
 }
