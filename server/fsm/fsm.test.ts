@@ -18,6 +18,7 @@ import {
   decodeCommand,
   deregisterCommand,
   encodeCommand,
+  encodeSnapshot,
   inspectSnapshot,
   registerCommand,
   SnapshotFormatError,
@@ -229,6 +230,33 @@ describe('CatalogFsm snapshots', () => {
     const summary = await inspectSnapshot(chunksOf([...whole].map((byte) => new Uint8Array([byte]))));
     assert.equal(summary.index, 20);
     assert.deepEqual(summary.tables, { nodes: 20, services: 20, checks: 20, coordinates: 0 });
+  });
+
+  it('refuses snapshots whose rows are malformed or reference missing rows', async () => {
+    const header = { formatVersion: 1, index: 9, term: 1 };
+    const service = { Node: 'ghost', ID: 'web', Service: 'web', Tags: [] };
+    const bad: [string, [string, unknown[]][]][] = [
+      ['a service on a missing node', [['services', [service]]]],
+      ['a row that is not an object', [['nodes', [5]]]],
+      ['a node without a name', [['nodes', [{ ID: '' }]]]],
+      ['an unknown table', [['launchers', [{}]]]],
+    ];
+    for (const [what, tables] of bad) {
+      const capture = {
+        tables: new Map(
+          tables.map(([name, rows]) => [name, new Map(rows.map((row, position) => [String(position), row]))]),
+        ),
+        indexes: new Map<string, number>(),
+      };
+      const target = new CatalogFsm(new StateStore());
+      target.apply(entry(1, registerCommand(serviceRegistration('keep', { Service: 'keep' }))));
+      await assert.rejects(target.restore(chunksOf([...encodeSnapshot(capture, header)])), SnapshotFormatError, what);
+      assert.deepEqual(
+        nodes(target.store).value.map((node) => node.Node),
+        ['keep'],
+        what,
+      );
+    }
   });
 
   it('wakes every watcher on restore', async () => {

@@ -11,10 +11,11 @@ import { throwIfAborted } from '../../lib/lifecycle.js';
 import type { CommittedEntry, Fsm, FsmSnapshot, FsmSnapshotSink } from '../../raft/fsm.js';
 import { deregister, ensureRegistration } from '../state/catalog-ops.js';
 import { coordinateBatchUpdate } from '../state/coordinates.js';
+import { StateStoreError } from '../state/errors.js';
 import type { StateStore } from '../state/store.js';
 import { decodeCommand } from './codec.js';
 import type { Command } from './commands.js';
-import { encodeSnapshot, readSnapshot } from './snapshot-format.js';
+import { encodeSnapshot, readSnapshot, SnapshotFormatError } from './snapshot-format.js';
 
 /** What apply() returns to the proposer: the entry's index and, when the command was refused, why. */
 export interface ApplyResponse {
@@ -87,7 +88,12 @@ export class CatalogFsm implements Fsm {
   async restore(source: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
     const { header, contents } = await readSnapshot(source);
     throwIfAborted(options.signal);
-    this.store.restore(contents);
+    try {
+      this.store.restore(contents);
+    } catch (error) {
+      if (error instanceof StateStoreError) throw new SnapshotFormatError(error.message, { cause: error });
+      throw error;
+    }
     this.appliedIndex = header.index;
     this.appliedTerm = header.term;
   }

@@ -171,6 +171,19 @@ describe('health reads', () => {
     assert.equal(checkServiceNodes(store, 'web').index, 6);
   });
 
+  it('serves repeated reads between writes from one computation, and recomputes after a write', () => {
+    const store = catalog();
+    const first = checkServiceNodes(store, 'web');
+    assert.equal(checkServiceNodes(store, 'web').value, first.value);
+    assert.notEqual(checkServiceNodes(store, 'web', { passingOnly: true }).value, first.value);
+    ensureRegistration(store, 10, serviceRegistration('n2', { Service: 'db', Port: 1 }));
+    const second = checkServiceNodes(store, 'web');
+    assert.notEqual(second.value, first.value);
+    assert.deepEqual(second.value, first.value);
+    ensureRegistration(store, 11, serviceRegistration('n2', { Service: 'web', Tags: ['v3'] }));
+    assert.deepEqual(checkServiceNodes(store, 'web').value[1]?.Service.Tags, ['v3']);
+  });
+
   it('drops entries with any non-passing check when passingOnly', () => {
     const store = catalog();
     assert.equal(checkServiceNodes(store, 'db').value.length, 1);

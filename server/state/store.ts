@@ -6,7 +6,7 @@
 import { assert } from '../../lib/assert.js';
 import { InvalidWriteError } from './errors.js';
 import { IndexTable } from './indexes.js';
-import { catalogSchemas } from './tables/catalog.js';
+import { catalogIntegrityProblem, catalogSchemas } from './tables/catalog.js';
 import { Table, type TableSchema } from './tables/table.js';
 import { deepFreeze, type TableSource, WriteTxn } from './txn.js';
 import { type WatchCallback, WatchRegistry, type WatchSet } from './watch.js';
@@ -122,8 +122,20 @@ export class StateStore implements TableSource {
     for (const [name, rows] of contents.tables) {
       const table = tables.get(name);
       if (!table) throw new InvalidWriteError(`snapshot holds an unknown table ${JSON.stringify(name)}`);
-      for (const row of rows) table.put(deepFreeze(row));
+      for (const row of rows) {
+        if (typeof row !== 'object' || row === null)
+          throw new InvalidWriteError(`snapshot row of ${name} is not an object`);
+        try {
+          table.put(deepFreeze(row));
+        } catch (error) {
+          throw new InvalidWriteError(`snapshot row of ${name} is malformed`, { cause: error });
+        }
+      }
     }
+    const problem = catalogIntegrityProblem(
+      <Row>(schema: TableSchema<Row>) => tables.get(schema.name) as unknown as Table<Row>,
+    );
+    if (problem !== null) throw new InvalidWriteError(`snapshot is inconsistent: ${problem}`);
     const indexes = new IndexTable();
     for (const [key, value] of contents.indexes) {
       if (!Number.isSafeInteger(value) || value < 0) throw new InvalidWriteError(`snapshot index ${key} is invalid`);

@@ -3,7 +3,7 @@
 // lower-cased; primary-key order is therefore Consul's read order (node, then service or check ID).
 
 import type { CoordinateEntry, HealthCheck, Node, ServiceInstance } from '../types.js';
-import type { TableSchema } from './table.js';
+import type { Table, TableSchema } from './table.js';
 
 const separator = '\u0000';
 
@@ -71,3 +71,29 @@ export const catalogSchemas = {
   checks: checksSchema,
   coordinates: coordinatesSchema,
 } as const;
+
+/**
+ * The first broken reference in restored catalog tables (a service or check on a missing node, a check of a
+ * missing service, a row without its key fields), or null. Reads assert these invariants, so a snapshot that
+ * breaks them is refused instead of loaded.
+ */
+export function catalogIntegrityProblem(table: <Row>(schema: TableSchema<Row>) => Table<Row>): string | null {
+  const nodes = table(nodesSchema);
+  const services = table(servicesSchema);
+  for (const node of nodes.all()) {
+    if (typeof node.Node !== 'string' || node.Node === '') return 'a node without a name';
+  }
+  for (const service of services.all()) {
+    if (typeof service.ID !== 'string' || typeof service.Service !== 'string') return 'a service without ID or name';
+    if (nodes.get(nodeKey(service.Node)) === undefined) return `service ${service.ID} on missing node ${service.Node}`;
+  }
+  for (const check of table(checksSchema).all()) {
+    if (typeof check.CheckID !== 'string') return 'a check without ID';
+    if (nodes.get(nodeKey(check.Node)) === undefined) return `check ${check.CheckID} on missing node ${check.Node}`;
+    if (typeof check.ServiceID !== 'string') return `check ${check.CheckID} without a ServiceID`;
+    if (check.ServiceID !== '' && services.get(serviceKey(check.Node, check.ServiceID)) === undefined) {
+      return `check ${check.CheckID} of missing service ${check.ServiceID}`;
+    }
+  }
+  return null;
+}
