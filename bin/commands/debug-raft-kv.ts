@@ -6,7 +6,7 @@
 //   GET /status            this server's RaftNode.stats()
 //   POST /snapshot         take a snapshot now
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -21,7 +21,7 @@ import { LevelLogStore } from '../../raft/storage/level-log-store.js';
 import { LevelStableStore } from '../../raft/storage/level-stable-store.js';
 import { encodeKvCommand, KvFsm } from '../../raft/testing/kv-fsm.js';
 import { GrpcTransport } from '../../raft/transport/grpc-transport.js';
-import { tlsOff } from '../../raft/transport/tls.js';
+import { type RaftTlsConfig, tlsOff } from '../../raft/transport/tls.js';
 
 interface RaftKvOptions {
   readonly id: string;
@@ -34,6 +34,9 @@ interface RaftKvOptions {
   readonly snapshotIntervalMs: string;
   readonly trailingLogs: string;
   readonly logLevel: string;
+  readonly tlsCa?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
 }
 
 const bodySizeBytesMax = 64 * 1024;
@@ -64,6 +67,22 @@ function positive(value: string, flag: string): number {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed) || parsed < 0) throw new ValidationError(`${flag} must be a non-negative integer`);
   return parsed;
+}
+
+/** The one TLS config object: off unless all three files are given (verify_incoming on, as servers do). */
+async function tlsConfig(options: RaftKvOptions): Promise<RaftTlsConfig> {
+  const files = [options.tlsCa, options.tlsCert, options.tlsKey];
+  if (files.every((file) => file === undefined)) return tlsOff;
+  if (files.some((file) => file === undefined)) {
+    throw new ValidationError('--tls-ca, --tls-cert and --tls-key go together');
+  }
+  return {
+    enabled: true,
+    caPem: await readFile(options.tlsCa as string),
+    certPem: await readFile(options.tlsCert as string),
+    keyPem: await readFile(options.tlsKey as string),
+    verifyIncoming: true,
+  };
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -108,6 +127,9 @@ export function registerDebugRaftKv(program: Command): void {
     .option('--snapshot-interval-ms <ms>', 'how often the snapshot threshold is checked', '30000')
     .option('--trailing-logs <n>', 'log entries kept behind a snapshot', '10240')
     .option('--log-level <level>', 'TRACE, DEBUG, INFO, WARN or ERROR', 'INFO')
+    .option('--tls-ca <file>', 'PEM CA bundle; with --tls-cert and --tls-key turns on mutual TLS between servers')
+    .option('--tls-cert <file>', 'PEM certificate of this server')
+    .option('--tls-key <file>', 'PEM private key of this server')
     .action(async (options: RaftKvOptions) => {
       await runRaftKv(options);
     });
@@ -125,7 +147,7 @@ async function runRaftKv(options: RaftKvOptions): Promise<void> {
   const snapshotStore = await FileSnapshotStore.open(join(options.dataDir, 'snapshots'), { log });
   const transport = new GrpcTransport(
     { clock, rand, log: log.child({ module: 'raft-transport' }) },
-    { localId: options.id, bindAddress: options.bind, tls: tlsOff },
+    { localId: options.id, bindAddress: options.bind, tls: await tlsConfig(options) },
   );
   const fsm = new KvFsm();
   const node = new RaftNode(
