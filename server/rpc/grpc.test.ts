@@ -1,0 +1,122 @@
+// Proves the gRPC RPC path on a real port: a single bootstrap-mode Server serves RPC on its Raft port, a
+// GrpcRpcClient registers and reads back through it, errors keep their class across the wire, garbage and
+// unknown methods are refused with typed errors, a blocking read is cancelled by the caller's abort signal,
+// and a dead address fails with RpcTransportError.
+
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { waitUntil } from '../../gossip/testing/wait.js';
+import { ManualClock, RealClock } from '../../lib/clock.js';
+import { AbortError } from '../../lib/errors.js';
+import { silentLogger } from '../../lib/log.js';
+import { SeededRand } from '../../lib/rand.js';
+import { Server } from '../server.js';
+import { FakeLanPool, ServerCluster, testNodeId } from '../testing/server-cluster.js';
+import { BadRequestError, NoPathToDatacenterError, RpcTransportError } from './errors.js';
+import { GrpcRpcClient } from './grpc-client.js';
+import { rpcService } from './grpc-service.js';
+import { defaultQueryOptions } from './methods.js';
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  assert.ok(address !== null && typeof address === 'object');
+  return address.port;
+}
+
+const context = { datacenter: 'dc1', token: '' };
+
+describe('RPC over gRPC', () => {
+  const clock = new RealClock();
+  let server: Server;
+  let client: GrpcRpcClient;
+  let address: string;
+
+  before(async () => {
+    address = `127.0.0.1:${await freePort()}`;
+    const config = new ServerCluster().config(1, {
+      bootstrap: true,
+      bootstrapExpect: 0,
+      bindAddress: address,
+      advertiseAddress: address,
+      nodeId: testNodeId(1),
+    });
+    server = new Server(
+      { clock, rand: new SeededRand(5), log: silentLogger(), gossip: new FakeLanPool(new ManualClock()) },
+      config,
+    );
+    await server.start();
+    await waitUntil(() => server.isLeader(), 'the single server leads');
+    client = new GrpcRpcClient(address, clock);
+  });
+
+  after(async () => {
+    client.close();
+    await server.stop();
+  });
+
+  it('registers and reads back', async () => {
+    assert.equal(await client.call('Catalog.Register', { Node: 'n1', Address: '10.1.1.1' }, { context }), true);
+    const reply = await client.call('Catalog.ListNodes', {}, { context, query: defaultQueryOptions });
+    assert.deepEqual(
+      reply.value.map((node) => node.Node),
+      ['n1'],
+    );
+    assert.ok(reply.meta.index >= 1);
+    assert.equal(reply.meta.knownLeader, true);
+    assert.equal(await client.call('Status.Leader', {}, { context }), address);
+  });
+
+  it('keeps error classes across the wire', async () => {
+    await assert.rejects(
+      client.call('Catalog.ListNodes', {}, { context: { ...context, datacenter: 'far' }, query: defaultQueryOptions }),
+      NoPathToDatacenterError,
+    );
+    await assert.rejects(
+      client.call('Catalog.ListNodes', {}, { context, query: { ...defaultQueryOptions, filter: '((' } }),
+      BadRequestError,
+    );
+    await assert.rejects(client.call('Nope.Nothing' as never, {} as never, { context }), BadRequestError);
+  });
+
+  it('refuses frames that are not msgpack', async () => {
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    const reply = await new Promise<unknown>((resolve, reject) =>
+      raw.makeUnaryRequest(
+        rpcService.call.path,
+        (value: Buffer) => value,
+        rpcService.call.responseDeserialize,
+        Buffer.from([0xc1, 0xff, 0x00]),
+        (error, response) => (error ? reject(error) : resolve(response)),
+      ),
+    );
+    raw.close();
+    assert.equal((reply as { ok: boolean }).ok, false);
+  });
+
+  it('stops a blocking read when the caller aborts', async () => {
+    const first = await client.call('Catalog.ListNodes', {}, { context, query: defaultQueryOptions });
+    const controller = new AbortController();
+    const waiting = client.call(
+      'Catalog.ListNodes',
+      {},
+      {
+        context,
+        query: { ...defaultQueryOptions, minQueryIndex: first.meta.index, maxQueryTimeMs: 60_000 },
+        signal: controller.signal,
+      },
+    );
+    controller.abort();
+    await assert.rejects(waiting, AbortError);
+  });
+
+  it('fails with RpcTransportError when nothing listens', async () => {
+    const dead = new GrpcRpcClient(`127.0.0.1:${await freePort()}`, clock);
+    await assert.rejects(dead.call('Status.Leader', {}, { context }), RpcTransportError);
+    dead.close();
+  });
+});
