@@ -1,16 +1,38 @@
-// The agent: owns the subsystems and runs them in dependency order, stopping them in reverse (STYLE §3.3).
-// Today that is the PID file and the HTTP API; gossip, the RPC client or server, DNS, checks and the proxy
-// manager slot into `subsystems` in the order they depend on each other.
+// The agent: owns the subsystems and runs them in dependency order, stopping them in reverse (STYLE §3.3):
+// PID file, LAN gossip, -join, the control plane (in-process Server or RPC client, through one seam), local
+// services and checks, check runner, anti-entropy, coordinate updates, retry_join, HTTP. A graceful leave
+// (signal policy or /v1/agent/leave) leaves the gossip pool before stopping.
 
 import { arch, availableParallelism, platform } from 'node:os';
+import type { GossipDriver } from '../gossip/driver.js';
+import type { KeyManager } from '../gossip/key-manager.js';
+import type { SerfMember } from '../gossip/serf/members.js';
+import { type CoordinateJson, coordinateToJson } from '../gossip/vivaldi/coordinate.js';
+import { type Clock, RealClock } from '../lib/clock.js';
+import { NotImplementedError } from '../lib/errors.js';
 import { type AbortOptions, LifecycleState, type Startable, startAll } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
+import { type Rand, SeededRand } from '../lib/rand.js';
+import { NoServersError } from '../server/rpc/errors.js';
+import type { RpcClient } from '../server/rpc/methods.js';
 import { type Authorizer, allowAllAuthorizer } from './acl/authorizer.js';
+import { AntiEntropySyncer } from './ae/syncer.js';
 import type { BuildInfo, RuntimeInfo } from './build-info.js';
+import { CheckRunner } from './checks/runner.js';
 import type { AgentConfig } from './config/types.js';
 import { buildHttpApi } from './http/api.js';
 import { HttpServer } from './http/server.js';
+import { LocalPersistence } from './local/persist.js';
+import { Registrar } from './local/registrar.js';
+import { LocalState } from './local/state.js';
+import type { LocalNode } from './local/types.js';
 import { PidFile } from './pid-file.js';
+import type { ControlPlane, ControlPlaneFactory } from './runtime/control-plane.js';
+import { CoordinateSender } from './runtime/coordinate-sender.js';
+import { createLanGossip, joinAddress } from './runtime/gossip-lan.js';
+import type { AgentHandle } from './runtime/handle.js';
+import { AgentMetrics } from './runtime/metrics.js';
+import { RetryJoin } from './runtime/retry-join.js';
 
 export interface AgentComponents {
   /** The root logger; each subsystem gets a child with its own `module` (pino would repeat a nested one). */
@@ -20,30 +42,101 @@ export interface AgentComponents {
   readonly authorizer?: Authorizer;
   readonly runtime?: RuntimeInfo;
   readonly pid?: number;
+  readonly clock?: Clock;
+  readonly rand?: Rand;
+  /** The server runtime or server client (server/); without it nothing reaches a catalog. */
+  readonly controlPlane?: ControlPlaneFactory;
+  /** Re-reads the configuration for `reload`; absent = reload answers "not implemented". */
+  readonly reloadConfig?: () => Promise<AgentConfig>;
+  /** Asked to end the process (after /v1/agent/leave, or retry_max exhausted). */
+  readonly onShutdownRequested?: (reason: string) => void;
 }
 
 /** Stopping must fit inside the second an operator waits after Ctrl-C, with room for the process to exit. */
 export const shutdownGraceMs = 800;
+/** Consul's anti-entropy full-sync interval before scaling. */
+export const fullSyncIntervalMs = 60_000;
 
-interface Subsystem {
-  readonly name: string;
-  readonly startable: Startable;
+/** Wraps a start/stop pair as a Startable (for steps that are one call each way). */
+function step(start: () => Promise<void>, stop: () => Promise<void> = async () => undefined): Startable {
+  return { start, stop };
 }
 
-export class Agent implements Startable {
+export class Agent implements Startable, AgentHandle {
+  readonly state: LocalState;
+  readonly registrar: Registrar;
+  readonly checks: CheckRunner;
+  readonly metrics: AgentMetrics;
+  readonly syncer: AntiEntropySyncer;
   private readonly lifecycle = new LifecycleState();
-  private readonly subsystems: readonly Subsystem[];
+  private readonly subsystems: readonly Startable[];
   private readonly http: HttpServer;
   private readonly log: Logger;
+  private readonly gossip: GossipDriver;
+  private controlPlane: ControlPlane | null = null;
+  private readonly clock: Clock;
   private stopAll: ((options?: AbortOptions) => Promise<void>) | null = null;
+  private leaving: Promise<void> | null = null;
 
   constructor(
-    components: AgentComponents,
+    private readonly components: AgentComponents,
     readonly config: AgentConfig,
   ) {
     const runtime = components.runtime ?? hostRuntime();
     const log = components.log;
+    const clock = components.clock ?? new RealClock();
+    const rand = components.rand ?? new SeededRand(Math.floor(Math.random() * 2 ** 31));
+    this.clock = clock;
     this.log = log.child({ module: 'agent' });
+    this.gossip = createLanGossip(
+      { clock, rand, log: log.child({ module: 'agent.serf.lan' }) },
+      config,
+      components.build,
+    );
+    this.state = new LocalState(
+      { clock },
+      { node: localNode(config, components.build), checkUpdateIntervalMs: config.checkUpdateIntervalMs },
+    );
+    const persistence =
+      config.dataDir === null ? null : new LocalPersistence(config.dataDir, log.child({ module: 'agent.local' }));
+    this.registrar = new Registrar(
+      this.state,
+      persistence,
+      {
+        nodeName: config.nodeName,
+        sidecarMinPort: config.ports.sidecarMinPort,
+        sidecarMaxPort: config.ports.sidecarMaxPort,
+      },
+      log.child({ module: 'agent.local' }),
+    );
+    const rpc = (): RpcClient | null => this.controlPlane?.rpcClient() ?? null;
+    this.checks = new CheckRunner(
+      {
+        clock,
+        rand,
+        log: log.child({ module: 'agent.checks' }),
+        state: this.state,
+        rpc,
+        deregisterService: (id) => this.registrar.deregisterService(id),
+      },
+      { nodeName: config.nodeName, datacenter: config.datacenter },
+    );
+    this.syncer = new AntiEntropySyncer(
+      {
+        clock,
+        rand,
+        log: log.child({ module: 'agent.anti_entropy' }),
+        state: this.state,
+        rpc,
+        clusterSize: () => Math.max(1, this.members().filter((member) => member.status === 'alive').length),
+      },
+      { datacenter: config.datacenter, isServer: config.server, fullSyncIntervalMs, agentToken: '' },
+    );
+    this.metrics = new AgentMetrics({
+      state: () => this.state,
+      members: () => this.members().length,
+      healthScore: () => 0,
+    });
     this.http = new HttpServer(
       {
         log: log.child({ module: 'agent.http' }),
@@ -54,14 +147,90 @@ export class Agent implements Startable {
             runtime,
             authorizer: components.authorizer ?? allowAllAuthorizer,
             log: log.child({ module: 'agent.http' }),
+            agent: this,
+            rpc: {
+              call: (method, args, options) => {
+                const client = rpc();
+                if (client === null) return Promise.reject(new NoServersError());
+                return client.call(method, args, options);
+              },
+            },
           }),
       },
       { addresses: config.addresses.http, port: config.ports.http, httpsPort: config.ports.https, tls: config.tls },
     );
-    const subsystems: Subsystem[] = [];
-    if (config.pidFile !== null)
-      subsystems.push({ name: 'pid-file', startable: new PidFile(config.pidFile, components.pid ?? process.pid) });
-    subsystems.push({ name: 'http', startable: this.http });
+
+    const subsystems: Startable[] = [];
+    if (config.pidFile !== null) subsystems.push(new PidFile(config.pidFile, components.pid ?? process.pid));
+    subsystems.push(this.gossip);
+    if (config.startJoin.length > 0)
+      subsystems.push(
+        step(async () => {
+          const count = await this.gossip.join(
+            config.startJoin.map((address) => joinAddress(address, config.ports.serfLan)),
+          );
+          this.log.info({ count }, `Join completed. Synced with ${count} initial agents`);
+        }),
+      );
+    if (components.controlPlane) {
+      const factory = components.controlPlane;
+      subsystems.push(
+        step(
+          async () => {
+            this.controlPlane = factory({ config, gossip: this.gossip, clock, rand, log });
+            await this.controlPlane.start();
+          },
+          async () => {
+            await this.controlPlane?.stop();
+          },
+        ),
+      );
+    } else {
+      subsystems.push(
+        step(async () =>
+          this.log.warn(
+            'no server runtime is wired into this agent: services stay local until one is (anti-entropy retries)',
+          ),
+        ),
+      );
+    }
+    subsystems.push(
+      step(
+        async () => {
+          await this.registrar.loadConfigDefinitions(config.services, config.checks);
+          await this.registrar.restorePersisted();
+        },
+        async () => this.state.close(),
+      ),
+    );
+    subsystems.push(this.checks, this.syncer);
+    subsystems.push(
+      new CoordinateSender(
+        {
+          clock,
+          rand,
+          log: log.child({ module: 'agent.coordinate' }),
+          coordinate: () => this.gossipCoordinate(),
+          rpc,
+        },
+        { nodeName: config.nodeName, datacenter: config.datacenter },
+      ),
+    );
+    if (config.retryJoin.length > 0)
+      subsystems.push(
+        new RetryJoin(
+          {
+            clock,
+            rand,
+            log: log.child({ module: 'agent.retry_join' }),
+            join: (addresses) =>
+              this.gossip.join(addresses.map((address) => joinAddress(address, config.ports.serfLan))),
+            onGiveUp: (error) => components.onShutdownRequested?.(error.message),
+          },
+          { addresses: config.retryJoin, retryIntervalMs: config.retryIntervalMs, retryMax: config.retryMax },
+        ),
+      );
+    subsystems.push(this.http);
     this.subsystems = subsystems;
   }
 
@@ -76,10 +245,7 @@ export class Agent implements Startable {
         { node: this.config.nodeName, datacenter: this.config.datacenter, server: this.config.server },
         'Starting agent',
       );
-      this.stopAll = await startAll(
-        this.subsystems.map((subsystem) => subsystem.startable),
-        options,
-      );
+      this.stopAll = await startAll(this.subsystems, options);
       this.log.info('Agent started');
     });
   }
@@ -92,6 +258,98 @@ export class Agent implements Startable {
       this.log.info('Agent stopped');
     });
   }
+
+  /** Consul's signal policy: SIGTERM leaves when leave_on_terminate; SIGINT unless skip_leave_on_interrupt. */
+  leavesOn(signal: 'SIGINT' | 'SIGTERM'): boolean {
+    return signal === 'SIGTERM' ? this.config.leaveOnTerminate : !this.config.skipLeaveOnInterrupt;
+  }
+
+  /** Graceful leave from the LAN pool (others see `left`, the leader deregisters this node). */
+  gracefulLeave(): Promise<void> {
+    this.leaving ??= (async () => {
+      if (!this.lifecycle.isRunning()) return;
+      this.log.info('Gracefully leaving the cluster');
+      try {
+        await this.gossip.leave({ signal: AbortSignal.timeout(this.config.leaveDrainTimeMs + 5_000) });
+      } catch (error) {
+        this.log.warn({ err: error }, 'leave did not complete');
+      }
+    })();
+    return this.leaving;
+  }
+
+  // --- AgentHandle --------------------------------------------------------------------------------------------------
+
+  members(): readonly SerfMember[] {
+    return this.lifecycle.isRunning() || this.lifecycle.current === 'starting'
+      ? safe(() => this.gossip.members(), [])
+      : [];
+  }
+
+  coordinate(): CoordinateJson | null {
+    const coordinate = this.gossipCoordinate();
+    return coordinate ? coordinateToJson(coordinate) : null;
+  }
+
+  private gossipCoordinate() {
+    return safe(() => this.gossip.serfLayer().coordinate(), null);
+  }
+
+  join(address: string): Promise<number> {
+    return this.gossip.join([joinAddress(address, this.config.ports.serfLan)]);
+  }
+
+  async leave(): Promise<void> {
+    await this.gracefulLeave();
+    this.components.onShutdownRequested?.('left the cluster through the HTTP API');
+  }
+
+  async reload(): Promise<void> {
+    const reloadConfig = this.components.reloadConfig;
+    if (!reloadConfig) throw new NotImplementedError('reload without a config source');
+    const next = await reloadConfig();
+    await this.registrar.loadConfigDefinitions(next.services, next.checks);
+    this.syncer.syncFull();
+    this.log.info('Reloaded configuration: services and checks');
+  }
+
+  keyManager(): KeyManager | null {
+    return this.lifecycle.isRunning() ? this.gossip.keyManager : null;
+  }
+
+  scriptChecksAllowed(remoteAddress: string): boolean {
+    if (this.config.enableScriptChecks) return true;
+    return this.config.enableLocalScriptChecks && isLoopback(remoteAddress);
+  }
+
+  nowWallMs(): number {
+    return this.clock.wallMs();
+  }
+}
+
+function safe<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback; // gossip not running (starting or stopped): nothing to report
+  }
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+export function localNode(config: AgentConfig, build: BuildInfo): LocalNode {
+  const lan = config.advertiseAddr;
+  const wan = config.advertiseAddrWan || lan;
+  return {
+    ID: config.nodeId,
+    Node: config.nodeName,
+    Address: lan,
+    Datacenter: config.datacenter,
+    TaggedAddresses: { lan, lan_ipv4: lan, wan, wan_ipv4: wan },
+    Meta: { ...config.nodeMeta, 'consul-network-segment': '', 'consul-version': build.consulVersion },
+  };
 }
 
 function hostRuntime(): RuntimeInfo {

@@ -9,11 +9,13 @@ import type { RpcClient } from '../../server/rpc/methods.js';
 import type { Authorizer } from '../acl/authorizer.js';
 import type { BuildInfo, RuntimeInfo } from '../build-info.js';
 import type { AgentConfig } from '../config/types.js';
+import type { AgentHandle } from '../runtime/handle.js';
 import { installAclHook } from './acl-hook.js';
 import { installBodyParsers } from './decode-body.js';
 import { installErrorHandler, NotFoundError } from './errors.js';
 import { installConsulHeaders } from './query-meta.js';
 import { agentRoutes } from './routes/agent.js';
+import { operatorKeyringRoutes } from './routes/operator-keyring.js';
 import { registerServerRoutes } from './routes/server-routes.js';
 
 export interface HttpApiDeps {
@@ -24,6 +26,8 @@ export interface HttpApiDeps {
   readonly log: Logger;
   /** The agent's way to the servers; catalog, health, status, coordinate, operator and snapshot routes need it. */
   readonly rpc?: RpcClient;
+  /** The running agent (local services and checks, gossip); /v1/agent/* beyond `self` and the keyring need it. */
+  readonly agent?: AgentHandle;
 }
 
 /**
@@ -68,6 +72,10 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     throw new NotFoundError(path);
   });
   await app.register(agentRoutes(deps), { prefix: '/v1/agent' });
+  if (deps.agent)
+    await app.register(operatorKeyringRoutes({ agent: deps.agent, config: deps.config }), {
+      prefix: '/v1/operator/keyring',
+    });
   if (deps.rpc) await registerServerRoutes(app, { rpc: deps.rpc, config: deps.config, log: deps.log });
   return app;
 }

@@ -9,9 +9,10 @@ import { Agent } from '../../agent/agent.js';
 import type { BuildInfo } from '../../agent/build-info.js';
 import { type AgentFlagValues, flagsToConfig } from '../../agent/config/flags.js';
 import { loadConfig } from '../../agent/config/load.js';
-import { ProblemList } from '../../agent/config/problems.js';
+import { ConfigError, ProblemList } from '../../agent/config/problems.js';
 import type { AgentConfig } from '../../agent/config/types.js';
 import { persistNodeId } from '../../agent/node-id.js';
+import { serverControlPlane } from '../../agent/runtime/server-control-plane.js';
 import { createLogger } from '../../lib/log.js';
 import { printConfigProblems } from '../config-output.js';
 import { consulCompatibleVersion, latticeVersion } from '../version.js';
@@ -57,8 +58,7 @@ function banner(config: AgentConfig): string {
     ['Cluster Addr', `${config.advertiseAddr} (LAN: ${ports.serfLan}, WAN: ${ports.serfWan})`],
     ['Gossip Encryption', String(config.encrypt !== null)],
     ['Data Dir', config.dataDir ?? '(in memory, -dev)'],
-    // Honest about this milestone: only the HTTP API listens so far.
-    ['Running', 'HTTP API (DNS, gossip, RPC and Raft are not built yet)'],
+    ['Running', 'HTTP API, LAN gossip, RPC and Raft (DNS and the WAN pool are not built yet)'],
   ];
   const width = Math.max(...lines.map(([label]) => label.length));
   const body = lines.map(([label, value]) => `${label.padStart(width + 4)}: ${value}`).join('\n');
@@ -158,9 +158,35 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
   }
   process.stdout.write(banner(config));
   const log = createLogger({ level: config.logLevel, json: config.logJson, colorize: process.stderr.isTTY });
-  const agent = new Agent({ log, build: buildInfo() }, config);
+  let requestShutdown: (reason: string) => void = () => undefined;
+  const agent = new Agent(
+    {
+      log,
+      build: buildInfo(),
+      controlPlane: serverControlPlane(),
+      onShutdownRequested: (reason) => requestShutdown(reason),
+      reloadConfig: async () => {
+        const reloadProblems = new ProblemList();
+        const reloaded = await loadConfig({
+          configPaths,
+          configFormat: flags.configFormat ?? null,
+          devMode: flags.dev ?? false,
+          flagValues: flagsToConfig(flags, reloadProblems),
+          hclFragments: flags.hcl ?? [],
+          problems: reloadProblems,
+        });
+        if (reloaded.config === null) throw new ConfigError(reloaded.errors, reloaded.warnings);
+        return reloaded.config;
+      },
+    },
+    config,
+  );
 
-  const stopping = new Promise<NodeJS.Signals>((resolve) => {
+  const stopping = new Promise<NodeJS.Signals | 'leave'>((resolve) => {
+    requestShutdown = (reason) => {
+      log.info(`Shutdown requested: ${reason}`);
+      resolve('leave');
+    };
     const onSignal = (signal: NodeJS.Signals): void => {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
@@ -181,7 +207,12 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     process.exit(1);
   }
   const signal = await stopping;
-  log.info(`Caught signal: ${signal === 'SIGINT' ? 'interrupt' : 'terminated'}`);
+  if (signal !== 'leave') {
+    log.info(`Caught signal: ${signal === 'SIGINT' ? 'interrupt' : 'terminated'}`);
+    // Consul's policy: clients leave on both signals, servers stay members (leave_on_terminate,
+    // skip_leave_on_interrupt).
+    if (agent.leavesOn(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM')) await agent.gracefulLeave();
+  }
   log.info('Gracefully shutting down agent...');
   try {
     await agent.stop();

@@ -1,16 +1,27 @@
-// /v1/agent/*: the local agent's own endpoints. Only /v1/agent/self exists so far; the rest answer 501 through
-// the root not-found handler until their subsystems are built.
+// /v1/agent/*: the local agent's own endpoints: self, members, join/leave/force-leave, reload, maintenance and
+// metrics here; services (agent-services.ts) and checks (agent-checks.ts) beside. Without a running agent (the
+// factory alone, in tests) only /self is served.
 
 import type { FastifyPluginAsync } from 'fastify';
+import type { SerfMember } from '../../../gossip/serf/members.js';
+import { LatticeError, NotImplementedError } from '../../../lib/errors.js';
 import type { BuildInfo, RuntimeInfo } from '../../build-info.js';
 import type { AgentConfig } from '../../config/types.js';
+import type { AgentHandle } from '../../runtime/handle.js';
 import type { AclRequirement } from '../acl-hook.js';
+import { resolveToken } from '../acl-hook.js';
+import { registerRoutes } from '../consul-route.js';
 import { debugConfig } from '../debug-config.js';
+import { BadRequestError } from '../errors.js';
+import { parseBoolParam, requestParams } from '../query-options.js';
+import { agentCheckRoutes } from './agent-checks.js';
+import { agentServiceRoutes } from './agent-services.js';
 
 export interface AgentRouteDeps {
   readonly config: AgentConfig;
   readonly build: BuildInfo;
   readonly runtime: RuntimeInfo;
+  readonly agent?: AgentHandle;
 }
 
 /** memberlist protocol range and serf delegate range, as Consul reports them (reference §3 AgentMember). */
@@ -24,6 +35,22 @@ const memberProtocol = {
 };
 /** Serf member status 1 = alive: the agent reporting on itself is alive by definition. */
 const memberStatusAlive = 1;
+/** serf MemberStatus numbers (reference §3 AgentMember). */
+const memberStatusCode: Readonly<Record<SerfMember['status'], number>> = { alive: 1, leaving: 2, left: 3, failed: 4 };
+
+/** A gossip member in Consul's AgentMember shape. */
+export function presentMember(member: SerfMember): Record<string, unknown> {
+  const colon = member.address.lastIndexOf(':');
+  const host = member.address.slice(0, colon).replace(/^\[|\]$/g, '');
+  return {
+    Name: member.name,
+    Addr: host,
+    Port: Number(member.address.slice(colon + 1)),
+    Tags: { ...member.tags },
+    Status: memberStatusCode[member.status],
+    ...memberProtocol,
+  };
+}
 
 export function memberTags(config: AgentConfig, build: BuildInfo): Record<string, string> {
   const tags: Record<string, string> = {
@@ -67,7 +94,7 @@ export function agentSelf(deps: AgentRouteDeps): Record<string, unknown> {
       BuildDate: build.buildDate,
     },
     DebugConfig: debugConfig(config),
-    // No network coordinates until gossip runs; Consul also reports null when coordinates are off.
+    // Filled from gossip by the route when the agent runs; Consul also reports null when coordinates are off.
     Coord: null,
     Member: {
       Name: config.nodeName,
@@ -109,6 +136,141 @@ export const agentRoutes =
   (deps: AgentRouteDeps): FastifyPluginAsync =>
   async (scope) => {
     const readAgent: AclRequirement = { resource: 'agent', access: 'read', name: () => deps.config.nodeName };
+    const writeAgent: AclRequirement = { resource: 'agent', access: 'write', name: () => deps.config.nodeName };
     const self = agentSelf(deps);
-    scope.get('/self', { config: { acl: readAgent } }, async () => self);
+    const agent = deps.agent;
+    if (!agent) {
+      scope.get('/self', { config: { acl: readAgent } }, async () => self);
+      return;
+    }
+    const { config } = deps;
+    registerRoutes(scope, [
+      {
+        method: 'GET',
+        url: '/self',
+        acl: readAgent,
+        handler: async () => {
+          const member = agent.members().find((each) => each.name === config.nodeName);
+          return {
+            ...self,
+            Coord: agent.coordinate(),
+            ...(member ? { Member: presentMember(member) } : {}),
+          };
+        },
+      },
+      {
+        method: 'GET',
+        url: '/members',
+        acl: readAgent,
+        handler: async (request) => {
+          const params = requestParams(request);
+          // `?wan` with any non-empty value asks for the WAN pool, which Lattice does not run yet.
+          if ((params.get('wan') ?? '') !== '') throw new NotImplementedError('the WAN gossip pool (?wan)');
+          const segment = params.get('segment');
+          if (segment !== null && segment !== '' && segment !== '_all')
+            throw new BadRequestError(`Network segments are not supported (segment "${segment}")`);
+          return agent.members().map(presentMember);
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/join/*',
+        acl: writeAgent,
+        handler: async (request, reply) => {
+          const address = (request.params as Record<string, string>)['*'] ?? '';
+          if ((requestParams(request).get('wan') ?? '') !== '') throw new NotImplementedError('joining the WAN pool');
+          if (address === '') throw new BadRequestError('Missing address to join');
+          try {
+            await agent.join(address);
+          } catch (error) {
+            throw new JoinFailedError(address, error);
+          }
+          return reply.code(200).send('');
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/leave',
+        acl: writeAgent,
+        handler: async (_request, reply) => {
+          await agent.leave();
+          return reply.code(200).send('');
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/force-leave/*',
+        acl: writeAgent,
+        handler: async () => {
+          // The gossip layer has no forced removal of a failed member yet; the reaper forgets it after 72 h.
+          throw new NotImplementedError('force-leave (gossip has no forced member removal yet)');
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/reload',
+        acl: writeAgent,
+        handler: async (_request, reply) => {
+          await agent.reload();
+          return reply.code(200).send('');
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/maintenance',
+        acl: writeAgent,
+        handler: async (request, reply) => {
+          const params = requestParams(request);
+          if (params.get('enable') === null) throw new BadRequestError('Missing value for enable');
+          let enable: boolean;
+          try {
+            enable = parseBoolParam(params, 'enable');
+          } catch {
+            throw new BadRequestError('Invalid value for enable');
+          }
+          if (enable) agent.registrar.enableNodeMaintenance(params.get('reason') ?? '', resolveToken(request) ?? '');
+          else agent.registrar.disableNodeMaintenance();
+          return reply.code(200).send('');
+        },
+      },
+      {
+        method: 'GET',
+        url: '/metrics',
+        acl: readAgent,
+        handler: async (request, reply) => {
+          const format = requestParams(request).get('format');
+          const accept = request.headers.accept ?? '';
+          if (format === 'prometheus' || /openmetrics-text|text\/plain;\s*version=0\.0?\.?4/.test(accept)) {
+            return reply.type('text/plain; version=0.0.4; charset=utf-8').send(await agent.metrics.prometheusText());
+          }
+          return agent.metrics.consulJson(Date.now());
+        },
+      },
+      {
+        method: 'GET',
+        url: '/monitor',
+        acl: readAgent,
+        handler: async () => {
+          throw new NotImplementedError('log streaming (/v1/agent/monitor)');
+        },
+      },
+      ...agentServiceRoutes({
+        agent,
+        datacenter: config.datacenter,
+        nodeName: config.nodeName,
+        defaultQueryTimeMs: config.defaultQueryTimeMs,
+        maxQueryTimeMs: config.maxQueryTimeMs,
+      }),
+      ...agentCheckRoutes({ agent, nodeName: config.nodeName }),
+    ]);
   };
+
+/** Consul answers a failed join with 500 and the gossip error. */
+class JoinFailedError extends LatticeError {
+  override readonly name = 'JoinFailedError';
+  constructor(address: string, cause: unknown) {
+    super('ERR_JOIN_FAILED', `Error joining ${address}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}

@@ -1,0 +1,329 @@
+// The check runner: keeps one monitor per local check in step with LocalState (started, restarted when its
+// definition changes, stopped when removed). Scheduled probes (HTTP, TCP, UDP, gRPC, script) first run at a
+// random point inside their interval so a restart does not fire every check at once, each within its timeout,
+// through the thresholds; TTL checks expire to critical; alias checks follow the aliased health; a reaper removes
+// services critical for longer than deregister_critical_service_after.
+
+import type { Clock, Timer } from '../../lib/clock.js';
+import { LatticeError } from '../../lib/errors.js';
+import { type AbortOptions, LifecycleState, type Startable } from '../../lib/lifecycle.js';
+import type { Logger } from '../../lib/log.js';
+import type { Rand } from '../../lib/rand.js';
+import type { RpcClient } from '../../server/rpc/methods.js';
+import { defaultQueryOptions } from '../../server/rpc/methods.js';
+import type { HealthStatus } from '../../server/state/types.js';
+import type { CheckDefinition } from '../config/types.js';
+import type { LocalState } from '../local/state.js';
+import { aliasResult } from './alias.js';
+import { grpcProbe } from './grpc.js';
+import { httpProbe } from './http.js';
+import { scriptProbe } from './script.js';
+import { tcpProbe } from './tcp.js';
+import { applyThresholds, initialCounters, type ThresholdCounters } from './thresholds.js';
+import type { CheckResult, Probe } from './types.js';
+import { udpProbe } from './udp.js';
+
+export interface CheckRunnerComponents {
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly log: Logger;
+  readonly state: LocalState;
+  /** For alias checks on another node; null while no server is known. */
+  readonly rpc: () => RpcClient | null;
+  /** Removes a service and its checks (the reaper's action). */
+  readonly deregisterService: (serviceId: string) => Promise<unknown>;
+}
+
+export interface CheckRunnerConfig {
+  readonly nodeName: string;
+  readonly datacenter: string;
+}
+
+/** Consul's reaper period for deregister_critical_service_after. */
+export const reapIntervalMs = 30_000;
+/** How often an alias check on another node re-reads that node's health. */
+export const remoteAliasPollMs = 10_000;
+
+export class NotTtlCheckError extends LatticeError {
+  override readonly name = 'NotTtlCheckError';
+  constructor(id: string) {
+    super('ERR_BAD_REQUEST', `CheckID "${id}" does not have associated TTL`);
+  }
+}
+
+interface Monitor {
+  readonly definition: CheckDefinition | null;
+  stop(): void;
+}
+
+export class CheckRunner implements Startable {
+  private readonly lifecycle = new LifecycleState();
+  private readonly monitors = new Map<string, Monitor>();
+  private readonly ttlTimers = new Map<string, Timer>();
+  private readonly criticalSinceMs = new Map<string, number>();
+  private reaper: Timer | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly components: CheckRunnerComponents,
+    private readonly config: CheckRunnerConfig,
+  ) {}
+
+  start(_options?: AbortOptions): Promise<void> {
+    return this.lifecycle.start(async () => {
+      this.unsubscribe = this.components.state.onChange((change) => {
+        if (change.kind === 'check') this.reconcile(change.id);
+        this.refreshLocalAliases();
+      });
+      for (const check of this.components.state.checks()) this.reconcile(check.row.CheckID);
+      this.armReaper();
+    });
+  }
+
+  stop(_options?: AbortOptions): Promise<void> {
+    return this.lifecycle.stop(async () => {
+      this.unsubscribe?.();
+      this.reaper?.cancel();
+      for (const monitor of this.monitors.values()) monitor.stop();
+      this.monitors.clear();
+      for (const timer of this.ttlTimers.values()) timer.cancel();
+      this.ttlTimers.clear();
+      await Promise.allSettled([...this.inFlight]);
+    });
+  }
+
+  /** `/v1/agent/check/pass|warn|fail|update`: only TTL checks take results from outside; resets the TTL. */
+  updateTtl(id: string, status: HealthStatus, output: string): boolean {
+    const entry = this.components.state.check(id);
+    if (!entry) return false;
+    if (entry.definition?.kind !== 'ttl') throw new NotTtlCheckError(id);
+    this.components.state.updateCheck(id, status, output);
+    this.armTtl(id, entry.definition);
+    return true;
+  }
+
+  private isActive(): boolean {
+    return this.lifecycle.isRunning() || this.lifecycle.current === 'starting';
+  }
+
+  private reconcile(id: string): void {
+    if (!this.isActive()) return;
+    const entry = this.components.state.check(id);
+    const current = this.monitors.get(id);
+    if (current && entry && current.definition === entry.definition) return;
+    current?.stop();
+    this.monitors.delete(id);
+    if (!entry) {
+      this.criticalSinceMs.delete(id);
+      return;
+    }
+    this.monitors.set(id, this.startMonitor(id, entry.definition));
+  }
+
+  private startMonitor(id: string, definition: CheckDefinition | null): Monitor {
+    if (definition === null) return { definition, stop: () => undefined };
+    switch (definition.kind) {
+      case 'ttl':
+        this.armTtl(id, definition);
+        return {
+          definition,
+          stop: () => {
+            this.ttlTimers.get(id)?.cancel();
+            this.ttlTimers.delete(id);
+          },
+        };
+      case 'alias':
+        return this.startAlias(id, definition);
+      case 'http':
+        return this.startScheduled(id, definition, httpProbe(definition));
+      case 'tcp':
+        return this.startScheduled(id, definition, tcpProbe(definition));
+      case 'udp':
+        return this.startScheduled(id, definition, udpProbe(definition));
+      case 'grpc':
+        return this.startScheduled(id, definition, grpcProbe(definition));
+      case 'script':
+        return this.startScheduled(id, definition, scriptProbe(definition));
+      case 'docker':
+      case 'h2ping':
+      case 'os_service':
+        // Registered and shown, but not run: the status says why instead of pretending.
+        this.components.state.updateCheck(
+          id,
+          'critical',
+          `${definition.kind} checks are not implemented in Lattice yet`,
+        );
+        return { definition, stop: () => undefined };
+    }
+  }
+
+  private armTtl(id: string, definition: CheckDefinition): void {
+    this.ttlTimers.get(id)?.cancel();
+    this.ttlTimers.set(
+      id,
+      this.components.clock.setTimer(definition.ttlMs, () => {
+        this.ttlTimers.delete(id);
+        const entry = this.components.state.check(id);
+        if (!entry || entry.definition !== definition) return;
+        this.components.log.warn({ check: id }, `Check "${id}" missed TTL, is now critical`);
+        this.components.state.updateCheck(id, 'critical', 'TTL expired');
+      }),
+    );
+  }
+
+  private startScheduled(id: string, definition: CheckDefinition, probe: Probe): Monitor {
+    const { clock, rand } = this.components;
+    let timer: Timer | null = null;
+    let stopped = false;
+    let counters: ThresholdCounters = initialCounters;
+    const run = async (): Promise<void> => {
+      const controller = new AbortController();
+      const deadline = clock.setTimer(definition.timeoutMs, () => controller.abort());
+      let result: CheckResult;
+      try {
+        result = await probe(controller.signal);
+      } catch (error) {
+        result = { status: 'critical', output: error instanceof Error ? error.message : String(error) };
+      } finally {
+        deadline.cancel();
+      }
+      if (stopped) return;
+      const step = applyThresholds(definition, counters, result.status);
+      counters = step.counters;
+      const entry = this.components.state.check(id);
+      if (!entry) return;
+      this.record(id, step.status ?? entry.row.Status, result.output);
+    };
+    const schedule = (delayMs: number): void => {
+      timer = clock.setTimer(delayMs, () => {
+        timer = null;
+        if (stopped) return;
+        const work = run().finally(() => {
+          this.inFlight.delete(work);
+          if (!stopped) schedule(definition.intervalMs);
+        });
+        this.inFlight.add(work);
+      });
+    };
+    // Consul staggers the first run uniformly inside the interval.
+    schedule(rand.float() * definition.intervalMs);
+    return {
+      definition,
+      stop: () => {
+        stopped = true;
+        timer?.cancel();
+      },
+    };
+  }
+
+  private record(id: string, status: HealthStatus, output: string): void {
+    const before = this.components.state.check(id)?.row.Status;
+    this.components.state.updateCheck(id, status, output);
+    if (before !== status) this.components.log.debug({ check: id, status }, `Check status changed: ${status}`);
+  }
+
+  private startAlias(id: string, definition: CheckDefinition): Monitor {
+    const node = definition.aliasNode ?? '';
+    if (node === '' || node.toLowerCase() === this.config.nodeName.toLowerCase()) {
+      this.refreshAlias(id, definition);
+      return { definition, stop: () => undefined };
+    }
+    let timer: Timer | null = null;
+    let stopped = false;
+    const poll = async (): Promise<void> => {
+      const rpc = this.components.rpc();
+      if (rpc === null) return;
+      try {
+        const reply = await rpc.call(
+          'Health.NodeChecks',
+          { Node: node },
+          { context: { datacenter: this.config.datacenter, token: '' }, query: defaultQueryOptions },
+        );
+        if (stopped) return;
+        const serviceId = definition.aliasService ?? '';
+        const registered = reply.value.some((check) => check.ServiceID === serviceId);
+        const result = aliasResult({ node, serviceId }, reply.value, registered || serviceId === '', id);
+        this.record(id, result.status, result.output);
+      } catch (error) {
+        if (!stopped) this.record(id, 'critical', `alias: cannot read node ${node}: ${(error as Error).message}`);
+      }
+    };
+    const schedule = (delayMs: number): void => {
+      timer = this.components.clock.setTimer(delayMs, () => {
+        const work = poll().finally(() => {
+          this.inFlight.delete(work);
+          if (!stopped) schedule(remoteAliasPollMs);
+        });
+        this.inFlight.add(work);
+      });
+    };
+    schedule(0);
+    return {
+      definition,
+      stop: () => {
+        stopped = true;
+        timer?.cancel();
+      },
+    };
+  }
+
+  private refreshLocalAliases(): void {
+    if (!this.isActive()) return;
+    for (const [id, monitor] of this.monitors) {
+      const definition = monitor.definition;
+      if (definition?.kind !== 'alias') continue;
+      const node = definition.aliasNode ?? '';
+      if (node === '' || node.toLowerCase() === this.config.nodeName.toLowerCase()) this.refreshAlias(id, definition);
+    }
+  }
+
+  private refreshAlias(id: string, definition: CheckDefinition): void {
+    const state = this.components.state;
+    const serviceId = definition.aliasService ?? '';
+    const rows = state.checks().map((entry) => entry.row);
+    const result = aliasResult({ node: '', serviceId }, rows, serviceId === '' || !!state.service(serviceId), id);
+    const entry = state.check(id);
+    if (entry && (entry.row.Status !== result.status || entry.row.Output !== result.output))
+      state.updateCheck(id, result.status, result.output);
+  }
+
+  // --- reaper -------------------------------------------------------------------------------------------------------
+
+  private armReaper(): void {
+    this.reaper = this.components.clock.setTimer(reapIntervalMs, () => {
+      this.reaper = null;
+      if (!this.lifecycle.isRunning()) return;
+      const work = this.reap().finally(() => {
+        this.inFlight.delete(work);
+        if (this.lifecycle.isRunning()) this.armReaper();
+      });
+      this.inFlight.add(work);
+    });
+  }
+
+  /** One reaper pass; public for tests. */
+  async reap(): Promise<void> {
+    const nowMs = this.components.clock.nowMs();
+    for (const entry of this.components.state.checks()) {
+      const id = entry.row.CheckID;
+      const afterMs = entry.definition?.deregisterCriticalServiceAfterMs ?? 0;
+      if (entry.row.Status !== 'critical' || afterMs === 0 || entry.row.ServiceID === '') {
+        this.criticalSinceMs.delete(id);
+        continue;
+      }
+      const since = this.criticalSinceMs.get(id);
+      if (since === undefined) {
+        this.criticalSinceMs.set(id, nowMs);
+        continue;
+      }
+      if (nowMs - since < afterMs) continue;
+      this.components.log.info(
+        { check: id, service: entry.row.ServiceID },
+        `Check "${id}" for service "${entry.row.ServiceID}" has been critical for too long; deregistered service`,
+      );
+      this.criticalSinceMs.delete(id);
+      await this.components.deregisterService(entry.row.ServiceID);
+    }
+  }
+}

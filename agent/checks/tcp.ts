@@ -1,0 +1,36 @@
+// TCP check (Consul CheckTCP): passing when a connection to host:port opens within the timeout, else critical.
+
+import { connect } from 'node:net';
+import type { CheckDefinition } from '../config/types.js';
+import { type CheckResult, errorText, type Probe } from './types.js';
+
+/** Splits `host:port` or `[v6]:port`. */
+export function splitHostPort(address: string): { host: string; port: number } | null {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address.trim());
+  if (!match) return null;
+  const port = Number(match[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return { host: match[1]!, port };
+}
+
+export function tcpProbe(definition: CheckDefinition): Probe {
+  const address = definition.tcp ?? '';
+  return (signal) =>
+    new Promise<CheckResult>((resolve) => {
+      const target = splitHostPort(address);
+      if (!target) {
+        resolve({ status: 'critical', output: `invalid TCP address "${address}"` });
+        return;
+      }
+      const socket = connect({ host: target.host, port: target.port, signal });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve({ status: 'passing', output: `TCP connect ${address}: Success` });
+      });
+      socket.once('error', (error) => {
+        socket.destroy();
+        const reason = signal.aborted ? 'timed out' : errorText(error);
+        resolve({ status: 'critical', output: `dial tcp ${address}: ${reason}` });
+      });
+    });
+}

@@ -1,0 +1,224 @@
+// /v1/agent/services, /service/*, /health/service/*: the agent's own services (reference §4.1, §4.1.1).
+// Registration bodies decode leniently and build through the config-file rules; writes answer 200 with an empty
+// body; the single-service read supports hash blocking (`?hash=&wait=`).
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { delay, RealClock } from '../../../lib/clock.js';
+import { decodeServiceBody } from '../../local/decode.js';
+import type { AgentHandle } from '../../runtime/handle.js';
+import type { AclRequirement } from '../acl-hook.js';
+import { resolveToken } from '../acl-hook.js';
+import type { ConsulRoute } from '../consul-route.js';
+import { readJsonBody } from '../decode-body.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { parseBoolParam, parseWaitParam, requestParams } from '../query-options.js';
+import {
+  aggregateStatus,
+  contentHash,
+  filterRecord,
+  presentAgentCheck,
+  presentAgentService,
+  statusCodeFor,
+} from './agent-present.js';
+
+export interface AgentServiceRouteDeps {
+  readonly agent: AgentHandle;
+  readonly datacenter: string;
+  readonly nodeName: string;
+  readonly defaultQueryTimeMs: number;
+  readonly maxQueryTimeMs: number;
+}
+
+const param = (request: FastifyRequest, name: string): string =>
+  (request.params as Record<string, string | undefined>)[name] ?? '';
+
+export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
+  const { agent, datacenter } = deps;
+  const serviceRead: AclRequirement = { resource: 'service', access: 'read', name: (request) => param(request, 'id') };
+  const serviceWrite: AclRequirement = {
+    resource: 'service',
+    access: 'write',
+    name: (request) => param(request, 'id'),
+  };
+  const agentRead: AclRequirement = { resource: 'agent', access: 'read', name: () => deps.nodeName };
+  const serviceView = (id: string) => {
+    const entry = agent.state.service(id);
+    return entry ? presentAgentService(entry.row, datacenter) : null;
+  };
+  const healthOf = (id: string) => {
+    const entry = agent.state.service(id);
+    if (!entry) return null;
+    const checks = agent.state.checks().filter((check) => check.row.ServiceID === id || check.row.ServiceID === '');
+    return {
+      status: aggregateStatus(checks.map((check) => check.row)),
+      body: {
+        AggregatedStatus: aggregateStatus(checks.map((check) => check.row)),
+        Service: presentAgentService(entry.row, datacenter),
+        Checks: checks.filter((check) => check.row.ServiceID === id).map((check) => presentAgentCheck(check.row)),
+      },
+    };
+  };
+  const wantsText = (request: FastifyRequest): boolean =>
+    requestParams(request).get('format') === 'text' || /^text\/plain/.test(request.headers.accept ?? '');
+
+  return [
+    {
+      method: 'GET',
+      url: '/services',
+      acl: agentRead,
+      handler: async (request) => {
+        const all: Record<string, Record<string, unknown>> = {};
+        for (const entry of agent.state.services()) all[entry.row.ID] = presentAgentService(entry.row, datacenter);
+        return filterRecord(all, requestParams(request).get('filter'));
+      },
+    },
+    {
+      method: 'GET',
+      url: '/service/:id',
+      acl: serviceRead,
+      handler: async (request, reply) => {
+        const id = param(request, 'id');
+        const params = requestParams(request);
+        const wanted = params.get('hash');
+        let view = serviceView(id);
+        if (view === null) throw new NotFoundError(`unknown service ID: ${id}`);
+        if (wanted !== null && wanted !== '' && contentHash(view) === wanted) {
+          const waitMs = parseWaitParam(params.get('wait'), { ...deps, discoveryMaxStaleMs: 0 });
+          view = await waitForChange(agent, id, wanted, waitMs, () => serviceView(id));
+          if (view === null) throw new NotFoundError(`unknown service ID: ${id}`);
+        }
+        const hash = contentHash(view);
+        void reply.header('X-Consul-ContentHash', hash);
+        return { ...view, ContentHash: hash };
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/service/register',
+      acl: { resource: 'service', access: 'write', name: (request) => serviceNameOf(readJsonBody(request)) },
+      handler: async (request, reply) => {
+        const params = requestParams(request);
+        const replace = params.get('replace-existing-checks');
+        const definition = decodeServiceBody(readJsonBody(request), {
+          scriptChecksAllowed: agent.scriptChecksAllowed(request.ip),
+        });
+        await agent.registrar.registerService(definition, {
+          token: resolveToken(request) ?? '',
+          source: 'api',
+          // Consul: on only when the value is empty or exactly "true" (reference §6.5).
+          replaceExistingChecks: replace !== null && (replace === '' || replace === 'true'),
+        });
+        return reply.code(200).send('');
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/service/deregister/:id',
+      acl: serviceWrite,
+      handler: async (request, reply) => {
+        const id = param(request, 'id');
+        // Unknown IDs are a no-op (reference §4.1), so retried deregistrations succeed.
+        await agent.registrar.deregisterService(id);
+        return reply.code(200).send('');
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/service/maintenance/:id',
+      acl: serviceWrite,
+      handler: async (request, reply) => {
+        const id = param(request, 'id');
+        const params = requestParams(request);
+        if (id === '') throw new BadRequestError('Missing service ID');
+        if (params.get('enable') === null) throw new BadRequestError('Missing value for enable');
+        const enable = parseEnable(params);
+        if (enable)
+          agent.registrar.enableServiceMaintenance(id, params.get('reason') ?? '', resolveToken(request) ?? '');
+        else agent.registrar.disableServiceMaintenance(id);
+        return reply.code(200).send('');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/health/service/id/:id',
+      acl: serviceRead,
+      handler: async (request, reply) => {
+        const id = param(request, 'id');
+        const health = healthOf(id);
+        if (!health) return sendHealth(reply, 404, wantsText(request), `ServiceId ${id} not found`, null);
+        return sendHealth(reply, statusCodeFor(health.status), wantsText(request), health.status, health.body);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/health/service/name/:name',
+      acl: { resource: 'service', access: 'read', name: (request) => param(request, 'name') },
+      handler: async (request, reply) => {
+        const name = param(request, 'name');
+        const entries = agent.state.services().filter((entry) => entry.row.Service === name);
+        if (entries.length === 0)
+          return sendHealth(reply, 404, wantsText(request), `ServiceName ${name} Not Found`, null);
+        const all = entries.map((entry) => healthOf(entry.row.ID)!);
+        // The worst instance decides the code (Consul: critical > warning > passing).
+        const order = ['passing', 'warning', 'critical', 'maintenance'];
+        const worst = all.reduce((a, b) => (order.indexOf(b.status) > order.indexOf(a.status) ? b : a)).status;
+        return sendHealth(
+          reply,
+          statusCodeFor(worst),
+          wantsText(request),
+          worst,
+          all.map((each) => each.body),
+        );
+      },
+    },
+  ];
+}
+
+function sendHealth(reply: FastifyReply, code: number, text: boolean, word: string, body: unknown): FastifyReply {
+  if (text || body === null) return reply.code(code).type('text/plain; charset=utf-8').send(word);
+  return reply.code(code).send(body);
+}
+
+function parseEnable(params: URLSearchParams): boolean {
+  try {
+    return parseBoolParam(params, 'enable');
+  } catch {
+    throw new BadRequestError('Invalid value for enable');
+  }
+}
+
+function serviceNameOf(body: unknown): string {
+  if (body === null || typeof body !== 'object') return '';
+  const entry = Object.entries(body).find(([key]) => key.toLowerCase() === 'name');
+  return typeof entry?.[1] === 'string' ? entry[1] : '';
+}
+
+/** Hash blocking: resolves on the first local change that alters the view, or when the wait ends. */
+async function waitForChange<T>(
+  agent: AgentHandle,
+  id: string,
+  hash: string,
+  waitMs: number,
+  view: () => T | null,
+): Promise<T | null> {
+  const controller = new AbortController();
+  const changed = new Promise<void>((resolve) => {
+    const off = agent.state.onChange((change) => {
+      if ((change.kind === 'service' && change.id === id) || change.kind === 'check') {
+        const current = view();
+        if (current === null || contentHash(current) !== hash) {
+          off();
+          resolve();
+        }
+      }
+    });
+    controller.signal.addEventListener('abort', () => {
+      off();
+      resolve();
+    });
+  });
+  const timeout = delay(new RealClock(), waitMs, controller.signal).catch(() => undefined);
+  await Promise.race([changed, timeout]);
+  controller.abort();
+  return view();
+}

@@ -1,0 +1,111 @@
+// Lenient decoding of registration bodies (reference §1.3): keys match case-insensitively and in snake_case,
+// durations come as Go strings or nanosecond numbers, unknown fields are ignored. The body is first reshaped
+// onto the config-file schema, then checked and built by the same code as service definition files, so the HTTP
+// API and config files accept the same things and fill the same defaults.
+
+import { ValidationError } from '../../lib/errors.js';
+import { formatProblem, ProblemList } from '../config/problems.js';
+import { checkValue, isPlainObject, type Located, type Spec } from '../config/schema.js';
+import { checkSpec, serviceSpec } from '../config/schema-service.js';
+import type { CheckDefinition, ServiceDefinition } from '../config/types.js';
+import { buildCheck, buildService } from '../config/validate-services.js';
+
+const sourceName = 'request body';
+
+/** Names Consul's API uses that do not follow from the config key (Go struct aliases). */
+const extraAliases: Readonly<Record<string, string>> = {
+  scriptargs: 'args',
+  intervalduration: 'interval',
+  timeoutduration: 'timeout',
+  deregistercriticalserviceafterduration: 'deregister_critical_service_after',
+  checkid: 'id',
+};
+
+const squash = (name: string): string => name.replace(/[_-]/g, '').toLowerCase();
+
+/** Rewrites `value` so its keys are the spec's field names and numeric durations are duration strings. */
+export function reshapeForSpec(spec: Spec, value: unknown): unknown {
+  switch (spec.kind) {
+    case 'object': {
+      if (!isPlainObject(value)) return value;
+      const byKey = new Map<string, string>();
+      for (const field of Object.keys(spec.fields)) byKey.set(squash(field), field);
+      for (const [alias, field] of Object.entries(spec.aliases ?? {})) byKey.set(squash(alias), field);
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        const squashed = squash(key);
+        const field = byKey.get(squashed) ?? extraAliases[squashed];
+        if (field === undefined || !(field in spec.fields)) continue; // unknown fields are ignored, as Consul does
+        if (item === null || item === undefined) continue;
+        out[field] = reshapeForSpec(spec.fields[field]!, item);
+      }
+      return out;
+    }
+    case 'list':
+      return Array.isArray(value) ? value.map((item) => reshapeForSpec(spec.item, item)) : value;
+    case 'map':
+      if (!isPlainObject(value)) return value;
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reshapeForSpec(spec.value, item)]));
+    case 'duration':
+      // Go's encoding/json gives time.Duration as integer nanoseconds.
+      return typeof value === 'number' && Number.isFinite(value) ? `${value}ns` : value;
+    default:
+      return value;
+  }
+}
+
+export interface DecodeOptions {
+  /** Script checks are refused unless enabled for this request (enable_script_checks, or local + local-only). */
+  readonly scriptChecksAllowed: boolean;
+}
+
+function problemsText(problems: ProblemList): string {
+  return problems.errors
+    .map(formatProblem)
+    .map((line) => line.replace(`${sourceName}: `, ''))
+    .join('; ');
+}
+
+/** A service registration body (§4.1.1) as a validated definition; ValidationError with Consul-like text. */
+export function decodeServiceBody(body: unknown, options: DecodeOptions): ServiceDefinition {
+  if (!isPlainObject(body)) throw new ValidationError('Request decode failed: expected a JSON object');
+  const problems = new ProblemList();
+  const checked = checkValue(serviceSpec, reshapeForSpec(serviceSpec, body), '', { sourceName, problems });
+  if (!problems.hasErrors() && isPlainObject(checked) && checked['name'] === undefined)
+    throw new ValidationError('Missing service name');
+  const definition = isPlainObject(checked)
+    ? buildService(checked as Located, { problems, scriptChecksAllowed: true })
+    : null;
+  if (problems.hasErrors() || definition === null)
+    throw new ValidationError(`Invalid service: ${problemsText(problems) || 'unusable definition'}`);
+  const checks = [...definition.checks, ...(definition.sidecarService?.checks ?? [])];
+  if (!options.scriptChecksAllowed && checks.some((check) => check.kind === 'script'))
+    throw new ScriptChecksDisabledError();
+  return definition;
+}
+
+/** A check registration body as a validated definition. */
+export function decodeCheckBody(body: unknown, options: DecodeOptions): CheckDefinition {
+  if (!isPlainObject(body)) throw new ValidationError('Request decode failed: expected a JSON object');
+  const problems = new ProblemList();
+  const checked = checkValue(checkSpec, reshapeForSpec(checkSpec, body), '', { sourceName, problems });
+  if (!problems.hasErrors() && isPlainObject(checked) && checked['name'] === undefined)
+    throw new ValidationError('Missing check name');
+  const definition = isPlainObject(checked)
+    ? buildCheck(checked as Located, { id: '', name: '', serviceId: null }, { problems, scriptChecksAllowed: true })
+    : null;
+  if (problems.hasErrors() || definition === null)
+    throw new ValidationError(`Invalid check: ${problemsText(problems) || 'unusable definition'}`);
+  if (!options.scriptChecksAllowed && definition.kind === 'script') throw new ScriptChecksDisabledError();
+  return definition;
+}
+
+/** Consul's refusal of a script check when neither switch allows it (a 400 like other bad bodies). */
+export class ScriptChecksDisabledError extends ValidationError {
+  override readonly name = 'ScriptChecksDisabledError';
+  constructor() {
+    super(
+      "Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true",
+    );
+  }
+}

@@ -1,0 +1,29 @@
+// What the /v1/agent/* routes and the keyring route need from the running agent, as one interface, so routes are
+// tested with fastify inject against a small fake and the Agent stays the only owner of the subsystems.
+
+import type { KeyManager } from '../../gossip/key-manager.js';
+import type { SerfMember } from '../../gossip/serf/members.js';
+import type { CoordinateJson } from '../../gossip/vivaldi/coordinate.js';
+import type { CheckRunner } from '../checks/runner.js';
+import type { Registrar } from '../local/registrar.js';
+import type { LocalState } from '../local/state.js';
+import type { AgentMetrics } from './metrics.js';
+
+export interface AgentHandle {
+  readonly state: LocalState;
+  readonly registrar: Registrar;
+  readonly checks: Pick<CheckRunner, 'updateTtl'>;
+  readonly metrics: AgentMetrics;
+  /** LAN members, this node included; empty before gossip runs. */
+  members(): readonly SerfMember[];
+  /** This node's LAN coordinate, or null when coordinates are off or gossip is down. */
+  coordinate(): CoordinateJson | null;
+  join(address: string): Promise<number>;
+  /** Graceful leave, then the agent shuts down (the process exits). */
+  leave(): Promise<void>;
+  /** Re-reads config files: services, checks (and what else can change without a restart). */
+  reload(): Promise<void>;
+  keyManager(): KeyManager | null;
+  /** enable_script_checks, or enable_local_script_checks for a request from this host. */
+  scriptChecksAllowed(remoteAddress: string): boolean;
+}
