@@ -21,7 +21,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { AgentConfig } from '../agent/config/types.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import { delay } from '../lib/clock.js';
 import { abortReason, LatticeError, ShutdownError } from '../lib/errors.js';
@@ -109,8 +108,34 @@ export interface ServerConfig {
   readonly autopilot: AutopilotConfig;
 }
 
+/**
+ * The agent settings a server reads: a structural subset of agent/config AgentConfig (server/ does not import
+ * agent/; the agent passes its AgentConfig as it is).
+ */
+export interface AgentServerSettings {
+  readonly devMode: boolean;
+  readonly bootstrap: boolean;
+  readonly bootstrapExpect: number;
+  readonly datacenter: string;
+  readonly nodeName: string;
+  readonly nodeId: string;
+  readonly dataDir: string | null;
+  readonly bindAddr: string;
+  readonly advertiseAddr: string;
+  readonly ports: { readonly server: number };
+  readonly raft: {
+    readonly electionTimeoutMs: number;
+    readonly snapshotThreshold: number;
+    readonly snapshotIntervalMs: number;
+    readonly trailingLogs: number;
+  };
+  readonly maxQueryTimeMs: number;
+  readonly defaultQueryTimeMs: number;
+  readonly rpcHoldTimeoutMs: number;
+}
+
 /** The ServerConfig an agent's configuration implies. */
-export function serverConfigFromAgent(agent: AgentConfig): ServerConfig {
+export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig {
   // Raft ticks: an election after 10-20 ticks of electionTimeout/10, a heartbeat every tick, as hashicorp/raft
   // heartbeats at a tenth of its timeout.
   const raftTickMs = Math.max(10, Math.round(agent.raft.electionTimeoutMs / 10));
