@@ -39,7 +39,7 @@ export const defaultSource: Readonly<Record<string, unknown>> = {
   enable_script_checks: false,
   encrypt_verify_incoming: true,
   encrypt_verify_outgoing: true,
-  leave_on_terminate: false,
+  // leave_on_terminate and skip_leave_on_interrupt depend on server mode: build.ts fills them when unset.
   limits: {
     http_max_conns_per_client: 200,
     rpc_rate: -1,
@@ -73,7 +73,6 @@ export const defaultSource: Readonly<Record<string, unknown>> = {
   retry_max: 0,
   retry_max_wan: 0,
   server: false,
-  skip_leave_on_interrupt: false,
   translate_wan_addrs: false,
   ui_config: { enabled: false, content_path: '/ui/' },
 };
