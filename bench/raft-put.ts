@@ -2,9 +2,11 @@
 // gRPC transport, HTTP KV front) and a three-member etcd 3.4 cluster (Debian etcd-server, v3 JSON gateway), both
 // on loopback, both loaded by the same closed-loop generator (../shared/anchors/lib/httpload.mjs) with 256-byte
 // values at 1 and 64 clients against the leader, then the leader SIGKILLed and the first acknowledged write timed.
-// Lattice runs with etcd's timing (100 ms ticks, election after 10-20 ticks). Progress goes to stderr; the last
-// stdout line is {"bench":"raft-put","lattice":{...},"etcd":{...}} with the same figure names on both sides.
-// Env: DURATION_S (10), WARMUP_S (1), ANCHORS_DIR (../shared/anchors).
+// Both clusters run side by side and the load runs alternate between them (Lattice, etcd, Lattice, etcd...), so a
+// change in background load hits both; each figure is the median of REPEATS runs. Lattice runs with etcd's timing
+// (100 ms ticks, election after 10-20 ticks). Progress goes to stderr; the last stdout line is
+// {"bench":"raft-put","lattice":{...},"etcd":{...}} with the same figure names on both sides.
+// Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR (../shared/anchors).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,6 +19,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const anchorsDir = process.env['ANCHORS_DIR'] ?? join(root, '..', 'shared', 'anchors');
 const durationS = Number(process.env['DURATION_S'] ?? 10);
 const warmupS = Number(process.env['WARMUP_S'] ?? 1);
+const repeats = Number(process.env['REPEATS'] ?? 3);
 const valueSizeBytes = 256;
 const latticeHosts = ['127.5.0.1', '127.5.0.2', '127.5.0.3'];
 const etcdHosts = ['127.2.0.1', '127.2.0.2', '127.2.0.3'];
@@ -111,18 +114,34 @@ async function timeFailover(leader: ChildProcess, put: (position: number) => Pro
   return Math.round(firstOkMs);
 }
 
-function figures(c1: LoadResult, c64: LoadResult, failoverMs: number, rssMbLeader: number) {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+}
+
+function figures(c1: readonly LoadResult[], c64: readonly LoadResult[], failoverMs: number, rssMbLeader: number) {
   return {
-    put_rps_c1: c1.rps,
-    put_p50_ms_c1: c1.p50,
-    put_p99_ms_c1: c1.p99,
-    put_rps_c64: c64.rps,
-    put_p50_ms_c64: c64.p50,
-    put_p99_ms_c64: c64.p99,
-    put_errors: c1.errors + c64.errors,
+    put_rps_c1: median(c1.map((run) => run.rps)),
+    put_p50_ms_c1: median(c1.map((run) => run.p50)),
+    put_p99_ms_c1: median(c1.map((run) => run.p99)),
+    put_rps_c64: median(c64.map((run) => run.rps)),
+    put_p50_ms_c64: median(c64.map((run) => run.p50)),
+    put_p99_ms_c64: median(c64.map((run) => run.p99)),
+    put_errors: [...c1, ...c64].reduce((sum, run) => sum + run.errors, 0),
     failover_ms: failoverMs,
     rss_mb_leader: rssMbLeader,
   };
+}
+
+/** A running three-member cluster, seen the same way for Lattice and etcd. */
+interface System {
+  readonly name: 'lattice' | 'etcd';
+  readonly leader: ChildProcess;
+  readonly members: readonly ChildProcess[];
+  /** httpload arguments that PUT a value through the leader. */
+  readonly putArgs: readonly string[];
+  /** One PUT through a survivor of the leader's death (alternating), true when acknowledged. */
+  readonly probePut: (position: number) => Promise<boolean>;
 }
 
 const loadArgs = (concurrency: number) => [
@@ -140,7 +159,7 @@ const loadArgs = (concurrency: number) => [
   'bench/',
 ];
 
-async function benchLattice(dataDir: string) {
+async function startLattice(dataDir: string): Promise<System> {
   const peers = latticeHosts.map((host, position) => `n${position + 1}=${host}:8300`).join(',');
   const servers = latticeHosts.map((host, position) =>
     start(process.execPath, [
@@ -172,28 +191,26 @@ async function benchLattice(dataDir: string) {
   });
   const leaderHost = latticeHosts[leaderPosition] as string;
   progress(`lattice leader: ${leaderHost}`);
-  const url = `http://${leaderHost}:8500/kv/{key}`;
-  const c1 = await runLoad('lattice put c1', ['--url', url, '--method', 'PUT', ...loadArgs(1)]);
-  const c64 = await runLoad('lattice put c64', ['--url', url, '--method', 'PUT', ...loadArgs(64)]);
-  const leader = servers[leaderPosition] as ChildProcess;
-  const rss = await rssMb(leader.pid as number);
   const survivors = latticeHosts.filter((_, position) => position !== leaderPosition);
-  const failoverMs = await timeFailover(leader, async (position) => {
-    const host = survivors[position % survivors.length] as string;
-    const response = await fetch(`http://${host}:8500/kv/failover-probe`, {
-      method: 'PUT',
-      body: String(position),
-      signal: AbortSignal.timeout(1000),
-    });
-    await response.arrayBuffer();
-    return response.ok;
-  });
-  progress(`lattice failover: ${failoverMs} ms`);
-  for (const server of servers) server.kill('SIGKILL');
-  return figures(c1, c64, failoverMs, rss);
+  return {
+    name: 'lattice',
+    leader: servers[leaderPosition] as ChildProcess,
+    members: servers,
+    putArgs: ['--url', `http://${leaderHost}:8500/kv/{key}`, '--method', 'PUT'],
+    probePut: async (position) => {
+      const host = survivors[position % survivors.length] as string;
+      const response = await fetch(`http://${host}:8500/kv/failover-probe`, {
+        method: 'PUT',
+        body: String(position),
+        signal: AbortSignal.timeout(1000),
+      });
+      await response.arrayBuffer();
+      return response.ok;
+    },
+  };
 }
 
-async function benchEtcd(dataDir: string) {
+async function startEtcd(dataDir: string): Promise<System> {
   const cluster = etcdHosts.map((host, position) => `m${position + 1}=http://${host}:2380`).join(',');
   const members = etcdHosts.map((host, position) =>
     start('etcd', [
@@ -233,35 +250,61 @@ async function benchEtcd(dataDir: string) {
   });
   const leaderHost = etcdHosts[leaderPosition] as string;
   progress(`etcd leader: ${leaderHost}`);
-  const url = `http://${leaderHost}:2379/v3/kv/put`;
-  const template = ['--method', 'POST', '--body-template', '{"key":"{key_b64}","value":"{value_b64}"}'];
-  const c1 = await runLoad('etcd put c1', ['--url', url, ...template, ...loadArgs(1)]);
-  const c64 = await runLoad('etcd put c64', ['--url', url, ...template, ...loadArgs(64)]);
-  const leader = members[leaderPosition] as ChildProcess;
-  const rss = await rssMb(leader.pid as number);
   const survivors = etcdHosts.filter((_, position) => position !== leaderPosition);
-  const failoverMs = await timeFailover(leader, async (position) => {
-    const host = survivors[position % survivors.length] as string;
-    const body = {
-      key: Buffer.from('failover/probe').toString('base64'),
-      value: Buffer.from(String(position)).toString('base64'),
-    };
-    const reply = (await getJson(`http://${host}:2379/v3/kv/put`, body)) as { error?: unknown };
-    return reply.error === undefined;
-  });
-  progress(`etcd failover: ${failoverMs} ms`);
-  for (const member of members) member.kill('SIGKILL');
-  return figures(c1, c64, failoverMs, rss);
+  return {
+    name: 'etcd',
+    leader: members[leaderPosition] as ChildProcess,
+    members,
+    putArgs: [
+      '--url',
+      `http://${leaderHost}:2379/v3/kv/put`,
+      '--method',
+      'POST',
+      '--body-template',
+      '{"key":"{key_b64}","value":"{value_b64}"}',
+    ],
+    probePut: async (position) => {
+      const host = survivors[position % survivors.length] as string;
+      const body = {
+        key: Buffer.from('failover/probe').toString('base64'),
+        value: Buffer.from(String(position)).toString('base64'),
+      };
+      const reply = (await getJson(`http://${host}:2379/v3/kv/put`, body)) as { error?: unknown };
+      return reply.error === undefined;
+    },
+  };
+}
+
+async function measure(systems: readonly System[]) {
+  const runs = new Map(systems.map((system) => [system.name, { c1: [] as LoadResult[], c64: [] as LoadResult[] }]));
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const concurrency of [1, 64] as const) {
+      for (const system of systems) {
+        const label = `${system.name} put c${concurrency} #${repeat + 1}`;
+        const result = await runLoad(label, [...system.putArgs, ...loadArgs(concurrency)]);
+        runs.get(system.name)?.[concurrency === 1 ? 'c1' : 'c64'].push(result);
+      }
+    }
+  }
+  const out: Record<string, ReturnType<typeof figures>> = {};
+  for (const system of systems) {
+    const rss = await rssMb(system.leader.pid as number);
+    const failoverMs = await timeFailover(system.leader, system.probePut);
+    progress(`${system.name} failover: ${failoverMs} ms`);
+    for (const member of system.members) member.kill('SIGKILL');
+    const measured = runs.get(system.name) as { c1: LoadResult[]; c64: LoadResult[] };
+    out[system.name] = figures(measured.c1, measured.c64, failoverMs, rss);
+  }
+  return out;
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'lattice-bench-raft-'));
 process.on('exit', killAll);
 try {
-  const lattice = await benchLattice(join(dataDir, 'lattice'));
-  await pause(500);
-  const etcd = await benchEtcd(join(dataDir, 'etcd'));
+  const systems = [await startLattice(join(dataDir, 'lattice')), await startEtcd(join(dataDir, 'etcd'))];
+  const { lattice, etcd } = await measure(systems);
   process.stdout.write(
-    `${JSON.stringify({ bench: 'raft-put', value_size_bytes: valueSizeBytes, duration_s: durationS, lattice, etcd })}\n`,
+    `${JSON.stringify({ bench: 'raft-put', value_size_bytes: valueSizeBytes, duration_s: durationS, repeats, lattice, etcd })}\n`,
   );
 } finally {
   killAll();
