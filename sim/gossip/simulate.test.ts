@@ -90,6 +90,15 @@ describe('gossip simulation: the starved node recovers', () => {
   });
 });
 
+describe('gossip simulation: replay', () => {
+  it('gives the same result for the same seed, and another for another seed', () => {
+    const options: SimulateGossipOptions = { seed: 31, nodes: 40, lossRate: 0.1, starveMs: 3_000 };
+    const first = simulateGossip(options);
+    assert.deepEqual(simulateGossip(options), first);
+    assert.notDeepEqual(simulateGossip({ ...options, seed: 32 }), { ...first, seed: 32 });
+  });
+});
+
 describe('spread', () => {
   it('picks the time by which ceil(p × observers) members saw the event', () => {
     assert.deepEqual(spread([10, 20, 30, 40], 4), { p50Ms: 20, p99Ms: 40, p9999Ms: 40, reached: 4, observers: 4 });
