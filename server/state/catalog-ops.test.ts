@@ -228,6 +228,37 @@ describe('ensureRegistration', () => {
     assert.equal(getNode(store, 'n1').value?.ID, nodeId2);
   });
 
+  it("wraps refusals in Consul's context", () => {
+    const store = new StateStore();
+    assert.throws(
+      () => ensureRegistration(store, 1, { ...nodeRegistration('n1'), Check: { Name: 'c', ServiceID: 'nope' } }),
+      { name: 'MissingServiceError', message: 'failed inserting check on node "n1": Missing service registration' },
+    );
+  });
+
+  it('creates a missing node even with SkipNodeUpdate, as Consul does', () => {
+    const store = new StateStore();
+    ensureRegistration(store, 1, { Node: 'n1', SkipNodeUpdate: true, Service: { Service: 'web' } });
+    assert.equal(getNode(store, 'n1').value?.Address, '');
+    assert.equal(serviceNodes(store, 'web').value.length, 1);
+  });
+
+  it('lets a new node ID take the name of a node that has no serfHealth check', () => {
+    const store = new StateStore();
+    ensureRegistration(store, 1, nodeRegistration('n1', { ID: nodeId1 }));
+    ensureRegistration(store, 2, nodeRegistration('n1', { ID: nodeId2 }));
+    assert.equal(getNode(store, 'n1').value?.ID, nodeId2);
+    ensureRegistration(
+      store,
+      3,
+      nodeRegistration('n1', { ID: nodeId2, Check: { CheckID: 'serfHealth', Name: 's', Status: 'passing' } }),
+    );
+    assert.throws(() => ensureRegistration(store, 4, nodeRegistration('n1', { ID: nodeId1 })), {
+      name: 'NodeConflictError',
+      message: `failed inserting node: Error while renaming Node ID: "${nodeId1}": Node name n1 is reserved by node ${nodeId2} with name n1 (10.0.0.2)`,
+    });
+  });
+
   it('renames a node that keeps its ID, dropping the old name', () => {
     const store = new StateStore();
     ensureRegistration(store, 1, serviceRegistration('old', { Service: 'web' }, [], { ID: nodeId1 }));

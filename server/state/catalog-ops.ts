@@ -3,13 +3,14 @@
 // everything on it), a service (with its checks) or a check, and EnsureCheck. Each public function is one
 // transaction at one Raft index; the *Txn helpers compose inside a larger one (the FSM's txn command later).
 
-import { InvalidWriteError, MissingNodeError, MissingServiceError, NodeConflictError } from './errors.js';
+import { InvalidWriteError, MissingNodeError, MissingServiceError, NodeConflictError, withContext } from './errors.js';
 import {
   checkStatusWatchKey,
   connectIndexKey,
   coordinateWatchKey,
   nodeChecksWatchKey,
-  nodeWatchKey,
+  nodeExtinctionIndexKey,
+  nodeIndexKey,
   serviceExtinctionIndexKey,
   serviceIndexKey,
   tableIndexKey,
@@ -48,10 +49,22 @@ export function ensureRegistration(store: StateStore, index: number, request: un
 export function ensureRegistrationTxn(txn: WriteTxn, registration: NormalizedRegistration): void {
   const existing = txn.table(nodesSchema).get(nodeKey(registration.node.Node));
   if (existing === undefined || (!registration.skipNodeUpdate && changesNode(existing, registration.node))) {
-    ensureNodeTxn(txn, registration.node);
+    inContext('failed inserting node', () => ensureNodeTxn(txn, registration.node));
   }
-  if (registration.service !== null) ensureServiceTxn(txn, registration.service);
-  for (const check of registration.checks) ensureCheckTxn(txn, check);
+  const service = registration.service;
+  if (service !== null) inContext('failed inserting service', () => ensureServiceTxn(txn, service));
+  for (const check of registration.checks) {
+    inContext(`failed inserting check on node ${JSON.stringify(check.Node)}`, () => ensureCheckTxn(txn, check));
+  }
+}
+
+/** Runs one step of a registration, prefixing a refusal with Consul's context for it. */
+function inContext(context: string, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    throw withContext(error, context);
+  }
 }
 
 /** Consul's RegisterRequest.ChangesNode (node names compare case-insensitively). */
@@ -60,13 +73,16 @@ function changesNode(existing: Node, fields: NodeFields): boolean {
   return !sameRow(existing, { ...fields, Node: existing.Node });
 }
 
-/** Refuses a node name held (case-insensitively) by another node ID, unless that node's serfHealth is critical. */
+/**
+ * Refuses a node name held (case-insensitively) by another node ID while that node's serfHealth is alive; a node
+ * without serfHealth (registered from outside) or with it critical may lose its name.
+ */
 function ensureNoSimilarName(txn: WriteTxn, fields: NodeFields, allowClashWithoutId: boolean): void {
   const other = txn.table(nodesSchema).get(nodeKey(fields.Node));
   if (other === undefined || other.ID === fields.ID) return;
   const serfHealth = txn.table(checksSchema).get(checkKey(other.Node, 'serfHealth'));
-  if (serfHealth?.Status === 'critical') return;
-  if (other.ID === '' && allowClashWithoutId) return;
+  const healthy = serfHealth !== undefined && serfHealth.Status !== 'critical';
+  if (!healthy || (other.ID === '' && allowClashWithoutId)) return;
   throw new NodeConflictError(
     `Node name ${fields.Node} is reserved by node ${other.ID} with name ${other.Node} (${other.Address})`,
   );
@@ -80,17 +96,14 @@ export function ensureNodeTxn(txn: WriteTxn, fields: NodeFields): void {
     if (byId !== undefined) {
       previous = byId;
       if (foldName(byId.Node) !== foldName(fields.Node)) {
-        try {
-          ensureNoSimilarName(txn, fields, false);
-        } catch (error) {
-          throw new NodeConflictError(
-            `Error while renaming Node ID: ${JSON.stringify(fields.ID)} (${fields.Address}): ${(error as Error).message}`,
-          );
-        }
+        const context = `Error while renaming Node ID: ${JSON.stringify(fields.ID)} (${fields.Address})`;
+        inContext(context, () => ensureNoSimilarName(txn, fields, false));
         deleteNodeTxn(txn, byId.Node);
       }
     } else {
-      ensureNoSimilarName(txn, fields, true);
+      inContext(`Error while renaming Node ID: ${JSON.stringify(fields.ID)}`, () =>
+        ensureNoSimilarName(txn, fields, true),
+      );
     }
   }
   previous ??= nodes.get(nodeKey(fields.Node));
@@ -98,7 +111,7 @@ export function ensureNodeTxn(txn: WriteTxn, fields: NodeFields): void {
   const row: Node = { ...fields, CreateIndex: previous?.CreateIndex ?? txn.index, ModifyIndex: txn.index };
   txn.put(nodesSchema, row);
   txn.bumpIndex(tableIndexKey(nodesSchema.name));
-  txn.touch(nodeWatchKey(row.Node));
+  txn.bumpIndex(nodeIndexKey(row.Node));
   bumpServicesOfNode(txn, row.Node);
 }
 
@@ -115,7 +128,7 @@ export function ensureServiceTxn(txn: WriteTxn, fields: ServiceFields): void {
   };
   txn.put(servicesSchema, row);
   txn.bumpIndex(tableIndexKey(servicesSchema.name));
-  txn.touch(nodeWatchKey(row.Node));
+  txn.bumpIndex(nodeIndexKey(row.Node));
   bumpServiceIndexes(txn, row);
   if (previous !== undefined) retireServiceIndexes(txn, previous);
 }
@@ -169,7 +182,8 @@ export function deleteNodeTxn(txn: WriteTxn, node: string): boolean {
   }
   txn.delete(nodesSchema, key);
   txn.bumpIndex(tableIndexKey(nodesSchema.name));
-  txn.touch(nodeWatchKey(row.Node));
+  txn.deleteIndex(nodeIndexKey(row.Node));
+  txn.bumpIndex(nodeExtinctionIndexKey);
   return true;
 }
 
@@ -183,7 +197,7 @@ export function deleteServiceTxn(txn: WriteTxn, node: string, serviceId: string)
   }
   txn.delete(servicesSchema, key);
   txn.bumpIndex(tableIndexKey(servicesSchema.name));
-  txn.touch(nodeWatchKey(row.Node));
+  txn.bumpIndex(nodeIndexKey(row.Node));
   retireServiceIndexes(txn, row);
   return true;
 }

@@ -3,7 +3,14 @@
 // report for it, and the watch keys that a change to its answer fires.
 
 import { assert } from '../../lib/assert.js';
-import { connectIndexKey, nodeWatchKey, serviceExtinctionIndexKey, serviceIndexKey, tableIndexKey } from './indexes.js';
+import {
+  connectIndexKey,
+  nodeExtinctionIndexKey,
+  nodeIndexKey,
+  serviceExtinctionIndexKey,
+  serviceIndexKey,
+  tableIndexKey,
+} from './indexes.js';
 import type { QueryResult, StateStore } from './store.js';
 import { foldName, nodeKey, nodesSchema, servicesSchema } from './tables/catalog.js';
 import type { CatalogService, Node, NodeServices, ServiceInstance } from './types.js';
@@ -72,8 +79,10 @@ export function services(store: StateStore, options: NodeMetaOptions = {}): Quer
     }
     return { index: servicesIndex, value: cached.value, watch: new WatchSet([tableIndexKey(servicesSchema.name)]) };
   }
+  // Consul's ServicesByNodeMeta: a node meta change can change the answer, so the index covers both tables.
   const watch = new WatchSet([tableIndexKey(servicesSchema.name), tableIndexKey(nodesSchema.name)]);
-  return { index: servicesIndex, value: tagUnion(store, options.nodeMeta), watch };
+  const index = Math.max(servicesIndex, store.indexes.get(tableIndexKey(nodesSchema.name)));
+  return { index, value: tagUnion(store, options.nodeMeta), watch };
 }
 
 function tagUnion(store: StateStore, nodeMeta: Readonly<Record<string, string>> | undefined): ServiceTags {
@@ -148,12 +157,19 @@ function catalogInstances(
   return { index: serviceQueryIndex(store, key, exists, false), value, watch: new WatchSet([key]) };
 }
 
-/** `/v1/catalog/node/:node`: the node and its services, or null when the node does not exist. */
+/**
+ * `/v1/catalog/node/:node`: the node and its services, or null when the node does not exist. Consul's per-node
+ * index; a missing node reports the last node deletion, so a query for it blocks until it appears.
+ */
 export function nodeServices(store: StateStore, node: string): QueryResult<NodeServices | null> {
   const row = store.table(nodesSchema).get(nodeKey(node));
-  const index = store.indexes.max([tableIndexKey(nodesSchema.name), tableIndexKey(servicesSchema.name)]);
-  const watch = new WatchSet([nodeWatchKey(node)]);
-  if (row === undefined) return { index, value: null, watch };
+  const key = nodeIndexKey(node);
+  const watch = new WatchSet([key]);
+  const indexes = store.indexes;
+  if (row === undefined) return { index: indexes.get(nodeExtinctionIndexKey), value: null, watch };
+  const index = indexes.has(key)
+    ? indexes.get(key)
+    : indexes.max([tableIndexKey(nodesSchema.name), tableIndexKey(servicesSchema.name)]);
   const list = store.table(servicesSchema).lookup('node', nodeKey(node)).map(toNodeService);
   return { index, value: { Node: row, Services: list }, watch };
 }
@@ -163,6 +179,6 @@ export function getNode(store: StateStore, node: string): QueryResult<Node | nul
   return {
     index: store.indexes.get(tableIndexKey(nodesSchema.name)),
     value: store.table(nodesSchema).get(nodeKey(node)) ?? null,
-    watch: new WatchSet([nodeWatchKey(node)]),
+    watch: new WatchSet([nodeIndexKey(node)]),
   };
 }

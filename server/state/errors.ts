@@ -6,24 +6,21 @@ import { LatticeError } from '../../lib/errors.js';
 /** A write the catalog refuses: missing node or service, a name conflict, malformed input. */
 export class StateStoreError extends LatticeError {
   override readonly name: string = 'StateStoreError';
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-  }
 }
 
 /** Consul's ErrMissingNode. */
 export class MissingNodeError extends StateStoreError {
   override readonly name: string = 'MissingNodeError';
-  constructor() {
-    super('ERR_MISSING_NODE', 'Missing node registration');
+  constructor(message = 'Missing node registration', options?: ErrorOptions) {
+    super('ERR_MISSING_NODE', message, options);
   }
 }
 
 /** Consul's ErrMissingService. */
 export class MissingServiceError extends StateStoreError {
   override readonly name: string = 'MissingServiceError';
-  constructor() {
-    super('ERR_MISSING_SERVICE', 'Missing service registration');
+  constructor(message = 'Missing service registration', options?: ErrorOptions) {
+    super('ERR_MISSING_SERVICE', message, options);
   }
 }
 
@@ -38,7 +35,27 @@ export class InvalidWriteError extends StateStoreError {
 /** A node name or ID already belongs to another live node. */
 export class NodeConflictError extends StateStoreError {
   override readonly name: string = 'NodeConflictError';
-  constructor(message: string) {
-    super('ERR_NODE_CONFLICT', message);
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_NODE_CONFLICT', message, options);
   }
+}
+
+type ContextualError = new (message: string, options?: ErrorOptions) => StateStoreError;
+
+/**
+ * The same refusal, same class, with Consul's context in front (`failed inserting check on node "n1": Missing
+ * service registration`); anything else is returned unchanged.
+ */
+export function withContext(error: unknown, context: string): unknown {
+  for (const type of [
+    MissingNodeError,
+    MissingServiceError,
+    InvalidWriteError,
+    NodeConflictError,
+  ] as ContextualError[]) {
+    if (error instanceof type && error.constructor === type) {
+      return new type(`${context}: ${error.message}`, { cause: error });
+    }
+  }
+  return error;
 }

@@ -23,7 +23,7 @@
 //   services(store, {nodeMeta?})                            {name: sorted unique tags}
 //   serviceNodes(store, name, {tags?, nodeMeta?})           [CatalogService]
 //   connectServiceNodes(store, name, {tags?, nodeMeta?})    [CatalogService] of proxies for name + native instances
-//   nodeServices(store, node)                               {Node, Services: [NodeService]} | null
+//   nodeServices(store, node)                               {Node, Services: [NodeService]} | null (per-node index)
 //   getNode(store, node)                                    Node | null
 //   checksInState(store, 'any'|'passing'|'warning'|'critical', {nodeMeta?})   [HealthCheck]
 //   nodeChecks(store, node) · serviceChecks(store, name, {nodeMeta?})         [HealthCheck]
@@ -77,6 +77,7 @@ export {
   MissingServiceError,
   NodeConflictError,
   StateStoreError,
+  withContext,
 } from './errors.js';
 export type { CheckServiceNodesOptions } from './health-reads.js';
 export {
@@ -92,6 +93,8 @@ export {
   coordinateWatchKey,
   IndexTable,
   nodeChecksWatchKey,
+  nodeExtinctionIndexKey,
+  nodeIndexKey,
   nodeWatchKey,
   serviceExtinctionIndexKey,
   serviceIndexKey,

@@ -1,10 +1,10 @@
 // The index table and the names of watch keys. The index table maps a name to the Raft index of the last write
 // that touched it: `table:<name>` for whole tables, `service:<name>` for everything a health query of one service
 // reads (its instances, their checks, their nodes and node checks; Consul's per-service index, GH-3890),
-// `connect:<name>` for the same over the service's proxies and native instances, and `service-extinction` for the
-// last time any service lost its final instance (the index of a query for a service that does not exist).
-// Every index name is also a watch key; a few keys (node:, node-checks:, checks-state:, coordinate:) are
-// watch-only. Like a table, the map is copy-on-write for snapshots.
+// `connect:<name>` for the same over the service's proxies and native instances, `service-extinction` for the
+// last time any service lost its final instance (the index of a query for a service that does not exist), and
+// `node:<name>` / `node-extinction` likewise for one node and its services. Every index name is also a watch
+// key; a few keys (node-checks:, checks-state:, coordinate:) are watch-only. Like a table, the map is copy-on-write for snapshots.
 
 import { foldName } from './tables/catalog.js';
 
@@ -13,8 +13,14 @@ export const serviceIndexKey = (service: string): string => `service:${foldName(
 export const connectIndexKey = (service: string): string => `connect:${foldName(service)}`;
 export const serviceExtinctionIndexKey = 'service-extinction';
 
-/** Fires when the node row or any of its services change. */
-export const nodeWatchKey = (node: string): string => `node:${foldName(node)}`;
+/**
+ * Consul's per-node index (`node.<name>`): the node row or any of its services changed. The index of
+ * `/v1/catalog/node/:node`; dropped when the node is deleted, which moves `node-extinction`.
+ */
+export const nodeIndexKey = (node: string): string => `node:${foldName(node)}`;
+/** The same key, named for watchers. */
+export const nodeWatchKey = nodeIndexKey;
+export const nodeExtinctionIndexKey = 'node-extinction';
 /** Fires when any check on the node changes. */
 export const nodeChecksWatchKey = (node: string): string => `node-checks:${foldName(node)}`;
 /** Fires when a check enters or leaves the status (or changes while in it). */

@@ -150,8 +150,20 @@ describe('catalog reads', () => {
       result.value?.Services.map((service) => service.ID),
       ['db', 'web'],
     );
-    assert.equal(result.index, 5);
+    assert.equal(result.index, 3, 'the per-node index: n2 last changed at 3');
+    assert.equal(nodeServices(store, 'n1').index, 4);
     assert.equal(nodeServices(store, 'ghost').value, null);
+    deregister(store, 8, { Node: 'n3' });
+    assert.equal(nodeServices(store, 'n3').index, 8, 'a missing node reports the last node deletion');
+    assert.equal(nodeServices(store, 'ghost').index, 8);
+    assert.equal(nodeServices(store, 'n2').index, 3);
+  });
+
+  it('covers the nodes table in the index of services filtered by node meta', () => {
+    const store = catalog();
+    ensureRegistration(store, 9, nodeRegistration('n9'));
+    assert.equal(services(store).index, 5);
+    assert.equal(services(store, { nodeMeta: { rack: 'a' } }).index, 9);
   });
 });
 
