@@ -30,6 +30,7 @@
 //   checkServiceNodes(store, name, {tags?, nodeMeta?, passingOnly?})          [ServiceEntry]
 //   connectCheckServiceNodes(store, name, {...same})                          [ServiceEntry]
 //   coordinates(store) · nodeCoordinates(store, node)                         [CoordinateEntry]
+//   nodeDump(store) · nodeInfo(store, node)          [NodeInfo]: node fields + Services + Checks (UI, debug)
 //
 // Beside this folder: server/state-watch.ts (blockingQuery, blockingWaitMs: the waiting, on an injected Clock),
 // server/fsm/ (CatalogFsm for Raft, command codec, snapshot format, inspectSnapshot), server/filter/ (?filter=).
@@ -71,6 +72,8 @@ export {
   nodeCoordinates,
   normalizeCoordinateUpdate,
 } from './coordinates.js';
+export type { NodeInfo } from './dump-reads.js';
+export { nodeDump, nodeInfo } from './dump-reads.js';
 export {
   InvalidWriteError,
   MissingNodeError,

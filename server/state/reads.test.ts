@@ -15,6 +15,8 @@ import {
   ensureRegistration,
   nodeChecks,
   nodeCoordinates,
+  nodeDump,
+  nodeInfo,
   nodeServices,
   nodes,
   type QueryResult,
@@ -164,6 +166,28 @@ describe('catalog reads', () => {
     ensureRegistration(store, 9, nodeRegistration('n9'));
     assert.equal(services(store).index, 5);
     assert.equal(services(store, { nodeMeta: { rack: 'a' } }).index, 9);
+  });
+});
+
+describe('node dumps', () => {
+  it('lists every node with its services and checks', () => {
+    const store = catalog();
+    const dump = nodeDump(store);
+    assert.deepEqual(
+      dump.value.map((node) => [
+        node.Node,
+        node.Services.map((service) => service.ID),
+        node.Checks.map((check) => check.CheckID),
+      ]),
+      [
+        ['n1', ['web', 'web-proxy'], ['serfHealth']],
+        ['n2', ['db', 'web'], ['db up', 'serfHealth']],
+        ['n3', ['api'], []],
+      ],
+    );
+    assert.equal(dump.index, 5);
+    assert.equal(nodeInfo(store, 'N2').value[0]?.Address, '10.0.0.2');
+    assert.deepEqual(nodeInfo(store, 'ghost').value, []);
   });
 });
 
