@@ -3,6 +3,8 @@
 // copies it first, so a snapshot costs O(1) per table and never sees later writes. Secondary indexes are
 // derived data, rebuilt on restore, and mutated in place.
 
+import { assert } from '../../../lib/assert.js';
+
 export interface TableSchema<Row> {
   readonly name: string;
   /** Unique, stable key of a row; reads return rows sorted by it. */
@@ -57,7 +59,7 @@ export class Table<Row> {
   /** Rows found under `value` in the named index, in primary-key order. */
   lookup(indexName: string, value: string): readonly Row[] {
     const index = this.secondary.get(indexName);
-    if (!index) throw new Error(`table ${this.name} has no index ${indexName}`);
+    assert(index !== undefined, `table ${this.name} has no index ${indexName}`);
     const bucket = index.get(value);
     if (!bucket) return [];
     bucket.sorted ??= sortedRows(bucket.rows);
