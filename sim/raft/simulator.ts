@@ -2,108 +2,31 @@
 // disks, network and clocks, with every fault and every client action drawn from one seed. A run has a chaos
 // phase (loss, duplication, reordering, partitions, crashes that lose unsynced writes, restarts, clock drift)
 // and a liveness phase (network healed, all nodes up). Safety checkers run after every step; linearizability
-// of the client history is checked at the end.
+// of the client history is checked at the end. This file holds the event loop, the nodes' Ready handling and
+// the liveness phase; faults.ts, workload.ts, checkers.ts, disk.ts and network.ts hold the rest. It is long
+// because the Ready loop and the event handlers share the nodes' state; each handler fits on a screen.
 
 import { AssertionError } from '../../lib/assert.js';
 import { SeededRand } from '../../lib/rand.js';
 import { type RaftConfig, raftConfig } from '../../raft/core/config.js';
 import { bootstrapLog, RawNode, type Ready } from '../../raft/core/raw-node.js';
-import type { ConfChange, Entry, NodeId, RaftMessage } from '../../raft/core/types.js';
+import type { Entry, NodeId, RaftMessage } from '../../raft/core/types.js';
 import { EventQueue } from '../event-queue.js';
-import {
-  checkLinearizable,
-  type KvInput,
-  type KvOutput,
-  kvModel,
-  type Operation,
-  type Verdict,
-} from '../linearizability.js';
+import { checkLinearizable, type KvInput, type KvOutput, kvModel, type Operation } from '../linearizability.js';
 import { entryKey, type LogView, SafetyChecker } from './checkers.js';
 import { type KvSnapshotData, SimDisk } from './disk.js';
+import { drawFaultOdds, type FaultOdds, injectFaults } from './faults.js';
 import { decodePut, encodePut } from './kv.js';
-import { calmNetwork, drawNetworkFaults, type NetworkFaults, SimNetwork } from './network.js';
+import { calmNetwork, drawNetworkFaults, SimNetwork } from './network.js';
+import { replayCommand, type SimFailure, type SimFaultStats, type SimOptions, type SimResult } from './result.js';
+import { clientStep, onReadState, resolve, type SimClient } from './workload.js';
 
-export interface SimOptions {
-  readonly seed: number;
-  readonly nodeCount?: number;
-  /** Length of the chaos phase in nominal ticks. */
-  readonly ticksMax?: number;
-  /** Bound on the liveness phase in nominal ticks: a leader and a committed probe must appear within it. */
-  readonly livenessTicksMax?: number;
-  readonly clientCount?: number;
-  readonly keyCount?: number;
-  /** False runs the same workload on a calm network with no crashes or partitions. */
-  readonly faults?: boolean;
-  /** Called now and then with simulated progress, for a progress bar. */
-  readonly onProgress?: (doneMs: number, totalMs: number) => void;
-}
-
-export type SimFailureKind = 'safety' | 'liveness' | 'linearizability' | 'crash';
-
-export interface SimFailure {
-  readonly kind: SimFailureKind;
-  readonly check: string;
-  readonly message: string;
-  readonly atMs: number;
-}
-
-export interface SimStats {
-  readonly elections: number;
-  readonly maxTerm: number;
-  readonly leadersPerTerm: Readonly<Record<string, NodeId>>;
-  readonly commitIndexMax: number;
-  readonly entriesApplied: number;
-  readonly proposalsAccepted: number;
-  readonly putsAcknowledged: number;
-  readonly readsServed: number;
-  readonly historyOperations: number;
-  readonly snapshotsSaved: number;
-  readonly snapshotsInstalled: number;
-  readonly membershipChangesAccepted: number;
-  readonly membershipChangesRefused: number;
-  readonly transfersRequested: number;
-  readonly leadershipTransfers: number;
-  readonly stepsRun: number;
-}
-
-export interface SimFaultStats {
-  readonly network: NetworkFaults;
-  readonly clockRatePerNode: Readonly<Record<NodeId, number>>;
-  crashes: number;
-  restarts: number;
-  partitions: number;
-  oneWayCuts: number;
-  heals: number;
-  messagesSent: number;
-  messagesLost: number;
-  messagesDuplicated: number;
-  messagesBlocked: number;
-  messagesToDeadNodes: number;
-  unsyncedWritesLost: number;
-}
-
-export interface SimResult {
-  readonly seed: number;
-  readonly nodeCount: number;
-  readonly ok: boolean;
-  readonly failure: SimFailure | null;
-  readonly simulatedMs: number;
-  readonly stats: SimStats;
-  readonly faults: SimFaultStats;
-  readonly linearizability: {
-    verdict: Verdict | 'skipped';
-    partitions: number;
-    searchSteps: number;
-    counterexample: readonly string[];
-  };
-  /** Replays this run. */
-  readonly replay: string;
-}
+export type { SimFailure, SimFailureKind, SimFaultStats, SimOptions, SimResult, SimStats } from './result.js';
+export { replayCommand } from './result.js';
 
 const tickMs = 10;
-const opTimeoutMs = 1_000;
 
-interface SimNode {
+export interface SimNode {
   readonly id: NodeId;
   readonly disk: SimDisk;
   readonly rand: SeededRand;
@@ -117,28 +40,7 @@ interface SimNode {
   sawProbe: boolean;
 }
 
-interface PendingOp {
-  readonly clientId: number;
-  readonly input: KvInput;
-  readonly callMs: number;
-  readonly nodeId: NodeId;
-  readonly incarnation: number;
-  readonly deadlineMs: number;
-  readonly requestId: number;
-  /** Puts: where the proposal landed. */
-  index: number;
-  term: number;
-  /** Gets: the confirmed read index, once known. */
-  readIndex: number | null;
-}
-
-interface SimClient {
-  readonly id: number;
-  leaderGuess: NodeId | null;
-  pending: PendingOp | null;
-}
-
-type SimEvent =
+export type SimEvent =
   | { kind: 'tick'; nodeId: NodeId; incarnation: number }
   | { kind: 'deliver'; message: RaftMessage; snapshotData: KvSnapshotData | null; senderIncarnation: number }
   | { kind: 'snapshot-report'; leaderId: NodeId; incarnation: number; target: NodeId; ok: boolean }
@@ -149,20 +51,6 @@ type SimEvent =
   | { kind: 'crash'; nodeId: NodeId; incarnation: number }
   | { kind: 'restart'; nodeId: NodeId; incarnation: number }
   | { kind: 'probe' };
-
-/** Fault odds for one run, drawn from the seed (per nominal tick). */
-interface FaultOdds {
-  readonly crash: number;
-  readonly restart: number;
-  readonly partition: number;
-  readonly heal: number;
-  readonly membershipChange: number;
-  readonly transfer: number;
-  /** Odds of crashing a node right after it changed its vote or term: where lost unsynced state bites. */
-  readonly crashAfterVote: number;
-  readonly snapshotThreshold: number;
-  readonly trailingEntries: number;
-}
 
 export class Simulation {
   readonly rand: SeededRand;
@@ -215,17 +103,7 @@ export class Simulation {
       checkQuorum: this.rand.float() < 0.7,
     });
     const driftMax = faultsOn ? this.rand.float() * 0.3 : 0;
-    this.odds = {
-      crash: faultsOn ? this.rand.float() * 0.01 : 0,
-      restart: 0.02 + this.rand.float() * 0.05,
-      partition: faultsOn ? this.rand.float() * 0.01 : 0,
-      heal: 0.01 + this.rand.float() * 0.05,
-      membershipChange: this.rand.float() * 0.01,
-      transfer: this.rand.float() * 0.005,
-      crashAfterVote: faultsOn ? this.rand.float() * 0.2 : 0,
-      snapshotThreshold: 8 + this.rand.intBelow(40),
-      trailingEntries: 1 + this.rand.intBelow(16),
-    };
+    this.odds = drawFaultOdds(this.rand, faultsOn);
     this.network = new SimNetwork(this.rand.fork(), faultsOn ? drawNetworkFaults(this.rand) : calmNetwork);
     const ids = Array.from({ length: this.nodeCount }, (_, position) => `n${position + 1}`);
     const bootstrap = bootstrapLog(ids.map((id) => ({ id, address: `${id}:8300` })));
@@ -305,7 +183,7 @@ export class Simulation {
     this.faultStats.unsyncedWritesLost += node.disk.lostWriteCount - lostBefore;
     this.faultStats.crashes++;
     for (const client of this.clients) {
-      if (client.pending?.nodeId === node.id) this.resolve(client, 'unknown', null);
+      if (client.pending?.nodeId === node.id) resolve(this, client, 'unknown', null);
     }
   }
 
@@ -320,7 +198,7 @@ export class Simulation {
       for (const message of ready.messages) this.send(node, message);
       for (const entry of ready.committedEntries) this.apply(node, entry);
       for (const state of ready.readStates)
-        this.onReadState(node, state.index, new TextDecoder().decode(state.context));
+        onReadState(this, node, state.index, new TextDecoder().decode(state.context));
       raft.advance(ready);
       this.afterAdvance(node, raft);
     }
@@ -344,7 +222,7 @@ export class Simulation {
       for (const client of this.clients) {
         const pending = client.pending;
         if (pending?.nodeId === node.id && pending.input.kind === 'put' && pending.index <= ready.snapshot.index)
-          this.resolve(client, 'unknown', null);
+          resolve(this, client, 'unknown', null);
       }
     }
     let prevTerm: number | null = null;
@@ -433,18 +311,10 @@ export class Simulation {
         continue;
       if (put?.requestId === pending.requestId) {
         this.counts.putsAcknowledged++;
-        this.resolve(client, 'ok', null);
+        resolve(this, client, 'ok', null);
       } else {
-        this.resolve(client, 'failed', null);
+        resolve(this, client, 'failed', null);
       }
-    }
-  }
-
-  onReadState(node: SimNode, index: number, context: string): void {
-    for (const client of this.clients) {
-      const pending = client.pending;
-      if (pending?.nodeId === node.id && pending.input.kind === 'get' && `r${pending.requestId}` === context)
-        pending.readIndex = index;
     }
   }
 
@@ -456,13 +326,13 @@ export class Simulation {
       if (pending.input.kind === 'get') {
         if (pending.readIndex !== null && raft.appliedIndex >= pending.readIndex) {
           this.counts.readsServed++;
-          this.resolve(client, 'ok', node.kv.get(pending.input.key) ?? null);
+          resolve(this, client, 'ok', node.kv.get(pending.input.key) ?? null);
         }
         continue;
       }
       const term = raft.termAt(pending.index);
       if (raft.lastIndex < pending.index || (term !== null && term !== pending.term))
-        this.resolve(client, 'failed', null);
+        resolve(this, client, 'failed', null);
     }
     if (raft.appliedIndex - node.snapshotIndex >= this.odds.snapshotThreshold) {
       const meta = raft.snapshotMetaAt(raft.appliedIndex);
@@ -476,95 +346,7 @@ export class Simulation {
 
   // ---- clients ----
 
-  clientStep(client: SimClient): void {
-    if (client.pending || this.healedAtMs !== null) return;
-    const aliveIds = [...this.nodes.values()].filter((node) => node.raft !== null).map((node) => node.id);
-    if (aliveIds.length === 0) {
-      this.queue.push(this.nowMs + 20, { kind: 'client', clientId: client.id });
-      return;
-    }
-    const guess = client.leaderGuess;
-    // Mostly the guessed leader; sometimes any node, so reads also reach deposed leaders and followers.
-    const useGuess = guess !== null && aliveIds.includes(guess) && this.rand.float() < 0.7;
-    const nodeId = useGuess ? guess : aliveIds[this.rand.intBelow(aliveIds.length)]!;
-    const node = this.nodes.get(nodeId)!;
-    const raft = node.raft!;
-    const key = this.keys[this.rand.intBelow(this.keys.length)]!;
-    const requestId = this.nextRequestId++;
-    const base = {
-      clientId: client.id,
-      callMs: this.nowMs,
-      nodeId,
-      incarnation: node.incarnation,
-      deadlineMs: this.nowMs + opTimeoutMs,
-      requestId,
-      index: 0,
-      term: 0,
-      readIndex: null,
-    };
-    if (this.rand.float() < 0.6) {
-      const value = `v${requestId}`;
-      const result = raft.propose(encodePut({ key, value, requestId }));
-      if (result.kind !== 'accepted') {
-        client.leaderGuess = result.kind === 'not-leader' ? result.leaderId : null;
-        this.queue.push(this.nowMs + 5, { kind: 'client', clientId: client.id });
-        return;
-      }
-      this.counts.proposalsAccepted++;
-      client.pending = { ...base, input: { kind: 'put', key, value }, index: result.index, term: result.term };
-    } else {
-      if (raft.readIndex(new TextEncoder().encode(`r${requestId}`)) !== 'accepted') {
-        client.leaderGuess = null;
-        this.queue.push(this.nowMs + 5, { kind: 'client', clientId: client.id });
-        return;
-      }
-      client.pending = { ...base, input: { kind: 'get', key } };
-    }
-    this.queue.push(client.pending.deadlineMs, { kind: 'client-deadline', clientId: client.id, requestId });
-    this.process(node);
-  }
-
-  /** ok: recorded with its output; unknown: a put may or may not have happened; failed: it did not happen. */
-  resolve(client: SimClient, outcome: 'ok' | 'unknown' | 'failed', value: string | null): void {
-    const pending = client.pending;
-    if (!pending) return;
-    client.pending = null;
-    if (outcome === 'ok' || (outcome === 'unknown' && pending.input.kind === 'put')) {
-      this.history.push({
-        clientId: pending.clientId,
-        input: pending.input,
-        output: { value },
-        callMs: pending.callMs,
-        returnMs: outcome === 'ok' ? this.nowMs : Number.POSITIVE_INFINITY,
-      });
-    }
-    this.queue.push(this.nowMs + this.rand.intBelow(30), { kind: 'client', clientId: client.id });
-  }
-
   // ---- faults ----
-
-  injectFaults(): void {
-    const alive = [...this.nodes.values()].filter((node) => node.raft !== null);
-    const down = [...this.nodes.values()].filter((node) => node.raft === null);
-    if (alive.length > 1 && this.rand.float() < this.odds.crash) {
-      // Crash the leader half the time: that is where the interesting bugs are.
-      const leader = alive.find((node) => node.raft?.role === 'leader');
-      const victim = leader && this.rand.float() < 0.5 ? leader : alive[this.rand.intBelow(alive.length)]!;
-      this.crash(victim);
-    }
-    if (down.length > 0 && this.rand.float() < this.odds.restart) {
-      const node = down[this.rand.intBelow(down.length)]!;
-      this.faultStats.restarts++;
-      this.start(node);
-    }
-    if (this.rand.float() < this.odds.partition) this.partition();
-    if (this.rand.float() < this.odds.membershipChange) this.changeMembership();
-    if (this.rand.float() < this.odds.transfer) this.transferLeadership();
-    if (this.network.blockedLinkCount > 0 && this.rand.float() < this.odds.heal) {
-      this.network.heal();
-      this.faultStats.heals++;
-    }
-  }
 
   leader(): SimNode | undefined {
     let best: SimNode | undefined;
@@ -578,66 +360,6 @@ export class Simulation {
   currentMembers(): NodeId[] {
     const conf = this.leader()?.raft?.status().conf;
     return conf ? [...conf.voters, ...conf.learners] : [...this.nodes.keys()];
-  }
-
-  /**
-   * One single-server change through the leader, cycling a node out and back in: add a node that is not a
-   * member as a learner, promote a learner, or remove a voter (possibly the leader itself) while 3 remain.
-   */
-  changeMembership(): void {
-    const leader = this.leader();
-    if (!leader?.raft) return;
-    const conf = leader.raft.status().conf;
-    const outsiders = [...this.nodes.keys()].filter((id) => !conf.voters.includes(id) && !conf.learners.includes(id));
-    let change: ConfChange | null = null;
-    if (outsiders.length > 0) {
-      const nodeId = outsiders[this.rand.intBelow(outsiders.length)]!;
-      change = { type: 'add-learner', nodeId, address: `${nodeId}:8300` };
-    } else if (conf.learners.length > 0) {
-      const nodeId = conf.learners[this.rand.intBelow(conf.learners.length)]!;
-      change = { type: 'add-voter', nodeId, address: `${nodeId}:8300` };
-    } else if (conf.voters.length >= 3) {
-      const nodeId = conf.voters[this.rand.intBelow(conf.voters.length)]!;
-      change = { type: 'remove', nodeId, address: '' };
-    }
-    if (change === null) return;
-    const result = leader.raft.proposeConfChange(change);
-    this.membershipChanges[result.kind === 'accepted' ? 'accepted' : 'refused']++;
-    this.process(leader);
-  }
-
-  transferLeadership(): void {
-    const leader = this.leader();
-    if (!leader?.raft) return;
-    const voters = leader.raft.status().conf.voters.filter((id) => id !== leader.id);
-    if (voters.length === 0) return;
-    const result = leader.raft.transferLeadership(voters[this.rand.intBelow(voters.length)]!);
-    if (result === 'accepted') this.transfersRequested++;
-    this.process(leader);
-  }
-
-  partition(): void {
-    this.network.heal();
-    const ids = [...this.nodes.keys()];
-    const kind = this.rand.intBelow(3);
-    if (kind === 2) {
-      // One-way cuts: a few directed links that drop everything one way only.
-      const cuts = 1 + this.rand.intBelow(ids.length);
-      for (let count = 0; count < cuts; count++) {
-        const from = ids[this.rand.intBelow(ids.length)]!;
-        const to = ids[this.rand.intBelow(ids.length)]!;
-        if (from !== to) this.network.block(from, to);
-      }
-      this.faultStats.oneWayCuts++;
-      return;
-    }
-    let groupA: NodeId[];
-    const leader = [...this.nodes.values()].find((node) => node.raft?.role === 'leader');
-    if (kind === 1 && leader) groupA = [leader.id];
-    else groupA = ids.filter(() => this.rand.float() < 0.5);
-    const groupB = ids.filter((id) => !groupA.includes(id));
-    this.network.splitSymmetric(groupA, groupB);
-    this.faultStats.partitions++;
   }
 
   heal(): void {
@@ -730,18 +452,18 @@ export class Simulation {
         return;
       }
       case 'client':
-        this.clientStep(this.clients[event.clientId]!);
+        clientStep(this, this.clients[event.clientId]!);
         return;
       case 'client-deadline': {
         const client = this.clients[event.clientId]!;
         if (client.pending?.requestId !== event.requestId) return;
         client.leaderGuess = null; // a client that timed out tries another server, as real clients do
-        this.resolve(client, 'unknown', null);
+        resolve(this, client, 'unknown', null);
         return;
       }
       case 'fault':
         if (this.nowMs >= this.chaosEndMs) return;
-        this.injectFaults();
+        injectFaults(this);
         this.options.onProgress?.(this.nowMs, this.livenessEndMs);
         this.queue.push(this.nowMs + tickMs, event);
         return;
@@ -915,11 +637,4 @@ export function simulateRaft(options: SimOptions): SimResult {
     linearizability,
     replay: replayCommand(options),
   };
-}
-
-export function replayCommand(options: SimOptions): string {
-  let command = `lattice simulate raft --seed ${options.seed}`;
-  if (options.nodeCount !== undefined) command += ` --nodes ${options.nodeCount}`;
-  if (options.ticksMax !== undefined) command += ` --ticks ${options.ticksMax}`;
-  return command;
 }
