@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { SeededRand } from '../../lib/rand.js';
 import { raftConfig } from './config.js';
 import { TestCluster } from './test-cluster.js';
+import { emptyMessage } from './types.js';
 
 const text = new TextEncoder();
 
@@ -150,6 +151,19 @@ describe('RawNode', () => {
     cluster.tick(cluster.members.keys(), 5);
     assert.equal(cluster.member(laggard).storage.snapshotMeta()?.index, applied);
     assert.equal(cluster.member(laggard).node.appliedIndex, leaderMember.node.appliedIndex);
+  });
+
+  it('counts and drops malformed messages instead of throwing', () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    const leaderId = cluster.electLeader();
+    const followerId = ['a', 'b', 'c'].find((id) => id !== leaderId)!;
+    const follower = cluster.member(followerId).node;
+    const term = follower.term;
+    const gap = { index: 9, term, type: 'normal' as const, data: new Uint8Array(0) };
+    follower.step({ ...emptyMessage, type: 'append', from: leaderId, to: followerId, term, index: 4, entries: [gap] });
+    follower.step({ ...emptyMessage, type: 'bogus' as 'append', from: leaderId, to: followerId, term });
+    assert.equal(follower.status().marks['step.malformed'], 2);
+    assert.equal(follower.lastIndex, cluster.member(leaderId).node.lastIndex);
   });
 
   it('asserts that advance gets the Ready it handed out', () => {

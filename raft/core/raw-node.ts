@@ -15,6 +15,7 @@ import type { Rand } from '../../lib/rand.js';
 import type { RaftConfig } from './config.js';
 import type { LogStorage } from './log-storage.js';
 import { confStateOf, encodeConfChange } from './membership.js';
+import { messageProblem } from './message-check.js';
 import type { ProgressState } from './progress.js';
 import { type ProposeResult, Raft, type ReadState, type Role, type TransferResult } from './raft.js';
 import type { ConfChange, ConfState, Entry, HardState, NodeId, RaftMessage, SnapshotMeta } from './types.js';
@@ -132,6 +133,10 @@ export class RawNode {
 
   /** Feeds a message from a peer; stale, misaddressed or unexpected ones are counted in marks, never thrown. */
   step(message: RaftMessage): void {
+    if (messageProblem(message) !== null) {
+      this.raft.mark('step.malformed');
+      return;
+    }
     if (message.type === 'read-index' && message.from === this.raft.id) {
       this.raft.mark('step.local-read-index-from-network');
       return;
