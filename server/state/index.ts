@@ -36,8 +36,10 @@
 // server/fsm/ (CatalogFsm for Raft, command codec, snapshot format, inspectSnapshot), server/filter/ (?filter=).
 //
 // Returned rows are deeply frozen and shared: copy before changing. `Proxy`/`Connect` are null when unset (Consul
-// omits them: drop nulls when rendering). Names of nodes, services, service and check
-// IDs compare case-insensitively. Extending: add a schema in tables/, append it to `storeSchemas` (store.ts),
+// omits them: drop nulls when rendering). Between two writes, repeated health reads with the same options return
+// the same frozen array (one computation for a thousand woken watchers; cache rendered JSON by identity if
+// useful). Names of nodes, services, service and check IDs compare case-insensitively. Refusals carry Consul's
+// context (`failed inserting check on node "n1": Missing service registration`). Extending: add a schema in tables/, append it to `storeSchemas` (store.ts),
 // name its index keys in indexes.ts, and write ops/reads on WriteTxn and QueryResult the same way.
 
 export {
