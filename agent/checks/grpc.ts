@@ -9,11 +9,27 @@ import { type CheckResult, errorText, type Probe } from './types.js';
 /** HealthCheckResponse.ServingStatus */
 const servingStatusNames = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;
 
-/** Encodes HealthCheckRequest { string service = 1; }. */
+/**
+ * Encodes HealthCheckRequest { string service = 1; }. An empty service is still written as a zero-length field:
+ * grpc-js servers refuse a unary call whose message has no bytes at all.
+ */
 export function encodeHealthRequest(service: string): Buffer {
   const text = Buffer.from(service, 'utf8');
-  if (text.length === 0) return Buffer.alloc(0);
   return Buffer.concat([Buffer.from([0x0a]), encodeVarint(text.length), text]);
+}
+
+/** Decodes HealthCheckRequest (for test servers and symmetry). */
+export function decodeHealthRequest(bytes: Buffer): string {
+  let position = 0;
+  let service = '';
+  while (position < bytes.length) {
+    const [key, afterKey] = readVarint(bytes, position);
+    if ((key & 7) !== 2) throw new Error('unexpected field in HealthCheckRequest');
+    const [length, start] = readVarint(bytes, afterKey);
+    if (key >>> 3 === 1) service = bytes.subarray(start, start + length).toString('utf8');
+    position = start + length;
+  }
+  return service;
 }
 
 /** Decodes HealthCheckResponse { ServingStatus status = 1; } (other fields skipped). */
@@ -62,12 +78,17 @@ function readVarint(bytes: Buffer, start: number): [number, number] {
   }
 }
 
-export const healthCheckMethod: grpc.MethodDefinition<string, number> = {
+/** The request travels as an object: grpc-js takes a falsy argument (an empty string) for a missing message. */
+export interface HealthCheckRequest {
+  readonly service: string;
+}
+
+export const healthCheckMethod: grpc.MethodDefinition<HealthCheckRequest, number> = {
   path: '/grpc.health.v1.Health/Check',
   requestStream: false,
   responseStream: false,
-  requestSerialize: encodeHealthRequest,
-  requestDeserialize: (bytes: Buffer) => bytes.toString('utf8'),
+  requestSerialize: (request: HealthCheckRequest) => encodeHealthRequest(request.service),
+  requestDeserialize: (bytes: Buffer) => ({ service: decodeHealthRequest(bytes) }),
   responseSerialize: (status: number) => Buffer.from([0x08, status]),
   responseDeserialize: decodeHealthResponse,
 };
@@ -91,7 +112,7 @@ export function grpcProbe(definition: CheckDefinition): Probe {
         healthCheckMethod.path,
         healthCheckMethod.requestSerialize,
         healthCheckMethod.responseDeserialize,
-        service,
+        { service },
         (error, status) => {
           signal.removeEventListener('abort', onAbort);
           client.close();
