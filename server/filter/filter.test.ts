@@ -5,7 +5,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileFilter, FilterError, FilterEvaluationError, filterErrorPrefix, parseFilter } from './index.js';
+import {
+  compileFilter,
+  FilterError,
+  FilterEvaluationError,
+  filterErrorPrefix,
+  filterSchemas,
+  parseFilter,
+} from './index.js';
 
 const healthEntry = {
   Node: {
@@ -207,6 +214,43 @@ describe('filter evaluation errors', () => {
   for (const [expression, datum] of cases) {
     it(`${expression} cannot be evaluated`, () => {
       assert.throws(() => compileFilter(expression).matches(datum), FilterEvaluationError);
+    });
+  }
+});
+
+describe('selector validation against a response schema', () => {
+  const table: [string, keyof typeof filterSchemas, boolean][] = [
+    ['Service.Meta.version == 2', 'serviceEntry', true],
+    ['Service.Tags contains x', 'serviceEntry', true],
+    ['Checks.Status == passing', 'serviceEntry', true],
+    ['Checks.0.Status == passing', 'serviceEntry', true],
+    ['Node.Meta["rack-id"] == r1', 'serviceEntry', true],
+    ['Service.TaggedAddresses.lan.Port == 80', 'serviceEntry', true],
+    ['Service.Proxy.Config.protocol == http', 'serviceEntry', true],
+    ['Service.Proxy.DestinationServiceName == web', 'serviceEntry', true],
+    ['ServiceMeta.env == prod and NodeMeta.os == linux', 'catalogService', true],
+    ['Definition.HTTP is not empty', 'healthCheck', true],
+    ['Foo == bar', 'serviceEntry', false],
+    ['Service.Bogus == bar', 'serviceEntry', false],
+    ['Service.Meta.a.b == c', 'serviceEntry', false],
+    ['Service.Port.x == 1', 'serviceEntry', false],
+    ['ServiceName == web or Nope == 1', 'catalogService', false],
+    ['not (Node == a and Service == b)', 'catalogService', false],
+  ];
+  for (const [expression, schema, valid] of table) {
+    it(`${expression} on ${schema}: ${valid ? 'valid' : 'refused'}`, () => {
+      if (valid) {
+        assert.doesNotThrow(() => compileFilter(expression, filterSchemas[schema]));
+        return;
+      }
+      assert.throws(
+        () => compileFilter(expression, filterSchemas[schema]),
+        (error: unknown) => {
+          assert.ok(error instanceof FilterError);
+          assert.match(error.message, /^Failed to create boolean expression evaluator: Selector ".+" is not valid$/);
+          return true;
+        },
+      );
     });
   }
 });
