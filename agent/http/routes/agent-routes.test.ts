@@ -1,0 +1,273 @@
+// Proves the /v1/agent/* routes through fastify inject against a real LocalState, Registrar and CheckRunner:
+// Consul's shapes (AgentService, HealthCheck, AgentMember), empty 200 answers to writes, lenient bodies and
+// Consul's 400 texts for bad ones (never a 500), hash blocking on /service/:id, ?filter, the agent health
+// endpoints' status codes and text format, TTL updates, maintenance flags, metrics formats and 405s.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { SerfMember } from '../../../gossip/serf/members.js';
+import { ManualClock } from '../../../lib/clock.js';
+import { silentLogger } from '../../../lib/log.js';
+import { SeededRand } from '../../../lib/rand.js';
+import { CheckRunner } from '../../checks/runner.js';
+import { Registrar } from '../../local/registrar.js';
+import { LocalState } from '../../local/state.js';
+import type { AgentHandle } from '../../runtime/handle.js';
+import { AgentMetrics } from '../../runtime/metrics.js';
+import { buildHttpApi } from '../api.js';
+import { testBuild, testConfig } from '../testing/fake-rpc.js';
+
+const config = testConfig({ node_name: 'n1' });
+
+function makeAgent(): AgentHandle {
+  const clock = new ManualClock();
+  const state = new LocalState(
+    { clock },
+    {
+      node: { ID: 'id', Node: 'n1', Address: '127.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
+      checkUpdateIntervalMs: 0,
+    },
+  );
+  const registrar = new Registrar(
+    state,
+    null,
+    { nodeName: 'n1', sidecarMinPort: 21000, sidecarMaxPort: 21255 },
+    silentLogger(),
+  );
+  const checks = new CheckRunner(
+    {
+      clock,
+      rand: new SeededRand(1),
+      log: silentLogger(),
+      state,
+      rpc: () => null,
+      deregisterService: async () => true,
+    },
+    { nodeName: 'n1', datacenter: 'dc1' },
+  );
+  const members: SerfMember[] = [
+    { name: 'n1', address: '127.0.0.1:8301', tags: { role: 'consul', dc: 'dc1' }, status: 'alive', statusChangeMs: 0 },
+    { name: 'n2', address: '[::1]:8301', tags: { role: 'node' }, status: 'failed', statusChangeMs: 0 },
+  ];
+  return {
+    state,
+    registrar,
+    checks,
+    metrics: new AgentMetrics({ state: () => state, members: () => members.length, healthScore: () => 0 }),
+    members: () => members,
+    coordinate: () => ({ Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 }),
+    join: async (address) => {
+      if (address === 'bad:1') throw new Error('no answer');
+      return 1;
+    },
+    leave: async () => undefined,
+    reload: async () => undefined,
+    keyManager: () => null,
+    scriptChecksAllowed: () => false,
+  };
+}
+
+const agent = makeAgent();
+const app = await buildHttpApi({
+  config,
+  build: testBuild,
+  runtime: { arch: 'x64', os: 'linux', nodeVersion: 'v20.0.0', cpuCount: 2 },
+  authorizer: { allows: () => true },
+  log: silentLogger(),
+  agent,
+});
+after(() => app.close());
+
+const put = (url: string, body?: unknown) =>
+  app.inject({
+    method: 'PUT',
+    url,
+    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+const get = (url: string) => app.inject({ method: 'GET', url });
+
+describe('/v1/agent services', () => {
+  it('registers with a lenient body and answers 200 with an empty body', async () => {
+    const response = await put('/v1/agent/service/register', {
+      name: 'web',
+      port: 8080,
+      tags: ['v1'],
+      check: { ttl: '30s' },
+      weights: { passing: 3 },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.body, '');
+  });
+
+  it("lists services as Consul's AgentService map", async () => {
+    const response = await get('/v1/agent/services');
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), {
+      web: {
+        ID: 'web',
+        Service: 'web',
+        Tags: ['v1'],
+        Meta: {},
+        Port: 8080,
+        Address: '',
+        Weights: { Passing: 3, Warning: 1 },
+        EnableTagOverride: false,
+        Datacenter: 'dc1',
+      },
+    });
+  });
+
+  it('filters with ?filter= and refuses a bad expression with 400', async () => {
+    assert.deepEqual(Object.keys((await get('/v1/agent/services?filter=Port%20%3D%3D%201')).json()), []);
+    assert.deepEqual(Object.keys((await get('/v1/agent/services?filter=Service%20%3D%3D%20%22web%22')).json()), [
+      'web',
+    ]);
+    const bad = await get('/v1/agent/services?filter=Port%20%3D%3D');
+    assert.equal(bad.statusCode, 400);
+  });
+
+  it('answers one service with its ContentHash, 404 when unknown', async () => {
+    const response = await get('/v1/agent/service/web');
+    assert.equal(response.statusCode, 200);
+    const body = response.json() as { ContentHash: string };
+    assert.equal(response.headers['x-consul-contenthash'], body.ContentHash);
+    assert.equal((await get('/v1/agent/service/nope')).statusCode, 404);
+  });
+
+  it('blocks on ?hash= until the service changes', async () => {
+    const first = (await get('/v1/agent/service/web')).json() as { ContentHash: string };
+    const pending = get(`/v1/agent/service/web?hash=${first.ContentHash}&wait=30s`);
+    await put('/v1/agent/service/register', { name: 'web', port: 8081, tags: ['v1'], check: { ttl: '30s' } });
+    const changed = await pending;
+    assert.equal((changed.json() as { Port: number }).Port, 8081);
+    assert.notEqual((changed.json() as { ContentHash: string }).ContentHash, first.ContentHash);
+  });
+
+  const badBodies: [string, string, RegExp][] = [
+    ['malformed JSON', '{"Name":', /^Request decode failed/],
+    ['no name', '{"Port": 1}', /^Missing service name$/],
+    ['a string port', '{"Name":"x","Port":"80"}', /^Invalid service: port: expected an integer/],
+    ['a bad duration', '{"Name":"x","Check":{"TTL":"ten"}}', /^Invalid service: check\.ttl: invalid duration/],
+    [
+      'a script check on an agent without scripts',
+      '{"Name":"x","Check":{"Args":["true"],"Interval":"1s"}}',
+      /^Scripts are disabled/,
+    ],
+  ];
+  for (const [name, body, text] of badBodies) {
+    it(`answers 400 for ${name}`, async () => {
+      const response = await put('/v1/agent/service/register', body);
+      assert.equal(response.statusCode, 400, response.body);
+      assert.match(response.body, text);
+    });
+  }
+
+  it('answers 405 with Allow for a wrong method', async () => {
+    const response = await get('/v1/agent/service/register');
+    assert.equal(response.statusCode, 405);
+    assert.equal(response.headers.allow, 'OPTIONS,PUT');
+  });
+});
+
+describe('/v1/agent checks and health', () => {
+  it('updates TTL checks through pass/warn/fail/update and reports health with status codes', async () => {
+    const health = async () => {
+      const response = await get('/v1/agent/health/service/id/web');
+      return [response.statusCode, (response.json() as { AggregatedStatus: string }).AggregatedStatus];
+    };
+    assert.deepEqual(await health(), [503, 'critical']);
+    assert.equal((await put('/v1/agent/check/pass/service:web?note=ok')).statusCode, 200);
+    assert.deepEqual(await health(), [200, 'passing']);
+    assert.equal(agent.state.check('service:web')?.row.Output, 'ok');
+    assert.equal((await put('/v1/agent/check/warn/service:web')).statusCode, 200);
+    assert.deepEqual(await health(), [429, 'warning']);
+    assert.equal(
+      (await put('/v1/agent/check/update/service:web', { Status: 'passing', Output: 'fine' })).statusCode,
+      200,
+    );
+    assert.deepEqual(await health(), [200, 'passing']);
+    const text = await get('/v1/agent/health/service/name/web?format=text');
+    assert.equal(text.body, 'passing');
+    const missing = await get('/v1/agent/health/service/name/nope?format=text');
+    assert.equal(missing.statusCode, 404);
+  });
+
+  it('refuses a bad status, an unknown check and a non-TTL check', async () => {
+    const badStatus = await put('/v1/agent/check/update/service:web', { Status: 'ok' });
+    assert.equal(badStatus.statusCode, 400);
+    assert.match(badStatus.body, /Invalid check status/);
+    assert.equal((await put('/v1/agent/check/pass/nope')).statusCode, 404);
+    await put('/v1/agent/check/register', { Name: 'port', TCP: '127.0.0.1:1', Interval: '10s' });
+    const notTtl = await put('/v1/agent/check/pass/port');
+    assert.equal(notTtl.statusCode, 400);
+    assert.match(notTtl.body, /does not have associated TTL/);
+  });
+
+  it('lists checks as HealthCheck rows', async () => {
+    const checks = (await get('/v1/agent/checks')).json() as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(checks).sort(), ['port', 'service:web']);
+    assert.equal(checks['service:web']?.['ServiceName'], 'web');
+    assert.deepEqual(checks['service:web']?.['ServiceTags'], ['v1']);
+    assert.equal(checks['port']?.['Type'], 'tcp');
+    assert.equal(checks['port']?.['Interval'], '10s');
+    assert.equal((await put('/v1/agent/check/deregister/port')).statusCode, 200);
+    assert.equal((await put('/v1/agent/check/deregister/port')).statusCode, 404);
+  });
+
+  it('switches node and service maintenance with ParseBool flags', async () => {
+    assert.equal((await put('/v1/agent/maintenance')).statusCode, 400);
+    assert.equal((await put('/v1/agent/maintenance?enable=maybe')).statusCode, 400);
+    assert.equal((await put('/v1/agent/maintenance?enable=true&reason=patching')).statusCode, 200);
+    assert.equal(agent.state.check('_node_maintenance')?.row.Notes, 'patching');
+    const health = await get('/v1/agent/health/service/id/web?format=text');
+    assert.deepEqual([health.statusCode, health.body], [503, 'maintenance']);
+    assert.equal((await put('/v1/agent/maintenance?enable=false')).statusCode, 200);
+    assert.equal((await put('/v1/agent/service/maintenance/web?enable=1')).statusCode, 200);
+    assert.ok(agent.state.check('_service_maintenance:web'));
+    assert.equal((await put('/v1/agent/service/maintenance/nope?enable=1')).statusCode, 404);
+    assert.equal((await put('/v1/agent/service/maintenance/web?enable=0')).statusCode, 200);
+  });
+});
+
+describe('/v1/agent cluster endpoints', () => {
+  it("lists members in Consul's AgentMember shape", async () => {
+    const members = (await get('/v1/agent/members')).json() as Record<string, unknown>[];
+    assert.deepEqual(
+      members.map((member) => [member['Name'], member['Addr'], member['Port'], member['Status']]),
+      [
+        ['n1', '127.0.0.1', 8301, 1],
+        ['n2', '::1', 8301, 4],
+      ],
+    );
+    assert.equal((await get('/v1/agent/members?wan=1')).statusCode, 501);
+  });
+
+  it('adds Coord and Member to /self', async () => {
+    const self = (await get('/v1/agent/self')).json() as Record<string, Record<string, unknown>>;
+    assert.equal(self['Member']?.['Status'], 1);
+    assert.equal((self['Coord']?.['Vec'] as number[]).length, 8);
+  });
+
+  it('joins (500 with the reason on failure), leaves and reloads with empty 200s', async () => {
+    assert.equal((await put('/v1/agent/join/127.0.0.2')).statusCode, 200);
+    const failed = await put('/v1/agent/join/bad:1');
+    assert.equal(failed.statusCode, 500);
+    assert.match(failed.body, /Error joining bad:1: no answer/);
+    assert.equal((await put('/v1/agent/leave')).statusCode, 200);
+    assert.equal((await put('/v1/agent/reload')).statusCode, 200);
+    assert.equal((await put('/v1/agent/force-leave/n2')).statusCode, 501);
+  });
+
+  it('serves metrics as Consul JSON and as Prometheus text', async () => {
+    const json = (await get('/v1/agent/metrics')).json() as Record<string, unknown[]>;
+    assert.deepEqual(Object.keys(json).sort(), ['Counters', 'Gauges', 'Points', 'Samples', 'Timestamp']);
+    assert.ok(json['Gauges']?.some((gauge) => (gauge as { Name: string }).Name === 'consul.agent.local.services'));
+    const prometheus = await get('/v1/agent/metrics?format=prometheus');
+    assert.match(String(prometheus.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    assert.match(prometheus.body, /consul_agent_local_services 1/);
+  });
+
+  it('answers 503 on the keyring while gossip is down', async () => {
+    assert.equal((await get('/v1/operator/keyring')).statusCode, 503);
+  });
+});
