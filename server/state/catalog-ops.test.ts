@@ -71,6 +71,26 @@ describe('ensureRegistration', () => {
     assert.equal(check?.Definition['IntervalDuration'], undefined);
   });
 
+  const types: [string, Record<string, unknown>, string][] = [
+    ['http', { HTTP: 'http://x/' }, 'http'],
+    ['tcp', { TCP: 'x:1' }, 'tcp'],
+    ['udp', { UDP: 'x:1' }, 'udp'],
+    ['grpc', { GRPC: 'x:1' }, 'grpc'],
+    ['h2ping', { H2PING: 'x:1' }, 'h2ping'],
+    ['ttl', { TTL: '30s' }, 'ttl'],
+    ['alias', { AliasService: 'web' }, 'alias'],
+    ['script', { ScriptArgs: ['/bin/true'] }, 'script'],
+    ['docker', { Args: ['true'], DockerContainerID: 'abc' }, 'docker'],
+    ['no definition (serfHealth)', {}, ''],
+  ];
+  for (const [what, definition, type] of types) {
+    it(`derives check Type ${JSON.stringify(type)} from a ${what} definition`, () => {
+      const store = new StateStore();
+      ensureRegistration(store, 1, { ...nodeRegistration('n1'), Check: { Name: 'c', Definition: definition } });
+      assert.equal(nodeChecks(store, 'n1').value[0]?.Type, type);
+    });
+  }
+
   it('keeps CreateIndex on update and leaves ModifyIndex and indexes alone on an identical write', () => {
     const store = new StateStore();
     const request = serviceRegistration('n1', { Service: 'web', Tags: ['a'] }, [{ Name: 'c', Status: 'passing' }]);

@@ -224,6 +224,9 @@ function checkTypeOf(definition: HealthCheckDefinition): string {
   if (definition['H2PING']) return 'h2ping';
   if (definition.OSService) return 'os_service';
   if (definition['TTL'] && definition['TTL'] !== '0s') return 'ttl';
+  if (definition['AliasService'] || definition['AliasNode']) return 'alias';
+  const args = definition['ScriptArgs'] ?? definition['Args'];
+  if (Array.isArray(args) && args.length > 0) return definition['DockerContainerID'] ? 'docker' : 'script';
   return '';
 }
 
