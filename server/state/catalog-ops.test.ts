@@ -59,6 +59,14 @@ describe('ensureRegistration', () => {
     assert.equal(check.CreateIndex, 3);
   });
 
+  it('defaults weights to 1/1 and replaces invalid ones, as Consul does', () => {
+    const store = new StateStore();
+    ensureRegistration(store, 1, serviceRegistration('n1', { Service: 'a', Weights: { Passing: 5, Warning: 0 } }));
+    ensureRegistration(store, 2, serviceRegistration('n1', { Service: 'b', Weights: { Passing: 0, Warning: 3 } }));
+    assert.deepEqual(serviceNodes(store, 'a').value[0]?.ServiceWeights, { Passing: 5, Warning: 0 });
+    assert.deepEqual(serviceNodes(store, 'b').value[0]?.ServiceWeights, { Passing: 1, Warning: 1 });
+  });
+
   it('accepts nanosecond numbers and node-consul *Duration spellings in a check definition', () => {
     const store = new StateStore();
     ensureRegistration(store, 1, {

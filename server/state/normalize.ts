@@ -179,16 +179,20 @@ export function normalizeService(value: unknown, node: string): ServiceFields {
     TaggedAddresses: serviceAddresses(input['TaggedAddresses'], 'Service.TaggedAddresses'),
     Meta: meta,
     Port: integerField(input['Port'], 'Service.Port'),
-    Weights: {
-      Passing: integerField(weights['Passing'], 'Service.Weights.Passing', 1),
-      Warning: integerField(weights['Warning'], 'Service.Weights.Warning', 1),
-    },
+    Weights: weightsOf(weights),
     EnableTagOverride: booleanField(input['EnableTagOverride'], 'Service.EnableTagOverride'),
     Kind: kind,
     Proxy: kind === '' ? null : proxy,
     Connect: native ? ({ Native: true } satisfies ServiceConnect) : null,
     SocketPath: stringField(input['SocketPath'], 'Service.SocketPath'),
   };
+}
+
+/** Consul's ToServiceNode: weights default to 1/1, and invalid ones (Passing < 1, Warning < 0) fall back to that. */
+function weightsOf(input: Fields): { Passing: number; Warning: number } {
+  const passing = integerField(input['Passing'], 'Service.Weights.Passing', 1);
+  const warning = integerField(input['Warning'], 'Service.Weights.Warning', 1);
+  return passing < 1 || warning < 0 ? { Passing: 1, Warning: 1 } : { Passing: passing, Warning: warning };
 }
 
 const definitionDurationFields = ['Interval', 'Timeout', 'DeregisterCriticalServiceAfter'] as const;
