@@ -46,6 +46,8 @@ export interface SimStats {
   readonly transfersRequested: number;
   readonly leadershipTransfers: number;
   readonly stepsRun: number;
+  /** From the heal to a leader of the highest term that a majority follows; null if none. */
+  readonly leaderAfterHealMs: number | null;
 }
 
 export interface SimFaultStats {
