@@ -65,6 +65,7 @@ import {
   type AutopilotHealthReply,
   type CallOptions,
   defaultQueryOptions,
+  type QueryOptions,
   type RaftConfigurationReply,
   type RaftStatsReply,
   type RpcClient,
@@ -168,6 +169,12 @@ export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig 
     },
   };
 }
+
+/**
+ * Blocking queries one server lets wait at once: each holds a watch and a timer; far above the 1,000 watchers per
+ * service the catalog bench drives, well below what exhausts memory.
+ */
+export const blockingQueriesMax = 65_536;
 
 export interface RaftStores {
   readonly logStore: LogStore;
@@ -273,6 +280,7 @@ export class Server implements Startable, ClusterOps {
       clock: components.clock,
       rand: components.rand,
       metrics: this.metrics,
+      blocking: { inFlight: 0, inFlightMax: blockingQueriesMax },
       maxQueryTimeMs: config.maxQueryTimeMs,
       defaultQueryTimeMs: config.defaultQueryTimeMs,
       apply: (command, signal) => this.apply(command, signal),
@@ -413,19 +421,38 @@ export class Server implements Startable, ClusterOps {
     try {
       routeDatacenter(options.context.datacenter, this.config.datacenter);
       const query = options.query ?? defaultQueryOptions;
-      if (needsLeader(methodRoutes[method], query.consistency) && !this.isLeader())
-        return await this.forward(method, args, options);
-      try {
-        return await handler(args, { context: options.context, query, signal: options.signal });
-      } catch (error) {
-        // Deposed between the check and the proposal: the new leader gets the call.
-        if (error instanceof NotLeaderError) return await this.forward(method, args, options);
-        throw error;
+      if (methodRoutes[method] === 'leader') {
+        const startedMs = this.components.clock.nowMs();
+        try {
+          return await this.runHereOrOnLeader(method, args, options, handler, query);
+        } finally {
+          this.metrics.raftApplySeconds.observe((this.components.clock.nowMs() - startedMs) / 1000);
+        }
       }
+      return await this.runHereOrOnLeader(method, args, options, handler, query);
     } catch (error) {
       const mapped = this.mapError(error);
       this.metrics.rpcErrors.inc({ method, code: mapped instanceof LatticeError ? mapped.code : 'unknown' });
       throw mapped;
+    }
+  }
+
+  /** Runs the handler here, or forwards to the leader when the method or consistency mode needs it. */
+  private async runHereOrOnLeader<M extends RpcMethodName>(
+    method: M,
+    args: RpcMethods[M]['args'],
+    options: CallOptions,
+    handler: (args: unknown, call: unknown) => Promise<RpcMethods[M]['reply']>,
+    query: QueryOptions,
+  ): Promise<RpcMethods[M]['reply']> {
+    if (needsLeader(methodRoutes[method], query.consistency) && !this.isLeader())
+      return await this.forward(method, args, options);
+    try {
+      return await handler(args, { context: options.context, query, signal: options.signal });
+    } catch (error) {
+      // Deposed between the check and the proposal: the new leader gets the call.
+      if (error instanceof NotLeaderError) return await this.forward(method, args, options);
+      throw error;
     }
   }
 

@@ -28,6 +28,8 @@ export interface EndpointContext {
   readonly clock: Clock;
   readonly rand: Rand;
   readonly metrics: ServerMetrics;
+  /** Blocking queries waiting now, and the most this server lets wait (past it: RpcOverloadedError). */
+  readonly blocking: { inFlight: number; readonly inFlightMax: number };
   /** Consul's max_query_time and default_query_time. */
   readonly maxQueryTimeMs: number;
   readonly defaultQueryTimeMs: number;

@@ -3,7 +3,7 @@
 // plus up to 1/16 jitter, and the answer carries QueryMeta (index ≥ 1, known leader, last contact).
 
 import { type CompiledFilter, compileFilter, FilterError, FilterEvaluationError } from '../filter/index.js';
-import { BadRequestError } from '../rpc/errors.js';
+import { BadRequestError, RpcOverloadedError } from '../rpc/errors.js';
 import type { QueryReply } from '../rpc/methods.js';
 import type { QueryResult } from '../state/store.js';
 import { blockingQuery, queryWaitJitterFraction } from '../state-watch.js';
@@ -53,7 +53,12 @@ export async function runRead<T>(
   const filter = options.filterable ? compileQueryFilter(query.filter) : null;
   if (query.consistency === 'consistent') await context.readBarrier(call.signal);
   const blocking = query.minQueryIndex > 0;
-  if (blocking) context.metrics.blockingQueries.inc();
+  if (blocking) {
+    if (context.blocking.inFlight >= context.blocking.inFlightMax)
+      throw new RpcOverloadedError(`more than ${context.blocking.inFlightMax} blocking queries are waiting`);
+    context.blocking.inFlight++;
+    context.metrics.blockingQueries.inc();
+  }
   try {
     const answer = await blockingQuery({
       store: context.store,
@@ -75,7 +80,10 @@ export async function runRead<T>(
       },
     };
   } finally {
-    if (blocking) context.metrics.blockingQueries.dec();
+    if (blocking) {
+      context.blocking.inFlight--;
+      context.metrics.blockingQueries.dec();
+    }
   }
 }
 

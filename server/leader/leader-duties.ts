@@ -222,16 +222,16 @@ export class LeaderDuties {
     this.deps.log.debug({ node: op.request.Node, op: op.kind }, 'reconciled a member into the catalog');
   }
 
-  /** Servers of this datacenter join Raft as non-voters when alive, and leave it when they left (Consul joinConsulServer). */
+  /** Servers of this datacenter join Raft as non-voters when alive and unknown, and leave it when they left. */
   private async reconcileRaft(member: SerfMember, event: 'status' | 'reap', signal: AbortSignal): Promise<void> {
     const server = readServerTags(member);
     if (server === null || server.datacenter !== this.deps.context.datacenter) return;
     if (server.id === this.deps.localServerId) return;
     const members = this.deps.raft.configuration().members;
     const known = members.has(server.id);
-    if (server.status === 'alive' && event === 'status' && (!known || members.get(server.id) !== server.rpcAddress)) {
-      // Non-expect servers and late joiners: autopilot promotes them once stable.
-      if (known) await this.deps.raft.removeServer(server.id, signal);
+    if (server.status === 'alive' && event === 'status' && !known) {
+      // Late joiners join as non-voters; autopilot promotes them once stable. A known server whose address
+      // changed is left alone: removing a voter on a tag difference could cost the quorum.
       this.deps.log.info({ server: server.name, address: server.rpcAddress }, 'adding a server to Raft as a non-voter');
       await this.deps.raft.addNonvoter(server.id, server.rpcAddress, signal);
     } else if (known && (server.status === 'left' || event === 'reap')) {
