@@ -35,7 +35,7 @@ export function formatSimulation(result: SimResult): string {
   const { stats, faults } = result;
   const lines = [
     `seed ${result.seed}: ${result.nodeCount} nodes, ${result.simulatedMs} ms simulated, ${stats.stepsRun} steps`,
-    `elections: ${stats.elections} (max term ${stats.maxTerm})`,
+    `elections: ${stats.elections} (max term ${stats.maxTerm}); stable leader ${stats.leaderAfterHealMs ?? 'never'} ms after the heal`,
     `leaders per term: ${
       Object.entries(stats.leadersPerTerm)
         .map(([term, id]) => `${term}:${id}`)
