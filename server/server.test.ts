@@ -2,7 +2,8 @@
 // from the (fake) LAN pool, writes sent to any server reach the leader and every replica, reads honour their
 // consistency mode, `?filter=` and the datacenter, a blocking read waits for a change and not before, the leader
 // reconciles gossip membership into the catalog, a late server joins as a non-voter and is promoted, and a
-// snapshot saved and restored brings the catalog back. Real Raft on the memory transport; time is a ManualClock.
+// snapshot saved and restored brings the catalog back; stale reads carry last contact; autopilot removes a
+// failed server after its grace and takes it back as a voter when it restarts. Real Raft on the memory transport; time is a ManualClock.
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
@@ -280,5 +281,58 @@ describe('Server', () => {
       c.drive(rpc.call('Snapshot.Restore', { Data: new Uint8Array([1, 2, 3]) }, { context: testContext }), 'garbage'),
       BadRequestError,
     );
+  });
+
+  it('reports stale reads with last contact and known leader, from a follower', async () => {
+    cluster = await formedCluster();
+    const c = cluster;
+    const follower = [...c.servers.values()].find((entry) => !entry.server.isLeader());
+    assert.ok(follower);
+    await c.runUntil(() => follower.server.raftStats().LastContactMs >= 0, 'the follower heard from the leader');
+    const reply = await c.drive(
+      follower.server.rpcClient().call('Catalog.ListNodes', {}, { context: testContext, query: stale }),
+      'stale read',
+    );
+    assert.equal(reply.meta.knownLeader, true);
+    assert.ok(reply.meta.lastContactMs >= 0);
+    assert.ok(reply.meta.index >= 1);
+    const leader = c.leader();
+    assert.ok(leader);
+    const fromLeader = await c.drive(
+      leader.server.rpcClient().call('Catalog.ListNodes', {}, { context: testContext, query: stale }),
+      'stale read on the leader',
+    );
+    assert.equal(fromLeader.meta.lastContactMs, 0);
+  });
+
+  it('removes a failed server after the grace, then takes it back as a voter when it restarts', async () => {
+    cluster = await formedCluster();
+    const c = cluster;
+    const victim = [...c.servers.values()].find((entry) => !entry.server.isLeader());
+    assert.ok(victim);
+    await c.crash(victim.name);
+    c.pool.setStatus(victim.name, 'failed');
+    const configuration = () => c.leader()?.server.raftNode()?.configuration();
+    await c.runUntil(
+      () => configuration() !== undefined && !configuration()?.voters.includes(victim.id),
+      'autopilot removes the dead server',
+      60_000,
+    );
+    assert.equal(configuration()?.voters.length, 2);
+    await c.restart(victim.name);
+    c.pool.setStatus(victim.name, 'alive');
+    await c.runUntil(
+      () => configuration()?.voters.includes(victim.id) ?? false,
+      'the restarted server is a voter again',
+      60_000,
+    );
+    await c.drive(
+      c
+        .get(victim.name)
+        .server.rpcClient()
+        .call('Catalog.Register', { Node: 'late', Address: '10.5.5.5' }, { context: testContext }),
+      'a write through the restarted server',
+    );
+    await c.runUntil(() => getNode(c.get(victim.name).server.store, 'late').value !== null, 'it applies new writes');
   });
 });
