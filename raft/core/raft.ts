@@ -677,6 +677,8 @@ export class Raft {
       for (const message of held) this.handleReadIndexAsLeader(message);
     }
     if (!current.voters.has(this.id) && this.log.committed >= current.index) {
+      // Tell the remaining voters the removal committed, then step down; they elect a leader among themselves.
+      this.broadcastAppend();
       this.mark('leader.removed-stepped-down');
       this.becomeFollower(this.term, null);
     }
@@ -701,7 +703,8 @@ export class Raft {
   }
 
   private refuseProposal(): ProposeResult | null {
-    if (this.role !== 'leader' || !this.progress.has(this.id)) return { kind: 'not-leader', leaderId: this.lead };
+    if (this.role !== 'leader') return { kind: 'not-leader', leaderId: this.lead };
+    if (!this.progress.has(this.id)) return { kind: 'not-leader', leaderId: null }; // removing itself
     if (this.leadTransferee !== null) return { kind: 'transferring', leaderId: this.id };
     return null;
   }
