@@ -81,6 +81,13 @@ export class RaftKvCluster {
     await this.dataDir?.remove();
   }
 
+  /** A server that should be running exited (a bind conflict, a crash): fail now, with its output. */
+  throwIfExited(): void {
+    for (const server of this.servers) {
+      if (server.process?.hasExited) throw new Error(`${server.id} exited\n${server.process.output}`);
+    }
+  }
+
   running(): RaftKvServer[] {
     return this.servers.filter((server) => server.process !== null);
   }
@@ -98,6 +105,7 @@ export class RaftKvCluster {
   async waitForLeader(deadlineMs = 20_000, exclude: string | null = null): Promise<string> {
     return waitFor(
       async () => {
+        this.throwIfExited();
         const statuses = await Promise.all(this.running().map((server) => this.status(server.id)));
         const leader = statuses.find((status) => status?.role === 'leader');
         if (!leader || leader.id === exclude) return null;
@@ -137,8 +145,7 @@ export class RaftKvCluster {
     let missing = -1;
     await waitFor(
       async () => {
-        const process = this.server(id).process;
-        if (process?.hasExited) throw new Error(`${id} exited\n${process.output}`);
+        this.throwIfExited();
         let held: Record<string, string>;
         try {
           held = await this.dump(id);
