@@ -27,6 +27,8 @@ const squash = (name: string): string => name.replace(/[_-]/g, '').toLowerCase()
 export function reshapeForSpec(spec: Spec, value: unknown): unknown {
   switch (spec.kind) {
     case 'object': {
+      // HCL renders a block as a one-element list; the schema unwraps it too.
+      if (Array.isArray(value) && value.length === 1 && isPlainObject(value[0])) return reshapeForSpec(spec, value[0]);
       if (!isPlainObject(value)) return value;
       const byKey = new Map<string, string>();
       for (const field of Object.keys(spec.fields)) byKey.set(squash(field), field);

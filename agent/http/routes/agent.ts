@@ -151,8 +151,20 @@ export const agentRoutes =
         acl: readAgent,
         handler: async () => {
           const member = agent.members().find((each) => each.name === config.nodeName);
+          const checks = agent.state.checks();
+          const stats = self['Stats'] as Record<string, Record<string, string>>;
           return {
             ...self,
+            Stats: {
+              ...stats,
+              agent: {
+                check_monitors: String(checks.filter((check) => check.definition?.intervalMs).length),
+                check_ttls: String(checks.filter((check) => check.definition?.kind === 'ttl').length),
+                checks: String(checks.length),
+                services: String(agent.state.services().length),
+              },
+              serf_lan: { members: String(agent.members().length) },
+            },
             Coord: agent.coordinate(),
             ...(member ? { Member: presentMember(member) } : {}),
           };

@@ -1,0 +1,30 @@
+// `lattice force-leave NODE [-prune]`: moves a failed member to left (PUT /v1/agent/force-leave/:node).
+
+import type { Command } from 'commander';
+import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
+import { agentRequest } from './catalog-http.js';
+
+interface ForceLeaveFlags extends HttpOptionValues {
+  readonly prune?: boolean;
+  readonly wan?: boolean;
+}
+
+export function registerForceLeave(program: Command): void {
+  addHttpOptions(
+    program
+      .command('force-leave')
+      .description('Forces a failed member into the left state')
+      .argument('<node>', 'the node name')
+      .option('--prune', 'removes the node from the member list entirely')
+      .option('--wan', 'acts on the WAN pool'),
+  ).action(async (node: string, flags: ForceLeaveFlags) => {
+    const query: [string, string][] = [];
+    if (flags.prune) query.push(['prune', '1']);
+    if (flags.wan) query.push(['wan', '1']);
+    await agentRequest(resolveHttpOptions(flags, process.env), `force-leaving ${node}`, {
+      method: 'PUT',
+      path: `/v1/agent/force-leave/${encodeURIComponent(node)}`,
+      query,
+    });
+  });
+}
