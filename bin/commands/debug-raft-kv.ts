@@ -106,8 +106,14 @@ function statusForError(error: unknown): number {
 }
 
 function reply(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  // A content length spares chunked framing: one write per response on the hot path.
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  response.end(text);
 }
 
 export function registerDebugRaftKv(program: Command): void {
