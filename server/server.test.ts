@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { BadRequestError, NoPathToDatacenterError, WriteRefusedError } from './rpc/errors.js';
+import { BadRequestError, NoPathToDatacenterError, PermissionDeniedError, WriteRefusedError } from './rpc/errors.js';
 import { defaultQueryOptions, type QueryOptions } from './rpc/methods.js';
 import type { Server } from './server.js';
 import { getNode, serviceNodes } from './state/catalog-reads.js';
@@ -317,5 +317,26 @@ describe('Server', () => {
       'a write through the restarted server',
     );
     await c.runUntil(() => getNode(c.get(victim.name).server.store, 'late').value !== null, 'it applies new writes');
+  });
+
+  it('asks the authorizer with each method’s rule before running it', async () => {
+    const asked: string[] = [];
+    cluster = new ServerCluster(7, {
+      allows: (request) => {
+        asked.push(`${request.resource}:${request.access}:${request.name}`);
+        return request.resource !== 'operator';
+      },
+    });
+    const c = cluster;
+    for (const n of [2, 3, 4]) c.addServer(n);
+    await c.start();
+    await c.runUntil(() => c.leader() !== null, 'a leader is elected');
+    const rpc = c.get('server-2').server.rpcClient();
+    await c.drive(rpc.call('Catalog.Register', { Node: 'n1', Address: '10.1.1.1' }, { context: testContext }), 'write');
+    assert.ok(asked.includes('node:write:n1'));
+    await assert.rejects(
+      c.drive(rpc.call('Snapshot.Save', {}, { context: testContext }), 'denied'),
+      PermissionDeniedError,
+    );
   });
 });

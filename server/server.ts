@@ -44,6 +44,7 @@ import type { RaftTransport } from '../raft/transport/transport.js';
 import { type AutopilotConfig, autopilotDefaults } from './autopilot.js';
 import { AutopilotRunner } from './autopilot-runner.js';
 import { type BootstrapDecision, decideBootstrap, joinHostPort } from './bootstrap.js';
+import { aclRules, allowAllRpcAuthorizer, type RpcAuthorizer } from './endpoints/acl-rules.js';
 import { buildHandlers, type ClusterOps, type EndpointContext, type HandlerTable } from './endpoints/index.js';
 import { refusalFromResponse } from './endpoints/write.js';
 import { encodeCommand } from './fsm/codec.js';
@@ -55,6 +56,7 @@ import { ServerMetrics } from './metrics.js';
 import {
   NoLeaderError,
   NotFoundError,
+  PermissionDeniedError,
   RpcInternalError,
   RpcOverloadedError,
   UnknownMethodError,
@@ -194,6 +196,8 @@ export interface ServerComponents {
   readonly raftTransport?: RaftTransport;
   /** Tests: stores instead of data_dir (or memory in -dev). */
   readonly raftStores?: RaftStores;
+  /** Decides what a token may do (DESIGN §9); default allow-all until ACLs exist. */
+  readonly authorizer?: RpcAuthorizer;
   /** How this server reaches another server's RPC (forwarding, autopilot, bootstrap); default gRPC. */
   readonly dialServer?: (address: string) => RpcClient;
 }
@@ -420,6 +424,7 @@ export class Server implements Startable, ClusterOps {
     this.metrics.rpcRequests.inc({ method });
     try {
       routeDatacenter(options.context.datacenter, this.config.datacenter);
+      this.authorize(method, args, options.context.token);
       const query = options.query ?? defaultQueryOptions;
       if (methodRoutes[method] === 'leader') {
         const startedMs = this.components.clock.nowMs();
@@ -454,6 +459,19 @@ export class Server implements Startable, ClusterOps {
       if (error instanceof NotLeaderError) return await this.forward(method, args, options);
       throw error;
     }
+  }
+
+  private authorize(method: RpcMethodName, args: unknown, token: string): void {
+    const rule = aclRules[method];
+    if (rule.resource === 'none') return;
+    const authorizer = this.components.authorizer ?? allowAllRpcAuthorizer;
+    const request = {
+      token: token === '' ? null : token,
+      resource: rule.resource,
+      access: rule.access,
+      name: rule.name(args),
+    };
+    if (!authorizer.allows(request)) throw new PermissionDeniedError();
   }
 
   private mapError(error: unknown): unknown {

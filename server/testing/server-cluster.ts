@@ -14,6 +14,7 @@ import { MemoryNetwork, type MemoryTransport } from '../../raft/transport/memory
 import type { RaftTransport } from '../../raft/transport/transport.js';
 import { autopilotDefaults } from '../autopilot.js';
 import { clientTags, serverTags } from '../bootstrap.js';
+import type { RpcAuthorizer } from '../endpoints/acl-rules.js';
 import type { LanPool, LanPoolEvents } from '../lan-pool.js';
 import { RpcTransportError } from '../rpc/errors.js';
 import type { CallOptions, RpcClient } from '../rpc/methods.js';
@@ -116,7 +117,10 @@ export class ServerCluster {
   private readonly rand: SeededRand;
   private readonly downAddresses = new Set<string>();
 
-  constructor(seed = 7) {
+  constructor(
+    seed = 7,
+    private readonly authorizer?: RpcAuthorizer,
+  ) {
     this.rand = new SeededRand(seed);
   }
 
@@ -205,6 +209,7 @@ export class ServerCluster {
         raftTransport: new IdAddressedTransport(this.network.transport(config.nodeId)),
         raftStores: stores,
         dialServer: (address) => this.dial(address),
+        ...(this.authorizer === undefined ? {} : { authorizer: this.authorizer }),
       },
       config,
     );

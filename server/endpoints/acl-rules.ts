@@ -1,0 +1,69 @@
+// What each RPC needs from the caller's token (DESIGN §9), as data beside the handlers: a resource, read or
+// write, and the resource's name taken from the request. The dispatcher asks one authorizer before a handler
+// runs; until ACLs exist it allows everything (Consul with acl.enabled = false). List reads (nodes, services)
+// will also filter rows through the authorizer once it can deny; today there is nothing to filter.
+
+import type { RpcMethodName } from '../rpc/methods.js';
+
+export type AclResource = 'node' | 'service' | 'operator' | 'none';
+export type AclAccess = 'read' | 'write';
+
+export interface AclRule {
+  readonly resource: AclResource;
+  readonly access: AclAccess;
+  /** The resource name from the args ('' for resources without names or list reads). */
+  readonly name: (args: unknown) => string;
+}
+
+/** Same shape as agent/acl/authorizer.ts Authorizer, so the agent passes its own. */
+export interface RpcAuthorizer {
+  allows(request: {
+    readonly token: string | null;
+    readonly resource: Exclude<AclResource, 'none'>;
+    readonly access: AclAccess;
+    readonly name: string;
+  }): boolean;
+}
+
+export const allowAllRpcAuthorizer: RpcAuthorizer = Object.freeze({ allows: () => true });
+
+const field =
+  (name: string) =>
+  (args: unknown): string => {
+    const value = typeof args === 'object' && args !== null ? (args as Record<string, unknown>)[name] : undefined;
+    return typeof value === 'string' ? value : '';
+  };
+const none = (): string => '';
+const rule = (resource: AclResource, access: AclAccess, name: (args: unknown) => string = none): AclRule => ({
+  resource,
+  access,
+  name,
+});
+/** Catalog.Register needs node:write, and service:write for the service it carries (checked by name here). */
+const registerTarget = (args: unknown): string => field('Node')(args);
+
+export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
+  'Catalog.Register': rule('node', 'write', registerTarget),
+  'Catalog.Deregister': rule('node', 'write', field('Node')),
+  'Catalog.ListDatacenters': rule('none', 'read'),
+  'Catalog.ListNodes': rule('node', 'read'),
+  'Catalog.ListServices': rule('service', 'read'),
+  'Catalog.ServiceNodes': rule('service', 'read', field('ServiceName')),
+  'Catalog.NodeServices': rule('node', 'read', field('Node')),
+  'Health.ChecksInState': rule('node', 'read'),
+  'Health.NodeChecks': rule('node', 'read', field('Node')),
+  'Health.ServiceChecks': rule('service', 'read', field('ServiceName')),
+  'Health.ServiceNodes': rule('service', 'read', field('ServiceName')),
+  'Coordinate.ListNodes': rule('node', 'read'),
+  'Coordinate.Node': rule('node', 'read', field('Node')),
+  'Coordinate.Update': rule('node', 'write', field('Node')),
+  'Status.Leader': rule('none', 'read'),
+  'Status.Peers': rule('none', 'read'),
+  'Status.RaftStats': rule('none', 'read'),
+  'Operator.RaftGetConfiguration': rule('operator', 'read'),
+  'Operator.RaftRemovePeer': rule('operator', 'write'),
+  'Operator.RaftTransferLeader': rule('operator', 'write'),
+  'Operator.AutopilotServerHealth': rule('operator', 'read'),
+  'Snapshot.Save': rule('operator', 'write'),
+  'Snapshot.Restore': rule('operator', 'write'),
+};
