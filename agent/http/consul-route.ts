@@ -5,7 +5,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AclRequirement } from './acl-hook.js';
-import { allowHeader, MethodNotAllowedError } from './errors.js';
+import { allowHeader, MethodNotAllowedError, UnknownPathError } from './errors.js';
 
 export type ConsulMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -56,4 +56,18 @@ export function registerRoutes(scope: FastifyInstance, routes: readonly ConsulRo
       },
     });
   }
+}
+
+/**
+ * For a family whose endpoints are all built (catalog, health...): any other path under its prefix is Consul's 404
+ * `Invalid URL path`, not the root handler's 501 for families still to come.
+ */
+export function refuseUnknownPaths(scope: FastifyInstance): void {
+  scope.route({
+    method: [...probedMethods, 'OPTIONS'],
+    url: '/*',
+    handler: async () => {
+      throw new UnknownPathError();
+    },
+  });
 }

@@ -43,6 +43,14 @@ export class NotFoundError extends LatticeError {
   }
 }
 
+/** A path under a built endpoint family that names no endpoint: Consul's exact 404 text. */
+export class UnknownPathError extends LatticeError {
+  override readonly name = 'UnknownPathError';
+  constructor(options?: ErrorOptions) {
+    super('ERR_NOT_FOUND', 'Invalid URL path: not a recognized HTTP API endpoint', options);
+  }
+}
+
 /** Bad input in a query parameter, path or body; the message is Consul's text, sent as it is. */
 export class BadRequestError extends LatticeError {
   override readonly name = 'BadRequestError';

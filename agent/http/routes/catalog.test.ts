@@ -300,6 +300,15 @@ describe('catalog errors', () => {
     assert.equal(noPath.body, 'No path to datacenter');
   });
 
+  it("answer paths that name no endpoint with Consul's 404", async () => {
+    const app = await apiWithRpc(new FakeRpcClient());
+    for (const url of ['/v1/catalog/bogus', '/v1/health/bogus/x', '/v1/status/nope', '/v1/operator/raft/x']) {
+      const response = await app.inject({ url });
+      assert.equal(response.statusCode, 404, url);
+      assert.equal(response.body, 'Invalid URL path: not a recognized HTTP API endpoint');
+    }
+  });
+
   it('answer wrong methods with 405 and Allow', async () => {
     const app = await apiWithRpc(new FakeRpcClient());
     const put = await app.inject({ method: 'PUT', url: '/v1/catalog/nodes' });

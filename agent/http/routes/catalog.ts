@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { CatalogService, Node, RegisterRequest } from '../../../server/state/types.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
-import { type ConsulRoute, registerRoutes } from '../consul-route.js';
+import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { type BodySchema, decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
 import { BadRequestError } from '../errors.js';
 import { parseWriteContext } from '../query-options.js';
@@ -242,4 +242,5 @@ export const catalogRoutes =
       },
     ];
     registerRoutes(scope, routes);
+    refuseUnknownPaths(scope);
   };

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { CoordinateEntry, CoordinateUpdate } from '../../../server/state/types.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
-import { registerRoutes } from '../consul-route.js';
+import { refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
 import { parseWriteContext, requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -101,4 +101,5 @@ export const coordinateRoutes =
         },
       },
     ]);
+    refuseUnknownPaths(scope);
   };

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { HealthCheck, ServiceEntry } from '../../../server/state/types.js';
 import type { AclRequirement } from '../acl-hook.js';
-import { type ConsulRoute, registerRoutes } from '../consul-route.js';
+import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { BadRequestError } from '../errors.js';
 import { parseBoolParam, requestParams } from '../query-options.js';
 import { rpcRead, rpcReadNear } from '../query-read.js';
@@ -111,4 +111,5 @@ export const healthRoutes =
       ),
     ];
     registerRoutes(scope, routes);
+    refuseUnknownPaths(scope);
   };

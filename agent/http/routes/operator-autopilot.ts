@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { NotImplementedError } from '../../../lib/errors.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
-import { registerRoutes } from '../consul-route.js';
+import { refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { parseWriteContext } from '../query-options.js';
 import type { ServerRouteDeps } from './server-deps.js';
 
@@ -55,4 +55,5 @@ export const operatorAutopilotRoutes =
         handler: notBuilt('the autopilot state (/v1/operator/autopilot/state)'),
       },
     ]);
+    refuseUnknownPaths(scope);
   };

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
-import { registerRoutes } from '../consul-route.js';
+import { refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { BadRequestError } from '../errors.js';
 import { parseWriteContext } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -63,4 +63,5 @@ export const operatorRaftRoutes =
         },
       },
     ]);
+    refuseUnknownPaths(scope);
   };

@@ -4,7 +4,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import { clientGoneSignal } from '../blocking.js';
-import { registerRoutes } from '../consul-route.js';
+import { refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { parseWriteContext } from '../query-options.js';
 import type { ServerRouteDeps } from './server-deps.js';
 
@@ -43,4 +43,5 @@ export const statusRoutes =
         },
       },
     ]);
+    refuseUnknownPaths(scope);
   };
