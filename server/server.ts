@@ -4,7 +4,7 @@
 // For the agent (server mode):
 //   const server = new Server(
 //     { clock, rand, log, gossip: lanDriver, metricsRegistry },       // gossip: the agent's LAN GossipDriver
-//     serverConfigFromAgent(agentConfig, { build: version }),
+//     serverConfigFromAgent(agentConfig),
 //   );
 //   // the LAN driver's Serf tags must be serverTags(...) from server/bootstrap.ts (role=consul, port, expect...)
 //   await server.start();              // opens data_dir/raft + data_dir/snapshots, binds advertise:8300 (gRPC)
@@ -17,42 +17,33 @@
 // once; with bootstrap_expect it waits for the pool (server/bootstrap.ts); otherwise it waits for a leader to add
 // it. Raft starts only then (before, the RPC port answers Status.* and stale reads of an empty catalog).
 // Snapshots: saveSnapshot() / restoreSnapshot(bytes), also as the Snapshot.Save / Snapshot.Restore RPCs.
+// Errors every call may reject with: server/rpc/errors.ts. Metrics: server/metrics.ts on components.metricsRegistry.
+//
+// Past 400 lines because the dispatcher, Raft startup and the ClusterOps share the Raft node's lifecycle; the
+// config (server-config.ts), stores (raft-stores.ts), formation (cluster-formation.ts) and Raft facts
+// (raft-facts.ts) live apart.
 
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Registry } from 'prom-client';
-import type { Clock, Timer } from '../lib/clock.js';
 import { delay } from '../lib/clock.js';
 import { abortReason, LatticeError, ShutdownError } from '../lib/errors.js';
 import { type AbortOptions, LifecycleState, type Startable } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
-import type { Rand } from '../lib/rand.js';
 import { LeadershipLostError, NotLeaderError } from '../raft/errors.js';
 import { RaftNode, RaftOverloadedError } from '../raft/node.js';
-import { FileSnapshotStore } from '../raft/storage/file-snapshot-store.js';
-import { LevelLogStore } from '../raft/storage/level-log-store.js';
-import { LevelStableStore } from '../raft/storage/level-stable-store.js';
-import type { LogStore } from '../raft/storage/log-store.js';
-import { MemoryLogStore } from '../raft/storage/memory-log-store.js';
-import { MemorySnapshotStore } from '../raft/storage/memory-snapshot-store.js';
-import { MemoryStableStore } from '../raft/storage/memory-stable-store.js';
-import type { SnapshotStore } from '../raft/storage/snapshot-store.js';
-import type { StableStore } from '../raft/storage/stable-store.js';
 import { GrpcTransport } from '../raft/transport/grpc-transport.js';
 import { tlsOff } from '../raft/transport/tls.js';
 import type { RaftTransport } from '../raft/transport/transport.js';
-import { type AutopilotConfig, autopilotDefaults } from './autopilot.js';
 import { AutopilotRunner } from './autopilot-runner.js';
-import { type BootstrapDecision, decideBootstrap, joinHostPort } from './bootstrap.js';
-import { aclRules, allowAllRpcAuthorizer, type RpcAuthorizer } from './endpoints/acl-rules.js';
+import { ClusterFormation } from './cluster-formation.js';
+import { aclRules, allowAllRpcAuthorizer } from './endpoints/acl-rules.js';
 import { buildHandlers, type ClusterOps, type EndpointContext, type HandlerTable } from './endpoints/index.js';
 import { refusalFromResponse } from './endpoints/write.js';
 import { encodeCommand } from './fsm/codec.js';
 import type { Command } from './fsm/commands.js';
 import { CatalogFsm } from './fsm/fsm.js';
-import type { LanPool } from './lan-pool.js';
-import { LeaderDuties, reconcileIntervalMsDefault } from './leader/leader-duties.js';
+import { LeaderDuties } from './leader/leader-duties.js';
 import { ServerMetrics } from './metrics.js';
+import { raftConfigurationReply, raftStatsReply, voterAddresses } from './raft-facts.js';
+import { hasRaftState, openRaftStores } from './raft-stores.js';
 import {
   NoLeaderError,
   NotFoundError,
@@ -78,172 +69,19 @@ import {
 } from './rpc/methods.js';
 import { methodRoutes, needsLeader, routeDatacenter } from './rpc/router.js';
 import { forwardHopsMax } from './rpc/wire.js';
+import { blockingQueriesMax, type RaftStores, type ServerComponents, type ServerConfig } from './server-config.js';
+import { SharedTransport } from './shared-transport.js';
 import { restoreCommands, snapshotBytes } from './snapshot-restore.js';
 import { StateStore } from './state/store.js';
 import { checksSchema, nodesSchema, servicesSchema } from './state/tables/catalog.js';
 
-export interface ServerConfig {
-  readonly nodeName: string;
-  readonly nodeId: string;
-  readonly datacenter: string;
-  /** null: memory stores (-dev). */
-  readonly dataDir: string | null;
-  readonly bootstrap: boolean;
-  readonly bootstrapExpect: number;
-  /** host:port the RPC/Raft gRPC server listens on. */
-  readonly bindAddress: string;
-  /** host:port other servers and clients use (the Raft address). */
-  readonly advertiseAddress: string;
-  readonly raftTickMs: number;
-  readonly raftElectionTicks: number;
-  readonly raftHeartbeatTicks: number;
-  readonly snapshotThreshold: number;
-  readonly snapshotIntervalMs: number;
-  readonly trailingLogs: number;
-  readonly maxQueryTimeMs: number;
-  readonly defaultQueryTimeMs: number;
-  /** How long a call waits for a leader to exist before NoLeaderError (Consul rpc_hold_timeout). */
-  readonly rpcHoldTimeoutMs: number;
-  readonly reconcileIntervalMs: number;
-  /** How often a bootstrap_expect server looks at the pool again. */
-  readonly bootstrapCheckIntervalMs: number;
-  readonly autopilotIntervalMs: number;
-  readonly autopilot: AutopilotConfig;
-}
-
-/**
- * The agent settings a server reads: a structural subset of agent/config AgentConfig (server/ does not import
- * agent/; the agent passes its AgentConfig as it is).
- */
-export interface AgentServerSettings {
-  readonly devMode: boolean;
-  readonly bootstrap: boolean;
-  readonly bootstrapExpect: number;
-  readonly datacenter: string;
-  readonly nodeName: string;
-  readonly nodeId: string;
-  readonly dataDir: string | null;
-  readonly bindAddr: string;
-  readonly advertiseAddr: string;
-  readonly ports: { readonly server: number };
-  readonly raft: {
-    readonly electionTimeoutMs: number;
-    readonly snapshotThreshold: number;
-    readonly snapshotIntervalMs: number;
-    readonly trailingLogs: number;
-  };
-  readonly maxQueryTimeMs: number;
-  readonly defaultQueryTimeMs: number;
-  readonly rpcHoldTimeoutMs: number;
-}
-
-/** The ServerConfig an agent's configuration implies. */
-export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig {
-  // Raft ticks: an election after 10-20 ticks of electionTimeout/10, a heartbeat every tick, as hashicorp/raft
-  // heartbeats at a tenth of its timeout.
-  const raftTickMs = Math.max(10, Math.round(agent.raft.electionTimeoutMs / 10));
-  const advertiseHost = agent.advertiseAddr || agent.bindAddr;
-  return {
-    nodeName: agent.nodeName,
-    nodeId: agent.nodeId,
-    datacenter: agent.datacenter,
-    dataDir: agent.devMode ? null : agent.dataDir,
-    bootstrap: agent.bootstrap || agent.devMode,
-    bootstrapExpect: agent.bootstrapExpect,
-    bindAddress: joinHostPort(agent.bindAddr, agent.ports.server),
-    advertiseAddress: joinHostPort(advertiseHost, agent.ports.server),
-    raftTickMs,
-    raftElectionTicks: 10,
-    raftHeartbeatTicks: 1,
-    snapshotThreshold: agent.raft.snapshotThreshold,
-    snapshotIntervalMs: agent.raft.snapshotIntervalMs,
-    trailingLogs: agent.raft.trailingLogs,
-    maxQueryTimeMs: agent.maxQueryTimeMs,
-    defaultQueryTimeMs: agent.defaultQueryTimeMs,
-    rpcHoldTimeoutMs: agent.rpcHoldTimeoutMs,
-    reconcileIntervalMs: reconcileIntervalMsDefault,
-    bootstrapCheckIntervalMs: agent.devMode ? 100 : 1_000,
-    autopilotIntervalMs: 2_000,
-    autopilot: {
-      ...autopilotDefaults,
-      // A follower hears from the leader once per tick: the threshold must allow a few missed ones.
-      lastContactThresholdMs: Math.max(autopilotDefaults.lastContactThresholdMs, 4 * raftTickMs),
-    },
-  };
-}
-
-/**
- * Blocking queries one server lets wait at once: each holds a watch and a timer; far above the 1,000 watchers per
- * service the catalog bench drives, well below what exhausts memory.
- */
-export const blockingQueriesMax = 65_536;
-
-export interface RaftStores {
-  readonly logStore: LogStore;
-  readonly stableStore: StableStore;
-  readonly snapshotStore: SnapshotStore;
-}
-
-export interface ServerComponents {
-  readonly clock: Clock;
-  readonly rand: Rand;
-  readonly log: Logger;
-  /** The agent's LAN pool (a GossipDriver). */
-  readonly gossip: LanPool;
-  /** The agent's metrics registry; null or absent: metrics are kept but not exported. */
-  readonly metricsRegistry?: Registry | null;
-  /** Tests: a memory transport instead of gRPC on bindAddress (then RPC between servers goes through dial). */
-  readonly raftTransport?: RaftTransport;
-  /** Tests: stores instead of data_dir (or memory in -dev). */
-  readonly raftStores?: RaftStores;
-  /** Decides what a token may do (DESIGN §9); default allow-all until ACLs exist. */
-  readonly authorizer?: RpcAuthorizer;
-  /** How this server reaches another server's RPC (forwarding, autopilot, bootstrap); default gRPC. */
-  readonly dialServer?: (address: string) => RpcClient;
-}
-
-/**
- * Hands the Raft node a transport it may "start" and "stop": the server starts the real one earlier (its port
- * also serves RPC before Raft runs) and stops it last. Incoming messages from the leader mark last contact.
- */
-class SharedTransport implements RaftTransport {
-  constructor(
-    private readonly inner: RaftTransport,
-    private readonly onLeaderMessage: (from: string) => void,
-  ) {}
-  get localId(): string {
-    return this.inner.localId;
-  }
-  get localAddress(): string {
-    return this.inner.localAddress;
-  }
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  setPeer(id: string, address: string): void {
-    this.inner.setPeer(id, address);
-  }
-  removePeer(id: string): void {
-    this.inner.removePeer(id);
-  }
-  send(message: Parameters<RaftTransport['send']>[0]): boolean {
-    return this.inner.send(message);
-  }
-  onMessage(handler: Parameters<RaftTransport['onMessage']>[0]): () => void {
-    return this.inner.onMessage((message) => {
-      this.onLeaderMessage(message.from);
-      handler(message);
-    });
-  }
-  sendSnapshot(...args: Parameters<RaftTransport['sendSnapshot']>): Promise<void> {
-    return this.inner.sendSnapshot(...args);
-  }
-  onSnapshot(handler: Parameters<RaftTransport['onSnapshot']>[0]): () => void {
-    return this.inner.onSnapshot(handler);
-  }
-  stats(): ReturnType<RaftTransport['stats']> {
-    return this.inner.stats();
-  }
-}
+export type {
+  AgentServerSettings,
+  RaftStores,
+  ServerComponents,
+  ServerConfig,
+} from './server-config.js';
+export { blockingQueriesMax, serverConfigFromAgent } from './server-config.js';
 
 export class Server implements Startable, ClusterOps {
   readonly store: StateStore;
@@ -254,12 +92,12 @@ export class Server implements Startable, ClusterOps {
   private readonly handlers: HandlerTable;
   private readonly duties: LeaderDuties;
   private readonly autopilot: AutopilotRunner;
+  private readonly formation: ClusterFormation;
   private readonly dialed = new Map<string, RpcClient & { close?(): void }>();
   private raft: RaftNode | null = null;
   private transport: RaftTransport | null = null;
   private stores: RaftStores | null = null;
   private closeStores: () => Promise<void> = async () => undefined;
-  private bootstrapTimer: Timer | null = null;
   private raftStarting: Promise<void> | null = null;
   private startedAtMs = 0;
   private lastLeaderContactMs: number | null = null;
@@ -304,6 +142,15 @@ export class Server implements Startable, ClusterOps {
       raft: () => this.requireRaft(),
       stats: (id, address, signal) => this.serverStats(id, address, signal),
     });
+    this.formation = new ClusterFormation({
+      clock: components.clock,
+      log: this.log,
+      gossip: components.gossip,
+      config,
+      isDecided: () => this.raftStarting !== null,
+      startRaft: (voters, reason) => this.startRaft(voters, reason),
+      peerCount: (id, address) => this.peerCount(id, address),
+    });
     this.duties = new LeaderDuties({
       clock: components.clock,
       log: this.log,
@@ -342,7 +189,11 @@ export class Server implements Startable, ClusterOps {
   async start(options: AbortOptions = {}): Promise<void> {
     await this.lifecycle.start(async () => {
       this.startedAtMs = this.components.clock.nowMs();
-      this.stores = await this.openStores();
+      const opened = this.components.raftStores
+        ? { stores: this.components.raftStores, close: async () => undefined }
+        : await openRaftStores(this.config.dataDir, this.log);
+      this.stores = opened.stores;
+      this.closeStores = opened.close;
       const transport =
         this.components.raftTransport ??
         new GrpcTransport(
@@ -368,11 +219,11 @@ export class Server implements Startable, ClusterOps {
         );
       this.transport = transport;
       await transport.start(options);
-      const hasRaftState = await this.hasRaftState(this.stores);
-      if (hasRaftState) await this.startRaft([], 'existing Raft state');
+      const hasState = await hasRaftState(this.stores);
+      if (hasState) await this.startRaft([], 'existing Raft state');
       else if (this.config.bootstrap)
         await this.startRaft([{ id: this.config.nodeId, address: this.config.advertiseAddress }], 'bootstrap mode');
-      else if (this.config.bootstrapExpect > 0) this.armBootstrapCheck(0);
+      else if (this.config.bootstrapExpect > 0) this.formation.start();
       else await this.startRaft([], 'waiting to be added by a leader');
       this.log.info(
         { id: this.config.nodeId, address: this.config.advertiseAddress, expect: this.config.bootstrapExpect },
@@ -384,7 +235,7 @@ export class Server implements Startable, ClusterOps {
   async stop(_options: AbortOptions = {}): Promise<void> {
     await this.lifecycle.stop(async () => {
       this.stopController.abort(new ShutdownError('server stopped'));
-      this.bootstrapTimer?.cancel();
+      this.formation.stop();
       await this.raftStarting?.catch(() => undefined);
       await this.duties.stop();
       await this.raft?.stop();
@@ -541,34 +392,6 @@ export class Server implements Startable, ClusterOps {
 
   // ---- Raft startup and cluster formation ----
 
-  private async openStores(): Promise<RaftStores> {
-    if (this.components.raftStores) return this.components.raftStores;
-    if (this.config.dataDir === null)
-      return {
-        logStore: new MemoryLogStore(),
-        stableStore: new MemoryStableStore(),
-        snapshotStore: new MemorySnapshotStore(),
-      };
-    const raftDir = join(this.config.dataDir, 'raft');
-    await mkdir(raftDir, { recursive: true });
-    const logStore = await LevelLogStore.open(join(raftDir, 'log'));
-    const stableStore = await LevelStableStore.open(join(raftDir, 'stable'));
-    const snapshotStore = await FileSnapshotStore.open(join(this.config.dataDir, 'snapshots'), {
-      log: this.log.child({ module: 'raft.snapshots' }),
-    });
-    this.closeStores = async () => {
-      await logStore.close();
-      await stableStore.close();
-    };
-    return { logStore, stableStore, snapshotStore };
-  }
-
-  private async hasRaftState(stores: RaftStores): Promise<boolean> {
-    if (stores.logStore.lastIndex() > 0) return true;
-    if ((await stores.stableStore.getHardState()).term > 0) return true;
-    return (await stores.snapshotStore.list()).length > 0;
-  }
-
   private startRaft(bootstrap: readonly { id: string; address: string }[], reason: string): Promise<void> {
     if (this.raftStarting !== null) return this.raftStarting;
     this.raftStarting = this.startRaftNow(bootstrap, reason);
@@ -616,55 +439,6 @@ export class Server implements Startable, ClusterOps {
     await raft.start();
   }
 
-  private armBootstrapCheck(delayMs: number): void {
-    if (this.stopController.signal.aborted) return;
-    this.bootstrapTimer = this.components.clock.setTimer(delayMs, () => {
-      this.bootstrapStep().then(
-        (again) => {
-          if (again) this.armBootstrapCheck(this.config.bootstrapCheckIntervalMs);
-        },
-        (error: unknown) => {
-          this.log.warn({ err: error }, 'bootstrap check failed; retrying');
-          this.armBootstrapCheck(this.config.bootstrapCheckIntervalMs);
-        },
-      );
-    });
-  }
-
-  /** One look at the pool; true to look again later. */
-  private async bootstrapStep(): Promise<boolean> {
-    const input = {
-      datacenter: this.config.datacenter,
-      expect: this.config.bootstrapExpect,
-      hasRaftState: false,
-      decided: this.raftStarting !== null,
-      members: this.components.gossip.members(),
-    };
-    let decision: BootstrapDecision = decideBootstrap(input);
-    if (decision.kind === 'query') {
-      const peerCounts = new Map<string, number | null>();
-      for (const server of decision.servers)
-        peerCounts.set(server.id, await this.peerCount(server.id, server.rpcAddress));
-      decision = decideBootstrap({ ...input, peerCounts });
-    }
-    switch (decision.kind) {
-      case 'wait':
-        this.log.debug({ reason: decision.reason }, 'bootstrap_expect: waiting');
-        return true;
-      case 'query':
-        return true;
-      case 'bootstrap':
-        this.log.info({ voters: decision.voters }, 'bootstrap_expect reached: bootstrapping the cluster');
-        await this.startRaft(decision.voters, 'bootstrap_expect');
-        return false;
-      case 'join-existing':
-        await this.startRaft([], decision.reason);
-        return false;
-      case 'done':
-        return false;
-    }
-  }
-
   private async peerCount(id: string, address: string): Promise<number | null> {
     if (id === this.config.nodeId) return this.raftStats().PeerCount;
     const stats = await this.serverStats(id, address, this.stopController.signal);
@@ -703,63 +477,16 @@ export class Server implements Startable, ClusterOps {
   }
 
   peerAddresses(): readonly string[] {
-    if (this.raft === null) return [];
-    const configuration = this.raft.configuration();
-    return configuration.voters.map((id) => configuration.addresses[id] ?? '').filter((address) => address !== '');
+    return this.raft === null ? [] : voterAddresses(this.raft);
   }
 
   raftConfiguration(): RaftConfigurationReply {
-    const raft = this.requireRaft();
-    const configuration = raft.configuration();
-    const stats = raft.stats();
-    const leaderId = raft.leaderId();
-    const names = new Map<string, string>();
-    for (const member of this.components.gossip.members()) names.set(member.tags['id'] ?? member.name, member.name);
-    const progress = raft.peerProgress();
-    const server = (id: string, voter: boolean) => ({
-      ID: id,
-      Node: names.get(id) ?? (id === this.config.nodeId ? this.config.nodeName : ''),
-      Address: configuration.addresses[id] ?? '',
-      Leader: id === leaderId,
-      ProtocolVersion: '3',
-      Voter: voter,
-      LastIndex: id === this.config.nodeId ? stats.lastIndex : (progress[id]?.match ?? 0),
-    });
-    return {
-      Servers: [
-        ...configuration.voters.map((id) => server(id, true)),
-        ...configuration.nonvoters.map((id) => server(id, false)),
-      ],
-      Index: stats.commitIndex,
-    };
+    return raftConfigurationReply(this.requireRaft(), this.components.gossip.members(), this.config);
   }
 
   raftStats(): RaftStatsReply {
-    const raft = this.raft;
-    if (raft === null)
-      return {
-        ID: this.config.nodeId,
-        Node: this.config.nodeName,
-        Address: this.config.advertiseAddress,
-        State: 'not-started',
-        LastTerm: 0,
-        LastIndex: 0,
-        AppliedIndex: 0,
-        LastContactMs: -1,
-        PeerCount: 0,
-      };
-    const stats = raft.stats();
-    return {
-      ID: this.config.nodeId,
-      Node: this.config.nodeName,
-      Address: this.config.advertiseAddress,
-      State: stats.role,
-      LastTerm: stats.term,
-      LastIndex: stats.lastIndex,
-      AppliedIndex: stats.appliedIndex,
-      LastContactMs: stats.role === 'leader' ? 0 : this.lastLeaderContactMs === null ? -1 : this.lastContactMs(),
-      PeerCount: stats.voters.length + stats.nonvoters.length,
-    };
+    const lastContactMs = this.lastLeaderContactMs === null ? -1 : this.lastContactMs();
+    return raftStatsReply(this.raft, this.config, lastContactMs);
   }
 
   async removePeer(target: { readonly id: string; readonly address: string }, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,47 @@
+// Where a server keeps Raft: data_dir/raft/{log,stable} in level and data_dir/snapshots as files (DESIGN §5), or
+// memory in -dev; and whether anything is there already (a server with Raft state never bootstraps again).
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../lib/log.js';
+import { FileSnapshotStore } from '../raft/storage/file-snapshot-store.js';
+import { LevelLogStore } from '../raft/storage/level-log-store.js';
+import { LevelStableStore } from '../raft/storage/level-stable-store.js';
+import { MemoryLogStore } from '../raft/storage/memory-log-store.js';
+import { MemorySnapshotStore } from '../raft/storage/memory-snapshot-store.js';
+import { MemoryStableStore } from '../raft/storage/memory-stable-store.js';
+import type { RaftStores } from './server-config.js';
+
+export async function openRaftStores(
+  dataDir: string | null,
+  log: Logger,
+): Promise<{ readonly stores: RaftStores; close(): Promise<void> }> {
+  if (dataDir === null) {
+    const stores = {
+      logStore: new MemoryLogStore(),
+      stableStore: new MemoryStableStore(),
+      snapshotStore: new MemorySnapshotStore(),
+    };
+    return { stores, close: async () => undefined };
+  }
+  const raftDir = join(dataDir, 'raft');
+  await mkdir(raftDir, { recursive: true });
+  const logStore = await LevelLogStore.open(join(raftDir, 'log'));
+  const stableStore = await LevelStableStore.open(join(raftDir, 'stable'));
+  const snapshotStore = await FileSnapshotStore.open(join(dataDir, 'snapshots'), {
+    log: log.child({ module: 'raft.snapshots' }),
+  });
+  return {
+    stores: { logStore, stableStore, snapshotStore },
+    close: async () => {
+      await logStore.close();
+      await stableStore.close();
+    },
+  };
+}
+
+export async function hasRaftState(stores: RaftStores): Promise<boolean> {
+  if (stores.logStore.lastIndex() > 0) return true;
+  if ((await stores.stableStore.getHardState()).term > 0) return true;
+  return (await stores.snapshotStore.list()).length > 0;
+}

@@ -1,0 +1,137 @@
+// The server's settings (ServerConfig, complete and validated by construction from the agent's configuration)
+// and its collaborators (ServerComponents): what `new Server(components, config)` takes.
+
+import type { Registry } from 'prom-client';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { Rand } from '../lib/rand.js';
+import type { LogStore } from '../raft/storage/log-store.js';
+import type { SnapshotStore } from '../raft/storage/snapshot-store.js';
+import type { StableStore } from '../raft/storage/stable-store.js';
+import type { RaftTransport } from '../raft/transport/transport.js';
+import { type AutopilotConfig, autopilotDefaults } from './autopilot.js';
+import { joinHostPort } from './bootstrap.js';
+import type { RpcAuthorizer } from './endpoints/acl-rules.js';
+import type { LanPool } from './lan-pool.js';
+import { reconcileIntervalMsDefault } from './leader/leader-duties.js';
+import type { RpcClient } from './rpc/methods.js';
+
+export interface ServerConfig {
+  readonly nodeName: string;
+  readonly nodeId: string;
+  readonly datacenter: string;
+  /** null: memory stores (-dev). */
+  readonly dataDir: string | null;
+  readonly bootstrap: boolean;
+  readonly bootstrapExpect: number;
+  /** host:port the RPC/Raft gRPC server listens on. */
+  readonly bindAddress: string;
+  /** host:port other servers and clients use (the Raft address). */
+  readonly advertiseAddress: string;
+  readonly raftTickMs: number;
+  readonly raftElectionTicks: number;
+  readonly raftHeartbeatTicks: number;
+  readonly snapshotThreshold: number;
+  readonly snapshotIntervalMs: number;
+  readonly trailingLogs: number;
+  readonly maxQueryTimeMs: number;
+  readonly defaultQueryTimeMs: number;
+  /** How long a call waits for a leader to exist before NoLeaderError (Consul rpc_hold_timeout). */
+  readonly rpcHoldTimeoutMs: number;
+  readonly reconcileIntervalMs: number;
+  /** How often a bootstrap_expect server looks at the pool again. */
+  readonly bootstrapCheckIntervalMs: number;
+  readonly autopilotIntervalMs: number;
+  readonly autopilot: AutopilotConfig;
+}
+
+/**
+ * The agent settings a server reads: a structural subset of agent/config AgentConfig (server/ does not import
+ * agent/; the agent passes its AgentConfig as it is).
+ */
+export interface AgentServerSettings {
+  readonly devMode: boolean;
+  readonly bootstrap: boolean;
+  readonly bootstrapExpect: number;
+  readonly datacenter: string;
+  readonly nodeName: string;
+  readonly nodeId: string;
+  readonly dataDir: string | null;
+  readonly bindAddr: string;
+  readonly advertiseAddr: string;
+  readonly ports: { readonly server: number };
+  readonly raft: {
+    readonly electionTimeoutMs: number;
+    readonly snapshotThreshold: number;
+    readonly snapshotIntervalMs: number;
+    readonly trailingLogs: number;
+  };
+  readonly maxQueryTimeMs: number;
+  readonly defaultQueryTimeMs: number;
+  readonly rpcHoldTimeoutMs: number;
+}
+
+/** The ServerConfig an agent's configuration implies. */
+export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig {
+  // Raft ticks: an election after 10-20 ticks of electionTimeout/10, a heartbeat every tick, as hashicorp/raft
+  // heartbeats at a tenth of its timeout.
+  const raftTickMs = Math.max(10, Math.round(agent.raft.electionTimeoutMs / 10));
+  const advertiseHost = agent.advertiseAddr || agent.bindAddr;
+  return {
+    nodeName: agent.nodeName,
+    nodeId: agent.nodeId,
+    datacenter: agent.datacenter,
+    dataDir: agent.devMode ? null : agent.dataDir,
+    bootstrap: agent.bootstrap || agent.devMode,
+    bootstrapExpect: agent.bootstrapExpect,
+    bindAddress: joinHostPort(agent.bindAddr, agent.ports.server),
+    advertiseAddress: joinHostPort(advertiseHost, agent.ports.server),
+    raftTickMs,
+    raftElectionTicks: 10,
+    raftHeartbeatTicks: 1,
+    snapshotThreshold: agent.raft.snapshotThreshold,
+    snapshotIntervalMs: agent.raft.snapshotIntervalMs,
+    trailingLogs: agent.raft.trailingLogs,
+    maxQueryTimeMs: agent.maxQueryTimeMs,
+    defaultQueryTimeMs: agent.defaultQueryTimeMs,
+    rpcHoldTimeoutMs: agent.rpcHoldTimeoutMs,
+    reconcileIntervalMs: reconcileIntervalMsDefault,
+    bootstrapCheckIntervalMs: agent.devMode ? 100 : 1_000,
+    autopilotIntervalMs: 2_000,
+    autopilot: {
+      ...autopilotDefaults,
+      // A follower hears from the leader once per tick: the threshold must allow a few missed ones.
+      lastContactThresholdMs: Math.max(autopilotDefaults.lastContactThresholdMs, 4 * raftTickMs),
+    },
+  };
+}
+
+/**
+ * Blocking queries one server lets wait at once: each holds a watch and a timer; far above the 1,000 watchers per
+ * service the catalog bench drives, well below what exhausts memory.
+ */
+export const blockingQueriesMax = 65_536;
+
+export interface RaftStores {
+  readonly logStore: LogStore;
+  readonly stableStore: StableStore;
+  readonly snapshotStore: SnapshotStore;
+}
+
+export interface ServerComponents {
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly log: Logger;
+  /** The agent's LAN pool (a GossipDriver). */
+  readonly gossip: LanPool;
+  /** The agent's metrics registry; null or absent: metrics are kept but not exported. */
+  readonly metricsRegistry?: Registry | null;
+  /** Tests: a memory transport instead of gRPC on bindAddress (then RPC between servers goes through dial). */
+  readonly raftTransport?: RaftTransport;
+  /** Tests: stores instead of data_dir (or memory in -dev). */
+  readonly raftStores?: RaftStores;
+  /** Decides what a token may do (DESIGN §9); default allow-all until ACLs exist. */
+  readonly authorizer?: RpcAuthorizer;
+  /** How this server reaches another server's RPC (forwarding, autopilot, bootstrap); default gRPC. */
+  readonly dialServer?: (address: string) => RpcClient;
+}
