@@ -1,0 +1,83 @@
+// Proves the RPC edge validates what it decodes: a known method, a context of bounded strings, query options in
+// range; garbage bytes decode to something validation refuses (never an exception inside grpc-js); errors keep
+// their class and fields across encode/decode, and anything unknown becomes an internal error without details.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  BadRequestError,
+  decodeRpcError,
+  encodeRpcError,
+  NoPathToDatacenterError,
+  RpcInternalError,
+  WriteRefusedError,
+} from './errors.js';
+import { decodeFrame, encodeFrame, validateQueryOptions, validateWireRequest } from './wire.js';
+
+const good = {
+  method: 'Health.ServiceNodes',
+  args: { ServiceName: 'web' },
+  context: { datacenter: 'dc1', token: '' },
+  query: { minQueryIndex: 5, maxQueryTimeMs: 1000, consistency: 'stale', filter: '', nodeMeta: { rack: 'a' } },
+  forwardHops: 0,
+};
+
+describe('validateWireRequest', () => {
+  it('accepts a well-formed request after a msgpack round trip', () => {
+    const request = validateWireRequest(decodeFrame(encodeFrame(good)));
+    assert.equal(request.method, 'Health.ServiceNodes');
+    assert.equal(request.query?.consistency, 'stale');
+    assert.deepEqual(request.query?.nodeMeta, { rack: 'a' });
+  });
+
+  const refused: [string, unknown][] = [
+    ['garbage bytes', decodeFrame(Buffer.from([0xc1, 0x00, 0xff]))],
+    ['not an object', 42],
+    ['unknown method', { ...good, method: 'KV.Apply' }],
+    ['prototype key as method', { ...good, method: 'toString' }],
+    ['no context', { ...good, context: undefined }],
+    ['datacenter not a string', { ...good, context: { datacenter: 7 } }],
+    ['huge token', { ...good, context: { datacenter: 'dc1', token: 'x'.repeat(5000) } }],
+    ['negative index', { ...good, query: { ...good.query, minQueryIndex: -1 } }],
+    ['fractional wait', { ...good, query: { ...good.query, maxQueryTimeMs: 1.5 } }],
+    ['unknown consistency', { ...good, query: { ...good.query, consistency: 'eventual' } }],
+    ['node-meta not strings', { ...good, query: { ...good.query, nodeMeta: { a: 1 } } }],
+    ['negative hops', { ...good, forwardHops: -1 }],
+  ];
+  for (const [name, value] of refused) {
+    it(`refuses ${name}`, () => {
+      assert.throws(() => validateWireRequest(value), BadRequestError);
+    });
+  }
+
+  it('defaults absent query fields', () => {
+    assert.deepEqual(validateQueryOptions({}), {
+      minQueryIndex: 0,
+      maxQueryTimeMs: 0,
+      consistency: 'default',
+      filter: '',
+      nodeMeta: {},
+    });
+  });
+});
+
+describe('RPC errors on the wire', () => {
+  it('keep their class, code and message', () => {
+    const back = decodeRpcError(decodeFrame(encodeFrame(encodeRpcError(new NoPathToDatacenterError('dc9')))));
+    assert.ok(back instanceof NoPathToDatacenterError);
+    assert.equal(back.message, 'No path to datacenter');
+    assert.equal(back.datacenter, 'dc9');
+    const refused = decodeRpcError(
+      encodeRpcError(new WriteRefusedError('ERR_MISSING_NODE', 'Missing node registration')),
+    );
+    assert.ok(refused instanceof WriteRefusedError);
+    assert.equal(refused.code, 'ERR_MISSING_NODE');
+  });
+
+  it('hide the details of anything else', () => {
+    const wire = encodeRpcError(new TypeError('secret internals at /src/x.ts:12'));
+    assert.equal(wire.name, 'RpcInternalError');
+    assert.doesNotMatch(wire.message, /secret/);
+    assert.ok(decodeRpcError({ name: 'Whatever', message: 7 }) instanceof RpcInternalError);
+  });
+});
