@@ -36,7 +36,6 @@ export interface SimNode {
   kv: Map<string, string>;
   snapshotIndex: number;
   receivedSnapshot: { index: number; data: KvSnapshotData } | null;
-  wasLeader: boolean;
   sawProbe: boolean;
 }
 
@@ -58,6 +57,7 @@ export type SimEvent =
  */
 const leaderAfterHealMsMax = 2_000;
 
+/** One run. Exported for debugging a seed step by step; tests and the CLI use simulateRaft. */
 export class Simulation {
   readonly rand: SeededRand;
   readonly nodeCount: number;
@@ -127,7 +127,6 @@ export class Simulation {
         kv: new Map(),
         snapshotIndex: 0,
         receivedSnapshot: null,
-        wasLeader: false,
         sawProbe: false,
       };
       this.nodes.set(id, node);
@@ -172,7 +171,6 @@ export class Simulation {
     node.kv = new Map(node.disk.snapshotData ?? []);
     node.snapshotIndex = snapshot?.index ?? 0;
     node.receivedSnapshot = null;
-    node.wasLeader = false;
     // A random phase so nodes do not tick in lockstep.
     this.queue.push(this.nowMs + node.rand.float() * node.tickIntervalMs, {
       kind: 'tick',
