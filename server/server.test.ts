@@ -339,4 +339,13 @@ describe('Server', () => {
       PermissionDeniedError,
     );
   });
+
+  it('hands leadership over on leave', async () => {
+    cluster = await formedCluster();
+    const c = cluster;
+    const leader = c.leader();
+    assert.ok(leader);
+    await c.drive(leader.server.leave(), 'leave');
+    await c.runUntil(() => c.leader() !== null && c.leader()?.name !== leader.name, 'another server leads');
+  });
 });

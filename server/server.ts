@@ -246,6 +246,22 @@ export class Server implements Startable, ClusterOps {
     });
   }
 
+  /**
+   * Before a graceful leave (`lattice leave`, leave_on_terminate): a leader hands leadership to the most
+   * caught-up voter so the cluster does not wait out an election (Consul server.go Leave). The new leader
+   * removes this server from Raft when gossip reports it left. Resolves early on the caller's signal.
+   */
+  async leave(options: AbortOptions = {}): Promise<void> {
+    const raft = this.raft;
+    if (raft === null || !raft.isLeader() || raft.configuration().voters.length < 2) return;
+    try {
+      await raft.transferLeadership(null, options);
+      this.log.info({ leader: raft.leaderId() }, 'handed leadership over before leaving');
+    } catch (error) {
+      this.log.warn({ err: error }, 'leadership transfer before leaving failed; leaving anyway');
+    }
+  }
+
   /** The in-process RpcClient for the agent that runs this server. */
   rpcClient(): RpcClient {
     return { call: (method, args, options) => this.handle(method, args, options) };
