@@ -15,6 +15,8 @@ interface SimulateGossipCliOptions {
   seed?: string;
   format: string;
   starveMs: string;
+  settleMs?: string;
+  steadyMs?: string;
   joinSpreadMs?: string;
   latencyMs?: string;
   progress: boolean;
@@ -63,6 +65,8 @@ export function registerSimulateGossip(simulate: Command): void {
     .option('--seed <n>', 'random seed (printed, so a run can be replayed); random when omitted')
     .option('--format <format>', 'output format: pretty or json', 'pretty')
     .option('--starve-ms <ms>', 'starve one node of CPU this long after bootstrap (Lifeguard check)', '0')
+    .option('--settle-ms <ms>', 'after bootstrap, wait this long before measuring steady-state bandwidth', undefined)
+    .option('--steady-ms <ms>', 'steady-state bandwidth window (default: one push-pull interval)', undefined)
     .option('--join-spread-ms <ms>', 'spread the initial joins over this window (default 10 ms per node, ≤ 20 s)')
     .option('--latency-ms <ms>', 'mean one-way network jitter on top of 0.5 ms', undefined)
     .option('--no-progress', 'no progress bar on stderr')
@@ -98,6 +102,8 @@ export function registerSimulateGossip(simulate: Command): void {
         preset,
         configOverrides,
         starveMs: integer(options.starveMs, '--starve-ms', 0),
+        ...(options.settleMs === undefined ? {} : { settleMs: integer(options.settleMs, '--settle-ms', 0) }),
+        ...(options.steadyMs === undefined ? {} : { steadyMs: integer(options.steadyMs, '--steady-ms', 1) }),
         ...(options.joinSpreadMs === undefined
           ? {}
           : { joinSpreadMs: integer(options.joinSpreadMs, '--join-spread-ms', 0) }),
@@ -130,7 +136,8 @@ function pretty(result: SimulateGossipResult): string {
     (result.starvedNodeFailedVerdicts > 0
       ? `failed verdicts about the CPU-starved node: ${result.starvedNodeFailedVerdicts}\n`
       : '') +
-    `bandwidth: ${result.bytesPerNodePerSecond} bytes per node per second (after bootstrap)\n` +
+    `bandwidth: ${result.bytesPerNodePerSecond} bytes per node per second in steady state, ` +
+    `${result.bytesPerNodePerSecondAfterBootstrap} over the whole run after bootstrap\n` +
     `packets: ${result.packetsSent} sent, ${result.packetsLost} lost; ${(result.simulatedMs / 1000).toFixed(1)} s ` +
     `simulated\nreplay: lattice simulate gossip --seed ${result.seed} --nodes ${result.nodes} --loss ${result.lossRate} ` +
     `--preset ${result.preset}\n`

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type SimulateGossipOptions, simulateGossip } from './simulate.js';
-import { withReplay } from './testing.js';
+import { quickBandwidth, withReplay } from './testing.js';
 
 describe('gossip simulation at 1,000 nodes', () => {
-  const options: SimulateGossipOptions = { seed: 1, nodes: 1_000, lossRate: 0.05, preset: 'lan' };
+  const options: SimulateGossipOptions = { seed: 1, nodes: 1_000, lossRate: 0.05, preset: 'lan', ...quickBandwidth };
   it(`converges after joins and detects a crash at every member (seed ${options.seed}, 5% loss)`, () => {
     const result = simulateGossip(options);
     withReplay(options, () => {

@@ -10,7 +10,7 @@ import { LAN } from '../../gossip/core/index.js';
 import { GossipCluster } from './cluster.js';
 import { defaultNetworkOptions } from './network.js';
 import { type SimulateGossipOptions, type SimulateGossipResult, simulateGossip, spread } from './simulate.js';
-import { seedsWithFresh, withReplay } from './testing.js';
+import { quickBandwidth, seedsWithFresh, withReplay } from './testing.js';
 
 function assertConvergedAndDetected(result: SimulateGossipResult): void {
   assert.notEqual(result.bootstrapConvergedMs, null, 'the bootstrap pool converged');
@@ -22,7 +22,7 @@ function assertConvergedAndDetected(result: SimulateGossipResult): void {
 
 describe('gossip simulation: Lifeguard under loss and a CPU-starved node', () => {
   for (const seed of seedsWithFresh([1, 2, 3, 4, 5, 6, 7, 8])) {
-    const options: SimulateGossipOptions = { seed, nodes: 100, lossRate: 0.1, starveMs: 10_000 };
+    const options: SimulateGossipOptions = { seed, nodes: 100, lossRate: 0.1, starveMs: 10_000, ...quickBandwidth };
     it(`declares no healthy node dead with 10% loss and a node starved for 10 s (seed ${seed})`, () => {
       const result = simulateGossip(options);
       withReplay(options, () => assertConvergedAndDetected(result));
@@ -39,6 +39,7 @@ describe('gossip simulation: the Lifeguard scenario is hard enough to matter', (
         nodes: 100,
         lossRate: 0.1,
         starveMs: 10_000,
+        ...quickBandwidth,
         configOverrides: { awarenessMultiplierMax: 1, suspicionMaxTimeoutMultiplier: 1, streamFallbackPing: false },
       });
       falsePositives += result.falsePositives;
@@ -49,14 +50,14 @@ describe('gossip simulation: the Lifeguard scenario is hard enough to matter', (
 
 describe('gossip simulation: small pools over many seeds', () => {
   for (const seed of seedsWithFresh([11, 12, 13, 14, 15, 16, 17, 18, 19, 20])) {
-    const options: SimulateGossipOptions = { seed, nodes: 50, lossRate: 0.05 };
+    const options: SimulateGossipOptions = { seed, nodes: 50, lossRate: 0.05, ...quickBandwidth };
     it(`50 nodes with 5% loss converge and detect (seed ${seed})`, () => {
       const result = simulateGossip(options);
       withReplay(options, () => assertConvergedAndDetected(result));
     });
   }
   for (const preset of ['wan', 'local', 'dev'] as const) {
-    const options: SimulateGossipOptions = { seed: 21, nodes: 30, lossRate: 0.02, preset };
+    const options: SimulateGossipOptions = { seed: 21, nodes: 30, lossRate: 0.02, preset, ...quickBandwidth };
     it(`30 nodes on the ${preset} preset converge and detect (seed 21)`, () => {
       const result = simulateGossip(options);
       withReplay(options, () => assertConvergedAndDetected(result));
@@ -66,7 +67,7 @@ describe('gossip simulation: small pools over many seeds', () => {
 
 describe('gossip simulation: the starved node recovers', () => {
   it('is alive at every member once it runs again (seed 3)', () => {
-    const result = simulateGossip({ seed: 3, nodes: 60, lossRate: 0.1, starveMs: 10_000 });
+    const result = simulateGossip({ seed: 3, nodes: 60, lossRate: 0.1, starveMs: 10_000, ...quickBandwidth });
     assert.equal(result.falsePositives, 0);
     // simulateGossip checks the late join reached all 59 others, the starved node among them: it processed
     // packets again. That it is alive everywhere is checked directly on a cluster below.
@@ -92,7 +93,7 @@ describe('gossip simulation: the starved node recovers', () => {
 
 describe('gossip simulation: replay', () => {
   it('gives the same result for the same seed, and another for another seed', () => {
-    const options: SimulateGossipOptions = { seed: 31, nodes: 40, lossRate: 0.1, starveMs: 3_000 };
+    const options: SimulateGossipOptions = { seed: 31, nodes: 40, lossRate: 0.1, starveMs: 3_000, ...quickBandwidth };
     const first = simulateGossip(options);
     assert.deepEqual(simulateGossip(options), first);
     assert.notDeepEqual(simulateGossip({ ...options, seed: 32 }), { ...first, seed: 32 });

@@ -7,6 +7,7 @@ import {
   type MemberEvent,
   type PresetName,
   presets,
+  pushPullIntervalMs,
   validateGossipConfig,
 } from '../../gossip/core/index.js';
 import { SeededRand, shuffleInPlace } from '../../lib/rand.js';
@@ -25,6 +26,13 @@ export interface SimulateGossipOptions {
   readonly joinSpreadMs?: number;
   /** Give up on bootstrap convergence after this long. */
   readonly convergeMsMax?: number;
+  /** After bootstrap, wait this long for its broadcasts to drain (default 30 s), then measure steady-state */
+  readonly settleMs?: number;
+  /**
+   * bandwidth over this window: by default one push-pull interval at this pool size (180 s on LAN at 1,000
+   * nodes), so each node's full-state sync is counted once, as it is over any long stretch.
+   */
+  readonly steadyMs?: number;
   /** Starve one random healthy node of CPU for this long after bootstrap (0: none). */
   readonly starveMs?: number;
   /** How long to follow the late join and the crash before giving up on full coverage. */
@@ -61,8 +69,14 @@ export interface SimulateGossipResult {
   readonly falsePositives: number;
   /** `failed` verdicts about the node starved of CPU (it was unresponsive, so these are not false). */
   readonly starvedNodeFailedVerdicts: number;
-  /** Total UDP and stream bytes sent per node per simulated second, over the measured (post-bootstrap) window. */
+  /**
+   * UDP and stream payload bytes sent per node per simulated second in steady state: a window of `steadyMs` that
+   * starts `settleMs` after bootstrap convergence, before any fault, join or crash. Push-pull syncs are counted
+   * fairly only when the window spans a push-pull interval (the default).
+   */
   readonly bytesPerNodePerSecond: number;
+  /** The same over everything after bootstrap convergence (stall, join and crash included). */
+  readonly bytesPerNodePerSecondAfterBootstrap: number;
   readonly packetsSent: number;
   readonly packetsLost: number;
   readonly decodeFailures: number;
@@ -83,6 +97,10 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
   const convergeMsMax = options.convergeMsMax ?? 180_000;
   const observeMsMax = options.observeMsMax ?? 180_000;
   const starveMs = options.starveMs ?? 0;
+  const settleMs = options.settleMs ?? 30_000;
+  const steadyMs =
+    options.steadyMs ??
+    (config.pushPullIntervalMs > 0 ? pushPullIntervalMs(config.pushPullIntervalMs, nodeCount) : 20_000);
   const progress = options.onProgress ?? (() => undefined);
   const cluster = new GossipCluster({
     seed: options.seed,
@@ -160,13 +178,23 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
   }
   const measureStartMs = cluster.nowMs;
   const bytesAtStart = totalBytes(cluster);
+  // Steady state: let the bootstrap's broadcasts drain, then count a quiet window.
+  cluster.runUntil(cluster.nowMs + settleMs);
+  const steadyStartBytes = totalBytes(cluster);
+  const steadyStartMs = cluster.nowMs;
+  for (let checkMs = steadyStartMs + 5_000; checkMs < steadyStartMs + steadyMs; checkMs += 5_000) {
+    cluster.runUntil(checkMs);
+    progress(0.3 + (0.2 * (checkMs - steadyStartMs)) / steadyMs, 'steady state');
+  }
+  cluster.runUntil(steadyStartMs + steadyMs);
+  const steadyBytes = totalBytes(cluster) - steadyStartBytes;
 
   if (starved >= 0) {
     cluster.starve(starved, cluster.nowMs + starveMs);
     // Let the starved node wake, work through its backlog and settle before measuring anything else.
     cluster.runUntil(cluster.nowMs + starveMs + 30_000);
   }
-  progress(0.35, 'join');
+  progress(0.5, 'join');
 
   // A late join through the seed, followed until every member saw it.
   phase = 'join';
@@ -178,7 +206,7 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
     joinStartMs,
     observeMsMax,
     () => joinTimes.length >= observers,
-    (fraction) => progress(0.35 + 0.3 * fraction, 'join'),
+    (fraction) => progress(0.5 + 0.2 * fraction, 'join'),
   );
 
   // A crash, followed until every live member declared it failed.
@@ -191,12 +219,13 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
     failStartMs,
     observeMsMax,
     () => failTimes.length >= failObservers,
-    (fraction) => progress(0.65 + 0.35 * fraction, 'failure'),
+    (fraction) => progress(0.7 + 0.3 * fraction, 'failure'),
   );
   progress(1, 'done');
 
   const measuredMs = Math.max(1, cluster.nowMs - measureStartMs);
-  const bytesPerNodePerSecond = ((totalBytes(cluster) - bytesAtStart) / nodeCount / measuredMs) * 1000;
+  const bytesAfterBootstrap = ((totalBytes(cluster) - bytesAtStart) / nodeCount / measuredMs) * 1000;
+  const bytesPerNodePerSecond = (steadyBytes / nodeCount / Math.max(1, steadyMs)) * 1000;
   let decodeFailures = 0;
   for (const node of cluster.nodes) decodeFailures += node.core?.stats.decodeFailures ?? 0;
   return {
@@ -212,6 +241,7 @@ export function simulateGossip(options: SimulateGossipOptions): SimulateGossipRe
     falsePositives,
     starvedNodeFailedVerdicts,
     bytesPerNodePerSecond: Math.round(bytesPerNodePerSecond),
+    bytesPerNodePerSecondAfterBootstrap: Math.round(bytesAfterBootstrap),
     packetsSent: cluster.packetsSent,
     packetsLost: cluster.packetsLost,
     decodeFailures,

@@ -14,9 +14,17 @@ export function seedsWithFresh(fixed: readonly number[]): number[] {
 export function replayCommand(options: SimulateGossipOptions): string {
   return (
     `lattice simulate gossip --seed ${options.seed} --nodes ${options.nodes} --loss ${options.lossRate ?? 0} ` +
-    `--preset ${options.preset ?? 'lan'}${options.starveMs ? ` --starve-ms ${options.starveMs}` : ''}`
+    `--preset ${options.preset ?? 'lan'}${options.starveMs ? ` --starve-ms ${options.starveMs}` : ''}` +
+    `${options.settleMs === undefined ? '' : ` --settle-ms ${options.settleMs}`}` +
+    `${options.steadyMs === undefined ? '' : ` --steady-ms ${options.steadyMs}`}`
   );
 }
+
+/**
+ * Short steady-state bandwidth windows: tests assert membership, not bandwidth, and a full push-pull interval
+ * of quiet simulated time would double the 1,000-node run. The replay command carries them.
+ */
+export const quickBandwidth = Object.freeze({ settleMs: 2_000, steadyMs: 2_000 });
 
 /** Runs `check`, and on failure rethrows with the seed and the replay command in front of the message. */
 export function withReplay(options: SimulateGossipOptions, check: () => void): void {
