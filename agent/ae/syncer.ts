@@ -150,7 +150,11 @@ export class AntiEntropySyncer implements Startable {
       try {
         remote = await this.readRemote(rpc);
       } catch (error) {
-        this.components.log.warn({ err: error }, `anti-entropy: cannot read the catalog: ${describe(error)}`);
+        // Expected while no server is reachable (before joining, during elections): one line, no stack.
+        this.components.log.warn(
+          { error: describe(error) },
+          `anti-entropy: cannot read the catalog: ${describe(error)}`,
+        );
         return false;
       }
     }
@@ -172,7 +176,7 @@ export class AntiEntropySyncer implements Startable {
         await this.apply(rpc, op);
       } catch (error) {
         ok = false;
-        this.components.log.warn({ err: error, op }, `anti-entropy: ${op.kind} failed: ${describe(error)}`);
+        this.components.log.warn({ error: describe(error), op }, `anti-entropy: ${op.kind} failed: ${describe(error)}`);
         if (op.kind === 'register-node') break; // nothing else can land without the node
       }
     }
