@@ -1,12 +1,13 @@
 // Proves the gRPC RPC path on a real port: a single bootstrap-mode Server serves RPC on its Raft port, a
 // GrpcRpcClient registers and reads back through it, errors keep their class across the wire, garbage and
 // unknown methods are refused with typed errors, a blocking read is cancelled by the caller's abort signal,
-// and a dead address fails with RpcTransportError.
+// a dead address fails with RpcTransportError, and the server's metrics land in the registry it was given.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { Registry } from 'prom-client';
 import { waitUntil } from '../../gossip/testing/wait.js';
 import { ManualClock, RealClock } from '../../lib/clock.js';
 import { AbortError } from '../../lib/errors.js';
@@ -35,6 +36,7 @@ describe('RPC over gRPC', () => {
   let server: Server;
   let client: GrpcRpcClient;
   let address: string;
+  const registry = new Registry();
 
   before(async () => {
     address = `127.0.0.1:${await freePort()}`;
@@ -46,7 +48,13 @@ describe('RPC over gRPC', () => {
       nodeId: testNodeId(1),
     });
     server = new Server(
-      { clock, rand: new SeededRand(5), log: silentLogger(), gossip: new FakeLanPool(new ManualClock()) },
+      {
+        clock,
+        rand: new SeededRand(5),
+        log: silentLogger(),
+        gossip: new FakeLanPool(new ManualClock()),
+        metricsRegistry: registry,
+      },
       config,
     );
     await server.start();
@@ -69,6 +77,14 @@ describe('RPC over gRPC', () => {
     assert.ok(reply.meta.index >= 1);
     assert.equal(reply.meta.knownLeader, true);
     assert.equal(await client.call('Status.Leader', {}, { context }), address);
+  });
+
+  it('counts calls and catalog sizes in the registry it was given', async () => {
+    const text = await registry.metrics();
+    assert.match(text, /consul_rpc_request_total\{method="Catalog.Register"\} [1-9]/);
+    assert.match(text, /consul_catalog_nodes 1/);
+    assert.match(text, /consul_raft_commitTime_seconds_count [1-9]/);
+    assert.match(text, /consul_raft_state_leader_changes_total [1-9]/);
   });
 
   it('keeps error classes across the wire', async () => {
