@@ -24,7 +24,7 @@ export function drawFaultOdds(rand: SeededRand, faultsOn: boolean): FaultOdds {
     crash: faultsOn ? rand.float() * 0.01 : 0,
     restart: 0.02 + rand.float() * 0.05,
     partition: faultsOn ? rand.float() * 0.01 : 0,
-    heal: 0.01 + rand.float() * 0.05,
+    heal: 0.003 + rand.float() * 0.03,
     membershipChange: rand.float() * 0.01,
     transfer: rand.float() * 0.005,
     crashAfterVote: faultsOn ? rand.float() * 0.2 : 0,

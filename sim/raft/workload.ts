@@ -8,7 +8,7 @@ import { encodePut } from './kv.js';
 import type { SimNode, Simulation } from './simulator.js';
 
 /** A client gives up after this long; the outcome of a put it gave up on is unknown. */
-export const opTimeoutMs = 1_000;
+export const opTimeoutMs = 500;
 
 export interface PendingOp {
   readonly clientId: number;
