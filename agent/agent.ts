@@ -74,7 +74,7 @@ export class Agent implements Startable, AgentHandle {
   private readonly log: Logger;
   private readonly gossip: GossipDriver;
   private controlPlane: ControlPlane | null = null;
-  private readonly clock: Clock;
+  readonly clock: Clock;
   private stopAll: ((options?: AbortOptions) => Promise<void>) | null = null;
   private leaving: Promise<void> | null = null;
 
@@ -309,6 +309,9 @@ export class Agent implements Startable, AgentHandle {
     if (!reloadConfig) throw new NotImplementedError('reload without a config source');
     const next = await reloadConfig();
     await this.registrar.loadConfigDefinitions(next.services, next.checks);
+    // Node meta can change on reload too (Consul reloads node_meta); anti-entropy pushes the new node entry.
+    const node = localNode({ ...this.config, nodeMeta: next.nodeMeta }, this.components.build);
+    if (JSON.stringify(node.Meta) !== JSON.stringify(this.state.node().Meta)) this.state.setNode(node);
     this.syncer.syncFull();
     this.log.info('Reloaded configuration: services and checks');
   }

@@ -4,6 +4,7 @@
 import type { KeyManager } from '../../gossip/key-manager.js';
 import type { SerfMember } from '../../gossip/serf/members.js';
 import type { CoordinateJson } from '../../gossip/vivaldi/coordinate.js';
+import type { Clock } from '../../lib/clock.js';
 import type { CheckRunner } from '../checks/runner.js';
 import type { Registrar } from '../local/registrar.js';
 import type { LocalState } from '../local/state.js';
@@ -14,6 +15,8 @@ export interface AgentHandle {
   readonly registrar: Registrar;
   readonly checks: Pick<CheckRunner, 'updateTtl'>;
   readonly metrics: AgentMetrics;
+  /** The agent's clock, for waits such as hash blocking. */
+  readonly clock: Clock;
   /** LAN members, this node included; empty before gossip runs. */
   members(): readonly SerfMember[];
   /** This node's LAN coordinate, or null when coordinates are off or gossip is down. */

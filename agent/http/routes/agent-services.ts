@@ -3,7 +3,7 @@
 // body; the single-service read supports hash blocking (`?hash=&wait=`).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { delay, RealClock } from '../../../lib/clock.js';
+import { delay } from '../../../lib/clock.js';
 import { decodeServiceBody } from '../../local/decode.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import type { AclRequirement } from '../acl-hook.js';
@@ -217,7 +217,7 @@ async function waitForChange<T>(
       resolve();
     });
   });
-  const timeout = delay(new RealClock(), waitMs, controller.signal).catch(() => undefined);
+  const timeout = delay(agent.clock, waitMs, controller.signal).catch(() => undefined);
   await Promise.race([changed, timeout]);
   controller.abort();
   return view();
