@@ -135,7 +135,8 @@ export class Agent implements Startable, AgentHandle {
     this.metrics = new AgentMetrics({
       state: () => this.state,
       members: () => this.members().length,
-      healthScore: () => 0,
+      // Lifeguard's awareness score: 0 healthy, up to 7 when this node is slow to answer probes.
+      healthScore: () => safe(() => this.gossip.serfLayer().core.awarenessScore, 0),
     });
     this.http = new HttpServer(
       {

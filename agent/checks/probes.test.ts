@@ -1,11 +1,12 @@
 // Proves each check type against real local servers on 127.0.0.x random ports: HTTP (2xx passing, 429 warning,
 // 500 and refused critical, headers/method/body/User-Agent sent, output truncated, timeout), TCP (open vs closed),
-// UDP (answer vs refused), gRPC health (SERVING vs NOT_SERVING vs unknown service), script (exit codes, timeout
+// UDP (answer vs refused), H2 ping, gRPC health (SERVING vs NOT_SERVING vs unknown service), script (exit codes, timeout
 // kills), plus the protobuf codec of the hand-written health service.
 
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import http from 'node:http';
+import http2 from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -18,6 +19,7 @@ import {
   grpcProbe,
   healthCheckMethod,
 } from './grpc.js';
+import { h2pingProbe } from './h2ping.js';
 import { httpCheckUserAgent, httpProbe } from './http.js';
 import { scriptProbe } from './script.js';
 import { tcpProbe } from './tcp.js';
@@ -176,6 +178,19 @@ describe('gRPC check', () => {
     assert.equal(down.status, 'critical');
     assert.match(down.output, /NOT_SERVING/);
     assert.equal((await run(`${host}:${port}/other`)).status, 'critical');
+  });
+});
+
+describe('H2 ping check', () => {
+  it('passes against an HTTP/2 server and fails against a plain TCP port', async () => {
+    const server = http2.createServer();
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    const ok = await h2pingProbe(definition({ kind: 'h2ping', h2ping: `${host}:${port}` }))(never);
+    assert.equal(ok.status, 'passing', ok.output);
+    const closed = await h2pingProbe(definition({ kind: 'h2ping', h2ping: `${host}:1` }))(never);
+    assert.equal(closed.status, 'critical');
   });
 });
 

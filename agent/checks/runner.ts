@@ -1,5 +1,5 @@
 // The check runner: keeps one monitor per local check in step with LocalState (started, restarted when its
-// definition changes, stopped when removed). Scheduled probes (HTTP, TCP, UDP, gRPC, script) first run at a
+// definition changes, stopped when removed). Scheduled probes (HTTP, TCP, UDP, gRPC, H2 ping, script) first run at a
 // random point inside their interval so a restart does not fire every check at once, each within its timeout,
 // through the thresholds; TTL checks expire to critical; alias checks follow the aliased health; a reaper removes
 // services critical for longer than deregister_critical_service_after.
@@ -16,6 +16,7 @@ import type { CheckDefinition } from '../config/types.js';
 import type { LocalState } from '../local/state.js';
 import { aliasResult } from './alias.js';
 import { grpcProbe } from './grpc.js';
+import { h2pingProbe } from './h2ping.js';
 import { httpProbe } from './http.js';
 import { scriptProbe } from './script.js';
 import { tcpProbe } from './tcp.js';
@@ -145,8 +146,9 @@ export class CheckRunner implements Startable {
         return this.startScheduled(id, definition, grpcProbe(definition));
       case 'script':
         return this.startScheduled(id, definition, scriptProbe(definition));
-      case 'docker':
       case 'h2ping':
+        return this.startScheduled(id, definition, h2pingProbe(definition));
+      case 'docker':
       case 'os_service':
         // Registered and shown, but not run: the status says why instead of pretending.
         this.components.state.updateCheck(
