@@ -188,48 +188,61 @@ export class Server implements Startable, ClusterOps {
 
   async start(options: AbortOptions = {}): Promise<void> {
     await this.lifecycle.start(async () => {
-      this.startedAtMs = this.components.clock.nowMs();
-      const opened = this.components.raftStores
-        ? { stores: this.components.raftStores, close: async () => undefined }
-        : await openRaftStores(this.config.dataDir, this.log);
-      this.stores = opened.stores;
-      this.closeStores = opened.close;
-      const transport =
-        this.components.raftTransport ??
-        new GrpcTransport(
-          {
-            clock: this.components.clock,
-            rand: this.components.rand,
-            log: this.log.child({ module: 'raft.transport' }),
-          },
-          {
-            localId: this.config.nodeId,
-            bindAddress: this.config.bindAddress,
-            advertiseAddress: this.config.advertiseAddress,
-            tls: tlsOff,
-            extraServices: [
-              {
-                definition: rpcService,
-                implementation: rpcServiceImplementation((method, args, callOptions) =>
-                  this.handle(method, args, callOptions),
-                ),
-              },
-            ],
-          },
-        );
-      this.transport = transport;
-      await transport.start(options);
-      const hasState = await hasRaftState(this.stores);
-      if (hasState) await this.startRaft([], 'existing Raft state');
-      else if (this.config.bootstrap)
-        await this.startRaft([{ id: this.config.nodeId, address: this.config.advertiseAddress }], 'bootstrap mode');
-      else if (this.config.bootstrapExpect > 0) this.formation.start();
-      else await this.startRaft([], 'waiting to be added by a leader');
-      this.log.info(
-        { id: this.config.nodeId, address: this.config.advertiseAddress, expect: this.config.bootstrapExpect },
-        'server started',
-      );
+      try {
+        await this.open(options);
+      } catch (error) {
+        // A port in use or a corrupt store: release what was opened (level holds a lock on the data dir).
+        this.formation.stop();
+        await this.raft?.stop().catch(() => undefined);
+        await this.transport?.stop().catch(() => undefined);
+        await this.closeStores().catch(() => undefined);
+        throw error;
+      }
     });
+  }
+
+  private async open(options: AbortOptions): Promise<void> {
+    this.startedAtMs = this.components.clock.nowMs();
+    const opened = this.components.raftStores
+      ? { stores: this.components.raftStores, close: async () => undefined }
+      : await openRaftStores(this.config.dataDir, this.log);
+    this.stores = opened.stores;
+    this.closeStores = opened.close;
+    const transport =
+      this.components.raftTransport ??
+      new GrpcTransport(
+        {
+          clock: this.components.clock,
+          rand: this.components.rand,
+          log: this.log.child({ module: 'raft.transport' }),
+        },
+        {
+          localId: this.config.nodeId,
+          bindAddress: this.config.bindAddress,
+          advertiseAddress: this.config.advertiseAddress,
+          tls: tlsOff,
+          extraServices: [
+            {
+              definition: rpcService,
+              implementation: rpcServiceImplementation((method, args, callOptions) =>
+                this.handle(method, args, callOptions),
+              ),
+            },
+          ],
+        },
+      );
+    this.transport = transport;
+    await transport.start(options);
+    const hasState = await hasRaftState(this.stores);
+    if (hasState) await this.startRaft([], 'existing Raft state');
+    else if (this.config.bootstrap)
+      await this.startRaft([{ id: this.config.nodeId, address: this.config.advertiseAddress }], 'bootstrap mode');
+    else if (this.config.bootstrapExpect > 0) this.formation.start();
+    else await this.startRaft([], 'waiting to be added by a leader');
+    this.log.info(
+      { id: this.config.nodeId, address: this.config.advertiseAddress, expect: this.config.bootstrapExpect },
+      'server started',
+    );
   }
 
   async stop(_options: AbortOptions = {}): Promise<void> {

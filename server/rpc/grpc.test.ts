@@ -1,10 +1,14 @@
 // Proves the gRPC RPC path on a real port: a single bootstrap-mode Server serves RPC on its Raft port, a
 // GrpcRpcClient registers and reads back through it, errors keep their class across the wire, garbage and
 // unknown methods are refused with typed errors, a blocking read is cancelled by the caller's abort signal,
-// a dead address fails with RpcTransportError, and the server's metrics land in the registry it was given.
+// a dead address fails with RpcTransportError, the server's metrics land in the registry it was given, and
+// a start that fails (port taken) releases the data dir.
 
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
@@ -134,5 +138,39 @@ describe('RPC over gRPC', () => {
     const dead = new GrpcRpcClient(`127.0.0.1:${await freePort()}`, clock);
     await assert.rejects(dead.call('Status.Leader', {}, { context }), RpcTransportError);
     dead.close();
+  });
+});
+
+describe('Server start failure', () => {
+  it('releases its data dir when the RPC port is taken, so a later start succeeds', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'lattice-server-'));
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const address = `127.0.0.1:${port}`;
+    const config = new ServerCluster().config(1, {
+      bootstrap: true,
+      bootstrapExpect: 0,
+      dataDir,
+      bindAddress: address,
+      advertiseAddress: address,
+    });
+    const components = {
+      clock: new RealClock(),
+      rand: new SeededRand(9),
+      log: silentLogger(),
+      gossip: new FakeLanPool(new ManualClock()),
+    };
+    try {
+      await assert.rejects(new Server(components, config).start());
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      const second = new Server(components, config);
+      await second.start();
+      await waitUntil(() => second.isLeader(), 'the restarted server leads');
+      await second.stop();
+    } finally {
+      blocker.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
