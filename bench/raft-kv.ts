@@ -4,11 +4,14 @@
 // values at 1 and 64 clients against the leader, then the leader SIGKILLed and the first acknowledged write timed.
 // Both clusters run side by side and the load runs alternate between them (Lattice, etcd, Lattice, etcd...), so a
 // change in background load hits both; each figure is the median of REPEATS runs. Lattice runs with etcd's timing
-// (100 ms ticks, election after 10-20 ticks). Progress goes to stderr; the last stdout line is
-// {"bench":"raft-put","lattice":{...},"etcd":{...}} with the same figure names on both sides.
+// (100 ms ticks, election after 10-20 ticks). etcd comes from Debian's etcd-server, installed here when missing
+// (apt-get install, apt-get update only if that fails); when it cannot be had or does not start, the etcd side is
+// {"error": "..."} and Lattice is still measured. Progress goes to stderr; the last stdout line is
+// {"bench":"raft-kv","lattice":{...},"etcd":{...}} with the same figure names on both sides (issue 4): put_rps_c1,
+// put_p50_ms_c1, put_p99_ms_c1, put_rps_c64, put_p99_ms_c64, failover_ms, rss_mb_leader.
 // Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR (../shared/anchors).
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +30,7 @@ const waitDeadlineMs = 30_000;
 
 const children: ChildProcess[] = [];
 const progress = (message: string): void => {
-  process.stderr.write(`[raft-put] ${message}\n`);
+  process.stderr.write(`[raft-kv] ${message}\n`);
 };
 
 function start(command: string, args: readonly string[], logPath: string | null = null): ChildProcess {
@@ -125,12 +128,33 @@ function figures(c1: readonly LoadResult[], c64: readonly LoadResult[], failover
     put_p50_ms_c1: median(c1.map((run) => run.p50)),
     put_p99_ms_c1: median(c1.map((run) => run.p99)),
     put_rps_c64: median(c64.map((run) => run.rps)),
-    put_p50_ms_c64: median(c64.map((run) => run.p50)),
     put_p99_ms_c64: median(c64.map((run) => run.p99)),
-    put_errors: [...c1, ...c64].reduce((sum, run) => sum + run.errors, 0),
     failover_ms: failoverMs,
     rss_mb_leader: rssMbLeader,
   };
+}
+
+const errorCount = (runs: { c1: LoadResult[]; c64: LoadResult[] }) =>
+  [...runs.c1, ...runs.c64].reduce((sum, run) => sum + run.errors, 0);
+
+/** True when an `etcd` binary runs; installs Debian's etcd-server first when it is missing. */
+function ensureEtcd(): string | null {
+  const works = () => spawnSync('etcd', ['--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  if (works()) return null;
+  progress('etcd missing: apt-get install -y etcd-server');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'etcd-server'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+      timeout: 300_000,
+    }).status === 0;
+  if (!install()) {
+    progress('apt-get install failed: apt-get update, then again');
+    spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 300_000 });
+    install();
+  }
+  return works() ? null : 'etcd-server could not be installed (apt-get install -y etcd-server failed)';
 }
 
 /** A running three-member cluster, seen the same way for Lattice and etcd. */
@@ -286,7 +310,8 @@ async function measure(systems: readonly System[]) {
       }
     }
   }
-  const out: Record<string, ReturnType<typeof figures>> = {};
+  const out: Partial<Record<System['name'], ReturnType<typeof figures>>> = {};
+  const errors: Partial<Record<System['name'], number>> = {};
   for (const system of systems) {
     const rss = await rssMb(system.leader.pid as number);
     const failoverMs = await timeFailover(system.leader, system.probePut);
@@ -294,18 +319,40 @@ async function measure(systems: readonly System[]) {
     for (const member of system.members) member.kill('SIGKILL');
     const measured = runs.get(system.name) as { c1: LoadResult[]; c64: LoadResult[] };
     out[system.name] = figures(measured.c1, measured.c64, failoverMs, rss);
+    errors[system.name] = errorCount(measured);
   }
-  return out;
+  return { out, errors };
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'lattice-bench-raft-'));
 process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
 try {
-  const systems = [await startLattice(join(dataDir, 'lattice')), await startEtcd(join(dataDir, 'etcd'))];
-  const { lattice, etcd } = await measure(systems);
-  process.stdout.write(
-    `${JSON.stringify({ bench: 'raft-put', value_size_bytes: valueSizeBytes, duration_s: durationS, repeats, lattice, etcd })}\n`,
-  );
+  const systems: System[] = [await startLattice(join(dataDir, 'lattice'))];
+  let etcdError = ensureEtcd();
+  if (etcdError === null) {
+    try {
+      systems.push(await startEtcd(join(dataDir, 'etcd')));
+    } catch (error) {
+      etcdError = `etcd did not start: ${(error as Error).message}`;
+    }
+  }
+  if (etcdError !== null) progress(`etcd side skipped: ${etcdError}`);
+  const { out, errors } = await measure(systems);
+  const result = {
+    bench: 'raft-kv',
+    lattice: out.lattice,
+    etcd: etcdError === null ? out.etcd : { error: etcdError },
+    value_size_bytes: valueSizeBytes,
+    duration_s: durationS,
+    repeats,
+    put_errors: errors,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   killAll();
   await pause(200);

@@ -1,0 +1,714 @@
+// Gossip membership, Lattice against serf in the same run (issue 5). For each pool size N (20, 50, 100) it starts N
+// Debian `serf agent` processes (LAN profile) on 127.1.50.x and N `lattice agent` client processes (LAN timing, no
+// server) on 127.1.100.x, one loopback address per agent, and measures both the same way:
+// - converge_ms_nN: all agents but the seed join the seed at the same moment (serf: RPC `join`, as the anchor's bulk
+//   join; Lattice: PUT /v1/agent/join/<seed>), until every agent sees N alive members and none failed or left
+//   (serf: RPC `stats`; Lattice: GET /v1/agent/members), polled only on agents that have not converged yet;
+// - udp_bytes_per_s_nN / tcp_bytes_per_s_nN: after 5 s of quiet, tcpdump on lo for BW_SECONDS on the pool's gossip
+//   port and addresses, IPv4 bytes with headers, each packet counted once, divided by N and seconds (the anchor's
+//   method); no polling during the window;
+// - rss_mb_nN: mean VmRSS of the agent processes (MiB);
+// - event_ms_nN: a user event (coalesce off) fired at one agent until all N received it, median of EVENT_REPS.
+//   serf: RPC `event` at n0, arrivals seen through RPC `stream` subscriptions on every agent. Lattice agents have
+//   no /v1/event/fire or event list yet, so its figure comes from N in-process GossipDrivers (gossip/driver.ts, LAN
+//   preset, real UDP/TCP sockets on 127.1.150.x) joined the same way in this bench process;
+// - detect_ms_nN: SIGKILL the last agent, until every other agent reports it failed.
+// Then the simulator's figures (`lattice simulate gossip --nodes 1000|5000 --format json`) go under lattice.sim_*.
+// serf and tcpdump are installed when missing (apt-get install, apt-get update only if that fails); without serf the
+// serf side is {"error": "..."}. Only processes this bench started are killed at exit; every wait is bounded.
+// Progress goes to stderr; the last stdout line is {"bench":"gossip","lattice":{...},"serf":{...}}.
+// Env: SIZES (20,50,100), SYSTEMS (serf,lattice), BW_SECONDS (20), EVENT_REPS (3), CONVERGE_TIMEOUT_S (180),
+// DETECT_TIMEOUT_S (60), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (900), SIM_SEED (1), ANCHORS_DIR.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LAN, validateGossipConfig } from '../gossip/core/config.js';
+import { GossipDriver } from '../gossip/driver.js';
+import { validateSerfConfig } from '../gossip/serf/config.js';
+import { validateVivaldiConfig } from '../gossip/vivaldi/config.js';
+import { RealClock } from '../lib/clock.js';
+import { silentLogger } from '../lib/log.js';
+import { randomSeed, SeededRand } from '../lib/rand.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const env = process.env;
+const anchorsDir = env['ANCHORS_DIR'] ?? join(root, '..', 'shared', 'anchors');
+const sizes = (env['SIZES'] ?? '20,50,100').split(',').filter(Boolean).map(Number);
+const systemsWanted = new Set((env['SYSTEMS'] ?? 'serf,lattice').split(','));
+const bwSeconds = Number(env['BW_SECONDS'] ?? 20);
+const eventReps = Number(env['EVENT_REPS'] ?? 3);
+const convergeTimeoutMs = Number(env['CONVERGE_TIMEOUT_S'] ?? 180) * 1000;
+const detectTimeoutMs = Number(env['DETECT_TIMEOUT_S'] ?? 60) * 1000;
+const simNodes = (env['SIM_NODES'] ?? '1000,5000').split(',').filter(Boolean).map(Number);
+const simTimeoutMs = Number(env['SIM_TIMEOUT_S'] ?? 900) * 1000;
+const simSeed = Number(env['SIM_SEED'] ?? 1);
+const settleMs = 5_000;
+const startTimeoutMs = 180_000;
+const eventTimeoutMs = 20_000;
+/** Third octets: serf on 127.1.50+.y, Lattice agents on 127.1.100+.y, in-process event drivers on 127.1.150+.y. */
+const nets = { serf: 50, lattice: 100, events: 150 } as const;
+const ports = { serf: 7946, serfRpc: 7373, lattice: 8301, latticeHttp: 8500 } as const;
+
+const progress = (message: string): void => {
+  process.stderr.write(`[gossip] ${message}\n`);
+};
+const round1 = (value: number) => Math.round(value * 10) / 10;
+const median = (values: readonly number[]): number | null => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+};
+const addressOf = (net: number, position: number) =>
+  `127.1.${net + Math.floor(position / 250)}.${(position % 250) + 1}`;
+/** tcpdump filter for a pool's /24s and port. */
+function captureFilter(net: number, n: number, port: number): string {
+  const blocks = Array.from({ length: Math.ceil(n / 250) }, (_, block) => `net 127.1.${net + block}.0/24`);
+  return `port ${port} and (${blocks.join(' or ')})`;
+}
+
+// ---------------------------------------------------------------- processes we own
+
+const children = new Set<ChildProcess>();
+function start(command: string, args: readonly string[], logPath: string): ChildProcess {
+  const log = openSync(logPath, 'a');
+  const child = spawn(command, args, { stdio: ['ignore', log, log] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+function killAll(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+async function stopAll(list: readonly ChildProcess[]): Promise<void> {
+  for (const child of list) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const deadline = performance.now() + 5_000;
+  while (list.some((child) => child.exitCode === null && child.signalCode === null) && performance.now() < deadline)
+    await pause(50);
+}
+
+function ensurePackage(binary: string, pkg: string): boolean {
+  const present = () => spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
+  if (present()) return true;
+  progress(`${binary} missing: apt-get install -y ${pkg}`);
+  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: aptEnv,
+      timeout: 300_000,
+    }).status === 0;
+  if (!install()) {
+    progress('apt-get install failed: apt-get update, then again');
+    spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env: aptEnv, timeout: 300_000 });
+    install();
+  }
+  return present();
+}
+
+function rssMb(pid: number): number | null {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- tcpdump byte counting (the anchor's method)
+
+/** Sums IPv4 UDP and TCP bytes (IP total length, headers included) in a pcap from lo. */
+function parsePcap(file: string): { udpBytes: number; tcpBytes: number; udpPackets: number } {
+  const bytes = readFileSync(file);
+  const result = { udpBytes: 0, tcpBytes: 0, udpPackets: 0 };
+  if (bytes.length < 24) return result;
+  const magic = bytes.readUInt32LE(0);
+  const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const read = (offset: number) => (little ? bytes.readUInt32LE(offset) : bytes.readUInt32BE(offset));
+  const linkType = read(20);
+  const linkHeader = linkType === 1 ? 14 : linkType === 113 ? 16 : 0;
+  let position = 24;
+  while (position + 16 <= bytes.length) {
+    const included = read(position + 8);
+    const original = read(position + 12);
+    const data = position + 16;
+    if (data + linkHeader + 10 <= bytes.length) {
+      const protocol = bytes[data + linkHeader + 9];
+      const ipLength = original - linkHeader;
+      if (protocol === 17) {
+        result.udpBytes += ipLength;
+        result.udpPackets++;
+      } else if (protocol === 6) result.tcpBytes += ipLength;
+    }
+    position = data + included;
+  }
+  return result;
+}
+
+async function captureBytes(filter: string, seconds: number, file: string) {
+  const tcpdump = spawn('tcpdump', ['-i', 'lo', '-nn', '-s', '96', '-w', file, filter], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.add(tcpdump);
+  tcpdump.once('exit', () => children.delete(tcpdump));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3_000);
+    tcpdump.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const startedMs = performance.now();
+  await pause(seconds * 1000);
+  const elapsedS = (performance.now() - startedMs) / 1000;
+  const exited = new Promise((resolve) => tcpdump.once('exit', resolve));
+  tcpdump.kill('SIGINT');
+  await Promise.race([exited, pause(3_000)]);
+  if (tcpdump.exitCode === null && tcpdump.signalCode === null) tcpdump.kill('SIGKILL');
+  return { ...parsePcap(file), elapsedS };
+}
+
+// ---------------------------------------------------------------- the two pools behind one interface
+
+interface Pool {
+  readonly n: number;
+  readonly names: readonly string[];
+  readonly processes: readonly ChildProcess[];
+  readonly pollMs: number;
+  /** Every agent but the seed joins the seed at once; resolves when all join calls have answered. */
+  joinAll(): Promise<void>;
+  /** This agent sees all N alive and none failed or left. */
+  converged(position: number): Promise<boolean>;
+  /** This agent reports `name` failed. */
+  seesFailed(position: number, name: string): Promise<boolean>;
+  close(): void;
+}
+
+/** Polls `check` on every agent not yet done, all at once, every pollMs; returns ms from t0 per agent (null: never). */
+async function pollAll(
+  positions: readonly number[],
+  check: (position: number) => Promise<boolean>,
+  t0: number,
+  timeoutMs: number,
+  pollMs: number,
+): Promise<Map<number, number | null>> {
+  const doneAt = new Map<number, number | null>(positions.map((position) => [position, null]));
+  while (performance.now() - t0 < timeoutMs) {
+    const pending = positions.filter((position) => doneAt.get(position) === null);
+    if (pending.length === 0) break;
+    await Promise.all(
+      pending.map(async (position) => {
+        if (await check(position).catch(() => false)) doneAt.set(position, performance.now() - t0);
+      }),
+    );
+    if (positions.some((position) => doneAt.get(position) === null)) await pause(pollMs);
+  }
+  return doneAt;
+}
+
+interface SerfRpc {
+  connect(): Promise<SerfRpc>;
+  close(): void;
+  stats(): Promise<{ serf: Record<string, string> }>;
+  join(existing: string[]): Promise<number>;
+  membersFiltered(filter: { Name: string }): Promise<{ Status: string }[]>;
+  event(name: string, payload: string, coalesce: boolean): Promise<unknown>;
+  stream(type: string, onEvent: (event: { Payload?: unknown }) => void): Promise<number>;
+}
+type SerfRpcClass = new (address: string, options: { timeoutMs: number }) => SerfRpc;
+
+async function startSerf(n: number, dir: string, SerfRPC: SerfRpcClass) {
+  const names = Array.from({ length: n }, (_, position) => `serf-${n}-${position}`);
+  const hosts = names.map((_, position) => addressOf(nets.serf, position));
+  const processes = names.map((name, position) =>
+    start(
+      'serf',
+      [
+        'agent',
+        `-node=${name}`,
+        `-bind=${hosts[position]}:${ports.serf}`,
+        `-rpc-addr=${hosts[position]}:${ports.serfRpc}`,
+        '-profile=lan',
+        '-log-level=warn',
+      ],
+      join(dir, `${name}.log`),
+    ),
+  );
+  const startedMs = performance.now();
+  const conns: SerfRpc[] = await Promise.all(
+    hosts.map(async (host) => {
+      for (;;) {
+        try {
+          return await new SerfRPC(`${host}:${ports.serfRpc}`, { timeoutMs: 10_000 }).connect();
+        } catch (error) {
+          if (performance.now() - startedMs > startTimeoutMs) throw error;
+          await pause(100);
+        }
+      }
+    }),
+  );
+  const seed = `${hosts[0]}:${ports.serf}`;
+  const pool: Pool = {
+    n,
+    names,
+    processes,
+    pollMs: n <= 50 ? 100 : 250,
+    joinAll: async () => {
+      await Promise.all(conns.slice(1).map((conn) => conn.join([seed]).catch(() => 0)));
+    },
+    converged: async (position) => {
+      const stats = (await conns[position]?.stats())?.serf;
+      return Number(stats?.['members']) === n && Number(stats?.['failed']) === 0 && Number(stats?.['left']) === 0;
+    },
+    seesFailed: async (position, name) =>
+      (await conns[position]?.membersFiltered({ Name: name }))?.[0]?.Status === 'failed',
+    close: () => {
+      for (const conn of conns) conn.close();
+    },
+  };
+  /** Fires one user event at n0; resolves with ms until every agent's stream delivered it (null: not all). */
+  const subscribers = new Map<string, Map<number, number>>();
+  await Promise.all(
+    conns.map((conn, position) =>
+      conn.stream('user', (event) => {
+        const payload = Buffer.isBuffer(event.Payload) ? event.Payload.toString() : String(event.Payload);
+        const seen = subscribers.get(payload);
+        if (seen && !seen.has(position)) seen.set(position, performance.now());
+      }),
+    ),
+  );
+  const fireEvent = async (payload: string): Promise<number | null> => {
+    const seen = new Map<number, number>();
+    subscribers.set(payload, seen);
+    const t0 = performance.now();
+    await conns[0]?.event('bench', payload, false);
+    while (seen.size < n && performance.now() - t0 < eventTimeoutMs) await pause(5);
+    return seen.size === n ? Math.max(...[...seen.values()].map((at) => at - t0)) : null;
+  };
+  return { pool, fireEvent, startMs: performance.now() - startedMs };
+}
+
+const httpAgent = new Agent({ keepAlive: true, maxSockets: 2 });
+function httpJson(method: string, host: string, path: string, timeoutMs = 5_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      { host, port: ports.latticeHttp, method, path, agent: httpAgent, timeout: timeoutMs },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          if ((response.statusCode ?? 0) >= 300) reject(new Error(`${path}: HTTP ${response.statusCode} ${text}`));
+          else resolve(text === '' ? null : JSON.parse(text));
+        });
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${host}${path} timed out`)));
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+/** Consul's AgentMember.Status codes. */
+const memberStatus = { alive: 1, left: 3, failed: 4 } as const;
+
+async function startLattice(n: number, dir: string) {
+  const names = Array.from({ length: n }, (_, position) => `lattice-${n}-${position}`);
+  const hosts = names.map((_, position) => addressOf(nets.lattice, position));
+  const processes: ChildProcess[] = [];
+  const startedMs = performance.now();
+  // Node start-up costs CPU: start in batches of 10 and wait for each batch's HTTP API, so 100 cold starts do not
+  // thrash two cores (serf's Go binary starts in a few ms).
+  for (let first = 0; first < n; first += 10) {
+    const batch = names.slice(first, first + 10).map((name, offset) => {
+      const host = hosts[first + offset] as string;
+      const child = start(
+        process.execPath,
+        [
+          join(root, 'dist', 'bin', 'lattice.js'),
+          'agent',
+          '--node',
+          name,
+          '--bind',
+          host,
+          '--client',
+          host,
+          '--data-dir',
+          join(dir, name),
+          '--dns-port',
+          '-1',
+          '--serf-wan-port',
+          '-1',
+          '--log-level',
+          'WARN',
+        ],
+        join(dir, `${name}.log`),
+      );
+      processes.push(child);
+      return host;
+    });
+    await Promise.all(
+      batch.map(async (host) => {
+        for (;;) {
+          try {
+            await httpJson('GET', host, '/v1/agent/members', 2_000);
+            return;
+          } catch (error) {
+            if (performance.now() - startedMs > startTimeoutMs) throw error;
+            await pause(100);
+          }
+        }
+      }),
+    );
+  }
+  const members = async (position: number) =>
+    (await httpJson('GET', hosts[position] as string, '/v1/agent/members')) as { Name: string; Status: number }[];
+  const seed = `${hosts[0]}:${ports.lattice}`;
+  const pool: Pool = {
+    n,
+    names,
+    processes,
+    pollMs: n <= 50 ? 100 : 250,
+    joinAll: async () => {
+      await Promise.all(
+        hosts.slice(1).map((host) => httpJson('PUT', host, `/v1/agent/join/${seed}`, 30_000).catch(() => null)),
+      );
+    },
+    converged: async (position) => {
+      const list = await members(position);
+      return list.length === n && list.every((member) => member.Status === memberStatus.alive);
+    },
+    seesFailed: async (position, name) =>
+      (await members(position)).find((member) => member.Name === name)?.Status === memberStatus.failed,
+    close: () => undefined,
+  };
+  return { pool, startMs: performance.now() - startedMs };
+}
+
+// ---------------------------------------------------------------- the measurements shared by both pools
+
+async function measurePool(
+  label: string,
+  pool: Pool,
+  captureFilterText: string,
+  dir: string,
+  fireEvent: ((payload: string) => Promise<number | null>) | null,
+): Promise<Record<string, number | null>> {
+  const { n } = pool;
+  const everyone = Array.from({ length: n }, (_, position) => position);
+  progress(`${label}: bulk join of ${n - 1} agents into the seed`);
+  const t0 = performance.now();
+  const joins = pool.joinAll();
+  const convergedAt = await pollAll(
+    everyone,
+    (position) => pool.converged(position),
+    t0,
+    convergeTimeoutMs,
+    pool.pollMs,
+  );
+  await Promise.race([joins, pause(30_000)]);
+  const convergedTimes = [...convergedAt.values()].filter((at): at is number => at !== null);
+  const convergeMs = convergedTimes.length === n ? round1(Math.max(...convergedTimes)) : null;
+  progress(
+    `${label}: ${convergedTimes.length}/${n} converged` +
+      (convergeMs === null ? ` (bound ${convergeTimeoutMs / 1000} s reached)` : ` after ${convergeMs} ms`) +
+      `, per-agent p50 ${round1(median(convergedTimes) ?? Number.NaN)} ms`,
+  );
+
+  await pause(settleMs);
+  let udpBytesPerS: number | null = null;
+  let tcpBytesPerS: number | null = null;
+  if (bwSeconds > 0 && hasTcpdump) {
+    const captured = await captureBytes(captureFilterText, bwSeconds, join(dir, `${label}.pcap`));
+    udpBytesPerS = round1(captured.udpBytes / captured.elapsedS / n);
+    tcpBytesPerS = round1(captured.tcpBytes / captured.elapsedS / n);
+    progress(
+      `${label}: steady state ${udpBytesPerS} UDP B/s, ${round1(captured.udpPackets / captured.elapsedS / n)} ` +
+        `UDP pkt/s, ${tcpBytesPerS} TCP B/s per agent over ${round1(captured.elapsedS)} s`,
+    );
+  }
+  const rss = pool.processes.map((child) => rssMb(child.pid as number)).filter((mb): mb is number => mb !== null);
+  const rssMbPerAgent = rss.length > 0 ? round1(rss.reduce((sum, mb) => sum + mb, 0) / rss.length) : null;
+  progress(`${label}: RSS ${rssMbPerAgent} MiB per agent (mean of ${rss.length})`);
+
+  let eventMs: number | null = null;
+  if (fireEvent) {
+    const runs: number[] = [];
+    for (let repeat = 0; repeat < eventReps; repeat++) {
+      const ms = await fireEvent(`ev-${process.pid}-${n}-${repeat}`);
+      progress(
+        `${label}: event #${repeat + 1} reached all ${ms === null ? 'never (20 s bound)' : `in ${round1(ms)} ms`}`,
+      );
+      if (ms !== null) runs.push(ms);
+      await pause(2_000);
+    }
+    eventMs = runs.length === eventReps ? round1(median(runs) as number) : null;
+  }
+
+  // SIGKILL the last agent (never the seed); every other agent must report it failed.
+  const victim = n - 1;
+  const observers = everyone.filter((position) => position !== victim);
+  const tKill = performance.now();
+  pool.processes[victim]?.kill('SIGKILL');
+  const failedAt = await pollAll(
+    observers,
+    (position) => pool.seesFailed(position, pool.names[victim] as string),
+    tKill,
+    detectTimeoutMs,
+    pool.pollMs,
+  );
+  const detected = [...failedAt.values()].filter((at): at is number => at !== null);
+  const detectMs = detected.length === observers.length ? round1(Math.max(...detected)) : null;
+  progress(
+    `${label}: ${detected.length}/${observers.length} saw the SIGKILLed agent failed` +
+      (detectMs === null ? '' : `, all after ${detectMs} ms (first ${round1(Math.min(...detected))} ms)`),
+  );
+
+  return {
+    [`converge_ms_n${n}`]: convergeMs,
+    [`detect_ms_n${n}`]: detectMs,
+    [`event_ms_n${n}`]: eventMs,
+    [`udp_bytes_per_s_n${n}`]: udpBytesPerS,
+    [`rss_mb_n${n}`]: rssMbPerAgent,
+    [`tcp_bytes_per_s_n${n}`]: tcpBytesPerS,
+    [`converged_agents_n${n}`]: convergedTimes.length,
+  };
+}
+
+/** N in-process GossipDrivers (LAN preset, real sockets): bulk join, then user events timed at every driver. */
+async function latticeEventsInProcess(n: number): Promise<Record<string, number | null>> {
+  const clock = new RealClock();
+  const drivers = Array.from(
+    { length: n },
+    (_, position) =>
+      new GossipDriver(
+        { clock, rand: new SeededRand(randomSeed()), log: silentLogger() },
+        {
+          serf: validateSerfConfig({ nodeName: `lattice-ev-${n}-${position}`, tags: { role: 'node', dc: 'dc1' } }),
+          gossip: validateGossipConfig({}, LAN),
+          vivaldi: validateVivaldiConfig(),
+          bindAddress: addressOf(nets.events, position),
+          bindPort: ports.lattice,
+          dataDir: null,
+          encryptVerifyIncoming: true,
+          encryptVerifyOutgoing: true,
+          label: '',
+          rejoinAfterRestart: false,
+          leaveTimeoutMs: 5_000,
+          pool: 'lan',
+        },
+      ),
+  );
+  try {
+    await Promise.all(drivers.map((driver) => driver.start()));
+    const seed = drivers[0]?.localAddress() as string;
+    const t0 = performance.now();
+    await Promise.allSettled(drivers.slice(1).map((driver) => driver.join([seed])));
+    const allAlive = () =>
+      drivers.every((driver) => driver.members().filter((member) => member.status === 'alive').length === n);
+    while (!allAlive() && performance.now() - t0 < convergeTimeoutMs) await pause(20);
+    const convergeMs = allAlive() ? round1(performance.now() - t0) : null;
+    progress(
+      `lattice n=${n} in-process event pool: converged ${convergeMs === null ? 'never' : `in ${convergeMs} ms`}`,
+    );
+    await pause(settleMs);
+    const arrivals = new Map<string, Map<number, number>>();
+    for (const [position, driver] of drivers.entries()) {
+      driver.events.on('user', (event) => {
+        const seen = arrivals.get(Buffer.from(event.payload).toString());
+        if (seen && !seen.has(position)) seen.set(position, performance.now());
+      });
+    }
+    const runs: number[] = [];
+    for (let repeat = 0; repeat < eventReps; repeat++) {
+      const payload = `ev-${process.pid}-${n}-${repeat}`;
+      const seen = new Map<number, number>();
+      arrivals.set(payload, seen);
+      const fired = performance.now();
+      drivers[0]?.userEvent('bench', Buffer.from(payload), false);
+      while (seen.size < n && performance.now() - fired < eventTimeoutMs) await pause(2);
+      const ms = seen.size === n ? Math.max(...[...seen.values()].map((at) => at - fired)) : null;
+      progress(`lattice n=${n}: event #${repeat + 1} reached all ${ms === null ? 'never' : `in ${round1(ms)} ms`}`);
+      if (ms !== null) runs.push(ms);
+      await pause(2_000);
+    }
+    return {
+      [`event_ms_n${n}`]: runs.length === eventReps ? round1(median(runs) as number) : null,
+      [`inproc_converge_ms_n${n}`]: convergeMs,
+    };
+  } finally {
+    await Promise.allSettled(drivers.map((driver) => driver.stop()));
+  }
+}
+
+// ---------------------------------------------------------------- the simulator
+
+async function simulate(nodes: number): Promise<Record<string, number | null>> {
+  progress(`simulator: ${nodes} nodes (seed ${simSeed}, LAN preset, no loss)`);
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'dist', 'bin', 'lattice.js'),
+      'simulate',
+      'gossip',
+      '--nodes',
+      String(nodes),
+      '--seed',
+      String(simSeed),
+      '--preset',
+      'lan',
+      '--format',
+      'json',
+      '--no-progress',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), simTimeoutMs);
+  await new Promise((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+  children.delete(child);
+  const result = JSON.parse(output.slice(output.indexOf('{'))) as {
+    bootstrapConvergedMs: number | null;
+    join: { p50Ms: number; p99Ms: number; p9999Ms: number; reached: number; observers: number };
+    failure: { p50Ms: number; p99Ms: number; p9999Ms: number; reached: number; observers: number };
+    falsePositives: number;
+    bytesPerNodePerSecond: number;
+  };
+  const figures = {
+    [`sim_bootstrap_converged_ms_n${nodes}`]: result.bootstrapConvergedMs,
+    [`sim_join_p50_ms_n${nodes}`]: result.join.p50Ms,
+    [`sim_join_p99_ms_n${nodes}`]: result.join.p99Ms,
+    [`sim_join_p9999_ms_n${nodes}`]: result.join.p9999Ms,
+    [`sim_failure_p50_ms_n${nodes}`]: result.failure.p50Ms,
+    [`sim_failure_p99_ms_n${nodes}`]: result.failure.p99Ms,
+    [`sim_failure_p9999_ms_n${nodes}`]: result.failure.p9999Ms,
+    [`sim_false_positives_n${nodes}`]: result.falsePositives,
+    [`sim_bytes_per_node_per_s_n${nodes}`]: result.bytesPerNodePerSecond,
+  };
+  progress(`simulator ${nodes}: ${JSON.stringify(figures)}`);
+  return figures;
+}
+
+// ---------------------------------------------------------------- main
+
+const hasTcpdump = ensurePackage('tcpdump', 'tcpdump');
+if (!hasTcpdump) progress('tcpdump unavailable: udp/tcp byte figures are null');
+let serfError: string | null = null;
+let SerfRPC: SerfRpcClass | null = null;
+if (systemsWanted.has('serf')) {
+  if (!ensurePackage('serf', 'serf')) serfError = 'serf could not be installed (apt-get install -y serf failed)';
+  else {
+    try {
+      SerfRPC = (
+        (await import(pathToFileURL(join(anchorsDir, 'lib', 'serf-rpc.mjs')).href)) as { SerfRPC: SerfRpcClass }
+      ).SerfRPC;
+    } catch (error) {
+      serfError = `serf RPC client not found in ${anchorsDir}/lib: ${(error as Error).message}`;
+    }
+  }
+} else serfError = 'not run (SYSTEMS)';
+
+const tmp = await mkdtemp(join(tmpdir(), 'lattice-bench-gossip-'));
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+
+const lattice: Record<string, unknown> = {};
+const serf: Record<string, unknown> = {};
+try {
+  for (const n of sizes) {
+    if (SerfRPC && serfError === null) {
+      const dir = join(tmp, `serf-${n}`);
+      await mkdir(dir, { recursive: true });
+      try {
+        const started = await startSerf(n, dir, SerfRPC);
+        progress(`serf n=${n}: ${n} agents up in ${round1(started.startMs)} ms`);
+        try {
+          Object.assign(
+            serf,
+            await measurePool(
+              `serf n=${n}`,
+              started.pool,
+              captureFilter(nets.serf, n, ports.serf),
+              dir,
+              started.fireEvent,
+            ),
+          );
+        } finally {
+          started.pool.close();
+          await stopAll(started.pool.processes);
+        }
+      } catch (error) {
+        progress(`serf n=${n} failed: ${(error as Error).stack}`);
+        serf[`error_n${n}`] = (error as Error).message;
+      }
+    }
+    if (systemsWanted.has('lattice')) {
+      const dir = join(tmp, `lattice-${n}`);
+      await mkdir(dir, { recursive: true });
+      try {
+        const started = await startLattice(n, dir);
+        progress(`lattice n=${n}: ${n} agents up in ${round1(started.startMs)} ms`);
+        try {
+          Object.assign(
+            lattice,
+            await measurePool(`lattice n=${n}`, started.pool, captureFilter(nets.lattice, n, ports.lattice), dir, null),
+          );
+        } finally {
+          await stopAll(started.pool.processes);
+        }
+        Object.assign(lattice, await latticeEventsInProcess(n));
+      } catch (error) {
+        progress(`lattice n=${n} failed: ${(error as Error).stack}`);
+        lattice[`error_n${n}`] = (error as Error).message;
+      }
+    }
+  }
+  for (const nodes of simNodes) {
+    try {
+      Object.assign(lattice, await simulate(nodes));
+    } catch (error) {
+      progress(`simulator ${nodes} failed: ${(error as Error).message}`);
+      lattice[`sim_error_n${nodes}`] = (error as Error).message;
+    }
+  }
+  const result = {
+    bench: 'gossip',
+    lattice,
+    serf: serfError === null ? serf : { error: serfError },
+    method: {
+      join: 'all agents but the seed join the seed at the same moment (serf RPC join; Lattice PUT /v1/agent/join)',
+      lattice_agents: 'lattice agent processes (client mode, LAN timing), one per loopback address',
+      lattice_events:
+        'no /v1/event/fire yet: event_ms from N in-process GossipDrivers (LAN preset, real sockets) in the bench process',
+      bytes: 'tcpdump on lo, IPv4 bytes with headers, per agent per second, no polling in the window',
+      bw_seconds: bwSeconds,
+      event_reps: eventReps,
+      sim: `lattice simulate gossip --preset lan --seed ${simSeed}; joins spread 10 ms per node (<= 20 s)`,
+      loadavg_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  killAll();
+  httpAgent.destroy();
+  await pause(200);
+  await rm(tmp, { recursive: true, force: true });
+}
