@@ -8,6 +8,7 @@ import type { Rand } from '../lib/rand.js';
 import type { LogStore } from '../raft/storage/log-store.js';
 import type { SnapshotStore } from '../raft/storage/snapshot-store.js';
 import type { StableStore } from '../raft/storage/stable-store.js';
+import { type RaftTlsConfig, tlsOff } from '../raft/transport/tls.js';
 import type { RaftTransport } from '../raft/transport/transport.js';
 import { type AutopilotConfig, autopilotDefaults } from './autopilot.js';
 import { joinHostPort } from './bootstrap.js';
@@ -43,6 +44,8 @@ export interface ServerConfig {
   readonly bootstrapCheckIntervalMs: number;
   readonly autopilotIntervalMs: number;
   readonly autopilot: AutopilotConfig;
+  /** TLS of the RPC/Raft port and of this server's calls to others (DESIGN §9: off is plain text). */
+  readonly tls: RaftTlsConfig;
 }
 
 /**
@@ -98,6 +101,8 @@ export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig 
     reconcileIntervalMs: reconcileIntervalMsDefault,
     bootstrapCheckIntervalMs: agent.devMode ? 100 : 1_000,
     autopilotIntervalMs: 2_000,
+    // The agent's TLS files are not loaded into a RaftTlsConfig yet: servers talk plain text.
+    tls: tlsOff,
     autopilot: {
       ...autopilotDefaults,
       // A follower hears from the leader once per tick: the threshold must allow a few missed ones.

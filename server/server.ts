@@ -30,7 +30,6 @@ import type { Logger } from '../lib/log.js';
 import { LeadershipLostError, NotLeaderError } from '../raft/errors.js';
 import { RaftNode, RaftOverloadedError } from '../raft/node.js';
 import { GrpcTransport } from '../raft/transport/grpc-transport.js';
-import { tlsOff } from '../raft/transport/tls.js';
 import type { RaftTransport } from '../raft/transport/transport.js';
 import { AutopilotRunner } from './autopilot-runner.js';
 import { ClusterFormation } from './cluster-formation.js';
@@ -220,7 +219,7 @@ export class Server implements Startable, ClusterOps {
           localId: this.config.nodeId,
           bindAddress: this.config.bindAddress,
           advertiseAddress: this.config.advertiseAddress,
-          tls: tlsOff,
+          tls: this.config.tls,
           extraServices: [
             {
               definition: rpcService,
@@ -391,7 +390,8 @@ export class Server implements Startable, ClusterOps {
   private dial(address: string): RpcClient {
     let client = this.dialed.get(address);
     if (client === undefined) {
-      client = this.components.dialServer?.(address) ?? new GrpcRpcClient(address, this.components.clock);
+      client =
+        this.components.dialServer?.(address) ?? new GrpcRpcClient(address, this.components.clock, this.config.tls);
       this.dialed.set(address, client);
     }
     return client;

@@ -1,10 +1,11 @@
 // An RpcClient to one server over gRPC (client agents through the ServerManager, servers forwarding to the
-// leader). The deadline covers a blocking query's longest wait plus a margin; transport failures reject with
+// leader), with the same TLS config object as Raft on that port (DESIGN §9). The deadline covers a blocking query's longest wait plus a margin; transport failures reject with
 // RpcTransportError (the caller may fail over), answers with the server's own error class.
 
 import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../../lib/clock.js';
 import { abortReason } from '../../lib/errors.js';
+import { channelCredentials, channelTlsOptions, type RaftTlsConfig, tlsOff } from '../../raft/transport/tls.js';
 import { queryWaitJitterFraction, queryWaitMsMax } from '../state-watch.js';
 import { RpcTransportError } from './errors.js';
 import { rpcService } from './grpc-service.js';
@@ -39,8 +40,9 @@ export class GrpcRpcClient implements RpcClient {
   constructor(
     readonly address: string,
     private readonly clock: Clock,
+    tls: RaftTlsConfig = tlsOff,
   ) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions);
+    this.client = new grpc.Client(address, channelCredentials(tls), { ...channelOptions, ...channelTlsOptions(tls) });
   }
 
   call<M extends RpcMethodName>(

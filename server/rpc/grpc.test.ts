@@ -2,7 +2,7 @@
 // GrpcRpcClient registers and reads back through it, errors keep their class across the wire, garbage and
 // unknown methods are refused with typed errors, a blocking read is cancelled by the caller's abort signal,
 // a dead address fails with RpcTransportError, the server's metrics land in the registry it was given, and
-// a start that fails (port taken) releases the data dir.
+// a start that fails (port taken) releases the data dir; with mutual TLS a plain-text client is refused.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +17,8 @@ import { ManualClock, RealClock } from '../../lib/clock.js';
 import { AbortError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
+import { makeTlsFixture } from '../../raft/testing/tls-fixtures.js';
+import type { RaftTlsConfig } from '../../raft/transport/tls.js';
 import { Server } from '../server.js';
 import { FakeLanPool, ServerCluster, testNodeId } from '../testing/server-cluster.js';
 import { BadRequestError, NoPathToDatacenterError, RpcTransportError } from './errors.js';
@@ -171,6 +173,45 @@ describe('Server start failure', () => {
     } finally {
       blocker.close();
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('RPC over mutual TLS', () => {
+  it('serves a TLS client with the same config object as Raft, and refuses a plain-text one', async () => {
+    const fixture = await makeTlsFixture();
+    const encoder = new TextEncoder();
+    const tls: RaftTlsConfig = {
+      enabled: true,
+      caPem: encoder.encode(fixture.caPem),
+      certPem: encoder.encode(fixture.certPem),
+      keyPem: encoder.encode(fixture.keyPem),
+      verifyIncoming: true,
+    };
+    const address = `127.0.0.1:${await freePort()}`;
+    const config = new ServerCluster().config(1, {
+      bootstrap: true,
+      bootstrapExpect: 0,
+      bindAddress: address,
+      advertiseAddress: address,
+      tls,
+    });
+    const clock = new RealClock();
+    const server = new Server(
+      { clock, rand: new SeededRand(11), log: silentLogger(), gossip: new FakeLanPool(new ManualClock()) },
+      config,
+    );
+    await server.start();
+    const secure = new GrpcRpcClient(address, clock, tls);
+    const plain = new GrpcRpcClient(address, clock);
+    try {
+      await waitUntil(() => server.isLeader(), 'the TLS server leads');
+      assert.equal(await secure.call('Status.Leader', {}, { context }), address);
+      await assert.rejects(plain.call('Status.Leader', {}, { context }), RpcTransportError);
+    } finally {
+      secure.close();
+      plain.close();
+      await server.stop();
     }
   });
 });

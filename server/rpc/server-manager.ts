@@ -13,6 +13,7 @@ import { abortReason } from '../../lib/errors.js';
 import { type AbortOptions, LifecycleState, type Startable } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/log.js';
 import { type Rand, shuffleInPlace } from '../../lib/rand.js';
+import type { RaftTlsConfig } from '../../raft/transport/tls.js';
 import { readServerTags, type ServerMember } from '../bootstrap.js';
 import type { LanPool } from '../lan-pool.js';
 import { NoServersError, RpcOverloadedError, RpcTransportError } from './errors.js';
@@ -88,6 +89,8 @@ export interface ServerManagerComponents {
 
 export interface ServerManagerConfig {
   readonly datacenter: string;
+  /** TLS to the servers' RPC port (verify_outgoing); default plain text. */
+  readonly tls?: RaftTlsConfig;
   readonly pendingCallsMax?: number;
 }
 
@@ -160,7 +163,7 @@ export class ServerManager implements RpcClient, Startable {
   private clientFor(address: string): RpcClient {
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = this.components.dial?.(address) ?? new GrpcRpcClient(address, this.components.clock);
+      client = this.components.dial?.(address) ?? new GrpcRpcClient(address, this.components.clock, this.config.tls);
       this.clients.set(address, client);
     }
     return client;

@@ -11,6 +11,7 @@ import { MemoryLogStore } from '../../raft/storage/memory-log-store.js';
 import { MemorySnapshotStore } from '../../raft/storage/memory-snapshot-store.js';
 import { MemoryStableStore } from '../../raft/storage/memory-stable-store.js';
 import { MemoryNetwork, type MemoryTransport } from '../../raft/transport/memory-transport.js';
+import { tlsOff } from '../../raft/transport/tls.js';
 import type { RaftTransport } from '../../raft/transport/transport.js';
 import { autopilotDefaults } from '../autopilot.js';
 import { clientTags, serverTags } from '../bootstrap.js';
@@ -147,6 +148,7 @@ export class ServerCluster {
       reconcileIntervalMs: 60_000,
       bootstrapCheckIntervalMs: 50,
       autopilotIntervalMs: 100,
+      tls: tlsOff,
       autopilot: {
         ...autopilotDefaults,
         lastContactThresholdMs: 200,
