@@ -31,6 +31,7 @@ import type { ControlPlane, ControlPlaneFactory } from './runtime/control-plane.
 import { CoordinateSender } from './runtime/coordinate-sender.js';
 import { createLanGossip, joinAddress } from './runtime/gossip-lan.js';
 import type { AgentHandle } from './runtime/handle.js';
+import type { LogSource } from './runtime/log-fanout.js';
 import { AgentMetrics } from './runtime/metrics.js';
 import { RetryJoin } from './runtime/retry-join.js';
 
@@ -48,6 +49,8 @@ export interface AgentComponents {
   readonly controlPlane?: ControlPlaneFactory;
   /** Re-reads the configuration for `reload`; absent = reload answers "not implemented". */
   readonly reloadConfig?: () => Promise<AgentConfig>;
+  /** The teed log output, for /v1/agent/monitor. */
+  readonly logs?: LogSource;
   /** Asked to end the process (after /v1/agent/leave, or retry_max exhausted). */
   readonly onShutdownRequested?: (reason: string) => void;
 }
@@ -315,6 +318,10 @@ export class Agent implements Startable, AgentHandle {
     if (JSON.stringify(node.Meta) !== JSON.stringify(this.state.node().Meta)) this.state.setNode(node);
     this.syncer.syncFull();
     this.log.info('Reloaded configuration: services and checks');
+  }
+
+  logs(): LogSource | null {
+    return this.components.logs ?? null;
   }
 
   keyManager(): KeyManager | null {

@@ -8,6 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { CheckRunner } from '../checks/runner.js';
 import type { Registrar } from '../local/registrar.js';
 import type { LocalState } from '../local/state.js';
+import type { LogSource } from './log-fanout.js';
 import type { AgentMetrics } from './metrics.js';
 
 export interface AgentHandle {
@@ -27,6 +28,8 @@ export interface AgentHandle {
   /** Re-reads config files: services, checks (and what else can change without a restart). */
   reload(): Promise<void>;
   keyManager(): KeyManager | null;
+  /** The agent's log lines as they are written, for /v1/agent/monitor; null when logs are not teed. */
+  logs(): LogSource | null;
   /** enable_script_checks, or enable_local_script_checks for a request from this host. */
   scriptChecksAllowed(remoteAddress: string): boolean;
 }

@@ -12,6 +12,7 @@ import { loadConfig } from '../../agent/config/load.js';
 import { ConfigError, ProblemList } from '../../agent/config/problems.js';
 import type { AgentConfig } from '../../agent/config/types.js';
 import { persistNodeId } from '../../agent/node-id.js';
+import { LogFanOut } from '../../agent/runtime/log-fanout.js';
 import { serverControlPlane } from '../../agent/runtime/server-control-plane.js';
 import { createLogger } from '../../lib/log.js';
 import { printConfigProblems } from '../config-output.js';
@@ -157,13 +158,21 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     return;
   }
   process.stdout.write(banner(config));
-  const log = createLogger({ level: config.logLevel, json: config.logJson, colorize: process.stderr.isTTY });
+  // Log lines go to stderr and to /v1/agent/monitor streams.
+  const logs = new LogFanOut(process.stderr);
+  const log = createLogger({
+    level: config.logLevel,
+    json: config.logJson,
+    colorize: process.stderr.isTTY,
+    destination: logs,
+  });
   let requestShutdown: (reason: string) => void = () => undefined;
   const agent = new Agent(
     {
       log,
       build: buildInfo(),
       controlPlane: serverControlPlane(),
+      logs,
       onShutdownRequested: (reason) => requestShutdown(reason),
       reloadConfig: async () => {
         const reloadProblems = new ProblemList();

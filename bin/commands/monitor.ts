@@ -1,5 +1,5 @@
-// `lattice monitor`: streams the agent's log lines from /v1/agent/monitor (-log-level, -log-json), as consul
-// monitor. The agent does not stream logs yet and answers 501; this says so instead of waiting silently.
+// `lattice monitor`: streams the agent's log lines from /v1/agent/monitor (-log-level filters), as consul monitor,
+// until interrupted. Lines come formatted as the agent writes them (-log-json on the agent gives JSON lines).
 
 import type { Command } from 'commander';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
@@ -16,7 +16,7 @@ export function registerMonitor(program: Command): void {
       .command('monitor')
       .description("Streams the agent's logs")
       .option('--log-level <level>', 'TRACE, DEBUG, INFO, WARN or ERROR (default INFO)')
-      .option('--log-json', 'JSON log lines'),
+      .option('--log-json', "accepted for Consul compatibility; the agent's own log format is streamed"),
   ).action(async (flags: MonitorFlags) => {
     const query: [string, string][] = [];
     if (flags.logLevel) query.push(['loglevel', flags.logLevel]);

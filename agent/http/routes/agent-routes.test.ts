@@ -64,6 +64,7 @@ function makeAgent(): AgentHandle {
     leave: async () => undefined,
     reload: async () => undefined,
     keyManager: () => null,
+    logs: () => null,
     scriptChecksAllowed: () => false,
   };
 }

@@ -15,6 +15,7 @@ import { debugConfig } from '../debug-config.js';
 import { BadRequestError } from '../errors.js';
 import { parseBoolParam, requestParams } from '../query-options.js';
 import { agentCheckRoutes } from './agent-checks.js';
+import { agentMonitorRoute } from './agent-monitor.js';
 import { agentServiceRoutes } from './agent-services.js';
 
 export interface AgentRouteDeps {
@@ -258,14 +259,7 @@ export const agentRoutes =
           return agent.metrics.consulJson(Date.now());
         },
       },
-      {
-        method: 'GET',
-        url: '/monitor',
-        acl: readAgent,
-        handler: async () => {
-          throw new NotImplementedError('log streaming (/v1/agent/monitor)');
-        },
-      },
+      agentMonitorRoute(agent, readAgent),
       ...agentServiceRoutes({
         agent,
         datacenter: config.datacenter,
