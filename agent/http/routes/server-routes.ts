@@ -1,8 +1,9 @@
-// Mounts every server-backed route family under /v1, one fastify plugin each. buildHttpApi calls this once the
-// agent has an RpcClient (in-process in server mode, gRPC to a server otherwise); without one these paths keep
-// answering 501 through the root not-found handler.
+// Mounts every server-backed route family under /v1, one fastify plugin each, over an RpcClient that shares
+// identical blocking reads. buildHttpApi calls this once the agent has an RpcClient (in-process in server mode,
+// gRPC to a server otherwise); without one these paths keep answering 501 through the root not-found handler.
 
 import type { FastifyInstance } from 'fastify';
+import { CoalescingRpcClient } from '../blocking-coalesce.js';
 import { catalogRoutes } from './catalog.js';
 import { coordinateRoutes } from './coordinate.js';
 import { healthRoutes } from './health.js';
@@ -12,7 +13,9 @@ import type { ServerRouteDeps } from './server-deps.js';
 import { snapshotRoutes } from './snapshot.js';
 import { statusRoutes } from './status.js';
 
-export async function registerServerRoutes(app: FastifyInstance, deps: ServerRouteDeps): Promise<void> {
+export async function registerServerRoutes(app: FastifyInstance, given: ServerRouteDeps): Promise<void> {
+  // One sharing table per API instance: identical blocking reads from many watchers become one RPC.
+  const deps: ServerRouteDeps = { ...given, rpc: new CoalescingRpcClient(given.rpc) };
   await app.register(catalogRoutes(deps), { prefix: '/v1/catalog' });
   await app.register(healthRoutes(deps), { prefix: '/v1/health' });
   await app.register(statusRoutes(deps), { prefix: '/v1/status' });
