@@ -1,9 +1,11 @@
 // Proves the shared route plumbing through fastify's inject: Consul's 405 with `Allow` and OPTIONS answers,
 // plain-text error bodies with their statuses (never a stack), `?pretty`, X-Consul-Default-ACL-Policy on every
-// response, query-meta headers with index 0 rewritten to 1, and bodies read whatever their Content-Type.
+// response, query-meta headers with index 0 rewritten to 1, bodies read whatever their Content-Type, and gzip
+// for large bodies when the client accepts it.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { LatticeError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
@@ -116,5 +118,36 @@ describe('headers and formatting', () => {
     }
     const empty = await api.inject({ method: 'PUT', url: '/v1/test/echo' });
     assert.deepEqual(empty.json(), { empty: true });
+  });
+});
+
+describe('gzip', () => {
+  async function bigApp() {
+    const instance = Fastify({ logger: false });
+    installErrorHandler(instance, silentLogger());
+    installConsulHeaders(instance, { aclDefaultPolicy: 'allow' });
+    instance.get('/big', async () => ({ Values: Array.from({ length: 200 }, (_, position) => `value-${position}`) }));
+    instance.get('/small', async () => ({ A: 1 }));
+    return instance;
+  }
+
+  it('compresses bodies over 1.4 KB for clients that accept gzip', async () => {
+    const api = await bigApp();
+    const response = await api.inject({ url: '/big', headers: { 'accept-encoding': 'gzip, deflate' } });
+    assert.equal(response.headers['content-encoding'], 'gzip');
+    assert.equal(response.headers.vary, 'Accept-Encoding');
+    assert.equal(JSON.parse(gunzipSync(response.rawPayload).toString()).Values.length, 200);
+  });
+
+  it('leaves small bodies and clients without gzip alone', async () => {
+    const api = await bigApp();
+    const plain = await api.inject({ url: '/big' });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.json().Values.length, 200);
+    const refused = await api.inject({ url: '/big', headers: { 'accept-encoding': 'gzip;q=0' } });
+    assert.equal(refused.headers['content-encoding'], undefined);
+    const small = await api.inject({ url: '/small', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(small.headers['content-encoding'], undefined);
+    assert.equal(small.body, '{"A":1}');
   });
 });

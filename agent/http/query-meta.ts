@@ -3,6 +3,8 @@
 // node-consul's watch ends without X-Consul-Index, and the Go client stops parsing meta when X-Consul-LastContact
 // is missing (clients.md §1, §3.3), so reads always send all three.
 
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { QueryMeta } from '../../server/rpc/methods.js';
 import type { EffectiveConsistency } from './query-options.js';
@@ -40,9 +42,26 @@ export function prettyJson(value: unknown): string {
   return `${JSON.stringify(value, null, 4)}\n`;
 }
 
+const gzipAsync = promisify(gzip);
+
+/** Consul's gzip handler leaves bodies below this alone (gziphandler's default MinSize): not worth a frame. */
+export const gzipSizeBytesMin = 1400;
+
+/** Whether an Accept-Encoding header admits gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding !== 'gzip' && coding !== '*') return false;
+    const quality = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
+    return quality === undefined || Number(quality.slice(2)) > 0;
+  });
+}
+
 /**
- * Root hooks: X-Consul-Default-ACL-Policy on every response (Consul ≥ 1.9 sends it even with ACLs off), and
- * `?pretty` (presence flag) switching JSON bodies to indented output.
+ * Root hooks: X-Consul-Default-ACL-Policy on every response (Consul ≥ 1.9 sends it even with ACLs off),
+ * `?pretty` (presence flag) switching JSON bodies to indented output, and gzip for bodies over 1.4 KB when the
+ * client accepts it (the Go client, hence Prometheus and consul-template, always asks).
  */
 export function installConsulHeaders(app: FastifyInstance, config: ConsulHeadersConfig): void {
   app.addHook('onRequest', async (_request, reply) => {
@@ -51,5 +70,14 @@ export function installConsulHeaders(app: FastifyInstance, config: ConsulHeaders
   app.addHook('preSerialization', async (request, reply, payload) => {
     if (/[?&]pretty(=|&|$)/.test(request.url)) reply.serializer(prettyJson);
     return payload;
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    if (Buffer.byteLength(payload) < gzipSizeBytesMin || reply.hasHeader('content-encoding')) return payload;
+    void reply.header('Vary', 'Accept-Encoding');
+    if (!acceptsGzip(request.headers['accept-encoding'])) return payload;
+    void reply.header('Content-Encoding', 'gzip');
+    reply.removeHeader('content-length');
+    return gzipAsync(payload);
   });
 }
