@@ -56,6 +56,20 @@ export function reshapeForSpec(spec: Spec, value: unknown): unknown {
   }
 }
 
+const statuses = new Set(['passing', 'warning', 'critical']);
+
+/** Consul checks initial statuses before anything else, with its own message. */
+function hasBadCheckStatus(service: Record<string, unknown>): boolean {
+  const checks = [service['check'], ...(Array.isArray(service['checks']) ? service['checks'] : [service['checks']])];
+  return checks.some(
+    (check) =>
+      isPlainObject(check) &&
+      check['status'] !== undefined &&
+      check['status'] !== '' &&
+      !statuses.has(String(check['status'])),
+  );
+}
+
 export interface DecodeOptions {
   /** Script checks are refused unless enabled for this request (enable_script_checks, or local + local-only). */
   readonly scriptChecksAllowed: boolean;
@@ -72,9 +86,16 @@ function problemsText(problems: ProblemList): string {
 export function decodeServiceBody(body: unknown, options: DecodeOptions): ServiceDefinition {
   if (!isPlainObject(body)) throw new ValidationError('Request decode failed: expected a JSON object');
   const problems = new ProblemList();
-  const checked = checkValue(serviceSpec, reshapeForSpec(serviceSpec, body), '', { sourceName, problems });
-  if (!problems.hasErrors() && isPlainObject(checked) && checked['name'] === undefined)
-    throw new ValidationError('Missing service name');
+  const reshaped = reshapeForSpec(serviceSpec, body);
+  if (isPlainObject(reshaped) && (typeof reshaped['name'] !== 'string' || reshaped['name'] === ''))
+    throw new ValidationError(
+      reshaped['name'] === undefined || reshaped['name'] === ''
+        ? 'Missing service name'
+        : 'Request decode failed: Name must be a string',
+    );
+  if (isPlainObject(reshaped) && hasBadCheckStatus(reshaped))
+    throw new ValidationError("Status for checks must 'passing', 'warning', 'critical'");
+  const checked = checkValue(serviceSpec, reshaped, '', { sourceName, problems });
   const definition = isPlainObject(checked)
     ? buildService(checked as Located, { problems, scriptChecksAllowed: true })
     : null;

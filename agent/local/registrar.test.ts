@@ -75,11 +75,11 @@ describe('decodeServiceBody', () => {
 
   const refusals: [string, unknown, RegExp][] = [
     ['no name', { Port: 1 }, /^Missing service name$/],
-    ['a number as name', { Name: 5 }, /^Invalid service: name: expected a string, got 5/],
+    ['a number as name', { Name: 5 }, /^Request decode failed: Name must be a string/],
     [
       'a bad status',
       { Name: 'x', Check: { TTL: '1s', Status: 'ok' } },
-      /^Invalid service: check\.status: expected one of/,
+      /^Status for checks must 'passing', 'warning', 'critical'$/,
     ],
     ['two check types', { Name: 'x', Check: { TTL: '1s', TCP: 'a:1' } }, /a check has one type/],
     ['an interval below 1s', { Name: 'x', Check: { TCP: 'a:1', Interval: '10ms' } }, /must be at least 1s/],

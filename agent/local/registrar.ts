@@ -33,6 +33,14 @@ export class UnknownServiceError extends LatticeError {
   }
 }
 
+/** Consul answers a check for a service the agent does not have with 404. */
+export class UnknownServiceForCheckError extends LatticeError {
+  override readonly name = 'UnknownServiceForCheckError';
+  constructor(id: string) {
+    super('ERR_NOT_FOUND', `ServiceID "${id}" does not exist`);
+  }
+}
+
 export class UnknownCheckError extends LatticeError {
   override readonly name = 'UnknownCheckError';
   constructor(id: string) {
@@ -168,7 +176,7 @@ export class Registrar {
   /** Registers one check; a check re-registered with the same ID keeps its current status and output. */
   async registerCheck(definition: CheckDefinition, options: RegisterOptions): Promise<void> {
     if (definition.serviceId !== null && definition.serviceId !== '' && !this.state.service(definition.serviceId))
-      throw new ValidationError(`ServiceID "${definition.serviceId}" does not exist`);
+      throw new UnknownServiceForCheckError(definition.serviceId);
     let row: LocalCheckRow = checkRow(definition, this.config.nodeName);
     const existing = this.state.check(definition.id);
     if (existing && existing.row.Type === row.Type)

@@ -65,3 +65,12 @@ export function filterRecord<T>(record: Record<string, T>, expression: string | 
     throw new BadRequestError(`Failed to apply filter: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/** Go's strconv.ParseBool, strictly (an empty value is an error), with Consul's message for `?enable=`. */
+export function parseEnableParam(params: URLSearchParams): boolean {
+  const raw = params.get('enable');
+  if (raw === null) throw new BadRequestError('Missing value for enable');
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(raw)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(raw)) return false;
+  throw new BadRequestError(`Invalid value for enable: ${JSON.stringify(raw)}`);
+}

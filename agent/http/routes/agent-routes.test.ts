@@ -191,7 +191,10 @@ describe('/v1/agent checks and health', () => {
     const text = await get('/v1/agent/health/service/name/web?format=text');
     assert.equal(text.body, 'passing');
     const missing = await get('/v1/agent/health/service/name/nope?format=text');
-    assert.equal(missing.statusCode, 404);
+    assert.deepEqual([missing.statusCode, missing.body], [404, 'ServiceName nope Not Found']);
+    const missingJson = await get('/v1/agent/health/service/id/nope');
+    assert.equal(missingJson.statusCode, 404);
+    assert.deepEqual(missingJson.json(), { AggregatedStatus: 'critical', Checks: null, Service: null });
   });
 
   it('refuses a bad status, an unknown check and a non-TTL check', async () => {
@@ -199,6 +202,8 @@ describe('/v1/agent checks and health', () => {
     assert.equal(badStatus.statusCode, 400);
     assert.match(badStatus.body, /Invalid check status/);
     assert.equal((await put('/v1/agent/check/pass/nope')).statusCode, 404);
+    const orphan = await put('/v1/agent/check/register', { Name: 'o', TTL: '1s', ServiceID: 'nope' });
+    assert.deepEqual([orphan.statusCode, orphan.body], [404, 'ServiceID "nope" does not exist']);
     await put('/v1/agent/check/register', { Name: 'port', TCP: '127.0.0.1:1', Interval: '10s' });
     const notTtl = await put('/v1/agent/check/pass/port');
     assert.equal(notTtl.statusCode, 400);
@@ -218,7 +223,9 @@ describe('/v1/agent checks and health', () => {
 
   it('switches node and service maintenance with ParseBool flags', async () => {
     assert.equal((await put('/v1/agent/maintenance')).statusCode, 400);
-    assert.equal((await put('/v1/agent/maintenance?enable=maybe')).statusCode, 400);
+    const maybe = await put('/v1/agent/maintenance?enable=maybe');
+    assert.deepEqual([maybe.statusCode, maybe.body], [400, 'Invalid value for enable: "maybe"']);
+    assert.equal((await put('/v1/agent/maintenance?enable=')).statusCode, 400, 'Go ParseBool refuses an empty value');
     assert.equal((await put('/v1/agent/maintenance?enable=true&reason=patching')).statusCode, 200);
     assert.equal(agent.state.check('_node_maintenance')?.row.Notes, 'patching');
     const health = await get('/v1/agent/health/service/id/web?format=text');

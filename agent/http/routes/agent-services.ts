@@ -11,11 +11,12 @@ import { resolveToken } from '../acl-hook.js';
 import type { ConsulRoute } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
-import { parseBoolParam, parseWaitParam, requestParams } from '../query-options.js';
+import { parseWaitParam, requestParams } from '../query-options.js';
 import {
   aggregateStatus,
   contentHash,
   filterRecord,
+  parseEnableParam,
   presentAgentCheck,
   presentAgentService,
   statusCodeFor,
@@ -48,13 +49,15 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
   const healthOf = (id: string) => {
     const entry = agent.state.service(id);
     if (!entry) return null;
+    // Consul's ChecksForService(id, includeNode=true): the node's checks count and are listed too.
     const checks = agent.state.checks().filter((check) => check.row.ServiceID === id || check.row.ServiceID === '');
+    const status = aggregateStatus(checks.map((check) => check.row));
     return {
-      status: aggregateStatus(checks.map((check) => check.row)),
+      status,
       body: {
-        AggregatedStatus: aggregateStatus(checks.map((check) => check.row)),
+        AggregatedStatus: status,
         Service: presentAgentService(entry.row, datacenter),
-        Checks: checks.filter((check) => check.row.ServiceID === id).map((check) => presentAgentCheck(check.row)),
+        Checks: checks.map((check) => presentAgentCheck(check.row)),
       },
     };
   };
@@ -130,8 +133,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
         const id = param(request, 'id');
         const params = requestParams(request);
         if (id === '') throw new BadRequestError('Missing service ID');
-        if (params.get('enable') === null) throw new BadRequestError('Missing value for enable');
-        const enable = parseEnable(params);
+        const enable = parseEnableParam(params);
         if (enable)
           agent.registrar.enableServiceMaintenance(id, params.get('reason') ?? '', resolveToken(request) ?? '');
         else agent.registrar.disableServiceMaintenance(id);
@@ -145,7 +147,12 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
       handler: async (request, reply) => {
         const id = param(request, 'id');
         const health = healthOf(id);
-        if (!health) return sendHealth(reply, 404, wantsText(request), `ServiceId ${id} not found`, null);
+        if (!health)
+          return sendHealth(reply, 404, wantsText(request), `ServiceId ${id} not found`, {
+            AggregatedStatus: 'critical',
+            Checks: null,
+            Service: null,
+          });
         return sendHealth(reply, statusCodeFor(health.status), wantsText(request), health.status, health.body);
       },
     },
@@ -157,7 +164,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
         const name = param(request, 'name');
         const entries = agent.state.services().filter((entry) => entry.row.Service === name);
         if (entries.length === 0)
-          return sendHealth(reply, 404, wantsText(request), `ServiceName ${name} Not Found`, null);
+          return sendHealth(reply, 404, wantsText(request), `ServiceName ${name} Not Found`, []);
         const all = entries.map((entry) => healthOf(entry.row.ID)!);
         // The worst instance decides the code (Consul: critical > warning > passing).
         const order = ['passing', 'warning', 'critical', 'maintenance'];
@@ -175,16 +182,8 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
 }
 
 function sendHealth(reply: FastifyReply, code: number, text: boolean, word: string, body: unknown): FastifyReply {
-  if (text || body === null) return reply.code(code).type('text/plain; charset=utf-8').send(word);
+  if (text) return reply.code(code).type('text/plain; charset=utf-8').send(word);
   return reply.code(code).send(body);
-}
-
-function parseEnable(params: URLSearchParams): boolean {
-  try {
-    return parseBoolParam(params, 'enable');
-  } catch {
-    throw new BadRequestError('Invalid value for enable');
-  }
 }
 
 function serviceNameOf(body: unknown): string {

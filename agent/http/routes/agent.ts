@@ -13,9 +13,10 @@ import { resolveToken } from '../acl-hook.js';
 import { registerRoutes } from '../consul-route.js';
 import { debugConfig } from '../debug-config.js';
 import { BadRequestError } from '../errors.js';
-import { parseBoolParam, requestParams } from '../query-options.js';
+import { requestParams } from '../query-options.js';
 import { agentCheckRoutes } from './agent-checks.js';
 import { agentMonitorRoute } from './agent-monitor.js';
+import { parseEnableParam } from './agent-present.js';
 import { agentServiceRoutes } from './agent-services.js';
 
 export interface AgentRouteDeps {
@@ -234,13 +235,7 @@ export const agentRoutes =
         acl: writeAgent,
         handler: async (request, reply) => {
           const params = requestParams(request);
-          if (params.get('enable') === null) throw new BadRequestError('Missing value for enable');
-          let enable: boolean;
-          try {
-            enable = parseBoolParam(params, 'enable');
-          } catch {
-            throw new BadRequestError('Invalid value for enable');
-          }
+          const enable = parseEnableParam(params);
           if (enable) agent.registrar.enableNodeMaintenance(params.get('reason') ?? '', resolveToken(request) ?? '');
           else agent.registrar.disableNodeMaintenance();
           return reply.code(200).send('');
