@@ -210,6 +210,12 @@ function buildDnsConfig(dns: Section): DnsConfig {
     enableAdditionalNodeMetaTxt: dns.bool('enable_additional_node_meta_txt'),
     nodeTtlMs: dns.num('node_ttl'),
     serviceTtlMs: dns.copy<number>('service_ttl'),
+    soa: Object.freeze({
+      refresh: dns.section('soa').num('refresh', 3600),
+      retry: dns.section('soa').num('retry', 600),
+      expire: dns.section('soa').num('expire', 86400),
+      minTtl: dns.section('soa').num('min_ttl', 0),
+    }),
   });
 }
 

@@ -59,6 +59,8 @@ export interface DnsConfig {
   readonly nodeTtlMs: number;
   /** Service name or pattern (`*`, `web*`) to TTL. */
   readonly serviceTtlMs: Readonly<Record<string, number>>;
+  /** `dns_config.soa`, in seconds (Consul: refresh 3600, retry 600, expire 86400, min_ttl 0). */
+  readonly soa: { readonly refresh: number; readonly retry: number; readonly expire: number; readonly minTtl: number };
 }
 
 export interface LimitsConfig {
