@@ -14,10 +14,14 @@ import { makeTempDir } from '../testing/temp-dir.js';
 import { LevelLogStore } from './level-log-store.js';
 import { MemoryLogStore } from './memory-log-store.js';
 
-describeLogStoreContract('memory', async () => {
-  const store = new MemoryLogStore();
-  return { store, dispose: () => store.close() };
-});
+describeLogStoreContract(
+  'memory',
+  async () => {
+    const store = new MemoryLogStore();
+    return { store, dispose: () => store.close() };
+  },
+  { durable: false },
+);
 
 describeLogStoreContract('level', async () => {
   const dir = await makeTempDir();

@@ -12,10 +12,14 @@ import { FileSnapshotStore } from './file-snapshot-store.js';
 import { MemorySnapshotStore } from './memory-snapshot-store.js';
 import { readAll } from './snapshot-store.js';
 
-describeSnapshotStoreContract('memory', async () => {
-  const store = new MemorySnapshotStore();
-  return { store, corrupt: async (id) => store.corruptForTest(id), dispose: async () => undefined };
-});
+describeSnapshotStoreContract(
+  'memory',
+  async () => {
+    const store = new MemorySnapshotStore();
+    return { store, corrupt: async (id) => store.corruptForTest(id), dispose: async () => undefined };
+  },
+  { durable: false },
+);
 
 describeSnapshotStoreContract('file', async () => {
   const dir = await makeTempDir();

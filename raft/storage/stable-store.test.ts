@@ -11,10 +11,14 @@ import { makeTempDir } from '../testing/temp-dir.js';
 import { LevelStableStore } from './level-stable-store.js';
 import { MemoryStableStore } from './memory-stable-store.js';
 
-describeStableStoreContract('memory', async () => {
-  const store = new MemoryStableStore();
-  return { store, dispose: () => store.close() };
-});
+describeStableStoreContract(
+  'memory',
+  async () => {
+    const store = new MemoryStableStore();
+    return { store, dispose: () => store.close() };
+  },
+  { durable: false },
+);
 
 describeStableStoreContract('level', async () => {
   const dir = await makeTempDir();
