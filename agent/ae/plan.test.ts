@@ -216,6 +216,19 @@ describe('planSync, full sync', () => {
     it(name, () => assert.deepEqual(plan(input), ops));
   }
 
+  it('takes the catalog tags of an EnableTagOverride service', () => {
+    const entry = service('web', { EnableTagOverride: true, Tags: ['mine'] }, { version: 3 });
+    const result = planSync({
+      node,
+      nodeInSync: true,
+      services: [entry],
+      checks: [],
+      remote: { node: remoteNode, services: [asRemoteService(entry, { Tags: ['theirs'] })], checks: [] },
+      isServer: false,
+    });
+    assert.deepEqual(result.adoptTags, [{ id: 'web', version: 3, tags: ['theirs'] }]);
+  });
+
   it('reports the entries found in sync with their versions', () => {
     const entry = service('web', {}, { version: 7 });
     const result = planSync({

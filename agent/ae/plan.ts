@@ -40,6 +40,8 @@ export interface SyncPlan {
     readonly services: readonly { readonly id: string; readonly version: number }[];
     readonly checks: readonly { readonly id: string; readonly version: number }[];
   };
+  /** Services with EnableTagOverride whose catalog tags differ: the agent takes the catalog's (Consul does too). */
+  readonly adoptTags: readonly { readonly id: string; readonly version: number; readonly tags: readonly string[] }[];
 }
 
 /** The service ID servers register for themselves. */
@@ -64,7 +66,7 @@ function planPartial(input: SyncInput): SyncPlan {
   for (const entry of input.services)
     if (!entry.inSync && entry.deleted)
       ops.push({ kind: 'deregister-service', id: entry.row.ID, version: entry.version });
-  return { ops, alreadyInSync: { node: false, services: [], checks: [] } };
+  return { ops, alreadyInSync: { node: false, services: [], checks: [] }, adoptTags: [] };
 }
 
 function planFull(input: SyncInput, remote: RemoteState): SyncPlan {
@@ -73,6 +75,7 @@ function planFull(input: SyncInput, remote: RemoteState): SyncPlan {
   const deregisterChecks: SyncOp[] = [];
   const deregisterServices: SyncOp[] = [];
   const servicesInSync: { id: string; version: number }[] = [];
+  const adoptTags: { id: string; version: number; tags: readonly string[] }[] = [];
   const checksInSync: { id: string; version: number }[] = [];
 
   const nodeSame = remote.node !== null && sameNode(input.node, remote.node);
@@ -87,8 +90,11 @@ function planFull(input: SyncInput, remote: RemoteState): SyncPlan {
     if (entry.deleted) {
       if (theirs) deregisterServices.push({ kind: 'deregister-service', ...marker });
       else servicesInSync.push(marker);
-    } else if (theirs && sameService(entry, theirs)) servicesInSync.push(marker);
-    else registerServices.push({ kind: 'register-service', ...marker });
+    } else if (theirs && sameService(entry, theirs)) {
+      servicesInSync.push(marker);
+      if (entry.row.EnableTagOverride && !sameValue(entry.row.Tags, theirs.Tags))
+        adoptTags.push({ ...marker, tags: [...(theirs.Tags ?? [])] });
+    } else registerServices.push({ kind: 'register-service', ...marker });
   }
   const removedServices = new Set<string>();
   for (const [key, service] of remoteServices) {
@@ -124,6 +130,7 @@ function planFull(input: SyncInput, remote: RemoteState): SyncPlan {
       ...deregisterServices,
     ],
     alreadyInSync: { node: nodeSame, services: servicesInSync, checks: checksInSync },
+    adoptTags,
   };
 }
 

@@ -9,6 +9,8 @@ import { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import { nodeChecks, nodeServices } from '../../server/state/index.js';
+import { decodeServiceBody } from '../local/decode.js';
+import { Registrar } from '../local/registrar.js';
 import { LocalState } from '../local/state.js';
 import type { LocalCheckRow, LocalServiceRow } from '../local/types.js';
 import { StoreRpcClient } from '../testing/store-rpc.js';
@@ -147,6 +149,41 @@ describe('AntiEntropySyncer', () => {
     state.updateCheck('service:web', 'critical', 'down');
     clock.advance(0);
     await until(() => catalogCheck('service:web')?.Status === 'critical', 'the status change');
+    await syncer.stop();
+  });
+
+  it('finds a rich registration (sidecar proxy, tagged addresses, meta, check definitions) in sync on the next full sync', async () => {
+    const { clock, rpc, state, syncer } = setup();
+    const registrar = new Registrar(
+      state,
+      null,
+      { nodeName: 'n1', sidecarMinPort: 21000, sidecarMaxPort: 21255 },
+      silentLogger(),
+    );
+    await registrar.registerService(
+      decodeServiceBody(
+        {
+          Name: 'web',
+          Port: 8080,
+          Tags: ['a', 'b'],
+          Meta: { version: '2' },
+          TaggedAddresses: { lan: { Address: '10.0.0.1', Port: 8080 } },
+          Weights: { Passing: 5, Warning: 2 },
+          Check: { HTTP: 'http://127.0.0.1:8080/health', Interval: '10s', Header: { 'X-A': ['1'] } },
+          Connect: { SidecarService: { Proxy: { Upstreams: [{ DestinationName: 'db', LocalBindPort: 9191 }] } } },
+        },
+        { scriptChecksAllowed: false },
+      ),
+      { token: '', source: 'api' },
+    );
+    await syncer.start();
+    await until(() => syncer.completedSyncs >= 1, 'the first sync');
+    assert.ok(state.services().every((entry) => entry.inSync));
+    const writes = rpc.writes;
+    syncer.syncFull();
+    await until(() => syncer.completedSyncs >= 2, 'the second full sync');
+    assert.equal(rpc.writes, writes, 'nothing re-registered: the catalog rows compare equal');
+    clock.advance(0);
     await syncer.stop();
   });
 });

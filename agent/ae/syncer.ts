@@ -170,6 +170,7 @@ export class AntiEntropySyncer implements Startable {
     if (plan.alreadyInSync.node) state.markNodeSynced(nodeAtPlan);
     for (const { id, version } of plan.alreadyInSync.services) state.markServiceSynced(id, version);
     for (const { id, version } of plan.alreadyInSync.checks) state.markCheckSynced(id, version);
+    for (const { id, version, tags } of plan.adoptTags) state.adoptServiceTags(id, version, tags);
     let ok = true;
     for (const op of plan.ops) {
       try {

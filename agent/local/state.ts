@@ -119,6 +119,13 @@ export class LocalState {
     else this.serviceEntries.set(id, { ...entry, inSync: true });
   }
 
+  /** EnableTagOverride: takes the catalog's tags for an in-sync service without marking it out of sync. */
+  adoptServiceTags(id: string, version: number, tags: readonly string[]): void {
+    const entry = this.serviceEntries.get(id);
+    if (!entry || entry.version !== version || entry.deleted) return;
+    this.serviceEntries.set(id, { ...entry, row: Object.freeze({ ...entry.row, Tags: [...tags] }) });
+  }
+
   markServiceOutOfSync(id: string): void {
     const entry = this.serviceEntries.get(id);
     if (entry?.inSync) this.serviceEntries.set(id, { ...entry, inSync: false });
