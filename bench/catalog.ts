@@ -6,6 +6,7 @@
 // READ_CONCURRENCY for READ_S seconds (health_service_rps); and the leader's resident memory (rss_mb_leader).
 // There is no Consul binary on this machine, so only Lattice's figures are printed. Progress goes to stderr; the
 // last stdout line is {"bench":"catalog","lattice":{...}}.
+// One watch round runs first as a warm-up (connections, JIT) and is reported on stderr but not counted.
 // Env: INSTANCES (10000), REGISTER_CONCURRENCY (64), WATCHERS (1000), WATCH_ROUNDS (5), READ_CONCURRENCY (32),
 // READ_S (5).
 
@@ -236,7 +237,7 @@ async function watchRound(round: number): Promise<WatchRound> {
   await Promise.race([Promise.all(answers), pause(phaseDeadlineMs)]);
   latenciesMs.sort((a, b) => a - b);
   progress(
-    `watch round ${round}: ${latenciesMs.length} answered, p50 ${percentile(latenciesMs, 0.5)} ms, ` +
+    `watch round ${round === 0 ? '0 (warm-up)' : round}: ${latenciesMs.length} answered, p50 ${percentile(latenciesMs, 0.5)} ms, ` +
       `p99 ${percentile(latenciesMs, 0.99)} ms, max ${percentile(latenciesMs, 1)} ms, early ${early}, failed ${failed}`,
   );
   return { latenciesMs, early, failed };
@@ -292,6 +293,7 @@ async function main(): Promise<void> {
     const all: number[] = [];
     let early = 0;
     let failed = 0;
+    await watchRound(0);
     for (let round = 1; round <= watchRounds; round++) {
       const result = await watchRound(round);
       all.push(...result.latenciesMs);
