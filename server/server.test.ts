@@ -348,4 +348,30 @@ describe('Server', () => {
     await c.drive(leader.server.leave(), 'leave');
     await c.runUntil(() => c.leader() !== null && c.leader()?.name !== leader.name, 'another server leads');
   });
+
+  it('answers a consistent blocking read after a change, confirming leadership again', async () => {
+    cluster = await formedCluster();
+    const c = cluster;
+    const rpc = c.get('server-3').server.rpcClient();
+    const consistent: QueryOptions = { ...defaultQueryOptions, consistency: 'consistent' };
+    const first = await c.drive(
+      rpc.call('Catalog.ListNodes', {}, { context: testContext, query: consistent }),
+      'first',
+    );
+    const waiting = rpc.call(
+      'Catalog.ListNodes',
+      {},
+      {
+        context: testContext,
+        query: { ...consistent, minQueryIndex: first.meta.index, maxQueryTimeMs: 60_000 },
+      },
+    );
+    await c.drive(
+      rpc.call('Catalog.Register', { Node: 'new', Address: '10.7.7.7' }, { context: testContext }),
+      'write',
+    );
+    const reply = await c.drive(waiting, 'the consistent blocking read returns');
+    assert.ok(reply.meta.index > first.meta.index);
+    assert.ok(reply.value.some((node) => node.Node === 'new'));
+  });
 });

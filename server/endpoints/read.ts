@@ -1,6 +1,7 @@
 // The shared read path of every query endpoint (Consul rpc.go blockingQuery): `?consistent` waits for a ReadIndex
-// point first, `?filter=` is compiled once and applied to each run's rows, the wait is capped at max_query_time
-// plus up to 1/16 jitter, and the answer carries QueryMeta (index ≥ 1, known leader, last contact).
+// point first (and again after a blocking wait), `?filter=` is compiled once and applied to each run's rows, the
+// wait is capped at max_query_time plus up to 1/16 jitter, and the answer carries QueryMeta (index ≥ 1, known
+// leader, last contact).
 
 import { type CompiledFilter, compileFilter, FilterError, FilterEvaluationError } from '../filter/index.js';
 import { BadRequestError, RpcOverloadedError } from '../rpc/errors.js';
@@ -60,17 +61,24 @@ export async function runRead<T>(
     context.metrics.blockingQueries.inc();
   }
   try {
-    const answer = await blockingQuery({
+    const run = (): QueryResult<T> => {
+      const result = read();
+      return { ...result, value: applyFilter(filter, result.value) };
+    };
+    let answer: { readonly index: number; readonly value: T; readonly runs: number } = await blockingQuery({
       store: context.store,
       clock: context.clock,
       minIndex: query.minQueryIndex,
       waitMs: blocking ? queryWaitMs(context, query.maxQueryTimeMs) : 0,
       ...(call.signal === undefined ? {} : { signal: call.signal }),
-      run: () => {
-        const result = read();
-        return { ...result, value: applyFilter(filter, result.value) };
-      },
+      run,
     });
+    if (query.consistency === 'consistent' && answer.runs > 1) {
+      // Leadership may have moved while we waited: confirm it again before answering (reference §2.2).
+      await context.readBarrier(call.signal);
+      const fresh = run();
+      answer = { index: Math.max(1, fresh.index), value: fresh.value, runs: answer.runs + 1 };
+    }
     return {
       value: answer.value,
       meta: {
