@@ -1,5 +1,5 @@
-// Proves the Agent's lifecycle on a real socket: start binds the HTTP API on the configured address (port 0 here,
-// so tests never collide), writes the PID file, and stop closes the listener and removes the file.
+// Proves the Agent's lifecycle on real sockets: start binds gossip and the HTTP API (free ports here, so tests never
+// collide), writes the PID file, and stop closes the listeners and removes the file.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,7 +22,8 @@ describe('Agent', () => {
     );
     assert.deepEqual(result.errors, []);
     // Port 0 (a free port) is refused in config files but is what a test wants.
-    const config: AgentConfig = { ...result.config!, ports: { ...result.config!.ports, http: 0 } };
+    // Gossip on a free port too, so this test never meets another agent on 127.0.0.2:8301.
+    const config: AgentConfig = { ...result.config!, ports: { ...result.config!.ports, http: 0, serfLan: 0 } };
     const agent = new Agent({ log: silentLogger(), build, pid: 4242 }, config);
     await agent.start();
     try {
@@ -31,7 +32,14 @@ describe('Agent', () => {
       assert.match(address ?? '', /^127\.0\.0\.2:\d+$/);
       const response = await fetch(`http://${address}/v1/agent/self`, { signal: AbortSignal.timeout(5000) });
       assert.equal(response.status, 200);
-      assert.equal(((await response.json()) as { Config: { NodeName: string } }).Config.NodeName, 'test-host');
+      const self = (await response.json()) as {
+        Config: { NodeName: string };
+        Member: { Name: string; Status: number };
+      };
+      assert.equal(self.Config.NodeName, 'test-host');
+      assert.deepEqual([self.Member.Name, self.Member.Status], ['test-host', 1], 'the member comes from gossip');
+      const members = (await (await fetch(`http://${address}/v1/agent/members`)).json()) as unknown[];
+      assert.equal(members.length, 1);
     } finally {
       await agent.stop();
       await agent.stop(); // a second stop is a no-op

@@ -49,7 +49,8 @@ export function createLanGossip(
     vivaldi: validateVivaldiConfig(),
     bindAddress: config.bindAddr,
     bindPort,
-    ...(advertise && advertise !== '0.0.0.0' && advertise !== '::'
+    // With port 0 (tests) the bound address is the advertised one.
+    ...(bindPort !== 0 && advertise && advertise !== '0.0.0.0' && advertise !== '::'
       ? { advertiseAddress: `${formatHost(advertise)}:${bindPort}` }
       : {}),
     dataDir: config.dataDir,
