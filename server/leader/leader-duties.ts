@@ -70,6 +70,8 @@ export function catalogNodeView(store: StateStore, name: string): CatalogNodeVie
     address: node.Address,
     serfHealth: serf?.Status ?? null,
     consulServicePort: consul?.Port ?? null,
+    taggedAddresses: node.TaggedAddresses,
+    meta: node.Meta,
   };
 }
 

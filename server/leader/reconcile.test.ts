@@ -18,6 +18,8 @@ const view = (overrides: Partial<CatalogNodeView> = {}): CatalogNodeView => ({
   address: '10.0.0.9',
   serfHealth: 'passing',
   consulServicePort: null,
+  taggedAddresses: { lan: '10.0.0.9' },
+  meta: { rack: 'r1' },
   ...overrides,
 });
 const serverMemberTags = serverTags({
@@ -105,8 +107,18 @@ describe('reconcileMember', () => {
     });
   }
 
+  it('keeps a known node’s tagged addresses and meta when marking it alive, and its fields when failed', () => {
+    const alive = reconcileMember(member('n1', 'alive'), 'status', view({ serfHealth: 'critical' }), context);
+    assert.equal(alive?.kind, 'register');
+    if (alive?.kind !== 'register') return;
+    assert.deepEqual(alive.request.NodeMeta, { rack: 'r1' });
+    assert.deepEqual(alive.request.TaggedAddresses, { lan: '10.0.0.9' });
+    const failed = reconcileMember(member('n1', 'failed'), 'status', view(), context);
+    assert.equal(failed?.kind === 'register' && failed.request.SkipNodeUpdate, true);
+  });
+
   it('writes Consul’s serfHealth check', () => {
-    const op = reconcileMember(member('n1', 'failed'), 'status', null, context);
+    const op = reconcileMember(member('n1', 'failed'), 'status', view(), context);
     assert.equal(op?.kind, 'register');
     if (op?.kind !== 'register') return;
     assert.equal(op.request.Check?.CheckID, 'serfHealth');

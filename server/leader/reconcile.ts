@@ -1,7 +1,7 @@
 // Reconciling the LAN pool into the catalog (Consul leader_registrator_v1.go), as pure decisions: for each gossip
 // member and what the catalog holds for its node, the one write that makes the catalog agree, or nothing.
 //   alive   → node registered (address, ID; servers also get the `consul` service), serfHealth passing
-//   failed  → serfHealth critical ("Agent not live or unreachable")
+//   failed  → serfHealth critical ("Agent not live or unreachable"), for nodes the catalog has
 //   left / reaped → node deregistered (never the leader's own node: a leaving leader hands over first)
 //   leaving → nothing yet (the final status decides)
 // A catalog node with a serfHealth check whose member the pool no longer knows was reaped while no leader was
@@ -26,6 +26,9 @@ export interface CatalogNodeView {
   readonly serfHealth: HealthStatus | null;
   /** Port of its `consul` service, null when it has none. */
   readonly consulServicePort: number | null;
+  /** Kept as they are when the leader re-registers the node (Consul does not clobber them). */
+  readonly taggedAddresses: Readonly<Record<string, string>>;
+  readonly meta: Readonly<Record<string, string>>;
 }
 
 export interface ReconcileContext {
@@ -61,11 +64,16 @@ function aliveOp(member: SerfMember, existing: CatalogNodeView | null, context: 
     existing.serfHealth === 'passing' &&
     (serverPort === null || existing.consulServicePort === serverPort);
   if (upToDate) return null;
+  // A new node gets the member's version as meta; a known one keeps its tagged addresses and meta.
+  const version = (member.tags['build'] ?? '').split(':')[0] ?? '';
   const request: RegisterRequest = {
     Node: member.name,
     ID: id,
     Address: address,
     Datacenter: context.datacenter,
+    ...(existing === null
+      ? { NodeMeta: version === '' ? {} : { 'consul-version': version } }
+      : { TaggedAddresses: existing.taggedAddresses, NodeMeta: existing.meta }),
     Check: serfCheck(member.name, 'passing'),
     ...(serverPort === null
       ? {}
@@ -75,13 +83,16 @@ function aliveOp(member: SerfMember, existing: CatalogNodeView | null, context: 
 }
 
 function failedOp(member: SerfMember, existing: CatalogNodeView | null, context: ReconcileContext): ReconcileOp | null {
-  if (existing?.serfHealth === 'critical') return null;
+  // A node the catalog never had is not registered just to be marked failed (Consul HandleFailedMember).
+  if (existing === null || existing.serfHealth === 'critical') return null;
   const request: RegisterRequest = {
     Node: member.name,
-    ID: existing?.id ?? member.tags['id'] ?? '',
-    Address: existing?.address ?? hostOfAddress(member.address),
+    ID: existing.id,
+    Address: existing.address,
     Datacenter: context.datacenter,
     Check: serfCheck(member.name, 'critical'),
+    // The node's own fields stay as they are: only the check changes.
+    SkipNodeUpdate: true,
   };
   return { kind: 'register', status: 'critical', request };
 }
