@@ -125,7 +125,7 @@ export class DnsHandler {
             optSizeBytes: edns === null ? 0 : optSizeBytes,
           })
         : trimTcp(base, resolution, type);
-    let replyFlags = flags;
+    let replyFlags = base.flags ?? 0;
     // Consul sets TC for a cut answer only with enable_truncate; Lattice also sets it whenever answers were cut
     // because the message did not fit, so a client is never handed a silently partial set it cannot detect.
     if (trimmed.trimmed && (this.config.enableTruncate || trimmed.trimmedForSize)) {
