@@ -1,5 +1,5 @@
 // Proves each check type against real local servers on 127.0.0.x random ports: HTTP (2xx passing, 429 warning,
-// 500 and refused critical, headers/method/body/User-Agent sent, output truncated, timeout), TCP (open vs closed),
+// 500 and refused critical, headers/method/body/User-Agent sent, output truncated, redirects, timeout), TCP (open vs closed),
 // UDP (answer vs refused), H2 ping, gRPC health (SERVING vs NOT_SERVING vs unknown service), script (exit codes, timeout
 // kills), plus the protobuf codec of the hand-written health service.
 
@@ -56,6 +56,10 @@ describe('HTTP check', () => {
       seenBody = body;
       const code = Number(request.url?.slice(1)) || 200;
       if (request.url === '/slow') return; // never answers
+      if (request.url === '/moved') {
+        response.writeHead(302, { Location: '/204' }).end();
+        return;
+      }
       response.writeHead(code);
       response.end(request.url === '/big' ? 'x'.repeat(10_000) : `status ${code}`);
     });
@@ -95,6 +99,15 @@ describe('HTTP check', () => {
     assert.equal(seenBody, 'ping');
     const big = await httpProbe(definition({ http: `http://${host}:${port}/big`, outputMaxSizeBytes: 100 }))(never);
     assert.ok(big.output.endsWith(`Output: ${'x'.repeat(100)}`), big.output);
+  });
+
+  it('follows redirects unless disable_redirects', async () => {
+    const port = (server.address() as { port: number }).port;
+    const followed = await httpProbe(definition({ http: `http://${host}:${port}/moved` }))(never);
+    assert.equal(followed.status, 'passing', followed.output);
+    const kept = await httpProbe(definition({ http: `http://${host}:${port}/moved`, disableRedirects: true }))(never);
+    assert.equal(kept.status, 'critical');
+    assert.match(kept.output, /: 302 Found/);
   });
 
   it('is critical when nothing listens or the timeout fires', async () => {

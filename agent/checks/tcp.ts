@@ -1,6 +1,8 @@
-// TCP check (Consul CheckTCP): passing when a connection to host:port opens within the timeout, else critical.
+// TCP check (Consul CheckTCP): passing when a connection to host:port opens within the timeout (with
+// tcp_use_tls, when the TLS handshake completes), else critical.
 
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { CheckDefinition } from '../config/types.js';
 import { type CheckResult, errorText, type Probe } from './types.js';
 
@@ -22,8 +24,21 @@ export function tcpProbe(definition: CheckDefinition): Probe {
         resolve({ status: 'critical', output: `invalid TCP address "${address}"` });
         return;
       }
-      const socket = connect({ host: target.host, port: target.port, signal });
-      socket.once('connect', () => {
+      const socket = definition.tcpUseTls
+        ? connectTls({
+            host: target.host,
+            port: target.port,
+            rejectUnauthorized: !definition.tlsSkipVerify,
+            ...(definition.tlsServerName ? { servername: definition.tlsServerName } : {}),
+          })
+        : connect({ host: target.host, port: target.port, signal });
+      // tls.connect takes no signal: the timeout destroys the socket instead.
+      const onAbort = (): void => {
+        socket.destroy(new Error('timed out'));
+      };
+      if (definition.tcpUseTls) signal.addEventListener('abort', onAbort, { once: true });
+      socket.once('close', () => signal.removeEventListener('abort', onAbort));
+      socket.once(definition.tcpUseTls ? 'secureConnect' : 'connect', () => {
         socket.destroy();
         resolve({ status: 'passing', output: `TCP connect ${address}: Success` });
       });
