@@ -3,7 +3,7 @@
 // WebCrypto over node-forge: forge cannot make EC certificates and signed an RSA-2048 leaf in ~24 ms against
 // ~3.5 ms for EC P-256 here; @peculiar/x509 builds the ASN.1 on top of WebCrypto.
 
-import { createHash, createPrivateKey, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
 import { MalformedCertificateError } from '../errors.js';
 
 export type PrivateKeyType = 'ec' | 'rsa';
@@ -84,7 +84,7 @@ export async function importPrivateKeyPem(pem: string): Promise<ImportedPrivateK
   if (bits === 0) throw new MalformedCertificateError('unsupported private key size');
   const algorithm = keyAlgorithm(type, bits);
   const pkcs8 = keyObject.export({ format: 'der', type: 'pkcs8' });
-  const spki = keyObject.export({ format: 'der', type: 'spki' } as never) as Buffer;
+  const spki = createPublicKey(keyObject).export({ format: 'der', type: 'spki' });
   const privateKey = await subtle.importKey('pkcs8', pkcs8, algorithm, true, ['sign']);
   const publicKey = await subtle.importKey('spki', spki, algorithm, true, ['verify']);
   return { privateKey, publicKey, type, bits };
