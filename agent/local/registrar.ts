@@ -90,6 +90,21 @@ export function makeCheckDefinition(fields: Partial<CheckDefinition> & Pick<Chec
   return Object.freeze({ ...base, ...fields });
 }
 
+/**
+ * One agent runs the services of one host: a few hundred at the very most. The caps keep a runaway client from
+ * growing the agent's memory, its data dir and the catalog without bound.
+ */
+export const localServicesMax = 5_000;
+export const localChecksMax = 20_000;
+
+/** A registration past the agent's capacity. */
+export class LocalCapacityError extends LatticeError {
+  override readonly name = 'LocalCapacityError';
+  constructor(what: 'services' | 'checks', limit: number) {
+    super('ERR_BAD_REQUEST', `Too many ${what} registered with this agent (limit ${limit})`);
+  }
+}
+
 /** Consul's sidecar checks interval (agent/sidecar_service.go). */
 const sidecarCheckIntervalMs = 10_000;
 
@@ -144,6 +159,8 @@ export class Registrar {
   }
 
   private async registerOne(definition: ServiceDefinition, options: RegisterOptions): Promise<void> {
+    if (!this.state.service(definition.id) && this.state.services().length >= localServicesMax)
+      throw new LocalCapacityError('services', localServicesMax);
     const row = serviceRow(definition);
     this.state.addService(row, options.token || definition.token, options.source);
     const wanted = new Set(definition.checks.map((check) => check.id));
@@ -175,6 +192,8 @@ export class Registrar {
 
   /** Registers one check; a check re-registered with the same ID keeps its current status and output. */
   async registerCheck(definition: CheckDefinition, options: RegisterOptions): Promise<void> {
+    if (!this.state.check(definition.id) && this.state.checks().length >= localChecksMax)
+      throw new LocalCapacityError('checks', localChecksMax);
     if (definition.serviceId !== null && definition.serviceId !== '' && !this.state.service(definition.serviceId))
       throw new UnknownServiceForCheckError(definition.serviceId);
     let row: LocalCheckRow = checkRow(definition, this.config.nodeName);

@@ -33,8 +33,12 @@ export interface AgentServiceRouteDeps {
 const param = (request: FastifyRequest, name: string): string =>
   (request.params as Record<string, string | undefined>)[name] ?? '';
 
+/** Hash-blocked readers at once; past this a reader is answered at once (a poll), never queued without bound. */
+export const hashWaitersMax = 1_024;
+
 export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
   const { agent, datacenter } = deps;
+  let hashWaiters = 0;
   const serviceRead: AclRequirement = { resource: 'service', access: 'read', name: (request) => param(request, 'id') };
   const serviceWrite: AclRequirement = {
     resource: 'service',
@@ -85,9 +89,14 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
         const wanted = params.get('hash');
         let view = serviceView(id);
         if (view === null) throw new NotFoundError(`unknown service ID: ${id}`);
-        if (wanted !== null && wanted !== '' && contentHash(view) === wanted) {
+        if (wanted !== null && wanted !== '' && contentHash(view) === wanted && hashWaiters < hashWaitersMax) {
           const waitMs = parseWaitParam(params.get('wait'), { ...deps, discoveryMaxStaleMs: 0 });
-          view = await waitForChange(agent, id, wanted, waitMs, () => serviceView(id));
+          hashWaiters++;
+          try {
+            view = await waitForChange(agent, id, wanted, waitMs, () => serviceView(id));
+          } finally {
+            hashWaiters--;
+          }
           if (view === null) throw new NotFoundError(`unknown service ID: ${id}`);
         }
         const hash = contentHash(view);
