@@ -152,6 +152,26 @@ describe('Server', () => {
       byMeta.value.map((row) => row.Node),
       ['node-a'],
     );
+    await c.drive(
+      rpc.call(
+        'Catalog.Register',
+        { Node: 'node-c', Address: '10.0.1.3', Service: { Service: 'db', Tags: ['primary'] } },
+        { context: testContext },
+      ),
+      'db',
+    );
+    const filteredServices = await c.drive(
+      rpc.call(
+        'Catalog.ListServices',
+        {},
+        {
+          context: testContext,
+          query: { ...defaultQueryOptions, filter: 'NodeMeta.rack == "b" or ServiceName == "db"' },
+        },
+      ),
+      'filtered services',
+    );
+    assert.deepEqual(filteredServices.value, { web: ['v1'], db: ['primary'] });
   });
 
   it('answers a blocking read after a change to its rows, and not before', async () => {

@@ -1,14 +1,33 @@
 // The Catalog endpoint (Consul catalog_endpoint.go): register and deregister through Raft after validation, and
 // the catalog reads. Writes arrive here on the leader; reads run where the dispatcher decided.
 
+import type { CompiledFilter } from '../filter/index.js';
 import { deregisterCommand, registerCommand } from '../fsm/commands.js';
-import { BadRequestError } from '../rpc/errors.js';
-import { connectServiceNodes, nodeServices, nodes, serviceNodes, services } from '../state/catalog-reads.js';
+import {
+  connectServiceNodes,
+  matchesNodeMeta,
+  nodeServices,
+  nodes,
+  serviceNodes,
+  services,
+} from '../state/catalog-reads.js';
 import { InvalidWriteError } from '../state/errors.js';
+import { tableIndexKey } from '../state/indexes.js';
 import { normalizeRegisterRequest } from '../state/normalize.js';
+import { nodeKey, nodesSchema, servicesSchema } from '../state/tables/catalog.js';
 import type { DeregisterRequest, RegisterRequest } from '../state/types.js';
+import { toCatalogService } from '../state/views.js';
+import { WatchSet } from '../state/watch.js';
 import type { EndpointContext, HandlerTable } from './context.js';
-import { booleanArg, compileQueryFilter, nodeMetaOf, runRead, stringArg, stringListArg } from './read.js';
+import {
+  booleanArg,
+  compileQueryFilter,
+  filterMatches,
+  nodeMetaOf,
+  runRead,
+  stringArg,
+  stringListArg,
+} from './read.js';
 import { refusalOf } from './write.js';
 
 type CatalogHandlers = Pick<
@@ -51,14 +70,18 @@ export function catalogEndpoints(context: EndpointContext, datacenters: () => re
         return nodes(context.store, meta === undefined ? {} : { nodeMeta: meta });
       }),
     'Catalog.ListServices': (_args, call) => {
-      // Consul filters the instances behind this map; that needs a read the store does not offer yet.
-      if (call.query.filter !== '') throw new BadRequestError('filter is not supported on /v1/catalog/services yet');
+      // Consul evaluates ?filter= on each instance (its ServiceNode fields) and lists the names left.
+      const filter = compileQueryFilter(call.query.filter);
       return runRead(
         context,
         call,
         () => {
           const meta = nodeMetaOf(call);
-          return services(context.store, meta === undefined ? {} : { nodeMeta: meta });
+          const result = services(context.store, meta === undefined ? {} : { nodeMeta: meta });
+          if (filter === null) return result;
+          // The filter may name node fields, so a node change can change the answer too.
+          const watch = new WatchSet([...result.watch, tableIndexKey(nodesSchema.name)]);
+          return { ...result, value: filteredServiceTags(context, filter, meta), watch };
         },
         { filterable: false },
       );
@@ -87,4 +110,28 @@ export function catalogEndpoints(context: EndpointContext, datacenters: () => re
       );
     },
   };
+}
+
+/** The name → tags map of the instances that pass `filter` (as CatalogService rows) and the node meta. */
+function filteredServiceTags(
+  context: EndpointContext,
+  filter: CompiledFilter,
+  nodeMeta: Readonly<Record<string, string>> | undefined,
+): Record<string, readonly string[]> {
+  const nodeTable = context.store.table(nodesSchema);
+  const byName = new Map<string, Set<string>>();
+  for (const instance of context.store.table(servicesSchema).all()) {
+    const node = nodeTable.get(nodeKey(instance.Node));
+    if (node === undefined || !matchesNodeMeta(node, nodeMeta)) continue;
+    if (!filterMatches(filter, toCatalogService(node, instance))) continue;
+    let tags = byName.get(instance.Service);
+    if (tags === undefined) {
+      tags = new Set();
+      byName.set(instance.Service, tags);
+    }
+    for (const tag of instance.Tags) tags.add(tag);
+  }
+  const value: Record<string, readonly string[]> = {};
+  for (const [name, tags] of byName) value[name] = [...tags].sort();
+  return value;
 }

@@ -27,6 +27,16 @@ export function compileQueryFilter(expression: string): CompiledFilter | null {
   }
 }
 
+/** One datum through the filter; an evaluation error (a literal of the wrong type) is the caller's 400. */
+export function filterMatches(filter: CompiledFilter, datum: unknown): boolean {
+  try {
+    return filter.matches(datum);
+  } catch (error) {
+    if (error instanceof FilterEvaluationError) throw new BadRequestError(error.message, { cause: error });
+    throw error;
+  }
+}
+
 function applyFilter<T>(filter: CompiledFilter | null, value: T): T {
   if (filter === null) return value;
   try {
