@@ -106,6 +106,22 @@ describe('catalog reads', () => {
     assert.ok(call?.options.signal instanceof AbortSignal);
   });
 
+  it('report the consistency mode used, ?cached as a miss, and indent under ?pretty', async () => {
+    const rpc = new FakeRpcClient().on('Catalog.ListServices', () => ({ value: { web: ['v2'] }, meta: meta(4) }));
+    const app = await apiWithRpc(rpc);
+    const consistent = await app.inject({ url: '/v1/catalog/services?consistent' });
+    assert.equal(consistent.headers['x-consul-effective-consistency'], 'consistent');
+    assert.equal(rpc.calls[0]?.options.query?.consistency, 'consistent');
+    const cached = await app.inject({ url: '/v1/catalog/services?cached' });
+    assert.equal(cached.headers['x-cache'], 'MISS');
+    assert.equal(cached.headers['x-consul-effective-consistency'], 'leader');
+    const pretty = await app.inject({ url: '/v1/catalog/services?pretty' });
+    assert.equal(pretty.body, '{\n    "web": [\n        "v2"\n    ]\n}\n');
+    const conflicting = await app.inject({ url: '/v1/catalog/services?cached&consistent' });
+    assert.equal(conflicting.statusCode, 400);
+    assert.equal(conflicting.body, 'Cannot specify ?cached with ?consistent, conflicting semantics.');
+  });
+
   it('sort by ?near=_agent using the coordinates', async () => {
     const rpc = new FakeRpcClient()
       .on('Catalog.ListNodes', () => ({
