@@ -18,7 +18,8 @@
 // serf side is {"error": "..."}. Only processes this bench started are killed at exit; every wait is bounded.
 // Progress goes to stderr; the last stdout line is {"bench":"gossip","lattice":{...},"serf":{...}}.
 // Env: SIZES (20,50,100), SYSTEMS (serf,lattice), BW_SECONDS (20), EVENT_REPS (3), CONVERGE_TIMEOUT_S (180),
-// DETECT_TIMEOUT_S (60), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (900), SIM_SEED (1), ANCHORS_DIR.
+// DETECT_TIMEOUT_S (60), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
+// (12288), ANCHORS_DIR.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -46,8 +47,10 @@ const eventReps = Number(env['EVENT_REPS'] ?? 3);
 const convergeTimeoutMs = Number(env['CONVERGE_TIMEOUT_S'] ?? 180) * 1000;
 const detectTimeoutMs = Number(env['DETECT_TIMEOUT_S'] ?? 60) * 1000;
 const simNodes = (env['SIM_NODES'] ?? '1000,5000').split(',').filter(Boolean).map(Number);
-const simTimeoutMs = Number(env['SIM_TIMEOUT_S'] ?? 900) * 1000;
+const simTimeoutMs = Number(env['SIM_TIMEOUT_S'] ?? 1500) * 1000;
 const simSeed = Number(env['SIM_SEED'] ?? 1);
+/** The 5,000-node simulation holds every node's full member table in one heap: Node's default ~4 GB is too small. */
+const simHeapMb = Number(env['SIM_HEAP_MB'] ?? 12_288);
 const settleMs = 5_000;
 const startTimeoutMs = 180_000;
 const eventTimeoutMs = 20_000;
@@ -557,6 +560,7 @@ async function simulate(nodes: number): Promise<Record<string, number | null>> {
   const child = spawn(
     process.execPath,
     [
+      `--max-old-space-size=${simHeapMb}`,
       join(root, 'dist', 'bin', 'lattice.js'),
       'simulate',
       'gossip',
@@ -570,17 +574,33 @@ async function simulate(nodes: number): Promise<Record<string, number | null>> {
       'json',
       '--no-progress',
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);
   let output = '';
+  let errorTail = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;
   });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    process.stderr.write(chunk);
+    errorTail = (errorTail + chunk).slice(-4_000);
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), simTimeoutMs);
-  await new Promise((resolve) => child.once('close', resolve));
+  const [code, signal] = (await new Promise((resolve) => child.once('close', (...exit) => resolve(exit)))) as [
+    number | null,
+    string | null,
+  ];
   clearTimeout(timer);
   children.delete(child);
+  if (code !== 0) {
+    const reason = /FATAL ERROR: [^\n]*/.exec(errorTail)?.[0] ?? errorTail.trim().split('\n').pop() ?? '';
+    throw new Error(
+      `lattice simulate gossip --nodes ${nodes} exited with ${code ?? signal}` +
+        `${signal === 'SIGKILL' ? ` (killed at the ${simTimeoutMs / 1000} s bound)` : ''}` +
+        ` (heap limit ${simHeapMb} MB): ${reason}`,
+    );
+  }
   const result = JSON.parse(output.slice(output.indexOf('{'))) as {
     bootstrapConvergedMs: number | null;
     join: { p50Ms: number; p99Ms: number; p9999Ms: number; reached: number; observers: number };
