@@ -89,3 +89,14 @@ export class WrongTrustDomainError extends LatticeError {
 function truncate(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
+
+/** An intention or service-intentions entry that breaks Consul's rules; every problem is listed. */
+export class IntentionValidationError extends LatticeError {
+  override readonly name: string = 'IntentionValidationError';
+  constructor(
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super('ERR_INTENTION_INVALID', `invalid intention: ${problems.join('; ')}`, options);
+  }
+}
