@@ -20,6 +20,7 @@ import { AntiEntropySyncer } from './ae/syncer.js';
 import type { BuildInfo, RuntimeInfo } from './build-info.js';
 import { CheckRunner } from './checks/runner.js';
 import type { AgentConfig } from './config/types.js';
+import { createDnsInterface } from './dns/from-config.js';
 import { buildHttpApi } from './http/api.js';
 import { HttpServer } from './http/server.js';
 import { LocalPersistence } from './local/persist.js';
@@ -233,6 +234,25 @@ export class Agent implements Startable, AgentHandle {
           },
           { addresses: config.retryJoin, retryIntervalMs: config.retryIntervalMs, retryMax: config.retryMax },
         ),
+      );
+    // DNS on ports.dns (8600; -1 turns it off), reading the catalog through the same RPC seam as HTTP.
+    if (config.ports.dns >= 0)
+      subsystems.push(
+        createDnsInterface(
+          {
+            rpc: {
+              call: (method, args, options) => {
+                const client = rpc();
+                if (client === null) return Promise.reject(new NoServersError());
+                return client.call(method, args, options);
+              },
+            },
+            clock,
+            rand,
+            log: log.child({ module: 'agent.dns' }),
+          },
+          config,
+        ).server,
       );
     subsystems.push(this.http);
     this.subsystems = subsystems;

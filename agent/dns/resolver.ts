@@ -114,8 +114,8 @@ export class DnsResolver {
     } catch (error) {
       rcode = rcodeForError(error);
       if (error instanceof NotImplementedError)
-        this.components.log.warn({ name: question.name, type: question.type }, error.message);
-      else this.components.log.warn({ err: error, name: question.name }, 'DNS lookup failed');
+        this.components.log.warn({ question: question.name, type: question.type }, error.message);
+      else this.components.log.warn({ err: error, question: question.name }, 'DNS lookup failed');
       const failed = new Sections();
       if (rcode === 'NXDOMAIN') failed.authorities.push(this.soa(zone.domain));
       return { kind: 'answer', rcode, ...failed };
@@ -149,7 +149,7 @@ export class DnsResolver {
       case 'unsupported':
         throw new NotImplementedError(`DNS ${lookup.what} lookups`);
       case 'invalid':
-        this.components.log.debug({ name: question.name }, 'DNS name invalid');
+        this.components.log.debug({ question: question.name }, 'DNS name invalid');
         return 'nxdomain';
     }
   }
@@ -225,7 +225,7 @@ export class DnsResolver {
         );
     } catch (error) {
       // Consul ignores a failed node list here and falls through to "not found".
-      this.components.log.warn({ err: error, name: question.name }, 'DNS reverse lookup could not list nodes');
+      this.components.log.warn({ err: error, question: question.name }, 'DNS reverse lookup could not list nodes');
     }
     if (question.type === 'SOA') sections.answers.unshift(this.soa(this.config.domain));
     if (sections.answers.length === 0 || (question.type === 'SOA' && sections.answers.length === 1)) {
