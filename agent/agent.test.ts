@@ -23,7 +23,7 @@ describe('Agent', () => {
     assert.deepEqual(result.errors, []);
     // Port 0 (a free port) is refused in config files but is what a test wants.
     // Gossip on a free port too, so this test never meets another agent on 127.0.0.2:8301.
-    const config: AgentConfig = { ...result.config!, ports: { ...result.config!.ports, http: 0, serfLan: 0 } };
+    const config: AgentConfig = { ...result.config!, ports: { ...result.config!.ports, http: 0, serfLan: 0, dns: -1 } };
     const agent = new Agent({ log: silentLogger(), build, pid: 4242 }, config);
     await agent.start();
     try {
@@ -56,5 +56,36 @@ describe('Agent', () => {
     const agent = new Agent({ log: silentLogger(), build }, result.config!);
     await assert.rejects(agent.start(), { name: 'NotImplementedError' });
     await agent.stop();
+  });
+
+  it('allows script checks from anywhere with enable_script_checks, from this host only with the local switch', () => {
+    const make = (values: Record<string, unknown>) =>
+      new Agent(
+        { log: silentLogger(), build },
+        validateConfig([{ sourceName: 'test', values }], { devMode: true, environment: testEnvironment }).config!,
+      );
+    const off = make({});
+    const local = make({ enable_local_script_checks: true });
+    const all = make({ enable_script_checks: true });
+    const from = (agent: Agent) =>
+      ['127.0.0.1', '::1', '::ffff:127.0.0.9', '10.0.0.5'].map((address) => agent.scriptChecksAllowed(address));
+    assert.deepEqual(from(off), [false, false, false, false]);
+    assert.deepEqual(from(local), [true, true, true, false]);
+    assert.deepEqual(from(all), [true, true, true, true]);
+  });
+
+  it('leaves on signals by role: clients on both, servers on neither (Consul defaults)', () => {
+    const make = (server: boolean) =>
+      new Agent(
+        { log: silentLogger(), build },
+        validateConfig([{ sourceName: 'test', values: { server, bootstrap: server } }], {
+          devMode: true,
+          environment: testEnvironment,
+        }).config ?? assert.fail('config'),
+      );
+    const client = make(false);
+    assert.deepEqual([client.leavesOn('SIGINT'), client.leavesOn('SIGTERM')], [true, true]);
+    const server = make(true);
+    assert.deepEqual([server.leavesOn('SIGINT'), server.leavesOn('SIGTERM')], [false, false]);
   });
 });
