@@ -394,4 +394,25 @@ describe('Server', () => {
     assert.ok(reply.meta.index > first.meta.index);
     assert.ok(reply.value.some((node) => node.Node === 'new'));
   });
+
+  it('never bootstraps twice: a full restart resumes from Raft state and keeps the catalog', async () => {
+    cluster = await formedCluster();
+    const c = cluster;
+    const rpc = c.get('server-2').server.rpcClient();
+    await c.drive(rpc.call('Catalog.Register', { Node: 'kept', Address: '10.6.6.6' }, { context: testContext }), 'w');
+    const lastIndexes = new Map(
+      [...c.servers.values()].map((entry) => [entry.name, entry.stores.logStore.lastIndex()]),
+    );
+    for (const entry of c.servers.values()) await c.crash(entry.name);
+    for (const entry of c.servers.values()) await c.restart(entry.name);
+    await c.runUntil(() => c.leader() !== null, 'a leader after the restart');
+    for (const entry of c.servers.values()) {
+      assert.ok(entry.stores.logStore.firstIndex() <= 1, 'the log was not rewritten by a second bootstrap');
+      assert.ok(entry.stores.logStore.lastIndex() >= (lastIndexes.get(entry.name) ?? 0));
+    }
+    await c.runUntil(
+      () => [...c.servers.values()].every((entry) => getNode(entry.server.store, 'kept').value !== null),
+      'the catalog is rebuilt on every server',
+    );
+  });
 });
