@@ -53,7 +53,7 @@ export interface AgentComponents {
   /** The teed log output, for /v1/agent/monitor. */
   readonly logs?: LogSource;
   /** Asked to end the process (after /v1/agent/leave, or retry_max exhausted). */
-  readonly onShutdownRequested?: (reason: string) => void;
+  readonly onShutdownRequested?: (reason: string, outcome: 'left' | 'failed') => void;
 }
 
 /** Stopping must fit inside the second an operator waits after Ctrl-C, with room for the process to exit. */
@@ -230,7 +230,7 @@ export class Agent implements Startable, AgentHandle {
             log: log.child({ module: 'agent.retry_join' }),
             join: (addresses) =>
               this.gossip.join(addresses.map((address) => joinAddress(address, config.ports.serfLan))),
-            onGiveUp: (error) => components.onShutdownRequested?.(error.message),
+            onGiveUp: (error) => components.onShutdownRequested?.(error.message, 'failed'),
           },
           { addresses: config.retryJoin, retryIntervalMs: config.retryIntervalMs, retryMax: config.retryMax },
         ),
@@ -325,7 +325,7 @@ export class Agent implements Startable, AgentHandle {
 
   async leave(): Promise<void> {
     await this.gracefulLeave();
-    this.components.onShutdownRequested?.('left the cluster through the HTTP API');
+    this.components.onShutdownRequested?.('left the cluster through the HTTP API', 'left');
   }
 
   async reload(): Promise<void> {

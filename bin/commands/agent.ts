@@ -166,14 +166,14 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     colorize: process.stderr.isTTY,
     destination: logs,
   });
-  let requestShutdown: (reason: string) => void = () => undefined;
+  let requestShutdown: (reason: string, outcome: 'left' | 'failed') => void = () => undefined;
   const agent = new Agent(
     {
       log,
       build: buildInfo(),
       controlPlane: serverControlPlane(),
       logs,
-      onShutdownRequested: (reason) => requestShutdown(reason),
+      onShutdownRequested: (reason, outcome) => requestShutdown(reason, outcome),
       reloadConfig: async () => {
         const reloadProblems = new ProblemList();
         const reloaded = await loadConfig({
@@ -191,10 +191,15 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     config,
   );
 
-  const stopping = new Promise<NodeJS.Signals | 'leave'>((resolve) => {
-    requestShutdown = (reason) => {
-      log.info(`Shutdown requested: ${reason}`);
-      resolve('leave');
+  // A failed shutdown (retry_max exhausted) exits 1 after stopping, as Consul does.
+  let exitCode = 0;
+  const stopping = new Promise<NodeJS.Signals | 'requested'>((resolve) => {
+    requestShutdown = (reason, outcome) => {
+      if (outcome === 'failed') {
+        exitCode = 1;
+        log.error(`Shutting down: ${reason}`);
+      } else log.info(`Shutdown requested: ${reason}`);
+      resolve('requested');
     };
     const onSignal = (signal: NodeJS.Signals): void => {
       process.removeListener('SIGINT', onSignal);
@@ -216,7 +221,7 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     process.exit(1);
   }
   const signal = await stopping;
-  if (signal !== 'leave') {
+  if (signal !== 'requested') {
     log.info(`Caught signal: ${signal === 'SIGINT' ? 'interrupt' : 'terminated'}`);
     // Consul's policy: clients leave on both signals, servers stay members (leave_on_terminate,
     // skip_leave_on_interrupt).
@@ -229,5 +234,5 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     log.error({ err: error }, 'Error stopping agent');
     process.exit(1);
   }
-  process.exit(0);
+  process.exit(exitCode);
 }
