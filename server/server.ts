@@ -329,7 +329,8 @@ export class Server implements Startable, ClusterOps {
     handler: (args: unknown, call: unknown) => Promise<RpcMethods[M]['reply']>,
     query: QueryOptions,
   ): Promise<RpcMethods[M]['reply']> {
-    if (needsLeader(methodRoutes[method], query.consistency) && !this.isLeader())
+    const staleness = { maxStaleMs: query.maxStaleMs ?? 0, lastContactMs: this.lastContactMs() };
+    if (needsLeader(methodRoutes[method], query.consistency, staleness) && !this.isLeader())
       return await this.forward(method, args, options);
     try {
       return await handler(args, { context: options.context, query, signal: options.signal });

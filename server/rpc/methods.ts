@@ -33,6 +33,11 @@ export interface QueryOptions {
   readonly filter: string;
   /** `?node-meta=key:value` pairs; a row must match all. */
   readonly nodeMeta: Readonly<Record<string, string>>;
+  /**
+   * `?max_stale=` / discovery_max_stale for stale reads: a follower that last heard from the leader longer ago
+   * than this forwards the read to the leader (Consul's "retried on leader"). Absent or 0: no bound.
+   */
+  readonly maxStaleMs?: number;
 }
 
 /** Meta of every read reply, sent to HTTP clients as X-Consul-Index / -KnownLeader / -LastContact. */

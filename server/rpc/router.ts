@@ -45,9 +45,17 @@ export function routeDatacenter(requested: string, localDatacenter: string): 'lo
   throw new NoPathToDatacenterError(requested);
 }
 
-/** Whether this call must run on the leader. */
-export function needsLeader(route: MethodRoute, consistency: Consistency): boolean {
+/**
+ * Whether this call must run on the leader. A stale read stays here unless `maxStaleMs` bounds it and this
+ * server has not heard from the leader for longer (`lastContactMs`, 0 on the leader).
+ */
+export function needsLeader(
+  route: MethodRoute,
+  consistency: Consistency,
+  staleness: { readonly maxStaleMs: number; readonly lastContactMs: number } = { maxStaleMs: 0, lastContactMs: 0 },
+): boolean {
   if (route === 'leader') return true;
-  if (route === 'read') return consistency !== 'stale';
-  return false;
+  if (route !== 'read') return false;
+  if (consistency !== 'stale') return true;
+  return staleness.maxStaleMs > 0 && staleness.lastContactMs > staleness.maxStaleMs;
 }

@@ -1,6 +1,7 @@
 // Proves the RPC edge validates what it decodes: a known method, a context of bounded strings, query options in
 // range; garbage bytes decode to something validation refuses (never an exception inside grpc-js); errors keep
 // their class and fields across encode/decode, and anything unknown becomes an internal error without details.
+// Also the routing rule: which calls must run on the leader, including stale reads bounded by max_stale.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,6 +13,8 @@ import {
   RpcInternalError,
   WriteRefusedError,
 } from './errors.js';
+import type { Consistency } from './methods.js';
+import { type MethodRoute, needsLeader } from './router.js';
 import { decodeFrame, encodeFrame, validateQueryOptions, validateWireRequest } from './wire.js';
 
 const good = {
@@ -57,6 +60,7 @@ describe('validateWireRequest', () => {
       consistency: 'default',
       filter: '',
       nodeMeta: {},
+      maxStaleMs: 0,
     });
   });
 });
@@ -80,4 +84,19 @@ describe('RPC errors on the wire', () => {
     assert.doesNotMatch(wire.message, /secret/);
     assert.ok(decodeRpcError({ name: 'Whatever', message: 7 }) instanceof RpcInternalError);
   });
+});
+
+describe('needsLeader', () => {
+  const table: [string, MethodRoute, Consistency, number, number, boolean][] = [
+    ['a write', 'leader', 'stale', 0, 0, true],
+    ['a default read', 'read', 'default', 0, 0, true],
+    ['a consistent read', 'read', 'consistent', 0, 0, true],
+    ['a stale read', 'read', 'stale', 0, 99_999, false],
+    ['a stale read within max_stale', 'read', 'stale', 5_000, 100, false],
+    ['a stale read past max_stale goes to the leader', 'read', 'stale', 5_000, 6_000, true],
+    ['a local call', 'local', 'default', 0, 0, false],
+  ];
+  for (const [name, route, consistency, maxStaleMs, lastContactMs, expected] of table) {
+    it(name, () => assert.equal(needsLeader(route, consistency, { maxStaleMs, lastContactMs }), expected));
+  }
 });

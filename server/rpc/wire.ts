@@ -75,6 +75,7 @@ export function validateQueryOptions(value: unknown): QueryOptions {
     consistency: consistency as Consistency,
     filter: boundedString(value['filter'], 'filter', filterLengthMax),
     nodeMeta: nodeMeta as Record<string, string>,
+    maxStaleMs: nonNegativeInteger(value['maxStaleMs'], 'maxStaleMs'),
   };
 }
 
