@@ -123,7 +123,11 @@ export class Agent implements Startable, AgentHandle {
         rpc,
         deregisterService: (id) => this.registrar.deregisterService(id),
       },
-      { nodeName: config.nodeName, datacenter: config.datacenter },
+      {
+        nodeName: config.nodeName,
+        datacenter: config.datacenter,
+        scriptChecksEnabled: config.enableScriptChecks || config.enableLocalScriptChecks,
+      },
     );
     this.syncer = new AntiEntropySyncer(
       {

@@ -44,7 +44,7 @@ async function setup() {
       rpc: () => null,
       deregisterService: (id) => registrar.deregisterService(id),
     },
-    { nodeName: 'n1', datacenter: 'dc1' },
+    { nodeName: 'n1', datacenter: 'dc1', scriptChecksEnabled: false },
   );
   await runner.start();
   const status = (id: string) => state.check(id)?.row.Status;
@@ -76,6 +76,18 @@ describe('TTL checks', () => {
       source: 'api',
     });
     assert.throws(() => runner.updateTtl('tcp', 'passing', ''), NotTtlCheckError);
+    await runner.stop();
+  });
+});
+
+describe('script checks', () => {
+  it('do not run when scripts are off on this agent (a check restored from an older configuration)', async () => {
+    const { registrar, runner, state } = await setup();
+    await registrar.registerCheck(decodeCheckBody({ Name: 'sh', Args: ['true'], Interval: '1s' }, allow), {
+      token: '',
+      source: 'api',
+    });
+    assert.equal(state.check('sh')?.row.Output, 'Script checks are disabled on this agent');
     await runner.stop();
   });
 });

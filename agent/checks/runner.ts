@@ -38,6 +38,11 @@ export interface CheckRunnerComponents {
 export interface CheckRunnerConfig {
   readonly nodeName: string;
   readonly datacenter: string;
+  /**
+   * enable_script_checks or enable_local_script_checks. Registration already refuses script checks without them;
+   * this also stops a script check restored from the data dir after the operator turned scripts off.
+   */
+  readonly scriptChecksEnabled: boolean;
 }
 
 /** Consul's reaper period for deregister_critical_service_after. */
@@ -145,6 +150,10 @@ export class CheckRunner implements Startable {
       case 'grpc':
         return this.startScheduled(id, definition, grpcProbe(definition));
       case 'script':
+        if (!this.config.scriptChecksEnabled) {
+          this.components.state.updateCheck(id, 'critical', 'Script checks are disabled on this agent');
+          return { definition, stop: () => undefined };
+        }
         return this.startScheduled(id, definition, scriptProbe(definition));
       case 'h2ping':
         return this.startScheduled(id, definition, h2pingProbe(definition));

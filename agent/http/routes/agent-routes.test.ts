@@ -43,7 +43,7 @@ function makeAgent(): AgentHandle {
       rpc: () => null,
       deregisterService: async () => true,
     },
-    { nodeName: 'n1', datacenter: 'dc1' },
+    { nodeName: 'n1', datacenter: 'dc1', scriptChecksEnabled: false },
   );
   const members: SerfMember[] = [
     { name: 'n1', address: '127.0.0.1:8301', tags: { role: 'consul', dc: 'dc1' }, status: 'alive', statusChangeMs: 0 },
