@@ -8,13 +8,14 @@ import {
   type DnsLookup,
   decodeHexAddress,
   encodeHexAddress,
+  orderDomains,
   parseIpv6,
   parseLookup,
   reverseName,
   zoneOf,
 } from './names.js';
 
-const domains = { domain: 'consul.', altDomain: 'lattice.example.' };
+const domains = orderDomains({ domain: 'consul.', altDomain: 'lattice.example.' });
 
 function lookup(name: string, type = 'A'): DnsLookup | string {
   const zone = zoneOf(name, domains);

@@ -40,14 +40,18 @@ export interface DnsDomains {
 
 const kindLabels = new Set(['service', 'connect', 'virtual', 'ingress', 'node', 'query', 'addr']);
 
-/** Which zone a question name (no trailing dot) belongs to; the longer of two matching domains wins. */
-export function zoneOf(name: string, domains: DnsDomains): DnsZone {
-  const lower = `${name.toLowerCase()}.`;
-  const candidates = [domains.domain, domains.altDomain]
+/** The configured domains, lower-cased, longest first: what zoneOf takes (computed once, not per query). */
+export function orderDomains(domains: DnsDomains): readonly string[] {
+  return [domains.domain, domains.altDomain]
     .filter((domain): domain is string => domain !== null && domain !== '.')
     .map((domain) => domain.toLowerCase())
     .sort((left, right) => right.length - left.length);
-  for (const domain of candidates) {
+}
+
+/** Which zone a question name (no trailing dot) belongs to; the longer of two matching domains wins. */
+export function zoneOf(name: string, domainsLongestFirst: readonly string[]): DnsZone {
+  const lower = `${name.toLowerCase()}.`;
+  for (const domain of domainsLongestFirst) {
     if (lower === domain) return { zone: 'domain', domain, labels: [] };
     if (lower.endsWith(`.${domain}`)) {
       const rest = lower.slice(0, lower.length - domain.length - 1);

@@ -16,7 +16,15 @@ import {
 } from '../../server/rpc/methods.js';
 import type { Node, ServiceEntry } from '../../server/state/types.js';
 import { healthyEntries, srvWeight } from './health.js';
-import { type DnsDomains, type DnsLookup, encodeHexAddress, parseLookup, reverseName, zoneOf } from './names.js';
+import {
+  type DnsDomains,
+  type DnsLookup,
+  encodeHexAddress,
+  orderDomains,
+  parseLookup,
+  reverseName,
+  zoneOf,
+} from './names.js';
 import { type Rcode, rcodeForError } from './rcode.js';
 import {
   addressRecord,
@@ -80,13 +88,17 @@ class Sections {
 }
 
 export class DnsResolver {
+  private readonly domains: readonly string[];
+
   constructor(
     private readonly components: DnsResolverComponents,
     readonly config: DnsResolverConfig,
-  ) {}
+  ) {
+    this.domains = orderDomains(config);
+  }
 
   async resolve(question: DnsQuestion): Promise<Resolution> {
-    const zone = zoneOf(question.name, this.config);
+    const zone = zoneOf(question.name, this.domains);
     if (zone.zone === 'other') return { kind: 'forward' };
     if (zone.zone === 'arpa') return this.resolvePtr(question);
     const sections = new Sections();
@@ -292,7 +304,8 @@ export function nodeName(node: string, datacenter: string, domain: string): stri
 
 /** Type and data of a record, for deduplication. */
 function recordKey(record: Answer): string {
-  return `${record.type} ${'data' in record ? JSON.stringify(record.data) : ''}`;
+  if (!('data' in record)) return record.type;
+  return `${record.type} ${typeof record.data === 'string' ? record.data : JSON.stringify(record.data)}`;
 }
 
 /** A/AAAA for an IP node address, a CNAME for a hostname (Consul's makeRecordFromNode). */
