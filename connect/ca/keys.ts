@@ -1,7 +1,8 @@
 // Key material for the built-in CA: WebCrypto key pairs (EC P-256 by default, P-384/P-521, RSA 2048/4096), their PEM
 // forms as Consul writes them (SEC1 `EC PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`), and Consul's key IDs.
 // WebCrypto over node-forge: forge cannot make EC certificates and signed an RSA-2048 leaf in ~24 ms against
-// ~3.5 ms for EC P-256 here; @peculiar/x509 builds the ASN.1 on top of WebCrypto.
+// ~3.5 ms for EC P-256 here. @peculiar/x509 builds roots, cross-signed certificates and CSRs on top of WebCrypto;
+// the leaf hot path (leaf.ts) signs the same keys through Node's KeyObject.
 
 import { createHash, createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
 import { MalformedCertificateError } from '../errors.js';

@@ -1,9 +1,10 @@
 // Root generation for the built-in provider, as Consul's provider_consul.go generateCA: a self-signed CA whose only
 // SAN is `spiffe://<trust-domain>`, and the CARoot record `/v1/connect/ca/roots` serves for it.
 
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, type KeyObject, webcrypto } from 'node:crypto';
 import { formatSpiffeId, signingSpiffeId, trustDomainForClusterId } from '../spiffe.js';
 import type { CaConfig } from './config.js';
+import { children, expectTag, readNode } from './der.js';
 import {
   type CryptoKey,
   certificateFingerprint,
@@ -45,6 +46,10 @@ export interface CaSigner {
   readonly certificatePem: string;
   readonly privateKey: CryptoKey;
   readonly privateKeyPem: string;
+  /** The same private key as a Node KeyObject: the leaf hot path signs synchronously with it. */
+  readonly signingKey: KeyObject;
+  /** The DER subject of the signing certificate, copied byte for byte into leaves as their issuer. */
+  readonly subjectDer: Uint8Array;
   readonly publicKey: CryptoKey;
   /** Consul's KeyId of the signing key: SHA-256 of its SubjectPublicKeyInfo. */
   readonly keyId: Uint8Array;
@@ -116,12 +121,15 @@ export async function generateRoot(options: GenerateRootOptions): Promise<{ sign
     },
     cryptoProvider,
   );
+  const privateKeyPem = options.privateKeyPem ?? (await privateKeyToPem(keys.privateKey));
   const signer: CaSigner = {
     trustDomain,
     certificate,
     certificatePem: ensureTrailingNewline(certificate.toString('pem')),
     privateKey: keys.privateKey,
-    privateKeyPem: options.privateKeyPem ?? (await privateKeyToPem(keys.privateKey)),
+    privateKeyPem,
+    signingKey: createPrivateKey(privateKeyPem),
+    subjectDer: subjectOfCertificate(new Uint8Array(certificate.rawData)),
     publicKey: keys.publicKey,
     keyId,
     keyType: keys.type,
@@ -129,6 +137,15 @@ export async function generateRoot(options: GenerateRootOptions): Promise<{ sign
     intermediatePems: [],
   };
   return { signer, root: caRootOf(signer, options.serialNumber ?? 1, true) };
+}
+
+/** The subject Name TLV of a DER certificate (TBSCertificate's sixth field). */
+export function subjectOfCertificate(der: Uint8Array): Uint8Array {
+  const certificate = expectTag(readNode(der), 0x30, 'a certificate');
+  const tbs = expectTag(children(certificate)[0], 0x30, 'a TBSCertificate');
+  const fields = children(tbs);
+  const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
+  return expectTag(fields[offset + 4], 0x30, 'a subject Name').raw;
 }
 
 /** The CARoot record for a signer's certificate. */
