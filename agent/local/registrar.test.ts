@@ -185,6 +185,17 @@ describe('Registrar', () => {
     assert.equal(state.check('b'), undefined);
   });
 
+  it("refuses what the catalog would refuse, such as reserved meta keys, with Consul's text", async () => {
+    const { registrar } = setup();
+    await assert.rejects(
+      registrar.registerService(decodeServiceBody({ Name: 'web', Meta: { 'consul-internal': 'x' } }, allow), {
+        token: '',
+        source: 'api',
+      }),
+      /^ValidationError: Validation failed: .*reserved/,
+    );
+  });
+
   it('refuses a check for an unknown service', async () => {
     const { registrar } = setup();
     await assert.rejects(

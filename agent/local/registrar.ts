@@ -5,6 +5,7 @@
 
 import { LatticeError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import { InvalidWriteError, normalizeService } from '../../server/state/index.js';
 import type { HealthStatus } from '../../server/state/types.js';
 import type { CheckDefinition, ServiceDefinition } from '../config/types.js';
 import { checkOutputMaxSizeBytesDefault, checkTimeoutMsDefault } from '../config/validate-services.js';
@@ -162,6 +163,13 @@ export class Registrar {
     if (!this.state.service(definition.id) && this.state.services().length >= localServicesMax)
       throw new LocalCapacityError('services', localServicesMax);
     const row = serviceRow(definition);
+    // The catalog's own rules, checked now rather than failing every anti-entropy round later (Consul does too).
+    try {
+      normalizeService(row, this.config.nodeName);
+    } catch (error) {
+      if (error instanceof InvalidWriteError) throw new ValidationError(`Validation failed: ${error.message}`);
+      throw error;
+    }
     this.state.addService(row, options.token || definition.token, options.source);
     const wanted = new Set(definition.checks.map((check) => check.id));
     if (options.replaceExistingChecks) {
