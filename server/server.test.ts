@@ -280,6 +280,18 @@ describe('Server', () => {
     const names = nodes.value.map((node) => node.Node);
     assert.ok(names.includes('node-a'));
     assert.ok(!names.includes('node-z'));
+    const web = await c.drive(
+      rpc.call(
+        'Health.ServiceNodes',
+        { ServiceName: 'web', ServiceTags: [], PassingOnly: false, Connect: false },
+        { context: testContext, query: defaultQueryOptions },
+      ),
+      'web after the restore',
+    );
+    assert.deepEqual(
+      web.value.flatMap((entry) => entry.Checks.map((check) => check.CheckID)),
+      ['web-alive'],
+    );
     await assert.rejects(
       c.drive(rpc.call('Snapshot.Restore', { Data: new Uint8Array([1, 2, 3]) }, { context: testContext }), 'garbage'),
       BadRequestError,

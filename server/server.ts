@@ -70,7 +70,7 @@ import { methodRoutes, needsLeader, routeDatacenter } from './rpc/router.js';
 import { forwardHopsMax } from './rpc/wire.js';
 import { blockingQueriesMax, type RaftStores, type ServerComponents, type ServerConfig } from './server-config.js';
 import { SharedTransport } from './shared-transport.js';
-import { restoreCommands, snapshotBytes } from './snapshot-restore.js';
+import { applyRestorePlan, restoreCommands, snapshotBytes } from './snapshot-restore.js';
 import { StateStore } from './state/store.js';
 import { checksSchema, nodesSchema, servicesSchema } from './state/tables/catalog.js';
 
@@ -559,8 +559,7 @@ export class Server implements Startable, ClusterOps {
    */
   async restoreSnapshot(data: Uint8Array, signal?: AbortSignal): Promise<SnapshotRestoreReply> {
     const plan = await restoreCommands(this.store, data);
-    let index = 0;
-    for (const command of plan.commands) index = (await this.apply(command, signal)).index;
+    const index = await applyRestorePlan(plan, (command) => this.apply(command, signal));
     return { Index: index, NodesRestored: plan.nodeCount };
   }
 }

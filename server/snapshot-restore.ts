@@ -37,8 +37,34 @@ async function* single(data: Uint8Array): AsyncIterable<Uint8Array> {
 }
 
 export interface RestorePlan {
-  readonly commands: readonly Command[];
+  /**
+   * Phases applied in order; the commands inside one phase are independent of each other (deregistrations,
+   * then nodes, services, checks, coordinates), so a phase may be proposed concurrently.
+   */
+  readonly phases: readonly (readonly Command[])[];
   readonly nodeCount: number;
+}
+
+/** Proposals of one restore phase in flight at once: enough to fill Raft's batches, bounded for memory. */
+export const restoreProposalsInFlightMax = 256;
+
+/** Runs each phase's commands through `apply`, up to restoreProposalsInFlightMax at once; the highest index. */
+export async function applyRestorePlan(
+  plan: RestorePlan,
+  apply: (command: Command) => Promise<{ readonly index: number }>,
+): Promise<number> {
+  let highest = 0;
+  for (const phase of plan.phases) {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < phase.length) {
+        const command = phase[next++] as Command;
+        highest = Math.max(highest, (await apply(command)).index);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(restoreProposalsInFlightMax, phase.length) }, worker));
+  }
+  return highest;
 }
 
 /** The commands that replace the catalog's contents with the snapshot's (BadRequestError for a bad snapshot). */
@@ -52,11 +78,11 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
       cause: error,
     });
   }
-  const commands: Command[] = [];
-  for (const node of nodes(store).value) commands.push(deregisterCommand({ Node: node.Node }));
+  const deregistrations = nodes(store).value.map((node) => deregisterCommand({ Node: node.Node }));
   const snapshotNodes = (tables.get('nodes') ?? []) as Node[];
+  const nodeRegistrations: Command[] = [];
   for (const node of snapshotNodes) {
-    commands.push(
+    nodeRegistrations.push(
       registerCommand({
         ID: node.ID,
         Node: node.Node,
@@ -67,15 +93,21 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
       }),
     );
   }
+  const serviceRegistrations: Command[] = [];
   for (const row of (tables.get('services') ?? []) as ServiceInstance[]) {
     const { Node: node, CreateIndex: _created, ModifyIndex: _modified, ...service } = row;
-    commands.push(registerCommand({ Node: node, SkipNodeUpdate: true, Service: service }));
+    serviceRegistrations.push(registerCommand({ Node: node, SkipNodeUpdate: true, Service: service }));
   }
+  // Checks after services: a service check needs its service.
+  const checkRegistrations: Command[] = [];
   for (const row of (tables.get('checks') ?? []) as HealthCheck[]) {
     const { CreateIndex: _created, ModifyIndex: _modified, ...check } = row;
-    commands.push(registerCommand({ Node: row.Node, SkipNodeUpdate: true, Check: check }));
+    checkRegistrations.push(registerCommand({ Node: row.Node, SkipNodeUpdate: true, Check: check }));
   }
   const coordinates = (tables.get('coordinates') ?? []) as CoordinateEntry[];
-  if (coordinates.length > 0) commands.push(coordinateBatchUpdateCommand(coordinates));
-  return { commands, nodeCount: snapshotNodes.length };
+  const coordinateUpdates = coordinates.length > 0 ? [coordinateBatchUpdateCommand(coordinates)] : [];
+  return {
+    phases: [deregistrations, nodeRegistrations, serviceRegistrations, checkRegistrations, coordinateUpdates],
+    nodeCount: snapshotNodes.length,
+  };
 }
