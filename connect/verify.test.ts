@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { SeededRand } from '../lib/rand.js';
 import {
   CertificateExpiredError,
   MalformedCertificateError,
@@ -98,6 +99,34 @@ describe('peer verification', () => {
     const der = Buffer.from(new X509Certificate(leaf.leafPem).raw);
     der[der.length - 3] = der[der.length - 3]! ^ 0x01;
     assert.throws(() => verifyPeerChain(der, trustedRoots(root.RootCert), { nowMs: NOW_MS }), UnknownCaError);
+  });
+
+  it('never fails on mutated certificates with anything but its own error classes', async () => {
+    const { signer, root } = await makeTestCa();
+    const leaf = await issueServiceLeaf(signer, 'web');
+    const der = Buffer.from(new X509Certificate(leaf.leafPem).raw);
+    const roots = trustedRoots(root.RootCert);
+    const rand = new SeededRand(5);
+    const ours = [
+      MalformedCertificateError,
+      UnknownCaError,
+      CertificateExpiredError,
+      WrongServiceError,
+      WrongTrustDomainError,
+    ];
+    for (let round = 0; round < 300; round++) {
+      const mutated = Buffer.from(der);
+      for (let flips = 1 + rand.intBelow(3); flips > 0; flips--)
+        mutated[rand.intBelow(mutated.length)] = rand.intBelow(256);
+      try {
+        verifyPeerChain(mutated, roots, { nowMs: NOW_MS, expectedService: { service: 'web' } });
+      } catch (error) {
+        assert.ok(
+          ours.some((type) => error instanceof type),
+          `round ${round}: ${String(error)}`,
+        );
+      }
+    }
   });
 
   it('rejects malformed input and a CA presented as a leaf', async () => {

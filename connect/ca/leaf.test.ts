@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { SeededRand } from '../../lib/rand.js';
 import { CsrRejectedError } from '../errors.js';
 import { agentSpiffeId, serviceSpiffeId } from '../spiffe.js';
 import { CLUSTER_ID, HOUR_MS, issueServiceLeaf, makeTestCa, NOW_MS, TRUST_DOMAIN } from '../testing/ca-fixtures.js';
@@ -137,6 +138,50 @@ describe('leaf signing', () => {
       const { csrPem } = await generateCsr({ id: serviceSpiffeId(TRUST_DOMAIN, 'dc1', 'db'), keyType, keyBits });
       const leaf = await signLeaf(signer, csrPem, { nowMs: NOW_MS, leafCertTtlMs: HOUR_MS });
       assert.ok(new X509Certificate(leaf.leafPem).verify(new X509Certificate(root.RootCert).publicKey));
+    }
+  });
+
+  it('keeps a CSR subject (older agents send a CN) and then leaves the SAN non-critical', async () => {
+    const { signer, root } = await makeTestCa();
+    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      keys,
+      name: 'CN=web.svc.default.7f42f496.consul',
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      extensions: [
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'url', value: `spiffe://${TRUST_DOMAIN}/ns/default/dc/dc1/svc/web` },
+        ]),
+      ],
+    });
+    const leaf = await signLeaf(signer, csr.toString('pem'), { nowMs: NOW_MS, leafCertTtlMs: HOUR_MS });
+    const certificate = new X509Certificate(leaf.leafPem);
+    assert.equal(certificate.subject, 'CN=web.svc.default.7f42f496.consul');
+    assert.ok(certificate.verify(new X509Certificate(root.RootCert).publicKey));
+    assert.equal(
+      new x509.X509Certificate(leaf.leafPem).getExtension(x509.SubjectAlternativeNameExtension)?.critical,
+      false,
+    );
+  });
+
+  it('never fails on mutated CSRs with anything but CsrRejectedError', async () => {
+    const { signer } = await makeTestCa();
+    const { csrPem } = await generateCsr({ id: serviceSpiffeId(TRUST_DOMAIN, 'dc1', 'web') });
+    const der = Buffer.from(new x509.Pkcs10CertificateRequest(csrPem).rawData);
+    const rand = new SeededRand(11);
+    for (let round = 0; round < 300; round++) {
+      const mutated = Buffer.from(der);
+      for (let flips = 1 + rand.intBelow(3); flips > 0; flips--)
+        mutated[rand.intBelow(mutated.length)] = rand.intBelow(256);
+      const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${mutated.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+      try {
+        await signLeaf(signer, pem, { nowMs: NOW_MS, leafCertTtlMs: HOUR_MS });
+      } catch (error) {
+        assert.ok(error instanceof CsrRejectedError, `round ${round}: ${String(error)}`);
+      }
     }
   });
 
