@@ -9,7 +9,7 @@ import { dnsDefaults } from './defaults.js';
 import { type Rcode, rcodeNumbers } from './rcode.js';
 import type { RecursorForwarder } from './recursor.js';
 import type { DnsResolver, Resolution } from './resolver.js';
-import { type Sections, trimTcp, trimUdp } from './truncate.js';
+import { type Sections, trimTcp, trimUdp, udpLimits } from './truncate.js';
 
 export type DnsTransport = 'udp' | 'tcp';
 
@@ -117,6 +117,21 @@ export class DnsHandler {
   ): Buffer {
     const edns = ednsOf(request);
     const base = this.replyBase(request, flags);
+    const opt: Answer[] = edns === null ? [] : [optRecord(edns)];
+    if (transport === 'udp') {
+      // Most answers fit as they are: encode once and check, rather than measure, trim and encode.
+      const limits = udpLimits(edns, this.config.udpAnswerLimit);
+      if (limits.answerCountMax === null || resolution.answers.length <= limits.answerCountMax) {
+        const whole = this.encode(base, resolution.rcode, {
+          ...resolution,
+          additionals: [...resolution.additionals, ...opt],
+        });
+        if (whole.length <= limits.messageBytesMax || resolution.answers.length <= 1) {
+          this.components.counters.countQuery(type, resolution.rcode);
+          return whole;
+        }
+      }
+    }
     const trimmed =
       transport === 'udp'
         ? trimUdp(base, resolution, {
@@ -132,18 +147,7 @@ export class DnsHandler {
       replyFlags |= flagTruncated;
       this.components.counters.truncated++;
     }
-    const additionals: Answer[] = [...trimmed.additionals];
-    if (edns !== null)
-      additionals.push({
-        type: 'OPT',
-        name: '.',
-        udpPayloadSize: edns,
-        extendedRcode: 0,
-        ednsVersion: 0,
-        flags: 0,
-        flag_do: false,
-        options: [],
-      });
+    const additionals: Answer[] = [...trimmed.additionals, ...opt];
     this.components.counters.countQuery(type, resolution.rcode);
     return this.encode({ ...base, flags: replyFlags }, resolution.rcode, { ...trimmed, additionals });
   }
@@ -168,6 +172,20 @@ export class DnsHandler {
       additionals: [...sections.additionals],
     });
   }
+}
+
+/** The OPT record of a reply to an EDNS0 request: the client's own payload size echoed, as Consul's setEDNS. */
+function optRecord(udpPayloadSize: number): Answer {
+  return {
+    type: 'OPT',
+    name: '.',
+    udpPayloadSize,
+    extendedRcode: 0,
+    ednsVersion: 0,
+    flags: 0,
+    flag_do: false,
+    options: [],
+  };
 }
 
 /** The EDNS0 UDP payload size the request advertised, or null without an OPT record. */

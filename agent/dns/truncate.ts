@@ -40,18 +40,30 @@ export interface UdpTrimOptions {
   readonly optSizeBytes: number;
 }
 
+export interface UdpLimits {
+  /** The whole message, OPT included: the client's size less 8 bytes of room for the UDP header, as Consul. */
+  readonly messageBytesMax: number;
+  /** Null for EDNS0 clients above 512 bytes: they asked for more and are limited by size only. */
+  readonly answerCountMax: number | null;
+}
+
+export function udpLimits(ednsSizeBytes: number | null, udpAnswerLimit: number): UdpLimits {
+  let sizeBytesMax = udpSizeBytesDefault;
+  if (ednsSizeBytes !== null && ednsSizeBytes > sizeBytesMax) sizeBytesMax = ednsSizeBytes;
+  sizeBytesMax = Math.min(sizeBytesMax, udpSizeBytesCeiling);
+  return {
+    messageBytesMax: sizeBytesMax - 8,
+    answerCountMax: sizeBytesMax === udpSizeBytesDefault ? Math.min(udpAnswerCountCeiling, udpAnswerLimit) : null,
+  };
+}
+
 /** `base` is the response packet without its sections; its question counts toward the size. */
 export function trimUdp(base: Packet, sections: Sections, options: UdpTrimOptions): TrimResult {
-  let sizeBytesMax = udpSizeBytesDefault;
-  if (options.ednsSizeBytes !== null && options.ednsSizeBytes > sizeBytesMax) sizeBytesMax = options.ednsSizeBytes;
-  sizeBytesMax = Math.min(sizeBytesMax, udpSizeBytesCeiling);
-  const answerCountMax = Math.min(udpAnswerCountCeiling, options.udpAnswerLimit);
+  const limits = udpLimits(options.ednsSizeBytes, options.udpAnswerLimit);
   let current: Sections = sections;
-  // The count limit applies to plain 512-byte clients only; EDNS0 clients asked for more and are limited by size.
-  if (sizeBytesMax === udpSizeBytesDefault && current.answers.length > answerCountMax)
-    current = keepAnswers(current, sections.additionals, answerCountMax);
-  // 8 bytes of room for the UDP header, as Consul.
-  const fit = fitToSize(base, current, sections.additionals, sizeBytesMax - 8 - options.optSizeBytes);
+  if (limits.answerCountMax !== null && current.answers.length > limits.answerCountMax)
+    current = keepAnswers(current, sections.additionals, limits.answerCountMax);
+  const fit = fitToSize(base, current, sections.additionals, limits.messageBytesMax - options.optSizeBytes);
   return {
     ...fit.sections,
     trimmed: fit.sections.answers.length < sections.answers.length,
