@@ -2,7 +2,8 @@
 // (DNS on 8600) holding ten healthy `web` instances. The load generator is a small UDP blaster in this process:
 // one socket, a bounded number of queries in flight (INFLIGHT), each reply's latency taken from its send time;
 // a query without a reply after lostAfterMs is counted lost and its slot reused. It runs WARMUP_S seconds first
-// (JIT, caches), then DURATION_S measured seconds: dns_qps (answered per second), dns_p99_ms, dns_lost.
+// (JIT, caches), then DURATION_S measured seconds: dns_qps (answered per second), dns_p99_ms, dns_lost, and
+// dns_qps_per_cpu_s (answers per second of the agent's own CPU time: its one-core rate even on a busy machine).
 // When Debian's `dnsperf` is installed the same query is also run through it (dnsperf_qps), as a cross-check of
 // the Node generator's own ceiling. There is no Consul binary here, so only Lattice's figures are printed.
 // Progress goes to stderr; the last stdout line is {"bench":"dns","lattice":{...}}.
@@ -11,7 +12,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
@@ -140,6 +141,20 @@ function blast(seconds: number): Promise<BlastResult> {
   });
 }
 
+/** The agent's user+system CPU seconds so far (Linux /proc, 100 ticks a second), or null elsewhere. */
+async function agentCpuSeconds(): Promise<number | null> {
+  const pid = running.agent?.pid;
+  if (pid === undefined) return null;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th of those.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null; // no /proc: the per-CPU figure is left out
+  }
+}
+
 function percentile(values: number[], fraction: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((left, right) => left - right);
@@ -177,13 +192,18 @@ async function main(): Promise<void> {
   progress(`registered ${instances} web instances; warming up ${warmupS}s`);
   await blast(warmupS);
   progress(`measuring ${durationS}s with ${inFlightMax} queries in flight`);
+  const cpuBefore = await agentCpuSeconds();
   const result = await blast(durationS);
+  const cpuAfter = await agentCpuSeconds();
   const figures: Record<string, number> = {
     dns_qps: Math.round(result.answered / result.seconds),
     dns_p50_ms: Number(percentile(result.latenciesMs, 0.5).toFixed(3)),
     dns_p99_ms: Number(percentile(result.latenciesMs, 0.99).toFixed(3)),
     dns_lost: result.lost,
   };
+  // Answers per second of agent CPU: the one-core rate, independent of what else shares the machine.
+  if (cpuBefore !== null && cpuAfter !== null && cpuAfter > cpuBefore)
+    figures['dns_qps_per_cpu_s'] = Math.round(result.answered / (cpuAfter - cpuBefore));
   progress(`node generator: ${figures['dns_qps']} q/s, p99 ${figures['dns_p99_ms']} ms, lost ${result.lost}`);
   const dnsperfQps = await runDnsperf().catch((error: unknown) => {
     progress(`dnsperf failed: ${error instanceof Error ? error.message : String(error)}`);
