@@ -5,6 +5,7 @@
 // @peculiar/x509 took ~5.5 ms per leaf here, this path a fraction of that (bench/ca.ts).
 
 import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { assert } from '../../lib/assert.js';
 import { CsrRejectedError, MalformedCertificateError } from '../errors.js';
 import { formatSpiffeId, parseSpiffeId, type SpiffeId } from '../spiffe.js';
 import {
@@ -196,6 +197,8 @@ export async function signLeaf(signer: CaSigner, csrPem: string, options: SignLe
 
 /** The synchronous core of signLeaf: ~0.3 ms for EC P-256, so it blocks the event loop only briefly. */
 export function signLeafSync(signer: CaSigner, csrPem: string, options: SignLeafOptions): SignedLeaf {
+  assert(options.leafCertTtlMs > 0, `leafCertTtlMs must be positive, got ${options.leafCertTtlMs}`);
+  assert(Number.isFinite(options.nowMs), 'nowMs must be a finite time');
   const csr = readCsr(csrPem, signer.trustDomain, options.datacenter);
   const notBeforeMs = Math.floor((options.nowMs - LEAF_BACKDATE_MS) / 1000) * 1000;
   const notAfterMs = notBeforeMs + options.leafCertTtlMs;

@@ -81,6 +81,29 @@ describe('root rotation', () => {
     );
   });
 
+  it('rotates across key types (EC root to RSA root) and twice in a row', async () => {
+    const ec = await makeTestCa({}, undefined, NOW_MS - 60 * 24 * HOUR_MS, 1);
+    const rsa = await makeTestCa({ PrivateKeyType: 'rsa', PrivateKeyBits: 2048 }, undefined, NOW_MS - 24 * HOUR_MS, 2);
+    const first = await rotateRoot([ec.root], ec.signer, rsa.signer, 2, NOW_MS - 24 * HOUR_MS);
+    const third = await makeTestCa({}, undefined, NOW_MS, 3);
+    // The second rotation starts from the active signer as stored: without the first cross-signed certificate.
+    const second = await rotateRoot(first.roots, rsa.signer, third.signer, 3, NOW_MS);
+    assert.deepEqual(
+      second.roots.map((root) => [root.SerialNumber, root.Active]),
+      [
+        [1, false],
+        [2, false],
+        [3, true],
+      ],
+    );
+    const rsaLeaf = await issueServiceLeaf(first.signer, 'api', { nowMs: NOW_MS - HOUR_MS });
+    verifyPeerChain(rsaLeaf.certPem, trustedRoots([ec.root.RootCert]), { nowMs: NOW_MS });
+    const newest = await issueServiceLeaf(second.signer, 'web');
+    assert.deepEqual(second.roots[2]!.IntermediateCerts, [second.crossSignedPem]);
+    verifyPeerChain(newest.certPem, trustedRoots([rsa.root.RootCert]), { nowMs: NOW_MS });
+    verifyPeerChain(newest.certPem, trustedRoots(second.roots.map((root) => root.RootCert)), { nowMs: NOW_MS });
+  });
+
   it('prunes the old root only after 2 × LeafCertTTL inactive', async () => {
     const { old, rotation } = await rotatedCa();
     const retired = rotation.roots[0]!;

@@ -37,7 +37,8 @@ describe('intention decision table', () => {
   });
 
   it('falls back to the default, naming where it came from', () => {
-    const aclDefault = compileIntentionTable([allow('web', 'db')], { defaultAllow: true });
+    const aclDefault = compileIntentionTable([allow('web', 'db')], true);
+    assert.equal(compileIntentionTable([], false).decide('x', 'y').allowed, false);
     assert.deepEqual(
       { allowed: aclDefault.decide('x', 'y').allowed, reason: aclDefault.decide('x', 'y').reason },
       { allowed: true, reason: 'Default behavior configured by ACLs' },

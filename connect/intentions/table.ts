@@ -60,10 +60,13 @@ export interface IntentionTable {
 const kindRank: Readonly<Record<CompiledIntention['kind'], number>> = { deny: 3, l7: 2, allow: 1 };
 const separator = '\u0000';
 
+/** `options` may be just the default decision (`true` = allow), as the ACL default policy gives it. */
 export function compileIntentionTable(
   intentions: readonly Intention[],
-  options: IntentionTableOptions,
+  optionsOrDefaultAllow: IntentionTableOptions | boolean,
 ): IntentionTable {
+  const options =
+    typeof optionsOrDefaultAllow === 'boolean' ? { defaultAllow: optionsOrDefaultAllow } : optionsOrDefaultAllow;
   const byKey = new Map<string, CompiledIntention>();
   for (const intention of intentions) {
     // Peered sources name services of another cluster; local SPIFFE IDs never match them.
