@@ -83,12 +83,12 @@ export class DnsHandler {
       return this.encode(this.replyBase(request, 0), 'FORMERR', empty);
     }
     const resolution = await this.components.resolver.resolve({ name: question.name, type: question.type });
-    if (resolution.kind === 'forward') return this.forward(bytes, request, question.type);
+    if (resolution.kind === 'forward') return this.forward(bytes, request, question.type, transport);
     const recursion = this.components.forwarder === null ? 0 : flagRecursionAvailable;
     return this.answerWith(request, transport, resolution, flagAuthoritative | recursion, question.type);
   }
 
-  private async forward(bytes: Buffer, request: DecodedPacket, type: string): Promise<Buffer> {
+  private async forward(bytes: Buffer, request: DecodedPacket, type: string, transport: DnsTransport): Promise<Buffer> {
     const { counters, forwarder } = this.components;
     const empty: Sections = { answers: [], authorities: [], additionals: [] };
     if (forwarder === null) {
@@ -96,7 +96,7 @@ export class DnsHandler {
       counters.countQuery(type, 'REFUSED');
       return this.encode(this.replyBase(request, 0), 'REFUSED', empty);
     }
-    const reply = await forwarder.forward(bytes);
+    const reply = await forwarder.forward(bytes, transport);
     if (reply !== null) {
       counters.forwarded++;
       counters.countQuery(type, rcodeName(reply[3]! & 0x0f));

@@ -1,10 +1,11 @@
 // Proves recursor forwarding on real UDP sockets (fake recursors on 127.0.0.62): a silent recursor is skipped
 // after recursor_timeout, one answering SERVFAIL is skipped, the first NOERROR/NXDOMAIN reply is relayed byte for
-// byte, replies with another ID are ignored, and null comes back when every recursor fails. Also the address
-// forms `recursors` accepts.
+// byte, replies with another ID are ignored, null comes back when every recursor fails, and a TCP client's
+// question goes out over TCP. Also the address forms `recursors` accepts.
 
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { RealClock } from '../../lib/clock.js';
@@ -13,9 +14,30 @@ import { parseRecursor, RecursorForwarder } from './recursor.js';
 
 const host = '127.0.0.62';
 const sockets: Socket[] = [];
+const servers: Server[] = [];
 after(() => {
   for (const socket of sockets) socket.close();
+  for (const server of servers) server.close();
 });
+
+/** A fake TCP recursor answering each framed query with NOERROR. */
+async function fakeTcpRecursor(): Promise<number> {
+  const server = createServer((connection) => {
+    let buffered = Buffer.alloc(0);
+    connection.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0)) return;
+      const reply = answer(buffered.subarray(2, 2 + buffered.readUInt16BE(0)), 0);
+      const frame = Buffer.alloc(2);
+      frame.writeUInt16BE(reply.length);
+      connection.end(Buffer.concat([frame, reply]));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
 
 /** A fake recursor: answers each query with `reply(query)` (null = stay silent). */
 async function fakeRecursor(reply: (query: Buffer) => Buffer[] | null): Promise<{ port: number; asked: number }> {
@@ -78,6 +100,18 @@ describe('RecursorForwarder', () => {
     const silent = await fakeRecursor(() => null);
     const refusing = await fakeRecursor((bytes) => [answer(bytes, 5)]);
     assert.equal(await forwarder([silent.port, refusing.port]).forward(query), null);
+  });
+
+  it('forwards over TCP when the client asked over TCP', async () => {
+    const port = await fakeTcpRecursor();
+    const forwarder = new RecursorForwarder(
+      { clock: new RealClock(), log: silentLogger() },
+      { recursors: [{ host, port }], recursorTimeoutMs: 2_000 },
+    );
+    const reply = await forwarder.forward(query, 'tcp');
+    assert.ok(reply !== null);
+    assert.equal(reply.readUInt16BE(0), 777);
+    assert.equal(reply[3]! & 0x0f, 0);
   });
 
   const addressTable: [string, { host: string; port: number } | null][] = [

@@ -1,8 +1,10 @@
-// Forwards a question outside our zones to the configured `recursors` over UDP, one after another, and relays
-// the first usable reply as it came (Consul's handleRecurse): a reply counts when its rcode is NOERROR or NXDOMAIN
-// (or it is truncated); any other rcode, a timeout or a send error moves on to the next recursor.
+// Forwards a question outside our zones to the configured `recursors`, one after another, over the transport the
+// client used (UDP, or TCP with 2-byte framing), and relays the first usable reply as it came (Consul's
+// handleRecurse): a reply counts when its rcode is NOERROR or NXDOMAIN (or it is truncated); any other rcode, a
+// timeout or a send error moves on to the next recursor.
 
 import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { ipFamily } from './records.js';
@@ -48,10 +50,11 @@ export class RecursorForwarder {
   ) {}
 
   /** The first usable reply's bytes, or null when every recursor failed. */
-  async forward(query: Buffer): Promise<Buffer | null> {
+  async forward(query: Buffer, transport: 'udp' | 'tcp' = 'udp'): Promise<Buffer | null> {
     for (const recursor of this.config.recursors) {
       try {
-        const reply = await this.exchange(query, recursor);
+        const reply =
+          transport === 'tcp' ? await this.exchangeTcp(query, recursor) : await this.exchange(query, recursor);
         const rcode = reply[3]! & 0x0f;
         const truncated = (reply[2]! & 0x02) !== 0;
         if (rcode === 0 || rcode === 3 || truncated) return reply;
@@ -88,6 +91,41 @@ export class RecursorForwarder {
       socket.send(query, recursor.port, recursor.host, (error) => {
         if (error) finish(error);
       });
+    });
+  }
+
+  private exchangeTcp(query: Buffer, recursor: RecursorAddress): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(recursor.port, recursor.host);
+      const timer = this.components.clock.setTimer(this.config.recursorTimeoutMs, () =>
+        finish(new Error(`no reply from ${recursor.host}:${recursor.port} within ${this.config.recursorTimeoutMs}ms`)),
+      );
+      let done = false;
+      let buffered: Buffer = Buffer.alloc(0);
+      const finish = (error: Error | null, reply?: Buffer) => {
+        if (done) return;
+        done = true;
+        timer.cancel();
+        socket.destroy();
+        if (error) reject(error);
+        else resolve(reply!);
+      };
+      socket.on('error', (error) => finish(error));
+      socket.on('close', () => finish(new Error(`${recursor.host}:${recursor.port} closed the connection`)));
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        if (buffered.length < 2) return;
+        const length = buffered.readUInt16BE(0);
+        if (buffered.length < 2 + length) return;
+        const reply = buffered.subarray(2, 2 + length);
+        if (reply.length < 12 || reply.readUInt16BE(0) !== query.readUInt16BE(0))
+          finish(new Error(`${recursor.host}:${recursor.port} answered another question`));
+        else finish(null, Buffer.from(reply));
+      });
+      const frame = Buffer.alloc(2 + query.length);
+      frame.writeUInt16BE(query.length, 0);
+      query.copy(frame, 2);
+      socket.write(frame);
     });
   }
 }
