@@ -12,6 +12,7 @@ import { type BodySchema, decodeBody, defineSchema, readJsonBody } from '../deco
 import { BadRequestError } from '../errors.js';
 import { parseWriteContext } from '../query-options.js';
 import { rpcRead, rpcReadNear } from '../query-read.js';
+import { presentOnce, sendShared } from '../query-shared-body.js';
 import { pathName, presentCatalogService, presentService, type ServerRouteDeps } from './server-deps.js';
 
 /** A check's type-specific settings; node-consul sends the Go-internal `IntervalDuration` spellings (GH-5477). */
@@ -212,7 +213,11 @@ export const catalogRoutes =
               (list) => list ?? [],
               (row: CatalogService) => row.Node,
             );
-            return rows.map(presentCatalogService);
+            // Watchers of one service share one answer (blocking-coalesce.ts): present and serialize it once.
+            return sendShared(
+              reply,
+              presentOnce(rows, 'catalog-services', () => rows.map(presentCatalogService)),
+            );
           },
         }),
       ),

@@ -7,6 +7,12 @@ import { describe, it } from 'node:test';
 import type { HealthCheck, ServiceEntry } from '../../../server/state/types.js';
 import { apiWithRpc, FakeRpcClient, meta } from '../testing/fake-rpc.js';
 
+/** inject() starts requests asynchronously: wait (bounded) until the fake has seen `count` calls. */
+async function waitForCalls(rpc: FakeRpcClient, count: number): Promise<void> {
+  for (let attempt = 0; attempt < 1000 && rpc.calls.length < count; attempt++) await new Promise(setImmediate);
+  assert.equal(rpc.calls.length, count);
+}
+
 function check(node: string, status: HealthCheck['Status'] = 'passing'): HealthCheck {
   return {
     Node: node,
@@ -125,6 +131,28 @@ describe('GET /v1/health/service/:name', () => {
       body.map((row: ServiceEntry) => row.Node.Node),
       ['close', 'far'],
     );
+  });
+
+  it('lets identical blocking watchers share one RPC and one body, and still honours ?pretty', async () => {
+    let release: () => void = () => undefined;
+    const rpc = new FakeRpcClient().on(
+      'Health.ServiceNodes',
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve({ value: [entry('a')], meta: meta(13) });
+        }),
+    );
+    const app = await apiWithRpc(rpc);
+    const url = '/v1/health/service/web?index=12&wait=30s';
+    const watchers = [app.inject({ url }), app.inject({ url }), app.inject({ url: `${url}&pretty` })];
+    await waitForCalls(rpc, 1);
+    release();
+    const [one, two, pretty] = await Promise.all(watchers);
+    assert.equal(rpc.calls.length, 1);
+    assert.equal(one?.body, two?.body);
+    assert.equal(one?.headers['x-consul-index'], '13');
+    assert.deepEqual(JSON.parse(pretty?.body ?? ''), JSON.parse(one?.body ?? ''));
+    assert.match(pretty?.body ?? '', /^\[\n {4}\{/);
   });
 
   it('answers [] when nothing matches', async () => {

@@ -9,6 +9,7 @@ import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-
 import { BadRequestError } from '../errors.js';
 import { parseBoolParam, requestParams } from '../query-options.js';
 import { rpcRead, rpcReadNear } from '../query-read.js';
+import { presentOnce, sendShared } from '../query-shared-body.js';
 import { pathName, presentCheck, presentEntry, type ServerRouteDeps } from './server-deps.js';
 
 const checkStates = ['any', 'passing', 'warning', 'critical'] as const;
@@ -105,7 +106,11 @@ export const healthRoutes =
               (list) => list ?? [],
               (entry: ServiceEntry) => entry.Node.Node,
             );
-            return rows.map(presentEntry);
+            // Watchers of one service share one answer (blocking-coalesce.ts): present and serialize it once.
+            return sendShared(
+              reply,
+              presentOnce(rows, 'health-entries', () => rows.map(presentEntry)),
+            );
           },
         }),
       ),
