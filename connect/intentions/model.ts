@@ -83,9 +83,11 @@ export type IntentionInit = Partial<Intention> & { readonly SourceName: string; 
 
 /** Fills Consul's defaults (namespaces, SourceType, Meta), upper-cases methods and computes Precedence. */
 export function normalizeIntention(init: IntentionInit): Intention {
-  const permissions = init.Permissions?.map(normalizePermission);
+  // An empty Permissions list is dropped, as Consul's omitempty does, so "has permissions" has one meaning.
+  const { Permissions: given, ...rest } = init;
+  const permissions = given && given.length > 0 ? given.map(normalizePermission) : undefined;
   const base = {
-    ...init,
+    ...rest,
     ID: init.ID ?? '',
     Description: init.Description ?? '',
     SourceNS: init.SourceNS || INTENTION_DEFAULT_NAMESPACE,
@@ -93,9 +95,8 @@ export function normalizeIntention(init: IntentionInit): Intention {
     SourceType: init.SourceType || INTENTION_SOURCE_TYPE,
     Action: init.Action ?? '',
     Meta: init.Meta ?? {},
-    ...(permissions && permissions.length > 0 ? { Permissions: permissions } : {}),
+    ...(permissions ? { Permissions: permissions } : {}),
   };
-  if (!(permissions && permissions.length > 0)) delete (base as { Permissions?: unknown }).Permissions;
   return { ...base, Precedence: intentionPrecedence(base) };
 }
 
