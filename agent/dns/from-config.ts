@@ -41,7 +41,15 @@ export function createDnsInterface(components: DnsInterfaceComponents, config: A
           { recursors, recursorTimeoutMs: dns.recursorTimeoutMs },
         );
   const resolver = new DnsResolver(
-    { rpc: components.rpc, rand: components.rand, clock: components.clock, log },
+    {
+      rpc: components.rpc,
+      rand: components.rand,
+      clock: components.clock,
+      log,
+      ...(forwarder === null
+        ? {}
+        : { lookupExternal: (name: string) => forwarder.lookupAddress(name, components.rand.intBelow(0x1_0000)) }),
+    },
     {
       domain: config.domain.toLowerCase(),
       altDomain: config.altDomain?.toLowerCase() ?? null,

@@ -5,6 +5,7 @@
 
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import dnsPacket, { type Answer } from 'dns-packet';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { ipFamily } from './records.js';
@@ -64,6 +65,24 @@ export class RecursorForwarder {
       }
     }
     return null;
+  }
+
+  /** The recursors' A records for a hostname (Consul's resolveCNAME asks for A only); [] when none answer. */
+  async lookupAddress(name: string, id: number): Promise<readonly Answer[]> {
+    const query = dnsPacket.encode({
+      type: 'query',
+      id,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ name, type: 'A', class: 'IN' }],
+    });
+    const reply = await this.forward(query);
+    if (reply === null) return [];
+    try {
+      return dnsPacket.decode(reply).answers ?? [];
+    } catch (error) {
+      this.components.log.warn({ err: error, name }, 'recursor reply could not be decoded');
+      return [];
+    }
   }
 
   private exchange(query: Buffer, recursor: RecursorAddress): Promise<Buffer> {

@@ -28,11 +28,17 @@ const baseConfig: DnsResolverConfig = {
   recursorsConfigured: false,
 };
 
-function setup(config: Partial<DnsResolverConfig> = {}) {
+function setup(config: Partial<DnsResolverConfig> = {}, lookupExternal?: (name: string) => Promise<readonly Answer[]>) {
   const catalog = new FakeCatalog();
   const clock = new ManualClock();
   const resolver = new DnsResolver(
-    { rpc: catalog, rand: new SeededRand(7), clock, log: silentLogger() },
+    {
+      rpc: catalog,
+      rand: new SeededRand(7),
+      clock,
+      log: silentLogger(),
+      ...(lookupExternal === undefined ? {} : { lookupExternal }),
+    },
     { ...baseConfig, ...config },
   );
   return { catalog, resolver };
@@ -151,6 +157,43 @@ describe('service lookups', () => {
     );
     const srv = await ask(resolver, 'ext.service.consul', 'SRV');
     assert.equal(srv.answers[0]?.type === 'SRV' ? srv.answers[0].data.target : null, 'db.example.com');
+  });
+
+  it('resolves hostname targets: external ones through the recursors, ours internally, loops cut short', async () => {
+    const asked: string[] = [];
+    const { catalog, resolver } = setup({ serviceTtlMs: { '*': 7_000 } }, async (name) => {
+      asked.push(name);
+      return [{ type: 'A', class: 'IN', name, ttl: 300, data: '192.0.2.7' }];
+    });
+    const node = fakeNode('n1', '10.0.0.1');
+    catalog.entries.push(
+      fakeInstance(node, 'ext', { address: 'db.example.com' }),
+      fakeInstance(node, 'alias', { address: 'ext.service.consul' }),
+      fakeInstance(node, 'loop-a', { address: 'loop-b.service.consul' }),
+      fakeInstance(node, 'loop-b', { address: 'loop-a.service.consul' }),
+    );
+    const a = await ask(resolver, 'ext.service.consul', 'A');
+    assert.deepEqual(
+      a.answers.map((record) => [record.name, record.type, ttlOf(record), dataText(record)]),
+      [
+        ['ext.service.consul', 'CNAME', 7, 'db.example.com'],
+        ['db.example.com', 'A', 7, '192.0.2.7'],
+      ],
+    );
+    const srv = await ask(resolver, 'ext.service.consul', 'SRV');
+    assert.deepEqual(
+      srv.additionals.map((record) => [record.name, dataText(record)]),
+      [['db.example.com', '192.0.2.7']],
+    );
+    const alias = await ask(resolver, 'alias.service.consul', 'A');
+    assert.deepEqual(
+      alias.answers.map((record) => record.type),
+      ['CNAME', 'CNAME', 'A'],
+    );
+    assert.deepEqual(asked, ['db.example.com', 'db.example.com', 'db.example.com']);
+    const loop = await ask(resolver, 'loop-a.service.consul', 'A');
+    assert.equal(loop.answers[0]?.type, 'CNAME');
+    assert.ok(loop.answers.length <= 5, `the loop stopped after ${loop.answers.length} records`);
   });
 
   const ttlTable: [string, number][] = [

@@ -45,6 +45,8 @@ export interface DnsResolverComponents {
   readonly rand: Rand;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Asks the recursors for a hostname's A records (absent without recursors: external names stay unresolved). */
+  readonly lookupExternal?: (name: string) => Promise<readonly Answer[]>;
 }
 
 export interface DnsResolverConfig extends DnsDomains {
@@ -80,6 +82,10 @@ export type Resolution =
 
 /** Consul's limit on NS records: "don't provide more than 3 servers". */
 const nameServerCountMax = 3;
+/** Consul's maxRecursionLevelDefault: a hostname inside our domain is resolved through at most this many hops. */
+const recursionLevelMax = 3;
+/** Consul's maxRecurseRecords: records kept from resolving one external hostname. */
+const recurseRecordCountMax = 5;
 
 class Sections {
   readonly answers: Answer[] = [];
@@ -117,7 +123,8 @@ export class DnsResolver {
           rcode = 'NOTIMP';
           break;
         default: {
-          const outcome = await this.dispatch(parseLookup(zone.labels, question.type), question, zone.domain, sections);
+          const lookup = parseLookup(zone.labels, question.type);
+          const outcome = await this.dispatch(lookup, question, zone.domain, sections, recursionLevelMax);
           rcode = outcome === 'nxdomain' ? 'NXDOMAIN' : 'NOERROR';
           // NXDOMAIN and NODATA (NOERROR, no answer) carry the SOA for negative caching (RFC 2308).
           if (outcome === 'nxdomain' || outcome === 'nodata') sections.authorities.push(this.soa(zone.domain));
@@ -141,12 +148,13 @@ export class DnsResolver {
     question: DnsQuestion,
     domain: string,
     sections: Sections,
+    recursionLevel: number,
   ): Promise<'found' | 'nodata' | 'nxdomain' | 'empty'> {
     switch (lookup.kind) {
       case 'service':
-        return this.serviceLookup(lookup, question, domain, sections);
+        return this.serviceLookup(lookup, question, domain, sections, recursionLevel);
       case 'node':
-        return this.nodeLookup(lookup.node, lookup.datacenter, question, sections);
+        return this.nodeLookup(lookup.node, lookup.datacenter, question, sections, recursionLevel);
       case 'addr': {
         const ttlSeconds = toSeconds(this.config.nodeTtlMs);
         const asked = question.type === 'ANY' || question.type === (lookup.address.family === 4 ? 'A' : 'AAAA');
@@ -171,6 +179,7 @@ export class DnsResolver {
     question: DnsQuestion,
     domain: string,
     sections: Sections,
+    recursionLevel: number,
   ): Promise<'found' | 'nodata' | 'nxdomain'> {
     const datacenter = lookup.datacenter ?? this.config.datacenter;
     const reply = await this.read(datacenter, (options) =>
@@ -192,7 +201,52 @@ export class DnsResolver {
     const builder = new ServiceRecords(this.config, question, domain, datacenter, ttlSeconds);
     if (question.type === 'SRV') builder.addSrv(entries, sections);
     else builder.addAddresses(entries, sections);
+    await this.resolveHostnames(sections, ttlSeconds, recursionLevel);
     return sections.answers.length > 0 ? 'found' : 'nodata';
+  }
+
+  /**
+   * Consul's resolveCNAME: a CNAME answer gets its target's records after it, and an SRV target that is a hostname
+   * gets them in ADDITIONAL; names in our domain are answered here, others by the recursors.
+   */
+  private async resolveHostnames(sections: Sections, ttlSeconds: number, recursionLevel: number): Promise<void> {
+    const first = sections.answers[0];
+    if (first?.type === 'CNAME' && sections.answers.length === 1)
+      sections.answers.push(...(await this.hostnameRecords(first.data, ttlSeconds, recursionLevel)));
+    const glued = new Set(sections.additionals.map((record) => withoutDot(record.name).toLowerCase()));
+    for (const answer of [...sections.answers]) {
+      if (answer.type !== 'SRV') continue;
+      const target = withoutDot(answer.data.target).toLowerCase();
+      if (glued.has(target)) continue;
+      glued.add(target);
+      sections.additionals.push(...(await this.hostnameRecords(answer.data.target, ttlSeconds, recursionLevel)));
+    }
+  }
+
+  private async hostnameRecords(name: string, ttlSeconds: number, recursionLevel: number): Promise<Answer[]> {
+    const zone = zoneOf(withoutDot(name), this.domains);
+    if (zone.zone === 'domain') {
+      if (recursionLevel < 1) {
+        this.components.log.error({ question: name }, 'Infinite recursion detected for name, no CNAME resolution');
+        return [];
+      }
+      const inner = new Sections();
+      const question = { name: withoutDot(name), type: 'ANY' };
+      await this.dispatch(parseLookup(zone.labels, 'ANY'), question, zone.domain, inner, recursionLevel - 1).catch(
+        (error: unknown) => this.components.log.warn({ err: error, question: name }, 'CNAME target lookup failed'),
+      );
+      return inner.answers.filter((record) => record.type !== 'TXT');
+    }
+    const lookupExternal = this.components.lookupExternal;
+    if (lookupExternal === undefined) return [];
+    const records = await lookupExternal(withoutDot(name)).catch((error: unknown) => {
+      this.components.log.warn({ err: error, question: name }, 'cname recurse failed for name');
+      return [];
+    });
+    return records
+      .filter((record) => record.type === 'A' || record.type === 'AAAA' || record.type === 'CNAME')
+      .slice(0, recurseRecordCountMax)
+      .map((record) => ({ ...record, ttl: ttlSeconds }) as Answer);
   }
 
   private async nodeLookup(
@@ -200,6 +254,7 @@ export class DnsResolver {
     datacenterAsked: string | null,
     question: DnsQuestion,
     sections: Sections,
+    recursionLevel: number,
   ): Promise<'found' | 'nxdomain' | 'empty'> {
     // Consul answers other types for a node name with an empty NOERROR (no SOA), whether the node exists or not.
     if (!['ANY', 'A', 'AAAA', 'TXT'].includes(question.type)) return 'empty';
@@ -210,7 +265,10 @@ export class DnsResolver {
     if (reply.value === null) return 'nxdomain';
     const found = reply.value.Node;
     const ttlSeconds = toSeconds(this.config.nodeTtlMs);
-    if (question.type !== 'TXT') sections.answers.push(...nodeAddressRecords(found, question, ttlSeconds));
+    if (question.type !== 'TXT') {
+      sections.answers.push(...nodeAddressRecords(found, question, ttlSeconds));
+      await this.resolveHostnames(sections, ttlSeconds, recursionLevel);
+    }
     if (this.config.enableAdditionalNodeMetaTxt || question.type === 'TXT' || question.type === 'ANY') {
       const target = question.type === 'TXT' || question.type === 'ANY' ? sections.answers : sections.additionals;
       target.push(...nodeMetaTxtRecords(question.name, found.Meta, ttlSeconds));
