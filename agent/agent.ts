@@ -113,7 +113,7 @@ export class Agent implements Startable, AgentHandle {
       },
       log.child({ module: 'agent.local' }),
     );
-    const rpc = (): RpcClient | null => this.controlPlane?.rpcClient() ?? null;
+    const rpc = (): RpcClient | null => this.currentRpc();
     this.checks = new CheckRunner(
       {
         clock,
@@ -157,52 +157,36 @@ export class Agent implements Startable, AgentHandle {
             authorizer: components.authorizer ?? allowAllAuthorizer,
             log: log.child({ module: 'agent.http' }),
             agent: this,
-            rpc: {
-              call: (method, args, options) => {
-                const client = rpc();
-                if (client === null) return Promise.reject(new NoServersError());
-                return client.call(method, args, options);
-              },
-            },
+            rpc: this.serverRpc,
           }),
       },
       { addresses: config.addresses.http, port: config.ports.http, httpsPort: config.ports.https, tls: config.tls },
     );
+    this.subsystems = this.subsystemsInOrder(clock, rand, log);
+  }
 
+  /** The servers as one RpcClient for HTTP and DNS: whatever the control plane picks now, or `No known servers`. */
+  private readonly serverRpc: RpcClient = {
+    call: (method, args, options) => {
+      const client = this.currentRpc();
+      if (client === null) return Promise.reject(new NoServersError());
+      return client.call(method, args, options);
+    },
+  };
+
+  private currentRpc(): RpcClient | null {
+    return this.controlPlane?.rpcClient() ?? null;
+  }
+
+  /** Start order; stop runs it backwards (STYLE §3.3). */
+  private subsystemsInOrder(clock: Clock, rand: Rand, log: Logger): Startable[] {
+    const { config, components } = this;
+    const rpc = (): RpcClient | null => this.currentRpc();
     const subsystems: Startable[] = [];
     if (config.pidFile !== null) subsystems.push(new PidFile(config.pidFile, components.pid ?? process.pid));
     subsystems.push(this.gossip);
-    if (config.startJoin.length > 0)
-      subsystems.push(
-        step(async () => {
-          const count = await this.gossip.join(
-            config.startJoin.map((address) => joinAddress(address, config.ports.serfLan)),
-          );
-          this.log.info({ count }, `Join completed. Synced with ${count} initial agents`);
-        }),
-      );
-    if (components.controlPlane) {
-      const factory = components.controlPlane;
-      subsystems.push(
-        step(
-          async () => {
-            this.controlPlane = factory({ config, gossip: this.gossip, clock, rand, log });
-            await this.controlPlane.start();
-          },
-          async () => {
-            await this.controlPlane?.stop();
-          },
-        ),
-      );
-    } else {
-      subsystems.push(
-        step(async () =>
-          this.log.warn(
-            'no server runtime is wired into this agent: services stay local until one is (anti-entropy retries)',
-          ),
-        ),
-      );
-    }
+    if (config.startJoin.length > 0) subsystems.push(step(() => this.startJoin()));
+    subsystems.push(this.controlPlaneStep(clock, rand, log));
     subsystems.push(
       step(
         async () => {
@@ -215,13 +199,7 @@ export class Agent implements Startable, AgentHandle {
     subsystems.push(this.checks, this.syncer);
     subsystems.push(
       new CoordinateSender(
-        {
-          clock,
-          rand,
-          log: log.child({ module: 'agent.coordinate' }),
-          coordinate: () => this.gossipCoordinate(),
-          rpc,
-        },
+        { clock, rand, log: log.child({ module: 'agent.coordinate' }), coordinate: () => this.gossipCoordinate(), rpc },
         { nodeName: config.nodeName, datacenter: config.datacenter },
       ),
     );
@@ -239,27 +217,41 @@ export class Agent implements Startable, AgentHandle {
           { addresses: config.retryJoin, retryIntervalMs: config.retryIntervalMs, retryMax: config.retryMax },
         ),
       );
-    // DNS on ports.dns (8600; -1 turns it off), reading the catalog through the same RPC seam as HTTP.
+    subsystems.push(this.http);
+    // DNS on ports.dns (8600; -1 turns it off), reading the catalog through the same RPC seam as HTTP. After HTTP,
+    // so a taken client address is reported for the HTTP port first, as operators look there first.
     if (config.ports.dns >= 0)
       subsystems.push(
-        createDnsInterface(
-          {
-            rpc: {
-              call: (method, args, options) => {
-                const client = rpc();
-                if (client === null) return Promise.reject(new NoServersError());
-                return client.call(method, args, options);
-              },
-            },
-            clock,
-            rand,
-            log: log.child({ module: 'agent.dns' }),
-          },
-          config,
-        ).server,
+        createDnsInterface({ rpc: this.serverRpc, clock, rand, log: log.child({ module: 'agent.dns' }) }, config)
+          .server,
       );
-    subsystems.push(this.http);
-    this.subsystems = subsystems;
+    return subsystems;
+  }
+
+  /** `-join`: a failure stops the start, as in Consul (retry_join is the forgiving one). */
+  private async startJoin(): Promise<void> {
+    const addresses = this.config.startJoin.map((address) => joinAddress(address, this.config.ports.serfLan));
+    const count = await this.gossip.join(addresses);
+    this.log.info({ count }, `Join completed. Synced with ${count} initial agents`);
+  }
+
+  private controlPlaneStep(clock: Clock, rand: Rand, log: Logger): Startable {
+    const factory = this.components.controlPlane;
+    if (!factory)
+      return step(async () =>
+        this.log.warn(
+          'no server runtime is wired into this agent: services stay local until one is (anti-entropy retries)',
+        ),
+      );
+    return step(
+      async () => {
+        this.controlPlane = factory({ config: this.config, gossip: this.gossip, clock, rand, log });
+        await this.controlPlane.start();
+      },
+      async () => {
+        await this.controlPlane?.stop();
+      },
+    );
   }
 
   /** `host:port` of each HTTP listener once started. */
