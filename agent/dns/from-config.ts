@@ -32,6 +32,8 @@ export function createDnsInterface(components: DnsInterfaceComponents, config: A
     if (parsed === null) log.warn({ recursor: text }, 'Invalid recursor address (not an IP address): ignored');
     return parsed === null ? [] : [parsed];
   });
+  if (dns.useCache)
+    log.warn('dns_config.use_cache is not implemented yet: DNS reads go to the servers (stale reads by default)');
   const counters = new DnsCounters();
   const forwarder =
     recursors.length === 0
