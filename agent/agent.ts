@@ -122,6 +122,7 @@ export class Agent implements Startable, AgentHandle {
         state: this.state,
         rpc,
         deregisterService: (id) => this.registrar.deregisterService(id),
+        ...(persistence ? { persistTtlState: (saved) => persistence.saveCheckState(saved) } : {}),
       },
       {
         nodeName: config.nodeName,
@@ -191,7 +192,7 @@ export class Agent implements Startable, AgentHandle {
       step(
         async () => {
           await this.registrar.loadConfigDefinitions(config.services, config.checks);
-          await this.registrar.restorePersisted();
+          await this.registrar.restorePersisted(clock.wallMs());
         },
         async () => this.state.close(),
       ),

@@ -15,7 +15,7 @@ import { decodeCheckBody, decodeServiceBody } from '../local/decode.js';
 import { Registrar } from '../local/registrar.js';
 import { LocalState } from '../local/state.js';
 import { settle, until } from '../testing/wait.js';
-import { CheckRunner, NotTtlCheckError, reapIntervalMs } from './runner.js';
+import { CheckRunner, NotTtlCheckError, reapIntervalMs, type TtlCheckState } from './runner.js';
 import { applyThresholds, initialCounters, type ThresholdConfig } from './thresholds.js';
 
 const allow = { scriptChecksAllowed: true };
@@ -67,6 +67,43 @@ describe('TTL checks', () => {
     assert.equal(state.check('mem')?.row.Output, 'TTL expired');
     assert.equal(runner.updateTtl('unknown', 'passing', ''), false);
     await runner.stop();
+  });
+
+  it('saves each outside result with its expiry, for a restart inside the TTL', async () => {
+    const clock = new ManualClock(0, 1_000_000);
+    const state = new LocalState(
+      { clock },
+      {
+        node: { ID: 'id', Node: 'n1', Address: '127.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
+        checkUpdateIntervalMs: 0,
+      },
+    );
+    const registrar = new Registrar(
+      state,
+      null,
+      { nodeName: 'n1', sidecarMinPort: 21000, sidecarMaxPort: 21255 },
+      silentLogger(),
+    );
+    const saved: TtlCheckState[] = [];
+    const runner = new CheckRunner(
+      {
+        clock,
+        rand: new SeededRand(3),
+        log: silentLogger(),
+        state,
+        rpc: () => null,
+        deregisterService: async () => true,
+        persistTtlState: async (entry) => {
+          saved.push(entry);
+        },
+      },
+      { nodeName: 'n1', datacenter: 'dc1', scriptChecksEnabled: false },
+    );
+    await runner.start();
+    await registrar.registerCheck(decodeCheckBody({ Name: 'mem', TTL: '10s' }, allow), { token: '', source: 'api' });
+    runner.updateTtl('mem', 'passing', 'ok');
+    await runner.stop();
+    assert.deepEqual(saved, [{ CheckID: 'mem', Status: 'passing', Output: 'ok', ExpiresWallMs: 1_010_000 }]);
   });
 
   it('refuses outside results for other check types', async () => {

@@ -33,6 +33,16 @@ export interface CheckRunnerComponents {
   readonly rpc: () => RpcClient | null;
   /** Removes a service and its checks (the reaper's action). */
   readonly deregisterService: (serviceId: string) => Promise<unknown>;
+  /** Keeps a TTL check's last result so a restart within the TTL comes back in that state (Consul does). */
+  readonly persistTtlState?: (state: TtlCheckState) => Promise<void>;
+}
+
+export interface TtlCheckState {
+  readonly CheckID: string;
+  readonly Status: HealthStatus;
+  readonly Output: string;
+  /** Wall-clock milliseconds after which the saved result no longer counts. */
+  readonly ExpiresWallMs: number;
 }
 
 export interface CheckRunnerConfig {
@@ -50,10 +60,14 @@ export const reapIntervalMs = 30_000;
 /** How often an alias check on another node re-reads that node's health. */
 export const remoteAliasPollMs = 10_000;
 
+/**
+ * Consul answers a TTL update on another kind of check with 500 and exactly this text; clients (Spring Cloud
+ * Consul, go-kit) match it to re-register, so the code is deliberately not one the HTTP table maps to a 4xx.
+ */
 export class NotTtlCheckError extends LatticeError {
   override readonly name = 'NotTtlCheckError';
   constructor(id: string) {
-    super('ERR_BAD_REQUEST', `CheckID "${id}" does not have associated TTL`);
+    super('ERR_CHECK_NOT_TTL', `CheckID "${id}" does not have associated TTL`);
   }
 }
 
@@ -106,6 +120,20 @@ export class CheckRunner implements Startable {
     if (entry.definition?.kind !== 'ttl') throw new NotTtlCheckError(id);
     this.components.state.updateCheck(id, status, output);
     this.armTtl(id, entry.definition);
+    const persist = this.components.persistTtlState;
+    if (persist) {
+      const saved = {
+        CheckID: id,
+        Status: status,
+        Output: output,
+        ExpiresWallMs: this.components.clock.wallMs() + entry.definition.ttlMs,
+      };
+      const work = persist(saved).catch((error: unknown) =>
+        this.components.log.warn({ err: error, check: id }, 'could not persist the TTL check state'),
+      );
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+    }
     return true;
   }
 

@@ -22,14 +22,37 @@ export interface PersistedCheck {
 
 const fileNameFor = (id: string): string => createHash('sha256').update(id).digest('hex');
 
+/** A TTL check's last result (data_dir/checks/state/), so a restart inside the TTL keeps it. */
+export interface PersistedCheckState {
+  readonly CheckID: string;
+  readonly Status: 'passing' | 'warning' | 'critical';
+  readonly Output: string;
+  readonly ExpiresWallMs: number;
+}
+
 export class LocalPersistence {
   constructor(
     private readonly dataDir: string,
     private readonly log: Logger,
   ) {}
 
-  private dir(kind: 'services' | 'checks'): string {
+  private dir(kind: 'services' | 'checks' | 'checks/state'): string {
     return join(this.dataDir, kind);
+  }
+
+  saveCheckState(state: PersistedCheckState): Promise<void> {
+    return this.write('checks/state', state.CheckID, state);
+  }
+
+  async loadCheckState(id: string): Promise<PersistedCheckState | null> {
+    try {
+      const state = JSON.parse(
+        await readFile(join(this.dir('checks/state'), fileNameFor(id)), 'utf8'),
+      ) as PersistedCheckState;
+      return state.CheckID === id ? state : null;
+    } catch {
+      return null; // none saved, or unreadable: the check starts from its initial status, as on first registration
+    }
   }
 
   saveService(entry: PersistedService): Promise<void> {
@@ -44,8 +67,9 @@ export class LocalPersistence {
     return this.write('checks', entry.Check.CheckID, entry);
   }
 
-  removeCheck(id: string): Promise<void> {
-    return rm(join(this.dir('checks'), fileNameFor(id)), { force: true });
+  async removeCheck(id: string): Promise<void> {
+    await rm(join(this.dir('checks'), fileNameFor(id)), { force: true });
+    await rm(join(this.dir('checks/state'), fileNameFor(id)), { force: true });
   }
 
   async loadServices(): Promise<PersistedService[]> {
@@ -60,7 +84,7 @@ export class LocalPersistence {
     );
   }
 
-  private async write(kind: 'services' | 'checks', id: string, value: unknown): Promise<void> {
+  private async write(kind: 'services' | 'checks' | 'checks/state', id: string, value: unknown): Promise<void> {
     const dir = this.dir(kind);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, fileNameFor(id));
@@ -86,7 +110,7 @@ export class LocalPersistence {
     }
     const entries: T[] = [];
     for (const name of names.sort()) {
-      if (name.endsWith('.tmp')) continue;
+      if (name.endsWith('.tmp') || name === 'state') continue;
       try {
         entries.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as T);
       } catch (error) {

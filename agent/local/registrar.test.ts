@@ -234,15 +234,29 @@ describe('Registrar', () => {
     assert.equal((await readdir(join(dir, 'checks'))).length, 1);
 
     const second = setup(dir);
-    await second.registrar.restorePersisted();
+    await second.registrar.restorePersisted(Date.now());
     assert.deepEqual(second.state.service('web')?.row.Tags, ['x']);
     assert.equal(second.state.service('web')?.token, 'secret');
     assert.equal(second.state.check('service:web')?.definition?.ttlMs, 30_000);
     assert.equal(second.state.service('from-file'), undefined);
 
+    // A TTL result saved before the restart comes back while it has not expired.
+    const persistence = new LocalPersistence(dir, silentLogger());
+    await persistence.saveCheckState({ CheckID: 'service:web', Status: 'passing', Output: 'up', ExpiresWallMs: 2_000 });
+    const third = setup(dir);
+    await third.registrar.restorePersisted(1_000);
+    assert.deepEqual(
+      [third.state.check('service:web')?.row.Status, third.state.check('service:web')?.row.Output],
+      ['passing', 'up'],
+    );
+    const fourth = setup(dir);
+    await fourth.registrar.restorePersisted(3_000);
+    assert.equal(fourth.state.check('service:web')?.row.Status, 'critical', 'an expired result is ignored');
+
     await second.registrar.deregisterService('web');
     assert.deepEqual(await readdir(join(dir, 'services')), []);
-    assert.deepEqual(await readdir(join(dir, 'checks')), []);
+    assert.deepEqual(await readdir(join(dir, 'checks')), ['state']);
+    assert.deepEqual(await readdir(join(dir, 'checks', 'state')), [], 'the saved TTL state goes with the check');
   });
 
   it('reload drops config services that left the files and keeps API ones', async () => {

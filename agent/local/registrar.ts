@@ -250,8 +250,11 @@ export class Registrar {
     }
   }
 
-  /** API registrations from data_dir, after the config ones. */
-  async restorePersisted(): Promise<void> {
+  /**
+   * API registrations from data_dir, after the config ones; then every TTL check (config ones too) takes its last
+   * saved result if that has not expired yet, as Consul's loadCheckState does.
+   */
+  async restorePersisted(nowWallMs: number): Promise<void> {
     if (!this.persistence) return;
     for (const entry of await this.persistence.loadServices()) {
       if (this.state.service(entry.Service.ID)?.source === 'config') continue; // a config file now owns this ID
@@ -265,6 +268,12 @@ export class Registrar {
         continue;
       }
       this.state.addCheck({ ...entry.Check, Node: this.config.nodeName }, entry.Definition, entry.Token, 'api');
+    }
+    for (const entry of this.state.checks()) {
+      if (entry.definition?.kind !== 'ttl') continue;
+      const saved = await this.persistence.loadCheckState(entry.row.CheckID);
+      if (saved && saved.ExpiresWallMs > nowWallMs)
+        this.state.updateCheck(entry.row.CheckID, saved.Status, saved.Output);
     }
     this.log.info(
       { services: this.state.services().length, checks: this.state.checks().length },
