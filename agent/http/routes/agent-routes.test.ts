@@ -133,7 +133,8 @@ describe('/v1/agent services', () => {
     assert.equal(response.statusCode, 200);
     const body = response.json() as { ContentHash: string };
     assert.equal(response.headers['x-consul-contenthash'], body.ContentHash);
-    assert.equal((await get('/v1/agent/service/nope')).statusCode, 404);
+    const unknown = await get('/v1/agent/service/nope');
+    assert.deepEqual([unknown.statusCode, unknown.body], [404, 'unknown service ID: nope']);
   });
 
   it('blocks on ?hash= until the service changes', async () => {

@@ -4,13 +4,14 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { delay } from '../../../lib/clock.js';
+import { LatticeError } from '../../../lib/errors.js';
 import { decodeServiceBody } from '../../local/decode.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { resolveToken } from '../acl-hook.js';
 import type { ConsulRoute } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError } from '../errors.js';
 import { parseWaitParam, requestParams } from '../query-options.js';
 import {
   aggregateStatus,
@@ -32,6 +33,14 @@ export interface AgentServiceRouteDeps {
 
 const param = (request: FastifyRequest, name: string): string =>
   (request.params as Record<string, string | undefined>)[name] ?? '';
+
+/** Consul's 404 text for GET /v1/agent/service/:id. */
+class UnknownServiceViewError extends LatticeError {
+  override readonly name = 'UnknownServiceViewError';
+  constructor(id: string) {
+    super('ERR_NOT_FOUND', `unknown service ID: ${id}`);
+  }
+}
 
 /** Hash-blocked readers at once; past this a reader is answered at once (a poll), never queued without bound. */
 export const hashWaitersMax = 1_024;
@@ -88,7 +97,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
         const params = requestParams(request);
         const wanted = params.get('hash');
         let view = serviceView(id);
-        if (view === null) throw new NotFoundError(`unknown service ID: ${id}`);
+        if (view === null) throw new UnknownServiceViewError(id);
         if (wanted !== null && wanted !== '' && contentHash(view) === wanted && hashWaiters < hashWaitersMax) {
           const waitMs = parseWaitParam(params.get('wait'), { ...deps, discoveryMaxStaleMs: 0 });
           hashWaiters++;
@@ -97,7 +106,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
           } finally {
             hashWaiters--;
           }
-          if (view === null) throw new NotFoundError(`unknown service ID: ${id}`);
+          if (view === null) throw new UnknownServiceViewError(id);
         }
         const hash = contentHash(view);
         void reply.header('X-Consul-ContentHash', hash);
