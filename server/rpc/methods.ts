@@ -42,7 +42,10 @@ export interface QueryOptions {
 
 /** Meta of every read reply, sent to HTTP clients as X-Consul-Index / -KnownLeader / -LastContact. */
 export interface QueryMeta {
-  /** Never 0 and never lower than the index the client sent (reference §2.2). */
+  /**
+   * Never 0. It can be lower than the index the client sent (after a snapshot restore, or from a lagging follower
+   * on a stale read); clients reset to 0 when it goes backwards, as Consul's contract says (reference §2.2).
+   */
   readonly index: number;
   readonly knownLeader: boolean;
   /** Milliseconds since this server last heard from the leader (0 on the leader). */
