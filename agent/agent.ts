@@ -138,6 +138,10 @@ export class Agent implements Startable, AgentHandle {
         state: this.state,
         rpc,
         clusterSize: () => Math.max(1, this.members().filter((member) => member.status === 'alive').length),
+        onRound: ({ ok }) => {
+          this.metrics.syncCount.inc();
+          if (!ok) this.metrics.syncFailures.inc();
+        },
       },
       { datacenter: config.datacenter, isServer: config.server, fullSyncIntervalMs, agentToken: '' },
     );
@@ -246,7 +250,14 @@ export class Agent implements Startable, AgentHandle {
       );
     return step(
       async () => {
-        this.controlPlane = factory({ config: this.config, gossip: this.gossip, clock, rand, log });
+        this.controlPlane = factory({
+          config: this.config,
+          gossip: this.gossip,
+          clock,
+          rand,
+          log,
+          metricsRegistry: this.metrics.registry,
+        });
         await this.controlPlane.start();
       },
       async () => {

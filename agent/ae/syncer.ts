@@ -23,6 +23,8 @@ export interface SyncerComponents {
   readonly rpc: () => RpcClient | null;
   /** Live members of the LAN pool, for scaling the full-sync interval. */
   readonly clusterSize: () => number;
+  /** Told after every round (metrics). */
+  readonly onRound?: (outcome: { readonly ok: boolean; readonly full: boolean }) => void;
 }
 
 export interface SyncerConfig {
@@ -107,6 +109,7 @@ export class AntiEntropySyncer implements Startable {
         ok = false;
       }
       this.syncCount++;
+      this.components.onRound?.({ ok, full: kind === 'full' });
       if (ok && kind === 'full') this.lastFullSyncOk = true;
       this.schedule(ok, kind);
     }

@@ -3,6 +3,7 @@
 // the in-process Server in server mode, a gRPC client with server selection on client agents. bin/ supplies it
 // (server/server.ts builds it); without one the agent runs its local parts and anti-entropy keeps retrying.
 
+import type { Registry } from 'prom-client';
 import type { GossipDriver } from '../../gossip/driver.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Startable } from '../../lib/lifecycle.js';
@@ -22,6 +23,8 @@ export interface ControlPlaneDeps {
   readonly clock: Clock;
   readonly rand: Rand;
   readonly log: Logger;
+  /** The agent's metrics registry: the server's Raft, RPC and catalog metrics show on /v1/agent/metrics. */
+  readonly metricsRegistry: Registry;
 }
 
 export type ControlPlaneFactory = (deps: ControlPlaneDeps) => ControlPlane;

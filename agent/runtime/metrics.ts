@@ -58,29 +58,44 @@ export class AgentMetrics {
     return this.registry.metrics();
   }
 
-  /** Consul's JSON shape (`/v1/agent/metrics`): gauges and counters from the registry, names dotted. */
+  /**
+   * Consul's JSON shape (`/v1/agent/metrics`), names dotted. Prometheus keeps running totals, not go-metrics' 10 s
+   * intervals: counters report their total as Count and Sum, histograms their count, sum and mean (seconds shown
+   * as milliseconds, Consul's unit for timings). Min, Max and Stddev are not tracked, so they are left out rather
+   * than invented (Go clients read them as zero).
+   */
   async consulJson(nowWallMs: number): Promise<Record<string, unknown>> {
     const metrics = await this.registry.getMetricsAsJSON();
     const gauges: Record<string, unknown>[] = [];
     const counters: Record<string, unknown>[] = [];
+    const samples: Record<string, unknown>[] = [];
     for (const metric of metrics) {
-      const name = metric.name.replace(/^consul_/, 'consul.').replace(/_/g, '.');
+      const seconds = metric.name.endsWith('_seconds');
+      const name = metric.name
+        .replace(/_seconds$/, '')
+        .replace(/^consul_/, 'consul.')
+        .replace(/_/g, '.');
+      const type = String(metric.type);
+      if (type === 'histogram') {
+        const byLabels = new Map<string, { count: number; sum: number; labels: Record<string, string> }>();
+        for (const value of metric.values) {
+          const { le: _bucket, ...rest } = value.labels;
+          const labels = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)]));
+          const key = JSON.stringify(labels);
+          const entry = byLabels.get(key) ?? { count: 0, sum: 0, labels };
+          const part = (value as { metricName?: string }).metricName ?? '';
+          if (part.endsWith('_count')) entry.count = value.value;
+          else if (part.endsWith('_sum')) entry.sum = value.value * (seconds ? 1000 : 1);
+          byLabels.set(key, entry);
+        }
+        for (const { count, sum, labels } of byLabels.values())
+          samples.push({ Name: name, Count: count, Sum: sum, Mean: count === 0 ? 0 : sum / count, Labels: labels });
+        continue;
+      }
       for (const value of metric.values) {
         const labels = Object.fromEntries(Object.entries(value.labels).map(([k, v]) => [k, String(v)]));
-        if (String(metric.type) === 'counter') {
-          const count = value.value;
-          counters.push({
-            Name: name,
-            Count: count,
-            Rate: 0,
-            Sum: count,
-            Min: 1,
-            Max: 1,
-            Mean: 1,
-            Stddev: 0,
-            Labels: labels,
-          });
-        } else gauges.push({ Name: name, Value: value.value, Labels: labels });
+        if (type === 'counter') counters.push({ Name: name, Count: value.value, Sum: value.value, Labels: labels });
+        else gauges.push({ Name: name, Value: value.value, Labels: labels });
       }
     }
     // Go's time.Time text for the interval start, truncated to seconds like go-metrics' inmem sink.
@@ -88,6 +103,6 @@ export class AgentMetrics {
       .toISOString()
       .replace('.000Z', ' +0000 UTC')
       .replace('T', ' ');
-    return { Timestamp: timestamp, Gauges: gauges, Points: [], Counters: counters, Samples: [] };
+    return { Timestamp: timestamp, Gauges: gauges, Points: [], Counters: counters, Samples: samples };
   }
 }
