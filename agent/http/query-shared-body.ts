@@ -34,6 +34,8 @@ export function rememberedJson(payload: unknown): string {
 
 /** Sends `payload` (from presentOnce) serialized once for all waiters; `?pretty` still wins (its hook runs later). */
 export function sendShared(reply: FastifyReply, payload: object): object {
+  // With a serializer of its own, fastify no longer labels the body as JSON; clients decode by this header.
+  void reply.type('application/json; charset=utf-8');
   reply.serializer(rememberedJson);
   return payload;
 }

@@ -157,6 +157,7 @@ describe('catalog reads', () => {
     const app = await apiWithRpc(rpc);
     const response = await app.inject({ url: '/v1/catalog/service/web?tag=v2&tag=primary' });
     assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
     assert.equal(response.json()[0].ServicePort, 8080);
     await app.inject({ url: '/v1/catalog/connect/web' });
     assert.deepEqual(

@@ -151,6 +151,7 @@ describe('GET /v1/health/service/:name', () => {
     assert.equal(rpc.calls.length, 1);
     assert.equal(one?.body, two?.body);
     assert.equal(one?.headers['x-consul-index'], '13');
+    assert.equal(one?.headers['content-type'], 'application/json; charset=utf-8');
     assert.deepEqual(JSON.parse(pretty?.body ?? ''), JSON.parse(one?.body ?? ''));
     assert.match(pretty?.body ?? '', /^\[\n {4}\{/);
   });
