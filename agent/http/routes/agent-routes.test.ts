@@ -277,6 +277,15 @@ describe('/v1/agent cluster endpoints', () => {
     assert.match(prometheus.body, /consul_agent_local_services 1/);
   });
 
+  it('reports the build on /version', async () => {
+    assert.deepEqual((await get('/v1/agent/version')).json(), {
+      SHA: testBuild.revision,
+      BuildDate: testBuild.buildDate,
+      HumanVersion: testBuild.consulVersion,
+      FIPS: '',
+    });
+  });
+
   it('answers 503 on the keyring while gossip is down', async () => {
     assert.equal((await get('/v1/operator/keyring')).statusCode, 503);
   });

@@ -255,6 +255,18 @@ export const agentRoutes =
         },
       },
       agentMonitorRoute(agent, readAgent),
+      {
+        // Consul's /v1/agent/version (no ACL): the build, as `consul version` reports it.
+        method: 'GET',
+        url: '/version',
+        acl: null,
+        handler: async () => ({
+          SHA: deps.build.revision,
+          BuildDate: deps.build.buildDate,
+          HumanVersion: deps.build.consulVersion,
+          FIPS: '',
+        }),
+      },
       ...agentServiceRoutes({
         agent,
         datacenter: config.datacenter,
