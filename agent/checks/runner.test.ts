@@ -10,12 +10,13 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
+import type { RpcClient } from '../../server/rpc/methods.js';
 import type { HealthStatus } from '../../server/state/types.js';
 import { decodeCheckBody, decodeServiceBody } from '../local/decode.js';
 import { Registrar } from '../local/registrar.js';
 import { LocalState } from '../local/state.js';
 import { settle, until } from '../testing/wait.js';
-import { CheckRunner, NotTtlCheckError, reapIntervalMs, type TtlCheckState } from './runner.js';
+import { CheckRunner, NotTtlCheckError, reapIntervalMs, remoteAliasGapMs, type TtlCheckState } from './runner.js';
 import { applyThresholds, initialCounters, type ThresholdConfig } from './thresholds.js';
 
 const allow = { scriptChecksAllowed: true };
@@ -218,6 +219,66 @@ describe('alias checks and the reaper', () => {
     await registrar.deregisterService('web');
     assert.equal(status('alias'), 'critical');
     assert.match(state.check('alias')?.row.Output ?? '', /could not be found/);
+    await runner.stop();
+  });
+
+  it('follow a service on another node through blocking reads of its checks', async () => {
+    const clock = new ManualClock();
+    const state = new LocalState(
+      { clock },
+      {
+        node: { ID: 'id', Node: 'n1', Address: '127.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
+        checkUpdateIntervalMs: 0,
+      },
+    );
+    const registrar = new Registrar(
+      state,
+      null,
+      { nodeName: 'n1', sidecarMinPort: 21000, sidecarMaxPort: 21255 },
+      silentLogger(),
+    );
+    const asked: number[] = [];
+    let release: ((status: HealthStatus) => void) | null = null;
+    const row = (status: HealthStatus) => ({
+      Node: 'n2',
+      CheckID: 'service:db',
+      Name: 'db',
+      Status: status,
+      Output: status,
+      ServiceID: 'db',
+    });
+    const rpc = {
+      call: async (_method: string, _args: unknown, options: { query?: { minQueryIndex: number } }) => {
+        const index = options.query?.minQueryIndex ?? 0;
+        asked.push(index);
+        const status: HealthStatus =
+          index === 0 ? 'passing' : await new Promise<HealthStatus>((resolve) => (release = resolve));
+        return { value: [row(status)], meta: { index: index + 5, knownLeader: true, lastContactMs: 0 } };
+      },
+    } as unknown as RpcClient;
+    const runner = new CheckRunner(
+      {
+        clock,
+        rand: new SeededRand(3),
+        log: silentLogger(),
+        state,
+        rpc: () => rpc,
+        deregisterService: async () => true,
+      },
+      { nodeName: 'n1', datacenter: 'dc1', scriptChecksEnabled: false },
+    );
+    await runner.start();
+    await registrar.registerCheck(decodeCheckBody({ Name: 'db-alias', AliasNode: 'n2', AliasService: 'db' }, allow), {
+      token: '',
+      source: 'api',
+    });
+    clock.advance(0);
+    await until(() => state.check('db-alias')?.row.Status === 'passing', 'the first read');
+    clock.advance(remoteAliasGapMs);
+    await until(() => release !== null, 'the blocking read');
+    assert.deepEqual(asked, [0, 5], 'the second read blocks on the first answer index');
+    release!('critical');
+    await until(() => state.check('db-alias')?.row.Status === 'critical', 'the change on n2');
     await runner.stop();
   });
 

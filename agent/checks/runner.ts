@@ -4,6 +4,7 @@
 // through the thresholds; TTL checks expire to critical; alias checks follow the aliased health; a reaper removes
 // services critical for longer than deregister_critical_service_after.
 
+import { Backoff } from '../../lib/backoff.js';
 import type { Clock, Timer } from '../../lib/clock.js';
 import { LatticeError } from '../../lib/errors.js';
 import { type AbortOptions, LifecycleState, type Startable } from '../../lib/lifecycle.js';
@@ -57,8 +58,12 @@ export interface CheckRunnerConfig {
 
 /** Consul's reaper period for deregister_critical_service_after. */
 export const reapIntervalMs = 30_000;
-/** How often an alias check on another node re-reads that node's health. */
-export const remoteAliasPollMs = 10_000;
+/** The wait of each blocking read an alias check on another node makes (Consul's default query time). */
+export const remoteAliasWaitMs = 300_000;
+/** Pause between two reads, so a server that answers at once (no change to wait for) is not read in a tight loop. */
+export const remoteAliasGapMs = 100;
+/** Retry after a failed read of the other node: 1 s doubling to 30 s, jittered. */
+export const remoteAliasRetryBackoff = Object.freeze({ baseDelayMs: 1_000, delayMsMax: 30_000 });
 
 /**
  * Consul answers a TTL update on another kind of check with 500 and exactly this text; clients (Spring Cloud
@@ -268,40 +273,55 @@ export class CheckRunner implements Startable {
       this.refreshAlias(id, definition);
       return { definition, stop: () => undefined };
     }
+    // Another node: a blocking read of its checks (Consul's alias check watches the same way), re-armed after
+    // each answer; failures wait with backoff so a lost server is not hammered.
+    const controller = new AbortController();
+    const backoff = new Backoff(remoteAliasRetryBackoff, this.components.rand);
     let timer: Timer | null = null;
-    let stopped = false;
-    const poll = async (): Promise<void> => {
+    let index = 0;
+    const watch = async (): Promise<void> => {
       const rpc = this.components.rpc();
-      if (rpc === null) return;
-      try {
-        const reply = await rpc.call(
-          'Health.NodeChecks',
-          { Node: node },
-          { context: { datacenter: this.config.datacenter, token: '' }, query: defaultQueryOptions },
-        );
-        if (stopped) return;
-        const serviceId = definition.aliasService ?? '';
-        const registered = reply.value.some((check) => check.ServiceID === serviceId);
-        const result = aliasResult({ node, serviceId }, reply.value, registered || serviceId === '', id);
-        this.record(id, result.status, result.output);
-      } catch (error) {
-        if (!stopped) this.record(id, 'critical', `alias: cannot read node ${node}: ${(error as Error).message}`);
-      }
+      if (rpc === null) throw new Error('no server known');
+      const reply = await rpc.call(
+        'Health.NodeChecks',
+        { Node: node },
+        {
+          signal: controller.signal,
+          context: { datacenter: this.config.datacenter, token: '' },
+          query: { ...defaultQueryOptions, minQueryIndex: index, maxQueryTimeMs: remoteAliasWaitMs },
+        },
+      );
+      // An index that went backwards (snapshot restore) restarts the watch from scratch.
+      index = reply.meta.index < index ? 0 : reply.meta.index;
+      const serviceId = definition.aliasService ?? '';
+      const registered = reply.value.some((check) => check.ServiceID === serviceId);
+      const result = aliasResult({ node, serviceId }, reply.value, registered || serviceId === '', id);
+      this.record(id, result.status, result.output);
     };
     const schedule = (delayMs: number): void => {
       timer = this.components.clock.setTimer(delayMs, () => {
-        const work = poll().finally(() => {
-          this.inFlight.delete(work);
-          if (!stopped) schedule(remoteAliasPollMs);
-        });
+        timer = null;
+        const work = watch().then(
+          () => {
+            backoff.reset();
+            if (!controller.signal.aborted) schedule(remoteAliasGapMs);
+          },
+          (error: unknown) => {
+            if (controller.signal.aborted) return;
+            index = 0;
+            this.record(id, 'critical', `alias: cannot read node ${node}: ${(error as Error).message}`);
+            schedule(backoff.next());
+          },
+        );
         this.inFlight.add(work);
+        void work.finally(() => this.inFlight.delete(work));
       });
     };
     schedule(0);
     return {
       definition,
       stop: () => {
-        stopped = true;
+        controller.abort();
         timer?.cancel();
       },
     };
