@@ -2,7 +2,8 @@
 // service with an HTTP check over the API, syncs it to the catalog by anti-entropy, follows the target up and
 // down, and reports maintenance; a client agent retry-joins a server, its API registrations reach the server's
 // catalog, survive a restart from its data dir, and a SIGTERM makes it leave; config-file services come and go
-// with `lattice reload`, and the CLI lists members and registers definition files.
+// with `lattice reload`, the CLI lists members and registers definition files, and script checks run only when
+// enabled.
 
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
@@ -223,5 +224,33 @@ describe('config-file services and reload', () => {
       what: 'the CLI-registered service in the catalog',
     });
     assert.equal((await agent.stop('SIGINT')).code, 0, agent.output);
+  });
+});
+
+describe('script checks', () => {
+  it('run only with enable_local_script_checks, and go passing or critical with the exit code', async () => {
+    const off = start(['-dev', '-bind=127.0.0.25', '-client=127.0.0.25']);
+    const on = start(['-dev', '-bind=127.0.0.26', '-client=127.0.0.26', '-enable-local-script-checks']);
+    await waitForHttp('http://127.0.0.25:8500/v1/agent/self', { process: off });
+    await waitForHttp('http://127.0.0.26:8500/v1/agent/self', { process: on });
+    const body = (code: number) => ({
+      Name: `exit-${code}`,
+      Args: [process.execPath, '-e', `process.exit(${code})`],
+      Interval: '1s',
+    });
+    const refused = await put('http://127.0.0.25:8500/v1/agent/check/register', body(0));
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /Scripts are disabled on this agent/);
+    for (const code of [0, 1, 2])
+      assert.equal((await put('http://127.0.0.26:8500/v1/agent/check/register', body(code))).status, 200);
+    const statuses = async () => {
+      const checks = await json<Record<string, Check>>('http://127.0.0.26:8500/v1/agent/checks');
+      return ['exit-0', 'exit-1', 'exit-2'].map((id) => checks[id]?.Status);
+    };
+    await waitFor(async () => JSON.stringify(await statuses()) === '["passing","warning","critical"]', {
+      what: 'script check statuses from their exit codes',
+    });
+    assert.equal((await off.stop('SIGINT')).code, 0, off.output);
+    assert.equal((await on.stop('SIGINT')).code, 0, on.output);
   });
 });
