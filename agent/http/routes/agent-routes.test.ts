@@ -1,6 +1,6 @@
 // Proves the /v1/agent/* routes through fastify inject against a real LocalState, Registrar and CheckRunner:
 // Consul's shapes (AgentService, HealthCheck, AgentMember), empty 200 answers to writes, lenient bodies and
-// Consul's 400 texts for bad ones (never a 500), hash blocking on /service/:id, ?filter, the agent health
+// Consul's 400 texts for bad ones (never a 500, also for 300 seeded random bodies), hash blocking on /service/:id, ?filter, the agent health
 // endpoints' status codes and text format, TTL updates, maintenance flags, metrics formats and 405s.
 
 import assert from 'node:assert/strict';
@@ -164,6 +164,73 @@ describe('/v1/agent services', () => {
       assert.match(response.body, text);
     });
   }
+
+  it('never answers 5xx to seeded random bodies on the write endpoints (seed 42)', async () => {
+    // A separate agent, so random registrations cannot disturb the other tests' state.
+    const fuzzed = await buildHttpApi({
+      config,
+      build: testBuild,
+      runtime: { arch: 'x64', os: 'linux', nodeVersion: 'v20.0.0', cpuCount: 2 },
+      authorizer: { allows: () => true },
+      log: silentLogger(),
+      agent: makeAgent(),
+    });
+    const rand = new SeededRand(42);
+    const keys = [
+      'Name',
+      'name',
+      'ID',
+      'Port',
+      'Tags',
+      'Meta',
+      'Check',
+      'Checks',
+      'TTL',
+      'HTTP',
+      'Interval',
+      'Weights',
+      'Connect',
+      'SidecarService',
+      'Proxy',
+      'Status',
+      'Args',
+      'TaggedAddresses',
+      'Kind',
+      'Address',
+    ];
+    const value = (depth: number): unknown => {
+      switch (rand.intBelow(depth > 2 ? 5 : 7)) {
+        case 0:
+          return rand.intBelow(3) === 0 ? -1 : rand.intBelow(70_000);
+        case 1:
+          return ['web', '', '10s', 'passing', 'bogus', '0.0.0.0', 'connect-proxy'][rand.intBelow(7)];
+        case 2:
+          return rand.intBelow(2) === 0;
+        case 3:
+          return null;
+        case 4:
+          return 1.5;
+        case 5:
+          return Array.from({ length: rand.intBelow(3) }, () => value(depth + 1));
+        default:
+          return Object.fromEntries(
+            Array.from({ length: rand.intBelow(5) }, () => [keys[rand.intBelow(keys.length)]!, value(depth + 1)]),
+          );
+      }
+    };
+    for (let round = 0; round < 300; round++) {
+      const body = JSON.stringify(value(0));
+      for (const url of [
+        '/v1/agent/service/register',
+        '/v1/agent/check/register',
+        '/v1/agent/check/update/service:web',
+      ]) {
+        const response = await fuzzed.inject({ method: 'PUT', url, payload: body });
+        assert.ok(response.statusCode < 500, `${url} ${body} → ${response.statusCode} ${response.body}`);
+      }
+    }
+    await fuzzed.close();
+  });
 
   it('answers 405 with Allow for a wrong method', async () => {
     const response = await get('/v1/agent/service/register');
