@@ -1,7 +1,8 @@
 // Proves the /v1/agent/* routes through fastify inject against a real LocalState, Registrar and CheckRunner:
 // Consul's shapes (AgentService, HealthCheck, AgentMember), empty 200 answers to writes, lenient bodies and
-// Consul's 400 texts for bad ones (never a 500, also for 300 seeded random bodies), hash blocking on /service/:id, ?filter, the agent health
-// endpoints' status codes and text format, TTL updates, maintenance flags, metrics formats and 405s.
+// Consul's 400 texts for bad ones (never a 500, also for 300 seeded random bodies), hash blocking on
+// /service/:id, ?filter, the agent health endpoints' status codes and text format, TTL updates, maintenance
+// flags, metrics formats and 405s.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
