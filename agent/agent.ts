@@ -168,6 +168,11 @@ export class Agent implements Startable, AgentHandle {
       { addresses: config.addresses.http, port: config.ports.http, httpsPort: config.ports.https, tls: config.tls },
     );
     this.subsystems = this.subsystemsInOrder(clock, rand, log);
+    // Serf stops a node that lost a name conflict (most members know the name at another address); so do we.
+    this.gossip.events.on('name-conflict', ({ outcome, otherAddress }) => {
+      if (outcome === 'lost')
+        components.onShutdownRequested?.(`node name ${config.nodeName} belongs to ${otherAddress}`, 'failed');
+    });
   }
 
   /** The servers as one RpcClient for HTTP and DNS: whatever the control plane picks now, or `No known servers`. */
