@@ -41,6 +41,11 @@ function payloadOf(command: Command): unknown {
       return command.request;
     case 'coordinate-batch-update':
       return command.updates;
+    case 'kv':
+    case 'session':
+      return command.request;
+    case 'txn':
+      return command.ops;
   }
 }
 
@@ -78,5 +83,14 @@ export function decodeCommand(bytes: Uint8Array): Command {
     case 'coordinate-batch-update':
       if (!Array.isArray(payload)) throw new CommandCodecError('coordinate-batch-update payload is not a list');
       return { type: 'coordinate-batch-update', updates: payload as never };
+    case 'kv':
+      if (!isObject(payload)) throw new CommandCodecError('kv payload is not a map');
+      return { type: 'kv', request: payload as never };
+    case 'session':
+      if (!isObject(payload)) throw new CommandCodecError('session payload is not a map');
+      return { type: 'session', request: payload as never };
+    case 'txn':
+      if (!Array.isArray(payload)) throw new CommandCodecError('txn payload is not a list');
+      return { type: 'txn', ops: payload as never };
   }
 }

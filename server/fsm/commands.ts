@@ -2,22 +2,36 @@
 // issues add (KV, sessions, transactions, intentions, config entries, CA roots): those decode to a refusal until
 // their handlers exist, never to a crash.
 
+import type { KvApplyRequest } from '../state/kv-types.js';
+import type { TxnOp } from '../state/txn-ops.js';
 import type { CoordinateUpdate, DeregisterRequest, RegisterRequest } from '../state/types.js';
 
 export type Command =
   | { readonly type: 'register'; readonly request: RegisterRequest }
   | { readonly type: 'deregister'; readonly request: DeregisterRequest }
-  | { readonly type: 'coordinate-batch-update'; readonly updates: readonly CoordinateUpdate[] };
+  | { readonly type: 'coordinate-batch-update'; readonly updates: readonly CoordinateUpdate[] }
+  /** KVS.Apply, or `{Op: 'reap-tombstones', ReapIndex}` from the leader's tombstone GC. */
+  | {
+      readonly type: 'kv';
+      readonly request: KvApplyRequest | { readonly Op: 'reap-tombstones'; readonly ReapIndex: number };
+    }
+  /** Session.Apply: `{Op: 'create'|'destroy', Session}` (create carries the ID the leader chose). */
+  | { readonly type: 'session'; readonly request: { readonly Op: 'create' | 'destroy'; readonly Session: unknown } }
+  | { readonly type: 'txn'; readonly ops: readonly TxnOp[] };
 
 export type CommandType = Command['type'];
 
-export const commandTypes: readonly CommandType[] = ['register', 'deregister', 'coordinate-batch-update'];
-
-/** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
-export const reservedCommandTypes: readonly string[] = [
+export const commandTypes: readonly CommandType[] = [
+  'register',
+  'deregister',
+  'coordinate-batch-update',
   'kv',
   'session',
   'txn',
+];
+
+/** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
+export const reservedCommandTypes: readonly string[] = [
   'intention',
   'config-entry',
   'ca-roots',
@@ -32,3 +46,10 @@ export const coordinateBatchUpdateCommand = (updates: readonly CoordinateUpdate[
   type: 'coordinate-batch-update',
   updates,
 });
+
+export const kvCommand = (request: Extract<Command, { type: 'kv' }>['request']): Command => ({ type: 'kv', request });
+export const sessionCommand = (request: Extract<Command, { type: 'session' }>['request']): Command => ({
+  type: 'session',
+  request,
+});
+export const txnCommand = (ops: readonly TxnOp[]): Command => ({ type: 'txn', ops });

@@ -74,7 +74,7 @@ describe('command codec', () => {
     ['a future version', packr.pack({ v: 2, t: 'register', p: {} }), CommandCodecError],
     ['a numeric type', packr.pack({ v: 1, t: 7, p: {} }), CommandCodecError],
     ['an unknown type', packr.pack({ v: 1, t: 'launch-missiles', p: {} }), UnknownCommandError],
-    ['a reserved type', packr.pack({ v: 1, t: 'kv', p: {} }), UnknownCommandError],
+    ['a reserved type', packr.pack({ v: 1, t: 'intention', p: {} }), UnknownCommandError],
     ['a register payload that is a list', packr.pack({ v: 1, t: 'register', p: [] }), CommandCodecError],
     [
       'a coordinate payload that is a map',
@@ -188,8 +188,16 @@ describe('CatalogFsm snapshots', () => {
     const summary = await inspectSnapshot(chunksOf(await persisted(fsm)));
     assert.equal(summary.index, 2431);
     assert.equal(summary.term, 2);
-    assert.equal(summary.formatVersion, 1);
-    assert.deepEqual(summary.tables, { nodes: 30, services: 2399, checks: 2399, coordinates: 30 });
+    assert.equal(summary.formatVersion, 2);
+    assert.deepEqual(summary.tables, {
+      nodes: 30,
+      services: 2399,
+      checks: 2399,
+      coordinates: 30,
+      kvs: 0,
+      tombstones: 0,
+      sessions: 0,
+    });
     assert.ok(summary.indexCount > 4);
   });
 
@@ -229,7 +237,15 @@ describe('CatalogFsm snapshots', () => {
     const whole = Buffer.concat(await persisted(fsm));
     const summary = await inspectSnapshot(chunksOf([...whole].map((byte) => new Uint8Array([byte]))));
     assert.equal(summary.index, 20);
-    assert.deepEqual(summary.tables, { nodes: 20, services: 20, checks: 20, coordinates: 0 });
+    assert.deepEqual(summary.tables, {
+      nodes: 20,
+      services: 20,
+      checks: 20,
+      coordinates: 0,
+      kvs: 0,
+      tombstones: 0,
+      sessions: 0,
+    });
   });
 
   it('refuses snapshots whose rows are malformed or reference missing rows', async () => {

@@ -12,10 +12,13 @@ import type { CommittedEntry, Fsm, FsmSnapshot, FsmSnapshotSink } from '../../ra
 import { deregister, ensureRegistration } from '../state/catalog-ops.js';
 import { coordinateBatchUpdate } from '../state/coordinates.js';
 import { StateStoreError } from '../state/errors.js';
+import { kvsApply, reapTombstones, sessionApply } from '../state/kv-apply.js';
 import type { StateStore } from '../state/store.js';
+import { normalizeTxnOps } from '../state/txn-normalize.js';
+import { applyTxn } from '../state/txn-ops.js';
 import { decodeCommand } from './codec.js';
 import type { Command } from './commands.js';
-import { encodeSnapshot, readSnapshot, SnapshotFormatError } from './snapshot-format.js';
+import { encodeSnapshot, readSnapshot, SnapshotFormatError, snapshotFormatVersion } from './snapshot-format.js';
 
 /** What apply() returns to the proposer: the entry's index and, when the command was refused, why. */
 export interface ApplyResponse {
@@ -43,6 +46,13 @@ export function applyCommand(store: StateStore, index: number, command: Command)
       return undefined;
     case 'coordinate-batch-update':
       return coordinateBatchUpdate(store, index, command.updates);
+    case 'kv':
+      if (command.request.Op === 'reap-tombstones') return reapTombstones(store, index, command.request.ReapIndex);
+      return kvsApply(store, index, command.request);
+    case 'session':
+      return sessionApply(store, index, command.request);
+    case 'txn':
+      return applyTxn(store, index, normalizeTxnOps(command.ops));
   }
 }
 
@@ -72,7 +82,7 @@ export class CatalogFsm implements Fsm {
 
   snapshot(): FsmSnapshot {
     const capture = this.store.capture();
-    const header = { formatVersion: 1, index: this.appliedIndex, term: this.appliedTerm };
+    const header = { formatVersion: snapshotFormatVersion, index: this.appliedIndex, term: this.appliedTerm };
     return {
       persist: async (sink: FsmSnapshotSink, options: AbortOptions = {}) => {
         for (const chunk of encodeSnapshot(capture, header)) {

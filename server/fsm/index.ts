@@ -19,8 +19,11 @@ export {
   commandTypes,
   coordinateBatchUpdateCommand,
   deregisterCommand,
+  kvCommand,
   registerCommand,
   reservedCommandTypes,
+  sessionCommand,
+  txnCommand,
 } from './commands.js';
 export type { ApplyResponse } from './fsm.js';
 export { applyCommand, CatalogFsm, CommandFailedError } from './fsm.js';

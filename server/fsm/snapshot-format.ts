@@ -8,8 +8,13 @@ import { LatticeError } from '../../lib/errors.js';
 import { crc32 } from '../../raft/storage/checksum.js';
 import type { StoreCapture, StoreContents } from '../state/store.js';
 
-export const snapshotFormatVersion = 1;
-const magic = new Uint8Array([0x4c, 0x54, 0x43, 0x53, 0x4e, 0x41, 0x50, snapshotFormatVersion]); // "LTCSNAP" 1
+/**
+ * 2: adds the kvs, tombstones and sessions tables. Version 1 files (catalog only) still load: the tables a file
+ * lacks restore empty. A version 1 reader refuses a version 2 file by its magic instead of half-loading it.
+ */
+export const snapshotFormatVersion = 2;
+const readableFormatVersions: readonly number[] = [1, 2];
+const magic = new Uint8Array([0x4c, 0x54, 0x43, 0x53, 0x4e, 0x41, 0x50, snapshotFormatVersion]); // "LTCSNAP" 2
 const frameHeaderBytes = 8;
 /** A frame longer than this means a corrupt length field, not a real record. */
 export const frameSizeBytesMax = 64 * 1024 * 1024;
@@ -116,7 +121,8 @@ async function* readRecords(source: AsyncIterable<Uint8Array>): AsyncGenerator<S
         throw new SnapshotFormatError('not a Lattice state snapshot');
       }
       const version = buffer[magic.byteLength - 1];
-      if (version !== snapshotFormatVersion) throw new SnapshotFormatError(`unsupported snapshot version ${version}`);
+      if (!readableFormatVersions.includes(version as number))
+        throw new SnapshotFormatError(`unsupported snapshot version ${version}`);
       buffer = buffer.subarray(magic.byteLength);
       sawMagic = true;
     }

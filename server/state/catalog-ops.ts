@@ -25,6 +25,7 @@ import {
   stringField,
 } from './normalize.js';
 import { sameRow } from './same.js';
+import { invalidateCheckSessionsTxn, invalidateNodeSessionsTxn } from './session-ops.js';
 import type { StateStore } from './store.js';
 import {
   checkKey,
@@ -153,6 +154,7 @@ export function ensureCheckTxn(txn: WriteTxn, fields: CheckFields): void {
   const row: HealthCheck = { ...candidate, CreateIndex: previous?.CreateIndex ?? txn.index, ModifyIndex: txn.index };
   txn.put(checksSchema, row);
   touchCheck(txn, row);
+  if (row.Status === 'critical') invalidateCheckSessionsTxn(txn, row.Node, row.CheckID);
   if (previous !== undefined && previous.ServiceID !== row.ServiceID) touchCheck(txn, previous);
   else if (previous !== undefined) txn.touch(checkStatusWatchKey(previous.Status));
 }
@@ -170,6 +172,7 @@ export function deleteNodeTxn(txn: WriteTxn, node: string): boolean {
   const key = nodeKey(node);
   const row = txn.table(nodesSchema).get(key);
   if (row === undefined) return false;
+  invalidateNodeSessionsTxn(txn, row.Node);
   for (const service of [...txn.table(servicesSchema).lookup('node', key)]) deleteServiceTxn(txn, row.Node, service.ID);
   for (const check of [...txn.table(checksSchema).lookup('node', key)]) deleteCheckTxn(txn, row.Node, check.CheckID);
   const coordinates = [...txn.table(coordinatesSchema).lookup('node', key)];
@@ -207,6 +210,7 @@ export function deleteCheckTxn(txn: WriteTxn, node: string, checkId: string): bo
   const row = txn.delete(checksSchema, checkKey(node, checkId));
   if (row === undefined) return false;
   touchCheck(txn, row);
+  invalidateCheckSessionsTxn(txn, row.Node, row.CheckID);
   return true;
 }
 

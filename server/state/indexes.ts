@@ -84,3 +84,10 @@ export class IndexTable {
     return this.values;
   }
 }
+
+/** KV: fires when a key starting with `prefix` (the whole key included) is written or deleted. */
+export const kvPrefixWatchKey = (prefix: string): string => `kv-prefix:${prefix}`;
+/** Fires when the session is created, destroyed or invalidated. */
+export const sessionWatchKey = (id: string): string => `session:${id}`;
+/** Fires when any session of the node changes. */
+export const nodeSessionsWatchKey = (node: string): string => `node-sessions:${foldName(node)}`;

@@ -6,14 +6,19 @@
 import { assert } from '../../lib/assert.js';
 import { InvalidWriteError } from './errors.js';
 import { IndexTable } from './indexes.js';
+import { LockDelays } from './lock-delay.js';
 import { catalogIntegrityProblem, catalogSchemas } from './tables/catalog.js';
+import { kvSchemas } from './tables/kv.js';
 import { Table, type TableSchema } from './tables/table.js';
 import { deepFreeze, type TableSource, WriteTxn } from './txn.js';
 import { type WatchCallback, WatchRegistry, type WatchSet } from './watch.js';
 
 /** Every table the store holds, in snapshot order. Later tables (KV, sessions, ...) are appended here. */
 // biome-ignore lint/suspicious/noExplicitAny: a list of schemas of different row types
-export const storeSchemas: readonly TableSchema<any>[] = Object.values(catalogSchemas);
+export const storeSchemas: readonly TableSchema<any>[] = [
+  ...Object.values(catalogSchemas),
+  ...Object.values(kvSchemas),
+];
 
 /** A point-in-time view for snapshots: the tables' row maps and the index table, never changed afterwards. */
 export interface StoreCapture {
@@ -38,6 +43,8 @@ export interface QueryResult<T> {
 export interface StateStoreOptions {
   /** Told about a watch callback that threw (the store itself carries on). */
   readonly onWatchError?: (error: unknown) => void;
+  /** The clock lock delays are measured on (Consul's time.Now in the FSM); without one they never block. */
+  readonly nowMs?: () => number;
 }
 
 export class StateStore implements TableSource {
@@ -46,9 +53,12 @@ export class StateStore implements TableSource {
   private readonly watches: WatchRegistry;
   private lastWriteIndex = 0;
   private generationValue = 0;
+  /** Keys of invalidated sessions that may not be acquired yet (memory only, as Consul's). */
+  readonly lockDelays: LockDelays;
 
   constructor(options: StateStoreOptions = {}) {
     this.watches = new WatchRegistry(options.onWatchError);
+    this.lockDelays = new LockDelays(options.nowMs ?? (() => Number.NEGATIVE_INFINITY));
     for (const schema of storeSchemas) this.tables.set(schema.name, new Table(schema));
   }
 

@@ -4,6 +4,7 @@
 
 import { assert } from '../../lib/assert.js';
 import type { IndexTable } from './indexes.js';
+import type { LockDelays } from './lock-delay.js';
 import type { Table, TableSchema } from './tables/table.js';
 
 type Undo = () => void;
@@ -18,6 +19,7 @@ export function deepFreeze<T>(value: T): T {
 export interface TableSource {
   table<Row>(schema: TableSchema<Row>): Table<Row>;
   readonly indexes: IndexTable;
+  readonly lockDelays?: LockDelays;
 }
 
 export class WriteTxn {
@@ -37,6 +39,11 @@ export class WriteTxn {
 
   get indexes(): IndexTable {
     return this.source.indexes;
+  }
+
+  /** The store's lock-delay table (session invalidation writes it; KV lock reads it). */
+  get lockDelays(): LockDelays | undefined {
+    return this.source.lockDelays;
   }
 
   /** Inserts or replaces a row (frozen on the way in); returns the row it replaced. */
