@@ -40,6 +40,8 @@ import { encodeCommand } from './fsm/codec.js';
 import type { Command } from './fsm/commands.js';
 import { CatalogFsm } from './fsm/fsm.js';
 import { LeaderDuties } from './leader/leader-duties.js';
+import { SessionTtlTimers } from './leader/session-ttl.js';
+import { TombstoneGc } from './leader/tombstone-gc.js';
 import { ServerMetrics } from './metrics.js';
 import { raftConfigurationReply, raftStatsReply, voterAddresses } from './raft-facts.js';
 import { hasRaftState, openRaftStores } from './raft-stores.js';
@@ -90,6 +92,8 @@ export class Server implements Startable, ClusterOps {
   private readonly lifecycle = new LifecycleState();
   private readonly handlers: HandlerTable;
   private readonly duties: LeaderDuties;
+  private readonly sessionTtl: SessionTtlTimers;
+  private readonly tombstoneGc: TombstoneGc;
   private readonly autopilot: AutopilotRunner;
   private readonly formation: ClusterFormation;
   private readonly dialed = new Map<string, RpcClient & { close?(): void }>();
@@ -109,7 +113,12 @@ export class Server implements Startable, ClusterOps {
     this.log = components.log;
     this.store = new StateStore({
       onWatchError: (error) => this.log.error({ err: error }, 'a state store watcher threw'),
+      nowMs: () => components.clock.nowMs(),
     });
+    const kvLeader = { clock: components.clock, log: this.log, store: this.store };
+    const applyOnLeader = (command: Command, signal: AbortSignal) => this.apply(command, signal);
+    this.sessionTtl = new SessionTtlTimers({ ...kvLeader, apply: applyOnLeader });
+    this.tombstoneGc = new TombstoneGc({ ...kvLeader, apply: applyOnLeader });
     this.fsm = new CatalogFsm(this.store);
     this.metrics = new ServerMetrics(components.metricsRegistry ?? null, {
       nodes: () => this.store.table(nodesSchema).size,
@@ -130,6 +139,7 @@ export class Server implements Startable, ClusterOps {
       },
       knownLeader: () => (this.raft?.leaderId() ?? null) !== null,
       lastContactMs: () => this.lastContactMs(),
+      sessionTimers: this.sessionTtl,
     };
     this.handlers = buildHandlers(context, this, () => [config.datacenter]);
     this.autopilot = new AutopilotRunner({
@@ -250,6 +260,8 @@ export class Server implements Startable, ClusterOps {
       this.formation.stop();
       await this.raftStarting?.catch(() => undefined);
       await this.duties.stop();
+      this.sessionTtl.stop();
+      this.tombstoneGc.stop();
       await this.raft?.stop();
       await this.transport?.stop();
       for (const client of this.dialed.values()) client.close?.();
@@ -462,6 +474,15 @@ export class Server implements Startable, ClusterOps {
     raft.on('role-change', ({ role }) => {
       if (role === 'leader') this.duties.start();
       else void this.duties.stop();
+      // Session timers arm once the log is applied (after a barrier), so no session of the old term is missed.
+      if (role === 'leader')
+        raft.barrier({ signal: this.stopController.signal }).then(
+          () => (raft.isLeader() ? this.sessionTtl.start() : undefined),
+          () => undefined,
+        );
+      else this.sessionTtl.stop();
+      if (role === 'leader') this.tombstoneGc.start();
+      else this.tombstoneGc.stop();
     });
     raft.on('fatal', ({ error }) => this.log.error({ err: error }, 'raft stopped on an unrecoverable error'));
     this.raft = raft;

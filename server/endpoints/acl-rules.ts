@@ -5,7 +5,7 @@
 
 import type { RpcMethodName } from '../rpc/methods.js';
 
-export type AclResource = 'node' | 'service' | 'operator' | 'none';
+export type AclResource = 'node' | 'service' | 'operator' | 'key' | 'session' | 'none';
 export type AclAccess = 'read' | 'write';
 
 export interface AclRule {
@@ -66,4 +66,17 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Operator.AutopilotServerHealth': rule('operator', 'read'),
   'Snapshot.Save': rule('operator', 'write'),
   'Snapshot.Restore': rule('operator', 'write'),
+  // KV and sessions (Consul kvs_endpoint.go, session_endpoint.go): key:<op> on the key or prefix, session:<op>
+  // on the node; a transaction's ops are checked one by one by Consul, here by the HTTP edge per op until ACLs.
+  'KVS.Apply': rule('key', 'write', (args) => field('Key')((args as { DirEnt?: unknown } | null)?.DirEnt)),
+  'KVS.Get': rule('key', 'read', field('Key')),
+  'KVS.List': rule('key', 'read', field('Key')),
+  'KVS.ListKeys': rule('key', 'read', field('Prefix')),
+  'Session.Apply': rule('session', 'write', (args) => field('Node')((args as { Session?: unknown } | null)?.Session)),
+  'Session.Get': rule('session', 'read'),
+  'Session.List': rule('session', 'read'),
+  'Session.NodeSessions': rule('session', 'read', field('Node')),
+  'Session.Renew': rule('session', 'write'),
+  'Txn.Apply': rule('none', 'write'),
+  'Txn.Read': rule('none', 'read'),
 };

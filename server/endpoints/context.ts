@@ -5,6 +5,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Rand } from '../../lib/rand.js';
 import type { Command } from '../fsm/commands.js';
+import type { SessionTimerControl } from '../leader/session-ttl.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { QueryOptions, RequestContext, RpcMethodName, RpcMethods } from '../rpc/methods.js';
 import type { StateStore } from '../state/store.js';
@@ -40,4 +41,6 @@ export interface EndpointContext {
   knownLeader(): boolean;
   /** Milliseconds since the leader was last heard from; 0 on the leader. */
   lastContactMs(): number;
+  /** The leader's session TTL timers (Session.Apply and Session.Renew reset them); absent in bare tests. */
+  readonly sessionTimers?: SessionTimerControl;
 }

@@ -6,9 +6,12 @@ import type { ClusterOps } from './cluster-ops.js';
 import type { EndpointContext, HandlerTable } from './context.js';
 import { coordinateEndpoints } from './coordinate.js';
 import { healthEndpoints } from './health.js';
+import { kvsEndpoints } from './kvs.js';
 import { operatorEndpoints } from './operator.js';
+import { sessionEndpoints } from './session.js';
 import { snapshotEndpoints } from './snapshot.js';
 import { statusEndpoints } from './status.js';
+import { txnEndpoints } from './txn.js';
 
 export type { ClusterOps } from './cluster-ops.js';
 export type { EndpointContext, Handler, HandlerCall, HandlerTable } from './context.js';
@@ -25,5 +28,8 @@ export function buildHandlers(
     ...statusEndpoints(cluster),
     ...operatorEndpoints(context, cluster),
     ...snapshotEndpoints(cluster),
+    ...kvsEndpoints(context),
+    ...sessionEndpoints(context, context.sessionTimers),
+    ...txnEndpoints(context),
   };
 }

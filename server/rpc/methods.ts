@@ -8,6 +8,8 @@
 // Adding an endpoint (KV, Session, Txn, Intention, ConfigEntry, ConnectCA...): add its entry to RpcMethods here,
 // a handler on the server, and nothing else in the transport.
 
+import type { KvApplyRequest, KvEntry, Session } from '../state/kv-types.js';
+import type { TxnOp, TxnResponse } from '../state/txn-ops.js';
 import type {
   CatalogService,
   CoordinateEntry,
@@ -131,6 +133,27 @@ export interface RpcMethods {
   'Snapshot.Save': Write<Record<string, never>, SnapshotSaveReply>;
   /** Replaces the catalog with a snapshot's contents, through Raft so every server gets it. */
   'Snapshot.Restore': Write<{ readonly Data: Uint8Array }, SnapshotRestoreReply>;
+  /** A KV write (set, cas, lock, unlock, delete, delete-cas, delete-tree): whether it took effect. */
+  'KVS.Apply': Write<KvApplyRequest, boolean>;
+  /** One key; null when absent (the index is then the KV table's). */
+  'KVS.Get': Read<{ readonly Key: string }, KvEntry | null>;
+  /** Every entry under the prefix `Key`. */
+  'KVS.List': Read<{ readonly Key: string }, readonly KvEntry[]>;
+  'KVS.ListKeys': Read<{ readonly Prefix: string; readonly Separator: string }, readonly string[]>;
+  /** create (Session without ID; answers the new ID) or destroy (Session.ID; answers it). */
+  'Session.Apply': Write<
+    { readonly Op: 'create' | 'destroy'; readonly Session: Readonly<Record<string, unknown>> },
+    string
+  >;
+  'Session.Get': Read<{ readonly SessionID: string }, readonly Session[]>;
+  'Session.List': Read<Record<string, never>, readonly Session[]>;
+  'Session.NodeSessions': Read<{ readonly Node: string }, readonly Session[]>;
+  /** Resets the TTL timer on the leader; null when the session does not exist. */
+  'Session.Renew': Write<{ readonly SessionID: string }, readonly Session[] | null>;
+  /** A transaction with writes, through Raft: Results, or Errors when rolled back. */
+  'Txn.Apply': Write<{ readonly Ops: readonly TxnOp[] }, TxnResponse>;
+  /** A read-only transaction, served as a read (consistency modes apply, no Raft). */
+  'Txn.Read': Read<{ readonly Ops: readonly TxnOp[] }, TxnResponse>;
 }
 
 export interface RaftStatsReply {

@@ -34,6 +34,17 @@ export const methodRoutes: { readonly [M in RpcMethodName]: MethodRoute } = {
   'Operator.AutopilotServerHealth': 'leader',
   'Snapshot.Save': 'leader',
   'Snapshot.Restore': 'leader',
+  'KVS.Apply': 'leader',
+  'KVS.Get': 'read',
+  'KVS.List': 'read',
+  'KVS.ListKeys': 'read',
+  'Session.Apply': 'leader',
+  'Session.Get': 'read',
+  'Session.List': 'read',
+  'Session.NodeSessions': 'read',
+  'Session.Renew': 'leader',
+  'Txn.Apply': 'leader',
+  'Txn.Read': 'read',
 };
 
 export const isRpcMethodName = (value: unknown): value is RpcMethodName =>

@@ -42,7 +42,7 @@ function sameEntry(a: KvEntry, b: KvEntry): boolean {
   );
 }
 
-const valueOf = (entry: KvWriteEntry): string | null =>
+const storedValue = (entry: KvWriteEntry): string | null =>
   entry.Value === undefined || entry.Value === null || entry.Value === '' ? null : entry.Value;
 
 /**
@@ -58,7 +58,7 @@ export function kvsSetTxn(
   const candidate: KvEntry = {
     Key: entry.Key,
     Flags: entry.Flags ?? 0,
-    Value: valueOf(entry),
+    Value: storedValue(entry),
     Session: updateSession ? (entry.Session ?? '') : (existing?.Session ?? ''),
     LockIndex: entry.LockIndex ?? existing?.LockIndex ?? 0,
     CreateIndex: existing?.CreateIndex ?? txn.index,

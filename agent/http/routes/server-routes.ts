@@ -7,11 +7,14 @@ import { CoalescingRpcClient } from '../blocking-coalesce.js';
 import { catalogRoutes } from './catalog.js';
 import { coordinateRoutes } from './coordinate.js';
 import { healthRoutes } from './health.js';
+import { kvRoutes } from './kv.js';
 import { operatorAutopilotRoutes } from './operator-autopilot.js';
 import { operatorRaftRoutes } from './operator-raft.js';
 import type { ServerRouteDeps } from './server-deps.js';
+import { sessionRoutes } from './session.js';
 import { snapshotRoutes } from './snapshot.js';
 import { statusRoutes } from './status.js';
+import { txnRoutes } from './txn.js';
 
 export async function registerServerRoutes(app: FastifyInstance, given: ServerRouteDeps): Promise<void> {
   // One sharing table per API instance: identical blocking reads from many watchers become one RPC.
@@ -23,4 +26,7 @@ export async function registerServerRoutes(app: FastifyInstance, given: ServerRo
   await app.register(operatorRaftRoutes(deps), { prefix: '/v1/operator/raft' });
   await app.register(operatorAutopilotRoutes(deps), { prefix: '/v1/operator/autopilot' });
   await app.register(snapshotRoutes(deps), { prefix: '/v1/snapshot' });
+  await app.register(kvRoutes(deps), { prefix: '/v1/kv' });
+  await app.register(sessionRoutes(deps), { prefix: '/v1/session' });
+  await app.register(txnRoutes(deps), { prefix: '/v1/txn' });
 }

@@ -1,0 +1,142 @@
+// /v1/kv/*: get (one key, `?recurse` prefix, `?keys` with `?separator`, `?raw` bytes), put (raw body as the value,
+// `?flags`, `?cas`, `?acquire`, `?release`; answers true/false) and delete (`?recurse` tree, `?cas`), forwarded to
+// the servers (Consul agent/kvs_endpoint.go). A miss is 404 with an empty body and the index headers, so
+// watchers block on it until the key exists. Values over limits.kv_max_value_size are 413 before the body is read.
+
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { KvWriteEntry, KvWriteVerb } from '../../../server/state/kv-types.js';
+import type { AclRequirement } from '../acl-hook.js';
+import { clientGoneSignal } from '../blocking.js';
+import { type ConsulRoute, registerRoutes } from '../consul-route.js';
+import { BadRequestError } from '../errors.js';
+import { hasFlag, parseWriteContext, requestParams } from '../query-options.js';
+import { rpcRead } from '../query-read.js';
+import { bodyTooLarge, declaredLength, presentKvEntry } from './kv-present.js';
+import { pathName, type ServerRouteDeps } from './server-deps.js';
+
+const uint64Pattern = /^\d+$/;
+
+function uintParam(params: URLSearchParams, name: string, problem: string): number | undefined {
+  const value = params.get(name);
+  if (value === null) return undefined;
+  if (!uint64Pattern.test(value) || !Number.isSafeInteger(Number(value))) throw new BadRequestError(problem);
+  return Number(value);
+}
+
+/** Consul's conflictingFlags: more than one of `flags` present → 400 `Conflicting flags: <query>`. */
+function refuseConflicts(params: URLSearchParams, flags: readonly string[]): void {
+  if (flags.filter((flag) => params.has(flag)).length > 1)
+    throw new BadRequestError(`Conflicting flags: ${params.toString()}`);
+}
+
+function keyOf(request: FastifyRequest): string {
+  return pathName(request);
+}
+
+function missingKey(key: string): void {
+  if (key === '') throw new BadRequestError('Missing key name');
+}
+
+export const kvRoutes =
+  (deps: ServerRouteDeps): FastifyPluginAsync =>
+  async (scope) => {
+    const { rpc, config } = deps;
+    const read = { rpc, config };
+    const valueSizeBytesMax = config.limits.kvMaxValueSizeBytes;
+    const readKey: AclRequirement = { resource: 'key', access: 'read', name: keyOf };
+    const writeKey: AclRequirement = { resource: 'key', access: 'write', name: keyOf };
+
+    // Refuse an oversized value from its Content-Length, before fastify buffers it (Consul checks the same).
+    scope.addHook('onRequest', async (request) => {
+      if (request.method !== 'PUT') return;
+      const length = declaredLength(request.headers);
+      if (length !== null && length > valueSizeBytesMax)
+        throw bodyTooLarge(length, valueSizeBytesMax, 'kv_max_value_size');
+    });
+
+    const get = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const key = keyOf(request);
+      const params = requestParams(request);
+      if (hasFlag(params, 'keys')) {
+        const separator = params.get('separator') ?? params.get('seperator') ?? '';
+        const { value } = await rpcRead(read, request, reply, 'KVS.ListKeys', () => ({
+          Prefix: key,
+          Separator: separator,
+        }));
+        if ((value ?? []).length === 0 && key !== '') return reply.code(404).send('');
+        return value ?? [];
+      }
+      const entries = hasFlag(params, 'recurse')
+        ? ((await rpcRead(read, request, reply, 'KVS.List', () => ({ Key: key }))).value ?? [])
+        : [(await rpcRead(read, request, reply, 'KVS.Get', () => ({ Key: key }))).value].filter(
+            (entry) => entry !== null,
+          );
+      const [first] = entries;
+      if (first === undefined) return reply.code(404).send('');
+      if (hasFlag(params, 'raw')) {
+        void reply.header('X-Content-Type-Options', 'nosniff').header('Content-Security-Policy', 'sandbox');
+        return reply
+          .type('text/plain')
+          .send(first.Value === null ? Buffer.alloc(0) : Buffer.from(first.Value, 'base64'));
+      }
+      return entries.map(presentKvEntry);
+    };
+
+    const apply = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      op: KvWriteVerb,
+      entry: KvWriteEntry,
+    ): Promise<boolean> => {
+      const { datacenter, token } = parseWriteContext(request, config);
+      return rpc.call(
+        'KVS.Apply',
+        { Op: op, DirEnt: entry },
+        { context: { datacenter, token }, signal: clientGoneSignal(reply) },
+      );
+    };
+
+    const put = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const key = keyOf(request);
+      missingKey(key);
+      const params = requestParams(request);
+      refuseConflicts(params, ['cas', 'acquire', 'release']);
+      const body = Buffer.isBuffer(request.body)
+        ? request.body
+        : typeof request.body === 'string'
+          ? Buffer.from(request.body)
+          : Buffer.alloc(0);
+      if (body.length > valueSizeBytesMax) throw bodyTooLarge(body.length, valueSizeBytesMax, 'kv_max_value_size');
+      const flags = uintParam(params, 'flags', 'Invalid flags');
+      const entry: KvWriteEntry = {
+        Key: key,
+        Value: body.length === 0 ? null : body.toString('base64'),
+        ...(flags === undefined ? {} : { Flags: flags }),
+      };
+      const cas = uintParam(params, 'cas', 'Invalid cas value');
+      if (cas !== undefined) return apply(request, reply, 'cas', { ...entry, ModifyIndex: cas });
+      if (params.has('acquire'))
+        return apply(request, reply, 'lock', { ...entry, Session: params.get('acquire') ?? '' });
+      if (params.has('release'))
+        return apply(request, reply, 'unlock', { ...entry, Session: params.get('release') ?? '' });
+      return apply(request, reply, 'set', entry);
+    };
+
+    const remove = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const key = keyOf(request);
+      const params = requestParams(request);
+      refuseConflicts(params, ['recurse', 'cas']);
+      if (hasFlag(params, 'recurse')) return apply(request, reply, 'delete-tree', { Key: key });
+      missingKey(key);
+      const cas = uintParam(params, 'cas', 'Invalid cas value');
+      if (cas !== undefined) return apply(request, reply, 'delete-cas', { Key: key, ModifyIndex: cas });
+      return apply(request, reply, 'delete', { Key: key });
+    };
+
+    const routes: ConsulRoute[] = ['/', '/*'].flatMap((url): ConsulRoute[] => [
+      { method: 'GET', url, acl: readKey, handler: get },
+      { method: 'PUT', url, acl: writeKey, handler: put, bodySizeBytesMax: valueSizeBytesMax + 1 },
+      { method: 'DELETE', url, acl: writeKey, handler: remove },
+    ]);
+    registerRoutes(scope, routes);
+  };

@@ -1,0 +1,151 @@
+// /v1/session/*: create (defaults as Consul's agent fills them: this agent's node, `serfHealth`, 15 s lock
+// delay, behavior release), destroy, renew (404 `Session id '<id>' not found` once gone) and the blocking reads
+// info, node and list, answered `[]` rather than null (Consul agent/session_endpoint.go).
+
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { DurationError, parseDuration } from '../../../lib/duration.js';
+import type { Session } from '../../../server/state/kv-types.js';
+import type { AclRequirement } from '../acl-hook.js';
+import { clientGoneSignal } from '../blocking.js';
+import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
+import { decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { parseWriteContext } from '../query-options.js';
+import { rpcRead } from '../query-read.js';
+import { presentSession } from './kv-present.js';
+import { pathName, type ServerRouteDeps } from './server-deps.js';
+
+/** Consul's default lock delay. */
+const lockDelayMsDefault = 15_000;
+/** Consul's lockDelayMinThreshold: a number below this is seconds, not nanoseconds (reference §1.3). */
+const lockDelaySecondsBelow = 1000;
+
+const sessionSchema = defineSchema({
+  Name: 'string',
+  Node: 'string',
+  Checks: 'stringList',
+  NodeChecks: 'stringList',
+  ServiceChecks: { list: defineSchema({ ID: 'string', Namespace: 'string' }) },
+  LockDelay: 'any',
+  Behavior: 'string',
+  TTL: 'duration',
+});
+
+/** LockDelay as Consul's FixupLockDelay reads it: a Go duration string, or a number (seconds below 1000, else ns). */
+export function lockDelayNanoseconds(value: unknown): number {
+  if (value === undefined || value === null) return lockDelayMsDefault * 1e6;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+    return value < lockDelaySecondsBelow ? Math.round(value * 1e9) : Math.round(value);
+  if (typeof value === 'string') {
+    try {
+      return Math.round(parseDuration(value) * 1e6);
+    } catch (error) {
+      if (error instanceof DurationError) throw new BadRequestError(`Request decode failed: ${error.message}`);
+      throw error;
+    }
+  }
+  throw new BadRequestError('Request decode failed: cannot unmarshal LockDelay');
+}
+
+/** The Session.Apply body for a create, with Consul's defaults for what the client left out. */
+export function sessionCreateBody(body: Record<string, unknown>, nodeName: string): Record<string, unknown> {
+  const checks = body['Checks'] as string[] | undefined;
+  let nodeChecks = body['NodeChecks'] as string[] | undefined;
+  const serviceChecks = body['ServiceChecks'] as { ID: string; Namespace?: string }[] | undefined;
+  if (nodeChecks === undefined && checks !== undefined) nodeChecks = checks;
+  if (nodeChecks === undefined && checks === undefined && serviceChecks === undefined) nodeChecks = ['serfHealth'];
+  return {
+    Name: body['Name'] ?? '',
+    Node: body['Node'] || nodeName,
+    LockDelay: lockDelayNanoseconds(body['LockDelay']),
+    Behavior: body['Behavior'] ?? '',
+    TTL: body['TTL'] ?? '',
+    NodeChecks: nodeChecks ?? null,
+    ServiceChecks: serviceChecks?.map((check) => ({ ID: check.ID ?? '', Namespace: check.Namespace ?? '' })) ?? null,
+  };
+}
+
+export const sessionRoutes =
+  (deps: ServerRouteDeps): FastifyPluginAsync =>
+  async (scope) => {
+    const { rpc, config } = deps;
+    const read = { rpc, config };
+    const sessionRead: AclRequirement = { resource: 'session', access: 'read', name: () => '' };
+    const sessionWrite: AclRequirement = { resource: 'session', access: 'write', name: () => config.nodeName };
+    const idOf = (request: FastifyRequest, what: string): string => {
+      const id = pathName(request);
+      if (id === '') throw new BadRequestError(`Missing ${what}`);
+      return id;
+    };
+    const write = (request: FastifyRequest, reply: FastifyReply) => {
+      const { datacenter, token } = parseWriteContext(request, config);
+      return { context: { datacenter, token }, signal: clientGoneSignal(reply) };
+    };
+    const list = (sessions: readonly Session[] | null | undefined) => (sessions ?? []).map(presentSession);
+
+    const routes: ConsulRoute[] = [
+      {
+        method: 'PUT',
+        url: '/create',
+        acl: sessionWrite,
+        handler: async (request, reply) => {
+          const raw = readJsonBody(request);
+          const body = raw === undefined ? {} : decodeBody(sessionSchema, raw);
+          const id = await rpc.call(
+            'Session.Apply',
+            { Op: 'create', Session: sessionCreateBody(body, config.nodeName) },
+            write(request, reply),
+          );
+          return { ID: id };
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/destroy/*',
+        acl: sessionWrite,
+        handler: async (request, reply) => {
+          const id = idOf(request, 'session');
+          await rpc.call('Session.Apply', { Op: 'destroy', Session: { ID: id } }, write(request, reply));
+          return true;
+        },
+      },
+      {
+        method: 'PUT',
+        url: '/renew/*',
+        acl: sessionWrite,
+        handler: async (request, reply) => {
+          const id = idOf(request, 'session');
+          const sessions = await rpc.call('Session.Renew', { SessionID: id }, write(request, reply));
+          if (sessions === null || sessions.length === 0) throw new NotFoundError(`Session id '${id}'`);
+          return list(sessions);
+        },
+      },
+      {
+        method: 'GET',
+        url: '/info/*',
+        acl: sessionRead,
+        handler: async (request, reply) => {
+          const id = idOf(request, 'session');
+          return list((await rpcRead(read, request, reply, 'Session.Get', () => ({ SessionID: id }))).value);
+        },
+      },
+      {
+        method: 'GET',
+        url: '/node/*',
+        acl: sessionRead,
+        handler: async (request, reply) => {
+          const node = idOf(request, 'node');
+          return list((await rpcRead(read, request, reply, 'Session.NodeSessions', () => ({ Node: node }))).value);
+        },
+      },
+      {
+        method: 'GET',
+        url: '/list',
+        acl: sessionRead,
+        handler: async (request, reply) =>
+          list((await rpcRead(read, request, reply, 'Session.List', () => ({}))).value),
+      },
+    ];
+    registerRoutes(scope, routes);
+    refuseUnknownPaths(scope);
+  };

@@ -1,0 +1,100 @@
+// Session TTL timers on the leader (Consul session_ttl.go): a session with a TTL is invalidated through Raft when
+// it has not been renewed for TTL × 2 (Consul's sessionTTLMultiplier grace, so a client renewing at TTL/2 never
+// races the server). Create and renew reset the session's timer; destroy clears it; on gaining leadership every
+// session with a TTL is armed afresh (the new leader cannot know when the old one last saw a renewal), and on
+// losing it every timer stops. Timers run on the injected Clock.
+
+import type { Clock, Timer } from '../../lib/clock.js';
+import { parseDuration } from '../../lib/duration.js';
+import type { Logger } from '../../lib/log.js';
+import { type Command, sessionCommand } from '../fsm/commands.js';
+import type { Session } from '../state/kv-types.js';
+import type { StateStore } from '../state/store.js';
+import { sessionsSchema } from '../state/tables/kv.js';
+
+/** Consul's sessionTTLMultiplier: the server waits this many TTLs before invalidating. */
+export const sessionTtlMultiplier = 2;
+/** A failed invalidation (no quorum, leadership moving) is tried again after this. */
+const retryDelayMs = 1_000;
+
+/** What endpoints call on the leader (Session.Apply create/destroy, Session.Renew). */
+export interface SessionTimerControl {
+  reset(session: Pick<Session, 'ID' | 'TTL'>): void;
+  clear(id: string): void;
+}
+
+export interface SessionTtlDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly store: StateStore;
+  apply(command: Command, signal: AbortSignal): Promise<unknown>;
+}
+
+export class SessionTtlTimers implements SessionTimerControl {
+  private readonly timers = new Map<string, Timer>();
+  private controller: AbortController | null = null;
+
+  constructor(private readonly deps: SessionTtlDeps) {}
+
+  get activeCount(): number {
+    return this.timers.size;
+  }
+
+  /** On gaining leadership: arm a timer for every session with a TTL. Idempotent. */
+  start(): void {
+    if (this.controller !== null) return;
+    this.controller = new AbortController();
+    for (const session of this.deps.store.table(sessionsSchema).all()) this.reset(session);
+  }
+
+  /** On losing leadership or stopping: every timer stops and in-flight invalidations are aborted. */
+  stop(): void {
+    this.controller?.abort();
+    this.controller = null;
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+  }
+
+  reset(session: Pick<Session, 'ID' | 'TTL'>): void {
+    if (this.controller === null || session.TTL === '') return;
+    let ttlMs: number;
+    try {
+      ttlMs = parseDuration(session.TTL);
+    } catch {
+      this.deps.log.warn({ session: session.ID, ttl: session.TTL }, 'session has an unreadable TTL; no timer');
+      return;
+    }
+    if (ttlMs <= 0) return;
+    this.arm(session.ID, ttlMs * sessionTtlMultiplier);
+  }
+
+  clear(id: string): void {
+    this.timers.get(id)?.cancel();
+    this.timers.delete(id);
+  }
+
+  private arm(id: string, delayMs: number): void {
+    this.clear(id);
+    const timer = this.deps.clock.setTimer(delayMs, () => {
+      if (this.timers.get(id) !== timer) return;
+      this.timers.delete(id);
+      void this.invalidate(id);
+    });
+    this.timers.set(id, timer);
+  }
+
+  /** Consul's invalidateSession: destroy through Raft; retried while this server still leads. */
+  private async invalidate(id: string): Promise<void> {
+    const controller = this.controller;
+    if (controller === null) return;
+    if (this.deps.store.table(sessionsSchema).get(id) === undefined) return;
+    try {
+      await this.deps.apply(sessionCommand({ Op: 'destroy', Session: { ID: id } }), controller.signal);
+      this.deps.log.debug({ session: id }, 'session TTL expired; invalidated');
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      this.deps.log.warn({ err: error, session: id }, 'session TTL invalidation failed; retrying');
+      if (!this.timers.has(id)) this.arm(id, retryDelayMs);
+    }
+  }
+}
