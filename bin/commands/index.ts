@@ -9,7 +9,9 @@ import { registerInfo } from './info.js';
 import { registerJoin } from './join.js';
 import { registerKeygen } from './keygen.js';
 import { registerKeyring } from './keyring.js';
+import { registerKv } from './kv.js';
 import { registerLeave } from './leave.js';
+import { registerLock } from './lock.js';
 import { registerMaint } from './maint.js';
 import { registerMembers } from './members.js';
 import { registerMonitor } from './monitor.js';
@@ -41,4 +43,6 @@ export function registerCommands(program: Command): void {
   registerMonitor(program);
   registerServices(program);
   registerMaint(program);
+  registerKv(program);
+  registerLock(program);
 }

@@ -1,0 +1,78 @@
+// The HTTP calls behind `lattice kv` and `lattice lock`: KV get/put/delete, sessions and blocking reads against the
+// local agent, with the status kept (a KV 404 is an answer, not a failure) and Consul's CLI wording otherwise.
+
+import { LatticeError } from '../../lib/errors.js';
+import { type HttpClientOptions, requestHeaders } from '../http-options.js';
+import { AgentRequestError, cliRequestTimeoutMs } from './catalog-http.js';
+
+export interface KvPair {
+  readonly Key: string;
+  readonly Flags: number;
+  readonly Value: string | null;
+  readonly Session?: string;
+  readonly LockIndex: number;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly index: number;
+  readonly body: string;
+}
+
+export interface KvRequest {
+  readonly method?: 'GET' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly query?: readonly (readonly [string, string])[];
+  readonly body?: Uint8Array | string;
+  readonly signal?: AbortSignal;
+  /** Statuses that are answers rather than failures (404 for a KV miss). */
+  readonly accept?: readonly number[];
+}
+
+/** One request to the agent; AgentRequestError naming `what` unless the status is 2xx or accepted. */
+export async function agentCall(target: HttpClientOptions, what: string, request: KvRequest): Promise<RawAnswer> {
+  const url = new URL(`${target.baseUrl}${request.path}`);
+  for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: request.method ?? 'GET',
+      headers: requestHeaders(target),
+      body: request.body ?? null,
+      signal: request.signal ?? AbortSignal.timeout(cliRequestTimeoutMs),
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new AgentRequestError(
+      'ERR_AGENT_UNREACHABLE',
+      `${what} failed: cannot reach the agent at ${target.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+      { cause: error },
+    );
+  }
+  const body = await response.text();
+  if (!response.ok && !(request.accept ?? []).includes(response.status))
+    throw new AgentRequestError(
+      'ERR_AGENT_HTTP',
+      `${what} failed: Unexpected response code: ${response.status} (${body.trim()})`,
+    );
+  return { status: response.status, index: Number(response.headers.get('x-consul-index') ?? 0), body };
+}
+
+export function parseJson<T>(answer: RawAnswer, what: string): T {
+  try {
+    return JSON.parse(answer.body) as T;
+  } catch (error) {
+    throw new LatticeError('ERR_AGENT_HTTP', `${what} failed: the agent answered with unreadable JSON`, {
+      cause: error,
+    });
+  }
+}
+
+/** `/v1/kv/<key>` with each path segment escaped (keys may hold any character). */
+export const kvPath = (key: string): string => `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+export const decodeValue = (value: string | null): Buffer =>
+  value === null ? Buffer.alloc(0) : Buffer.from(value, 'base64');

@@ -1,0 +1,288 @@
+// `lattice kv get|put|delete|export|import`: the KV store through the agent's HTTP API, with consul kv's flags,
+// output and messages (`Success! Data written to: KEY`, `No key exists at: KEY`). Export writes consul kv
+// export's JSON ([{key, flags, value}] with base64 values); import reads it back, printing each key and, for
+// many keys, a progress line on stderr.
+
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { LatticeError } from '../../lib/errors.js';
+import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
+import { agentCall, decodeValue, type KvPair, kvPath, parseJson } from './kv-http.js';
+
+interface GetFlags extends HttpOptionValues {
+  readonly recurse?: boolean;
+  readonly keys?: boolean;
+  readonly separator?: string;
+  readonly detailed?: boolean;
+  readonly base64?: boolean;
+  readonly stale?: boolean;
+}
+
+interface PutFlags extends HttpOptionValues {
+  readonly cas?: boolean;
+  readonly modifyIndex?: string;
+  readonly flags?: string;
+  readonly base64?: boolean;
+  readonly acquire?: boolean;
+  readonly release?: boolean;
+  readonly session?: string;
+}
+
+interface DeleteFlags extends HttpOptionValues {
+  readonly recurse?: boolean;
+  readonly cas?: boolean;
+  readonly modifyIndex?: string;
+}
+
+const usage = (message: string): LatticeError => new LatticeError('ERR_USAGE', message);
+
+/** Consul's exported entry: lower-case names, base64 value. */
+export interface ExportedEntry {
+  readonly key: string;
+  readonly flags: number;
+  readonly value: string;
+}
+
+/** Reads standard input to the end. */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** consul kv put's DATA: `@file`, `-` for stdin, else the literal; base64-decoded with -base64. */
+export async function dataArgument(data: string | undefined, base64: boolean): Promise<Buffer> {
+  let bytes: Buffer;
+  if (data === undefined) bytes = Buffer.alloc(0);
+  else if (data === '-') bytes = await readStdin();
+  else if (data.startsWith('@')) bytes = await readFile(data.slice(1));
+  else bytes = Buffer.from(data);
+  if (!base64) return bytes;
+  const text = bytes.toString('utf8').trim();
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw usage('Cannot base 64 decode data: illegal base64 data');
+  return Buffer.from(text, 'base64');
+}
+
+function modifyIndexOf(flags: { readonly modifyIndex?: string }): number {
+  const value = flags.modifyIndex ?? '';
+  if (!/^\d+$/.test(value)) throw usage('Must specify -modify-index with -cas!');
+  return Number(value);
+}
+
+function detailed(pair: KvPair, base64: boolean): string {
+  const value = base64 ? (pair.Value ?? '') : decodeValue(pair.Value).toString('utf8');
+  const rows: [string, string][] = [
+    ['CreateIndex', String(pair.CreateIndex)],
+    ['Flags', String(pair.Flags)],
+    ['Key', pair.Key],
+    ['LockIndex', String(pair.LockIndex)],
+    ['ModifyIndex', String(pair.ModifyIndex)],
+    ['Session', pair.Session || '-'],
+    ['Value', value],
+  ];
+  return rows.map(([name, cell]) => `${name.padEnd(16)} ${cell}`).join('\n');
+}
+
+async function kvGet(target: HttpClientOptions, key: string, flags: GetFlags): Promise<void> {
+  const stale: [string, string][] = flags.stale ? [['stale', '']] : [];
+  if (flags.keys) {
+    const separator = flags.separator ?? '/';
+    const answer = await agentCall(target, 'Error querying Consul agent', {
+      path: kvPath(key),
+      query: [['keys', ''], ['separator', separator], ...stale],
+      accept: [404],
+    });
+    const keys = answer.status === 404 ? [] : parseJson<string[]>(answer, 'listing keys');
+    for (const item of keys) process.stdout.write(`${item}\n`);
+    return;
+  }
+  if (flags.recurse) {
+    const answer = await agentCall(target, 'Error querying Consul agent', {
+      path: kvPath(key),
+      query: [['recurse', ''], ...stale],
+      accept: [404],
+    });
+    const pairs = answer.status === 404 ? [] : parseJson<KvPair[]>(answer, 'reading keys');
+    pairs.forEach((pair, position) => {
+      if (flags.detailed)
+        process.stdout.write(`${detailed(pair, flags.base64 === true)}\n${position < pairs.length - 1 ? '\n' : ''}`);
+      else {
+        const value = flags.base64 ? (pair.Value ?? '') : decodeValue(pair.Value).toString('utf8');
+        process.stdout.write(`${pair.Key}:${value}\n`);
+      }
+    });
+    return;
+  }
+  if (key === '') throw usage('Missing KEY argument');
+  const answer = await agentCall(target, 'Error querying Consul agent', {
+    path: kvPath(key),
+    query: stale,
+    accept: [404],
+  });
+  if (answer.status === 404) throw new LatticeError('ERR_NOT_FOUND', `No key exists at: ${key}`);
+  const [pair] = parseJson<KvPair[]>(answer, 'reading the key');
+  if (pair === undefined) throw new LatticeError('ERR_NOT_FOUND', `No key exists at: ${key}`);
+  if (flags.detailed) process.stdout.write(`${detailed(pair, flags.base64 === true)}\n`);
+  else if (flags.base64) process.stdout.write(`${pair.Value ?? ''}\n`);
+  else process.stdout.write(Buffer.concat([decodeValue(pair.Value), Buffer.from('\n')]));
+}
+
+async function kvPut(target: HttpClientOptions, key: string, data: string | undefined, flags: PutFlags): Promise<void> {
+  if (key === '') throw usage('Missing KEY argument');
+  const query: [string, string][] = [];
+  if (flags.flags !== undefined) {
+    if (!/^\d+$/.test(flags.flags)) throw usage('-flags must be an unsigned integer');
+    query.push(['flags', flags.flags]);
+  }
+  if ([flags.cas, flags.acquire, flags.release].filter(Boolean).length > 1)
+    throw usage('Only one of -cas, -acquire and -release may be given');
+  if (flags.cas) query.push(['cas', String(modifyIndexOf(flags))]);
+  if (flags.acquire || flags.release) {
+    if (!flags.session) throw usage('Missing -session (required with -acquire and -release)');
+    query.push([flags.acquire ? 'acquire' : 'release', flags.session]);
+  }
+  const body = await dataArgument(data, flags.base64 === true);
+  const answer = await agentCall(target, `Failed writing data`, { method: 'PUT', path: kvPath(key), query, body });
+  if (answer.body.trim() !== 'true') {
+    const reason = flags.cas ? 'CAS failed' : flags.acquire ? 'lock not acquired' : 'lock not released';
+    throw new LatticeError('ERR_KV_REFUSED', `Did not write to ${key}: ${reason}`);
+  }
+  if (flags.acquire) process.stdout.write(`Success! Lock acquired on: ${key}\n`);
+  else if (flags.release) process.stdout.write(`Success! Lock released on: ${key}\n`);
+  else process.stdout.write(`Success! Data written to: ${key}\n`);
+}
+
+async function kvDelete(target: HttpClientOptions, key: string, flags: DeleteFlags): Promise<void> {
+  if (flags.recurse && flags.cas) throw usage('Cannot specify both -cas and -recurse!');
+  if (!flags.recurse && key === '') throw usage('Missing KEY argument');
+  const query: [string, string][] = [];
+  if (flags.recurse) query.push(['recurse', '']);
+  if (flags.cas) query.push(['cas', String(modifyIndexOf(flags))]);
+  const answer = await agentCall(target, 'Failed deleting', { method: 'DELETE', path: kvPath(key), query });
+  if (answer.body.trim() !== 'true') throw new LatticeError('ERR_KV_REFUSED', `Did not delete key ${key}: CAS failed`);
+  process.stdout.write(
+    flags.recurse ? `Success! Deleted keys with prefix: ${key}\n` : `Success! Deleted key: ${key}\n`,
+  );
+}
+
+async function kvExport(target: HttpClientOptions, prefix: string): Promise<void> {
+  const answer = await agentCall(target, 'Error querying Consul agent', {
+    path: kvPath(prefix),
+    query: [['recurse', '']],
+    accept: [404],
+  });
+  const pairs = answer.status === 404 ? [] : parseJson<KvPair[]>(answer, 'exporting');
+  const exported: ExportedEntry[] = pairs.map((pair) => ({
+    key: pair.Key,
+    flags: pair.Flags,
+    value: pair.Value ?? '',
+  }));
+  process.stdout.write(`${JSON.stringify(exported, null, '\t')}\n`);
+}
+
+/** Parses consul kv export's JSON, refusing anything else with a clear message. */
+export function parseExport(text: string): ExportedEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new LatticeError('ERR_USAGE', `Cannot unmarshal data: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new LatticeError('ERR_USAGE', 'Cannot unmarshal data: expected a JSON array');
+  return parsed.map((entry, position) => {
+    const item = entry as Partial<ExportedEntry> | null;
+    if (typeof item?.key !== 'string') throw new LatticeError('ERR_USAGE', `entry ${position} has no "key"`);
+    return { key: item.key, flags: typeof item.flags === 'number' ? item.flags : 0, value: item.value ?? '' };
+  });
+}
+
+/** Writes in parallel, this many at a time: enough to hide the round trip, few enough to be polite. */
+const importParallelism = 16;
+/** Below this many keys no progress line is drawn. */
+const progressKeysMin = 50;
+
+async function kvImport(target: HttpClientOptions, data: string | undefined, prefix: string): Promise<void> {
+  const entries = parseExport((await dataArgument(data, false)).toString('utf8'));
+  let done = 0;
+  const showProgress = entries.length >= progressKeysMin && process.stderr.isTTY === true;
+  const progress = (): void => {
+    if (!showProgress) return;
+    const width = 30;
+    const filled = Math.round((done / entries.length) * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${entries.length} keys`);
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < entries.length) {
+      const entry = entries[next++] as ExportedEntry;
+      const key = `${prefix}${entry.key}`;
+      await agentCall(target, `Failed writing data for key ${key}`, {
+        method: 'PUT',
+        path: kvPath(key),
+        query: [['flags', String(entry.flags)]],
+        body: Buffer.from(entry.value, 'base64'),
+      });
+      done++;
+      process.stdout.write(`Imported: ${key}\n`);
+      progress();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(importParallelism, entries.length) }, worker));
+  if (showProgress) process.stderr.write('\n');
+}
+
+export function registerKv(program: Command): void {
+  const kv = program.command('kv').description('Reads, writes and deletes keys in the KV store');
+  addHttpOptions(
+    kv
+      .command('get')
+      .description('Reads the value of a key, or the keys under a prefix')
+      .argument('[key]', 'the key or prefix', '')
+      .option('--recurse', 'every key under the prefix, as key:value lines')
+      .option('--keys', 'only the key names under the prefix')
+      .option('--separator <separator>', 'with -keys: list only up to this separator', '/')
+      .option('--detailed', 'every field of the entry')
+      .option('--base64', 'prints values base64-encoded')
+      .option('--stale', 'lets any server answer'),
+  ).action(async (key: string, flags: GetFlags) => kvGet(resolveHttpOptions(flags, process.env), key, flags));
+  addHttpOptions(
+    kv
+      .command('put')
+      .description('Writes DATA (a literal, @file, or - for stdin) to KEY')
+      .argument('<key>', 'the key')
+      .argument('[data]', 'the value: literal, @path, or - for standard input')
+      .option('--cas', 'check-and-set against -modify-index (0: only if absent)')
+      .option('--modify-index <index>', 'the ModifyIndex the key must have for -cas')
+      .option('--flags <flags>', 'unsigned integer flags stored with the key')
+      .option('--base64', 'DATA is base64-encoded')
+      .option('--acquire', 'acquires the lock on KEY with -session')
+      .option('--release', 'releases the lock on KEY held by -session')
+      .option('--session <id>', 'the session for -acquire or -release'),
+  ).action(async (key: string, data: string | undefined, flags: PutFlags) =>
+    kvPut(resolveHttpOptions(flags, process.env), key, data, flags),
+  );
+  addHttpOptions(
+    kv
+      .command('delete')
+      .description('Deletes KEY, or every key under the prefix with -recurse')
+      .argument('[key]', 'the key or prefix', '')
+      .option('--recurse', 'deletes every key under the prefix')
+      .option('--cas', 'deletes only if the key has -modify-index')
+      .option('--modify-index <index>', 'the ModifyIndex for -cas'),
+  ).action(async (key: string, flags: DeleteFlags) => kvDelete(resolveHttpOptions(flags, process.env), key, flags));
+  addHttpOptions(
+    kv
+      .command('export')
+      .description("Prints the keys under PREFIX as JSON, in consul kv export's format")
+      .argument('[prefix]', 'the prefix', ''),
+  ).action(async (prefix: string, flags: HttpOptionValues) => kvExport(resolveHttpOptions(flags, process.env), prefix));
+  addHttpOptions(
+    kv
+      .command('import')
+      .description('Writes the entries of a consul kv export document (@file, - for stdin, or the JSON itself)')
+      .argument('[data]', 'the JSON: literal, @path, or - for standard input', '-')
+      .option('--prefix <prefix>', 'prepended to every imported key', ''),
+  ).action(async (data: string, flags: HttpOptionValues & { readonly prefix: string }) =>
+    kvImport(resolveHttpOptions(flags, process.env), data, flags.prefix),
+  );
+}

@@ -1,0 +1,346 @@
+// `lattice lock [-n N] [-timeout D] PREFIX CHILD...`: holds a lock (or one of N semaphore slots) in the KV store
+// while a child command runs, as consul lock does. A session (TTL renewed at half its period, lock delay, behavior
+// release) owns `PREFIX/.lock` for a mutex; for -n > 1 each contender holds `PREFIX/<session>` and the holders
+// are recorded in `PREFIX/.lock` ({"Limit":N,"Holders":{...}}) by check-and-set. The child runs through `sh -c`
+// with this process's stdio; SIGINT/SIGTERM go to the child; losing the lock (session invalidated, key taken)
+// stops the child. On exit the slot is released and the session destroyed. A killed `lattice lock` leaves its
+// session to expire by TTL (the server waits 2×TTL), then the lock delay runs: -session-ttl and -lock-delay
+// (Lattice additions; consul lock fixes 15s and 15s) shorten that.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { parseDuration } from '../../lib/duration.js';
+import { LatticeError } from '../../lib/errors.js';
+import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
+import { agentCall, decodeValue, type KvPair, kvPath, parseJson } from './kv-http.js';
+
+interface LockFlags extends HttpOptionValues {
+  readonly n: string;
+  readonly timeout: string;
+  readonly name?: string;
+  readonly sessionTtl: string;
+  readonly lockDelay: string;
+  readonly childExitCode?: boolean;
+  readonly verbose?: boolean;
+}
+
+/** How long one blocking read waits before the acquire loop looks again. */
+const blockingWait = '10s';
+/** After a refused acquire of a free key (its lock delay is running), wait this long before trying again. */
+const lockDelayRetryMs = 250;
+
+interface SemaphoreDocument {
+  Limit: number;
+  Holders: Record<string, boolean>;
+}
+
+class LockLostError extends LatticeError {
+  constructor(message: string) {
+    super('ERR_LOCK_LOST', message);
+  }
+}
+
+function waitMs(delayMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, delayMs);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+class LockHolder {
+  private renewTimer: NodeJS.Timeout | null = null;
+  readonly lost = new AbortController();
+
+  constructor(
+    private readonly target: HttpClientOptions,
+    readonly prefix: string,
+    readonly limit: number,
+    readonly session: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get lockKey(): string {
+    return `${this.prefix}/.lock`;
+  }
+
+  get contenderKey(): string {
+    return `${this.prefix}/${this.session}`;
+  }
+
+  static async create(
+    target: HttpClientOptions,
+    prefix: string,
+    limit: number,
+    flags: LockFlags,
+    log: (line: string) => void,
+  ) {
+    const ttlMs = parseDuration(flags.sessionTtl);
+    const body = {
+      Name: flags.name ?? `Lattice lock for ${prefix}`,
+      TTL: flags.sessionTtl,
+      LockDelay: flags.lockDelay,
+      Behavior: 'release',
+    };
+    const answer = await agentCall(target, 'Lock acquisition failed: creating the session', {
+      method: 'PUT',
+      path: '/v1/session/create',
+      body: JSON.stringify(body),
+    });
+    const holder = new LockHolder(target, prefix, limit, parseJson<{ ID: string }>(answer, 'session create').ID, log);
+    holder.renewTimer = setInterval(() => void holder.renew(), Math.max(1000, ttlMs / 2));
+    holder.renewTimer.unref();
+    return holder;
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      const answer = await agentCall(this.target, 'renewing the session', {
+        method: 'PUT',
+        path: `/v1/session/renew/${this.session}`,
+        accept: [404],
+      });
+      if (answer.status === 404) this.lost.abort(new LockLostError('the session was invalidated'));
+    } catch (error) {
+      this.log(`session renewal failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async acquireKey(key: string, body: string): Promise<boolean> {
+    const answer = await agentCall(this.target, 'Lock acquisition failed', {
+      method: 'PUT',
+      path: kvPath(key),
+      query: [['acquire', this.session]],
+      body,
+    });
+    return answer.body.trim() === 'true';
+  }
+
+  private async read(key: string, index: number, signal: AbortSignal, recurse = false) {
+    const query: [string, string][] = [
+      ['index', String(index)],
+      ['wait', blockingWait],
+    ];
+    if (recurse) query.push(['recurse', '']);
+    const answer = await agentCall(this.target, 'Lock acquisition failed: reading the lock', {
+      path: kvPath(key),
+      query,
+      accept: [404],
+      signal,
+    });
+    const pairs = answer.status === 404 ? [] : parseJson<KvPair[]>(answer, 'reading the lock');
+    return { index: answer.index, pairs };
+  }
+
+  /** Waits until this session holds the lock or a slot; false when `signal` ends first. */
+  async acquire(signal: AbortSignal): Promise<boolean> {
+    if (this.limit === 1) return this.acquireMutex(signal);
+    if (!(await this.acquireKey(this.contenderKey, '')))
+      throw new LatticeError('ERR_LOCK', 'Lock acquisition failed: contender key refused');
+    return this.acquireSlot(signal);
+  }
+
+  private async acquireMutex(signal: AbortSignal): Promise<boolean> {
+    let index = 0;
+    while (!signal.aborted) {
+      if (await this.acquireKey(this.lockKey, '')) return true;
+      const { index: next, pairs } = await this.read(this.lockKey, index, signal);
+      if (signal.aborted) return false;
+      // Free but refused: the previous holder's lock delay is still running.
+      if (index === next || !pairs[0]?.Session) await waitMs(lockDelayRetryMs, signal);
+      index = next;
+    }
+    return false;
+  }
+
+  private document(pair: KvPair | undefined): SemaphoreDocument {
+    if (pair === undefined || pair.Value === null) return { Limit: this.limit, Holders: {} };
+    const parsed = JSON.parse(decodeValue(pair.Value).toString('utf8')) as SemaphoreDocument;
+    if (parsed.Limit !== this.limit)
+      throw new LatticeError('ERR_LOCK', `Semaphore limit conflict (lock: ${parsed.Limit}, local: ${this.limit})`);
+    return { Limit: parsed.Limit, Holders: { ...parsed.Holders } };
+  }
+
+  private async acquireSlot(signal: AbortSignal): Promise<boolean> {
+    let index = 0;
+    while (!signal.aborted) {
+      const { index: next, pairs } = await this.read(`${this.prefix}/`, index, signal, true);
+      if (signal.aborted) return false;
+      const lockPair = pairs.find((pair) => pair.Key === this.lockKey);
+      const live = new Set(
+        pairs.filter((pair) => pair.Key !== this.lockKey && pair.Session).map((pair) => pair.Session),
+      );
+      const document = this.document(lockPair);
+      for (const holder of Object.keys(document.Holders)) if (!live.has(holder)) delete document.Holders[holder];
+      if (Object.keys(document.Holders).length < document.Limit) {
+        document.Holders[this.session] = true;
+        const answer = await agentCall(this.target, 'Lock acquisition failed', {
+          method: 'PUT',
+          path: kvPath(this.lockKey),
+          query: [['cas', String(lockPair?.ModifyIndex ?? 0)]],
+          body: JSON.stringify(document),
+        });
+        if (answer.body.trim() === 'true') return true;
+        index = 0;
+        continue;
+      }
+      index = next;
+    }
+    return false;
+  }
+
+  /** Watches the lock while held; aborts `lost` when this session no longer holds it. */
+  async monitor(stop: AbortSignal): Promise<void> {
+    let index = 0;
+    const signal = AbortSignal.any([stop, this.lost.signal]);
+    while (!signal.aborted) {
+      try {
+        const key = this.limit === 1 ? this.lockKey : this.lockKey;
+        const { index: next, pairs } = await this.read(key, index, signal);
+        if (signal.aborted) return;
+        const pair = pairs[0];
+        const held =
+          this.limit === 1
+            ? pair?.Session === this.session
+            : pair !== undefined && this.document(pair).Holders[this.session] === true;
+        if (!held) {
+          this.lost.abort(new LockLostError('the lock was lost'));
+          return;
+        }
+        index = next;
+      } catch (error) {
+        if (signal.aborted) return;
+        this.log(`watching the lock failed: ${(error as Error).message}`);
+        await waitMs(1000, signal);
+      }
+    }
+  }
+
+  /** Gives the lock or slot back and destroys the session; errors are reported, not thrown. */
+  async release(): Promise<void> {
+    if (this.renewTimer !== null) clearInterval(this.renewTimer);
+    try {
+      if (this.limit === 1) {
+        await agentCall(this.target, 'releasing the lock', {
+          method: 'PUT',
+          path: kvPath(this.lockKey),
+          query: [['release', this.session]],
+        });
+        // consul lock's Destroy: an unheld lock key is removed (by CAS, so a new holder's key stays).
+        const { pairs } = await this.read(this.lockKey, 0, AbortSignal.timeout(30_000));
+        const pair = pairs[0];
+        if (pair !== undefined && !pair.Session)
+          await agentCall(this.target, 'removing the lock key', {
+            method: 'DELETE',
+            path: kvPath(this.lockKey),
+            query: [['cas', String(pair.ModifyIndex)]],
+          });
+      } else {
+        await this.leaveSemaphore();
+      }
+      await agentCall(this.target, 'destroying the session', {
+        method: 'PUT',
+        path: `/v1/session/destroy/${this.session}`,
+      });
+    } catch (error) {
+      this.log(`releasing failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async leaveSemaphore(): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { pairs } = await this.read(this.lockKey, 0, AbortSignal.timeout(30_000));
+      const pair = pairs[0];
+      if (pair === undefined) break;
+      const document = this.document(pair);
+      if (document.Holders[this.session] !== true) break;
+      delete document.Holders[this.session];
+      const answer = await agentCall(this.target, 'releasing the semaphore', {
+        method: 'PUT',
+        path: kvPath(this.lockKey),
+        query: [['cas', String(pair.ModifyIndex)]],
+        body: JSON.stringify(document),
+      });
+      if (answer.body.trim() === 'true') break;
+    }
+    await agentCall(this.target, 'releasing the contender key', { method: 'DELETE', path: kvPath(this.contenderKey) });
+  }
+}
+
+function runChild(script: string): ChildProcess {
+  return spawn('/bin/sh', ['-c', script], { stdio: 'inherit' });
+}
+
+async function lock(prefixArgument: string, childArgs: string[], flags: LockFlags): Promise<void> {
+  const target = resolveHttpOptions(flags, process.env);
+  const prefix = prefixArgument.replace(/\/+$/, '');
+  const limit = Number(flags.n);
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new LatticeError('ERR_USAGE', '-n must be a positive integer');
+  if (prefix === '') throw new LatticeError('ERR_USAGE', 'Error! Missing PREFIX argument');
+  if (childArgs.length === 0) throw new LatticeError('ERR_USAGE', 'Error! Missing CHILD argument');
+  const log = (line: string): void => {
+    if (flags.verbose) process.stderr.write(`Lock: ${line}\n`);
+  };
+  const holder = await LockHolder.create(target, prefix, limit, flags, log);
+  const acquiring = new AbortController();
+  const timeoutMs = parseDuration(flags.timeout);
+  const timer = timeoutMs > 0 ? setTimeout(() => acquiring.abort(), timeoutMs) : null;
+  let child: ChildProcess | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (child !== null) child.kill(signal);
+    else acquiring.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let acquired = false;
+  try {
+    acquired = await holder.acquire(AbortSignal.any([acquiring.signal, holder.lost.signal]));
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
+  if (!acquired) {
+    await holder.release();
+    throw new LatticeError('ERR_LOCK', 'Lock acquisition failed: timed out or interrupted');
+  }
+  log(`acquired ${limit === 1 ? 'lock' : 'semaphore slot'} on ${prefix} (session ${holder.session})`);
+  const monitorStop = new AbortController();
+  const running = runChild(childArgs.join(' '));
+  child = running;
+  holder.lost.signal.addEventListener('abort', () => {
+    process.stderr.write('Lock lost, killing child\n');
+    running.kill('SIGTERM');
+  });
+  const monitoring = holder.monitor(monitorStop.signal);
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    running.on('exit', (code, signal) => resolve({ code, signal }));
+    running.on('error', () => resolve({ code: 127, signal: null }));
+  });
+  monitorStop.abort();
+  await monitoring;
+  await holder.release();
+  log('released');
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (holder.lost.signal.aborted) process.exitCode = 1;
+  else if (exit.code !== 0 && flags.childExitCode) process.exitCode = 2;
+}
+
+export function registerLock(program: Command): void {
+  addHttpOptions(
+    program
+      .command('lock')
+      .description('Runs CHILD while holding a lock (or, with -n, a semaphore slot) on PREFIX in the KV store')
+      .argument('<prefix>', 'the KV prefix of the lock')
+      .argument('<child...>', 'the command to run (through sh -c)')
+      .option('-n, --n <limit>', 'semaphore limit: how many may hold the lock at once', '1')
+      .option('--timeout <duration>', 'give up acquiring after this long (0: wait forever)', '0s')
+      .option('--name <name>', 'the session name')
+      .option('--session-ttl <duration>', 'TTL of the lock session (the server invalidates after twice it)', '15s')
+      .option('--lock-delay <duration>', "the session's lock delay after invalidation", '15s')
+      .option('--child-exit-code', 'exit 2 if the child exits with an error')
+      .option('--verbose', 'reports acquisition and release on stderr')
+      .allowExcessArguments(),
+  ).action(async (prefix: string, child: string[], flags: LockFlags) => lock(prefix, child, flags));
+}
