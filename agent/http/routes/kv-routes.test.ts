@@ -1,0 +1,270 @@
+// Proves /v1/kv, /v1/session and /v1/txn end to end below Raft: fastify's inject drives the routes, whose RPCs
+// run the real endpoint handlers over a real StateStore (commands applied at once, as a one-server FSM would),
+// so the wire shapes (base64 Value or null, bare true/false, [] for empty session lists, 404 with index headers
+// for a miss), Consul's texts (413 value too large, 500 `invalid session`, 400 conflicting flags, renew 404),
+// blocking on a key until it is written, session defaults, and txn 200/409 bodies are checked together.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../../lib/clock.js';
+import { LatticeError } from '../../../lib/errors.js';
+import { SeededRand } from '../../../lib/rand.js';
+import { buildHandlers, type EndpointContext, type HandlerTable } from '../../../server/endpoints/index.js';
+import { refusalOf } from '../../../server/endpoints/write.js';
+import { applyCommand } from '../../../server/fsm/index.js';
+import { ServerMetrics } from '../../../server/metrics.js';
+import { defaultQueryOptions, type RpcClient } from '../../../server/rpc/methods.js';
+import { ensureRegistration } from '../../../server/state/catalog-ops.js';
+import { StateStore } from '../../../server/state/store.js';
+import { apiWithRpc, testConfig } from '../testing/fake-rpc.js';
+
+async function setup(values: Record<string, unknown> = {}) {
+  const clock = new ManualClock();
+  const store = new StateStore({ nowMs: () => clock.nowMs() });
+  const config = testConfig(values);
+  ensureRegistration(store, 1, {
+    Node: config.nodeName,
+    Address: '127.0.0.1',
+    Checks: [{ CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing' }],
+  });
+  let index = 1;
+  const context: EndpointContext = {
+    store,
+    clock,
+    rand: new SeededRand(7),
+    metrics: new ServerMetrics(null, { nodes: () => 0, services: () => 0, checks: () => 0 }),
+    blocking: { inFlight: 0, inFlightMax: 100 },
+    maxQueryTimeMs: 600_000,
+    defaultQueryTimeMs: 300_000,
+    apply: async (command) => {
+      index++;
+      try {
+        return { index, value: applyCommand(store, index, command) };
+      } catch (error) {
+        if (error instanceof LatticeError) throw refusalOf(error);
+        throw error;
+      }
+    },
+    readBarrier: async () => undefined,
+    knownLeader: () => true,
+    lastContactMs: () => 0,
+  };
+  const handlers: HandlerTable = buildHandlers(context, {} as never, () => ['dc1']);
+  const rpc: RpcClient = {
+    call: (method, args, options) =>
+      (handlers[method] as (args: unknown, call: unknown) => Promise<never>)(args, {
+        context: options.context,
+        query: options.query ?? defaultQueryOptions,
+        signal: options.signal,
+      }),
+  };
+  const app = await apiWithRpc(rpc, config);
+  return { app, store, clock, config };
+}
+
+const json = (body: string): unknown => JSON.parse(body);
+
+describe('/v1/kv', () => {
+  it('puts, gets (JSON, raw, recurse, keys) and deletes with Consul’s shapes', async () => {
+    const { app } = await setup();
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v1/kv/app/a?flags=42',
+      payload: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.deepEqual([put.statusCode, put.body], [200, 'true']);
+    await app.inject({ method: 'PUT', url: '/v1/kv/app/sub/b' });
+    const got = await app.inject({ url: '/v1/kv/app/a' });
+    assert.equal(got.headers['x-consul-index'], '2');
+    assert.equal(got.headers['x-consul-knownleader'], 'true');
+    assert.deepEqual(json(got.body), [
+      { LockIndex: 0, Key: 'app/a', Flags: 42, Value: 'aGVsbG8=', CreateIndex: 2, ModifyIndex: 2 },
+    ]);
+    const raw = await app.inject({ url: '/v1/kv/app/a?raw' });
+    assert.deepEqual(
+      [raw.body, raw.headers['content-type'], raw.headers['x-content-type-options']],
+      ['hello', 'text/plain', 'nosniff'],
+    );
+    const tree = json((await app.inject({ url: '/v1/kv/app?recurse' })).body) as { Key: string; Value: unknown }[];
+    assert.deepEqual(
+      tree.map((entry) => [entry.Key, entry.Value]),
+      [
+        ['app/a', 'aGVsbG8='],
+        ['app/sub/b', null],
+      ],
+    );
+    assert.deepEqual(json((await app.inject({ url: '/v1/kv/app/?keys&separator=/' })).body), ['app/a', 'app/sub/']);
+    assert.deepEqual(json((await app.inject({ url: '/v1/kv/?keys' })).body), ['app/a', 'app/sub/b']);
+    const removed = await app.inject({ method: 'DELETE', url: '/v1/kv/app?recurse' });
+    assert.equal(removed.body, 'true');
+    const miss = await app.inject({ url: '/v1/kv/app/a' });
+    assert.deepEqual([miss.statusCode, miss.body, miss.headers['x-consul-index']], [404, '', '4']);
+    assert.equal((await app.inject({ url: '/v1/kv/app?recurse' })).statusCode, 404);
+    assert.equal((await app.inject({ url: '/v1/kv/app?keys' })).statusCode, 404);
+    assert.deepEqual(json((await app.inject({ url: '/v1/kv/?keys' })).body), [], 'the root lists [] when empty');
+  });
+
+  it('cas, delete-cas and conflicting flags', async () => {
+    const { app } = await setup();
+    assert.equal((await app.inject({ method: 'PUT', url: '/v1/kv/k?cas=0', payload: 'a' })).body, 'true');
+    assert.equal((await app.inject({ method: 'PUT', url: '/v1/kv/k?cas=0', payload: 'b' })).body, 'false');
+    assert.equal((await app.inject({ method: 'PUT', url: '/v1/kv/k?cas=2', payload: 'c' })).body, 'true');
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/kv/k?cas=2' })).body, 'false');
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/kv/k?cas=4' })).body, 'true');
+    const conflict = await app.inject({ method: 'PUT', url: '/v1/kv/k?cas=0&acquire=x' });
+    assert.equal(conflict.statusCode, 400);
+    assert.match(conflict.body, /^Conflicting flags: /);
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/kv/k?cas=0&recurse' })).statusCode, 400);
+    assert.deepEqual(
+      [
+        (await app.inject({ method: 'PUT', url: '/v1/kv/k?cas=x' })).statusCode,
+        (await app.inject({ method: 'PUT', url: '/v1/kv/' })).body,
+      ],
+      [400, 'Missing key name'],
+    );
+  });
+
+  it('refuses a value over kv_max_value_size with Consul’s 413 text', async () => {
+    const { app } = await setup({ limits: { kv_max_value_size: 16 } });
+    const response = await app.inject({ method: 'PUT', url: '/v1/kv/big', payload: 'x'.repeat(17) });
+    assert.equal(response.statusCode, 413);
+    assert.equal(
+      response.body,
+      'Request body(17 bytes) too large, max size: 16 bytes. See ' +
+        'https://developer.hashicorp.com/consul/docs/agent/config/config-files#kv_max_value_size.',
+    );
+    assert.equal((await app.inject({ method: 'PUT', url: '/v1/kv/ok', payload: 'x'.repeat(16) })).body, 'true');
+  });
+
+  it('acquire and release with sessions; lock errors are 500 with Consul’s text', async () => {
+    const { app } = await setup();
+    const { ID: id } = json((await app.inject({ method: 'PUT', url: '/v1/session/create', payload: '{}' })).body) as {
+      ID: string;
+    };
+    assert.equal((await app.inject({ method: 'PUT', url: `/v1/kv/l?acquire=${id}`, payload: 'v' })).body, 'true');
+    const [locked] = json((await app.inject({ url: '/v1/kv/l' })).body) as { Session: string; LockIndex: number }[];
+    assert.deepEqual([locked?.Session, locked?.LockIndex], [id, 1]);
+    const unknown = await app.inject({ method: 'PUT', url: '/v1/kv/l?acquire=ghost' });
+    assert.deepEqual([unknown.statusCode, unknown.body], [500, 'invalid session "ghost"']);
+    const missing = await app.inject({ method: 'PUT', url: '/v1/kv/l?acquire=' });
+    assert.deepEqual([missing.statusCode, missing.body], [500, 'missing session']);
+    assert.equal((await app.inject({ method: 'PUT', url: `/v1/kv/l?release=${id}` })).body, 'true');
+    const [released] = json((await app.inject({ url: '/v1/kv/l' })).body) as Record<string, unknown>[];
+    assert.equal('Session' in (released ?? {}), false, 'Session is omitted when unlocked');
+  });
+
+  it('a blocking get on a missing key returns once the key is written', async () => {
+    const { app } = await setup();
+    const miss = await app.inject({ url: '/v1/kv/wait/me' });
+    const index = miss.headers['x-consul-index'];
+    const waiting = app.inject({ url: `/v1/kv/wait/me?index=${index}&wait=1m` });
+    await app.inject({ method: 'PUT', url: '/v1/kv/other', payload: 'x' });
+    await app.inject({ method: 'PUT', url: '/v1/kv/wait/me', payload: 'here' });
+    const answered = await waiting;
+    assert.equal(answered.statusCode, 200);
+    assert.equal((json(answered.body) as { Value: string }[])[0]?.Value, Buffer.from('here').toString('base64'));
+    assert.ok(Number(answered.headers['x-consul-index']) > Number(index));
+  });
+});
+
+describe('/v1/session', () => {
+  it('creates with Consul’s defaults, lists, renews, destroys', async () => {
+    const { app, config } = await setup();
+    const created = await app.inject({
+      method: 'PUT',
+      url: '/v1/session/create',
+      payload: '{"name":"x","lockdelay":20,"ttl":"30s"}',
+    });
+    const { ID: id } = json(created.body) as { ID: string };
+    const [session] = json((await app.inject({ url: `/v1/session/info/${id}` })).body) as Record<string, unknown>[];
+    assert.deepEqual(
+      { ...session, ID: undefined, CreateIndex: undefined, ModifyIndex: undefined },
+      {
+        ID: undefined,
+        Name: 'x',
+        Node: config.nodeName,
+        LockDelay: 20e9,
+        Behavior: 'release',
+        TTL: '30s',
+        NodeChecks: ['serfHealth'],
+        ServiceChecks: null,
+        CreateIndex: undefined,
+        ModifyIndex: undefined,
+      },
+    );
+    assert.equal((json((await app.inject({ url: '/v1/session/list' })).body) as unknown[]).length, 1);
+    assert.equal(
+      (json((await app.inject({ url: `/v1/session/node/${config.nodeName}` })).body) as unknown[]).length,
+      1,
+    );
+    assert.equal((await app.inject({ method: 'PUT', url: `/v1/session/renew/${id}` })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'PUT', url: `/v1/session/destroy/${id}` })).body, 'true');
+    const renew = await app.inject({ method: 'PUT', url: `/v1/session/renew/${id}` });
+    assert.deepEqual([renew.statusCode, renew.body], [404, `Session id '${id}' not found`]);
+    const info = await app.inject({ url: `/v1/session/info/${id}` });
+    assert.deepEqual([info.body, info.headers['x-consul-index'] !== undefined], ['[]', true]);
+  });
+
+  it('refuses a TTL out of range and an unknown behavior with Consul’s texts', async () => {
+    const { app } = await setup();
+    const ttl = await app.inject({ method: 'PUT', url: '/v1/session/create', payload: '{"TTL":"5s"}' });
+    assert.deepEqual(
+      [ttl.statusCode, ttl.body],
+      [500, "Invalid Session TTL '5000000000', must be between [10s=24h0m0s]"],
+    );
+    const behavior = await app.inject({ method: 'PUT', url: '/v1/session/create', payload: '{"Behavior":"explode"}' });
+    assert.deepEqual([behavior.statusCode, behavior.body], [500, "Invalid Behavior setting 'explode'"]);
+  });
+});
+
+describe('/v1/txn', () => {
+  it('commits with 200 {Results, Errors: null} and rolls back with 409 {Results: null, Errors}', async () => {
+    const { app } = await setup();
+    const ok = await app.inject({
+      method: 'PUT',
+      url: '/v1/txn',
+      payload: JSON.stringify([{ kv: { verb: 'set', key: 'a', value: 'eA==' } }, { KV: { Verb: 'get', Key: 'a' } }]),
+    });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.headers['x-consul-knownleader'], undefined, 'writes get no read meta');
+    const body = json(ok.body) as { Results: { KV: { Value: unknown } }[]; Errors: unknown };
+    assert.deepEqual([body.Results.map((result) => result.KV.Value), body.Errors], [[null, 'eA=='], null]);
+    const failed = await app.inject({
+      method: 'PUT',
+      url: '/v1/txn',
+      payload: JSON.stringify([{ KV: { Verb: 'set', Key: 'b' } }, { KV: { Verb: 'cas', Key: 'a', Index: 1 } }]),
+    });
+    assert.equal(failed.statusCode, 409);
+    assert.deepEqual(json(failed.body), {
+      Results: null,
+      Errors: [{ OpIndex: 1, What: 'failed to set key "a", index is stale' }],
+    });
+    assert.equal((await app.inject({ url: '/v1/kv/b' })).statusCode, 404, 'nothing of the failed txn stayed');
+  });
+
+  it('serves read-only transactions as reads, with leader meta', async () => {
+    const { app } = await setup();
+    const read = await app.inject({
+      method: 'PUT',
+      url: '/v1/txn?stale',
+      payload: '[{"KV":{"Verb":"get-tree","Key":""}}]',
+    });
+    assert.equal(read.statusCode, 200);
+    assert.equal(read.headers['x-consul-knownleader'], 'true');
+    assert.equal(read.headers['x-consul-lastcontact'], '0');
+  });
+
+  it('refuses more than 128 ops and oversized values with 413', async () => {
+    const { app } = await setup({ limits: { kv_max_value_size: 4 } });
+    const many = JSON.stringify(Array.from({ length: 129 }, () => ({ KV: { Verb: 'get', Key: 'x' } })));
+    const tooMany = await app.inject({ method: 'PUT', url: '/v1/txn', payload: many });
+    assert.deepEqual([tooMany.statusCode, tooMany.body], [413, 'Transaction contains too many operations (129 > 128)']);
+    const big = await app.inject({
+      method: 'PUT',
+      url: '/v1/txn',
+      payload: '[{"KV":{"Verb":"set","Key":"k","Value":"eHh4eHh4"}}]',
+    });
+    assert.deepEqual([big.statusCode, big.body], [413, 'Value for key "k" is too large (6 > 4 bytes)']);
+  });
+});
