@@ -9,6 +9,11 @@ export const dnsDefaults = Object.freeze({
   tcpConnectionsMax: 512,
   /** Queries one TCP connection may have in flight before it stops reading (pipelining stays bounded). */
   tcpQueriesInFlightMax: 32,
+  /**
+   * A catalog read for one question gives up after this (SERVFAIL): stub resolvers retry after about 5 s, so a
+   * later answer would go unread, and its slot in the in-flight bounds is better freed.
+   */
+  lookupTimeoutMs: 5_000,
   /** UDP queries being answered at once; more are dropped and counted, as a full socket buffer would. */
   udpQueriesInFlightMax: 4_096,
 });

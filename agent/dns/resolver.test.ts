@@ -322,7 +322,18 @@ describe('node, addr, PTR, SOA and NS lookups', () => {
   });
 });
 
-describe('consistency', () => {
+describe('consistency and deadlines', () => {
+  it('answers SERVFAIL once a stalled catalog read passes its deadline', async () => {
+    const catalog = new FakeCatalog();
+    catalog.hang = true;
+    const clock = new ManualClock();
+    const resolver = new DnsResolver({ rpc: catalog, rand: new SeededRand(7), clock, log: silentLogger() }, baseConfig);
+    const pending = resolver.resolve({ name: 'web.service.consul', type: 'A' });
+    clock.advance(6_000);
+    const reply = (await pending) as Answered;
+    assert.equal(reply.rcode, 'SERVFAIL');
+  });
+
   it('reads stale by default, re-asks the leader past max_stale, and reads default without allow_stale', async () => {
     const stale = setup({ maxStaleMs: 5_000 });
     stale.catalog.entries.push(fakeInstance(fakeNode('n1', '10.0.0.1'), 'web'));

@@ -15,6 +15,8 @@ import {
   type RpcClient,
 } from '../../server/rpc/methods.js';
 import type { Node, ServiceEntry } from '../../server/state/types.js';
+import { CoarseDeadlines } from './deadline.js';
+import { dnsDefaults } from './defaults.js';
 import { healthyEntries, srvWeight } from './health.js';
 import {
   type DnsDomains,
@@ -95,12 +97,14 @@ class Sections {
 
 export class DnsResolver {
   private readonly domains: readonly string[];
+  private readonly deadlines: CoarseDeadlines;
 
   constructor(
     private readonly components: DnsResolverComponents,
     readonly config: DnsResolverConfig,
   ) {
     this.domains = orderDomains(config);
+    this.deadlines = new CoarseDeadlines(components.clock, dnsDefaults.lookupTimeoutMs);
   }
 
   async resolve(question: DnsQuestion): Promise<Resolution> {
@@ -343,7 +347,9 @@ export class DnsResolver {
     datacenter: string,
     call: (options: CallOptions) => Promise<QueryReply<T>>,
   ): Promise<QueryReply<T>> {
+    const signal = this.deadlines.signal();
     const query = (consistency: QueryOptions['consistency']): CallOptions => ({
+      signal,
       context: { datacenter, token: '' },
       query: { ...defaultQueryOptions, consistency },
     });

@@ -1,6 +1,6 @@
 // A fake RpcClient holding a tiny catalog (nodes, service instances and their checks) for DNS tests: it answers
-// the reads the DNS interface makes, filters by tag as the servers do, records every call's options, and fails
-// like a server for an unknown datacenter.
+// the reads the DNS interface makes, filters by tag as the servers do, records every call's options, fails like a
+// server for an unknown datacenter, and can hang like a stalled one.
 
 import { NoPathToDatacenterError } from '../../../server/rpc/errors.js';
 import type { CallOptions, RpcClient, RpcMethodName, RpcMethods } from '../../../server/rpc/methods.js';
@@ -82,6 +82,8 @@ export class FakeCatalog implements RpcClient {
   readonly calls: { method: string; options: CallOptions }[] = [];
   datacenters = ['dc1', 'dc2'];
   lastContactMs = 0;
+  /** Calls never answer (a stalled server); they end only when their signal aborts. */
+  hang = false;
 
   async call<M extends RpcMethodName>(
     method: M,
@@ -89,6 +91,11 @@ export class FakeCatalog implements RpcClient {
     options: CallOptions,
   ): Promise<RpcMethods[M]['reply']> {
     this.calls.push({ method, options });
+    if (this.hang)
+      return new Promise((_resolve, reject) => {
+        // A server that never answers: only the caller's signal ends the call.
+        options.signal?.addEventListener('abort', () => reject(options.signal?.reason), { once: true });
+      });
     if (!this.datacenters.includes(options.context.datacenter))
       throw new NoPathToDatacenterError(options.context.datacenter);
     const meta = { index: 1, knownLeader: true, lastContactMs: this.lastContactMs };
