@@ -15,15 +15,17 @@ export interface RouteConfigWithAcl {
   readonly acl?: AclRequirement;
 }
 
+/** Consul's order (reference §1.2): `?token=` first (python-consul sends only that), then the header, then Bearer. */
 export function resolveToken(request: FastifyRequest): string | null {
+  const query = request.query as Record<string, unknown> | undefined;
+  const queryToken = query?.['token'];
+  if (typeof queryToken === 'string' && queryToken !== '') return queryToken;
   const header = request.headers['x-consul-token'];
   if (typeof header === 'string' && header !== '') return header;
   const authorization = request.headers.authorization;
-  const bearer = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
-  if (bearer) return bearer[1]!;
-  const query = request.query as Record<string, unknown> | undefined;
-  const token = query?.['token'];
-  return typeof token === 'string' && token !== '' ? token : null;
+  // The value is split on spaces and the first piece used; other schemes (Basic) are ignored.
+  const bearer = authorization ? /^bearer\s+(\S+)/i.exec(authorization) : null;
+  return bearer ? bearer[1]! : null;
 }
 
 export function installAclHook(app: FastifyInstance, authorizer: Authorizer): void {
