@@ -43,6 +43,9 @@ function payloadOf(command: Command): unknown {
       return command.updates;
     case 'kv':
     case 'session':
+    case 'config-entry':
+    case 'intention':
+    case 'ca-roots':
       return command.request;
     case 'txn':
       return command.ops;
@@ -92,5 +95,10 @@ export function decodeCommand(bytes: Uint8Array): Command {
     case 'txn':
       if (!Array.isArray(payload)) throw new CommandCodecError('txn payload is not a list');
       return { type: 'txn', ops: payload as never };
+    case 'config-entry':
+    case 'intention':
+    case 'ca-roots':
+      if (!isObject(payload)) throw new CommandCodecError(`${type} payload is not a map`);
+      return { type, request: payload as never } as Command;
   }
 }

@@ -2,6 +2,8 @@
 // issues add (KV, sessions, transactions, intentions, config entries, CA roots): those decode to a refusal until
 // their handlers exist, never to a crash.
 
+import type { CaSetRequest, IntentionMutation } from '../state/connect-ops.js';
+import type { ConfigEntryOp } from '../state/config-entries.js';
 import type { KvApplyRequest } from '../state/kv-types.js';
 import type { TxnOp } from '../state/txn-ops.js';
 import type { CoordinateUpdate, DeregisterRequest, RegisterRequest } from '../state/types.js';
@@ -17,7 +19,13 @@ export type Command =
     }
   /** Session.Apply: `{Op: 'create'|'destroy', Session}` (create carries the ID the leader chose). */
   | { readonly type: 'session'; readonly request: { readonly Op: 'create' | 'destroy'; readonly Session: unknown } }
-  | { readonly type: 'txn'; readonly ops: readonly TxnOp[] };
+  | { readonly type: 'txn'; readonly ops: readonly TxnOp[] }
+  /** ConfigEntry.Apply / Delete: answers whether it took effect (a failed CAS is false). */
+  | { readonly type: 'config-entry'; readonly request: ConfigEntryOp }
+  /** Intention.Apply: one legacy intention change to the service-intentions entries. */
+  | { readonly type: 'intention'; readonly request: IntentionMutation }
+  /** The CA's configuration and its whole root set (initialization, config change, rotation). */
+  | { readonly type: 'ca-roots'; readonly request: CaSetRequest };
 
 export type CommandType = Command['type'];
 
@@ -28,13 +36,13 @@ export const commandTypes: readonly CommandType[] = [
   'kv',
   'session',
   'txn',
+  'config-entry',
+  'intention',
+  'ca-roots',
 ];
 
 /** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
 export const reservedCommandTypes: readonly string[] = [
-  'intention',
-  'config-entry',
-  'ca-roots',
   'acl',
   'prepared-query',
   'autopilot',
@@ -53,3 +61,6 @@ export const sessionCommand = (request: Extract<Command, { type: 'session' }>['r
   request,
 });
 export const txnCommand = (ops: readonly TxnOp[]): Command => ({ type: 'txn', ops });
+export const configEntryCommand = (request: ConfigEntryOp): Command => ({ type: 'config-entry', request });
+export const intentionCommand = (request: IntentionMutation): Command => ({ type: 'intention', request });
+export const caRootsCommand = (request: CaSetRequest): Command => ({ type: 'ca-roots', request });

@@ -22,6 +22,7 @@ import {
   inspectSnapshot,
   registerCommand,
   SnapshotFormatError,
+  snapshotFormatVersion,
   UnknownCommandError,
 } from './index.js';
 
@@ -74,7 +75,7 @@ describe('command codec', () => {
     ['a future version', packr.pack({ v: 2, t: 'register', p: {} }), CommandCodecError],
     ['a numeric type', packr.pack({ v: 1, t: 7, p: {} }), CommandCodecError],
     ['an unknown type', packr.pack({ v: 1, t: 'launch-missiles', p: {} }), UnknownCommandError],
-    ['a reserved type', packr.pack({ v: 1, t: 'intention', p: {} }), UnknownCommandError],
+    ['a reserved type', packr.pack({ v: 1, t: 'acl', p: {} }), UnknownCommandError],
     ['a register payload that is a list', packr.pack({ v: 1, t: 'register', p: [] }), CommandCodecError],
     [
       'a coordinate payload that is a map',
@@ -188,7 +189,7 @@ describe('CatalogFsm snapshots', () => {
     const summary = await inspectSnapshot(chunksOf(await persisted(fsm)));
     assert.equal(summary.index, 2431);
     assert.equal(summary.term, 2);
-    assert.equal(summary.formatVersion, 2);
+    assert.equal(summary.formatVersion, snapshotFormatVersion);
     assert.deepEqual(summary.tables, {
       nodes: 30,
       services: 2399,
@@ -197,6 +198,9 @@ describe('CatalogFsm snapshots', () => {
       kvs: 0,
       tombstones: 0,
       sessions: 0,
+      'config-entries': 0,
+      'connect-ca-config': 0,
+      'connect-ca-roots': 0,
     });
     assert.ok(summary.indexCount > 4);
   });

@@ -10,6 +10,8 @@ import type { AbortOptions } from '../../lib/lifecycle.js';
 import { throwIfAborted } from '../../lib/lifecycle.js';
 import type { CommittedEntry, Fsm, FsmSnapshot, FsmSnapshotSink } from '../../raft/fsm.js';
 import { deregister, ensureRegistration } from '../state/catalog-ops.js';
+import { caSetTxn, intentionMutateTxn } from '../state/connect-ops.js';
+import { configEntryApplyTxn } from '../state/config-entries.js';
 import { coordinateBatchUpdate } from '../state/coordinates.js';
 import { StateStoreError } from '../state/errors.js';
 import { kvsApply, reapTombstones, sessionApply } from '../state/kv-apply.js';
@@ -53,6 +55,13 @@ export function applyCommand(store: StateStore, index: number, command: Command)
       return sessionApply(store, index, command.request);
     case 'txn':
       return applyTxn(store, index, normalizeTxnOps(command.ops));
+    case 'config-entry':
+      return store.write(index, (txn) => configEntryApplyTxn(txn, command.request));
+    case 'intention':
+      store.write(index, (txn) => intentionMutateTxn(txn, command.request));
+      return true;
+    case 'ca-roots':
+      return store.write(index, (txn) => caSetTxn(txn, command.request));
   }
 }
 

@@ -16,7 +16,10 @@ export {
 } from './codec.js';
 export type { Command, CommandType } from './commands.js';
 export {
+  caRootsCommand,
   commandTypes,
+  configEntryCommand,
+  intentionCommand,
   coordinateBatchUpdateCommand,
   deregisterCommand,
   kvCommand,

@@ -8,6 +8,7 @@ import { InvalidWriteError } from './errors.js';
 import { IndexTable } from './indexes.js';
 import { LockDelays } from './lock-delay.js';
 import { catalogIntegrityProblem, catalogSchemas } from './tables/catalog.js';
+import { connectSchemas } from './tables/connect.js';
 import { kvSchemas } from './tables/kv.js';
 import { Table, type TableSchema } from './tables/table.js';
 import { deepFreeze, type TableSource, WriteTxn } from './txn.js';
@@ -18,6 +19,7 @@ import { type WatchCallback, WatchRegistry, type WatchSet } from './watch.js';
 export const storeSchemas: readonly TableSchema<any>[] = [
   ...Object.values(catalogSchemas),
   ...Object.values(kvSchemas),
+  ...Object.values(connectSchemas),
 ];
 
 /** A point-in-time view for snapshots: the tables' row maps and the index table, never changed afterwards. */
