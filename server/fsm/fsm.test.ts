@@ -241,15 +241,12 @@ describe('CatalogFsm snapshots', () => {
     const whole = Buffer.concat(await persisted(fsm));
     const summary = await inspectSnapshot(chunksOf([...whole].map((byte) => new Uint8Array([byte]))));
     assert.equal(summary.index, 20);
-    assert.deepEqual(summary.tables, {
-      nodes: 20,
-      services: 20,
-      checks: 20,
-      coordinates: 0,
-      kvs: 0,
-      tombstones: 0,
-      sessions: 0,
-    });
+    const { nodes: nodeCount, services: serviceCount, checks: checkCount, ...others } = summary.tables;
+    assert.deepEqual([nodeCount, serviceCount, checkCount], [20, 20, 20]);
+    assert.ok(
+      Object.values(others).every((count) => count === 0),
+      'every other table is empty',
+    );
   });
 
   it('refuses snapshots whose rows are malformed or reference missing rows', async () => {
