@@ -1,0 +1,44 @@
+// A cluster is where a listener's connections go: `connect` yields a ready socket for one connection. The local
+// app cluster dials the service's own address in plain TCP; the upstream cluster (upstream-cluster.ts) balances
+// over healthy endpoints and dials them with mTLS.
+
+import { connect as netConnect, type Socket } from 'node:net';
+import type { Clock } from '../lib/clock.js';
+import { dial } from './dial.js';
+import type { ConnectionContext } from './filter-chain.js';
+
+export interface Cluster {
+  readonly name: string;
+  connect(context: ConnectionContext, options: { readonly signal: AbortSignal }): Promise<Socket>;
+  close(): void;
+}
+
+export interface LocalAppClusterConfig {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly connectTimeoutMs: number;
+}
+
+export class LocalAppCluster implements Cluster {
+  readonly name: string;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly config: LocalAppClusterConfig,
+  ) {
+    this.name = config.name;
+  }
+
+  connect(context: ConnectionContext, options: { readonly signal: AbortSignal }): Promise<Socket> {
+    const target = `${this.config.address}:${this.config.port}`;
+    context.endpoint = target;
+    return dial(
+      () => netConnect({ host: this.config.address, port: this.config.port, noDelay: true, allowHalfOpen: true }),
+      'connect',
+      { target, timeoutMs: this.config.connectTimeoutMs, clock: this.clock, signal: options.signal },
+    );
+  }
+
+  close(): void {}
+}

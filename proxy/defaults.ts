@@ -1,0 +1,28 @@
+// Named bounds for the data plane (STYLE §3.7): every timeout, limit and retry count the proxy uses, with its reason.
+
+export const PROXY_DEFAULTS = {
+  /** A dial to the local app or a remote sidecar; LAN and loopback connects finish in milliseconds, 5 s means down. */
+  connectTimeoutMs: 5_000,
+  /** A client that opens TCP and never finishes the TLS handshake holds a slot; 10 s is Envoy's listener default. */
+  handshakeTimeoutMs: 10_000,
+  /** A relayed connection with no bytes either way for an hour is closed (Envoy's tcp_proxy idle_timeout). */
+  idleTimeoutMs: 3_600_000,
+  /** Open connections per listener; beyond it new ones are reset and counted, so one noisy caller cannot exhaust fds. */
+  connectionsMaxPerListener: 10_000,
+  /** Dial attempts per outbound connection, each to a different endpoint: one failure plus two retries. */
+  connectAttemptsMax: 3,
+  /** Resumable TLS sessions kept per upstream cluster, one per endpoint; the oldest is dropped past it. */
+  sessionCacheEndpointsMax: 1_024,
+  /** How long a service proxy waits at start for its first leaf and roots before refusing to start. */
+  credentialsWaitMs: 30_000,
+  /** A new deny intention also closes open connections it now denies (Consul's built-in proxy does not). */
+  closeRevokedConnections: true,
+  /** Upstream endpoints: round-robin spreads evenly without state beyond a cursor. */
+  balancer: 'round-robin' as 'round-robin' | 'least-connections',
+  /** Services one manager hosts; each costs two or more listeners and their watches. */
+  servicesMax: 4_096,
+  /** Upstreams one service may declare. */
+  upstreamsMaxPerService: 256,
+} as const;
+
+export type ProxyDefaults = typeof PROXY_DEFAULTS;

@@ -1,0 +1,126 @@
+// A listener: one bound socket server whose accepted connections each run the listener's filter chain. It tracks
+// open connections (for limits, revocation and stop) and owns the per-listener counters.
+
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Clock } from '../lib/clock.js';
+import { ShutdownError } from '../lib/errors.js';
+import type { AbortOptions, Startable } from '../lib/lifecycle.js';
+import { LifecycleState } from '../lib/lifecycle.js';
+import { ListenerStats, newCounters } from './counters.js';
+import { StreamError } from './errors.js';
+import type { ConnectionContext, ConnectionHandler, Direction, ProxyConnection } from './filter-chain.js';
+
+export interface ListenerConfig {
+  readonly name: string;
+  readonly direction: Direction;
+  readonly service: string;
+  readonly destination: string;
+  readonly bindAddress: string;
+  /** 0 binds a free port; `address()` tells which. */
+  readonly bindPort: number;
+}
+
+export interface ListenerComponents {
+  readonly clock: Clock;
+  /** Builds the server; it must call `accept` for each connection ready to proxy (after TLS, for TLS servers). */
+  readonly createServer: (accept: (socket: Socket) => void) => Server;
+  /** The whole chain, rescue outermost. */
+  readonly handler: ConnectionHandler;
+}
+
+interface OpenConnection {
+  readonly connection: ProxyConnection;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+let nextConnectionId = 1;
+
+export class Listener implements Startable {
+  readonly stats = new ListenerStats();
+  private readonly lifecycle = new LifecycleState();
+  private readonly open = new Set<OpenConnection>();
+  private server: Server | null = null;
+
+  constructor(
+    private readonly components: ListenerComponents,
+    readonly config: ListenerConfig,
+  ) {}
+
+  async start(_options: AbortOptions = {}): Promise<void> {
+    await this.lifecycle.start(async () => {
+      const server = this.components.createServer((socket) => this.accept(socket));
+      this.server = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.config.bindPort, this.config.bindAddress, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    });
+  }
+
+  async stop(_options: AbortOptions = {}): Promise<void> {
+    await this.lifecycle.stop(async () => {
+      const server = this.server;
+      const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+      for (const entry of this.open) entry.controller.abort(new ShutdownError('listener stopping'));
+      await Promise.all([...this.open].map((entry) => entry.done));
+      await closed;
+    });
+  }
+
+  address(): { address: string; port: number } {
+    const info = this.server?.address() as AddressInfo | null | undefined;
+    if (!info) throw new Error(`listener ${this.config.name} is not bound`);
+    return { address: info.address, port: info.port };
+  }
+
+  openCount(): number {
+    return this.open.size;
+  }
+
+  /** Open connections, with a way to end one through the chain (the reason reaches rescue as the error). */
+  *connections(): Iterable<{ readonly context: ConnectionContext; end(reason: Error): void }> {
+    for (const entry of this.open) {
+      yield { context: entry.connection.context, end: (reason) => entry.controller.abort(reason) };
+    }
+  }
+
+  private accept(socket: Socket): void {
+    if (!this.lifecycle.isRunning()) {
+      socket.destroy();
+      return;
+    }
+    const controller = new AbortController();
+    // Before the relay owns the socket an error would be unhandled; afterwards it ends the relay the same way.
+    socket.on('error', (error) => controller.abort(new StreamError('downstream', { cause: error })));
+    const context: ConnectionContext = {
+      id: nextConnectionId++,
+      listener: this.config.name,
+      direction: this.config.direction,
+      service: this.config.service,
+      destination: this.config.destination,
+      remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+      source: null,
+      sourceNamespace: null,
+      peerUri: null,
+      endpoint: null,
+      counters: newCounters(this.components.clock.nowMs()),
+    };
+    const connection: ProxyConnection = { downstream: socket, context, signal: controller.signal };
+    this.stats.opened();
+    const entry: OpenConnection = {
+      connection,
+      controller,
+      done: this.components.handler(connection).finally(() => {
+        this.open.delete(entry);
+        if (!socket.destroyed) socket.destroy();
+        context.counters.durationMs = this.components.clock.nowMs() - context.counters.startedMs;
+        this.stats.closed(context.counters);
+      }),
+    };
+    this.open.add(entry);
+  }
+}

@@ -1,0 +1,108 @@
+// An in-memory ProxySource for tests: values are set by hand and every set notifies the watchers synchronously,
+// the same way the agent's caches deliver a blocking-query answer.
+
+import { compileIntentionTable, type IntentionTable } from '../../connect/index.js';
+import type {
+  LeafCredentials,
+  ProxySource,
+  RootsSnapshot,
+  UpstreamEndpoint,
+  UpstreamTarget,
+  Watched,
+} from '../source.js';
+
+class Cell<T> {
+  private value: T | null = null;
+  private readonly listeners = new Set<(value: T) => void>();
+  views = 0;
+
+  set(value: T): void {
+    this.value = value;
+    for (const listener of [...this.listeners]) listener(value);
+  }
+
+  view(): Watched<T> {
+    this.views += 1;
+    const owned = new Set<(value: T) => void>();
+    let closed = false;
+    return {
+      current: () => this.value,
+      onChange: (listener) => {
+        this.listeners.add(listener);
+        owned.add(listener);
+        return () => {
+          this.listeners.delete(listener);
+          owned.delete(listener);
+        };
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        this.views -= 1;
+        for (const listener of owned) this.listeners.delete(listener);
+      },
+    };
+  }
+}
+
+export class StaticProxySource implements ProxySource {
+  private readonly leaves = new Map<string, Cell<LeafCredentials>>();
+  private readonly rootsCell = new Cell<RootsSnapshot>();
+  private readonly intentionsCell = new Cell<IntentionTable>();
+  private readonly endpointCells = new Map<string, Cell<readonly UpstreamEndpoint[]>>();
+
+  constructor() {
+    this.intentionsCell.set(compileIntentionTable([], true));
+  }
+
+  setLeaf(service: string, leaf: LeafCredentials): void {
+    this.leafCell(service).set(leaf);
+  }
+  setRoots(roots: RootsSnapshot): void {
+    this.rootsCell.set(roots);
+  }
+  setIntentions(table: IntentionTable): void {
+    this.intentionsCell.set(table);
+  }
+  setEndpoints(service: string, endpoints: readonly UpstreamEndpoint[], datacenter?: string): void {
+    this.endpointCell({ service, datacenter }).set(endpoints);
+  }
+  /** Open views across every value, so tests can check that removed proxies release their watches. */
+  openViews(): number {
+    let total = this.rootsCell.views + this.intentionsCell.views;
+    for (const cell of this.leaves.values()) total += cell.views;
+    for (const cell of this.endpointCells.values()) total += cell.views;
+    return total;
+  }
+
+  leaf(service: string): Watched<LeafCredentials> {
+    return this.leafCell(service).view();
+  }
+  roots(): Watched<RootsSnapshot> {
+    return this.rootsCell.view();
+  }
+  intentions(): Watched<IntentionTable> {
+    return this.intentionsCell.view();
+  }
+  endpoints(upstream: UpstreamTarget): Watched<readonly UpstreamEndpoint[]> {
+    return this.endpointCell(upstream).view();
+  }
+
+  private leafCell(service: string): Cell<LeafCredentials> {
+    let cell = this.leaves.get(service);
+    if (!cell) {
+      cell = new Cell();
+      this.leaves.set(service, cell);
+    }
+    return cell;
+  }
+  private endpointCell(upstream: UpstreamTarget): Cell<readonly UpstreamEndpoint[]> {
+    const key = `${upstream.service}\u0000${upstream.datacenter ?? ''}`;
+    let cell = this.endpointCells.get(key);
+    if (!cell) {
+      cell = new Cell();
+      this.endpointCells.set(key, cell);
+    }
+    return cell;
+  }
+}

@@ -1,0 +1,170 @@
+// An upstream's endpoints as one cluster: pick a healthy endpoint (balancer.ts), dial it with mTLS using the calling
+// service's leaf and the target's SNI, verify the server is the expected service under the current roots, and on a
+// failed dial try another endpoint while retry.ts allows. TLS sessions are cached per endpoint and resumed.
+
+import type { Socket } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { serviceSni, verifyPeerChain } from '../connect/index.js';
+import type { Clock } from '../lib/clock.js';
+import { findCause } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { type BalancerPolicy, pick } from './balancer.js';
+import type { Cluster } from './cluster.js';
+import type { ServiceCredentials } from './credentials.js';
+import { dial } from './dial.js';
+import {
+  ConnectTimeoutError,
+  CredentialsUnavailableError,
+  NoHealthyEndpointError,
+  PeerRejectedError,
+} from './errors.js';
+import type { ConnectionContext } from './filter-chain.js';
+import { peerChainDer } from './peer-chain.js';
+import { type DialFailure, shouldRetryConnect } from './retry.js';
+import { SessionCache } from './session-cache.js';
+import type { UpstreamEndpoint, Watched } from './source.js';
+
+export interface UpstreamClusterConfig {
+  readonly name: string;
+  readonly service: string;
+  /** The upstream's datacenter when set; the local one otherwise (for SNI). */
+  readonly datacenter?: string;
+  readonly localDatacenter: string;
+  readonly policy: BalancerPolicy;
+  readonly connectTimeoutMs: number;
+  readonly connectAttemptsMax: number;
+  readonly sessionCacheEndpointsMax: number;
+}
+
+export interface UpstreamClusterComponents {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly credentials: ServiceCredentials;
+  readonly endpoints: Watched<readonly UpstreamEndpoint[]>;
+}
+
+const keyOf = (endpoint: UpstreamEndpoint) => `${endpoint.address}:${endpoint.port}`;
+
+export class UpstreamCluster implements Cluster {
+  readonly name: string;
+  private readonly sessions: SessionCache;
+  private readonly active = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+  private cursor = 0;
+
+  constructor(
+    private readonly components: UpstreamClusterComponents,
+    private readonly config: UpstreamClusterConfig,
+  ) {
+    this.name = config.name;
+    this.sessions = new SessionCache(config.sessionCacheEndpointsMax);
+    // A resumed session would present the old leaf; after a swap every endpoint gets a full handshake once.
+    this.unsubscribe = components.credentials.onChange(() => this.sessions.clear());
+  }
+
+  async connect(context: ConnectionContext, options: { readonly signal: AbortSignal }): Promise<Socket> {
+    const endpoints = this.components.endpoints.current() ?? [];
+    const keys = endpoints.map(keyOf);
+    const tried = new Set<string>();
+    let lastError: unknown = null;
+    for (let attempt = 1; ; attempt += 1) {
+      const choice = pick({
+        policy: this.config.policy,
+        keys,
+        excluded: tried,
+        active: this.active,
+        cursor: this.cursor,
+      });
+      if (choice.position === null) {
+        throw new NoHealthyEndpointError(this.config.name, lastError === null ? undefined : { cause: lastError });
+      }
+      this.cursor = choice.cursor;
+      const endpoint = endpoints[choice.position]!;
+      const key = keys[choice.position]!;
+      context.endpoint = key;
+      try {
+        const socket = await this.dialEndpoint(endpoint, key, options.signal);
+        this.track(key, socket);
+        return socket;
+      } catch (error) {
+        lastError = error;
+        tried.add(key);
+        this.sessions.delete(key);
+        const failure = classifyDialFailure(error, options.signal);
+        if (!shouldRetryConnect({ attempt, attemptsMax: this.config.connectAttemptsMax, failure })) throw error;
+        this.components.log.debug({ upstream: this.config.name, endpoint: key, err: error }, 'dial failed, retrying');
+      }
+    }
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.components.endpoints.close();
+    this.sessions.clear();
+  }
+
+  /** Open connections per endpoint, for stats and least-connections. */
+  activeByEndpoint(): ReadonlyMap<string, number> {
+    return this.active;
+  }
+
+  private async dialEndpoint(endpoint: UpstreamEndpoint, key: string, signal: AbortSignal): Promise<TLSSocket> {
+    const credentials = this.components.credentials.current();
+    const servername =
+      endpoint.sni ??
+      serviceSni({
+        service: endpoint.service,
+        datacenter: this.config.datacenter ?? this.config.localDatacenter,
+        trustDomain: credentials.trustDomain,
+      });
+    const socket = await dial(
+      () => {
+        const created = tlsConnect({
+          host: endpoint.address,
+          port: endpoint.port,
+          servername,
+          secureContext: credentials.secureContext,
+          // Verification is ours, below: OpenSSL knows nothing of SPIFFE IDs.
+          rejectUnauthorized: false,
+          session: this.sessions.get(key),
+        });
+        created.setNoDelay(true);
+        created.on('session', (session: Buffer) => this.sessions.set(key, session));
+        return created;
+      },
+      'secureConnect',
+      { target: key, timeoutMs: this.config.connectTimeoutMs, clock: this.components.clock, signal },
+    );
+    try {
+      verifyPeerChain(peerChainDer(socket), credentials.roots, {
+        nowMs: this.components.clock.wallMs(),
+        trustDomain: credentials.trustDomain,
+        expectedService: {
+          service: endpoint.service,
+          ...(this.config.datacenter ? { datacenter: this.config.datacenter } : {}),
+        },
+      });
+    } catch (error) {
+      socket.destroy();
+      throw new PeerRejectedError(key, { cause: error });
+    }
+    return socket;
+  }
+
+  private track(key: string, socket: Socket): void {
+    this.active.set(key, (this.active.get(key) ?? 0) + 1);
+    socket.once('close', () => {
+      const left = (this.active.get(key) ?? 1) - 1;
+      if (left <= 0) this.active.delete(key);
+      else this.active.set(key, left);
+    });
+  }
+}
+
+function classifyDialFailure(error: unknown, signal: AbortSignal): DialFailure {
+  if (signal.aborted) return 'cancelled';
+  if (findCause(error, CredentialsUnavailableError)) return 'no-credentials';
+  if (findCause(error, PeerRejectedError)) return 'peer-rejected';
+  if (findCause(error, ConnectTimeoutError)) return 'connect-timeout';
+  return 'connect-failed';
+}
