@@ -42,6 +42,7 @@ import { CatalogFsm } from './fsm/fsm.js';
 import { LeaderDuties } from './leader/leader-duties.js';
 import { SessionTtlTimers } from './leader/session-ttl.js';
 import { TombstoneGc } from './leader/tombstone-gc.js';
+import { CaInitializer } from './leader/ca-init.js';
 import { ServerMetrics } from './metrics.js';
 import { raftConfigurationReply, raftStatsReply, voterAddresses } from './raft-facts.js';
 import { hasRaftState, openRaftStores } from './raft-stores.js';
@@ -94,6 +95,7 @@ export class Server implements Startable, ClusterOps {
   private readonly duties: LeaderDuties;
   private readonly sessionTtl: SessionTtlTimers;
   private readonly tombstoneGc: TombstoneGc;
+  private readonly caInit: CaInitializer;
   private readonly autopilot: AutopilotRunner;
   private readonly formation: ClusterFormation;
   private readonly dialed = new Map<string, RpcClient & { close?(): void }>();
@@ -119,6 +121,7 @@ export class Server implements Startable, ClusterOps {
     const applyOnLeader = (command: Command, signal: AbortSignal) => this.apply(command, signal);
     this.sessionTtl = new SessionTtlTimers({ ...kvLeader, apply: applyOnLeader });
     this.tombstoneGc = new TombstoneGc({ ...kvLeader, apply: applyOnLeader });
+    this.caInit = new CaInitializer({ ...kvLeader, apply: applyOnLeader });
     this.fsm = new CatalogFsm(this.store);
     this.metrics = new ServerMetrics(components.metricsRegistry ?? null, {
       nodes: () => this.store.table(nodesSchema).size,
@@ -262,6 +265,7 @@ export class Server implements Startable, ClusterOps {
       await this.duties.stop();
       this.sessionTtl.stop();
       this.tombstoneGc.stop();
+      this.caInit.stop();
       await this.raft?.stop();
       await this.transport?.stop();
       for (const client of this.dialed.values()) client.close?.();
@@ -477,10 +481,17 @@ export class Server implements Startable, ClusterOps {
       // Session timers arm once the log is applied (after a barrier), so no session of the old term is missed.
       if (role === 'leader')
         raft.barrier({ signal: this.stopController.signal }).then(
-          () => (raft.isLeader() ? this.sessionTtl.start() : undefined),
+          () => {
+            if (!raft.isLeader()) return;
+            this.sessionTtl.start();
+            this.caInit.start();
+          },
           () => undefined,
         );
-      else this.sessionTtl.stop();
+      else {
+        this.sessionTtl.stop();
+        this.caInit.stop();
+      }
       if (role === 'leader') this.tombstoneGc.start();
       else this.tombstoneGc.stop();
     });

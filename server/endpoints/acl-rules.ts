@@ -79,4 +79,20 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Session.Renew': rule('session', 'write'),
   'Txn.Apply': rule('none', 'write'),
   'Txn.Read': rule('none', 'read'),
+  // Connect (Consul connect_ca_endpoint.go, intention_endpoint.go, config_endpoint.go): roots are public, the CA
+  // config is operator:*, signing is service:write on the CSR's service (checked once ACLs parse CSRs),
+  // intentions are intention:* on the destination (service:* here until ACLs add the resource).
+  'ConnectCA.Roots': rule('none', 'read'),
+  'ConnectCA.ConfigurationGet': rule('operator', 'read'),
+  'ConnectCA.ConfigurationSet': rule('operator', 'write'),
+  'ConnectCA.Sign': rule('service', 'write'),
+  'Intention.Apply': rule('service', 'write'),
+  'Intention.Get': rule('service', 'read', field('Destination')),
+  'Intention.List': rule('service', 'read'),
+  'Intention.Match': rule('service', 'read'),
+  'Intention.Check': rule('service', 'read', field('Destination')),
+  'ConfigEntry.Apply': rule('operator', 'write'),
+  'ConfigEntry.Get': rule('service', 'read', field('Name')),
+  'ConfigEntry.List': rule('service', 'read'),
+  'ConfigEntry.Delete': rule('operator', 'write'),
 };

@@ -4,8 +4,11 @@
 import { catalogEndpoints } from './catalog.js';
 import type { ClusterOps } from './cluster-ops.js';
 import type { EndpointContext, HandlerTable } from './context.js';
+import { configEntryEndpoints } from './config-entry.js';
+import { connectCaEndpoints } from './connect-ca.js';
 import { coordinateEndpoints } from './coordinate.js';
 import { healthEndpoints } from './health.js';
+import { intentionEndpoints } from './intention.js';
 import { kvsEndpoints } from './kvs.js';
 import { operatorEndpoints } from './operator.js';
 import { sessionEndpoints } from './session.js';
@@ -31,5 +34,8 @@ export function buildHandlers(
     ...kvsEndpoints(context),
     ...sessionEndpoints(context, context.sessionTimers),
     ...txnEndpoints(context),
+    ...connectCaEndpoints(context, datacenters()[0] ?? ''),
+    ...intentionEndpoints(context),
+    ...configEntryEndpoints(context),
   };
 }

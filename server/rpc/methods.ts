@@ -8,7 +8,11 @@
 // Adding an endpoint (KV, Session, Txn, Intention, ConfigEntry, ConnectCA...): add its entry to RpcMethods here,
 // a handler on the server, and nothing else in the transport.
 
+import type { Intention } from '../../connect/index.js';
+import type { IntentionMutation } from '../state/connect-ops.js';
+import type { CaRootsReply } from '../state/connect-reads.js';
 import type { KvApplyRequest, KvEntry, Session } from '../state/kv-types.js';
+import type { ConfigEntryRow } from '../state/tables/connect.js';
 import type { TxnOp, TxnResponse } from '../state/txn-ops.js';
 import type {
   CatalogService,
@@ -154,7 +158,68 @@ export interface RpcMethods {
   'Txn.Apply': Write<{ readonly Ops: readonly TxnOp[] }, TxnResponse>;
   /** A read-only transaction, served as a read (consistency modes apply, no Raft). */
   'Txn.Read': Read<{ readonly Ops: readonly TxnOp[] }, TxnResponse>;
+  /** The CA roots (`/v1/connect/ca/roots`); Roots empty before the leader has initialized the CA. */
+  'ConnectCA.Roots': Read<Record<string, never>, CaRootsReply>;
+  'ConnectCA.ConfigurationGet': Read<Record<string, never>, CaConfigurationReply | null>;
+  /** Validates the config; a new key type/size or a PrivateKey rotates the root (cross-signed). */
+  'ConnectCA.ConfigurationSet': Write<
+    {
+      readonly Provider?: string;
+      readonly Config: Readonly<Record<string, unknown>>;
+      readonly ForceWithoutCrossSigning?: boolean;
+    },
+    true
+  >;
+  /** Signs a leaf CSR with the active root, under the CSR rate limits (ERR_RATE_LIMITED when refused). */
+  'ConnectCA.Sign': Write<{ readonly CSR: string }, IssuedCert>;
+  /** Legacy intention writes; answers the intention's ID ('' for delete-exact). */
+  'Intention.Apply': Write<IntentionApplyArgs, string>;
+  /** By ID, or by exact Source and Destination; [] when absent. */
+  'Intention.Get': Read<
+    { readonly IntentionID?: string; readonly Source?: string; readonly Destination?: string },
+    readonly Intention[]
+  >;
+  'Intention.List': Read<Record<string, never>, readonly Intention[]>;
+  'Intention.Match': Read<
+    { readonly By: 'source' | 'destination'; readonly Names: readonly string[] },
+    Readonly<Record<string, readonly Intention[]>>
+  >;
+  'Intention.Check': Read<{ readonly Source: string; readonly Destination: string }, { readonly Allowed: boolean }>;
+  /** Writes an entry (CasIndex: only if its ModifyIndex is that, 0 = must not exist): whether it was written. */
+  'ConfigEntry.Apply': Write<{ readonly Entry: Readonly<Record<string, unknown>>; readonly CasIndex?: number }, boolean>;
+  'ConfigEntry.Get': Read<{ readonly Kind: string; readonly Name: string }, ConfigEntryRow | null>;
+  /** Kind '' lists every entry. */
+  'ConfigEntry.List': Read<{ readonly Kind: string }, readonly ConfigEntryRow[]>;
+  'ConfigEntry.Delete': Write<
+    { readonly Kind: string; readonly Name: string; readonly CasIndex?: number },
+    boolean
+  >;
 }
+
+export interface CaConfigurationReply {
+  readonly Provider: string;
+  readonly Config: Readonly<Record<string, unknown>>;
+  readonly State: null;
+  readonly ForceWithoutCrossSigning: boolean;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** A signed leaf as servers answer it (Consul's IssuedCert without the private key, which only the agent has). */
+export interface IssuedCert {
+  readonly SerialNumber: string;
+  readonly CertPEM: string;
+  readonly Service: string;
+  readonly ServiceURI: string;
+  readonly ValidAfter: string;
+  readonly ValidBefore: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+export type IntentionApplyArgs =
+  | { readonly Op: 'create' | 'update' | 'upsert'; readonly Intention: Readonly<Record<string, unknown>> }
+  | Exclude<IntentionMutation, { readonly Intention: Intention }>;
 
 export interface RaftStatsReply {
   readonly ID: string;

@@ -45,6 +45,19 @@ export const methodRoutes: { readonly [M in RpcMethodName]: MethodRoute } = {
   'Session.Renew': 'leader',
   'Txn.Apply': 'leader',
   'Txn.Read': 'read',
+  'ConnectCA.Roots': 'read',
+  'ConnectCA.ConfigurationGet': 'read',
+  'ConnectCA.ConfigurationSet': 'leader',
+  'ConnectCA.Sign': 'leader',
+  'Intention.Apply': 'leader',
+  'Intention.Get': 'read',
+  'Intention.List': 'read',
+  'Intention.Match': 'read',
+  'Intention.Check': 'read',
+  'ConfigEntry.Apply': 'leader',
+  'ConfigEntry.Get': 'read',
+  'ConfigEntry.List': 'read',
+  'ConfigEntry.Delete': 'leader',
 };
 
 export const isRpcMethodName = (value: unknown): value is RpcMethodName =>

@@ -1,0 +1,70 @@
+// CA initialization on the leader (Consul leader_connect_ca.go initializeCA): once leadership is established (after
+// a barrier, so the applied log is complete), a cluster without a CA gets one: a fresh cluster ID (a UUID; the
+// trust domain is `<cluster-id>.consul`), the built-in provider's first root (EC P-256 by default), both stored
+// through Raft. A failure is retried with a delay until it works or leadership ends. The key is never logged.
+
+import { randomUUID } from 'node:crypto';
+import { CA_CONFIG_DEFAULTS, type CaConfig } from '../../connect/index.js';
+import type { Clock } from '../../lib/clock.js';
+import { delay } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import { initialCaRequest } from '../endpoints/connect-ca-provider.js';
+import { type Command, caRootsCommand } from '../fsm/commands.js';
+import { activeCaRoot, caConfig } from '../state/connect-reads.js';
+import type { StateStore } from '../state/store.js';
+
+const retryDelayMs = 1_000;
+
+export interface CaInitDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly store: StateStore;
+  apply(command: Command, signal: AbortSignal): Promise<{ readonly value: unknown }>;
+  /** The agent's connect.ca_config, used only for the first root. */
+  readonly config?: CaConfig;
+}
+
+export class CaInitializer {
+  private controller: AbortController | null = null;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: CaInitDeps) {}
+
+  /** Call once leadership is established (after the barrier). Idempotent. */
+  start(): void {
+    if (this.controller !== null) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.running = this.run(controller.signal);
+  }
+
+  stop(): void {
+    this.controller?.abort();
+    this.controller = null;
+  }
+
+  /** Resolves when the current initialization attempt loop has ended. */
+  settled(): Promise<void> {
+    return this.running;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const { store, log, clock } = this.deps;
+    while (!signal.aborted) {
+      if (caConfig(store).value !== null && activeCaRoot(store) !== null) return;
+      try {
+        const request = await initialCaRequest(randomUUID(), this.deps.config ?? CA_CONFIG_DEFAULTS, clock.wallMs());
+        const { value } = await this.deps.apply(caRootsCommand(request), signal);
+        if (value === true) {
+          const root = request.Roots[0];
+          log.info({ trustDomain: `${request.Config?.ClusterID}.consul`, root: root?.ID }, 'initialized the Connect CA');
+          return;
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'CA initialization failed; retrying');
+      }
+      await delay(clock, retryDelayMs, signal).catch(() => undefined);
+    }
+  }
+}
