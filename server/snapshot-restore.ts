@@ -6,6 +6,7 @@ import { throwIfAborted } from '../lib/lifecycle.js';
 import { type Command, coordinateBatchUpdateCommand, deregisterCommand, registerCommand } from './fsm/commands.js';
 import type { CatalogFsm } from './fsm/fsm.js';
 import { readSnapshot } from './fsm/snapshot-format.js';
+import { kvRestorePhases } from './kv-restore.js';
 import { BadRequestError } from './rpc/errors.js';
 import type { SnapshotSaveReply } from './rpc/methods.js';
 import { nodes } from './state/catalog-reads.js';
@@ -106,8 +107,18 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
   }
   const coordinates = (tables.get('coordinates') ?? []) as CoordinateEntry[];
   const coordinateUpdates = coordinates.length > 0 ? [coordinateBatchUpdateCommand(coordinates)] : [];
+  // KV last: sessions need their nodes and checks, locked entries their sessions.
+  const kv = kvRestorePhases(store, tables);
   return {
-    phases: [deregistrations, nodeRegistrations, serviceRegistrations, checkRegistrations, coordinateUpdates],
+    phases: [
+      [...deregistrations, ...kv.clear],
+      nodeRegistrations,
+      serviceRegistrations,
+      checkRegistrations,
+      coordinateUpdates,
+      kv.sessions,
+      kv.entries,
+    ],
     nodeCount: snapshotNodes.length,
   };
 }
