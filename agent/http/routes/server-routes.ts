@@ -5,8 +5,11 @@
 import type { FastifyInstance } from 'fastify';
 import { CoalescingRpcClient } from '../blocking-coalesce.js';
 import { catalogRoutes } from './catalog.js';
+import { configEntryRoutes } from './config-entries.js';
+import { connectCaRoutes } from './connect-ca.js';
 import { coordinateRoutes } from './coordinate.js';
 import { healthRoutes } from './health.js';
+import { intentionRoutes } from './intentions.js';
 import { kvRoutes } from './kv.js';
 import { operatorAutopilotRoutes } from './operator-autopilot.js';
 import { operatorRaftRoutes } from './operator-raft.js';
@@ -29,4 +32,7 @@ export async function registerServerRoutes(app: FastifyInstance, given: ServerRo
   await app.register(kvRoutes(deps), { prefix: '/v1/kv' });
   await app.register(sessionRoutes(deps), { prefix: '/v1/session' });
   await app.register(txnRoutes(deps), { prefix: '/v1/txn' });
+  await app.register(connectCaRoutes(deps), { prefix: '/v1/connect/ca' });
+  await app.register(intentionRoutes(deps), { prefix: '/v1/connect/intentions' });
+  await app.register(configEntryRoutes(deps), { prefix: '/v1/config' });
 }
