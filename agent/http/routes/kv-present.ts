@@ -42,11 +42,14 @@ export class RequestTooLargeError extends LatticeError {
   }
 }
 
-/** Consul's wording (agent/kvs_endpoint.go, txn_endpoint.go), naming the config key that raises the limit. */
+/**
+ * Consul's wording (agent/kvs_endpoint.go, txn_endpoint.go), naming the config key that raises the limit; the
+ * link is the one current Consul sources print (older releases pointed at www.consul.io).
+ */
 export function bodyTooLarge(sizeBytes: number, sizeBytesMax: number, configKey: string): RequestTooLargeError {
   return new RequestTooLargeError(
     `Request body(${sizeBytes} bytes) too large, max size: ${sizeBytesMax} bytes. See ` +
-      `https://developer.hashicorp.com/consul/docs/agent/config/config-files#${configKey}.`,
+      `https://developer.hashicorp.com/docs/agent/config/config-files#${configKey}.`,
   );
 }
 

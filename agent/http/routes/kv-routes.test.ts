@@ -103,6 +103,10 @@ describe('/v1/kv', () => {
     assert.equal((await app.inject({ url: '/v1/kv/app?recurse' })).statusCode, 404);
     assert.equal((await app.inject({ url: '/v1/kv/app?keys' })).statusCode, 404);
     assert.deepEqual(json((await app.inject({ url: '/v1/kv/?keys' })).body), [], 'the root lists [] when empty');
+    const bare = await app.inject({ url: '/v1/kv/' });
+    assert.deepEqual([bare.statusCode, bare.body], [400, 'Missing key name']);
+    const slash = await app.inject({ method: 'PUT', url: '/v1/kv//lead' });
+    assert.deepEqual([slash.statusCode, slash.body], [400, "key must not begin with a '/'"]);
   });
 
   it('cas, delete-cas and conflicting flags', async () => {
@@ -132,7 +136,7 @@ describe('/v1/kv', () => {
     assert.equal(
       response.body,
       'Request body(17 bytes) too large, max size: 16 bytes. See ' +
-        'https://developer.hashicorp.com/consul/docs/agent/config/config-files#kv_max_value_size.',
+        'https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.',
     );
     assert.equal((await app.inject({ method: 'PUT', url: '/v1/kv/ok', payload: 'x'.repeat(16) })).body, 'true');
   });

@@ -37,6 +37,11 @@ function missingKey(key: string): void {
   if (key === '') throw new BadRequestError('Missing key name');
 }
 
+/** Consul refuses a leading slash (its newer character allowlist is deliberately not copied: reference §4.4). */
+function checkKey(key: string): void {
+  if (key.startsWith('/')) throw new BadRequestError("key must not begin with a '/'");
+}
+
 export const kvRoutes =
   (deps: ServerRouteDeps): FastifyPluginAsync =>
   async (scope) => {
@@ -56,6 +61,7 @@ export const kvRoutes =
 
     const get = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const key = keyOf(request);
+      checkKey(key);
       const params = requestParams(request);
       if (hasFlag(params, 'keys')) {
         const separator = params.get('separator') ?? params.get('seperator') ?? '';
@@ -66,14 +72,16 @@ export const kvRoutes =
         if ((value ?? []).length === 0 && key !== '') return reply.code(404).send('');
         return value ?? [];
       }
-      const entries = hasFlag(params, 'recurse')
+      const recurse = hasFlag(params, 'recurse');
+      if (!recurse) missingKey(key);
+      const entries = recurse
         ? ((await rpcRead(read, request, reply, 'KVS.List', () => ({ Key: key }))).value ?? [])
         : [(await rpcRead(read, request, reply, 'KVS.Get', () => ({ Key: key }))).value].filter(
             (entry) => entry !== null,
           );
       const [first] = entries;
       if (first === undefined) return reply.code(404).send('');
-      if (hasFlag(params, 'raw')) {
+      if (!recurse && hasFlag(params, 'raw')) {
         void reply.header('X-Content-Type-Options', 'nosniff').header('Content-Security-Policy', 'sandbox');
         return reply
           .type('text/plain')
@@ -99,6 +107,7 @@ export const kvRoutes =
     const put = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const key = keyOf(request);
       missingKey(key);
+      checkKey(key);
       const params = requestParams(request);
       refuseConflicts(params, ['cas', 'acquire', 'release']);
       const body = Buffer.isBuffer(request.body)
@@ -124,6 +133,7 @@ export const kvRoutes =
 
     const remove = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const key = keyOf(request);
+      checkKey(key);
       const params = requestParams(request);
       refuseConflicts(params, ['recurse', 'cas']);
       if (hasFlag(params, 'recurse')) return apply(request, reply, 'delete-tree', { Key: key });

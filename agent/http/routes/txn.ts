@@ -77,8 +77,9 @@ export const txnRoutes =
   (deps: ServerRouteDeps): FastifyPluginAsync =>
   async (scope) => {
     const { rpc, config } = deps;
-    const requestBytesMax = config.limits.txnMaxRequestLengthBytes;
     const valueBytesMax = config.limits.kvMaxValueSizeBytes;
+    // Consul: kv_max_value_size raises the request limit too when it is the larger (backward compatibility).
+    const requestBytesMax = Math.max(config.limits.txnMaxRequestLengthBytes, valueBytesMax);
 
     scope.addHook('onRequest', async (request) => {
       const length = declaredLength(request.headers);
