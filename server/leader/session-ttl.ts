@@ -2,7 +2,8 @@
 // it has not been renewed for TTL × 2 (Consul's sessionTTLMultiplier grace, so a client renewing at TTL/2 never
 // races the server). Create and renew reset the session's timer; destroy clears it; on gaining leadership every
 // session with a TTL is armed afresh (the new leader cannot know when the old one last saw a renewal), and on
-// losing it every timer stops. Timers run on the injected Clock.
+// losing it every timer stops. A failed invalidation is retried as Consul's invalidateSession retries it. Timers
+// run on the injected Clock.
 
 import type { Clock, Timer } from '../../lib/clock.js';
 import { parseDuration } from '../../lib/duration.js';
@@ -14,8 +15,10 @@ import { sessionsSchema } from '../state/tables/kv.js';
 
 /** Consul's sessionTTLMultiplier: the server waits this many TTLs before invalidating. */
 export const sessionTtlMultiplier = 2;
-/** A failed invalidation (no quorum, leadership moving) is tried again after this. */
-const retryDelayMs = 1_000;
+/** Consul's maxInvalidateAttempts and invalidateRetryBase: a failed invalidation (no quorum) is retried after
+ * 10 s × attempt, six attempts in all; the next leader re-arms the session anyway. */
+export const invalidateAttemptsMax = 6;
+export const invalidateRetryBaseMs = 10_000;
 
 /** What endpoints call on the leader (Session.Apply create/destroy, Session.Renew). */
 export interface SessionTimerControl {
@@ -32,6 +35,7 @@ export interface SessionTtlDeps {
 
 export class SessionTtlTimers implements SessionTimerControl {
   private readonly timers = new Map<string, Timer>();
+  private readonly attempts = new Map<string, number>();
   private controller: AbortController | null = null;
 
   constructor(private readonly deps: SessionTtlDeps) {}
@@ -71,10 +75,11 @@ export class SessionTtlTimers implements SessionTimerControl {
   clear(id: string): void {
     this.timers.get(id)?.cancel();
     this.timers.delete(id);
+    this.attempts.delete(id);
   }
 
   private arm(id: string, delayMs: number): void {
-    this.clear(id);
+    this.timers.get(id)?.cancel();
     const timer = this.deps.clock.setTimer(delayMs, () => {
       if (this.timers.get(id) !== timer) return;
       this.timers.delete(id);
@@ -88,13 +93,22 @@ export class SessionTtlTimers implements SessionTimerControl {
     const controller = this.controller;
     if (controller === null) return;
     if (this.deps.store.table(sessionsSchema).get(id) === undefined) return;
+    const attempt = (this.attempts.get(id) ?? 0) + 1;
     try {
       await this.deps.apply(sessionCommand({ Op: 'destroy', Session: { ID: id } }), controller.signal);
+      this.attempts.delete(id);
       this.deps.log.debug({ session: id }, 'session TTL expired; invalidated');
     } catch (error) {
       if (controller.signal.aborted) return;
-      this.deps.log.warn({ err: error, session: id }, 'session TTL invalidation failed; retrying');
-      if (!this.timers.has(id)) this.arm(id, retryDelayMs);
+      if (attempt >= invalidateAttemptsMax) {
+        this.attempts.delete(id);
+        this.deps.log.error({ err: error, session: id }, 'session TTL invalidation failed; giving up');
+        return;
+      }
+      this.attempts.set(id, attempt);
+      this.deps.log.warn({ err: error, session: id, attempt }, 'session TTL invalidation failed; retrying');
+      // A renewal in the meantime armed a fresh timer: that one wins.
+      if (!this.timers.has(id)) this.arm(id, invalidateRetryBaseMs * attempt);
     }
   }
 }
