@@ -36,6 +36,10 @@ export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
         gossipIntervalMs: DEV.gossipIntervalMs,
         reapIntervalMs: 1_000,
         reconnectIntervalMs: 2_000,
+        // Queries (keyring operations) get 4x serf's deadline: test machines have 2 cores shared with other test
+        // processes, and a node answering late is not what these tests are about (the formula is tested in
+        // serf/pieces.test.ts).
+        queryTimeoutMultiplier: 64,
         ...options.serf,
       },
       { allowShortReconnectTimeout: true },
