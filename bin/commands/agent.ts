@@ -59,7 +59,10 @@ function banner(config: AgentConfig): string {
     ['Cluster Addr', `${config.advertiseAddr} (LAN: ${ports.serfLan}, WAN: ${ports.serfWan})`],
     ['Gossip Encryption', String(config.encrypt !== null)],
     ['Data Dir', config.dataDir ?? '(in memory, -dev)'],
-    ['Running', 'HTTP API, LAN gossip, RPC and Raft (DNS and the WAN pool are not built yet)'],
+    [
+      'Running',
+      `HTTP API, DNS${ports.dns === -1 ? ' (off)' : ''}, LAN gossip${config.server ? ', RPC and Raft' : ', RPC client'} (the WAN pool is not built yet)`,
+    ],
   ];
   const width = Math.max(...lines.map(([label]) => label.length));
   const body = lines.map(([label, value]) => `${label.padStart(width + 4)}: ${value}`).join('\n');
