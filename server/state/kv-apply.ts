@@ -164,6 +164,7 @@ export function normalizeSession(value: unknown): SessionCreateFields {
     TTL: validateSessionTtl(optionalString(value['TTL'], 'Session.TTL') ?? ''),
     NodeChecks: stringList(value['NodeChecks'], 'Session.NodeChecks'),
     ServiceChecks: serviceChecks(value['ServiceChecks']),
+    Checks: stringList(value['Checks'], 'Session.Checks'),
   };
 }
 

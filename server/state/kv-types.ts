@@ -35,6 +35,8 @@ export interface Session {
   readonly TTL: string;
   readonly NodeChecks: readonly string[] | null;
   readonly ServiceChecks: readonly SessionServiceCheck[] | null;
+  /** Consul's deprecated (1.7) list, bound like NodeChecks; null (omitted) unless a client set other checks. */
+  readonly Checks: readonly string[] | null;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
 }

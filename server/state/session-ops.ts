@@ -23,7 +23,11 @@ function touchSession(txn: WriteTxn, session: Session): void {
 
 /** Every check the session is bound to: its node checks and its service checks, by check ID. */
 function boundCheckIds(session: SessionCreateFields): string[] {
-  return [...(session.NodeChecks ?? []), ...(session.ServiceChecks ?? []).map((check) => check.ID)];
+  return [
+    ...(session.NodeChecks ?? []),
+    ...(session.Checks ?? []),
+    ...(session.ServiceChecks ?? []).map((check) => check.ID),
+  ];
 }
 
 /** sessionCreateTxn: validates the node and checks, then inserts the session. */

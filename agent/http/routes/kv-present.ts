@@ -29,6 +29,7 @@ export function presentSession(session: Session): Record<string, unknown> {
     TTL: session.TTL,
     NodeChecks: session.NodeChecks,
     ServiceChecks: session.ServiceChecks,
+    ...(session.Checks && session.Checks.length > 0 ? { Checks: session.Checks } : {}),
     CreateIndex: session.CreateIndex,
     ModifyIndex: session.ModifyIndex,
   };

@@ -17,6 +17,7 @@ import { defaultQueryOptions, type RpcClient } from '../../../server/rpc/methods
 import { ensureRegistration } from '../../../server/state/catalog-ops.js';
 import { StateStore } from '../../../server/state/store.js';
 import { apiWithRpc, testConfig } from '../testing/fake-rpc.js';
+import { lockDelayNanoseconds, sessionCreateBody } from './session.js';
 
 async function setup(values: Record<string, unknown> = {}) {
   const clock = new ManualClock();
@@ -270,5 +271,28 @@ describe('/v1/txn', () => {
       payload: '[{"KV":{"Verb":"set","Key":"k","Value":"eHh4eHh4"}}]',
     });
     assert.deepEqual([big.statusCode, big.body], [413, 'Value for key "k" is too large (6 > 4 bytes)']);
+  });
+});
+
+describe('session create defaults (Consul fixupEmptySessionChecks, LockDelay decoding)', () => {
+  const cases: [string, Record<string, unknown>, unknown, unknown][] = [
+    ['nothing given', {}, ['serfHealth'], null],
+    ['Checks: []', { Checks: [] }, [], null],
+    ['Checks of serfHealth only', { Checks: ['serfHealth'] }, ['serfHealth'], null],
+    ['custom Checks keep the default NodeChecks', { Checks: ['a'] }, ['serfHealth'], ['a']],
+    ['NodeChecks: [] drops the default Checks', { NodeChecks: [] }, [], null],
+    ['NodeChecks given', { NodeChecks: ['b'] }, ['b'], null],
+  ];
+  for (const [what, body, nodeChecks, checks] of cases) {
+    it(what, () => {
+      const created = sessionCreateBody(body, 'n1');
+      assert.deepEqual([created['NodeChecks'], created['Checks'], created['Node']], [nodeChecks, checks, 'n1']);
+    });
+  }
+  it('reads LockDelay numbers and strings below 1000 ns as seconds', () => {
+    assert.deepEqual(
+      [15, 15e9, '15s', '20ns', undefined].map((value) => lockDelayNanoseconds(value)),
+      [15e9, 15e9, 15e9, 20e9, 15e9],
+    );
   });
 });

@@ -31,14 +31,18 @@ const sessionSchema = defineSchema({
   TTL: 'duration',
 });
 
-/** LockDelay as Consul's FixupLockDelay reads it: a Go duration string, or a number (seconds below 1000, else ns). */
+/**
+ * LockDelay as Consul's Session.UnmarshalJSON reads it: a Go duration string or a number of nanoseconds, and
+ * either below 1000 ns taken as seconds (`15` and `"15ns"` are 15 s).
+ */
 export function lockDelayNanoseconds(value: unknown): number {
   if (value === undefined || value === null) return lockDelayMsDefault * 1e6;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
-    return value < lockDelaySecondsBelow ? Math.round(value * 1e9) : Math.round(value);
+  const seconds = (nanoseconds: number): number =>
+    nanoseconds < lockDelaySecondsBelow ? Math.round(nanoseconds * 1e9) : Math.round(nanoseconds);
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return seconds(value);
   if (typeof value === 'string') {
     try {
-      return Math.round(parseDuration(value) * 1e6);
+      return seconds(parseDuration(value) * 1e6);
     } catch (error) {
       if (error instanceof DurationError) throw new BadRequestError(`Request decode failed: ${error.message}`);
       throw error;
@@ -47,14 +51,20 @@ export function lockDelayNanoseconds(value: unknown): number {
   throw new BadRequestError('Request decode failed: cannot unmarshal LockDelay');
 }
 
-/** The Session.Apply body for a create, with Consul's defaults for what the client left out. */
+/**
+ * The Session.Apply body for a create, with Consul's defaults for what the client left out (NodeChecks and the
+ * deprecated Checks both default to serfHealth) and its fixupEmptySessionChecks: `Checks: []` binds no node
+ * check, a Checks of just serfHealth is dropped, and an emptied NodeChecks drops the default Checks.
+ */
 export function sessionCreateBody(body: Record<string, unknown>, nodeName: string): Record<string, unknown> {
-  const checks = body['Checks'] as string[] | undefined;
-  let nodeChecks = body['NodeChecks'] as string[] | undefined;
+  let checks = (body['Checks'] as string[] | undefined) ?? ['serfHealth'];
+  let nodeChecks = (body['NodeChecks'] as string[] | undefined) ?? ['serfHealth'];
   const serviceChecks = body['ServiceChecks'] as { ID: string; Namespace?: string }[] | undefined;
-  if (nodeChecks === undefined && checks !== undefined) nodeChecks = checks;
-  if (nodeChecks === undefined && checks === undefined && serviceChecks === undefined) nodeChecks = ['serfHealth'];
+  if (checks.length === 0) nodeChecks = [];
+  else if (checks.length === 1 && checks[0] === 'serfHealth') checks = [];
+  else if (nodeChecks.length === 0) checks = [];
   return {
+    Checks: checks.length === 0 ? null : checks,
     Name: body['Name'] ?? '',
     Node: body['Node'] || nodeName,
     LockDelay: lockDelayNanoseconds(body['LockDelay']),

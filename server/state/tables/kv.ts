@@ -31,7 +31,7 @@ export const sessionsSchema: TableSchema<Session> = {
   indexes: {
     node: (row) => [foldName(row.Node)],
     check: (row) => [
-      ...(row.NodeChecks ?? []).map((check) => sessionCheckKey(row.Node, check)),
+      ...new Set([...(row.NodeChecks ?? []), ...(row.Checks ?? [])].map((check) => sessionCheckKey(row.Node, check))),
       ...(row.ServiceChecks ?? []).map((check) => sessionCheckKey(row.Node, check.ID)),
     ],
   },
