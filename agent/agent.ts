@@ -21,6 +21,7 @@ import type { BuildInfo, RuntimeInfo } from './build-info.js';
 import { CheckRunner } from './checks/runner.js';
 import type { AgentConfig } from './config/types.js';
 import { createDnsInterface } from './dns/from-config.js';
+import { AgentConnect } from './connect/agent-connect.js';
 import { buildHttpApi } from './http/api.js';
 import { HttpServer } from './http/server.js';
 import { LocalPersistence } from './local/persist.js';
@@ -75,6 +76,8 @@ export class Agent implements Startable, AgentHandle {
   private readonly lifecycle = new LifecycleState();
   private readonly subsystems: readonly Startable[];
   private readonly http: HttpServer;
+  /** Connect roots, leaf certificates and intentions, cached (agent/connect); the proxy calls it directly. */
+  readonly connect: AgentConnect;
   private readonly log: Logger;
   private readonly gossip: GossipDriver;
   private controlPlane: ControlPlane | null = null;
@@ -151,6 +154,10 @@ export class Agent implements Startable, AgentHandle {
       // Lifeguard's awareness score: 0 healthy, up to 7 when this node is slow to answer probes.
       healthScore: () => safe(() => this.gossip.serfLayer().core.awarenessScore, 0),
     });
+    this.connect = new AgentConnect(
+      { rpc: this.serverRpc, clock, rand, log: log.child({ module: 'agent.connect' }) },
+      { datacenter: config.datacenter, defaultAllow: !config.aclEnabled || config.aclDefaultPolicy === 'allow' },
+    );
     this.http = new HttpServer(
       {
         log: log.child({ module: 'agent.http' }),
@@ -163,6 +170,7 @@ export class Agent implements Startable, AgentHandle {
             log: log.child({ module: 'agent.http' }),
             agent: this,
             rpc: this.serverRpc,
+            connect: this.connect,
           }),
       },
       { addresses: config.addresses.http, port: config.ports.http, httpsPort: config.ports.https, tls: config.tls },
@@ -227,6 +235,7 @@ export class Agent implements Startable, AgentHandle {
           { addresses: config.retryJoin, retryIntervalMs: config.retryIntervalMs, retryMax: config.retryMax },
         ),
       );
+    subsystems.push(this.connect);
     subsystems.push(this.http);
     // DNS on ports.dns (8600; -1 turns it off), reading the catalog through the same RPC seam as HTTP. After HTTP,
     // so a taken client address is reported for the HTTP port first, as operators look there first.

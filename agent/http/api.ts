@@ -14,7 +14,9 @@ import { installAclHook } from './acl-hook.js';
 import { installBodyParsers } from './decode-body.js';
 import { installErrorHandler, NotFoundError } from './errors.js';
 import { installConsulHeaders } from './query-meta.js';
+import type { AgentConnect } from '../connect/agent-connect.js';
 import { agentRoutes } from './routes/agent.js';
+import { agentConnectRoutes } from './routes/agent-connect.js';
 import { operatorKeyringRoutes } from './routes/operator-keyring.js';
 import { registerServerRoutes } from './routes/server-routes.js';
 
@@ -28,6 +30,8 @@ export interface HttpApiDeps {
   readonly rpc?: RpcClient;
   /** The running agent (local services and checks, gossip); /v1/agent/* beyond `self` and the keyring need it. */
   readonly agent?: AgentHandle;
+  /** The agent's Connect caches (roots, leaves, intentions); /v1/agent/connect/* need it. */
+  readonly connect?: AgentConnect;
 }
 
 /**
@@ -77,5 +81,9 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
       prefix: '/v1/operator/keyring',
     });
   if (deps.rpc) await registerServerRoutes(app, { rpc: deps.rpc, config: deps.config, log: deps.log });
+  if (deps.connect)
+    await app.register(agentConnectRoutes({ connect: deps.connect, config: deps.config }), {
+      prefix: '/v1/agent/connect',
+    });
   return app;
 }
