@@ -1,8 +1,8 @@
 // The KV and session part of a snapshot restore (server/snapshot-restore.ts): commands that clear the live KV
 // store, recreate the snapshot's sessions (after the catalog, whose nodes and checks they need) and write its
 // entries, locked ones acquired by their restored session. Like the catalog restore it goes through Raft, so
-// indexes are new ones; LockIndex restarts at 1 for a held key, and TTL sessions are re-armed on the next
-// leadership change.
+// indexes are new ones; LockIndex restarts at 1 for a held key; the leader's TTL timers pick up the restored
+// sessions from the table.
 
 import { type Command, kvCommand, sessionCommand } from './fsm/commands.js';
 import { kvsMaxIndex } from './state/kv-ops.js';

@@ -102,3 +102,18 @@ describe('SessionTtlTimers', () => {
     assert.equal(applied.length, 1);
   });
 });
+
+describe('SessionTtlTimers following the sessions table', () => {
+  it('arms a TTL session written without a reset (a restore) and drops the timer of a destroyed one', async () => {
+    const { clock, store, timers, create, settle } = fixture();
+    timers.start();
+    create('restored', '10s');
+    assert.equal(timers.activeCount, 1, 'armed from the table change');
+    sessionApply(store, 100, { Op: 'destroy', Session: { ID: 'restored' } });
+    assert.equal(timers.activeCount, 0);
+    create('later', '10s');
+    clock.advance(20_000);
+    await settle();
+    assert.equal(sessionGet(store, 'later').value, null);
+  });
+});

@@ -2,13 +2,15 @@
 // it has not been renewed for TTL × 2 (Consul's sessionTTLMultiplier grace, so a client renewing at TTL/2 never
 // races the server). Create and renew reset the session's timer; destroy clears it; on gaining leadership every
 // session with a TTL is armed afresh (the new leader cannot know when the old one last saw a renewal), and on
-// losing it every timer stops. A failed invalidation is retried as Consul's invalidateSession retries it. Timers
+// losing it every timer stops. While leading the timers also follow the sessions table (a restored TTL session
+// is armed, a destroyed one disarmed). A failed invalidation is retried as Consul's invalidateSession retries it. Timers
 // run on the injected Clock.
 
 import type { Clock, Timer } from '../../lib/clock.js';
 import { parseDuration } from '../../lib/duration.js';
 import type { Logger } from '../../lib/log.js';
 import { type Command, sessionCommand } from '../fsm/commands.js';
+import { tableIndexKey } from '../state/indexes.js';
 import type { Session } from '../state/kv-types.js';
 import type { StateStore } from '../state/store.js';
 import { sessionsSchema } from '../state/tables/kv.js';
@@ -37,6 +39,7 @@ export class SessionTtlTimers implements SessionTimerControl {
   private readonly timers = new Map<string, Timer>();
   private readonly attempts = new Map<string, number>();
   private controller: AbortController | null = null;
+  private unwatch: () => void = () => undefined;
 
   constructor(private readonly deps: SessionTtlDeps) {}
 
@@ -49,10 +52,27 @@ export class SessionTtlTimers implements SessionTimerControl {
     if (this.controller !== null) return;
     this.controller = new AbortController();
     for (const session of this.deps.store.table(sessionsSchema).all()) this.reset(session);
+    this.followSessions();
+  }
+
+  /**
+   * Keeps timers in step with the sessions table between renewals: a TTL session that appeared without
+   * Session.Apply on this leader (a snapshot restore) gets a timer, and a destroyed one loses its timer.
+   */
+  private followSessions(): void {
+    const sessions = this.deps.store.table(sessionsSchema);
+    this.unwatch = this.deps.store.watch([tableIndexKey(sessionsSchema.name)], () => {
+      if (this.controller === null) return;
+      for (const id of [...this.timers.keys()]) if (sessions.get(id) === undefined) this.clear(id);
+      for (const session of sessions.all()) if (!this.timers.has(session.ID)) this.reset(session);
+      this.followSessions();
+    });
   }
 
   /** On losing leadership or stopping: every timer stops and in-flight invalidations are aborted. */
   stop(): void {
+    this.unwatch();
+    this.unwatch = () => undefined;
     this.controller?.abort();
     this.controller = null;
     for (const timer of this.timers.values()) timer.cancel();
