@@ -12,6 +12,7 @@ import { MissingNodeError } from './errors.js';
 import { kvsApply, reapTombstones, sessionApply, validateSessionTtl } from './kv-apply.js';
 import { KvError } from './kv-ops.js';
 import { kvsGet, kvsList, kvsListKeys, nodeSessions, sessionGet, sessionList } from './kv-reads.js';
+import { LockDelays } from './lock-delay.js';
 import { StateStore } from './store.js';
 import { nodeRegistration } from './testing/fixtures.js';
 import { normalizeTxnOps } from './txn-normalize.js';
@@ -189,6 +190,17 @@ describe('sessions', () => {
     clock.nowMs = 2000;
     assert.equal(store.lockDelays.remainingMs('l'), 0);
     assert.equal(kv('lock', { Key: 'l', Session: b }), true);
+  });
+
+  it('keeps the lock-delay table bounded by dropping expired entries', () => {
+    const clock = { nowMs: 0 };
+    const delays = new LockDelays(() => clock.nowMs);
+    for (let key = 0; key < 5000; key++) {
+      clock.nowMs = key * 100;
+      delays.set(`k${key}`, 1000);
+    }
+    assert.ok(delays.size <= 2048, `${delays.size} entries`);
+    assert.equal(delays.remainingMs('k4999'), 1000);
   });
 
   it('caps the lock delay at 60 s', () => {
