@@ -28,7 +28,7 @@ import { ValidationError } from '../../lib/errors.js';
 import type { Startable } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/log.js';
 import type { Rand } from '../../lib/rand.js';
-import { type IssuedCert, type QueryReply, type RpcClient, defaultQueryOptions } from '../../server/rpc/methods.js';
+import { defaultQueryOptions, type IssuedCert, type QueryReply, type RpcClient } from '../../server/rpc/methods.js';
 import type { CaRootsReply } from '../../server/state/connect-reads.js';
 import { type Indexed, Versioned } from './versioned.js';
 

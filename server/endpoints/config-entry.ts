@@ -5,8 +5,8 @@
 import { LatticeError } from '../../lib/errors.js';
 import { configEntryCommand } from '../fsm/commands.js';
 import { BadRequestError } from '../rpc/errors.js';
-import { configEntryGet, configEntryList } from '../state/connect-reads.js';
 import { normalizeConfigEntry } from '../state/config-entries.js';
+import { configEntryGet, configEntryList } from '../state/connect-reads.js';
 import type { EndpointContext, HandlerTable } from './context.js';
 import { runRead, stringArg } from './read.js';
 import { refusalOf } from './write.js';

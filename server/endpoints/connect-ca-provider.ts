@@ -3,6 +3,9 @@
 // the old one (connect/ca does the crypto). Everything returns rows for one `ca-roots` Raft command.
 
 import { createPrivateKey } from 'node:crypto';
+import { importPrivateKeyPem, keyIdOfPublicKey } from '../../connect/ca/keys.js';
+import { subjectOfCertificate } from '../../connect/ca/root.js';
+import * as x509 from '../../connect/ca/x509.js';
 import {
   type CaConfig,
   type CaRoot,
@@ -12,9 +15,6 @@ import {
   rotateRoot,
   trustDomainForClusterId,
 } from '../../connect/index.js';
-import { importPrivateKeyPem, keyIdOfPublicKey } from '../../connect/ca/keys.js';
-import { subjectOfCertificate } from '../../connect/ca/root.js';
-import * as x509 from '../../connect/ca/x509.js';
 import type { CaSetRequest } from '../state/connect-ops.js';
 import type { CaConfigRow, CaRootRow } from '../state/tables/connect.js';
 

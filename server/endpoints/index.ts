@@ -3,9 +3,9 @@
 
 import { catalogEndpoints } from './catalog.js';
 import type { ClusterOps } from './cluster-ops.js';
-import type { EndpointContext, HandlerTable } from './context.js';
 import { configEntryEndpoints } from './config-entry.js';
 import { connectCaEndpoints } from './connect-ca.js';
+import type { EndpointContext, HandlerTable } from './context.js';
 import { coordinateEndpoints } from './coordinate.js';
 import { healthEndpoints } from './health.js';
 import { intentionEndpoints } from './intention.js';

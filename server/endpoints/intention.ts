@@ -16,9 +16,9 @@ import {
 } from '../../connect/index.js';
 import { intentionCommand } from '../fsm/commands.js';
 import { BadRequestError } from '../rpc/errors.js';
+import { httpLikeProtocols, serviceProtocol } from '../state/config-entries.js';
 import type { IntentionMutation } from '../state/connect-ops.js';
 import { intentionList } from '../state/connect-reads.js';
-import { httpLikeProtocols, serviceProtocol } from '../state/config-entries.js';
 import { InvalidWriteError } from '../state/errors.js';
 import type { EndpointContext, HandlerTable } from './context.js';
 import { runRead, stringArg, stringListArg } from './read.js';
@@ -49,7 +49,8 @@ const intentionFields = [
 
 function validIntention(given: Readonly<Record<string, unknown>>): Intention {
   const init: Record<string, unknown> = {};
-  for (const field of intentionFields) if (given[field] !== undefined && given[field] !== null) init[field] = given[field];
+  for (const field of intentionFields)
+    if (given[field] !== undefined && given[field] !== null) init[field] = given[field];
   for (const field of ['SourceName', 'DestinationName', 'SourceNS', 'DestinationNS', 'SourceType', 'Action', 'ID'])
     if (init[field] !== undefined && typeof init[field] !== 'string')
       throw refusalOf(new InvalidWriteError(`${field} must be a string`));
@@ -128,7 +129,7 @@ export function intentionEndpoints(context: EndpointContext): IntentionHandlers 
       const by = stringArg(args, 'By', { required: true });
       if (by !== 'source' && by !== 'destination') throw new BadRequestError('by must be "source" or "destination"');
       const names = stringListArg(args, 'Names');
-      if (names.length === 0) throw new BadRequestError('required query parameter \'name\' not set');
+      if (names.length === 0) throw new BadRequestError("required query parameter 'name' not set");
       return runRead(
         context,
         call,

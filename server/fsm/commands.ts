@@ -2,8 +2,8 @@
 // issues add (KV, sessions, transactions, intentions, config entries, CA roots): those decode to a refusal until
 // their handlers exist, never to a crash.
 
-import type { CaSetRequest, IntentionMutation } from '../state/connect-ops.js';
 import type { ConfigEntryOp } from '../state/config-entries.js';
+import type { CaSetRequest, IntentionMutation } from '../state/connect-ops.js';
 import type { KvApplyRequest } from '../state/kv-types.js';
 import type { TxnOp } from '../state/txn-ops.js';
 import type { CoordinateUpdate, DeregisterRequest, RegisterRequest } from '../state/types.js';
@@ -42,11 +42,7 @@ export const commandTypes: readonly CommandType[] = [
 ];
 
 /** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
-export const reservedCommandTypes: readonly string[] = [
-  'acl',
-  'prepared-query',
-  'autopilot',
-];
+export const reservedCommandTypes: readonly string[] = ['acl', 'prepared-query', 'autopilot'];
 
 export const registerCommand = (request: RegisterRequest): Command => ({ type: 'register', request });
 export const deregisterCommand = (request: DeregisterRequest): Command => ({ type: 'deregister', request });

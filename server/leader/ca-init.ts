@@ -57,7 +57,10 @@ export class CaInitializer {
         const { value } = await this.deps.apply(caRootsCommand(request), signal);
         if (value === true) {
           const root = request.Roots[0];
-          log.info({ trustDomain: `${request.Config?.ClusterID}.consul`, root: root?.ID }, 'initialized the Connect CA');
+          log.info(
+            { trustDomain: `${request.Config?.ClusterID}.consul`, root: root?.ID },
+            'initialized the Connect CA',
+          );
           return;
         }
       } catch (error) {

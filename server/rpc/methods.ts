@@ -186,14 +186,14 @@ export interface RpcMethods {
   >;
   'Intention.Check': Read<{ readonly Source: string; readonly Destination: string }, { readonly Allowed: boolean }>;
   /** Writes an entry (CasIndex: only if its ModifyIndex is that, 0 = must not exist): whether it was written. */
-  'ConfigEntry.Apply': Write<{ readonly Entry: Readonly<Record<string, unknown>>; readonly CasIndex?: number }, boolean>;
+  'ConfigEntry.Apply': Write<
+    { readonly Entry: Readonly<Record<string, unknown>>; readonly CasIndex?: number },
+    boolean
+  >;
   'ConfigEntry.Get': Read<{ readonly Kind: string; readonly Name: string }, ConfigEntryRow | null>;
   /** Kind '' lists every entry. */
   'ConfigEntry.List': Read<{ readonly Kind: string }, readonly ConfigEntryRow[]>;
-  'ConfigEntry.Delete': Write<
-    { readonly Kind: string; readonly Name: string; readonly CasIndex?: number },
-    boolean
-  >;
+  'ConfigEntry.Delete': Write<{ readonly Kind: string; readonly Name: string; readonly CasIndex?: number }, boolean>;
 }
 
 export interface CaConfigurationReply {

@@ -6,13 +6,13 @@
 import {
   type Intention,
   IntentionValidationError,
-  normalizeIntention,
-  validateIntention,
-  intentionsFromServiceIntentions,
   intentionSummary,
+  intentionsFromServiceIntentions,
+  normalizeIntention,
   SERVICE_INTENTIONS_KIND,
   type ServiceIntentionsEntry,
   serviceIntentionsFromIntentions,
+  validateIntention,
 } from '../../connect/index.js';
 import { InvalidWriteError } from './errors.js';
 import { tableIndexKey } from './indexes.js';
@@ -20,9 +20,9 @@ import type { StateStore } from './store.js';
 import {
   type CaConfigRow,
   type CaRootRow,
+  type ConfigEntryRow,
   caConfigSchema,
   caRootsSchema,
-  type ConfigEntryRow,
   configEntriesSchema,
   configEntryKey,
 } from './tables/connect.js';

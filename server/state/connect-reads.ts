@@ -9,10 +9,10 @@ import type { QueryResult, StateStore } from './store.js';
 import {
   type CaConfigRow,
   type CaRootRow,
+  type ConfigEntryRow,
   caConfigKey,
   caConfigSchema,
   caRootsSchema,
-  type ConfigEntryRow,
   configEntriesSchema,
   configEntryKey,
 } from './tables/connect.js';
@@ -86,5 +86,10 @@ export function caConfig(store: StateStore): QueryResult<CaConfigRow | null> {
 
 /** The active root with its signing key (servers only), or null before the CA is initialized. */
 export function activeCaRoot(store: StateStore): CaRootRow | null {
-  return store.table(caRootsSchema).all().find((row) => row.Active) ?? null;
+  return (
+    store
+      .table(caRootsSchema)
+      .all()
+      .find((row) => row.Active) ?? null
+  );
 }

@@ -3,11 +3,11 @@
 // (?cas=) → true/false. Kinds beyond service-defaults, proxy-defaults and service-intentions answer 501.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { LatticeError } from '../../../lib/errors.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
-import { LatticeError } from '../../../lib/errors.js';
 import { BadRequestError } from '../errors.js';
 import { parseIndexParam, parseWriteContext, requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -68,7 +68,8 @@ export const configEntryRoutes =
         handler: async (request, reply) => {
           const { kind, name } = params(request);
           const { value } = await rpcRead(read, request, reply, 'ConfigEntry.Get', () => ({ Kind: kind, Name: name }));
-          if (value === null) throw new LatticeError('ERR_NOT_FOUND', `Config entry not found for "${kind}" / "${name}"`);
+          if (value === null)
+            throw new LatticeError('ERR_NOT_FOUND', `Config entry not found for "${kind}" / "${name}"`);
           return value;
         },
       },

@@ -71,8 +71,7 @@ export const intentionRoutes =
         method: 'GET',
         url: '/',
         acl: intentionRead,
-        handler: async (request, reply) =>
-          (await rpcRead(read, request, reply, 'Intention.List', () => ({}))).value,
+        handler: async (request, reply) => (await rpcRead(read, request, reply, 'Intention.List', () => ({}))).value,
       },
       {
         method: 'POST',
@@ -126,7 +125,8 @@ export const intentionRoutes =
             Source: source,
             Destination: destination,
           }));
-          if (value.length === 0) throw new NotFoundError(`Intention with source "${source}" and destination "${destination}"`);
+          if (value.length === 0)
+            throw new NotFoundError(`Intention with source "${source}" and destination "${destination}"`);
           return value[0];
         },
       },
