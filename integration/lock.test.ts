@@ -1,13 +1,13 @@
 // Proves `lattice lock` against a -dev agent on 127.0.0.60: five processes contending for one key take turns,
 // exactly one inside at any time (a shared log of enter/leave lines, written by the children, must alternate
-// with matching owners); `-n 2` lets at most two in at once; and when the holder is SIGKILLed, its session
+// with matching owners); `-n 2` lets at most two in at once; `-timeout` gives up cleanly; and when the holder is SIGKILLed, its session
 // (TTL 10s here, renewal stopped) expires after 2×TTL, the lock is released with its lock delay, and a waiting
 // contender gets in.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { type LatticeProcess, startLattice, waitFor } from './helpers/lattice-process.js';
+import { type LatticeProcess, runLattice, startLattice, waitFor } from './helpers/lattice-process.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 const address = '127.0.0.60';
@@ -91,6 +91,23 @@ describe('lattice lock against a -dev agent', () => {
     const entries = await lines(log);
     assert.equal(entries.length, 8, entries.join(' | '));
     assert.ok(maxInside(entries) <= 2, entries.join(' | '));
+  });
+
+  it('gives up after -timeout while another holds the lock, leaving no session behind', async () => {
+    const log = dir!.file('timeout.log');
+    const holder = lock(['timeout/key', child(log, '3')]);
+    await waitFor(async () => (await lines(log)).length > 0, { what: 'the holder to enter' });
+    const sessionsBefore = ((await (await fetch(`${base}/v1/session/list`)).json()) as unknown[]).length;
+    const late = await runLattice(['lock', '-timeout=500ms', 'timeout/key', 'echo never'], { env });
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /Lock acquisition failed/);
+    const sessionsAfter = ((await (await fetch(`${base}/v1/session/list`)).json()) as unknown[]).length;
+    assert.equal(sessionsAfter, sessionsBefore, 'the late contender destroyed its session');
+    assert.equal((await holder.waitForExit(30_000)).code, 0);
+    assert.deepEqual(
+      (await lines(log)).map((line) => line.split(' ')[0]),
+      ['enter', 'leave'],
+    );
   });
 
   it('hands the lock on after the holder is SIGKILLed, once its session expires', async () => {

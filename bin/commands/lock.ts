@@ -295,8 +295,15 @@ async function lock(prefixArgument: string, childArgs: string[], flags: LockFlag
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let acquired = false;
+  const acquireSignal = AbortSignal.any([acquiring.signal, holder.lost.signal]);
   try {
-    acquired = await holder.acquire(AbortSignal.any([acquiring.signal, holder.lost.signal]));
+    acquired = await holder.acquire(acquireSignal);
+  } catch (error) {
+    // A blocking read cut short by the timeout or a signal is "not acquired"; anything else is a failure.
+    if (!acquireSignal.aborted) {
+      await holder.release();
+      throw error;
+    }
   } finally {
     if (timer !== null) clearTimeout(timer);
   }
