@@ -197,8 +197,8 @@ class LockHolder {
     const signal = AbortSignal.any([stop, this.lost.signal]);
     while (!signal.aborted) {
       try {
-        const key = this.limit === 1 ? this.lockKey : this.lockKey;
-        const { index: next, pairs } = await this.read(key, index, signal);
+        // Both kinds watch the lock key: the mutex's holder, or the semaphore's holder list.
+        const { index: next, pairs } = await this.read(this.lockKey, index, signal);
         if (signal.aborted) return;
         const pair = pairs[0];
         const held =

@@ -60,6 +60,13 @@ const opSchema = defineSchema({
   Check: { object: defineSchema({ Verb: 'string', Check: { object: withModifyIndex(catalogCheckSchema) } }) },
 });
 
+/** Consul fills a node op's missing Datacenter with the agent's. */
+function withDatacenter(op: Record<string, unknown>, datacenter: string): Record<string, unknown> {
+  const nodeOp = op['Node'] as { Node?: Record<string, unknown> } | undefined;
+  if (nodeOp?.Node === undefined || nodeOp.Node['Datacenter']) return op;
+  return { ...op, Node: { ...nodeOp, Node: { ...nodeOp.Node, Datacenter: datacenter } } };
+}
+
 function presentResult(result: TxnResult): unknown {
   if ('KV' in result) return { KV: presentKvEntry(result.KV) };
   if ('Service' in result) return { Service: presentService(result.Service) };
@@ -97,7 +104,7 @@ export const txnRoutes =
           if (!Array.isArray(raw)) throw new BadRequestError('Failed to parse body: expected a list of operations');
           if (raw.length > txnOpsMax)
             throw new RequestTooLargeError(`Transaction contains too many operations (${raw.length} > ${txnOpsMax})`);
-          const decoded = raw.map((op) => decodeBody(opSchema, op));
+          const decoded = raw.map((op) => withDatacenter(decodeBody(opSchema, op), config.datacenter));
           for (const op of decoded) {
             const kv = op['KV'] as { Key?: string; Value?: string } | undefined;
             const size = kv?.Value === undefined ? 0 : Buffer.byteLength(kv.Value, 'base64');
