@@ -3,9 +3,12 @@
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
 import { registerCatalog } from './catalog.js';
+import { registerConfig } from './config.js';
+import { registerConnect } from './connect.js';
 import { registerDebugRaftKv } from './debug-raft-kv.js';
 import { registerForceLeave } from './force-leave.js';
 import { registerInfo } from './info.js';
+import { registerIntention } from './intention.js';
 import { registerJoin } from './join.js';
 import { registerKeygen } from './keygen.js';
 import { registerKeyring } from './keyring.js';
@@ -45,4 +48,7 @@ export function registerCommands(program: Command): void {
   registerMaint(program);
   registerKv(program);
   registerLock(program);
+  registerIntention(program);
+  registerConfig(program);
+  registerConnect(program);
 }

@@ -1,0 +1,92 @@
+// The HTTP calls behind `lattice intention`, `lattice config` and `lattice connect ca`: one JSON request to the
+// local agent, with Consul's CLI wording on failure, and the config-file reader (HCL, JSON or YAML by extension,
+// JSON when unknown, `-` for stdin) through the agent's own parsers.
+
+import { readFile } from 'node:fs/promises';
+import { type ConfigFormat, formatForPath, parseConfigText } from '../../agent/config/formats.js';
+import { LatticeError } from '../../lib/errors.js';
+import { type HttpClientOptions, requestHeaders } from '../http-options.js';
+import { AgentRequestError, cliRequestTimeoutMs } from './catalog-http.js';
+
+export interface JsonAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface JsonRequest {
+  readonly method?: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly query?: readonly (readonly [string, string])[];
+  readonly body?: unknown;
+  /** Statuses that are answers rather than failures (404 for a missing intention). */
+  readonly accept?: readonly number[];
+}
+
+export async function agentJson(target: HttpClientOptions, what: string, request: JsonRequest): Promise<JsonAnswer> {
+  const url = new URL(`${target.baseUrl}${request.path}`);
+  for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: request.method ?? 'GET',
+      headers: { ...requestHeaders(target), 'Content-Type': 'application/json' },
+      body: request.body === undefined ? null : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(cliRequestTimeoutMs),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new AgentRequestError(
+      'ERR_AGENT_UNREACHABLE',
+      `${what}: cannot reach the agent at ${target.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+      { cause: error },
+    );
+  }
+  const body = await response.text();
+  if (!response.ok && !(request.accept ?? []).includes(response.status))
+    throw new AgentRequestError(
+      'ERR_AGENT_HTTP',
+      `${what}: Unexpected response code: ${response.status} (${body.trim()})`,
+    );
+  return { status: response.status, body };
+}
+
+export function parsed<T>(answer: JsonAnswer, what: string): T {
+  try {
+    return JSON.parse(answer.body) as T;
+  } catch (error) {
+    throw new LatticeError('ERR_AGENT_HTTP', `${what}: the agent answered with unreadable JSON`, { cause: error });
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A config file as consul config write reads it: HCL or JSON (YAML too), `-` for standard input. */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  const guessed: ConfigFormat = formatForPath(path) ?? (text.trimStart().startsWith('{') ? 'json' : 'hcl');
+  const result = parseConfigText(text, guessed);
+  if (!result.ok) throw new LatticeError('ERR_USAGE', `Failed to decode config entry input: ${result.message}`);
+  if (typeof result.value !== 'object' || result.value === null || Array.isArray(result.value))
+    throw new LatticeError('ERR_USAGE', 'Failed to decode config entry input: expected an object');
+  return unwrapBlocks(result.value as Record<string, unknown>);
+}
+
+/** HCL parsers give nested blocks as one-element lists (`MeshGateway { Mode = "local" }`); take the object. */
+function unwrapBlocks(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (Array.isArray(inner) && inner.length === 1 && isPlain(inner[0]) && !/^(sources|permissions|header)$/i.test(key))
+      out[key] = unwrapBlocks(inner[0] as Record<string, unknown>);
+    else if (Array.isArray(inner)) out[key] = inner.map((item) => (isPlain(item) ? unwrapBlocks(item) : item));
+    else if (isPlain(inner)) out[key] = unwrapBlocks(inner);
+    else out[key] = inner;
+  }
+  return out;
+}
+
+const isPlain = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
