@@ -2,18 +2,25 @@
 // a barrier, so the applied log is complete), a cluster without a CA gets one: a fresh cluster ID (a UUID; the
 // trust domain is `<cluster-id>.consul`), the built-in provider's first root (EC P-256 by default), both stored
 // through Raft. A failure is retried with a delay until it works or leadership ends. The key is never logged.
+// While leading it also prunes, every pruneIntervalMs, roots rotated out more than 2 × LeafCertTTL ago (Consul's
+// caRootPruneInterval), so the roots list does not grow with every rotation.
 
 import { randomUUID } from 'node:crypto';
-import { CA_CONFIG_DEFAULTS, type CaConfig } from '../../connect/index.js';
+import { CA_CONFIG_DEFAULTS, type CaConfig, isRootPrunable } from '../../connect/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { delay } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
+import { storedCaConfig } from '../endpoints/connect-ca.js';
 import { initialCaRequest } from '../endpoints/connect-ca-provider.js';
 import { type Command, caRootsCommand } from '../fsm/commands.js';
 import { activeCaRoot, caConfig } from '../state/connect-reads.js';
+import { tableIndexKey } from '../state/indexes.js';
 import type { StateStore } from '../state/store.js';
+import { caRootsSchema } from '../state/tables/connect.js';
 
 const retryDelayMs = 1_000;
+/** Consul's caRootPruneInterval. */
+export const pruneIntervalMsDefault = 3_600_000;
 
 export interface CaInitDeps {
   readonly clock: Clock;
@@ -22,6 +29,7 @@ export interface CaInitDeps {
   apply(command: Command, signal: AbortSignal): Promise<{ readonly value: unknown }>;
   /** The agent's connect.ca_config, used only for the first root. */
   readonly config?: CaConfig;
+  readonly pruneIntervalMs?: number;
 }
 
 export class CaInitializer {
@@ -49,6 +57,34 @@ export class CaInitializer {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
+    await this.initialize(signal);
+    const intervalMs = this.deps.pruneIntervalMs ?? pruneIntervalMsDefault;
+    while (!signal.aborted) {
+      await delay(this.deps.clock, intervalMs, signal).catch(() => undefined);
+      if (signal.aborted) return;
+      await this.prune(signal).catch((error: unknown) => {
+        if (!signal.aborted) this.deps.log.warn({ err: (error as Error).message }, 'pruning CA roots failed');
+      });
+    }
+  }
+
+  /** Removes roots rotated out more than 2 × LeafCertTTL ago (never the active one). */
+  async prune(signal: AbortSignal): Promise<number> {
+    const { store, clock } = this.deps;
+    const config = caConfig(store).value;
+    if (config === null) return 0;
+    const settings = storedCaConfig(config.Config);
+    const roots = store.table(caRootsSchema).all();
+    const nowMs = clock.wallMs();
+    const kept = roots.filter((root) => !isRootPrunable(root, root.RotatedOutAtMs, settings, nowMs));
+    if (kept.length === roots.length) return 0;
+    const casIndex = store.indexes.get(tableIndexKey(caRootsSchema.name));
+    await this.deps.apply(caRootsCommand({ Roots: kept, CasIndex: casIndex }), signal);
+    this.deps.log.info({ pruned: roots.length - kept.length }, 'pruned CA roots rotated out');
+    return roots.length - kept.length;
+  }
+
+  private async initialize(signal: AbortSignal): Promise<void> {
     const { store, log, clock } = this.deps;
     while (!signal.aborted) {
       if (caConfig(store).value !== null && activeCaRoot(store) !== null) return;
