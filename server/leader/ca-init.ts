@@ -51,10 +51,6 @@ export class CaInitializer {
     this.controller = null;
   }
 
-  /** Resolves when the current initialization attempt loop has ended. */
-  settled(): Promise<void> {
-    return this.running;
-  }
 
   private async run(signal: AbortSignal): Promise<void> {
     await this.initialize(signal);
