@@ -108,8 +108,8 @@ export class AgentConnect implements Startable {
     this.events = new TypedEmitter((error, name) =>
       components.log.warn({ err: error, event: name }, 'a Connect listener threw'),
     );
-    this.rootsValue = new Versioned(components.clock);
-    this.tableValue = new Versioned(components.clock);
+    this.rootsValue = new Versioned(components.clock, 'CA roots');
+    this.tableValue = new Versioned(components.clock, 'intentions');
   }
 
   async start(): Promise<void> {
@@ -143,7 +143,12 @@ export class AgentConnect implements Startable {
     if (entry === undefined) {
       if (this.leaves.size >= leafServicesMax)
         throw new ValidationError(`more than ${leafServicesMax} services with leaf certificates`);
-      entry = { value: new Versioned(this.components.clock), renewTimer: null, issuing: null, rootId: '' };
+      entry = {
+        value: new Versioned(this.components.clock, `leaf certificate for ${service}`),
+        renewTimer: null,
+        issuing: null,
+        rootId: '',
+      };
       this.leaves.set(service, entry);
       this.issue(service, entry);
     }

@@ -3,7 +3,18 @@
 // come from the injected Clock; waiters are bounded.
 
 import type { Clock, Timer } from '../../lib/clock.js';
-import { AbortError } from '../../lib/errors.js';
+import { AbortError, LatticeError } from '../../lib/errors.js';
+
+/** How long a first read waits for the servers before answering an error instead of hanging. */
+export const firstWaitMsDefault = 30_000;
+
+/** No value arrived in time: the servers are unreachable or the CA is not initialized (504 at the edge). */
+export class FirstValueTimeoutError extends LatticeError {
+  override readonly name = 'FirstValueTimeoutError';
+  constructor(what: string, waitedMs: number) {
+    super('ERR_TIMEOUT', `no ${what} from the servers after ${waitedMs / 1000} s; they may be unreachable`);
+  }
+}
 
 /** Blocking readers parked on one value at once; past this the newest is answered at once with the current value. */
 export const versionedWaitersMax = 4_096;
@@ -23,7 +34,13 @@ export class Versioned<T> {
   private readonly waiters = new Set<Waiter<T>>();
   private readonly firstWaiters = new Set<() => void>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Names the value in the timeout error (`CA roots`, `leaf certificate for web`). */
+    private readonly what: string,
+    /** A reader waiting for the first value gives up after this long (servers unreachable, CA not initialized). */
+    private readonly firstWaitMsMax: number = firstWaitMsDefault,
+  ) {}
 
   get(): Indexed<T> | null {
     return this.current;
@@ -41,22 +58,30 @@ export class Versioned<T> {
     }
   }
 
-  /** Resolves once a first value exists. */
+  /** Resolves once a first value exists; rejects with FirstValueTimeoutError after firstWaitMsMax. */
   ready(signal?: AbortSignal): Promise<Indexed<T>> {
     const current = this.current;
     if (current !== null) return Promise.resolve(current);
     return new Promise((resolve, reject) => {
+      let timer: Timer | null = null;
       const done = (): void => {
+        timer?.cancel();
         signal?.removeEventListener('abort', onAbort);
         resolve(this.current as Indexed<T>);
       };
       const onAbort = (): void => {
+        timer?.cancel();
         this.firstWaiters.delete(done);
         reject(new AbortError('request aborted', { cause: signal?.reason }));
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.firstWaiters.add(done);
+      timer = this.clock.setTimer(this.firstWaitMsMax, () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.firstWaiters.delete(done);
+        reject(new FirstValueTimeoutError(this.what, this.firstWaitMsMax));
+      });
     });
   }
 
