@@ -3,6 +3,7 @@
 // ordinary catalog commands that make the live catalog equal to it, so it goes through Raft like any write.
 
 import { throwIfAborted } from '../lib/lifecycle.js';
+import { connectRestorePhases } from './connect-restore.js';
 import { type Command, coordinateBatchUpdateCommand, deregisterCommand, registerCommand } from './fsm/commands.js';
 import type { CatalogFsm } from './fsm/fsm.js';
 import { readSnapshot } from './fsm/snapshot-format.js';
@@ -109,9 +110,12 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
   const coordinateUpdates = coordinates.length > 0 ? [coordinateBatchUpdateCommand(coordinates)] : [];
   // KV last: sessions need their nodes and checks, locked entries their sessions.
   const kv = kvRestorePhases(store, tables);
+  const connect = connectRestorePhases(store, tables);
   return {
     phases: [
-      [...deregistrations, ...kv.clear],
+      [...deregistrations, ...kv.clear, ...connect.clear],
+      connect.defaults,
+      connect.rest,
       nodeRegistrations,
       serviceRegistrations,
       checkRegistrations,
