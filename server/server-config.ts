@@ -2,7 +2,9 @@
 // and its collaborators (ServerComponents): what `new Server(components, config)` takes.
 
 import type { Registry } from 'prom-client';
+import { type CaConfig, validateCaConfig } from '../connect/index.js';
 import type { Clock } from '../lib/clock.js';
+import { NotImplementedError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
 import type { LogStore } from '../raft/storage/log-store.js';
@@ -46,6 +48,10 @@ export interface ServerConfig {
   readonly autopilot: AutopilotConfig;
   /** TLS of the RPC/Raft port and of this server's calls to others (DESIGN §9: off is plain text). */
   readonly tls: RaftTlsConfig;
+  /** The CA's first configuration (`connect.ca_config`), used when the leader initializes the CA; defaults if absent. */
+  readonly caConfig?: CaConfig;
+  /** `connect.ca_config.private_key`: a root key to bootstrap with instead of a fresh one. */
+  readonly caPrivateKeyPem?: string;
 }
 
 /**
@@ -72,6 +78,8 @@ export interface AgentServerSettings {
   readonly maxQueryTimeMs: number;
   readonly defaultQueryTimeMs: number;
   readonly rpcHoldTimeoutMs: number;
+  readonly connectCaProvider?: string;
+  readonly connectCaConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** The ServerConfig an agent's configuration implies. */
@@ -103,6 +111,7 @@ export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig 
     autopilotIntervalMs: 2_000,
     // The agent's TLS files are not loaded into a RaftTlsConfig yet: servers talk plain text.
     tls: tlsOff,
+    ...bootstrapCa(agent),
     autopilot: {
       ...autopilotDefaults,
       // A follower hears from the leader once per tick: the threshold must allow a few missed ones.
@@ -139,4 +148,20 @@ export interface ServerComponents {
   readonly authorizer?: RpcAuthorizer;
   /** How this server reaches another server's RPC (forwarding, autopilot, bootstrap); default gRPC. */
   readonly dialServer?: (address: string) => RpcClient;
+}
+
+/**
+ * `connect.ca_provider` / `connect.ca_config` checked at start (Consul refuses to start on a bad CA config): only the
+ * built-in provider exists; the config is validated with Consul's rules (snake_case keys as in agent files).
+ */
+function bootstrapCa(agent: AgentServerSettings): Pick<ServerConfig, 'caConfig' | 'caPrivateKeyPem'> {
+  const provider = agent.connectCaProvider ?? 'consul';
+  if (provider !== 'consul') throw new NotImplementedError(`connect.ca_provider "${provider}"`);
+  const map = agent.connectCaConfig ?? {};
+  if (Object.keys(map).length === 0) return {};
+  const privateKey = map['private_key'] ?? map['PrivateKey'];
+  return {
+    caConfig: validateCaConfig(map),
+    ...(typeof privateKey === 'string' && privateKey !== '' ? { caPrivateKeyPem: privateKey } : {}),
+  };
 }

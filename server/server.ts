@@ -121,7 +121,12 @@ export class Server implements Startable, ClusterOps {
     const applyOnLeader = (command: Command, signal: AbortSignal) => this.apply(command, signal);
     this.sessionTtl = new SessionTtlTimers({ ...kvLeader, apply: applyOnLeader });
     this.tombstoneGc = new TombstoneGc({ ...kvLeader, apply: applyOnLeader });
-    this.caInit = new CaInitializer({ ...kvLeader, apply: applyOnLeader });
+    this.caInit = new CaInitializer({
+      ...kvLeader,
+      apply: applyOnLeader,
+      ...(config.caConfig ? { config: config.caConfig } : {}),
+      ...(config.caPrivateKeyPem ? { privateKeyPem: config.caPrivateKeyPem } : {}),
+    });
     this.fsm = new CatalogFsm(this.store);
     this.metrics = new ServerMetrics(components.metricsRegistry ?? null, {
       nodes: () => this.store.table(nodesSchema).size,

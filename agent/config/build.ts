@@ -113,6 +113,8 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
     uiDir: ui.str('dir') ?? top.str('ui_dir'),
     uiContentPath: ui.str('content_path') ?? top.str('ui_content_path') ?? '/ui/',
     connectEnabled: top.section('connect').bool('enabled'),
+    connectCaProvider: top.section('connect').str('ca_provider') ?? 'consul',
+    connectCaConfig: opaqueBlock(top.section('connect').values['ca_config']),
     aclEnabled: acl.values['enabled'] === true,
     aclDefaultPolicy: acl.values['default_policy'] === 'deny' ? 'deny' : 'allow',
     logLevel: parseLogLevel(top.str('log_level') ?? 'INFO'),
@@ -274,4 +276,10 @@ function buildTls(top: Section): TlsConfig {
     verifyServerHostname:
       tls.section('internal_rpc').optionalBool('verify_server_hostname') ?? top.bool('verify_server_hostname'),
   });
+}
+
+/** An opaque HCL block (`ca_config { ... }`) arrives as a one-element list of objects; JSON gives the object. */
+function opaqueBlock(value: unknown): Readonly<Record<string, unknown>> {
+  const inner = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  return isPlainObject(inner) ? inner : {};
 }

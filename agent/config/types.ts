@@ -234,6 +234,9 @@ export interface AgentConfig {
   readonly uiDir: string | null;
   readonly uiContentPath: string;
   readonly connectEnabled: boolean;
+  /** `connect.ca_provider` and `connect.ca_config`: the CA's first configuration (only read at bootstrap). */
+  readonly connectCaProvider: string;
+  readonly connectCaConfig: Readonly<Record<string, unknown>>;
   readonly aclEnabled: boolean;
   readonly aclDefaultPolicy: 'allow' | 'deny';
   readonly logLevel: LogLevel;

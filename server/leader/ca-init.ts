@@ -29,12 +29,13 @@ export interface CaInitDeps {
   apply(command: Command, signal: AbortSignal): Promise<{ readonly value: unknown }>;
   /** The agent's connect.ca_config, used only for the first root. */
   readonly config?: CaConfig;
+  /** `connect.ca_config.private_key`: the first root's key (never logged). */
+  readonly privateKeyPem?: string;
   readonly pruneIntervalMs?: number;
 }
 
 export class CaInitializer {
   private controller: AbortController | null = null;
-  private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CaInitDeps) {}
 
@@ -43,14 +44,14 @@ export class CaInitializer {
     if (this.controller !== null) return;
     const controller = new AbortController();
     this.controller = controller;
-    this.running = this.run(controller.signal);
+    // run() handles its own failures (logged and retried) until the signal aborts.
+    void this.run(controller.signal);
   }
 
   stop(): void {
     this.controller?.abort();
     this.controller = null;
   }
-
 
   private async run(signal: AbortSignal): Promise<void> {
     await this.initialize(signal);
@@ -85,7 +86,12 @@ export class CaInitializer {
     while (!signal.aborted) {
       if (caConfig(store).value !== null && activeCaRoot(store) !== null) return;
       try {
-        const request = await initialCaRequest(randomUUID(), this.deps.config ?? CA_CONFIG_DEFAULTS, clock.wallMs());
+        const request = await initialCaRequest(
+          randomUUID(),
+          this.deps.config ?? CA_CONFIG_DEFAULTS,
+          clock.wallMs(),
+          this.deps.privateKeyPem,
+        );
         const { value } = await this.deps.apply(caRootsCommand(request), signal);
         if (value === true) {
           const root = request.Roots[0];
