@@ -4,7 +4,7 @@
 import type { Registry } from 'prom-client';
 import { type CaConfig, validateCaConfig } from '../connect/index.js';
 import type { Clock } from '../lib/clock.js';
-import { NotImplementedError } from '../lib/errors.js';
+import { LatticeError, NotImplementedError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
 import type { LogStore } from '../raft/storage/log-store.js';
@@ -18,6 +18,7 @@ import type { RpcAuthorizer } from './endpoints/acl-rules.js';
 import type { LanPool } from './lan-pool.js';
 import { reconcileIntervalMsDefault } from './leader/leader-duties.js';
 import type { RpcClient } from './rpc/methods.js';
+import { type ConfigEntryInput, normalizeConfigEntry } from './state/config-entries.js';
 
 export interface ServerConfig {
   readonly nodeName: string;
@@ -52,6 +53,8 @@ export interface ServerConfig {
   readonly caConfig?: CaConfig;
   /** `connect.ca_config.private_key`: a root key to bootstrap with instead of a fresh one. */
   readonly caPrivateKeyPem?: string;
+  /** `config_entries.bootstrap`, normalized: a new leader writes each one that does not exist. */
+  readonly configEntriesBootstrap?: readonly ConfigEntryInput[];
 }
 
 /**
@@ -80,6 +83,7 @@ export interface AgentServerSettings {
   readonly rpcHoldTimeoutMs: number;
   readonly connectCaProvider?: string;
   readonly connectCaConfig?: Readonly<Record<string, unknown>>;
+  readonly configEntriesBootstrap?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** The ServerConfig an agent's configuration implies. */
@@ -112,6 +116,7 @@ export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig 
     // The agent's TLS files are not loaded into a RaftTlsConfig yet: servers talk plain text.
     tls: tlsOff,
     ...bootstrapCa(agent),
+    ...bootstrapConfigEntries(agent),
     autopilot: {
       ...autopilotDefaults,
       // A follower hears from the leader once per tick: the threshold must allow a few missed ones.
@@ -163,5 +168,21 @@ function bootstrapCa(agent: AgentServerSettings): Pick<ServerConfig, 'caConfig' 
   return {
     caConfig: validateCaConfig(map),
     ...(typeof privateKey === 'string' && privateKey !== '' ? { caPrivateKeyPem: privateKey } : {}),
+  };
+}
+
+/** `config_entries.bootstrap` checked at start with the same rules as `PUT /v1/config` (a bad entry stops the agent). */
+function bootstrapConfigEntries(agent: AgentServerSettings): Pick<ServerConfig, 'configEntriesBootstrap'> {
+  const entries = agent.configEntriesBootstrap ?? [];
+  if (entries.length === 0) return {};
+  return {
+    configEntriesBootstrap: entries.map((entry, position) => {
+      try {
+        return normalizeConfigEntry(entry);
+      } catch (error) {
+        if (!(error instanceof LatticeError)) throw error;
+        throw new LatticeError(error.code, `config_entries.bootstrap[${position}]: ${error.message}`, { cause: error });
+      }
+    }),
   };
 }

@@ -126,6 +126,7 @@ export class Server implements Startable, ClusterOps {
       apply: applyOnLeader,
       ...(config.caConfig ? { config: config.caConfig } : {}),
       ...(config.caPrivateKeyPem ? { privateKeyPem: config.caPrivateKeyPem } : {}),
+      configEntries: config.configEntriesBootstrap ?? [],
     });
     this.fsm = new CatalogFsm(this.store);
     this.metrics = new ServerMetrics(components.metricsRegistry ?? null, {

@@ -11,6 +11,7 @@ import {
   raftDevTimings,
 } from './defaults.js';
 import { splitAddresses } from './field-checks.js';
+import { opaqueBlock, unwrapHclBlocks } from './hcl-blocks.js';
 import type { MergedConfig } from './merge.js';
 import type { ProblemList } from './problems.js';
 import { isPlainObject, type Located } from './schema.js';
@@ -115,6 +116,7 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
     connectEnabled: top.section('connect').bool('enabled'),
     connectCaProvider: top.section('connect').str('ca_provider') ?? 'consul',
     connectCaConfig: opaqueBlock(top.section('connect').values['ca_config']),
+    configEntriesBootstrap: bootstrapEntries(top.values['config_entries']),
     aclEnabled: acl.values['enabled'] === true,
     aclDefaultPolicy: acl.values['default_policy'] === 'deny' ? 'deny' : 'allow',
     logLevel: parseLogLevel(top.str('log_level') ?? 'INFO'),
@@ -278,8 +280,8 @@ function buildTls(top: Section): TlsConfig {
   });
 }
 
-/** An opaque HCL block (`ca_config { ... }`) arrives as a one-element list of objects; JSON gives the object. */
-function opaqueBlock(value: unknown): Readonly<Record<string, unknown>> {
-  const inner = Array.isArray(value) && value.length === 1 ? value[0] : value;
-  return isPlainObject(inner) ? inner : {};
+/** `config_entries { bootstrap = [...] }`: the entries a new leader writes when they do not exist yet. */
+function bootstrapEntries(value: unknown): readonly Readonly<Record<string, unknown>>[] {
+  const list = opaqueBlock(value)['bootstrap'];
+  return Array.isArray(list) ? list.filter((item) => isPlainObject(item)).map((item) => unwrapHclBlocks(item)) : [];
 }

@@ -237,6 +237,8 @@ export interface AgentConfig {
   /** `connect.ca_provider` and `connect.ca_config`: the CA's first configuration (only read at bootstrap). */
   readonly connectCaProvider: string;
   readonly connectCaConfig: Readonly<Record<string, unknown>>;
+  /** `config_entries.bootstrap`: written by a new leader when absent (servers only). */
+  readonly configEntriesBootstrap: readonly Readonly<Record<string, unknown>>[];
   readonly aclEnabled: boolean;
   readonly aclDefaultPolicy: 'allow' | 'deny';
   readonly logLevel: LogLevel;

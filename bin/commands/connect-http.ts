@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { type ConfigFormat, formatForPath, parseConfigText } from '../../agent/config/formats.js';
+import { unwrapHclBlocks } from '../../agent/config/hcl-blocks.js';
 import { LatticeError } from '../../lib/errors.js';
 import { type HttpClientOptions, requestHeaders } from '../http-options.js';
 import { AgentRequestError, cliRequestTimeoutMs } from './catalog-http.js';
@@ -72,21 +73,5 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   if (!result.ok) throw new LatticeError('ERR_USAGE', `Failed to decode config entry input: ${result.message}`);
   if (typeof result.value !== 'object' || result.value === null || Array.isArray(result.value))
     throw new LatticeError('ERR_USAGE', 'Failed to decode config entry input: expected an object');
-  return unwrapBlocks(result.value as Record<string, unknown>);
+  return unwrapHclBlocks(result.value as Record<string, unknown>);
 }
-
-/** HCL parsers give nested blocks as one-element lists (`MeshGateway { Mode = "local" }`); take the object. */
-function unwrapBlocks(value: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    if (Array.isArray(inner) && inner.length === 1 && isPlain(inner[0]) && !/^(sources|permissions|header)$/i.test(key))
-      out[key] = unwrapBlocks(inner[0] as Record<string, unknown>);
-    else if (Array.isArray(inner)) out[key] = inner.map((item) => (isPlain(item) ? unwrapBlocks(item) : item));
-    else if (isPlain(inner)) out[key] = unwrapBlocks(inner);
-    else out[key] = inner;
-  }
-  return out;
-}
-
-const isPlain = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 // Proves the leader's CA duties on a ManualClock: a store without a CA gets a cluster ID (a UUID; trust domain
 // `<id>.consul`) and one active EC P-256 root through one command, a store with a CA is left alone, and roots
-// rotated out more than 2 × LeafCertTTL ago are pruned on the prune interval while younger ones stay.
+// rotated out more than 2 × LeafCertTTL ago are pruned on the prune interval while younger ones stay, and
+// config_entries.bootstrap entries are written only where none exists.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -8,14 +9,14 @@ import { CA_CONFIG_DEFAULTS } from '../../connect/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { caConfigMap, rotationRequest } from '../endpoints/connect-ca-provider.js';
-import { applyCommand, type Command, caRootsCommand } from '../fsm/index.js';
-import { caConfig, caRoots } from '../state/connect-reads.js';
+import { applyCommand, type Command, caRootsCommand, configEntryCommand } from '../fsm/index.js';
+import { caConfig, caRoots, configEntryGet } from '../state/connect-reads.js';
 import { tableIndexKey } from '../state/indexes.js';
 import { StateStore } from '../state/store.js';
 import { caRootsSchema } from '../state/tables/connect.js';
 import { CaInitializer } from './ca-init.js';
 
-function harness() {
+function harness(configEntries: readonly Record<string, unknown>[] = []) {
   const clock = new ManualClock();
   const store = new StateStore();
   const applied: Command[] = [];
@@ -29,6 +30,7 @@ function harness() {
       return { value: applyCommand(store, ++index, command) };
     },
     pruneIntervalMs: 3_600_000,
+    configEntries,
   });
   return { clock, store, applied, initializer };
 }
@@ -84,6 +86,23 @@ describe('CaInitializer', () => {
     clock.advance(2 * CA_CONFIG_DEFAULTS.leafCertTtlMs);
     await until(() => caRoots(store).value.Roots.length === 1);
     assert.equal(caRoots(store).value.Roots[0]?.PrivateKeyBits, 384, 'the active root stays');
+    initializer.stop();
+  });
+
+  it('writes config_entries.bootstrap entries that do not exist, and leaves existing ones alone', async () => {
+    const { store, initializer } = harness([
+      { Kind: 'service-defaults', Name: 'web', Protocol: 'http' },
+      { Kind: 'service-defaults', Name: 'api', Protocol: 'grpc' },
+    ]);
+    applyCommand(
+      store,
+      1,
+      configEntryCommand({ Op: 'upsert', Entry: { Kind: 'service-defaults', Name: 'api', Protocol: 'tcp' } }),
+    );
+    initializer.start();
+    await until(() => configEntryGet(store, 'service-defaults', 'web').value !== null);
+    assert.equal(configEntryGet(store, 'service-defaults', 'web').value?.['Protocol'], 'http');
+    assert.equal(configEntryGet(store, 'service-defaults', 'api').value?.['Protocol'], 'tcp');
     initializer.stop();
   });
 });

@@ -2,7 +2,7 @@
 // a barrier, so the applied log is complete), a cluster without a CA gets one: a fresh cluster ID (a UUID; the
 // trust domain is `<cluster-id>.consul`), the built-in provider's first root (EC P-256 by default), both stored
 // through Raft. A failure is retried with a delay until it works or leadership ends. The key is never logged.
-// While leading it also prunes, every pruneIntervalMs, roots rotated out more than 2 × LeafCertTTL ago (Consul's
+// Then it writes the `config_entries.bootstrap` entries that do not exist yet. While leading it also prunes, every pruneIntervalMs, roots rotated out more than 2 × LeafCertTTL ago (Consul's
 // caRootPruneInterval), so the roots list does not grow with every rotation.
 
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import { delay } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { storedCaConfig } from '../endpoints/connect-ca.js';
 import { initialCaRequest } from '../endpoints/connect-ca-provider.js';
-import { type Command, caRootsCommand } from '../fsm/commands.js';
+import { type Command, caRootsCommand, configEntryCommand } from '../fsm/commands.js';
 import { activeCaRoot, caConfig } from '../state/connect-reads.js';
 import { tableIndexKey } from '../state/indexes.js';
 import type { StateStore } from '../state/store.js';
@@ -31,6 +31,8 @@ export interface CaInitDeps {
   readonly config?: CaConfig;
   /** `connect.ca_config.private_key`: the first root's key (never logged). */
   readonly privateKeyPem?: string;
+  /** `config_entries.bootstrap`: each written (CAS 0, so only when absent) once the CA is up. */
+  readonly configEntries?: readonly Readonly<Record<string, unknown>>[];
   readonly pruneIntervalMs?: number;
 }
 
@@ -55,6 +57,7 @@ export class CaInitializer {
 
   private async run(signal: AbortSignal): Promise<void> {
     await this.initialize(signal);
+    await this.bootstrapConfigEntries(signal);
     const intervalMs = this.deps.pruneIntervalMs ?? pruneIntervalMsDefault;
     while (!signal.aborted) {
       await delay(this.deps.clock, intervalMs, signal).catch(() => undefined);
@@ -62,6 +65,27 @@ export class CaInitializer {
       await this.prune(signal).catch((error: unknown) => {
         if (!signal.aborted) this.deps.log.warn({ err: (error as Error).message }, 'pruning CA roots failed');
       });
+    }
+  }
+
+  /** Writes each bootstrap entry that does not exist (Consul's config_entries.bootstrap on leadership). */
+  private async bootstrapConfigEntries(signal: AbortSignal): Promise<void> {
+    for (const entry of this.deps.configEntries ?? []) {
+      if (signal.aborted) return;
+      try {
+        const { value } = await this.deps.apply(
+          configEntryCommand({ Op: 'upsert', Entry: entry, CasIndex: 0 }),
+          signal,
+        );
+        if (value === true)
+          this.deps.log.info({ entry: `${entry['Kind']}/${entry['Name']}` }, 'bootstrapped a config entry');
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.log.warn(
+          { entry: `${entry['Kind']}/${entry['Name']}`, err: (error as Error).message },
+          'bootstrapping a config entry failed',
+        );
+      }
     }
   }
 
