@@ -13,6 +13,7 @@ import { ServiceCredentials } from './credentials.js';
 import { InboundListener } from './inbound.js';
 import { OutboundListener } from './outbound.js';
 import type { ProxySource } from './source.js';
+import type { UpstreamClusterStats } from './upstream-cluster.js';
 
 export interface ServiceProxySettings {
   readonly datacenter: string;
@@ -139,6 +140,13 @@ export class ServiceProxy implements Startable {
     const listener = this.outbound.get(destinationName);
     if (!listener) throw new Error(`proxy for ${this.config.service} has no upstream ${destinationName}`);
     return listener.listener.address();
+  }
+
+  /** Dial counters of the cluster behind an upstream listener. */
+  clusterStats(destinationName: string): UpstreamClusterStats {
+    const listener = this.outbound.get(destinationName);
+    if (!listener) throw new Error(`proxy for ${this.config.service} has no upstream ${destinationName}`);
+    return listener.cluster.stats();
   }
 
   stats(): ServiceProxyStats {

@@ -43,6 +43,15 @@ export interface UpstreamClusterComponents {
   readonly endpoints: Watched<readonly UpstreamEndpoint[]>;
 }
 
+export interface UpstreamClusterStats {
+  readonly dials: number;
+  /** Dials that resumed a cached TLS session instead of a full handshake. */
+  readonly resumedDials: number;
+  readonly failedDials: number;
+  readonly cachedSessions: number;
+  readonly activeByEndpoint: Readonly<Record<string, number>>;
+}
+
 const keyOf = (endpoint: UpstreamEndpoint) => `${endpoint.address}:${endpoint.port}`;
 
 export class UpstreamCluster implements Cluster {
@@ -51,6 +60,7 @@ export class UpstreamCluster implements Cluster {
   private readonly active = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private cursor = 0;
+  private readonly counts = { dials: 0, resumedDials: 0, failedDials: 0 };
 
   constructor(
     private readonly components: UpstreamClusterComponents,
@@ -83,11 +93,14 @@ export class UpstreamCluster implements Cluster {
       const key = keys[choice.position]!;
       context.endpoint = key;
       try {
+        this.counts.dials += 1;
         const socket = await this.dialEndpoint(endpoint, key, options.signal);
+        if (socket.isSessionReused()) this.counts.resumedDials += 1;
         this.track(key, socket);
         return socket;
       } catch (error) {
         lastError = error;
+        this.counts.failedDials += 1;
         tried.add(key);
         this.sessions.delete(key);
         const failure = classifyDialFailure(error, options.signal);
@@ -103,9 +116,8 @@ export class UpstreamCluster implements Cluster {
     this.sessions.clear();
   }
 
-  /** Open connections per endpoint, for stats and least-connections. */
-  activeByEndpoint(): ReadonlyMap<string, number> {
-    return this.active;
+  stats(): UpstreamClusterStats {
+    return { ...this.counts, cachedSessions: this.sessions.size, activeByEndpoint: Object.fromEntries(this.active) };
   }
 
   private async dialEndpoint(endpoint: UpstreamEndpoint, key: string, signal: AbortSignal): Promise<TLSSocket> {
@@ -117,6 +129,12 @@ export class UpstreamCluster implements Cluster {
         datacenter: this.config.datacenter ?? this.config.localDatacenter,
         trustDomain: credentials.trustDomain,
       });
+    const cached = this.sessions.get(key);
+    // Sessions are kept only from connections whose peer passed verification; a ticket may arrive before that.
+    let verifiedNotAfterMs: number | null = null;
+    let pendingSession: Buffer | null = null;
+    const keep = (session: Buffer, notAfterMs: number) =>
+      this.sessions.set(key, { session, service: endpoint.service, peerNotAfterMs: notAfterMs });
     const socket = await dial(
       () => {
         const created = tlsConnect({
@@ -126,28 +144,44 @@ export class UpstreamCluster implements Cluster {
           secureContext: credentials.secureContext,
           // Verification is ours, below: OpenSSL knows nothing of SPIFFE IDs.
           rejectUnauthorized: false,
-          session: this.sessions.get(key),
+          session: cached?.session,
         });
         created.setNoDelay(true);
-        created.on('session', (session: Buffer) => this.sessions.set(key, session));
+        created.on('session', (session: Buffer) => {
+          if (verifiedNotAfterMs === null) pendingSession = session;
+          else keep(session, verifiedNotAfterMs);
+        });
         return created;
       },
       'secureConnect',
       { target: key, timeoutMs: this.config.connectTimeoutMs, clock: this.components.clock, signal },
     );
-    try {
-      verifyPeerChain(peerChainDer(socket), credentials.roots, {
-        nowMs: this.components.clock.wallMs(),
-        trustDomain: credentials.trustDomain,
-        expectedService: {
-          service: endpoint.service,
-          ...(this.config.datacenter ? { datacenter: this.config.datacenter } : {}),
-        },
-      });
-    } catch (error) {
-      socket.destroy();
-      throw new PeerRejectedError(key, { cause: error });
+    const nowMs = this.components.clock.wallMs();
+    if (
+      socket.isSessionReused() &&
+      cached !== undefined &&
+      cached.service === endpoint.service &&
+      cached.peerNotAfterMs > nowMs
+    ) {
+      // Resumption proves the peer holds the ticket key of the server verified when the session was made.
+      verifiedNotAfterMs = cached.peerNotAfterMs;
+    } else {
+      try {
+        const peer = verifyPeerChain(peerChainDer(socket), credentials.roots, {
+          nowMs,
+          trustDomain: credentials.trustDomain,
+          expectedService: {
+            service: endpoint.service,
+            ...(this.config.datacenter ? { datacenter: this.config.datacenter } : {}),
+          },
+        });
+        verifiedNotAfterMs = Date.parse(peer.path[0]!.validTo);
+      } catch (error) {
+        socket.destroy();
+        throw new PeerRejectedError(key, { cause: error });
+      }
     }
+    if (pendingSession !== null) keep(pendingSession, verifiedNotAfterMs);
     return socket;
   }
 

@@ -1,0 +1,110 @@
+// Proves the L4 mesh end to end on real sockets: HTTP from web's app through web's upstream listener, mTLS between
+// two proxies, and api's public listener to api's app; intentions decide at accept time from the current table, a
+// new deny also ends open connections (unless configured off), an allow restores traffic, and failed dials move on
+// to another endpoint.
+
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Agent } from 'node:http';
+import { createServer } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { httpRequest, intentionTable, waitFor } from './testing/mesh-fixture.js';
+import { type MeshPair, startMeshPair } from './testing/mesh-pair.js';
+
+describe('web → api through two proxies', () => {
+  let mesh: MeshPair;
+  after(async () => mesh?.close());
+
+  it('carries HTTP requests and counts them on both sides', async () => {
+    mesh = await startMeshPair();
+    const get = await httpRequest(mesh.upstreamPort, '/hello');
+    assert.deepEqual(get, { status: 200, body: 'api GET /hello ' });
+    const post = await httpRequest(mesh.upstreamPort, '/echo', { body: 'payload' });
+    assert.deepEqual(post, { status: 200, body: 'api POST /echo payload' });
+    await waitFor(() => mesh.api.stats().inbound.results.ok === 2, 'both inbound connections to finish');
+    await waitFor(() => mesh.web.stats().upstreams.api?.results.ok === 2, 'both outbound connections to finish');
+    const inbound = mesh.api.stats().inbound;
+    assert.ok(inbound.bytesIn > 0 && inbound.bytesOut > 0);
+    assert.equal(mesh.web.stats().upstreams.api?.bytesOut, inbound.bytesOut);
+  });
+
+  it('resumes TLS sessions between the proxies', async () => {
+    for (let turn = 0; turn < 3; turn += 1) await httpRequest(mesh.upstreamPort, '/again');
+    const cluster = mesh.web.clusterStats('api');
+    assert.ok(cluster.dials >= 3);
+    assert.ok(cluster.resumedDials >= 1, `resumed ${cluster.resumedDials} of ${cluster.dials}`);
+  });
+});
+
+describe('intentions', () => {
+  it('a deny refuses new connections and closes open ones; an allow restores them', async () => {
+    const mesh = await startMeshPair();
+    try {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      assert.equal((await httpRequest(mesh.upstreamPort, '/open', { agent })).status, 200);
+      const [socket] = Object.values(agent.sockets).flat().concat(Object.values(agent.freeSockets).flat());
+      assert.ok(socket, 'the keep-alive socket is open');
+      const closed = once(socket, 'close');
+
+      mesh.source.setIntentions(intentionTable([['web', 'api', 'deny']]));
+      await closed;
+      await waitFor(() => mesh.api.stats().inbound.results.revoked === 1, 'the open connection to be revoked');
+      const appConnections = mesh.apiApp.connections;
+      await assert.rejects(httpRequest(mesh.upstreamPort, '/denied'));
+      await waitFor(() => mesh.api.stats().inbound.results.denied === 1, 'the new connection to be denied');
+      assert.equal(mesh.apiApp.connections, appConnections, 'no byte of a denied caller reaches the app');
+
+      mesh.source.setIntentions(intentionTable([['web', 'api', 'allow']]));
+      assert.equal((await httpRequest(mesh.upstreamPort, '/restored')).status, 200);
+      agent.destroy();
+    } finally {
+      await mesh.close();
+    }
+  });
+
+  it('leaves open connections alone when revocation is off', async () => {
+    const mesh = await startMeshPair({ closeRevokedConnections: false });
+    try {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      assert.equal((await httpRequest(mesh.upstreamPort, '/open', { agent })).status, 200);
+      mesh.source.setIntentions(intentionTable([['web', 'api', 'deny']]));
+      assert.equal((await httpRequest(mesh.upstreamPort, '/still-open', { agent })).status, 200);
+      await assert.rejects(httpRequest(mesh.upstreamPort, '/new'));
+      agent.destroy();
+    } finally {
+      await mesh.close();
+    }
+  });
+});
+
+describe('upstream endpoints', () => {
+  it('retries another endpoint when a dial fails', async () => {
+    const mesh = await startMeshPair();
+    try {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.4');
+      await once(probe, 'listening');
+      const deadPort = (probe.address() as { port: number }).port;
+      await new Promise((resolve) => probe.close(resolve));
+      const live = { address: '127.0.0.2', port: mesh.api.publicAddress().port, service: 'api' };
+      mesh.source.setEndpoints('api', [{ address: '127.0.0.4', port: deadPort, service: 'api' }, live]);
+      for (let turn = 0; turn < 4; turn += 1) {
+        assert.equal((await httpRequest(mesh.upstreamPort, `/try/${turn}`)).status, 200);
+      }
+      assert.ok(mesh.web.clusterStats('api').failedDials >= 1);
+    } finally {
+      await mesh.close();
+    }
+  });
+
+  it('resets the caller when no endpoint is healthy', async () => {
+    const mesh = await startMeshPair();
+    try {
+      mesh.source.setEndpoints('api', []);
+      await assert.rejects(httpRequest(mesh.upstreamPort, '/none'));
+      await waitFor(() => mesh.web.stats().upstreams.api?.results.no_endpoint === 1, 'the no-endpoint result');
+    } finally {
+      await mesh.close();
+    }
+  });
+});
