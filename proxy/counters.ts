@@ -55,6 +55,11 @@ export class ListenerStats {
     this.active += 1;
   }
 
+  /** A connection Node refused at accept because the listener was full: counted as a limit result. */
+  dropped(): void {
+    this.results.limit = (this.results.limit ?? 0) + 1;
+  }
+
   closed(counters: ConnectionCounters): void {
     this.active -= 1;
     this.bytesIn += counters.bytesIn;

@@ -9,6 +9,8 @@ export const PROXY_DEFAULTS = {
   idleTimeoutMs: 3_600_000,
   /** Open connections per listener; beyond it new ones are reset and counted, so one noisy caller cannot exhaust fds. */
   connectionsMaxPerListener: 10_000,
+  /** Accepted sockets still in their TLS handshake, on top of the open connections; beyond it Node drops them. */
+  handshakesInFlightMax: 1_024,
   /** Dial attempts per outbound connection, each to a different endpoint: one failure plus two retries. */
   connectAttemptsMax: 3,
   /** Resumable TLS sessions kept per upstream cluster, one per endpoint; the oldest is dropped past it. */

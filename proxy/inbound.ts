@@ -10,6 +10,7 @@ import type { AbortOptions, Startable } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
 import { LocalAppCluster } from './cluster.js';
 import type { ServiceCredentials } from './credentials.js';
+import { PROXY_DEFAULTS } from './defaults.js';
 import { IntentionRevokedError } from './errors.js';
 import { chain } from './filter-chain.js';
 import { authorize, decideConnection } from './filters/authorize.js';
@@ -70,6 +71,8 @@ export class InboundListener implements Startable {
         destination: config.service,
         bindAddress: config.bindAddress,
         bindPort: config.bindPort,
+        connectionsMax: config.connectionsMax,
+        handshakesInFlightMax: PROXY_DEFAULTS.handshakesInFlightMax,
       },
     );
   }

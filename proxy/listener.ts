@@ -3,6 +3,7 @@
 
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
+import { TypedEmitter } from '../lib/emitter.js';
 import { ShutdownError } from '../lib/errors.js';
 import type { AbortOptions, Startable } from '../lib/lifecycle.js';
 import { LifecycleState } from '../lib/lifecycle.js';
@@ -18,6 +19,10 @@ export interface ListenerConfig {
   readonly bindAddress: string;
   /** 0 binds a free port; `address()` tells which. */
   readonly bindPort: number;
+  /** Open proxied connections; the connection-limit filter refuses beyond it. */
+  readonly connectionsMax: number;
+  /** Accepted sockets not yet proxied (TLS handshakes) on top of connectionsMax. */
+  readonly handshakesInFlightMax: number;
 }
 
 export interface ListenerComponents {
@@ -38,8 +43,12 @@ let nextConnectionId = 1;
 
 export class Listener implements Startable {
   readonly stats = new ListenerStats();
+  /** Every finished connection with its counters: the feed for access logs and per-connection metrics. */
+  private readonly ended = new TypedEmitter<{ end: ConnectionContext }>();
   private readonly lifecycle = new LifecycleState();
   private readonly open = new Set<OpenConnection>();
+  /** Every accepted TCP socket, including TLS ones still in their handshake, so stop can end them all. */
+  private readonly sockets = new Set<Socket>();
   private server: Server | null = null;
 
   constructor(
@@ -51,6 +60,13 @@ export class Listener implements Startable {
     await this.lifecycle.start(async () => {
       const server = this.components.createServer((socket) => this.accept(socket));
       this.server = server;
+      // Beyond the proxied connections, a bounded number may be mid-handshake; Node drops the rest at accept.
+      server.maxConnections = this.config.connectionsMax + this.config.handshakesInFlightMax;
+      server.on('drop', () => this.stats.dropped());
+      server.on('connection', (socket: Socket) => {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.config.bindPort, this.config.bindAddress, () => {
@@ -67,6 +83,7 @@ export class Listener implements Startable {
       const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       for (const entry of this.open) entry.controller.abort(new ShutdownError('listener stopping'));
       await Promise.all([...this.open].map((entry) => entry.done));
+      for (const socket of this.sockets) socket.destroy();
       await closed;
     });
   }
@@ -75,6 +92,10 @@ export class Listener implements Startable {
     const info = this.server?.address() as AddressInfo | null | undefined;
     if (!info) throw new Error(`listener ${this.config.name} is not bound`);
     return { address: info.address, port: info.port };
+  }
+
+  onConnectionEnd(listener: (context: ConnectionContext) => void): () => void {
+    return this.ended.on('end', listener);
   }
 
   openCount(): number {
@@ -119,6 +140,7 @@ export class Listener implements Startable {
         if (!socket.destroyed) socket.destroy();
         context.counters.durationMs = this.components.clock.nowMs() - context.counters.startedMs;
         this.stats.closed(context.counters);
+        this.ended.emit('end', context);
       }),
     };
     this.open.add(entry);

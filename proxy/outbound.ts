@@ -7,6 +7,7 @@ import type { AbortOptions, Startable } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
 import type { BalancerPolicy } from './balancer.js';
 import type { ServiceCredentials } from './credentials.js';
+import { PROXY_DEFAULTS } from './defaults.js';
 import { chain } from './filter-chain.js';
 import { connectionLimit } from './filters/connection-limit.js';
 import { relay } from './filters/relay.js';
@@ -77,6 +78,8 @@ export class OutboundListener implements Startable {
         destination: config.destinationName,
         bindAddress: config.bindAddress,
         bindPort: config.bindPort,
+        connectionsMax: config.connectionsMax,
+        handshakesInFlightMax: PROXY_DEFAULTS.handshakesInFlightMax,
       },
     );
   }

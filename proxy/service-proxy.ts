@@ -10,6 +10,7 @@ import type { BalancerPolicy } from './balancer.js';
 import type { ServiceProxyConfig } from './config.js';
 import { type ListenerStatsSnapshot, sumStats } from './counters.js';
 import { ServiceCredentials } from './credentials.js';
+import type { ConnectionContext } from './filter-chain.js';
 import { InboundListener } from './inbound.js';
 import { OutboundListener } from './outbound.js';
 import type { ProxySource } from './source.js';
@@ -140,6 +141,15 @@ export class ServiceProxy implements Startable {
     const listener = this.outbound.get(destinationName);
     if (!listener) throw new Error(`proxy for ${this.config.service} has no upstream ${destinationName}`);
     return listener.listener.address();
+  }
+
+  /** Every finished connection of this proxy's listeners, with its counters, result and reason (access logs). */
+  onConnectionEnd(listener: (context: ConnectionContext) => void): () => void {
+    const listeners = [this.inbound?.listener, ...[...this.outbound.values()].map((entry) => entry.listener)];
+    const unsubscribes = listeners.flatMap((entry) => (entry ? [entry.onConnectionEnd(listener)] : []));
+    return () => {
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    };
   }
 
   /** Dial counters of the cluster behind an upstream listener. */
