@@ -1,0 +1,408 @@
+// The sidecar pair on loopback: HTTP load → web's proxy (plain TCP upstream listener) → mTLS → api's proxy (public
+// listener) → a tiny HTTP app, against the same path through two HAProxy 2.6 instances doing the same TLS
+// origination and termination (Debian `haproxy`, certificates from the same CA), and a direct baseline. Each proxy
+// runs in its own process so CPU and RSS are its own. Figures: `rps_max` (wrk, 32 keep-alive connections),
+// `p50_ms_1k`/`p99_ms_1k` (an open-loop Node client at a fixed 1,000 req/s), `cpu_ms_per_1k_req` (both proxies'
+// CPU during the wrk run per 1,000 requests), `rss_mb_per_proxy`, and for managed mode `rss_mb_per_extra_service`
+// (100 services on one manager). Loopback only (127.6.0.x), every load bounded in time.
+//   npm run bench -- proxy-pair [--seconds 5]
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  compileIntentionTable,
+  generateCsr,
+  generateRoot,
+  serviceSpiffeId,
+  signLeafSync,
+  validateCaConfig,
+} from '../connect/index.js';
+import { RealClock } from '../lib/clock.js';
+import { silentLogger } from '../lib/log.js';
+import { ProxyManager } from '../proxy/manager.js';
+import type { LeafCredentials, RootsSnapshot, UpstreamEndpoint } from '../proxy/source.js';
+import { StaticProxySource } from '../proxy/testing/static-source.js';
+
+const CLUSTER_ID = '7f42f496-fbc7-8692-05ed-334aa5340c1e';
+const APP = { host: '127.6.0.1', port: 18180 };
+const HAPROXY_CLIENT = { host: '127.6.0.4', port: 17001 };
+const HAPROXY_SERVER = { host: '127.6.0.5', port: 17443 };
+const FIXED_RATE_PER_S = 1_000;
+const MANAGED_SERVICES = 100;
+const self = fileURLToPath(import.meta.url);
+const log = (message: string) => process.stderr.write(`[proxy-pair] ${message}\n`);
+
+interface SidecarSpec {
+  readonly service: string;
+  readonly roots: RootsSnapshot;
+  readonly leaf: LeafCredentials;
+  readonly address: string;
+  readonly localServicePort: number;
+  readonly upstream?: { readonly name: string; readonly bindAddress: string; readonly endpoints: UpstreamEndpoint[] };
+}
+
+interface Figures {
+  rps_max: number;
+  p50_ms_1k: number;
+  p99_ms_1k: number;
+  cpu_ms_per_1k_req: number | null;
+  rss_mb_per_proxy: number | null;
+  errors: number;
+  rss_mb_per_extra_service?: number;
+}
+
+// ---- child roles ------------------------------------------------------------------------------------------------
+
+async function runSidecar(spec: SidecarSpec): Promise<void> {
+  const source = new StaticProxySource();
+  source.setRoots(spec.roots);
+  source.setLeaf(spec.service, spec.leaf);
+  source.setIntentions(compileIntentionTable([], true));
+  if (spec.upstream) source.setEndpoints(spec.upstream.name, spec.upstream.endpoints);
+  const manager = new ProxyManager({ source, clock: new RealClock(), log: silentLogger() }, { datacenter: 'dc1' });
+  await manager.start();
+  const proxy = await manager.addService({
+    Address: spec.address,
+    Port: 0,
+    Proxy: {
+      DestinationServiceName: spec.service,
+      LocalServiceAddress: APP.host,
+      LocalServicePort: spec.localServicePort,
+      Upstreams: spec.upstream
+        ? [{ DestinationName: spec.upstream.name, LocalBindAddress: spec.upstream.bindAddress, LocalBindPort: 0 }]
+        : [],
+    },
+  });
+  const port = spec.upstream ? proxy.upstreamAddress(spec.upstream.name).port : proxy.publicAddress().port;
+  process.stdout.write(`ready ${port}\n`);
+  process.on('SIGTERM', () => void manager.stop().then(() => process.exit(0)));
+}
+
+async function runManaged(specPath: string): Promise<void> {
+  const { roots, leaves } = JSON.parse(readFileSync(specPath, 'utf8')) as {
+    roots: RootsSnapshot;
+    leaves: LeafCredentials[];
+  };
+  const source = new StaticProxySource();
+  source.setRoots(roots);
+  source.setIntentions(compileIntentionTable([], true));
+  const manager = new ProxyManager({ source, clock: new RealClock(), log: silentLogger() }, { datacenter: 'dc1' });
+  await manager.start();
+  const rssMb = () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return process.memoryUsage().rss / 1_048_576;
+  };
+  const add = async (position: number) => {
+    const service = `svc-${position}`;
+    source.setLeaf(service, leaves[position]!);
+    source.setEndpoints(service, [{ address: '127.6.0.9', port: 20_000 + position, service }]);
+    await manager.addService({
+      Address: '127.6.0.8',
+      Port: 0,
+      Proxy: {
+        DestinationServiceName: service,
+        LocalServicePort: APP.port,
+        Upstreams: [
+          { DestinationName: `svc-${(position + 1) % leaves.length}`, LocalBindAddress: '127.6.0.9', LocalBindPort: 0 },
+        ],
+      },
+    });
+  };
+  await add(0);
+  const first = rssMb();
+  for (let position = 1; position < leaves.length; position += 1) await add(position);
+  const all = rssMb();
+  process.stdout.write(`${JSON.stringify({ first, all, services: leaves.length })}\n`);
+  await manager.stop();
+}
+
+// ---- parent -----------------------------------------------------------------------------------------------------
+
+async function mint(service: string, signer: Awaited<ReturnType<typeof generateRoot>>['signer'], dnsNames?: string[]) {
+  const { csrPem, privateKeyPem } = await generateCsr({
+    id: serviceSpiffeId(signer.trustDomain, 'dc1', service),
+    ...(dnsNames ? { dnsNames } : {}),
+  });
+  const leaf = signLeafSync(signer, csrPem, { nowMs: Date.now(), leafCertTtlMs: 72 * 3_600_000 });
+  return { certPem: leaf.certPem, keyPem: privateKeyPem };
+}
+
+function spawnReady(args: string[], what: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /^ready (\d+)$/.exec(line);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+}
+
+async function waitAnswering(host: string, port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await oneRequest(host, port, new Agent());
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+function oneRequest(host: string, port: number, agent: Agent): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function cpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / 100;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function wrk(host: string, port: number, seconds: number): { rps: number; requests: number; errors: number } {
+  const out = execFileSync('wrk', ['-t1', '-c32', `-d${seconds}s`, `http://${host}:${port}/`], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const errors = (socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0) + non2xx;
+  return { rps, requests, errors };
+}
+
+/** One pool of keep-alive connections per target, kept from the warm-up into the measured run. */
+let sharedAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** Open loop at a fixed rate over keep-alive connections; latency from the moment each request was due. */
+async function fixedRate(
+  host: string,
+  port: number,
+  seconds: number,
+  agent = sharedAgent,
+): Promise<{ p50: number; p99: number; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = FIXED_RATE_PER_S * seconds;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let sent = 0; sent < total; ) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * FIXED_RATE_PER_S) / 1000));
+    for (; sent < due; sent += 1) {
+      const dueAt = started + (sent * 1000) / FIXED_RATE_PER_S;
+      pending.push(
+        oneRequest(host, port, agent).then(
+          () => {
+            latencies.push(performance.now() - dueAt);
+          },
+          () => {
+            errors += 1;
+          },
+        ),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 1000) / 1000;
+  return { p50: at(0.5), p99: at(0.99), errors };
+}
+
+async function measure(
+  name: string,
+  host: string,
+  port: number,
+  proxyPids: readonly number[],
+  seconds: number,
+): Promise<Figures> {
+  await waitAnswering(host, port);
+  sharedAgent.destroy();
+  sharedAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+  log(`${name}: wrk -t1 -c32 -d${seconds}s`);
+  const cpuBefore = cpuMs(proxyPids);
+  const load = wrk(host, port, seconds);
+  const cpu = cpuMs(proxyPids) - cpuBefore;
+  log(`${name}: fixed ${FIXED_RATE_PER_S} req/s for ${seconds}s after a 1 s warm-up`);
+  // The warm-up opens the client's keep-alive connections (and, through proxies, their TLS sessions) first.
+  await fixedRate(host, port, 1);
+  const fixed = await fixedRate(host, port, seconds);
+  const figures: Figures = {
+    rps_max: Math.round(load.rps),
+    p50_ms_1k: fixed.p50,
+    p99_ms_1k: fixed.p99,
+    cpu_ms_per_1k_req: proxyPids.length > 0 ? Math.round((cpu / (load.requests / 1000)) * 100) / 100 : null,
+    rss_mb_per_proxy:
+      proxyPids.length > 0
+        ? Math.round((proxyPids.reduce((sum, pid) => sum + rssMb(pid), 0) / proxyPids.length) * 10) / 10
+        : null,
+    errors: load.errors + fixed.errors,
+  };
+  log(`${name}: ${JSON.stringify(figures)}`);
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const secondsArg = process.argv.indexOf('--seconds');
+  const seconds = secondsArg > 0 ? Math.max(1, Math.min(60, Number(process.argv[secondsArg + 1]))) : 5;
+  const temp = mkdtempSync(join(tmpdir(), 'proxy-pair-'));
+  const children: ChildProcess[] = [];
+  const stopAll = async () => {
+    for (const child of children.reverse()) {
+      if (child.exitCode !== null) continue;
+      child.kill('SIGTERM');
+      await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    rmSync(temp, { recursive: true, force: true });
+  };
+  try {
+    const { signer, root } = await generateRoot({
+      clusterId: CLUSTER_ID,
+      config: validateCaConfig({}),
+      nowMs: Date.now() - 3_600_000,
+    });
+    const roots: RootsSnapshot = { trustDomain: signer.trustDomain, rootPems: [root.RootCert] };
+
+    const appPath = join(fileURLToPath(new URL('../..', import.meta.url)), '../shared/anchors/lib/tiny-app.mjs');
+    const app = spawn(
+      process.execPath,
+      [appPath, '--listen', `${APP.host}:${APP.port}`, '--size', '64', '--max-seconds', '600'],
+      {
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    );
+    children.push(app);
+    await waitAnswering(APP.host, APP.port);
+
+    // Lattice: api's sidecar (public listener), then web's (upstream listener), one process each.
+    const api = await spawnReady(
+      [
+        self,
+        '--sidecar',
+        JSON.stringify({
+          service: 'api',
+          roots,
+          leaf: await mint('api', signer),
+          address: '127.6.0.3',
+          localServicePort: APP.port,
+        } satisfies SidecarSpec),
+      ],
+      'api sidecar',
+    );
+    children.push(api.child);
+    const web = await spawnReady(
+      [
+        self,
+        '--sidecar',
+        JSON.stringify({
+          service: 'web',
+          roots,
+          leaf: await mint('web', signer),
+          address: '127.6.0.2',
+          localServicePort: 9,
+          upstream: {
+            name: 'api',
+            bindAddress: '127.6.0.2',
+            endpoints: [{ address: '127.6.0.3', port: api.port, service: 'api' }],
+          },
+        } satisfies SidecarSpec),
+      ],
+      'web sidecar',
+    );
+    children.push(web.child);
+
+    // HAProxy: the same CA; the server side's leaf also carries a DNS name so HAProxy can check the server identity.
+    const apiHaproxy = await mint('api', signer, ['api.mesh']);
+    const webHaproxy = await mint('web', signer);
+    writeFileSync(join(temp, 'ca.pem'), root.RootCert);
+    writeFileSync(join(temp, 'server.pem'), `${apiHaproxy.certPem}\n${apiHaproxy.keyPem}`);
+    writeFileSync(join(temp, 'client.pem'), `${webHaproxy.certPem}\n${webHaproxy.keyPem}`);
+    const defaults = 'defaults\n  mode tcp\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n';
+    const global = 'global\n  nbthread 1\n  maxconn 4000\n';
+    writeFileSync(
+      join(temp, 'server.cfg'),
+      `${global}${defaults}listen inbound\n  bind ${HAPROXY_SERVER.host}:${HAPROXY_SERVER.port} ssl crt ${temp}/server.pem ca-file ${temp}/ca.pem verify required\n  server app ${APP.host}:${APP.port}\n`,
+    );
+    writeFileSync(
+      join(temp, 'client.cfg'),
+      `${global}${defaults}listen outbound\n  bind ${HAPROXY_CLIENT.host}:${HAPROXY_CLIENT.port}\n  server upstream ${HAPROXY_SERVER.host}:${HAPROXY_SERVER.port} ssl crt ${temp}/client.pem ca-file ${temp}/ca.pem verify required verifyhost api.mesh sni str(api.mesh)\n`,
+    );
+    const haproxyBin = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((path) => {
+      try {
+        readFileSync(path);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    let haproxy: Figures | null = null;
+    if (haproxyBin) {
+      const server = spawn(haproxyBin, ['-db', '-f', join(temp, 'server.cfg')], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(server);
+      const client = spawn(haproxyBin, ['-db', '-f', join(temp, 'client.cfg')], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(client);
+      haproxy = await measure('haproxy', HAPROXY_CLIENT.host, HAPROXY_CLIENT.port, [client.pid!, server.pid!], seconds);
+    } else {
+      log('haproxy not installed (apt-get install haproxy); its figures are left out');
+    }
+
+    const direct = await measure('direct', APP.host, APP.port, [], seconds);
+    const lattice = await measure('lattice', '127.6.0.2', web.port, [web.child.pid!, api.child.pid!], seconds);
+
+    log(`managed mode: ${MANAGED_SERVICES} services on one manager`);
+    const leaves: LeafCredentials[] = [];
+    for (let position = 0; position < MANAGED_SERVICES; position += 1)
+      leaves.push(await mint(`svc-${position}`, signer));
+    writeFileSync(join(temp, 'managed.json'), JSON.stringify({ roots, leaves }));
+    const managedOut = execFileSync(process.execPath, ['--expose-gc', self, '--managed', join(temp, 'managed.json')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const managed = JSON.parse(managedOut.trim().split('\n').at(-1)!) as {
+      first: number;
+      all: number;
+      services: number;
+    };
+    lattice.rss_mb_per_extra_service =
+      Math.round(((managed.all - managed.first) / (managed.services - 1)) * 1000) / 1000;
+
+    console.log(JSON.stringify({ bench: 'proxy-pair', seconds, lattice, haproxy, direct }));
+  } finally {
+    await stopAll();
+  }
+}
+
+if (process.argv[2] === '--sidecar') await runSidecar(JSON.parse(process.argv[3]!) as SidecarSpec);
+else if (process.argv[2] === '--managed') await runManaged(process.argv[3]!);
+else await main();
