@@ -56,7 +56,7 @@ export class InboundListener implements Startable {
       port: config.localServicePort,
       connectTimeoutMs: config.connectTimeoutMs,
     });
-    const handler = chain(relay(cluster, { idleTimeoutMs: config.idleTimeoutMs }), [
+    const handler = chain(relay(cluster, { idleTimeoutMs: config.idleTimeoutMs, clock: components.clock }), [
       rescue(components.log),
       connectionLimit(() => this.listener.openCount(), config.connectionsMax),
       verifyPeer(components.credentials, components.clock),

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Agent } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { httpRequest, intentionTable, waitFor } from './testing/mesh-fixture.js';
 import { type MeshPair, startMeshPair } from './testing/mesh-pair.js';
@@ -71,6 +71,22 @@ describe('intentions', () => {
       assert.equal((await httpRequest(mesh.upstreamPort, '/still-open', { agent })).status, 200);
       await assert.rejects(httpRequest(mesh.upstreamPort, '/new'));
       agent.destroy();
+    } finally {
+      await mesh.close();
+    }
+  });
+});
+
+describe('idle connections', () => {
+  it('closes a relayed connection that carries no bytes for the idle timeout', async () => {
+    const mesh = await startMeshPair({ idleTimeoutMs: 50 });
+    try {
+      const socket = connect({ host: '127.0.0.1', port: mesh.upstreamPort });
+      // The proxy resets the idle connection, so the client sees ECONNRESET and then close.
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.on('error', () => undefined);
+      await closed;
+      await waitFor(() => mesh.web.stats().upstreams.api?.results.idle_timeout === 1, 'the idle result');
     } finally {
       await mesh.close();
     }

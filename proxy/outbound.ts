@@ -61,7 +61,7 @@ export class OutboundListener implements Startable {
         sessionCacheEndpointsMax: config.sessionCacheEndpointsMax,
       },
     );
-    const handler = chain(relay(this.cluster, { idleTimeoutMs: config.idleTimeoutMs }), [
+    const handler = chain(relay(this.cluster, { idleTimeoutMs: config.idleTimeoutMs, clock: components.clock }), [
       rescue(components.log),
       connectionLimit(() => this.listener.openCount(), config.connectionsMax),
     ]);

@@ -15,7 +15,7 @@ import {
 import { makeTestCa, type TestCa } from '../../connect/testing/ca-fixtures.js';
 import { RealClock } from '../../lib/clock.js';
 import { createLogger, silentLogger } from '../../lib/log.js';
-import { ProxyManager } from '../manager.js';
+import { ProxyManager, type ProxyManagerInit } from '../manager.js';
 import type { LeafCredentials } from '../source.js';
 import type { StaticProxySource } from './static-source.js';
 
@@ -129,7 +129,7 @@ export async function waitFor(condition: () => boolean, what: string, deadlineMs
   }
 }
 
-export function newManager(source: StaticProxySource, init: { closeRevokedConnections?: boolean } = {}) {
+export function newManager(source: StaticProxySource, init: Partial<ProxyManagerInit> = {}) {
   return new ProxyManager(
     {
       source,

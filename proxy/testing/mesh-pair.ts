@@ -2,7 +2,7 @@
 // behind api, and web's upstream listener for api.
 
 import type { TestCa } from '../../connect/testing/ca-fixtures.js';
-import type { ProxyManager } from '../manager.js';
+import type { ProxyManager, ProxyManagerInit } from '../manager.js';
 import type { ServiceProxy } from '../service-proxy.js';
 import { type EchoApp, intentionTable, makeCa, mintLeaf, newManager, rootsOf, startEcho } from './mesh-fixture.js';
 import { StaticProxySource } from './static-source.js';
@@ -20,7 +20,7 @@ export interface MeshPair {
   close(): Promise<void>;
 }
 
-export async function startMeshPair(options: { closeRevokedConnections?: boolean } = {}): Promise<MeshPair> {
+export async function startMeshPair(options: Partial<ProxyManagerInit> = {}): Promise<MeshPair> {
   const ca = await makeCa();
   const source = new StaticProxySource();
   source.setRoots(rootsOf(ca));
