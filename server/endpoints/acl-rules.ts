@@ -67,7 +67,8 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Snapshot.Save': rule('operator', 'write'),
   'Snapshot.Restore': rule('operator', 'write'),
   // KV and sessions (Consul kvs_endpoint.go, session_endpoint.go): key:<op> on the key or prefix, session:<op>
-  // on the node; a transaction's ops are checked one by one by Consul, here by the HTTP edge per op until ACLs.
+  // on the node. Consul checks a transaction op by op; until per-op checks exist a transaction needs key access
+  // on the whole keyspace (stricter, never looser).
   'KVS.Apply': rule('key', 'write', (args) => field('Key')((args as { DirEnt?: unknown } | null)?.DirEnt)),
   'KVS.Get': rule('key', 'read', field('Key')),
   'KVS.List': rule('key', 'read', field('Key')),
@@ -77,8 +78,8 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Session.List': rule('session', 'read'),
   'Session.NodeSessions': rule('session', 'read', field('Node')),
   'Session.Renew': rule('session', 'write'),
-  'Txn.Apply': rule('none', 'write'),
-  'Txn.Read': rule('none', 'read'),
+  'Txn.Apply': rule('key', 'write'),
+  'Txn.Read': rule('key', 'read'),
   // Connect (Consul connect_ca_endpoint.go, intention_endpoint.go, config_endpoint.go): roots are public, the CA
   // config is operator:*, signing is service:write on the CSR's service (checked once ACLs parse CSRs),
   // intentions are intention:* on the destination (service:* here until ACLs add the resource).
