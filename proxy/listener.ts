@@ -36,7 +36,8 @@ export interface ListenerComponents {
 interface OpenConnection {
   readonly connection: ProxyConnection;
   readonly controller: AbortController;
-  readonly done: Promise<void>;
+  /** Settles when the chain has finished with the connection; rescue means it never rejects. */
+  done: Promise<void>;
 }
 
 let nextConnectionId = 1;
@@ -132,17 +133,19 @@ export class Listener implements Startable {
     };
     const connection: ProxyConnection = { downstream: socket, context, signal: controller.signal };
     this.stats.opened();
+    // Registered before the chain runs, so the limit filter's count includes this connection.
     const entry: OpenConnection = {
       connection,
       controller,
-      done: this.components.handler(connection).finally(() => {
-        this.open.delete(entry);
-        if (!socket.destroyed) socket.destroy();
-        context.counters.durationMs = this.components.clock.nowMs() - context.counters.startedMs;
-        this.stats.closed(context.counters);
-        this.ended.emit('end', context);
-      }),
+      done: Promise.resolve(),
     };
     this.open.add(entry);
+    entry.done = this.components.handler(connection).finally(() => {
+      this.open.delete(entry);
+      if (!socket.destroyed) socket.destroy();
+      context.counters.durationMs = this.components.clock.nowMs() - context.counters.startedMs;
+      this.stats.closed(context.counters);
+      this.ended.emit('end', context);
+    });
   }
 }

@@ -93,6 +93,22 @@ describe('idle connections', () => {
   });
 });
 
+describe('connection limits', () => {
+  it('resets connections beyond the listener limit and counts them', async () => {
+    const mesh = await startMeshPair({ connectionsMaxPerListener: 1 });
+    try {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      assert.equal((await httpRequest(mesh.upstreamPort, '/first', { agent })).status, 200);
+      await assert.rejects(httpRequest(mesh.upstreamPort, '/second'));
+      await waitFor(() => mesh.web.stats().upstreams.api?.results.limit === 1, 'the limit result');
+      assert.equal((await httpRequest(mesh.upstreamPort, '/first-again', { agent })).status, 200);
+      agent.destroy();
+    } finally {
+      await mesh.close();
+    }
+  });
+});
+
 describe('upstream endpoints', () => {
   it('retries another endpoint when a dial fails', async () => {
     const mesh = await startMeshPair();
