@@ -8,9 +8,10 @@ export {
   type UpstreamInit,
   validateProxyRegistration,
 } from './config.js';
-export type { ConnectionResult, ListenerStatsSnapshot } from './counters.js';
+export type { ConnectionCounters, ConnectionResult, ListenerStatsSnapshot } from './counters.js';
 export { PROXY_DEFAULTS } from './defaults.js';
 export * from './errors.js';
+export type { ConnectionContext } from './filter-chain.js';
 export { ProxyManager, type ProxyManagerComponents, type ProxyManagerInit, type ProxyManagerStats } from './manager.js';
 export { ServiceProxy, type ServiceProxyStats } from './service-proxy.js';
 export {
