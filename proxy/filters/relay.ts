@@ -51,7 +51,7 @@ function pipeBoth(connection: ProxyConnection, upstream: Socket, options: RelayO
     // Idleness is sampled, not tracked per chunk: socket.setTimeout re-arms a timer on every read and write, which
     // cost a quarter of the relay's CPU in bench/proxy-pair. A connection is closed after one to two idle periods.
     let idleTimer: Timer | null = null;
-    let bytesSeen = -1;
+    let bytesSeen = plain.bytesRead + plain.bytesWritten;
     const armIdleCheck = (): Timer =>
       clock.setTimer(idleTimeoutMs, () => {
         const bytes = plain.bytesRead + plain.bytesWritten;
@@ -70,7 +70,13 @@ function pipeBoth(connection: ProxyConnection, upstream: Socket, options: RelayO
       onAbort();
       return;
     }
+    // The caller may have gone (or half-closed) while the upstream was dialled; pipe would never see that end.
+    if (downstream.destroyed) {
+      finish(null);
+      return;
+    }
     downstream.pipe(upstream);
     upstream.pipe(downstream);
+    if (downstream.readableEnded) upstream.end();
   });
 }
