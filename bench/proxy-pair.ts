@@ -15,14 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import {
-  compileIntentionTable,
-  generateCsr,
-  generateRoot,
-  serviceSpiffeId,
-  signLeafSync,
-  validateCaConfig,
-} from '../connect/index.js';
+// The sidecar roles load only what a proxy process loads; the CA code (and its x509 library) is imported by the
+// parent alone, so rss_mb_per_proxy is the proxy's own.
+import type { CaSigner } from '../connect/ca/root.js';
+import { compileIntentionTable } from '../connect/intentions/table.js';
 import { RealClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
 import { ProxyManager } from '../proxy/manager.js';
@@ -124,7 +120,8 @@ async function runManaged(specPath: string): Promise<void> {
 
 // ---- parent -----------------------------------------------------------------------------------------------------
 
-async function mint(service: string, signer: Awaited<ReturnType<typeof generateRoot>>['signer'], dnsNames?: string[]) {
+async function mint(service: string, signer: CaSigner, dnsNames?: string[]) {
+  const { generateCsr, serviceSpiffeId, signLeafSync } = await import('../connect/index.js');
   const { csrPem, privateKeyPem } = await generateCsr({
     id: serviceSpiffeId(signer.trustDomain, 'dc1', service),
     ...(dnsNames ? { dnsNames } : {}),
@@ -283,6 +280,7 @@ async function main(): Promise<void> {
     rmSync(temp, { recursive: true, force: true });
   };
   try {
+    const { generateRoot, validateCaConfig } = await import('../connect/index.js');
     const { signer, root } = await generateRoot({
       clusterId: CLUSTER_ID,
       config: validateCaConfig({}),

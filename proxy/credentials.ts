@@ -2,7 +2,7 @@
 // turned into a SecureContext and parsed roots once per change (never per connection), swapped atomically.
 
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import { type TrustedRoots, trustedRoots } from '../connect/index.js';
+import { type TrustedRoots, trustedRoots } from '../connect/verify.js';
 import { TypedEmitter } from '../lib/emitter.js';
 import type { Logger } from '../lib/log.js';
 import { CredentialsUnavailableError } from './errors.js';

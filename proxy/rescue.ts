@@ -2,7 +2,12 @@
 // through one table to a connection result, resets the downstream socket and logs. Deny results carry the source,
 // destination and the intention's reason.
 
-import { CertificateExpiredError, UnknownCaError, WrongServiceError, WrongTrustDomainError } from '../connect/index.js';
+import {
+  CertificateExpiredError,
+  UnknownCaError,
+  WrongServiceError,
+  WrongTrustDomainError,
+} from '../connect/errors.js';
 import { findCause, LatticeError, ShutdownError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { ConnectionResult } from './counters.js';

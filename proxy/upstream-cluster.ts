@@ -4,7 +4,8 @@
 
 import type { Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { serviceSni, verifyPeerChain } from '../connect/index.js';
+import { serviceSni } from '../connect/sni.js';
+import { verifyPeerChain } from '../connect/verify.js';
 import type { Clock } from '../lib/clock.js';
 import { findCause } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';

@@ -2,7 +2,8 @@
 // current wall time, and its SPIFFE ID must name a service; the caller becomes the connection's source.
 
 import type { TLSSocket } from 'node:tls';
-import { MalformedCertificateError, verifyPeerChain } from '../../connect/index.js';
+import { MalformedCertificateError } from '../../connect/errors.js';
+import { verifyPeerChain } from '../../connect/verify.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ServiceCredentials } from '../credentials.js';
 import { PeerRejectedError } from '../errors.js';

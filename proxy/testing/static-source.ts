@@ -1,7 +1,7 @@
 // An in-memory ProxySource for tests: values are set by hand and every set notifies the watchers synchronously,
 // the same way the agent's caches deliver a blocking-query answer.
 
-import { compileIntentionTable, type IntentionTable } from '../../connect/index.js';
+import { compileIntentionTable, type IntentionTable } from '../../connect/intentions/table.js';
 import type {
   LeafCredentials,
   ProxySource,
