@@ -1,6 +1,6 @@
 // Proves that peer identity is verified in our code, not by OpenSSL: a caller with a certificate from another CA,
 // with an expired certificate, or with no certificate is refused by the public listener before any byte reaches the
-// app, each with its own reason; and an outbound dial that reaches a server presenting another service's
+// app, each with its own reason; a valid certificate of a service no intention allows is denied; and an outbound dial that reaches a server presenting another service's
 // certificate is refused by the caller's proxy.
 
 import assert from 'node:assert/strict';
@@ -66,6 +66,25 @@ describe('inbound identity', () => {
       assert.match(reasons.at(-1) ?? '', reason);
     });
   }
+});
+
+describe('inbound authorization', () => {
+  it('denies a valid certificate of a service the intentions do not allow', async () => {
+    const mesh = await startMeshPair();
+    try {
+      const denied: string[] = [];
+      mesh.api.onConnectionEnd((context) => {
+        if (context.counters.result === 'denied') denied.push(`${context.source} ${context.counters.reason}`);
+      });
+      const answer = await callDirectly(mesh, await mintLeaf(mesh.ca, 'billing'));
+      assert.equal(answer, '');
+      await waitFor(() => denied.length === 1, 'the deny to be counted');
+      assert.equal(denied[0], 'billing Default behavior configured by ACLs');
+      assert.equal(mesh.apiApp.connections, 0);
+    } finally {
+      await mesh.close();
+    }
+  });
 });
 
 describe('outbound identity', () => {
