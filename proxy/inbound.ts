@@ -3,7 +3,7 @@
 // touching open connections; an intention change ends open connections it now denies (when configured).
 
 import type { Server, Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { IntentionTable } from '../connect/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { AbortOptions, Startable } from '../lib/lifecycle.js';
@@ -43,7 +43,7 @@ export interface InboundComponents {
 
 export class InboundListener implements Startable {
   readonly listener: Listener;
-  private server: Server | null = null;
+  private server: TlsServer | null = null;
   private readonly unsubscribes: (() => void)[] = [];
 
   constructor(
@@ -79,7 +79,8 @@ export class InboundListener implements Startable {
 
   async start(options: AbortOptions = {}): Promise<void> {
     this.unsubscribes.push(
-      this.components.credentials.onChange((snapshot) => this.server && setContext(this.server, snapshot.tlsOptions)),
+      // New handshakes use the new leaf and roots; established connections keep theirs.
+      this.components.credentials.onChange((snapshot) => this.server?.setSecureContext(snapshot.tlsOptions)),
       this.components.intentions.onChange((table) => this.revoke(table)),
     );
     await this.listener.start(options);
@@ -120,8 +121,4 @@ export class InboundListener implements Startable {
       }
     }
   }
-}
-
-function setContext(server: Server, options: import('node:tls').SecureContextOptions): void {
-  (server as import('node:tls').Server).setSecureContext(options);
 }
