@@ -345,6 +345,16 @@ export class Agent implements Startable, AgentHandle {
     return this.gossip.join([joinAddress(address, this.config.ports.serfLan)]);
   }
 
+  async forceLeave(node: string, options: { readonly prune: boolean }): Promise<void> {
+    this.log.info({ node, prune: options.prune }, 'Force leaving node');
+    try {
+      this.gossip.forceLeave(node, options);
+    } catch (error) {
+      this.log.warn({ node, err: error }, 'Failed to remove node');
+      throw error;
+    }
+  }
+
   async leave(): Promise<void> {
     await this.gracefulLeave();
     this.components.onShutdownRequested?.('left the cluster through the HTTP API', 'left');

@@ -91,6 +91,14 @@ export class JoinError extends LatticeError {
   }
 }
 
+/** force-leave of a name that is not in the member list (Consul: "agent: No node found with name '…'"). */
+export class UnknownMemberError extends LatticeError {
+  override readonly name = 'UnknownMemberError';
+  constructor(readonly node: string) {
+    super('ERR_GOSSIP_UNKNOWN_MEMBER', `No node found with name '${node}'`);
+  }
+}
+
 interface PendingJoin {
   readonly seeds: Set<string>;
   ok: number;
@@ -341,6 +349,18 @@ export class GossipDriver implements Startable {
 
   members(): SerfMember[] {
     return this.serf?.memberList() ?? [];
+  }
+
+  /**
+   * Force-leave (Consul's `force-leave`, serf RemoveFailedNode): spreads a leave intent for `name`; members that see
+   * it failed mark it left, and with `prune` forget it at once. Throws UnknownMemberError when `name` is not a member
+   * in any status; an alive member is left alone (it is not failed anywhere).
+   */
+  forceLeave(name: string, options: { readonly prune?: boolean } = {}): void {
+    const serf = this.requireSerf();
+    if (serf.member(name) === undefined) throw new UnknownMemberError(name);
+    serf.forceLeave(name, options.prune ?? false, this.components.clock.nowMs());
+    this.pump();
   }
 
   userEvent(name: string, payload: Uint8Array, coalesce = false): number {

@@ -270,7 +270,16 @@ describe('npm consul client against lattice agent -dev', () => {
       await consul.agent.maintenance(false);
     }
     await orNotBuilt(t, 'PUT /v1/agent/join/:address', () => consul.agent.join(address));
-    await orNotBuilt(t, 'PUT /v1/agent/force-leave/:node', () => consul.agent.forceLeave('no-such-node'));
+    // force-leave: an unknown node is Consul's 500 with its text; a member's name is accepted, and this alive
+    // agent ignores a leave intent about itself, so it stays alive.
+    await assert.rejects(consul.agent.forceLeave('no-such-node'), (error: unknown) => {
+      assert.equal(statusOf(error), 500);
+      assert.match((error as Error).message, /agent: No node found with name 'no-such-node'/);
+      return true;
+    });
+    await consul.agent.forceLeave(nodeName);
+    const members = (await consul.agent.members()) as { Name: string; Status: number }[];
+    assert.equal(members.find((member) => member.Name === nodeName)?.Status, 1);
     await orNotBuilt(t, 'PUT /v1/agent/reload', () => consul.agent.reload());
   });
 });

@@ -23,6 +23,11 @@ export interface AgentHandle {
   /** This node's LAN coordinate, or null when coordinates are off or gossip is down. */
   coordinate(): CoordinateJson | null;
   join(address: string): Promise<number>;
+  /**
+   * Force-leave: spreads a leave intent for a LAN member, which members holding it failed turn into left (with
+   * `prune`, they forget it). Throws when `node` is not a member.
+   */
+  forceLeave(node: string, options: { readonly prune: boolean }): Promise<void>;
   /** Graceful leave, then the agent shuts down (the process exits). */
   leave(): Promise<void>;
   /** Re-reads config files: services, checks (and what else can change without a restart). */

@@ -2,7 +2,9 @@
 
 import type { Command } from 'commander';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
-import { agentRequest } from './catalog-http.js';
+import { AgentRequestError, agentRequest } from './catalog-http.js';
+
+const what = 'force leaving';
 
 interface ForceLeaveFlags extends HttpOptionValues {
   readonly prune?: boolean;
@@ -21,10 +23,19 @@ export function registerForceLeave(program: Command): void {
     const query: [string, string][] = [];
     if (flags.prune) query.push(['prune', '1']);
     if (flags.wan) query.push(['wan', '1']);
-    await agentRequest(resolveHttpOptions(flags, process.env), `force-leaving ${node}`, {
-      method: 'PUT',
-      path: `/v1/agent/force-leave/${encodeURIComponent(node)}`,
-      query,
-    });
+    try {
+      await agentRequest(resolveHttpOptions(flags, process.env), what, {
+        method: 'PUT',
+        path: `/v1/agent/force-leave/${encodeURIComponent(node)}`,
+        query,
+      });
+    } catch (error) {
+      // Consul's wording: "Error force leaving: Unexpected response code: 500 (agent: No node found with name 'x')".
+      if (!(error instanceof AgentRequestError) || error.code !== 'ERR_AGENT_HTTP') throw error;
+      const prefix = `${what} failed: `;
+      const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+      process.stderr.write(`Error force leaving: ${detail}\n`);
+      process.exitCode = 1;
+    }
   });
 }

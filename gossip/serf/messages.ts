@@ -4,7 +4,7 @@
 import { Packr } from 'msgpackr';
 import { LatticeError } from '../../lib/errors.js';
 
-export const SerfMessageType = Object.freeze({ userEvent: 1, query: 2, queryResponse: 3, relay: 4 });
+export const SerfMessageType = Object.freeze({ userEvent: 1, query: 2, queryResponse: 3, relay: 4, leaveIntent: 5 });
 
 /** serf caps the relay factor at 5: each response travels at most 1 + 5 ways. */
 export const relayFactorMax = 5;
@@ -56,7 +56,18 @@ export interface RelayMessage {
   readonly response: QueryResponseMessage;
 }
 
-export type SerfMessage = UserEventMessage | QueryMessage | QueryResponseMessage | RelayMessage;
+/**
+ * serf's messageLeave: `node` is to be treated as gone (force-leave). Members that hold it failed move it to left;
+ * with `prune` they forget it at once instead of keeping it until the tombstone timeout.
+ */
+export interface LeaveIntentMessage {
+  readonly type: 'leave-intent';
+  readonly ltime: number;
+  readonly node: string;
+  readonly prune: boolean;
+}
+
+export type SerfMessage = UserEventMessage | QueryMessage | QueryResponseMessage | RelayMessage | LeaveIntentMessage;
 
 export class SerfDecodeError extends LatticeError {
   override readonly name = 'SerfDecodeError';
@@ -98,6 +109,10 @@ export function encodeSerfMessage(message: SerfMessage): Uint8Array {
     case 'relay':
       code = SerfMessageType.relay;
       body = [message.to, ...responseBody(message.response)];
+      break;
+    case 'leave-intent':
+      code = SerfMessageType.leaveIntent;
+      body = [message.ltime, message.node, message.prune];
       break;
   }
   return Buffer.concat([Buffer.from([code]), packr.pack(body)]);
@@ -169,6 +184,13 @@ export function decodeSerfMessage(bytes: Uint8Array): SerfMessage {
       const [to, ...rest] = body;
       if (!isText(to, 300)) fail('relay target');
       return { type: 'relay', to, response: decodeResponse(rest, fail) } as RelayMessage;
+    }
+    case SerfMessageType.leaveIntent: {
+      const [ltime, node, prune] = body;
+      if (!isCount(ltime)) fail('Lamport time');
+      if (!isText(node, 255) || node === '') fail('node name');
+      if (typeof prune !== 'boolean') fail('prune flag');
+      return { type: 'leave-intent', ltime, node, prune } as LeaveIntentMessage;
     }
     default:
       throw new SerfDecodeError(`unknown serf message type ${bytes[0]}`);

@@ -29,6 +29,7 @@ import { chooseReconnectTarget, membersToReap, type SerfMember, type SerfMemberS
 import {
   decodeSerfMessage,
   encodeSerfMessage,
+  type LeaveIntentMessage,
   type QueryFilters,
   type QueryMessage,
   type QueryResponseMessage,
@@ -111,6 +112,10 @@ export interface SerfCounters {
   /** Relay requests to addresses that are not members. */
   relaysRefused: number;
   relaysForwarded: number;
+  /** Leave intents (force-leave) no newer than one already seen for that node. */
+  leaveIntentsDuplicate: number;
+  /** Leave intents about this node while it is alive (ignored, not spread; SWIM refutes any suspicion). */
+  leaveIntentsRefuted: number;
 }
 
 export interface SerfComponents {
@@ -144,6 +149,10 @@ export interface QueryParams {
 const emptyFilters: QueryFilters = Object.freeze({ nodes: [], tags: {} });
 /** serf's internal query asking every member which address it knows for a contested name. */
 export const conflictQueryName = '_serf_conflict';
+/** How long a leave intent is remembered for de-duplication (serf's RecentIntentTimeout, 5 min). */
+const leaveIntentMemoryMs = 5 * 60_000;
+/** Leave intents remembered at most (names arrive from the network). */
+const leaveIntentCountMax = 4_096;
 /** Compiled tag-filter patterns kept at most (patterns arrive from the network). */
 const regexCacheSizeMax = 256;
 /** A group containing + * or {n,} followed by another quantifier: the shape of catastrophic backtracking. */
@@ -168,6 +177,8 @@ function newCounters(): SerfCounters {
     reaped: 0,
     relaysRefused: 0,
     relaysForwarded: 0,
+    leaveIntentsDuplicate: 0,
+    leaveIntentsRefuted: 0,
   };
 }
 
@@ -193,6 +204,14 @@ export class Serf {
   /** Addresses of reconnect attempts in flight (at most one per reconnect interval). */
   private readonly reconnectSeeds = new Set<string>();
   private conflictQuery: { readonly id: number; readonly otherAddress: string } | null = null;
+  /**
+   * Newest leave intent per node (serf's statusLTime / recentIntents): de-duplication, the prune flag, and
+   * `pending` while it waits for the failed verdict on a member that was not failed yet when it arrived.
+   */
+  private readonly leaveIntents = new Map<
+    string,
+    { readonly ltime: number; readonly prune: boolean; readonly seenMs: number; pending: boolean }
+  >();
   private tags: Readonly<Record<string, string>>;
   private eventMinTime = 0;
   private nextReapMs: number;
@@ -299,6 +318,21 @@ export class Serf {
   setTags(tags: Readonly<Record<string, string>>, nowMs: number): void {
     this.core.setLocalMeta(encodeTags(tags), nowMs);
     this.tags = Object.freeze({ ...tags });
+    this.absorb(nowMs);
+  }
+
+  /**
+   * Force-leave (serf RemoveFailedNode / RemoveFailedNodePrune): broadcasts a leave intent for `node` at the current
+   * Lamport time. Every member holding it failed moves it to left (suspect: leaving, then left on the failed
+   * verdict); with `prune` it is forgotten at once instead of at the tombstone timeout. An alive node ignores an
+   * intent about itself. The caller checks that `node` is a member (Consul does).
+   */
+  forceLeave(node: string, prune: boolean, nowMs: number): void {
+    if (node === '') throw new ValidationError('node name must not be empty');
+    const message: LeaveIntentMessage = { type: 'leave-intent', ltime: this.clock.time(), node, prune };
+    this.clock.increment();
+    this.handleLeaveIntent(message, Math.max(nowMs, this.lastNowMs));
+    this.core.broadcastUser(encodeSerfMessage(message));
     this.absorb(nowMs);
   }
 
@@ -521,6 +555,7 @@ export class Serf {
     switch (event.type) {
       case 'join': {
         this.clock.increment();
+        this.clearPendingLeave(member.name);
         const joined = { ...base, status: 'alive' as const, statusChangeMs: nowMs };
         this.members.set(member.name, joined);
         this.output.events.push({ type: 'member-join', member: joined });
@@ -535,10 +570,15 @@ export class Serf {
       }
       case 'failed':
       case 'leave': {
-        const status = event.type === 'failed' ? 'failed' : 'left';
+        // A member a leave intent reached before its failed verdict is left, not failed, once declared dead.
+        const intent = this.leaveIntents.get(member.name);
+        const forced = event.type === 'failed' && intent?.pending === true && member.name !== this.config.nodeName;
+        if (intent) intent.pending = false;
+        const status = event.type === 'failed' && !forced ? 'failed' : 'left';
         const gone = this.setStatus(base, status, nowMs);
-        this.output.events.push({ type: event.type === 'failed' ? 'member-failed' : 'member-leave', member: gone });
+        this.output.events.push({ type: status === 'failed' ? 'member-failed' : 'member-leave', member: gone });
         this.output.snapshotLines.push(`not-alive: ${member.name}`);
+        if (forced && intent?.prune) this.erase(gone);
         return;
       }
       case 'conflict':
@@ -547,8 +587,13 @@ export class Serf {
         return;
       case 'suspect':
       case 'alive':
-        // Serf reports suspects as alive: only the verdict (failed) changes a member's status.
+        // Serf reports suspects as alive: only the verdict (failed) changes a member's status. A suspect that a
+        // leave intent marked leaving and that refuted the suspicion is alive again.
         if (!previous) this.members.set(member.name, base);
+        else if (event.type === 'alive' && member.name !== this.config.nodeName) {
+          this.clearPendingLeave(member.name);
+          if (previous.status === 'leaving') this.setStatus(base, 'alive', nowMs);
+        }
         return;
     }
   }
@@ -569,6 +614,8 @@ export class Serf {
       if (this.handleQuery(message, nowMs)) this.core.broadcastUser(payload);
     } else if (message.type === 'query-response') {
       this.handleQueryResponse(message);
+    } else if (message.type === 'leave-intent') {
+      if (this.handleLeaveIntent(message, nowMs)) this.core.broadcastUser(payload);
     } else {
       // Forward only to a member we know, so relays cannot be used to send to arbitrary addresses.
       const known = [...this.members.values()].some((member) => member.address === message.to);
@@ -579,6 +626,70 @@ export class Serf {
         this.counters.relaysRefused++;
       }
     }
+  }
+
+  /** serf handleNodeLeaveIntent; returns whether the intent was new (and so is re-broadcast). */
+  private handleLeaveIntent(message: LeaveIntentMessage, nowMs: number): boolean {
+    this.clock.witness(message.ltime);
+    const seen = this.leaveIntents.get(message.node);
+    if (seen !== undefined && message.ltime <= seen.ltime) {
+      this.counters.leaveIntentsDuplicate++;
+      return false;
+    }
+    if (message.node === this.config.nodeName && !this.leaving) {
+      // serf refutes with a join intent; here liveness is the core's: an alive node is not failed anywhere for
+      // long, and only failed (or suspect) members act on an intent. So the intent is dropped, not spread.
+      this.counters.leaveIntentsRefuted++;
+      return false;
+    }
+    this.rememberLeaveIntent(message, nowMs);
+    const member = this.members.get(message.node);
+    if (member === undefined || member.name === this.config.nodeName) return true;
+    switch (member.status) {
+      case 'failed': {
+        const left = this.setStatus(member, 'left', nowMs);
+        this.output.events.push({ type: 'member-leave', member: left });
+        if (message.prune) this.erase(left);
+        return true;
+      }
+      case 'left':
+        if (message.prune) this.erase(member);
+        return true;
+      case 'leaving':
+        return true;
+      case 'alive': {
+        // serf marks it leaving until its failed verdict (then left, pruned if asked) or its refuting join intent.
+        // Lattice has no join intents, so only a suspect shows as leaving (refuting the suspicion makes it alive
+        // again); any alive member's intent waits, pending, for the verdict.
+        const intent = this.leaveIntents.get(member.name);
+        if (intent) intent.pending = true;
+        if (this.core.member(member.name)?.state === 'suspect') this.setStatus(member, 'leaving', nowMs);
+        return true;
+      }
+    }
+  }
+
+  private clearPendingLeave(name: string): void {
+    const intent = this.leaveIntents.get(name);
+    if (intent) intent.pending = false;
+  }
+
+  private rememberLeaveIntent(message: LeaveIntentMessage, nowMs: number): void {
+    this.leaveIntents.delete(message.node);
+    if (this.leaveIntents.size >= leaveIntentCountMax) {
+      const oldest = this.leaveIntents.keys().next().value;
+      if (oldest !== undefined) this.leaveIntents.delete(oldest);
+    }
+    this.leaveIntents.set(message.node, { ltime: message.ltime, prune: message.prune, seenMs: nowMs, pending: false });
+  }
+
+  /** Forgets a member now (reaped by age, or pruned by a leave intent). */
+  private erase(member: SerfMember): void {
+    this.members.delete(member.name);
+    this.coordinates.delete(member.name);
+    this.vivaldi?.forgetNode(member.name);
+    this.counters.reaped++;
+    this.output.events.push({ type: 'member-reap', member });
   }
 
   /** Returns whether the event was new. */
@@ -788,11 +899,10 @@ export class Serf {
   private reap(nowMs: number): void {
     for (const member of membersToReap(this.members.values(), nowMs, this.config)) {
       if (member.name === this.config.nodeName) continue;
-      this.members.delete(member.name);
-      this.coordinates.delete(member.name);
-      this.vivaldi?.forgetNode(member.name);
-      this.counters.reaped++;
-      this.output.events.push({ type: 'member-reap', member });
+      this.erase(member);
+    }
+    for (const [node, intent] of this.leaveIntents) {
+      if (nowMs - intent.seenMs > leaveIntentMemoryMs) this.leaveIntents.delete(node);
     }
   }
 

@@ -20,6 +20,9 @@ import { testBuild, testConfig } from '../testing/fake-rpc.js';
 
 const config = testConfig({ node_name: 'n1' });
 
+/** Force-leaves the fake agent was asked for: [node, prune]. */
+const forceLeaves: [string, boolean][] = [];
+
 function makeAgent(): AgentHandle {
   const clock = new ManualClock();
   const state = new LocalState(
@@ -63,6 +66,9 @@ function makeAgent(): AgentHandle {
       return 1;
     },
     leave: async () => undefined,
+    forceLeave: async (node, options) => {
+      forceLeaves.push([node, options.prune]);
+    },
     reload: async () => undefined,
     keyManager: () => null,
     logs: () => null,
@@ -333,7 +339,21 @@ describe('/v1/agent cluster endpoints', () => {
     assert.match(failed.body, /Error joining bad:1: no answer/);
     assert.equal((await put('/v1/agent/leave')).statusCode, 200);
     assert.equal((await put('/v1/agent/reload')).statusCode, 200);
-    assert.equal((await put('/v1/agent/force-leave/n2')).statusCode, 501);
+  });
+
+  it("force-leaves a member (200, empty), with ?prune; an unknown node is a 500 with Consul's text", async () => {
+    const done = await put('/v1/agent/force-leave/n2');
+    assert.deepEqual([done.statusCode, done.body], [200, '']);
+    assert.equal((await put('/v1/agent/force-leave/n2?prune')).statusCode, 200);
+    assert.deepEqual(forceLeaves, [
+      ['n2', false],
+      ['n2', true],
+    ]);
+    const unknown = await put('/v1/agent/force-leave/nope');
+    assert.equal(unknown.statusCode, 500);
+    assert.match(unknown.body, /agent: No node found with name 'nope'/);
+    assert.equal(forceLeaves.length, 2, 'nothing is sent for an unknown node');
+    assert.equal((await put('/v1/agent/force-leave/n2?wan=1')).statusCode, 501);
   });
 
   it('serves metrics as Consul JSON and as Prometheus text', async () => {

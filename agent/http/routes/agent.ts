@@ -139,6 +139,7 @@ export const agentRoutes =
   async (scope) => {
     const readAgent: AclRequirement = { resource: 'agent', access: 'read', name: () => deps.config.nodeName };
     const writeAgent: AclRequirement = { resource: 'agent', access: 'write', name: () => deps.config.nodeName };
+    const operatorWrite: AclRequirement = { resource: 'operator', access: 'write', name: () => '' };
     const self = agentSelf(deps);
     const agent = deps.agent;
     if (!agent) {
@@ -214,10 +215,16 @@ export const agentRoutes =
       {
         method: 'PUT',
         url: '/force-leave/*',
-        acl: writeAgent,
-        handler: async () => {
-          // The gossip layer has no forced removal of a failed member yet; the reaper forgets it after 72 h.
-          throw new NotImplementedError('force-leave (gossip has no forced member removal yet)');
+        // Consul's AgentForceLeave asks for operator:write.
+        acl: operatorWrite,
+        handler: async (request, reply) => {
+          const node = (request.params as Record<string, string>)['*'] ?? '';
+          const params = requestParams(request);
+          if ((params.get('wan') ?? '') !== '') throw new NotImplementedError('force-leave in the WAN pool (?wan)');
+          // agent.go ForceLeave: the name must be a member (in any status) before the intent is sent.
+          if (!agent.members().some((member) => member.name === node)) throw new ForceLeaveError(node);
+          await agent.forceLeave(node, { prune: params.has('prune') });
+          return reply.code(200).send('');
         },
       },
       {
@@ -277,6 +284,14 @@ export const agentRoutes =
       ...agentCheckRoutes({ agent, nodeName: config.nodeName }),
     ]);
   };
+
+/** Consul answers force-leave of a name that is not a member with 500 and this text. */
+class ForceLeaveError extends LatticeError {
+  override readonly name = 'ForceLeaveError';
+  constructor(node: string) {
+    super('ERR_FORCE_LEAVE_NO_NODE', `agent: No node found with name '${node}'`);
+  }
+}
 
 /** Consul answers a failed join with 500 and the gossip error. */
 class JoinFailedError extends LatticeError {
