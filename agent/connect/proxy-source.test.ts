@@ -1,0 +1,133 @@
+// Proves the agent's ProxySource over real endpoint handlers and a real store (commands applied at once): a proxy
+// gets its service's leaf (verifying against the roots it is given), the roots, an intention table that follows a
+// deny written after the view opened, and the passing Connect instances of an upstream, updated when a sidecar
+// registers; closing the last endpoints view stops that watch.
+
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { CA_CONFIG_DEFAULTS, normalizeIntention } from '../../connect/index.js';
+import { ManualClock } from '../../lib/clock.js';
+import { LatticeError } from '../../lib/errors.js';
+import { silentLogger } from '../../lib/log.js';
+import { SeededRand } from '../../lib/rand.js';
+import { firstValue } from '../../proxy/source.js';
+import { initialCaRequest } from '../../server/endpoints/connect-ca-provider.js';
+import { buildHandlers, type EndpointContext, type HandlerTable } from '../../server/endpoints/index.js';
+import { refusalOf } from '../../server/endpoints/write.js';
+import { applyCommand, caRootsCommand, intentionCommand, registerCommand } from '../../server/fsm/index.js';
+import { ServerMetrics } from '../../server/metrics.js';
+import { defaultQueryOptions, type RpcClient } from '../../server/rpc/methods.js';
+import { StateStore } from '../../server/state/store.js';
+import { AgentConnect } from './agent-connect.js';
+import { AgentProxySource } from './proxy-source.js';
+
+async function setup() {
+  const clock = new ManualClock();
+  const store = new StateStore();
+  let index = 0;
+  const apply = async (command: Parameters<EndpointContext['apply']>[0]) => {
+    index++;
+    try {
+      return { index, value: applyCommand(store, index, command) };
+    } catch (error) {
+      if (error instanceof LatticeError) throw refusalOf(error);
+      throw error;
+    }
+  };
+  await apply(caRootsCommand(await initialCaRequest('7f42f496-fbc7-8692-05ed-334aa5340c1e', CA_CONFIG_DEFAULTS, 0)));
+  const context: EndpointContext = {
+    store,
+    clock,
+    rand: new SeededRand(7),
+    metrics: new ServerMetrics(null, { nodes: () => 0, services: () => 0, checks: () => 0 }),
+    blocking: { inFlight: 0, inFlightMax: 100 },
+    maxQueryTimeMs: 600_000,
+    defaultQueryTimeMs: 300_000,
+    apply,
+    readBarrier: async () => undefined,
+    knownLeader: () => true,
+    lastContactMs: () => 0,
+  };
+  const handlers: HandlerTable = buildHandlers(context, {} as never, () => ['dc1']);
+  const rpc: RpcClient = {
+    call: (method, args, options) =>
+      (handlers[method] as (args: unknown, call: unknown) => Promise<never>)(args, {
+        context: options.context,
+        query: options.query ?? defaultQueryOptions,
+        signal: options.signal,
+      }),
+  };
+  const log = silentLogger();
+  const connect = new AgentConnect(
+    { rpc, clock, rand: new SeededRand(3), log },
+    { datacenter: 'dc1', defaultAllow: true },
+  );
+  const source = new AgentProxySource({ connect, rpc, clock, rand: new SeededRand(5), log }, 'dc1');
+  return { source, connect, apply, store };
+}
+
+const deadline = () => AbortSignal.timeout(20_000);
+
+async function changeTo<T>(
+  view: { current(): T | null; onChange(listener: (value: T) => void): () => void },
+  accept: (value: T) => boolean,
+): Promise<T> {
+  const present = view.current();
+  if (present !== null && accept(present)) return present;
+  return new Promise((resolve) => {
+    const unsubscribe = view.onChange((value) => {
+      if (!accept(value)) return;
+      unsubscribe();
+      resolve(value);
+    });
+  });
+}
+
+describe('AgentProxySource', () => {
+  it('serves leaf, roots, intentions and upstream endpoints from the agent caches', async () => {
+    const { source, connect, apply } = await setup();
+    try {
+      const roots = await firstValue(source.roots(), deadline());
+      assert.equal(roots.rootPems.length, 1);
+      const leaf = await firstValue(source.leaf('web'), deadline());
+      const [cert] = leaf.certPem.split(/(?=-----BEGIN CERTIFICATE-----)/).map((pem) => new X509Certificate(pem));
+      assert.ok(cert?.verify(new X509Certificate(roots.rootPems[0] as string).publicKey));
+      assert.match(leaf.keyPem, /PRIVATE KEY/);
+
+      const intentions = source.intentions();
+      const table = await firstValue(intentions, deadline());
+      assert.equal(table.decide('web', 'api').allowed, true);
+      const denied = changeTo(intentions, (next) => !next.decide('web', 'api').allowed);
+      await apply(
+        intentionCommand({
+          Op: 'create',
+          Intention: normalizeIntention({ ID: 'i1', SourceName: 'web', DestinationName: 'api', Action: 'deny' }),
+        }),
+      );
+      await denied;
+
+      const endpoints = source.endpoints({ service: 'api' });
+      assert.deepEqual(await firstValue(endpoints, deadline()), []);
+      const registered = changeTo(endpoints, (list) => list.length === 1);
+      await apply(
+        registerCommand({
+          Node: 'n1',
+          Address: '10.0.0.1',
+          Service: {
+            ID: 'api-sidecar-proxy',
+            Service: 'api-sidecar-proxy',
+            Kind: 'connect-proxy',
+            Port: 21000,
+            Proxy: { DestinationServiceName: 'api' },
+          },
+        } as never),
+      );
+      assert.deepEqual(await registered, [{ address: '10.0.0.1', port: 21000, service: 'api' }]);
+      endpoints.close();
+    } finally {
+      source.close();
+      await connect.stop();
+    }
+  });
+});

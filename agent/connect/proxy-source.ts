@@ -1,0 +1,195 @@
+// The agent's implementation of the proxy's control-plane seam (proxy/source.ts ProxySource): leaves, roots and the
+// intention table straight from AgentConnect's caches (no HTTP, no server call per connection), and healthy
+// upstream instances from one blocking `Health.ServiceNodes` watch (Connect-capable, passing only) per upstream,
+// shared by every view and stopped when the last view closes.
+
+import type { IntentionTable } from '../../connect/index.js';
+import { Backoff } from '../../lib/backoff.js';
+import type { Clock } from '../../lib/clock.js';
+import { delay } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import type { Rand } from '../../lib/rand.js';
+import type {
+  LeafCredentials,
+  ProxySource,
+  RootsSnapshot,
+  UpstreamEndpoint,
+  UpstreamTarget,
+  Watched,
+} from '../../proxy/source.js';
+import { defaultQueryOptions, type RpcClient } from '../../server/rpc/methods.js';
+import type { ServiceEntry } from '../../server/state/types.js';
+import type { AgentConnect } from './agent-connect.js';
+
+export interface AgentProxySourceComponents {
+  readonly connect: AgentConnect;
+  readonly rpc: RpcClient;
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly log: Logger;
+}
+
+/** Upstreams watched at once by one agent; a host runs a handful of proxies with a few upstreams each. */
+export const upstreamWatchesMax = 1_024;
+const watchWaitMs = 10 * 60_000;
+const retry = { baseDelayMs: 250, delayMsMax: 30_000 };
+
+/** One watched value fed by `subscribe`, with listeners; `stop` runs when the last view closes. */
+class Feed<T> {
+  value: T | null = null;
+  readonly listeners = new Set<(value: T) => void>();
+  views = 0;
+  constructor(readonly stop: () => void = () => undefined) {}
+
+  set(value: T): void {
+    this.value = value;
+    for (const listener of [...this.listeners]) listener(value);
+  }
+
+  view(onLastClose: () => void = () => undefined): Watched<T> {
+    this.views++;
+    const mine = new Set<(value: T) => void>();
+    let closed = false;
+    return {
+      current: () => this.value,
+      onChange: (listener) => {
+        this.listeners.add(listener);
+        mine.add(listener);
+        return () => {
+          this.listeners.delete(listener);
+          mine.delete(listener);
+        };
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        for (const listener of mine) this.listeners.delete(listener);
+        this.views--;
+        if (this.views === 0) onLastClose();
+      },
+    };
+  }
+}
+
+export class AgentProxySource implements ProxySource {
+  private readonly leafFeeds = new Map<string, Feed<LeafCredentials>>();
+  private readonly rootsFeed = new Feed<RootsSnapshot>();
+  private readonly intentionsFeed = new Feed<IntentionTable>();
+  private readonly endpointFeeds = new Map<
+    string,
+    { feed: Feed<readonly UpstreamEndpoint[]>; stop: AbortController }
+  >();
+  private readonly unsubscribes: (() => void)[];
+
+  constructor(
+    private readonly components: AgentProxySourceComponents,
+    private readonly datacenter: string,
+  ) {
+    const { connect } = components;
+    this.unsubscribes = [
+      connect.events.on('leaf', ({ service, leaf }) =>
+        this.leafFeeds.get(service)?.set({ certPem: leaf.value.CertPEM, keyPem: leaf.value.PrivateKeyPEM }),
+      ),
+      connect.events.on('roots', ({ value }) =>
+        this.rootsFeed.set({ trustDomain: value.TrustDomain, rootPems: value.Roots.map((root) => root.RootCert) }),
+      ),
+      connect.events.on('intentions', ({ table }) => this.intentionsFeed.set(table)),
+    ];
+  }
+
+  leaf(service: string): Watched<LeafCredentials> {
+    let feed = this.leafFeeds.get(service);
+    if (feed === undefined) {
+      feed = new Feed<LeafCredentials>();
+      this.leafFeeds.set(service, feed);
+      const created = feed;
+      // Issues (or reads the cached) leaf; later ones arrive through the 'leaf' event.
+      this.components.connect.leaf(service).then(
+        ({ value }) => {
+          if (created.value === null) created.set({ certPem: value.CertPEM, keyPem: value.PrivateKeyPEM });
+        },
+        (error: unknown) =>
+          this.components.log.warn({ service, err: (error as Error).message }, 'leaf for a proxy not available yet'),
+      );
+    }
+    return feed.view();
+  }
+
+  roots(): Watched<RootsSnapshot> {
+    const current = this.components.connect.currentRoots();
+    if (current !== null && this.rootsFeed.value === null)
+      this.rootsFeed.set({
+        trustDomain: current.value.TrustDomain,
+        rootPems: current.value.Roots.map((root) => root.RootCert),
+      });
+    return this.rootsFeed.view();
+  }
+
+  intentions(): Watched<IntentionTable> {
+    const table = this.components.connect.intentionTable();
+    if (table !== null && this.intentionsFeed.value === null) this.intentionsFeed.set(table);
+    return this.intentionsFeed.view();
+  }
+
+  endpoints(upstream: UpstreamTarget): Watched<readonly UpstreamEndpoint[]> {
+    const datacenter = upstream.datacenter ?? '';
+    const key = `${upstream.service}\u0000${datacenter}`;
+    let entry = this.endpointFeeds.get(key);
+    if (entry === undefined) {
+      if (this.endpointFeeds.size >= upstreamWatchesMax)
+        throw new Error(`more than ${upstreamWatchesMax} upstreams watched by this agent`);
+      const stop = new AbortController();
+      entry = { feed: new Feed<readonly UpstreamEndpoint[]>(), stop };
+      this.endpointFeeds.set(key, entry);
+      this.watchEndpoints(upstream, entry.feed, stop.signal);
+    }
+    const { feed, stop } = entry;
+    return feed.view(() => {
+      stop.abort();
+      this.endpointFeeds.delete(key);
+    });
+  }
+
+  /** Stops every watch this source started (the caches themselves belong to AgentConnect). */
+  close(): void {
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
+    for (const { stop } of this.endpointFeeds.values()) stop.abort();
+    this.endpointFeeds.clear();
+  }
+
+  private watchEndpoints(upstream: UpstreamTarget, feed: Feed<readonly UpstreamEndpoint[]>, signal: AbortSignal): void {
+    const { rpc, clock, rand, log } = this.components;
+    const backoff = new Backoff(retry, rand);
+    const context = { datacenter: upstream.datacenter ?? this.datacenter, token: '' };
+    const loop = async (): Promise<void> => {
+      let index = 0;
+      while (!signal.aborted) {
+        try {
+          const reply = await rpc.call(
+            'Health.ServiceNodes',
+            { ServiceName: upstream.service, ServiceTags: [], PassingOnly: true, Connect: true },
+            { context, query: { ...defaultQueryOptions, minQueryIndex: index, maxQueryTimeMs: watchWaitMs }, signal },
+          );
+          backoff.reset();
+          const changed = reply.meta.index !== index || feed.value === null;
+          index = reply.meta.index < index ? 0 : reply.meta.index;
+          if (changed) feed.set(reply.value.map((row) => endpointOf(row, upstream.service)));
+        } catch (error) {
+          if (signal.aborted) return;
+          log.debug({ upstream: upstream.service, err: (error as Error).message }, 'upstream watch failed');
+          await delay(clock, backoff.next(), signal).catch(() => undefined);
+        }
+      }
+    };
+    void loop();
+  }
+}
+
+/** A Connect-capable instance: its sidecar's (or native service's) address and port. */
+function endpointOf(row: ServiceEntry, service: string): UpstreamEndpoint {
+  return {
+    address: row.Service.Address || row.Node.Address,
+    port: row.Service.Port,
+    service,
+  };
+}
