@@ -8,12 +8,13 @@
 // last stdout line is {"bench":"kv","lattice":{...},"etcd":{...}} with put_rps_cN, put_p99_ms_cN, get_rps_c64,
 // get_stale_rps_c64 on both sides. Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { createBenchHarness, type LoadResult, median } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const anchorsDir = process.env['ANCHORS_DIR'] ?? join(root, '..', 'shared', 'anchors');
@@ -28,58 +29,9 @@ const latticeHosts = ['127.6.0.1', '127.6.0.2', '127.6.0.3'];
 const etcdHosts = ['127.3.0.1', '127.3.0.2', '127.3.0.3'];
 const waitDeadlineMs = 60_000;
 
-const children: ChildProcess[] = [];
-const progress = (message: string): void => {
-  process.stderr.write(`[kv] ${message}\n`);
-};
-
-function start(command: string, args: readonly string[]): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr?.resume();
-  child.stdout?.resume();
-  children.push(child);
-  return child;
-}
-
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | null>): Promise<T> {
-  const startedMs = performance.now();
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (performance.now() - startedMs > waitDeadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await pause(100);
-  }
-}
-
-interface LoadResult {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
-
-async function runLoad(label: string, args: readonly string[]): Promise<LoadResult> {
-  progress(`load ${label}`);
-  const child = spawn(process.execPath, [join(anchorsDir, 'lib', 'httpload.mjs'), '--label', label, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  await new Promise((resolve) => child.once('close', resolve));
-  const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as LoadResult;
-  progress(`${label}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`);
-  return result;
-}
-
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] as number;
+const harness = createBenchHarness({ name: 'kv', anchorsDir, waitDeadlineMs, pollIntervalMs: 100 });
+const { progress, killAll, waitUntil, runLoad } = harness;
+const start = (command: string, args: readonly string[]) => harness.start(command, args);
 
 const keyArgs = ['--keys', String(keyCount), '--key-prefix', 'bench/', '--body-size', String(valueSizeBytes)];
 const timing = (concurrency: number) => [

@@ -11,12 +11,13 @@
 // put_p50_ms_c1, put_p99_ms_c1, put_rps_c64, put_p99_ms_c64, failover_ms, rss_mb_leader.
 // Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR (../shared/anchors).
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { createBenchHarness, type LoadResult, median } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const anchorsDir = process.env['ANCHORS_DIR'] ?? join(root, '..', 'shared', 'anchors');
@@ -28,56 +29,10 @@ const latticeHosts = ['127.5.0.1', '127.5.0.2', '127.5.0.3'];
 const etcdHosts = ['127.2.0.1', '127.2.0.2', '127.2.0.3'];
 const waitDeadlineMs = 30_000;
 
-const children: ChildProcess[] = [];
-const progress = (message: string): void => {
-  process.stderr.write(`[raft-kv] ${message}\n`);
-};
-
-function start(command: string, args: readonly string[], logPath: string | null = null): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', logPath ? 'ignore' : 'pipe', 'pipe'] });
-  child.stderr?.resume();
-  child.stdout?.resume();
-  children.push(child);
-  return child;
-}
-
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | null>): Promise<T> {
-  const startedMs = performance.now();
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (performance.now() - startedMs > waitDeadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await pause(50);
-  }
-}
-
-interface LoadResult {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
-
-async function runLoad(label: string, args: readonly string[]): Promise<LoadResult> {
-  progress(`load ${label}`);
-  const child = spawn(process.execPath, [join(anchorsDir, 'lib', 'httpload.mjs'), '--label', label, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  await new Promise((resolve) => child.once('close', resolve));
-  const line = output.trim().split('\n').pop() ?? '{}';
-  const result = JSON.parse(line) as LoadResult;
-  progress(`${label}: ${result.rps} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}`);
-  return result;
-}
+const harness = createBenchHarness({ name: 'raft-kv', anchorsDir, waitDeadlineMs, pollIntervalMs: 50 });
+const { progress, killAll, waitUntil, runLoad } = harness;
+const start = (command: string, args: readonly string[], logPath: string | null = null) =>
+  harness.start(command, args, logPath !== null);
 
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -115,11 +70,6 @@ async function timeFailover(leader: ChildProcess, put: (position: number) => Pro
   await Promise.all(probes);
   if (firstOkMs === null) throw new Error('no write succeeded after the leader was killed');
   return Math.round(firstOkMs);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
 }
 
 function figures(c1: readonly LoadResult[], c64: readonly LoadResult[], failoverMs: number, rssMbLeader: number) {
