@@ -22,6 +22,7 @@ import { CheckRunner } from './checks/runner.js';
 import type { AgentConfig } from './config/types.js';
 import { AgentConnect } from './connect/agent-connect.js';
 import { createDnsInterface } from './dns/from-config.js';
+import { agentEventStore, type EventStore } from './events/events.js';
 import { buildHttpApi } from './http/api.js';
 import { HttpServer } from './http/server.js';
 import { LocalPersistence } from './local/persist.js';
@@ -82,6 +83,8 @@ export class Agent implements Startable, AgentHandle {
   private readonly gossip: GossipDriver;
   private controlPlane: ControlPlane | null = null;
   readonly clock: Clock;
+  /** User events received over gossip (agent/events), for /v1/event/*. */
+  readonly events: EventStore;
   private stopAll: ((options?: AbortOptions) => Promise<void>) | null = null;
   private leaving: Promise<void> | null = null;
 
@@ -104,6 +107,7 @@ export class Agent implements Startable, AgentHandle {
       { clock },
       { node: localNode(config, components.build), checkUpdateIntervalMs: config.checkUpdateIntervalMs },
     );
+    this.events = agentEventStore({ nodeName: config.nodeName, gossip: this.gossip, state: this.state });
     const persistence =
       config.dataDir === null ? null : new LocalPersistence(config.dataDir, log.child({ module: 'agent.local' }));
     this.registrar = new Registrar(
@@ -171,6 +175,7 @@ export class Agent implements Startable, AgentHandle {
             agent: this,
             rpc: this.serverRpc,
             connect: this.connect,
+            events: this.events,
           }),
       },
       { addresses: config.addresses.http, port: config.ports.http, httpsPort: config.ports.https, tls: config.tls },

@@ -3,6 +3,7 @@
 // /v1; the ACL hook and the error handler sit at the root and so cover every route.
 
 import Fastify, { type FastifyInstance } from 'fastify';
+import { RealClock } from '../../lib/clock.js';
 import { NotImplementedError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { RpcClient } from '../../server/rpc/methods.js';
@@ -10,6 +11,7 @@ import type { Authorizer } from '../acl/authorizer.js';
 import type { BuildInfo, RuntimeInfo } from '../build-info.js';
 import type { AgentConfig } from '../config/types.js';
 import type { AgentConnect } from '../connect/agent-connect.js';
+import type { EventStore } from '../events/events.js';
 import type { AgentHandle } from '../runtime/handle.js';
 import { installAclHook } from './acl-hook.js';
 import { installBodyParsers } from './decode-body.js';
@@ -17,6 +19,7 @@ import { installErrorHandler, NotFoundError } from './errors.js';
 import { installConsulHeaders } from './query-meta.js';
 import { agentRoutes } from './routes/agent.js';
 import { agentConnectRoutes } from './routes/agent-connect.js';
+import { eventRoutes } from './routes/event.js';
 import { operatorKeyringRoutes } from './routes/operator-keyring.js';
 import { registerServerRoutes } from './routes/server-routes.js';
 
@@ -32,6 +35,8 @@ export interface HttpApiDeps {
   readonly agent?: AgentHandle;
   /** The agent's Connect caches (roots, leaves, intentions); /v1/agent/connect/* need it. */
   readonly connect?: AgentConnect;
+  /** The agent's user events (gossip); /v1/event/* need it. */
+  readonly events?: EventStore;
 }
 
 /**
@@ -80,6 +85,11 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     await app.register(operatorKeyringRoutes({ agent: deps.agent, config: deps.config }), {
       prefix: '/v1/operator/keyring',
     });
+  if (deps.events)
+    await app.register(
+      eventRoutes({ events: deps.events, clock: deps.agent?.clock ?? new RealClock(), config: deps.config }),
+      { prefix: '/v1/event' },
+    );
   if (deps.rpc) await registerServerRoutes(app, { rpc: deps.rpc, config: deps.config, log: deps.log });
   if (deps.connect)
     await app.register(agentConnectRoutes({ connect: deps.connect, config: deps.config }), {

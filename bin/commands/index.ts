@@ -6,6 +6,7 @@ import { registerCatalog } from './catalog.js';
 import { registerConfig } from './config.js';
 import { registerConnect } from './connect.js';
 import { registerDebugRaftKv } from './debug-raft-kv.js';
+import { registerEvent } from './event.js';
 import { registerForceLeave } from './force-leave.js';
 import { registerInfo } from './info.js';
 import { registerIntention } from './intention.js';
@@ -41,6 +42,7 @@ export function registerCommands(program: Command): void {
   registerJoin(program);
   registerLeave(program);
   registerForceLeave(program);
+  registerEvent(program);
   registerReload(program);
   registerInfo(program);
   registerMonitor(program);

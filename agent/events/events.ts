@@ -1,0 +1,245 @@
+// Consul's user events (reference §4.8): fired as gossip user events named `consul:event:<name>` whose payload is
+// the whole event struct in a compact JSON encoding; filters (node, service, tag regexes) are applied on receipt and
+// only matching events are kept, the last 256, for /v1/event/list. Its index is Consul's uuidToUint64 of the newest
+// event's ID (not monotonic, reference §6.21), kept as a bigint so no bit is lost.
+
+import { randomUUID } from 'node:crypto';
+import { LatticeError } from '../../lib/errors.js';
+
+/** Consul keeps this many received events (agent/user_event.go). */
+export const eventBufferSize = 256;
+/** Serf's user event size limit (name + payload before encoding). */
+export const userEventSizeLimit = 512;
+/** The serf user-event name prefix Consul puts in front of the event name. */
+export const userEventPrefix = 'consul:event:';
+
+export interface UserEvent {
+  readonly id: string;
+  readonly name: string;
+  readonly payload: Uint8Array;
+  readonly nodeFilter: string;
+  readonly serviceFilter: string;
+  readonly tagFilter: string;
+  readonly version: number;
+  readonly ltime: number;
+}
+
+export interface UserEventJson {
+  ID: string;
+  Name: string;
+  Payload: string | null;
+  NodeFilter: string;
+  ServiceFilter: string;
+  TagFilter: string;
+  Version: number;
+  LTime: number;
+}
+
+export function eventToJson(event: UserEvent): UserEventJson {
+  return {
+    ID: event.id,
+    Name: event.name,
+    Payload: event.payload.length === 0 ? null : Buffer.from(event.payload).toString('base64'),
+    NodeFilter: event.nodeFilter,
+    ServiceFilter: event.serviceFilter,
+    TagFilter: event.tagFilter,
+    Version: event.version,
+    LTime: event.ltime,
+  };
+}
+
+/** Compact wire form: short keys, empty filters and payload left out. */
+export function encodeEvent(event: Omit<UserEvent, 'ltime'>): Uint8Array {
+  const wire: Record<string, string | number> = { i: event.id, v: event.version };
+  if (event.payload.length > 0) wire.p = Buffer.from(event.payload).toString('base64');
+  if (event.nodeFilter !== '') wire.n = event.nodeFilter;
+  if (event.serviceFilter !== '') wire.s = event.serviceFilter;
+  if (event.tagFilter !== '') wire.t = event.tagFilter;
+  return Buffer.from(JSON.stringify(wire));
+}
+
+/** The event carried by a serf user event, or null when it is not a well-formed Consul event. */
+export function decodeEvent(serfName: string, payload: Uint8Array, ltime: number): UserEvent | null {
+  if (!serfName.startsWith(userEventPrefix)) return null;
+  let wire: unknown;
+  try {
+    wire = JSON.parse(Buffer.from(payload).toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof wire !== 'object' || wire === null) return null;
+  const w = wire as Record<string, unknown>;
+  if (typeof w.i !== 'string') return null;
+  const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+  return {
+    id: w.i,
+    name: serfName.slice(userEventPrefix.length),
+    payload: new Uint8Array(Buffer.from(str(w.p), 'base64')),
+    nodeFilter: str(w.n),
+    serviceFilter: str(w.s),
+    tagFilter: str(w.t),
+    version: typeof w.v === 'number' ? w.v : 1,
+    ltime,
+  };
+}
+
+/** Consul's uuidToUint64: the first 8 bytes of the UUID XORed with the last 8. */
+export function uuidToUint64(uuid: string): bigint {
+  const hex = uuid.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return 0n;
+  return BigInt(`0x${hex.slice(0, 16)}`) ^ BigInt(`0x${hex.slice(16)}`);
+}
+
+export class EventError extends LatticeError {}
+
+/** What the filters are checked against: this node and its local services. */
+export interface EventTarget {
+  readonly nodeName: string;
+  services(): readonly { readonly service: string; readonly tags: readonly string[] }[];
+}
+
+/** Consul's shouldProcessUserEvent: unanchored regexes; service/tag need a matching local service. */
+export function eventMatches(event: UserEvent, target: EventTarget): boolean {
+  try {
+    if (event.nodeFilter !== '' && !new RegExp(event.nodeFilter).test(target.nodeName)) return false;
+    if (event.serviceFilter !== '') {
+      const service = new RegExp(event.serviceFilter);
+      const tag = event.tagFilter === '' ? null : new RegExp(event.tagFilter);
+      return target
+        .services()
+        .some((s) => service.test(s.service) && (tag === null || s.tags.some((t) => tag.test(t))));
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface FireRequest {
+  readonly name: string;
+  readonly payload: Uint8Array;
+  readonly nodeFilter?: string;
+  readonly serviceFilter?: string;
+  readonly tagFilter?: string;
+}
+
+function checkRegex(value: string, what: string): void {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw new EventError('ERR_BAD_REQUEST', `Invalid ${what} regex: ${(error as Error).message}`);
+  }
+}
+
+/** The last 256 events this agent received and accepted; blocking waiters wake on each new one. */
+export class EventStore {
+  private readonly ring: UserEvent[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly target: EventTarget,
+    /** Sends a serf user event; returns its Lamport time. */
+    private readonly send: (serfName: string, payload: Uint8Array) => number,
+  ) {}
+
+  /** Fires an event to the cluster (the local copy arrives through gossip like everyone else's). */
+  fire(request: FireRequest): UserEvent {
+    if (request.name === '') throw new EventError('ERR_BAD_REQUEST', 'User event name cannot be empty');
+    const nodeFilter = request.nodeFilter ?? '';
+    const serviceFilter = request.serviceFilter ?? '';
+    const tagFilter = request.tagFilter ?? '';
+    if (tagFilter !== '' && serviceFilter === '')
+      throw new EventError('ERR_BAD_REQUEST', 'Cannot provide tag filter without service filter');
+    checkRegex(nodeFilter, 'node');
+    checkRegex(serviceFilter, 'service');
+    checkRegex(tagFilter, 'tag');
+    const draft = {
+      id: randomUUID(),
+      name: request.name,
+      payload: request.payload,
+      nodeFilter,
+      serviceFilter,
+      tagFilter,
+      version: 1,
+    };
+    const encoded = encodeEvent(draft);
+    const serfName = `${userEventPrefix}${request.name}`;
+    if (serfName.length + encoded.length > userEventSizeLimit)
+      throw new EventError(
+        'ERR_EVENT_TOO_LARGE',
+        `user event exceeds configured limit of ${userEventSizeLimit} bytes before encoding`,
+      );
+    const ltime = this.send(serfName, encoded);
+    return { ...draft, ltime };
+  }
+
+  /** A serf user event arrived: keep it when it is a Consul event whose filters match this agent. */
+  receive(serfName: string, payload: Uint8Array, ltime: number): boolean {
+    const event = decodeEvent(serfName, payload, ltime);
+    if (event === null || !eventMatches(event, this.target)) return false;
+    this.add(event);
+    return true;
+  }
+
+  add(event: UserEvent): void {
+    this.ring.push(event);
+    if (this.ring.length > eventBufferSize) this.ring.shift();
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Oldest first, optionally only events named `name`. */
+  list(name = ''): UserEvent[] {
+    return name === '' ? [...this.ring] : this.ring.filter((e) => e.name === name);
+  }
+
+  /** Calls `listener` on every accepted event; returns the unsubscribe function. */
+  onEvent(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+}
+
+/** The /v1/event/list index of a (filtered) list: the newest event's uuidToUint64, 0 when empty. */
+export function listIndex(events: readonly UserEvent[]): bigint {
+  const newest = events.at(-1);
+  return newest === undefined ? 0n : uuidToUint64(newest.id);
+}
+
+/** What the agent wires in: its gossip driver (send and receive) and its local services (filters). */
+export interface EventAgentParts {
+  readonly nodeName: string;
+  readonly gossip: {
+    userEvent(name: string, payload: Uint8Array): number;
+    readonly events: {
+      on(
+        event: 'user',
+        listener: (event: { readonly ltime: number; readonly name: string; readonly payload: Uint8Array }) => void,
+      ): unknown;
+    };
+  };
+  readonly state: {
+    services(): readonly {
+      readonly deleted: boolean;
+      readonly row: { readonly Service: string; readonly Tags?: readonly string[] | null };
+    }[];
+  };
+}
+
+/** The agent's EventStore: fires through its gossip, receives every user event, filters on its local services. */
+export function agentEventStore(parts: EventAgentParts): EventStore {
+  const store = new EventStore(
+    {
+      nodeName: parts.nodeName,
+      services: () =>
+        parts.state
+          .services()
+          .filter((s) => !s.deleted)
+          .map((s) => ({ service: s.row.Service, tags: s.row.Tags ?? [] })),
+    },
+    (name, payload) => parts.gossip.userEvent(name, payload),
+  );
+  parts.gossip.events.on('user', (event) => store.receive(event.name, event.payload, event.ltime));
+  return store;
+}
