@@ -46,6 +46,8 @@ describe('uuidToUint64', () => {
   it('XORs the first 8 bytes with the last 8, as Consul does', () => {
     assert.equal(uuidToUint64('11111111-2222-3333-4444-555555555555'), 0x1111111122223333n ^ 0x4444555555555555n);
     assert.equal(uuidToUint64('00000000-0000-0000-0000-000000000001'), 1n);
+    // Consul's own vector (agent/event_endpoint_test.go TestUUIDToUint64).
+    assert.equal(uuidToUint64('cb9a81ad-fff6-52ac-92a7-5f70687805ec'), 6430540886266763072n);
     assert.equal(uuidToUint64('not-a-uuid'), 0n);
   });
   it('gives the newest event as the list index, 0 for none', () => {
