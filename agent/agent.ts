@@ -21,6 +21,7 @@ import type { BuildInfo, RuntimeInfo } from './build-info.js';
 import { CheckRunner } from './checks/runner.js';
 import type { AgentConfig } from './config/types.js';
 import { AgentConnect } from './connect/agent-connect.js';
+import { AgentProxySource } from './connect/proxy-source.js';
 import { createDnsInterface } from './dns/from-config.js';
 import { agentEventStore, type EventStore } from './events/events.js';
 import { buildHttpApi } from './http/api.js';
@@ -35,6 +36,7 @@ import { CoordinateSender } from './runtime/coordinate-sender.js';
 import { createLanGossip, joinAddress } from './runtime/gossip-lan.js';
 import type { AgentHandle } from './runtime/handle.js';
 import type { LogSource } from './runtime/log-fanout.js';
+import { ManagedProxies } from './runtime/managed-proxies.js';
 import { AgentMetrics } from './runtime/metrics.js';
 import { RetryJoin } from './runtime/retry-join.js';
 
@@ -241,6 +243,25 @@ export class Agent implements Startable, AgentHandle {
         ),
       );
     subsystems.push(this.connect);
+    // Managed proxies (runtime/managed-proxies.ts): after the control plane, local state and the Connect caches
+    // they read, so they stop before all three. Only with connect.enabled; a proxy that fails is logged, not fatal.
+    if (config.connectEnabled) {
+      const proxyLog = log.child({ module: 'agent.proxy' });
+      subsystems.push(
+        new ManagedProxies(
+          {
+            state: this.state,
+            source: new AgentProxySource(
+              { connect: this.connect, rpc: this.serverRpc, clock, rand, log: proxyLog },
+              config.datacenter,
+            ),
+            clock,
+            log: proxyLog,
+          },
+          { datacenter: config.datacenter },
+        ),
+      );
+    }
     subsystems.push(this.http);
     // DNS on ports.dns (8600; -1 turns it off), reading the catalog through the same RPC seam as HTTP. After HTTP,
     // so a taken client address is reported for the HTTP port first, as operators look there first.
