@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { startEtcdCluster } from './etcd-cluster.js';
 import { createBenchHarness, type LoadResult, median } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -101,46 +102,8 @@ function etcdMissing(): string | null {
 }
 
 async function startEtcd(dataDir: string): Promise<System> {
-  const cluster = etcdHosts.map((host, position) => `m${position + 1}=http://${host}:2380`).join(',');
-  const members = etcdHosts.map((host, position) =>
-    start('etcd', [
-      '--name',
-      `m${position + 1}`,
-      '--data-dir',
-      join(dataDir, `m${position + 1}`),
-      '--listen-client-urls',
-      `http://${host}:2379`,
-      '--advertise-client-urls',
-      `http://${host}:2379`,
-      '--listen-peer-urls',
-      `http://${host}:2380`,
-      '--initial-advertise-peer-urls',
-      `http://${host}:2380`,
-      '--initial-cluster',
-      cluster,
-      '--initial-cluster-state',
-      'new',
-      '--initial-cluster-token',
-      `kv-bench-${process.pid}`,
-      '--logger',
-      'zap',
-      '--log-level',
-      'warn',
-    ]),
-  );
-  const leaderHost = await waitUntil('an etcd leader', async () => {
-    for (const host of etcdHosts) {
-      const response = await fetch(`http://${host}:2379/v3/maintenance/status`, {
-        method: 'POST',
-        body: '{}',
-        signal: AbortSignal.timeout(1000),
-      });
-      const status = (await response.json()) as { header?: { member_id?: string }; leader?: string };
-      if (status.leader && status.leader !== '0' && status.header?.member_id === status.leader) return host;
-    }
-    return null;
-  });
-  progress(`etcd leader: ${leaderHost}`);
+  const { members, leaderPosition } = await startEtcdCluster(harness, etcdHosts, dataDir, `kv-bench-${process.pid}`);
+  const leaderHost = etcdHosts[leaderPosition] as string;
   const base = `http://${leaderHost}:2379/v3/kv`;
   return {
     name: 'etcd',

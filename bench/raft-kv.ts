@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { startEtcdCluster } from './etcd-cluster.js';
 import { createBenchHarness, type LoadResult, median } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -185,45 +186,8 @@ async function startLattice(dataDir: string): Promise<System> {
 }
 
 async function startEtcd(dataDir: string): Promise<System> {
-  const cluster = etcdHosts.map((host, position) => `m${position + 1}=http://${host}:2380`).join(',');
-  const members = etcdHosts.map((host, position) =>
-    start('etcd', [
-      '--name',
-      `m${position + 1}`,
-      '--data-dir',
-      join(dataDir, `m${position + 1}`),
-      '--listen-client-urls',
-      `http://${host}:2379`,
-      '--advertise-client-urls',
-      `http://${host}:2379`,
-      '--listen-peer-urls',
-      `http://${host}:2380`,
-      '--initial-advertise-peer-urls',
-      `http://${host}:2380`,
-      '--initial-cluster',
-      cluster,
-      '--initial-cluster-state',
-      'new',
-      '--initial-cluster-token',
-      `bench-${process.pid}`,
-      '--logger',
-      'zap',
-      '--log-level',
-      'warn',
-    ]),
-  );
-  const leaderPosition = await waitUntil('an etcd leader', async () => {
-    for (const [position, host] of etcdHosts.entries()) {
-      const status = (await getJson(`http://${host}:2379/v3/maintenance/status`, {}).catch(() => null)) as {
-        header?: { member_id?: string };
-        leader?: string;
-      } | null;
-      if (status?.leader && status.leader !== '0' && status.header?.member_id === status.leader) return position;
-    }
-    return null;
-  });
+  const { members, leaderPosition } = await startEtcdCluster(harness, etcdHosts, dataDir, `bench-${process.pid}`);
   const leaderHost = etcdHosts[leaderPosition] as string;
-  progress(`etcd leader: ${leaderHost}`);
   const survivors = etcdHosts.filter((_, position) => position !== leaderPosition);
   return {
     name: 'etcd',
