@@ -356,6 +356,27 @@ describe('transactions', () => {
     assert.throws(() => readTxn(store, ops([{ KV: { Verb: 'set', Key: 'x' } }])), KvError);
   });
 
+  it("applies catalog cas and delete-cas only at the row's ModifyIndex (0 = only if absent)", () => {
+    const { store } = fixture();
+    const node = { Node: { Verb: 'set', Node: { Node: 'n3', Address: '10.0.0.3' } } };
+    // Each write changes the port: an identical write would leave ModifyIndex where it was.
+    const service = (verb: string, modifyIndex: number, port = 1) => ({
+      Service: { Verb: verb, Node: 'n3', Service: { ID: 'db', Service: 'db', Port: port, ModifyIndex: modifyIndex } },
+    });
+    assert.equal(applyTxn(store, 10, ops([node, service('cas', 0)])).Errors, null);
+    assert.deepEqual(applyTxn(store, 11, ops([service('cas', 0)])).Errors, [
+      { OpIndex: 0, What: 'failed to set service "db" on node "n3", index is stale' },
+    ]);
+    assert.equal(applyTxn(store, 12, ops([service('cas', 10, 2)])).Errors, null);
+    assert.deepEqual(applyTxn(store, 13, ops([service('delete-cas', 10)])).Errors, [
+      { OpIndex: 0, What: 'failed to delete service "db" on node "n3", index is stale' },
+    ]);
+    assert.equal(applyTxn(store, 14, ops([service('delete-cas', 12)])).Errors, null);
+    assert.deepEqual(applyTxn(store, 15, ops([service('delete-cas', 12)])).Errors, [
+      { OpIndex: 0, What: 'failed to delete service "db" on node "n3", index is stale' },
+    ]);
+  });
+
   it('refuses malformed ops and more than 128 of them', () => {
     assert.throws(() => ops([{ KV: { Verb: 'launch', Key: 'x' } }]), /Unknown KV operation "launch"/);
     assert.throws(() => ops([{}]), /names no KV, Node, Service or Check operation/);

@@ -199,6 +199,18 @@ const modifyIndexOf = (fields: Readonly<Record<string, unknown>>): number => {
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : 0;
 };
 
+/** Consul's catalog cas: index 0 means "only if absent", otherwise the row's ModifyIndex must match. */
+const casSetAllowed = (
+  existing: { readonly ModifyIndex: number } | undefined,
+  fields: Readonly<Record<string, unknown>>,
+) => (existing === undefined ? modifyIndexOf(fields) === 0 : existing.ModifyIndex === modifyIndexOf(fields));
+
+/** Consul's delete-cas: the row must exist and its ModifyIndex match. */
+const casDeleteAllowed = (
+  existing: { readonly ModifyIndex: number } | undefined,
+  fields: Readonly<Record<string, unknown>>,
+) => existing !== undefined && existing.ModifyIndex === modifyIndexOf(fields);
+
 function nodeOp(
   view: TxnView,
   verb: CatalogTxnVerb,
@@ -217,11 +229,7 @@ function nodeOp(
       return;
     case 'cas':
     case 'set': {
-      if (
-        verb === 'cas' &&
-        (existing === undefined ? modifyIndexOf(fields) !== 0 : existing.ModifyIndex !== modifyIndexOf(fields))
-      )
-        throw stale('set');
+      if (verb === 'cas' && !casSetAllowed(existing, fields)) throw stale('set');
       const node = normalizeNode(fields);
       ensureNodeTxn(txn, node);
       const row = nodes.get(nodeKey(node.Node));
@@ -229,7 +237,7 @@ function nodeOp(
       return;
     }
     case 'delete-cas':
-      if (existing === undefined || existing.ModifyIndex !== modifyIndexOf(fields)) throw stale('delete');
+      if (!casDeleteAllowed(existing, fields)) throw stale('delete');
       deleteNodeTxn(txn, name);
       return;
     case 'delete':
@@ -258,11 +266,7 @@ function serviceOp(
       return;
     case 'cas':
     case 'set': {
-      if (
-        verb === 'cas' &&
-        (existing === undefined ? modifyIndexOf(fields) !== 0 : existing.ModifyIndex !== modifyIndexOf(fields))
-      )
-        throw stale('set');
+      if (verb === 'cas' && !casSetAllowed(existing, fields)) throw stale('set');
       const service = normalizeService(fields, node);
       ensureServiceTxn(txn, service);
       const row = services.get(serviceKey(node, service.ID));
@@ -270,7 +274,7 @@ function serviceOp(
       return;
     }
     case 'delete-cas':
-      if (existing === undefined || existing.ModifyIndex !== modifyIndexOf(fields)) throw stale('delete');
+      if (!casDeleteAllowed(existing, fields)) throw stale('delete');
       deleteServiceTxn(txn, node, id);
       return;
     case 'delete':
@@ -302,11 +306,7 @@ function checkOp(
       return;
     case 'cas':
     case 'set': {
-      if (
-        verb === 'cas' &&
-        (existing === undefined ? modifyIndexOf(fields) !== 0 : existing.ModifyIndex !== modifyIndexOf(fields))
-      )
-        throw stale('set');
+      if (verb === 'cas' && !casSetAllowed(existing, fields)) throw stale('set');
       const check = normalizeCheck(fields, node);
       ensureCheckTxn(txn, check);
       const row = checks.get(checkKey(node, check.CheckID));
@@ -314,7 +314,7 @@ function checkOp(
       return;
     }
     case 'delete-cas':
-      if (existing === undefined || existing.ModifyIndex !== modifyIndexOf(fields)) throw stale('delete');
+      if (!casDeleteAllowed(existing, fields)) throw stale('delete');
       deleteCheckTxn(txn, node, id);
       return;
     case 'delete':
