@@ -48,6 +48,12 @@ function required(params: URLSearchParams, name: string): string {
   return value;
 }
 
+/** `?source=&destination=`, both required, as the check and exact endpoints take them. */
+function sourceAndDestination(request: FastifyRequest): { source: string; destination: string } {
+  const params = requestParams(request);
+  return { source: required(params, 'source'), destination: required(params, 'destination') };
+}
+
 export const intentionRoutes =
   (deps: ServerRouteDeps): FastifyPluginAsync =>
   async (scope) => {
@@ -102,9 +108,7 @@ export const intentionRoutes =
         url: '/check',
         acl: intentionRead,
         handler: async (request, reply) => {
-          const params = requestParams(request);
-          const source = required(params, 'source');
-          const destination = required(params, 'destination');
+          const { source, destination } = sourceAndDestination(request);
           return (
             await rpcRead(read, request, reply, 'Intention.Check', () => ({
               Source: source,
@@ -118,9 +122,7 @@ export const intentionRoutes =
         url: '/exact',
         acl: intentionRead,
         handler: async (request, reply) => {
-          const params = requestParams(request);
-          const source = required(params, 'source');
-          const destination = required(params, 'destination');
+          const { source, destination } = sourceAndDestination(request);
           const { value } = await rpcRead(read, request, reply, 'Intention.Get', () => ({
             Source: source,
             Destination: destination,
@@ -135,9 +137,7 @@ export const intentionRoutes =
         url: '/exact',
         acl: intentionWrite,
         handler: async (request, reply) => {
-          const params = requestParams(request);
-          const source = required(params, 'source');
-          const destination = required(params, 'destination');
+          const { source, destination } = sourceAndDestination(request);
           const body = intentionBody(readJsonBody(request) ?? {});
           await rpc.call(
             'Intention.Apply',
@@ -152,9 +152,7 @@ export const intentionRoutes =
         url: '/exact',
         acl: intentionWrite,
         handler: async (request, reply) => {
-          const params = requestParams(request);
-          const source = required(params, 'source');
-          const destination = required(params, 'destination');
+          const { source, destination } = sourceAndDestination(request);
           await rpc.call(
             'Intention.Apply',
             { Op: 'delete-exact', Source: source, Destination: destination },
