@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { SeededRand } from '../../lib/rand.js';
 import type { HealthCheck, Node, NodeService } from '../../server/state/types.js';
 import type { LocalCheck, LocalNode, LocalService } from '../local/types.js';
+import { localServiceRow } from '../testing/local-fixtures.js';
 import { planSync, type RemoteState, type SyncInput, sameValue } from './plan.js';
 import { nextFullSyncDelayMs, syncScaleFactor } from './scale.js';
 
@@ -26,22 +27,7 @@ function service(
   entry: Partial<LocalService> = {},
 ): LocalService {
   return {
-    row: {
-      ID: id,
-      Service: id,
-      Tags: [],
-      Address: '',
-      TaggedAddresses: {},
-      Meta: {},
-      Port: 80,
-      Weights: { Passing: 1, Warning: 1 },
-      EnableTagOverride: false,
-      Kind: '',
-      Proxy: null,
-      Connect: null,
-      SocketPath: '',
-      ...fields,
-    },
+    row: localServiceRow({ ID: id, Service: id, ...fields }),
     token: '',
     source: 'api',
     inSync: false,

@@ -15,6 +15,7 @@ import type { HealthStatus } from '../../server/state/types.js';
 import { decodeCheckBody, decodeServiceBody } from '../local/decode.js';
 import { Registrar } from '../local/registrar.js';
 import { LocalState } from '../local/state.js';
+import { localStateForN1 } from '../testing/local-fixtures.js';
 import { settle, until } from '../testing/wait.js';
 import { CheckRunner, NotTtlCheckError, reapIntervalMs, remoteAliasGapMs, type TtlCheckState } from './runner.js';
 import { applyThresholds, initialCounters, type ThresholdConfig } from './thresholds.js';
@@ -23,19 +24,7 @@ const allow = { scriptChecksAllowed: true };
 
 async function setup() {
   const clock = new ManualClock();
-  const state = new LocalState(
-    { clock },
-    {
-      node: { ID: 'id', Node: 'n1', Address: '127.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
-      checkUpdateIntervalMs: 0,
-    },
-  );
-  const registrar = new Registrar(
-    state,
-    null,
-    { nodeName: 'n1', sidecarMinPort: 21000, sidecarMaxPort: 21255 },
-    silentLogger(),
-  );
+  const { state, registrar } = localStateForN1(clock);
   const runner = new CheckRunner(
     {
       clock,

@@ -5,25 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
+import { localServiceRow } from '../testing/local-fixtures.js';
 import { LocalState } from './state.js';
-import type { LocalCheckRow, LocalServiceRow } from './types.js';
+import type { LocalCheckRow } from './types.js';
 
-const service = (fields: Partial<LocalServiceRow> = {}): LocalServiceRow => ({
-  ID: 'web',
-  Service: 'web',
-  Tags: [],
-  Address: '',
-  TaggedAddresses: {},
-  Meta: {},
-  Port: 80,
-  Weights: { Passing: 1, Warning: 1 },
-  EnableTagOverride: false,
-  Kind: '',
-  Proxy: null,
-  Connect: null,
-  SocketPath: '',
-  ...fields,
-});
+const service = localServiceRow;
 
 const check = (fields: Partial<LocalCheckRow> = {}): LocalCheckRow => ({
   Node: 'n1',

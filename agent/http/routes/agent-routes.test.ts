@@ -11,10 +11,9 @@ import { ManualClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { SeededRand } from '../../../lib/rand.js';
 import { CheckRunner } from '../../checks/runner.js';
-import { Registrar } from '../../local/registrar.js';
-import { LocalState } from '../../local/state.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import { AgentMetrics } from '../../runtime/metrics.js';
+import { localStateForN1 } from '../../testing/local-fixtures.js';
 import { buildHttpApi } from '../api.js';
 import { testBuild, testConfig } from '../testing/fake-rpc.js';
 
@@ -25,19 +24,7 @@ const forceLeaves: [string, boolean][] = [];
 
 function makeAgent(): AgentHandle {
   const clock = new ManualClock();
-  const state = new LocalState(
-    { clock },
-    {
-      node: { ID: 'id', Node: 'n1', Address: '127.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
-      checkUpdateIntervalMs: 0,
-    },
-  );
-  const registrar = new Registrar(
-    state,
-    null,
-    { nodeName: 'n1', sidecarMinPort: 21000, sidecarMaxPort: 21255 },
-    silentLogger(),
-  );
+  const { state, registrar } = localStateForN1(clock);
   const checks = new CheckRunner(
     {
       clock,
