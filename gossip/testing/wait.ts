@@ -5,30 +5,23 @@ import { Writable } from 'node:stream';
 import { setTimeout as delayMs } from 'node:timers/promises';
 import pino from 'pino';
 import type { Logger } from '../../lib/log.js';
+import { waitForCondition } from '../../lib/testing/wait.js';
 
-export async function waitUntil(
+export function waitUntil(
   condition: () => boolean,
   what: string,
   options: { deadlineMs?: number; checkEveryMs?: number } = {},
 ): Promise<void> {
-  const deadline = performance.now() + (options.deadlineMs ?? 10_000);
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await delayMs(options.checkEveryMs ?? 10);
-  }
+  return waitForCondition(condition, what, { checkEveryMs: 10, ...options });
 }
 
 /** As waitUntil, for a condition that must read something asynchronously (a file). */
-export async function waitUntilAsync(
+export function waitUntilAsync(
   condition: () => Promise<boolean>,
   what: string,
   options: { deadlineMs?: number; checkEveryMs?: number } = {},
 ): Promise<void> {
-  const deadline = performance.now() + (options.deadlineMs ?? 10_000);
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await delayMs(options.checkEveryMs ?? 10);
-  }
+  return waitForCondition(condition, what, { checkEveryMs: 10, ...options });
 }
 
 /** Resolves with the promise's value, or rejects naming `what` once the deadline passes. */

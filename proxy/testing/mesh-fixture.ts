@@ -15,6 +15,7 @@ import {
 import { makeTestCa, type TestCa } from '../../connect/testing/ca-fixtures.js';
 import { RealClock } from '../../lib/clock.js';
 import { createLogger, silentLogger } from '../../lib/log.js';
+import { waitForCondition } from '../../lib/testing/wait.js';
 import { ProxyManager, type ProxyManagerInit } from '../manager.js';
 import type { LeafCredentials } from '../source.js';
 import type { StaticProxySource } from './static-source.js';
@@ -121,12 +122,8 @@ export function httpRequest(
 }
 
 /** Waits until `condition` holds, checking every few milliseconds, or fails after the deadline. */
-export async function waitFor(condition: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > deadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+export function waitFor(condition: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
+  return waitForCondition(condition, what, { deadlineMs });
 }
 
 export function newManager(source: StaticProxySource, init: Partial<ProxyManagerInit> = {}) {

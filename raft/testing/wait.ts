@@ -1,18 +1,8 @@
 // Waiting on a condition with a deadline, for tests that cross real I/O (sockets, disk): no sleeps of guessed
 // length, and a clear failure naming what never happened.
 
-import { setTimeout as pause } from 'node:timers/promises';
+import { waitForCondition } from '../../lib/testing/wait.js';
 
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  deadlineMs = 10_000,
-): Promise<void> {
-  const started = performance.now();
-  for (;;) {
-    if (await condition()) return;
-    if (performance.now() - started > deadlineMs)
-      throw new Error(`timed out after ${deadlineMs} ms waiting for: ${what}`);
-    await pause(5);
-  }
+export function waitFor(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 10_000): Promise<void> {
+  return waitForCondition(condition, what, { deadlineMs });
 }
