@@ -23,3 +23,4 @@ export {
   type UpstreamTarget,
   type Watched,
 } from './source.js';
+export { WatchedValue } from './watched-value.js';

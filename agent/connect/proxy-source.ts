@@ -17,6 +17,7 @@ import type {
   UpstreamTarget,
   Watched,
 } from '../../proxy/source.js';
+import { WatchedValue } from '../../proxy/watched-value.js';
 import { defaultQueryOptions, type RpcClient } from '../../server/rpc/methods.js';
 import type { ServiceEntry } from '../../server/state/types.js';
 import type { AgentConnect } from './agent-connect.js';
@@ -34,50 +35,13 @@ export const upstreamWatchesMax = 1_024;
 const watchWaitMs = 10 * 60_000;
 const retry = { baseDelayMs: 250, delayMsMax: 30_000 };
 
-/** One watched value fed by `subscribe`, with listeners; `stop` runs when the last view closes. */
-class Feed<T> {
-  value: T | null = null;
-  readonly listeners = new Set<(value: T) => void>();
-  views = 0;
-  constructor(readonly stop: () => void = () => undefined) {}
-
-  set(value: T): void {
-    this.value = value;
-    for (const listener of [...this.listeners]) listener(value);
-  }
-
-  view(onLastClose: () => void = () => undefined): Watched<T> {
-    this.views++;
-    const mine = new Set<(value: T) => void>();
-    let closed = false;
-    return {
-      current: () => this.value,
-      onChange: (listener) => {
-        this.listeners.add(listener);
-        mine.add(listener);
-        return () => {
-          this.listeners.delete(listener);
-          mine.delete(listener);
-        };
-      },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        for (const listener of mine) this.listeners.delete(listener);
-        this.views--;
-        if (this.views === 0) onLastClose();
-      },
-    };
-  }
-}
-
 export class AgentProxySource implements ProxySource {
-  private readonly leafFeeds = new Map<string, Feed<LeafCredentials>>();
-  private readonly rootsFeed = new Feed<RootsSnapshot>();
-  private readonly intentionsFeed = new Feed<IntentionTable>();
+  private readonly leafFeeds = new Map<string, WatchedValue<LeafCredentials>>();
+  private readonly rootsFeed = new WatchedValue<RootsSnapshot>();
+  private readonly intentionsFeed = new WatchedValue<IntentionTable>();
   private readonly endpointFeeds = new Map<
     string,
-    { feed: Feed<readonly UpstreamEndpoint[]>; stop: AbortController }
+    { feed: WatchedValue<readonly UpstreamEndpoint[]>; stop: AbortController }
   >();
   private readonly unsubscribes: (() => void)[];
 
@@ -100,7 +64,7 @@ export class AgentProxySource implements ProxySource {
   leaf(service: string): Watched<LeafCredentials> {
     let feed = this.leafFeeds.get(service);
     if (feed === undefined) {
-      feed = new Feed<LeafCredentials>();
+      feed = new WatchedValue<LeafCredentials>();
       this.leafFeeds.set(service, feed);
       const created = feed;
       // Issues (or reads the cached) leaf; later ones arrive through the 'leaf' event.
@@ -139,7 +103,7 @@ export class AgentProxySource implements ProxySource {
       if (this.endpointFeeds.size >= upstreamWatchesMax)
         throw new Error(`more than ${upstreamWatchesMax} upstreams watched by this agent`);
       const stop = new AbortController();
-      entry = { feed: new Feed<readonly UpstreamEndpoint[]>(), stop };
+      entry = { feed: new WatchedValue<readonly UpstreamEndpoint[]>(), stop };
       this.endpointFeeds.set(key, entry);
       this.watchEndpoints(upstream, entry.feed, stop.signal);
     }
@@ -157,7 +121,11 @@ export class AgentProxySource implements ProxySource {
     this.endpointFeeds.clear();
   }
 
-  private watchEndpoints(upstream: UpstreamTarget, feed: Feed<readonly UpstreamEndpoint[]>, signal: AbortSignal): void {
+  private watchEndpoints(
+    upstream: UpstreamTarget,
+    feed: WatchedValue<readonly UpstreamEndpoint[]>,
+    signal: AbortSignal,
+  ): void {
     const { rpc, clock, rand, log } = this.components;
     const backoff = new Backoff(retry, rand);
     const context = { datacenter: upstream.datacenter ?? this.datacenter, token: '' };

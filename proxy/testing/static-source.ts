@@ -10,46 +10,13 @@ import type {
   UpstreamTarget,
   Watched,
 } from '../source.js';
-
-class Cell<T> {
-  private value: T | null = null;
-  private readonly listeners = new Set<(value: T) => void>();
-  views = 0;
-
-  set(value: T): void {
-    this.value = value;
-    for (const listener of [...this.listeners]) listener(value);
-  }
-
-  view(): Watched<T> {
-    this.views += 1;
-    const owned = new Set<(value: T) => void>();
-    let closed = false;
-    return {
-      current: () => this.value,
-      onChange: (listener) => {
-        this.listeners.add(listener);
-        owned.add(listener);
-        return () => {
-          this.listeners.delete(listener);
-          owned.delete(listener);
-        };
-      },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        this.views -= 1;
-        for (const listener of owned) this.listeners.delete(listener);
-      },
-    };
-  }
-}
+import { WatchedValue } from '../watched-value.js';
 
 export class StaticProxySource implements ProxySource {
-  private readonly leaves = new Map<string, Cell<LeafCredentials>>();
-  private readonly rootsCell = new Cell<RootsSnapshot>();
-  private readonly intentionsCell = new Cell<IntentionTable>();
-  private readonly endpointCells = new Map<string, Cell<readonly UpstreamEndpoint[]>>();
+  private readonly leaves = new Map<string, WatchedValue<LeafCredentials>>();
+  private readonly rootsCell = new WatchedValue<RootsSnapshot>();
+  private readonly intentionsCell = new WatchedValue<IntentionTable>();
+  private readonly endpointCells = new Map<string, WatchedValue<readonly UpstreamEndpoint[]>>();
 
   constructor() {
     this.intentionsCell.set(compileIntentionTable([], true));
@@ -88,19 +55,19 @@ export class StaticProxySource implements ProxySource {
     return this.endpointCell(upstream).view();
   }
 
-  private leafCell(service: string): Cell<LeafCredentials> {
+  private leafCell(service: string): WatchedValue<LeafCredentials> {
     let cell = this.leaves.get(service);
     if (!cell) {
-      cell = new Cell();
+      cell = new WatchedValue();
       this.leaves.set(service, cell);
     }
     return cell;
   }
-  private endpointCell(upstream: UpstreamTarget): Cell<readonly UpstreamEndpoint[]> {
+  private endpointCell(upstream: UpstreamTarget): WatchedValue<readonly UpstreamEndpoint[]> {
     const key = `${upstream.service}\u0000${upstream.datacenter ?? ''}`;
     let cell = this.endpointCells.get(key);
     if (!cell) {
-      cell = new Cell();
+      cell = new WatchedValue();
       this.endpointCells.set(key, cell);
     }
     return cell;
