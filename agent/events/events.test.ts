@@ -15,12 +15,12 @@ import {
   uuidToUint64,
 } from './events.js';
 
-const target = (services: { service: string; tags: string[] }[] = []) => ({
+const target = (services: { id: string; tags: string[] }[] = []) => ({
   nodeName: 'web-1',
   services: () => services,
 });
 
-function loopback(services: { service: string; tags: string[] }[] = []): EventStore {
+function loopback(services: { id: string; tags: string[] }[] = []): EventStore {
   let ltime = 0;
   const store: EventStore = new EventStore(target(services), (name, payload) => {
     ltime++;
@@ -50,8 +50,8 @@ describe('uuidToUint64', () => {
     assert.equal(uuidToUint64('cb9a81ad-fff6-52ac-92a7-5f70687805ec'), 6430540886266763072n);
     assert.equal(uuidToUint64('not-a-uuid'), 0n);
   });
-  it('gives the newest event as the list index, 0 for none', () => {
-    assert.equal(listIndex([]), 0n);
+  it('gives the newest event as the list index, 1 for none (so an idle watch blocks instead of looping)', () => {
+    assert.equal(listIndex([]), 1n);
     const newest = event({ id: '00000000-0000-0001-0000-000000000003' });
     assert.equal(listIndex([event(), newest]), 2n);
   });
@@ -86,21 +86,44 @@ describe('filters', () => {
     assert.equal(eventMatches(event({ nodeFilter: '^db' }), target()), false);
   });
   it('needs a matching local service, and a matching tag on it', () => {
-    const local = target([{ service: 'api', tags: ['v1', 'primary'] }]);
+    const local = target([{ id: 'api', tags: ['v1', 'primary'] }]);
     assert.equal(eventMatches(event({ serviceFilter: 'api' }), local), true);
     assert.equal(eventMatches(event({ serviceFilter: 'api', tagFilter: 'prim' }), local), true);
     assert.equal(eventMatches(event({ serviceFilter: 'api', tagFilter: 'v2' }), local), false);
     assert.equal(eventMatches(event({ serviceFilter: 'db' }), local), false);
     assert.equal(eventMatches(event({ serviceFilter: 'api' }), target()), false);
   });
+  it("matches the service filter against the instance ID, as Consul's shouldProcessUserEvent does", () => {
+    const local = target([{ id: 'web-blue', tags: ['v1'] }]);
+    assert.equal(eventMatches(event({ serviceFilter: '^web-blue$' }), local), true);
+    assert.equal(eventMatches(event({ serviceFilter: '^web$' }), local), false);
+  });
+  it('needs the tag on the same service instance the service filter matched', () => {
+    const local = target([
+      { id: 'api', tags: ['v1'] },
+      { id: 'db', tags: ['primary'] },
+    ]);
+    assert.equal(eventMatches(event({ serviceFilter: 'api', tagFilter: 'primary' }), local), false);
+    assert.equal(eventMatches(event({ serviceFilter: 'api|db', tagFilter: 'primary' }), local), true);
+  });
+  it("accepts Go's inline flags and named groups, and never matches a filter that does not compile", () => {
+    assert.equal(eventMatches(event({ nodeFilter: '(?i)^WEB-' }), target()), true);
+    assert.equal(eventMatches(event({ nodeFilter: '(?P<role>web)-1' }), target()), true);
+    assert.equal(eventMatches(event({ nodeFilter: '(' }), target()), false);
+  });
   it('stores only the events whose filters match', () => {
-    const store = loopback([{ service: 'api', tags: [] }]);
+    const store = loopback([{ id: 'api', tags: [] }]);
     store.fire({ name: 'a', payload: new Uint8Array(0), nodeFilter: 'db' });
     store.fire({ name: 'b', payload: new Uint8Array(0), serviceFilter: 'api' });
     assert.deepEqual(
       store.list().map((e) => e.name),
       ['b'],
     );
+  });
+  it("drops Consul's remote-exec events, which are never listed", () => {
+    const store = loopback();
+    assert.equal(store.receive(`${userEventPrefix}_rexec`, encodeEvent(event({ name: '_rexec' })), 1), false);
+    assert.equal(store.list().length, 0);
   });
 });
 
@@ -128,8 +151,12 @@ describe('EventStore', () => {
   it("refuses an empty name, bad regexes, tag without service and Consul's 512-byte limit", () => {
     const store = loopback();
     const none = new Uint8Array(0);
-    assert.throws(() => store.fire({ name: '', payload: none }), /name cannot be empty/);
-    assert.throws(() => store.fire({ name: 'x', payload: none, nodeFilter: '(' }), /Invalid node regex/);
+    assert.throws(() => store.fire({ name: '', payload: none }), /User event missing name/);
+    assert.throws(() => store.fire({ name: 'x', payload: none, nodeFilter: '(' }), /Invalid node filter: /);
+    assert.throws(
+      () => store.fire({ name: 'x', payload: none, serviceFilter: 'a', tagFilter: '[' }),
+      /Invalid tag filter: /,
+    );
     assert.throws(() => store.fire({ name: 'x', payload: none, tagFilter: 'a' }), /without service filter/);
     assert.throws(
       () => store.fire({ name: 'x', payload: new Uint8Array(512) }),

@@ -1,10 +1,12 @@
 // Consul's user events (reference §4.8): fired as gossip user events named `consul:event:<name>` whose payload is
-// the whole event struct in a compact JSON encoding; filters (node, service, tag regexes) are applied on receipt and
-// only matching events are kept, the last 256, for /v1/event/list. Its index is Consul's uuidToUint64 of the newest
-// event's ID (not monotonic, reference §6.21), kept as a bigint so no bit is lost.
+// the whole event struct in a compact JSON encoding. Every agent receives every event and applies its filters
+// (node, service, tag: Go regexes) itself, as Consul's shouldProcessUserEvent does, keeping only the matching
+// ones, the last 256, for /v1/event/list. Its index is Consul's uuidToUint64 of the newest event's ID (not
+// monotonic, reference §6.21), kept as a bigint so no bit is lost.
 
 import { randomUUID } from 'node:crypto';
 import { LatticeError } from '../../lib/errors.js';
+import { compileGoRegexp } from './go-regexp.js';
 
 /** Consul keeps this many received events (agent/user_event.go). */
 export const eventBufferSize = 256;
@@ -12,6 +14,11 @@ export const eventBufferSize = 256;
 export const userEventSizeLimit = 512;
 /** The serf user-event name prefix Consul puts in front of the event name. */
 export const userEventPrefix = 'consul:event:';
+/**
+ * Consul's remote-exec event (`consul exec`). Consul never lists it: it runs it or, with remote exec disabled
+ * (the default since 0.8), drops it. Lattice has no remote exec, so it drops it too.
+ */
+export const remoteExecEventName = '_rexec';
 
 export interface UserEvent {
   readonly id: string;
@@ -92,22 +99,29 @@ export function uuidToUint64(uuid: string): bigint {
 
 export class EventError extends LatticeError {}
 
-/** What the filters are checked against: this node and its local services. */
+/** What the filters are checked against: this node and its local service instances. */
 export interface EventTarget {
   readonly nodeName: string;
-  services(): readonly { readonly service: string; readonly tags: readonly string[] }[];
+  services(): readonly EventTargetService[];
 }
 
-/** Consul's shouldProcessUserEvent: unanchored regexes; service/tag need a matching local service. */
+export interface EventTargetService {
+  /** The instance ID: Consul's shouldProcessUserEvent matches the service filter against the ID, not the name. */
+  readonly id: string;
+  readonly tags: readonly string[];
+}
+
+/**
+ * Consul's shouldProcessUserEvent: unanchored regexes; a service filter needs a local service whose ID matches
+ * and, with a tag filter, one of that service's tags matching too. A filter that does not compile never matches.
+ */
 export function eventMatches(event: UserEvent, target: EventTarget): boolean {
   try {
-    if (event.nodeFilter !== '' && !new RegExp(event.nodeFilter).test(target.nodeName)) return false;
+    if (event.nodeFilter !== '' && !compileGoRegexp(event.nodeFilter).test(target.nodeName)) return false;
     if (event.serviceFilter !== '') {
-      const service = new RegExp(event.serviceFilter);
-      const tag = event.tagFilter === '' ? null : new RegExp(event.tagFilter);
-      return target
-        .services()
-        .some((s) => service.test(s.service) && (tag === null || s.tags.some((t) => tag.test(t))));
+      const service = compileGoRegexp(event.serviceFilter);
+      const tag = event.tagFilter === '' ? null : compileGoRegexp(event.tagFilter);
+      return target.services().some((s) => service.test(s.id) && (tag === null || s.tags.some((t) => tag.test(t))));
     }
     return true;
   } catch {
@@ -123,11 +137,12 @@ export interface FireRequest {
   readonly tagFilter?: string;
 }
 
+/** Consul's validateUserEventParams wording: `Invalid node filter: <error>`. */
 function checkRegex(value: string, what: string): void {
   try {
-    new RegExp(value);
+    compileGoRegexp(value);
   } catch (error) {
-    throw new EventError('ERR_BAD_REQUEST', `Invalid ${what} regex: ${(error as Error).message}`);
+    throw new EventError('ERR_BAD_REQUEST', `Invalid ${what} filter: ${(error as Error).message}`);
   }
 }
 
@@ -144,7 +159,7 @@ export class EventStore {
 
   /** Fires an event to the cluster (the local copy arrives through gossip like everyone else's). */
   fire(request: FireRequest): UserEvent {
-    if (request.name === '') throw new EventError('ERR_BAD_REQUEST', 'User event name cannot be empty');
+    if (request.name === '') throw new EventError('ERR_BAD_REQUEST', 'User event missing name');
     const nodeFilter = request.nodeFilter ?? '';
     const serviceFilter = request.serviceFilter ?? '';
     const tagFilter = request.tagFilter ?? '';
@@ -176,7 +191,7 @@ export class EventStore {
   /** A serf user event arrived: keep it when it is a Consul event whose filters match this agent. */
   receive(serfName: string, payload: Uint8Array, ltime: number): boolean {
     const event = decodeEvent(serfName, payload, ltime);
-    if (event === null || !eventMatches(event, this.target)) return false;
+    if (event === null || event.name === remoteExecEventName || !eventMatches(event, this.target)) return false;
     this.add(event);
     return true;
   }
@@ -201,10 +216,13 @@ export class EventStore {
   }
 }
 
-/** The /v1/event/list index of a (filtered) list: the newest event's uuidToUint64, 0 when empty. */
+/**
+ * The /v1/event/list index of a (filtered) list: the newest event's uuidToUint64, and 1 when empty, as Consul
+ * answers so that a watch on a name nobody fires blocks at index 1 instead of looping hot.
+ */
 export function listIndex(events: readonly UserEvent[]): bigint {
   const newest = events.at(-1);
-  return newest === undefined ? 0n : uuidToUint64(newest.id);
+  return newest === undefined ? 1n : uuidToUint64(newest.id);
 }
 
 /** What the agent wires in: its gossip driver (send and receive) and its local services (filters). */
@@ -222,7 +240,7 @@ export interface EventAgentParts {
   readonly state: {
     services(): readonly {
       readonly deleted: boolean;
-      readonly row: { readonly Service: string; readonly Tags?: readonly string[] | null };
+      readonly row: { readonly ID: string; readonly Tags?: readonly string[] | null };
     }[];
   };
 }
@@ -236,7 +254,7 @@ export function agentEventStore(parts: EventAgentParts): EventStore {
         parts.state
           .services()
           .filter((s) => !s.deleted)
-          .map((s) => ({ service: s.row.Service, tags: s.row.Tags ?? [] })),
+          .map((s) => ({ id: s.row.ID, tags: s.row.Tags ?? [] })),
     },
     (name, payload) => parts.gossip.userEvent(name, payload),
   );

@@ -11,9 +11,9 @@ import { installBodyParsers } from '../decode-body.js';
 import { installErrorHandler } from '../errors.js';
 import { eventRoutes } from './event.js';
 
-async function setup() {
+async function setup(services: { id: string; tags: string[] }[] = []) {
   let ltime = 0;
-  const store: EventStore = new EventStore({ nodeName: 'n1', services: () => [] }, (name, payload) => {
+  const store: EventStore = new EventStore({ nodeName: 'n1', services: () => services }, (name, payload) => {
     ltime++;
     store.receive(name, payload, ltime);
     return ltime;
@@ -64,6 +64,53 @@ describe('/v1/event', () => {
     const { app } = await setup();
     assert.equal((await app.inject({ method: 'PUT', url: '/v1/event/fire/x?node=^other$' })).statusCode, 200);
     assert.deepEqual((await app.inject({ method: 'GET', url: '/v1/event/list' })).json(), []);
+  });
+
+  it('keeps an event only when this agent has a service (by ID) with a tag matching the filters', async () => {
+    const { app } = await setup([{ id: 'api-1', tags: ['v2', 'canary'] }]);
+    const fire = async (query: string) =>
+      (await app.inject({ method: 'PUT', url: `/v1/event/fire/e?${query}` })).json().ID as string;
+    const kept = [
+      await fire('service=^api'),
+      await fire('service=api&tag=^canary$'),
+      await fire('node=^n1$&service=api-1'),
+    ];
+    await fire('service=^db');
+    await fire('service=api&tag=^v1$');
+    await fire('node=^n2$&service=api');
+    const listed = (await app.inject({ method: 'GET', url: '/v1/event/list' })).json() as { ID: string }[];
+    assert.deepEqual(
+      listed.map((e) => e.ID),
+      kept,
+    );
+  });
+
+  it("refuses a bad filter regex with Consul's wording", async () => {
+    const { app } = await setup();
+    const bad = await app.inject({ method: 'PUT', url: '/v1/event/fire/x?service=(' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /^Invalid service filter: /);
+  });
+
+  it('blocks at index 1 on an empty list until an event of that name arrives', async () => {
+    const { app, store } = await setup();
+    let answered = false;
+    const pending = app.inject({ method: 'GET', url: '/v1/event/list?name=b&index=1&wait=5m' }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    store.fire({ name: 'a', payload: new Uint8Array(0) });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(answered, false);
+    const b = store.fire({ name: 'b', payload: new Uint8Array(0) });
+    const woken = await pending;
+    assert.deepEqual(
+      woken.json().map((e: { Name: string }) => e.Name),
+      ['b'],
+    );
+    assert.equal(woken.headers['x-consul-index'], uuidToUint64(b.id).toString());
   });
 
   it("refuses a too large event with Consul's text, and a tag without a service", async () => {

@@ -78,6 +78,7 @@ export const eventRoutes =
           const wanted = raw === null || raw === '' ? 0n : BigInt(raw);
           const waitMs = parseWaitParam(params.get('wait'), deps.config);
           let events: UserEvent[] = deps.events.list(name);
+          // Consul blocks only while the index equals the caller's (it is not monotonic, so "greater" means nothing).
           if (wanted > 0n && listIndex(events) === wanted) {
             const signal = clientGoneSignal(reply);
             const deadline = deps.clock.nowMs() + waitMs;
@@ -88,8 +89,7 @@ export const eventRoutes =
               events = deps.events.list(name);
             }
           }
-          const index = listIndex(events);
-          void reply.header('X-Consul-Index', (index === 0n ? 1n : index).toString());
+          void reply.header('X-Consul-Index', listIndex(events).toString());
           void reply.header('X-Consul-KnownLeader', 'true');
           void reply.header('X-Consul-LastContact', '0');
           return events.map(eventToJson);
