@@ -8,6 +8,7 @@ import { type Command, coordinateBatchUpdateCommand, deregisterCommand, register
 import type { CatalogFsm } from './fsm/fsm.js';
 import { readSnapshot } from './fsm/snapshot-format.js';
 import { kvRestorePhases } from './kv-restore.js';
+import { preparedQueryRestorePhases } from './prepared-query-restore.js';
 import { BadRequestError } from './rpc/errors.js';
 import type { SnapshotSaveReply } from './rpc/methods.js';
 import { nodes } from './state/catalog-reads.js';
@@ -111,9 +112,11 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
   // KV last: sessions need their nodes and checks, locked entries their sessions.
   const kv = kvRestorePhases(store, tables);
   const connect = connectRestorePhases(store, tables);
+  // Queries last: a session-bound query needs its session.
+  const queries = preparedQueryRestorePhases(store, tables);
   return {
     phases: [
-      [...deregistrations, ...kv.clear, ...connect.clear],
+      [...deregistrations, ...kv.clear, ...connect.clear, ...queries.clear],
       connect.defaults,
       connect.rest,
       nodeRegistrations,
@@ -122,6 +125,7 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
       coordinateUpdates,
       kv.sessions,
       kv.entries,
+      queries.queries,
     ],
     nodeCount: snapshotNodes.length,
   };

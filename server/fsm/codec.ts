@@ -46,6 +46,7 @@ function payloadOf(command: Command): unknown {
     case 'config-entry':
     case 'intention':
     case 'ca-roots':
+    case 'prepared-query':
       return command.request;
     case 'txn':
       return command.ops;
@@ -98,6 +99,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
     case 'config-entry':
     case 'intention':
     case 'ca-roots':
+    case 'prepared-query':
       if (!isObject(payload)) throw new CommandCodecError(`${type} payload is not a map`);
       return { type, request: payload as never } as Command;
   }

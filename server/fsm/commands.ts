@@ -5,6 +5,7 @@
 import type { ConfigEntryOp } from '../state/config-entries.js';
 import type { CaSetRequest, IntentionMutation } from '../state/connect-ops.js';
 import type { KvApplyRequest } from '../state/kv-types.js';
+import type { PreparedQueryRequest } from '../state/prepared-query-types.js';
 import type { TxnOp } from '../state/txn-ops.js';
 import type { CoordinateUpdate, DeregisterRequest, RegisterRequest } from '../state/types.js';
 
@@ -25,7 +26,9 @@ export type Command =
   /** Intention.Apply: one legacy intention change to the service-intentions entries. */
   | { readonly type: 'intention'; readonly request: IntentionMutation }
   /** The CA's configuration and its whole root set (initialization, config change, rotation). */
-  | { readonly type: 'ca-roots'; readonly request: CaSetRequest };
+  | { readonly type: 'ca-roots'; readonly request: CaSetRequest }
+  /** PreparedQuery.Apply: create/update (the whole query, ID chosen on the leader) or delete (by Query.ID). */
+  | { readonly type: 'prepared-query'; readonly request: PreparedQueryRequest };
 
 export type CommandType = Command['type'];
 
@@ -39,10 +42,11 @@ export const commandTypes: readonly CommandType[] = [
   'config-entry',
   'intention',
   'ca-roots',
+  'prepared-query',
 ];
 
 /** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
-export const reservedCommandTypes: readonly string[] = ['acl', 'prepared-query', 'autopilot'];
+export const reservedCommandTypes: readonly string[] = ['acl', 'autopilot'];
 
 export const registerCommand = (request: RegisterRequest): Command => ({ type: 'register', request });
 export const deregisterCommand = (request: DeregisterRequest): Command => ({ type: 'deregister', request });
@@ -60,3 +64,4 @@ export const txnCommand = (ops: readonly TxnOp[]): Command => ({ type: 'txn', op
 export const configEntryCommand = (request: ConfigEntryOp): Command => ({ type: 'config-entry', request });
 export const intentionCommand = (request: IntentionMutation): Command => ({ type: 'intention', request });
 export const caRootsCommand = (request: CaSetRequest): Command => ({ type: 'ca-roots', request });
+export const preparedQueryCommand = (request: PreparedQueryRequest): Command => ({ type: 'prepared-query', request });

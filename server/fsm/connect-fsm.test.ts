@@ -129,7 +129,7 @@ describe('Connect commands', () => {
     const expected = contentsOf(fsm.store);
     const parts = await snapshotParts(fsm);
     assert.equal(Buffer.from(parts[0] as Uint8Array).readUInt8(7), snapshotFormatVersion);
-    assert.equal(snapshotFormatVersion, 3);
+    assert.ok(snapshotFormatVersion >= 3, 'format 3 added the Connect tables');
     const restored = new CatalogFsm(new StateStore());
     await restored.restore(chunksOf(parts));
     assert.deepEqual(contentsOf(restored.store), expected);

@@ -201,6 +201,7 @@ describe('CatalogFsm snapshots', () => {
       'config-entries': 0,
       'connect-ca-config': 0,
       'connect-ca-roots': 0,
+      'prepared-queries': 0,
     });
     assert.ok(summary.indexCount > 4);
   });

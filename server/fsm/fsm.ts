@@ -15,6 +15,7 @@ import { caSetTxn, intentionMutateTxn } from '../state/connect-ops.js';
 import { coordinateBatchUpdate } from '../state/coordinates.js';
 import { StateStoreError } from '../state/errors.js';
 import { kvsApply, reapTombstones, sessionApply } from '../state/kv-apply.js';
+import { preparedQueryApply } from '../state/prepared-query-apply.js';
 import type { StateStore } from '../state/store.js';
 import { normalizeTxnOps } from '../state/txn-normalize.js';
 import { applyTxn } from '../state/txn-ops.js';
@@ -62,6 +63,8 @@ export function applyCommand(store: StateStore, index: number, command: Command)
       return true;
     case 'ca-roots':
       return store.write(index, (txn) => caSetTxn(txn, command.request));
+    case 'prepared-query':
+      return preparedQueryApply(store, index, command.request);
   }
 }
 

@@ -23,6 +23,7 @@ export {
   deregisterCommand,
   intentionCommand,
   kvCommand,
+  preparedQueryCommand,
   registerCommand,
   reservedCommandTypes,
   sessionCommand,

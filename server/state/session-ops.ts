@@ -7,6 +7,7 @@ import { MissingNodeError } from './errors.js';
 import { nodeSessionsWatchKey, sessionWatchKey, tableIndexKey } from './indexes.js';
 import { KvError, kvsDeleteTxn, kvsSetTxn } from './kv-ops.js';
 import type { Session, SessionCreateFields } from './kv-types.js';
+import { deleteSessionQueriesTxn } from './prepared-query-ops.js';
 import { checkKey, checksSchema, foldName, nodeKey, nodesSchema } from './tables/catalog.js';
 import { kvsSchema, sessionCheckKey, sessionsSchema } from './tables/kv.js';
 import type { WriteTxn } from './txn.js';
@@ -50,7 +51,8 @@ export function sessionCreateTxn(txn: WriteTxn, fields: SessionCreateFields): Se
 
 /**
  * deleteSessionTxn: removes the session and applies its behavior to the keys it holds (release, or delete),
- * setting its lock delay (capped at 60 s) on each. False when there was no such session.
+ * setting its lock delay (capped at 60 s) on each, and deletes the prepared queries bound to it. False when there
+ * was no such session.
  */
 export function sessionDestroyTxn(txn: WriteTxn, id: string): boolean {
   const session = txn.table(sessionsSchema).get(id);
@@ -63,6 +65,7 @@ export function sessionDestroyTxn(txn: WriteTxn, id: string): boolean {
     else kvsSetTxn(txn, { ...entry, Session: '' }, true);
     txn.lockDelays?.set(entry.Key, delayMs);
   }
+  deleteSessionQueriesTxn(txn, id);
   return true;
 }
 

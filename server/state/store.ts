@@ -10,6 +10,7 @@ import { LockDelays } from './lock-delay.js';
 import { catalogIntegrityProblem, catalogSchemas } from './tables/catalog.js';
 import { connectSchemas } from './tables/connect.js';
 import { kvSchemas } from './tables/kv.js';
+import { preparedQuerySchemas } from './tables/prepared-queries.js';
 import { Table, type TableSchema } from './tables/table.js';
 import { deepFreeze, type TableSource, WriteTxn } from './txn.js';
 import { type WatchCallback, WatchRegistry, type WatchSet } from './watch.js';
@@ -20,6 +21,7 @@ export const storeSchemas: readonly TableSchema<any>[] = [
   ...Object.values(catalogSchemas),
   ...Object.values(kvSchemas),
   ...Object.values(connectSchemas),
+  ...Object.values(preparedQuerySchemas),
 ];
 
 /** A point-in-time view for snapshots: the tables' row maps and the index table, never changed afterwards. */
