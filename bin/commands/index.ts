@@ -26,6 +26,7 @@ import { registerSimulate } from './simulate.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerValidate } from './validate.js';
 import { registerVersion } from './version.js';
+import { registerWatch } from './watch.js';
 
 export function registerCommands(program: Command): void {
   registerVersion(program);
@@ -53,4 +54,5 @@ export function registerCommands(program: Command): void {
   registerIntention(program);
   registerConfig(program);
   registerConnect(program);
+  registerWatch(program);
 }
