@@ -244,8 +244,9 @@ export class Agent implements Startable, AgentHandle {
       );
     subsystems.push(this.connect);
     // Managed proxies (runtime/managed-proxies.ts): after the control plane, local state and the Connect caches
-    // they read, so they stop before all three. Only with connect.enabled; a proxy that fails is logged, not fatal.
-    if (config.connectEnabled) {
+    // they read, so they stop before all three. Only with connect.enabled and connect.managed_proxies (off when the
+    // host runs `lattice connect proxy` processes itself); a proxy that fails is logged, not fatal.
+    if (config.connectEnabled && config.connectManagedProxies) {
       const proxyLog = log.child({ module: 'agent.proxy' });
       subsystems.push(
         new ManagedProxies(
@@ -258,7 +259,7 @@ export class Agent implements Startable, AgentHandle {
             clock,
             log: proxyLog,
           },
-          { datacenter: config.datacenter },
+          { datacenter: config.datacenter, closeRevokedConnections: config.connectCloseRevokedConnections },
         ),
       );
     }

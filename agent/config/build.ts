@@ -116,6 +116,8 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
     connectEnabled: top.section('connect').bool('enabled'),
     connectCaProvider: top.section('connect').str('ca_provider') ?? 'consul',
     connectCaConfig: opaqueBlock(top.section('connect').values['ca_config']),
+    connectManagedProxies: top.section('connect').optionalBool('managed_proxies') ?? true,
+    connectCloseRevokedConnections: top.section('connect').optionalBool('close_revoked_connections') ?? true,
     configEntriesBootstrap: bootstrapEntries(top.values['config_entries']),
     aclEnabled: acl.values['enabled'] === true,
     aclDefaultPolicy: acl.values['default_policy'] === 'deny' ? 'deny' : 'allow',

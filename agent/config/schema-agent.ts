@@ -64,6 +64,10 @@ export const agentSpec: Spec = object({
     ca_provider: string(),
     ca_config: opaque,
     enable_mesh_gateway_wan_federation: bool,
+    // Lattice's own keys (agent/RUNTIME.md, "Connect proxies"): whether the agent hosts its services' sidecar
+    // listeners, and whether a new deny intention closes the open connections it now denies.
+    managed_proxies: bool,
+    close_revoked_connections: bool,
   }),
   data_dir: string(checkNotEmpty),
   datacenter: string(checkDatacenter),

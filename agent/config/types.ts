@@ -237,6 +237,10 @@ export interface AgentConfig {
   /** `connect.ca_provider` and `connect.ca_config`: the CA's first configuration (only read at bootstrap). */
   readonly connectCaProvider: string;
   readonly connectCaConfig: Readonly<Record<string, unknown>>;
+  /** `connect.managed_proxies` (default true): the agent hosts the listeners of its local connect-proxy services. */
+  readonly connectManagedProxies: boolean;
+  /** `connect.close_revoked_connections` (default true): a new deny closes the open connections it now denies. */
+  readonly connectCloseRevokedConnections: boolean;
   /** `config_entries.bootstrap`: written by a new leader when absent (servers only). */
   readonly configEntriesBootstrap: readonly Readonly<Record<string, unknown>>[];
   readonly aclEnabled: boolean;

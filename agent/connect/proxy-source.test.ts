@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { CA_CONFIG_DEFAULTS, normalizeIntention } from '../../connect/index.js';
-import { ManualClock } from '../../lib/clock.js';
+import { ManualClock, RealClock } from '../../lib/clock.js';
+import { TypedEmitter } from '../../lib/emitter.js';
 import { LatticeError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
@@ -19,7 +20,7 @@ import { applyCommand, caRootsCommand, intentionCommand, registerCommand } from 
 import { ServerMetrics } from '../../server/metrics.js';
 import { defaultQueryOptions, type RpcClient } from '../../server/rpc/methods.js';
 import { StateStore } from '../../server/state/store.js';
-import { AgentConnect } from './agent-connect.js';
+import { AgentConnect, type AgentConnectEvents, type LeafCert } from './agent-connect.js';
 import { AgentProxySource } from './proxy-source.js';
 
 async function setup() {
@@ -128,6 +129,31 @@ describe('AgentProxySource', () => {
     } finally {
       source.close();
       await connect.stop();
+    }
+  });
+
+  it('retries a failed first leaf fetch with backoff until the leaf arrives', async () => {
+    let calls = 0;
+    const leaf = { CertPEM: 'cert', PrivateKeyPEM: 'key' } as LeafCert;
+    // Only leaf() and events are used on this path; the first two fetches fail as a cache with no CA would.
+    const connect = {
+      events: new TypedEmitter<AgentConnectEvents>(() => undefined),
+      leaf: async () => {
+        calls += 1;
+        if (calls <= 2) throw new Error('no leaf certificate for web from the servers after 30 s');
+        return { index: 1, value: leaf };
+      },
+    } as unknown as AgentConnect;
+    const source = new AgentProxySource(
+      { connect, rpc: {} as RpcClient, clock: new RealClock(), rand: new SeededRand(5), log: silentLogger() },
+      'dc1',
+    );
+    try {
+      const view = source.leaf('web');
+      assert.deepEqual(await firstValue(view, deadline()), { certPem: 'cert', keyPem: 'key' });
+      assert.equal(calls, 3);
+    } finally {
+      source.close();
     }
   });
 });

@@ -44,6 +44,8 @@ export class AgentProxySource implements ProxySource {
     { feed: WatchedValue<readonly UpstreamEndpoint[]>; stop: AbortController }
   >();
   private readonly unsubscribes: (() => void)[];
+  /** Aborted by close(): ends the first-leaf retries. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly components: AgentProxySourceComponents,
@@ -66,15 +68,7 @@ export class AgentProxySource implements ProxySource {
     if (feed === undefined) {
       feed = new WatchedValue<LeafCredentials>();
       this.leafFeeds.set(service, feed);
-      const created = feed;
-      // Issues (or reads the cached) leaf; later ones arrive through the 'leaf' event.
-      this.components.connect.leaf(service).then(
-        ({ value }) => {
-          if (created.value === null) created.set({ certPem: value.CertPEM, keyPem: value.PrivateKeyPEM });
-        },
-        (error: unknown) =>
-          this.components.log.warn({ service, err: (error as Error).message }, 'leaf for a proxy not available yet'),
-      );
+      this.fetchFirstLeaf(service, feed);
     }
     return feed.view();
   }
@@ -116,9 +110,35 @@ export class AgentProxySource implements ProxySource {
 
   /** Stops every watch this source started (the caches themselves belong to AgentConnect). */
   close(): void {
+    this.closing.abort();
     for (const unsubscribe of this.unsubscribes) unsubscribe();
     for (const { stop } of this.endpointFeeds.values()) stop.abort();
     this.endpointFeeds.clear();
+  }
+
+  /**
+   * Issues (or reads the cached) leaf, retrying with backoff until one arrives: a first fetch can fail (no CA yet,
+   * servers unreachable past the first-read wait, the leaf cache full) and later leaves only come as 'leaf' events
+   * for a leaf that was once issued. Stops when a value is there (from either path) or the source closes.
+   */
+  private fetchFirstLeaf(service: string, feed: WatchedValue<LeafCredentials>): void {
+    const { connect, clock, rand, log } = this.components;
+    const signal = this.closing.signal;
+    const backoff = new Backoff(retry, rand);
+    const loop = async (): Promise<void> => {
+      while (!signal.aborted && feed.value === null) {
+        try {
+          const { value } = await connect.leaf(service, { signal });
+          if (feed.value === null) feed.set({ certPem: value.CertPEM, keyPem: value.PrivateKeyPEM });
+          return;
+        } catch (error) {
+          if (signal.aborted) return;
+          log.warn({ service, err: (error as Error).message }, 'leaf for a proxy not available yet; retrying');
+          await delay(clock, backoff.next(), signal).catch(() => undefined);
+        }
+      }
+    };
+    void loop();
   }
 
   private watchEndpoints(

@@ -2,9 +2,9 @@
 // per host, proxy/manager.ts) and keeps them in step with local state: a proxy starts when such a service is
 // registered (public listener on its Address/Port, upstreams from Proxy.Upstreams), is replaced when its
 // registration changes and stops when it is deregistered. A proxy that cannot start (a taken port, no leaf in
-// time) is logged and retried later; it never stops the agent. On only with `connect.enabled` (Consul has no
-// switch for an in-agent proxy, so Lattice adds none either: a host that runs its own sidecars turns Connect off
-// on that agent or leaves the ports to the sidecars, whose bind failures are logged here).
+// time) is logged and retried later; it never stops the agent. On with `connect.enabled` unless
+// `connect.managed_proxies = false`: a host that runs `lattice connect proxy` processes turns it off so the two do
+// not race for the same ports (Consul has no in-agent proxy, hence no such switch).
 
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { AbortOptions, Startable } from '../../lib/lifecycle.js';
@@ -27,12 +27,17 @@ export interface ManagedProxiesInit {
   readonly datacenter: string;
   /** Wait before retrying a proxy that failed to start. */
   readonly retryMs?: number;
+  /** `connect.close_revoked_connections`; the proxy's default when absent. */
+  readonly closeRevokedConnections?: boolean;
 }
+
+/** The fields of a connect-proxy service a proxy is built from: a local row or an /v1/agent/service answer. */
+export type ProxyServiceView = Pick<LocalServiceRow, 'ID' | 'Kind' | 'Address' | 'Port' | 'Proxy'>;
 
 const defaultRetryMs = 5_000;
 
 /** The proxy registration of a local service, or null when it is not a connect-proxy the L4 proxy can host. */
-export function proxyRegistrationOf(row: LocalServiceRow): ProxyRegistration | null {
+export function proxyRegistrationOf(row: ProxyServiceView): ProxyRegistration | null {
   if (row.Kind !== 'connect-proxy' || !row.Proxy) return null;
   const proxy = row.Proxy;
   if (typeof proxy.DestinationServiceName !== 'string' || proxy.DestinationServiceName === '') return null;
@@ -77,7 +82,12 @@ export class ManagedProxies implements Startable {
   ) {
     this.manager = new ProxyManager(
       { source: components.source, clock: components.clock, log: components.log },
-      { datacenter: init.datacenter },
+      {
+        datacenter: init.datacenter,
+        ...(init.closeRevokedConnections === undefined
+          ? {}
+          : { closeRevokedConnections: init.closeRevokedConnections }),
+      },
     );
     this.retryMs = init.retryMs ?? defaultRetryMs;
   }

@@ -1,16 +1,18 @@
 // `lattice connect ca get-config|set-config`: the CA configuration through the agent's HTTP API, as consul connect
 // ca (pretty JSON out; `Configuration updated!` after a set, which rotates the root when the key changes).
-// `lattice connect proxy` belongs to the proxy and is not here.
+// `lattice connect proxy` (the sidecar in its own process) is in connect-proxy.ts.
 
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentJson, parsed, readConfigFile } from './connect-http.js';
+import { registerConnectProxy } from './connect-proxy.js';
 
 export function registerConnect(program: Command): void {
   const connect =
     program.commands.find((command) => command.name() === 'connect') ??
     program.command('connect').description('Interacts with Connect (the service mesh)');
+  registerConnectProxy(connect);
   const ca = connect.command('ca').description('Reads and changes the Connect CA configuration');
   addHttpOptions(ca.command('get-config').description('Prints the CA configuration as JSON')).action(
     async (flags: HttpOptionValues) => {
