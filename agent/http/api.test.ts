@@ -98,14 +98,6 @@ describe('routes not built yet', () => {
     await app.close();
   });
 
-  it('include the web UI when it is enabled', async () => {
-    const app = await api();
-    const response = await app.inject({ method: 'GET', url: '/ui/services' });
-    assert.equal(response.statusCode, 501);
-    assert.equal(response.body, 'the web UI is not implemented yet');
-    await app.close();
-  });
-
   it('answer 404 outside /v1/', async () => {
     const app = await api();
     const response = await app.inject({ method: 'GET', url: '/nope' });

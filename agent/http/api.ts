@@ -1,6 +1,6 @@
 // buildHttpApi: the agent's HTTP API as a fastify instance that is not listening, so tests drive it with
 // `inject` and the HTTP subsystem binds it to each client address. One plugin per endpoint family under
-// /v1; the ACL hook and the error handler sit at the root and so cover every route.
+// /v1; the ACL hook and the error handler sit at the root and so cover every route. The web UI sits beside /v1.
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import { RealClock } from '../../lib/clock.js';
@@ -22,6 +22,7 @@ import { agentConnectRoutes } from './routes/agent-connect.js';
 import { eventRoutes } from './routes/event.js';
 import { operatorKeyringRoutes } from './routes/operator-keyring.js';
 import { registerServerRoutes } from './routes/server-routes.js';
+import { installUiRoutes } from './ui-routes.js';
 
 export interface HttpApiDeps {
   readonly config: AgentConfig;
@@ -75,11 +76,9 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
   app.setNotFoundHandler(async (request) => {
     const path = request.url.split('?')[0] ?? request.url;
     if (path.startsWith('/v1/')) throw new NotImplementedError(`${request.method} ${path}`);
-    const uiPath = deps.config.uiContentPath.replace(/\/+$/, '');
-    if (deps.config.uiEnabled && (path === uiPath || path.startsWith(`${uiPath}/`)))
-      throw new NotImplementedError('the web UI');
     throw new NotFoundError(path);
   });
+  await installUiRoutes(app, deps.config, deps.log);
   await app.register(agentRoutes(deps), { prefix: '/v1/agent' });
   if (deps.agent)
     await app.register(operatorKeyringRoutes({ agent: deps.agent, config: deps.config }), {

@@ -25,6 +25,7 @@ import type {
   RegisterRequest,
   ServiceEntry,
 } from '../state/types.js';
+import type { AutopilotHealthReply, IntentionCheckReply } from './reply-types.js';
 
 export type Consistency = 'default' | 'consistent' | 'stale';
 
@@ -84,12 +85,7 @@ export interface RaftConfigurationReply {
   readonly Index: number;
 }
 
-/** Consul's autopilot health (`/v1/operator/autopilot/health`), durations as Go strings. */
-export interface AutopilotHealthReply {
-  readonly Healthy: boolean;
-  readonly FailureTolerance: number;
-  readonly Servers: readonly Readonly<Record<string, unknown>>[];
-}
+export type { AutopilotHealthReply } from './reply-types.js';
 
 type Read<Args, Value> = { readonly args: Args; readonly query: true; readonly reply: QueryReply<Value> };
 type Write<Args, Value> = { readonly args: Args; readonly query: false; readonly reply: Value };
@@ -184,7 +180,7 @@ export interface RpcMethods {
     { readonly By: 'source' | 'destination'; readonly Names: readonly string[] },
     Readonly<Record<string, readonly Intention[]>>
   >;
-  'Intention.Check': Read<{ readonly Source: string; readonly Destination: string }, { readonly Allowed: boolean }>;
+  'Intention.Check': Read<{ readonly Source: string; readonly Destination: string }, IntentionCheckReply>;
   /** Writes an entry (CasIndex: only if its ModifyIndex is that, 0 = must not exist): whether it was written. */
   'ConfigEntry.Apply': Write<
     { readonly Entry: Readonly<Record<string, unknown>>; readonly CasIndex?: number },

@@ -1,0 +1,178 @@
+// One service: its instances with their checks, its topology (upstreams and downstreams with the intentions'
+// verdict on each link) and the intentions that apply to it, all following blocking queries.
+
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { useBlocking, useLoad } from '../api/live.js';
+import { intentionMatches, loadTopology } from '../api/topology.js';
+import type { Intention, ServiceEntry } from '../api/types.js';
+import { ChecksList } from '../components/checks.js';
+import { ErrorBox, Loading } from '../components/error-box.js';
+import { countChecks, HealthCountsView, StatusPill, Tags, worstStatus } from '../components/health.js';
+import { IntentionTable } from '../components/intention-table.js';
+import { TopologyGraph } from '../components/topology-graph.js';
+import { href, Link } from '../router.js';
+
+type Tab = 'instances' | 'topology' | 'intentions';
+
+function Instance({ entry, dc }: { readonly entry: ServiceEntry; readonly dc: string }) {
+  const service = entry.Service;
+  const address = service.Address || entry.Node.Address;
+  return (
+    <article class="card instance" data-instance={service.ID}>
+      <header class="card-head">
+        <StatusPill status={worstStatus(countChecks(entry.Checks))} />
+        <h3>{service.ID}</h3>
+        <span class="muted">
+          on{' '}
+          <Link href={href(dc, 'nodes', entry.Node.Node)} class="strong">
+            {entry.Node.Node}
+          </Link>{' '}
+          · {address}:{service.Port}
+        </span>
+      </header>
+      <dl class="facts">
+        {service.Kind ? (
+          <>
+            <dt>Kind</dt>
+            <dd>{service.Kind}</dd>
+          </>
+        ) : null}
+        {service.Proxy?.DestinationServiceName ? (
+          <>
+            <dt>Proxies</dt>
+            <dd>
+              <Link href={href(dc, 'services', service.Proxy.DestinationServiceName)}>
+                {service.Proxy.DestinationServiceName}
+              </Link>
+            </dd>
+          </>
+        ) : null}
+        {service.Tags.length > 0 ? (
+          <>
+            <dt>Tags</dt>
+            <dd>
+              <Tags tags={service.Tags} />
+            </dd>
+          </>
+        ) : null}
+        {Object.entries(service.Meta).map(([key, value]) => (
+          <Fragment key={key}>
+            <dt>{key}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
+      </dl>
+      <ChecksList checks={entry.Checks} />
+    </article>
+  );
+}
+
+export function ServicePage({ dc, name }: { readonly dc: string; readonly name: string }) {
+  const [tab, setTab] = useState<Tab>('instances');
+  const health = useBlocking<ServiceEntry[]>(`/v1/health/service/${encodeURIComponent(name)}`);
+  const catalog = useBlocking<Record<string, string[]>>('/v1/catalog/services');
+  const intentions = useBlocking<Intention[]>('/v1/connect/intentions');
+  const topology = useLoad(
+    catalog.data === undefined || intentions.data === undefined
+      ? null
+      : (signal) => loadTopology(name, catalog.data!, intentions.data!, signal),
+    [name, catalog.index, intentions.index, health.index],
+  );
+  const entries = health.data ?? [];
+  const counts = countChecks(entries.flatMap((entry) => entry.Checks));
+  const applying = (intentions.data ?? []).filter(
+    (intention) => intentionMatches(intention, null, name) || intentionMatches(intention, name, null),
+  );
+  const tabs: readonly [Tab, string][] = [
+    ['instances', `Instances (${entries.length})`],
+    ['topology', 'Topology'],
+    ['intentions', `Intentions (${applying.length})`],
+  ];
+  return (
+    <section>
+      <p class="crumbs">
+        <Link href={href(dc, 'services')}>Services</Link> /
+      </p>
+      <div class="page-head">
+        <h1>{name}</h1>
+        {health.data ? <StatusPill status={worstStatus(counts)} /> : null}
+        {health.data ? <HealthCountsView counts={counts} /> : null}
+        <Tags tags={catalog.data?.[name] ?? []} />
+      </div>
+      <ErrorBox error={health.error} />
+      <div class="tabs" role="tablist">
+        {tabs.map(([id, label]) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            aria-selected={tab === id}
+            class={tab === id ? 'tab active' : 'tab'}
+            onClick={() => setTab(id)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      {tab === 'instances' ? (
+        health.data === undefined ? (
+          health.error ? null : (
+            <Loading what="instances" />
+          )
+        ) : entries.length === 0 ? (
+          <p class="empty">
+            No instances of {name} are registered in {dc}.
+          </p>
+        ) : (
+          <div class="instances">
+            {entries.map((entry) => (
+              <Instance key={`${entry.Node.Node}/${entry.Service.ID}`} entry={entry} dc={dc} />
+            ))}
+          </div>
+        )
+      ) : null}
+      {tab === 'topology' ? (
+        <div class="card">
+          <ErrorBox error={topology.error ?? catalog.error ?? intentions.error} />
+          {topology.data === undefined ? (
+            <Loading what="topology" />
+          ) : (
+            <>
+              {!topology.data.inMesh ? (
+                <p class="notice">
+                  {name} has no sidecar proxy and is not Connect-native, so it is not in the service mesh yet.
+                </p>
+              ) : null}
+              <div class="topology-wrap">
+                <TopologyGraph
+                  service={name}
+                  upstreams={topology.data.upstreams}
+                  downstreams={topology.data.downstreams}
+                  hrefOf={(other) => href(dc, 'services', other)}
+                />
+              </div>
+              <p class="muted legend">
+                Downstreams (left) call {name}; upstreams (right) are what {name} calls. Green links are allowed by
+                intentions, red dashed links are denied.
+              </p>
+            </>
+          )}
+        </div>
+      ) : null}
+      {tab === 'intentions' ? (
+        <div>
+          <ErrorBox error={intentions.error} />
+          {applying.length === 0 ? (
+            <p class="empty">
+              No intentions name {name}; the default policy decides.{' '}
+              <Link href={href(dc, 'intentions')}>Create one</Link>
+            </p>
+          ) : (
+            <IntentionTable intentions={applying} />
+          )}
+        </div>
+      ) : null}
+    </section>
+  );
+}
