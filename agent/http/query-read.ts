@@ -3,7 +3,7 @@
 // Every catalog, health, coordinate and operator read goes through here, so none can forget a header.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { QueryReply, RpcClient, RpcMethodName, RpcMethods } from '../../server/rpc/methods.js';
+import type { QueryMeta, QueryReply, RpcClient, RpcMethodName, RpcMethods } from '../../server/rpc/methods.js';
 import { clientGoneSignal } from './blocking.js';
 import { setQueryMeta } from './query-meta.js';
 import { sortNear } from './query-near.js';
@@ -24,6 +24,8 @@ export type ReadValue<M extends ReadMethodName> = RpcMethods[M]['reply'] extends
 export interface ReadResult<V> {
   readonly value: V;
   readonly query: HttpQuery;
+  /** What the headers were set from (replies that embed QueryMeta in their JSON, as prepared-query execute). */
+  readonly meta: QueryMeta;
 }
 
 export async function rpcRead<M extends ReadMethodName>(
@@ -40,7 +42,7 @@ export async function rpcRead<M extends ReadMethodName>(
     ReadValue<M>
   >;
   setQueryMeta(reply, answer.meta, { effectiveConsistency: query.effectiveConsistency, cached: query.cached });
-  return { value: answer.value, query };
+  return { value: answer.value, query, meta: answer.meta };
 }
 
 /** rpcRead for list answers that honour `?near`: sorted by RTT from the named node, by `nodeOf` each row. */

@@ -5,7 +5,7 @@
 
 import type { RpcMethodName } from '../rpc/methods.js';
 
-export type AclResource = 'node' | 'service' | 'operator' | 'key' | 'session' | 'none';
+export type AclResource = 'node' | 'service' | 'operator' | 'key' | 'session' | 'query' | 'none';
 export type AclAccess = 'read' | 'write';
 
 export interface AclRule {
@@ -96,4 +96,13 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'ConfigEntry.Get': rule('service', 'read', field('Name')),
   'ConfigEntry.List': rule('service', 'read'),
   'ConfigEntry.Delete': rule('operator', 'write'),
+  // Prepared queries (Consul prepared_query_endpoint.go): query:write on the query's name prefix for Apply (the
+  // name in the args; a delete or update by ID is checked on the stored name once ACLs can deny), query:read to
+  // list and explain. Get by ID and Execute need no query rule in Consul (having the ID or name is the right); the
+  // instances Execute returns are filtered by service:read with the query's token, once ACLs filter.
+  'PreparedQuery.Apply': rule('query', 'write', (args) => field('Name')((args as { Query?: unknown } | null)?.Query)),
+  'PreparedQuery.Get': rule('none', 'read'),
+  'PreparedQuery.List': rule('query', 'read'),
+  'PreparedQuery.Execute': rule('none', 'read'),
+  'PreparedQuery.Explain': rule('query', 'read', field('QueryIDOrName')),
 };

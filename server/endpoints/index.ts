@@ -11,6 +11,7 @@ import { healthEndpoints } from './health.js';
 import { intentionEndpoints } from './intention.js';
 import { kvsEndpoints } from './kvs.js';
 import { operatorEndpoints } from './operator.js';
+import { preparedQueryEndpoints } from './prepared-query.js';
 import { sessionEndpoints } from './session.js';
 import { snapshotEndpoints } from './snapshot.js';
 import { statusEndpoints } from './status.js';
@@ -37,5 +38,6 @@ export function buildHandlers(
     ...connectCaEndpoints(context, datacenters()[0] ?? ''),
     ...intentionEndpoints(context),
     ...configEntryEndpoints(context),
+    ...preparedQueryEndpoints(context, datacenters()[0] ?? ''),
   };
 }

@@ -12,6 +12,8 @@ import type { Intention } from '../../connect/index.js';
 import type { IntentionMutation } from '../state/connect-ops.js';
 import type { CaRootsReply } from '../state/connect-reads.js';
 import type { KvApplyRequest, KvEntry, Session } from '../state/kv-types.js';
+import type { PreparedQueryExecuteReply } from '../state/prepared-query-execute.js';
+import type { PreparedQuery, PreparedQueryFields, QuerySource } from '../state/prepared-query-types.js';
 import type { ConfigEntryRow } from '../state/tables/connect.js';
 import type { TxnOp, TxnResponse } from '../state/txn-ops.js';
 import type {
@@ -190,6 +192,31 @@ export interface RpcMethods {
   /** Kind '' lists every entry. */
   'ConfigEntry.List': Read<{ readonly Kind: string }, readonly ConfigEntryRow[]>;
   'ConfigEntry.Delete': Write<{ readonly Kind: string; readonly Name: string; readonly CasIndex?: number }, boolean>;
+  /** create (Query.ID empty; answers the new ID), update or delete (by Query.ID; answers it). */
+  'PreparedQuery.Apply': Write<
+    { readonly Op: 'create' | 'update' | 'delete'; readonly Query: Readonly<Record<string, unknown>> },
+    string
+  >;
+  /** One query by ID; NotFoundError `Query not found` when absent. */
+  'PreparedQuery.Get': Read<{ readonly QueryID: string }, readonly PreparedQuery[]>;
+  'PreparedQuery.List': Read<Record<string, never>, readonly PreparedQuery[]>;
+  /** Runs the query named (ID, name or template name); never blocks. `Query not found` when nothing matches. */
+  'PreparedQuery.Execute': Read<PreparedQueryExecuteArgs, PreparedQueryExecuteReply>;
+  /** The query a name resolves to, template rendered. */
+  'PreparedQuery.Explain': Read<PreparedQueryExecuteArgs, { readonly Query: PreparedQueryFields }>;
+}
+
+/** Consul's PreparedQueryExecuteRequest (the datacenter travels in the call's context). */
+export interface PreparedQueryExecuteArgs {
+  readonly QueryIDOrName: string;
+  /** Keep at most this many nodes (0: all). */
+  readonly Limit: number;
+  /** Connect-capable endpoints whatever the query says (`?connect`). */
+  readonly Connect: boolean;
+  /** The client's sort choice (`?near`) and address. */
+  readonly Source: QuerySource;
+  /** The agent that asked: `_agent` sorts near it, `${agent.segment}` renders from it. */
+  readonly Agent: QuerySource;
 }
 
 export interface CaConfigurationReply {

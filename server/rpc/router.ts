@@ -58,6 +58,11 @@ export const methodRoutes: { readonly [M in RpcMethodName]: MethodRoute } = {
   'ConfigEntry.Get': 'read',
   'ConfigEntry.List': 'read',
   'ConfigEntry.Delete': 'leader',
+  'PreparedQuery.Apply': 'leader',
+  'PreparedQuery.Get': 'read',
+  'PreparedQuery.List': 'read',
+  'PreparedQuery.Execute': 'read',
+  'PreparedQuery.Explain': 'read',
 };
 
 export const isRpcMethodName = (value: unknown): value is RpcMethodName =>

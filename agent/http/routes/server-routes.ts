@@ -13,6 +13,7 @@ import { intentionRoutes } from './intentions.js';
 import { kvRoutes } from './kv.js';
 import { operatorAutopilotRoutes } from './operator-autopilot.js';
 import { operatorRaftRoutes } from './operator-raft.js';
+import { preparedQueryRoutes } from './prepared-query.js';
 import type { ServerRouteDeps } from './server-deps.js';
 import { sessionRoutes } from './session.js';
 import { snapshotRoutes } from './snapshot.js';
@@ -35,4 +36,5 @@ export async function registerServerRoutes(app: FastifyInstance, given: ServerRo
   await app.register(connectCaRoutes(deps), { prefix: '/v1/connect/ca' });
   await app.register(intentionRoutes(deps), { prefix: '/v1/connect/intentions' });
   await app.register(configEntryRoutes(deps), { prefix: '/v1/config' });
+  await app.register(preparedQueryRoutes(deps), { prefix: '/v1/query' });
 }
