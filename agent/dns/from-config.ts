@@ -56,6 +56,7 @@ export function createDnsInterface(components: DnsInterfaceComponents, config: A
       domain: config.domain.toLowerCase(),
       altDomain: config.altDomain?.toLowerCase() ?? null,
       datacenter: config.datacenter,
+      nodeName: config.nodeName,
       allowStale: dns.allowStale,
       maxStaleMs: dns.maxStaleMs,
       onlyPassing: dns.onlyPassing,

@@ -1,7 +1,7 @@
 // Proves the answers the DNS interface builds from a catalog (through a fake RpcClient, no sockets): health
 // filtering (critical out, warning kept unless only_passing), SRV weights and targets (node name, or the hex addr
 // name when the service address differs), TTL patterns, CNAMEs for hostnames, node A/TXT, PTR, SOA/NS, and the
-// rcodes Consul gives for unknown names, empty types, unknown datacenters and prepared queries.
+// rcodes Consul gives for unknown names, empty types and unknown datacenters (.query names: prepared-query.test.ts).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -220,7 +220,6 @@ describe('service lookups', () => {
     ['web.service.nowhere.consul', 'A', 'NXDOMAIN', true],
     ['web.service.consul', 'MX', 'NOERROR', true],
     ['nothing.consul', 'A', 'NXDOMAIN', true],
-    ['geo.query.consul', 'A', 'SERVFAIL', false],
     ['web.ingress.consul', 'A', 'SERVFAIL', false],
   ];
   for (const [name, type, rcode, withSoa] of negativeTable)

@@ -4,9 +4,11 @@
 
 import type { Answer } from 'dns-packet';
 import type { Clock } from '../../lib/clock.js';
+import { parseDuration } from '../../lib/duration.js';
 import { NotImplementedError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { type Rand, shuffleInPlace } from '../../lib/rand.js';
+import { NotFoundError as RpcNotFoundError } from '../../server/rpc/errors.js';
 import {
   type CallOptions,
   defaultQueryOptions,
@@ -14,6 +16,8 @@ import {
   type QueryReply,
   type RpcClient,
 } from '../../server/rpc/methods.js';
+import type { PreparedQueryExecuteReply } from '../../server/state/prepared-query-execute.js';
+import { emptyQuerySource } from '../../server/state/prepared-query-types.js';
 import type { Node, ServiceEntry } from '../../server/state/types.js';
 import { CoarseDeadlines } from './deadline.js';
 import { dnsDefaults } from './defaults.js';
@@ -53,6 +57,8 @@ export interface DnsResolverComponents {
 
 export interface DnsResolverConfig extends DnsDomains {
   readonly datacenter: string;
+  /** This agent's node: prepared queries sort `_agent` near it. */
+  readonly nodeName?: string;
   readonly allowStale: boolean;
   readonly maxStaleMs: number;
   readonly onlyPassing: boolean;
@@ -168,8 +174,7 @@ export class DnsResolver {
         return 'empty';
       }
       case 'query':
-        // Prepared queries arrive with issue 7's /v1/query work; until then a clear SERVFAIL, never a fake answer.
-        throw new NotImplementedError(`prepared queries over DNS (${lookup.query}.query)`);
+        return this.preparedQueryLookup(lookup, question, domain, sections, recursionLevel);
       case 'unsupported':
         throw new NotImplementedError(`DNS ${lookup.what} lookups`);
       case 'invalid':
@@ -207,6 +212,57 @@ export class DnsResolver {
     else builder.addAddresses(entries, sections);
     await this.resolveHostnames(sections, ttlSeconds, recursionLevel);
     return sections.answers.length > 0 ? 'found' : 'nodata';
+  }
+
+  /**
+   * Consul's preparedQueryLookup: the query runs on the servers (template rendering, health, tags, failover, and
+   * `_agent` sorting near this agent); its answer becomes records like a service's. TTL: the query's DNS.TTL, else
+   * dns_config.service_ttl for the service. An unknown query or no instance is NXDOMAIN; other failures SERVFAIL.
+   */
+  private async preparedQueryLookup(
+    lookup: Extract<DnsLookup, { kind: 'query' }>,
+    question: DnsQuestion,
+    domain: string,
+    sections: Sections,
+    recursionLevel: number,
+  ): Promise<'found' | 'nodata' | 'nxdomain'> {
+    const datacenter = lookup.datacenter ?? this.config.datacenter;
+    const agent = { Datacenter: this.config.datacenter, Segment: '', Node: this.config.nodeName ?? '', Ip: '' };
+    let reply: QueryReply<PreparedQueryExecuteReply>;
+    try {
+      reply = await this.read(datacenter, (options) =>
+        this.components.rpc.call(
+          'PreparedQuery.Execute',
+          // DNS has no way to pass `?near` or a limit; the client's address is not used for `_ip` (no EDNS
+          // client-subnet support yet), so `_ip` queries answer unsorted.
+          { QueryIDOrName: lookup.query, Limit: 0, Connect: false, Source: emptyQuerySource, Agent: agent },
+          options,
+        ),
+      );
+    } catch (error) {
+      // Consul: "If they give a bogus query name, treat that as a name error, not a full on server error."
+      if (error instanceof RpcNotFoundError) return 'nxdomain';
+      throw error;
+    }
+    const out = reply.value;
+    if (out.Nodes.length === 0) return 'nxdomain';
+    const ttlSeconds = this.preparedQueryTtlSeconds(out.DNS.TTL, out.Service);
+    const builder = new ServiceRecords(this.config, question, domain, out.Datacenter, ttlSeconds);
+    if (question.type === 'SRV') builder.addSrv(out.Nodes, sections);
+    else builder.addAddresses(out.Nodes, sections);
+    await this.resolveHostnames(sections, ttlSeconds, recursionLevel);
+    return sections.answers.length > 0 ? 'found' : 'nodata';
+  }
+
+  /** The query's DNS.TTL (validated when stored; a bad one is logged and read as 0, as Consul does). */
+  private preparedQueryTtlSeconds(ttl: string, service: string): number {
+    if (ttl === '') return serviceTtlSeconds(this.config.serviceTtlMs, service);
+    try {
+      return toSeconds(parseDuration(ttl));
+    } catch (error) {
+      this.components.log.warn({ err: error, ttl }, 'Failed to parse TTL for prepared query, ignoring');
+      return 0;
+    }
   }
 
   /**
