@@ -1,9 +1,11 @@
 // Proves the agent's managed proxies follow local state: a registered connect-proxy service gets listeners that
 // carry traffic to the upstream's app through the mesh, a sync mark does not restart it, a changed registration
 // replaces it, deregistration stops it, other services are ignored, and a proxy that cannot bind is logged
-// without failing the others or the start.
+// without failing the others or the start; connect.close_revoked_connections reaches the hosted proxies (a new
+// deny closes an open connection, or leaves it when off).
 
 import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { RealClock } from '../../lib/clock.js';
@@ -156,4 +158,55 @@ describe('ManagedProxies', () => {
     await waitFor(() => managed.manager.get('web-sidecar-proxy') === undefined, 'the failed proxy to stay out');
     assert.deepEqual(managed.manager.ids(), ['api-sidecar-proxy']);
   });
+});
+
+describe('ManagedProxies with connect.close_revoked_connections', () => {
+  for (const closeRevokedConnections of [true, false]) {
+    it(`${closeRevokedConnections ? 'closes' : 'keeps'} an open connection a new deny covers`, async () => {
+      const source = new StaticProxySource();
+      const state = new LocalState({ clock: new RealClock() }, { node, checkUpdateIntervalMs: 0 });
+      const managed = new ManagedProxies(
+        { state, source, clock: new RealClock(), log: silentLogger() },
+        { datacenter: 'dc1', retryMs: 60_000, closeRevokedConnections },
+      );
+      const app = await startEcho('api');
+      const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const ca = await makeCa();
+        source.setRoots(rootsOf(ca));
+        source.setLeaf('web', await mintLeaf(ca, 'web'));
+        source.setLeaf('api', await mintLeaf(ca, 'api'));
+        source.setIntentions(intentionTable([['web', 'api', 'allow']]));
+        state.addService(sidecar('api', app.port, 0), '', 'config');
+        await managed.start();
+        await managed.settled();
+        const apiPort = managed.manager.get('api-sidecar-proxy')?.publicAddress().port ?? 0;
+        source.setEndpoints('api', [{ address: '127.0.0.97', port: apiPort, service: 'api' }]);
+        state.addService(
+          sidecar('web', 1, 0, [{ DestinationName: 'api', LocalBindAddress: '127.0.0.97', LocalBindPort: 0 }]),
+          '',
+          'api',
+        );
+        await managed.settled();
+        const upstream = managed.manager.get('web-sidecar-proxy')?.upstreamAddress('api');
+        assert.ok(upstream);
+        const ask = (path: string) => httpRequest(upstream.port, path, { host: upstream.address, agent: keepAlive });
+        assert.equal((await ask('/open')).status, 200);
+
+        source.setIntentions(intentionTable([['web', 'api', 'deny']]));
+        const inbound = () => managed.manager.get('api-sidecar-proxy')?.stats().inbound.results;
+        if (closeRevokedConnections) {
+          await waitFor(() => inbound()?.revoked === 1, 'the open connection to be revoked');
+          await assert.rejects(ask('/after'), 'the revoked connection is gone and a new one is denied');
+        } else {
+          assert.equal((await ask('/still-open')).status, 200, 'the open connection carries on');
+          assert.equal(inbound()?.revoked ?? 0, 0);
+        }
+      } finally {
+        keepAlive.destroy();
+        await managed.stop();
+        await app.close();
+      }
+    });
+  }
 });
