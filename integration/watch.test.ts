@@ -1,10 +1,11 @@
 // Proves `lattice watch` against a -dev agent on 127.0.0.121: a key watch runs its handler (through the shell)
 // with the pair as JSON on stdin and CONSUL_INDEX in its environment, first for the absent key and then once per
 // value put over the API, and SIGINT ends it with status 0; without a handler the watch prints the current result
-// once and exits; a failing handler ends the watch with status 1; an event watch hands over each new event.
+// once and exits; a failing handler ends the watch with status 1; an event watch hands over each new event. The
+// agent's own `watches` config runs a key watch whose `args` handler sees each value too.
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { type LatticeProcess, runLattice, startLattice, waitFor, waitForHttp } from './helpers/lattice-process.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
@@ -18,7 +19,26 @@ const watches: LatticeProcess[] = [];
 
 before(async () => {
   dir = await makeTempDir();
-  agent = startLattice(['agent', '-dev', `-bind=${address}`, `-client=${address}`]);
+  const agentLog = dir.file('agent-watch.log');
+  await writeFile(
+    dir.file('watches.json'),
+    JSON.stringify({
+      watches: [
+        {
+          type: 'key',
+          key: 'agent/watched',
+          args: ['/bin/sh', '-c', `echo index=$CONSUL_INDEX >> ${agentLog}; cat >> ${agentLog}`],
+        },
+      ],
+    }),
+  );
+  agent = startLattice([
+    'agent',
+    '-dev',
+    `-bind=${address}`,
+    `-client=${address}`,
+    `-config-file=${dir.file('watches.json')}`,
+  ]);
   await waitForHttp(`${base}/v1/agent/self`, { process: agent });
 });
 
@@ -129,6 +149,23 @@ describe('lattice watch', () => {
     );
     assert.deepEqual(payloads, [[], ['one'], ['two']]);
     assert.equal((await watch.stop('SIGINT')).code, 0, watch.output);
+  });
+
+  it("runs the agent's configured watch handler on each change", async () => {
+    const log = dir.file('agent-watch.log');
+    const runs = async (count: number) =>
+      waitFor(async () => ((await handlerRuns(log)).length >= count ? handlerRuns(log) : null), {
+        what: `${count} runs of the agent's watch handler\n${agent.output}`,
+      });
+    await runs(1);
+    await put('agent/watched', 'on');
+    await runs(2);
+    await put('agent/watched', 'off');
+    const all = await runs(3);
+    assert.deepEqual(
+      all.map((run) => decodedValue(run.data)),
+      [null, 'on', 'off'],
+    );
   });
 
   it('refuses an unknown type before contacting the agent', async () => {

@@ -3,6 +3,7 @@
 // Values here have passed the schema, so reads only cast; relations are checked afterwards.
 
 import { parseLogLevel } from '../../lib/log.js';
+import { parseConfigWatches } from '../watch/config-watches.js';
 import {
   gossipLanDefaults,
   gossipWanDefaults,
@@ -119,6 +120,9 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
     connectManagedProxies: top.section('connect').optionalBool('managed_proxies') ?? true,
     connectCloseRevokedConnections: top.section('connect').optionalBool('close_revoked_connections') ?? true,
     configEntriesBootstrap: bootstrapEntries(top.values['config_entries']),
+    watches: parseConfigWatches(top.values['watches'], (message) =>
+      problems.error(merged.setBy.get('watches') ?? 'configuration', 'watches', message),
+    ),
     aclEnabled: acl.values['enabled'] === true,
     aclDefaultPolicy: acl.values['default_policy'] === 'deny' ? 'deny' : 'allow',
     logLevel: parseLogLevel(top.str('log_level') ?? 'INFO'),

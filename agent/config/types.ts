@@ -3,6 +3,7 @@
 // -1 means "listener off", as in Consul.
 
 import type { LogLevel } from '../../lib/log.js';
+import type { ConfigWatch } from '../watch/config-watches.js';
 
 export interface PortsConfig {
   readonly dns: number;
@@ -241,6 +242,8 @@ export interface AgentConfig {
   readonly connectManagedProxies: boolean;
   /** `connect.close_revoked_connections` (default true): a new deny closes the open connections it now denies. */
   readonly connectCloseRevokedConnections: boolean;
+  /** `watches`: plans the agent runs against its own HTTP API (agent/watch/config-watches.ts). */
+  readonly watches: readonly ConfigWatch[];
   /** `config_entries.bootstrap`: written by a new leader when absent (servers only). */
   readonly configEntriesBootstrap: readonly Readonly<Record<string, unknown>>[];
   readonly aclEnabled: boolean;

@@ -14,6 +14,7 @@ import type { AgentConfig } from '../../agent/config/types.js';
 import { persistNodeId } from '../../agent/node-id.js';
 import { LogFanOut } from '../../agent/runtime/log-fanout.js';
 import { serverControlPlane } from '../../agent/runtime/server-control-plane.js';
+import { ConfigWatches } from '../../agent/watch/config-watches.js';
 import { createLogger } from '../../lib/log.js';
 import { printConfigProblems } from '../config-output.js';
 import { consulCompatibleVersion, latticeVersion } from '../version.js';
@@ -216,9 +217,17 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     process.on('SIGTERM', onSignal);
   });
 
+  // The `watches` config runs against the agent's own HTTP API, so it starts once the agent answers.
+  const watches = new ConfigWatches({
+    watches: config.watches,
+    httpAddresses: () => agent.httpAddresses,
+    log,
+  });
   try {
     await agent.start();
+    await watches.start();
   } catch (error) {
+    await watches.stop();
     log.error({ err: error }, `Error starting agent: ${error instanceof Error ? error.message : String(error)}`);
     await agent.stop().catch((stopError: unknown) => log.error({ err: stopError }, 'Error stopping agent'));
     process.exit(1);
@@ -231,6 +240,7 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     if (agent.leavesOn(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM')) await agent.gracefulLeave();
   }
   log.info('Gracefully shutting down agent...');
+  await watches.stop();
   try {
     await agent.stop();
   } catch (error) {

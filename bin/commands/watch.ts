@@ -1,17 +1,18 @@
-// `lattice watch -type=TYPE [params] [handler...]`, as `consul watch`: follows one blocking query (watch-plan.ts,
-// watch-types.ts). With a handler, runs it on every change with the result as JSON on stdin and CONSUL_INDEX /
-// LATTICE_INDEX in its environment (through `$SHELL -c` unless -shell=false), until interrupted; a handler that
-// fails ends the watch with status 1, as Consul's does. Without one, prints the first result and exits.
-// Handler arguments that look like flags go after `--`: `lattice watch -type=key -key=k -- tee -a log`.
+// `lattice watch -type=TYPE [params] [handler...]`, as `consul watch`: follows one blocking query (agent/watch/
+// plan.ts and types.ts). With a handler, runs it on every change with the result as JSON on stdin and
+// CONSUL_INDEX / LATTICE_INDEX in its environment (through `$SHELL -c` unless -shell=false; handler.ts), until
+// interrupted; a handler that fails ends the watch with status 1, as Consul's does. Without one, prints the first
+// result and exits. Handler arguments that look like flags go after `--`: `lattice watch -type=key -key=k -- tee -a log`.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
+import { runWatchHandler, spawnWatchHandler } from '../../agent/watch/handler.js';
+import { WatchPlan } from '../../agent/watch/plan.js';
+import { type WatchParams, watchSpec, watchTypes } from '../../agent/watch/types.js';
 import { RealClock } from '../../lib/clock.js';
 import { LatticeError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { AgentRequestError, agentRequest } from './catalog-http.js';
-import { WatchPlan } from './watch-plan.js';
-import { type WatchParams, watchSpec, watchTypes } from './watch-types.js';
 
 interface WatchFlags extends HttpOptionValues {
   readonly type?: string;
@@ -32,28 +33,6 @@ export function parseGoBool(value: string, flag: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
   throw new LatticeError('ERR_USAGE', `Failed to parse ${flag} flag: invalid syntax: "${value}"`);
-}
-
-/** The handler's process: `$SHELL -c "args joined"` (Consul's ExecScript), or the args as argv with -shell=false. */
-export function spawnHandler(args: readonly string[], shell: boolean, index: bigint): ChildProcess {
-  const env = { ...process.env, CONSUL_INDEX: index.toString(), LATTICE_INDEX: index.toString() };
-  const stdio: ['pipe', 'inherit', 'inherit'] = ['pipe', 'inherit', 'inherit'];
-  if (shell) return spawn(process.env['SHELL'] || '/bin/sh', ['-c', args.join(' ')], { env, stdio });
-  return spawn(args[0] as string, args.slice(1), { env, stdio });
-}
-
-/** Runs the handler to completion with `data` as JSON on stdin; rejects when it cannot start or exits non-zero. */
-export function runHandler(child: ChildProcess, data: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once('error', (error) => reject(new LatticeError('ERR_HANDLER', `Error starting handler: ${error.message}`)));
-    child.once('exit', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new LatticeError('ERR_HANDLER', `Error executing handler: exit ${signal ?? `status ${code}`}`));
-    });
-    // Go's json.Encoder ends the document with a newline; a handler that exits without reading is not an error.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(`${JSON.stringify(data === undefined ? null : data)}\n`);
-  });
 }
 
 function paramsFrom(flags: WatchFlags): WatchParams {
@@ -108,9 +87,9 @@ async function watch(handlerArgs: string[], flags: WatchFlags): Promise<void> {
         stop.abort();
         return;
       }
-      running = spawnHandler(handlerArgs, shell, index);
+      running = spawnWatchHandler(shell ? { script: handlerArgs.join(' ') } : { argv: handlerArgs }, index, 'inherit');
       try {
-        await runHandler(running, result);
+        await runWatchHandler(running, result);
       } finally {
         running = null;
       }

@@ -2,8 +2,8 @@
 // what its handler is given. Parameters are checked as Consul's Parse checks them: a missing required one, one
 // the type does not take, or an unknown type is an error naming it, before any request is made.
 
-import { uuidToUint64 } from '../../agent/events/events.js';
 import { LatticeError } from '../../lib/errors.js';
+import { uuidToUint64 } from '../events/events.js';
 
 export const watchTypes = ['key', 'keyprefix', 'services', 'nodes', 'service', 'checks', 'event'] as const;
 export type WatchType = (typeof watchTypes)[number];
@@ -14,7 +14,8 @@ export interface WatchParams {
   readonly key?: string;
   readonly prefix?: string;
   readonly service?: string;
-  readonly tag?: string;
+  /** One tag, or several (config `watches` only): instances must carry all of them. */
+  readonly tag?: string | readonly string[];
   readonly passingonly?: boolean;
   readonly state?: string;
   readonly name?: string;
@@ -96,7 +97,7 @@ export function watchSpec(params: WatchParams): WatchSpec {
     case 'service': {
       if (!params.service) throw new WatchParamsError('Must specify a single service to watch');
       const query: [string, string][] = [];
-      if (params.tag) query.push(['tag', params.tag]);
+      for (const tag of typeof params.tag === 'string' ? [params.tag] : (params.tag ?? [])) query.push(['tag', tag]);
       if (params.passingonly) query.push(['passing', '1']);
       return { ...base, path: `/v1/health/service/${encodeURIComponent(params.service)}`, query };
     }

@@ -9,13 +9,13 @@
 // - a new index whose result deep-equals the last one runs nothing (an idempotent write woke the query);
 // - an index of 0 is never blocked on: it is a server bug Consul's blocking-query guide says to treat as 1, or
 //   every request would return at once and the watch would spin.
-// Time and HTTP are injected, so the unit tests drive it with a ManualClock and a fake fetch.
+// Time and HTTP are injected, so the unit tests drive it with a ManualClock and a fake fetch. Used by
+// `lattice watch` (bin/commands/watch.ts) and by the agent's `watches` config (config-watches.ts).
 
 import { isDeepStrictEqual } from 'node:util';
 import { type Clock, delay } from '../../lib/clock.js';
 import { LatticeError } from '../../lib/errors.js';
-import { type HttpClientOptions, requestHeaders } from '../http-options.js';
-import type { WatchSpec } from './watch-types.js';
+import type { WatchSpec } from './types.js';
 
 /** Consul's retryInterval: the first retry after an error waits this long (then 4×, 9×, ...). */
 export const watchRetryIntervalMs = 5_000;
@@ -37,11 +37,17 @@ export interface WatchAnswer {
   readonly result: unknown;
 }
 
+/** The agent to ask: `http://host:port` without a trailing slash, and the ACL token (X-Consul-Token) or null. */
+export interface WatchTarget {
+  readonly baseUrl: string;
+  readonly token: string | null;
+}
+
 export type FetchLike = (url: URL, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
 
 export interface WatchPlanInit {
   readonly spec: WatchSpec;
-  readonly target: HttpClientOptions;
+  readonly target: WatchTarget;
   readonly clock: Clock;
   /** Runs on each change; a rejection stops the plan (consul watch exits 1 when its handler fails). */
   readonly handler: (index: bigint, result: unknown) => Promise<void>;
@@ -112,7 +118,8 @@ export class WatchPlan {
     if (waitIndex > 0n) url.searchParams.set('index', waitIndex.toString());
     let response: Response;
     try {
-      response = await this.fetch(url, { headers: requestHeaders(target), signal });
+      const headers: Record<string, string> = target.token === null ? {} : { 'X-Consul-Token': target.token };
+      response = await this.fetch(url, { headers, signal });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new WatchRequestError(

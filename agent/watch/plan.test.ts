@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, type Timer } from '../../lib/clock.js';
-import { type FetchLike, nextWaitIndex, WatchPlan, watchRetryDelayMs } from './watch-plan.js';
-import { type WatchSpec, watchSpec } from './watch-types.js';
+import { type FetchLike, nextWaitIndex, WatchPlan, watchRetryDelayMs } from './plan.js';
+import { type WatchSpec, watchSpec } from './types.js';
 
 type Answer = { status?: number; index?: string | null; body?: unknown } | 'unreachable';
 
