@@ -184,9 +184,24 @@ describe('/v1/query', () => {
       [400, 'Bad limit: strconv.Atoi: parsing "ten": invalid syntax'],
     );
     const wrongMethod = await app.inject({ method: 'PUT', url: '/v1/query/q/execute' });
-    assert.equal(wrongMethod.statusCode, 405);
+    assert.deepEqual([wrongMethod.statusCode, wrongMethod.headers['allow']], [405, 'OPTIONS,GET']);
+    const options = await app.inject({ method: 'OPTIONS', url: '/v1/query/q/explain' });
+    assert.deepEqual([options.statusCode, options.headers['allow']], [200, 'OPTIONS,GET']);
     const patch = await app.inject({ method: 'PATCH', url: '/v1/query' });
     assert.deepEqual([patch.statusCode, patch.headers['allow']], [405, 'OPTIONS,POST,GET']);
+  });
+
+  it('takes names with slashes whole, and ?connect asks for Connect-capable endpoints', async () => {
+    const { app, create } = await setup();
+    await create({ Name: 'team/web', Service: { Service: 'web', Tags: ['canary'] } });
+    const executed = await app.inject({ method: 'GET', url: '/v1/query/team/web/execute' });
+    assert.equal(executed.statusCode, 200, executed.body);
+    assert.deepEqual(nodesOf(executed.body), ['n4']);
+    const explained = await app.inject({ method: 'GET', url: '/v1/query/team/web/explain' });
+    assert.equal((JSON.parse(explained.body) as { Query: { Name: string } }).Query.Name, 'team/web');
+    // No proxy or native instance of web exists: the Connect answer is empty.
+    const connect = await app.inject({ method: 'GET', url: '/v1/query/team/web/execute?connect' });
+    assert.deepEqual((JSON.parse(connect.body) as { Nodes: unknown[] }).Nodes, []);
   });
 
   it('answers a template asked by its ID with Consul’s error', async () => {

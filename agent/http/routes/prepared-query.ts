@@ -83,7 +83,9 @@ export const preparedQueryRoutes =
   async (scope) => {
     const { rpc, config } = deps;
     const read = { rpc, config };
-    const nameOf = (request: FastifyRequest): string => actionOf(pathName(request)).id;
+    const paramName = (request: FastifyRequest): string => (request.params as { name?: string }).name ?? '';
+    const nameOf = (request: FastifyRequest): string =>
+      (request.params as { name?: string }).name ?? actionOf(pathName(request)).id;
     const queryRead: AclRequirement = { resource: 'query', access: 'read', name: nameOf };
     const queryWrite: AclRequirement = { resource: 'query', access: 'write', name: nameOf };
     const write = (request: FastifyRequest, reply: FastifyReply) => {
@@ -143,6 +145,20 @@ export const preparedQueryRoutes =
         acl: { resource: 'query', access: 'read', name: () => '' },
         handler: async (request, reply) =>
           (await rpcRead(read, request, reply, 'PreparedQuery.List', () => ({}))).value ?? [],
+      },
+      // Execute and explain have their own paths (so OPTIONS and other methods answer `Allow: OPTIONS,GET` as
+      // Consul's); names with slashes reach them through the wildcard below.
+      {
+        method: 'GET',
+        url: '/:name/execute',
+        acl: queryRead,
+        handler: async (request, reply) => execute(request, reply, paramName(request)),
+      },
+      {
+        method: 'GET',
+        url: '/:name/explain',
+        acl: queryRead,
+        handler: async (request, reply) => explain(request, reply, paramName(request)),
       },
       {
         method: 'GET',
