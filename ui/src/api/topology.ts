@@ -19,6 +19,8 @@ export interface Topology {
   readonly downstreams: readonly TopologyEdge[];
   /** Whether the service has a sidecar or is Connect-native: without either it is not in the mesh. */
   readonly inMesh: boolean;
+  /** The sidecar proxies registered for the service's instances. */
+  readonly sidecars: readonly CatalogService[];
 }
 
 interface DeclaredUpstream {
@@ -57,11 +59,11 @@ export async function loadTopology(
     )
   ).flat();
   const declared = rows.flatMap(upstreamsOf);
-  const inMesh = rows.some(
-    (row) =>
-      (row.ServiceKind === 'connect-proxy' && row.ServiceProxy?.DestinationServiceName === service) ||
-      (row.ServiceName === service && row.ServiceConnect?.Native === true),
+  const sidecars = rows.filter(
+    (row) => row.ServiceKind === 'connect-proxy' && row.ServiceProxy?.DestinationServiceName === service,
   );
+  const inMesh =
+    sidecars.length > 0 || rows.some((row) => row.ServiceName === service && row.ServiceConnect?.Native === true);
   const upstreams = new Map<string, string | undefined>();
   const downstreams = new Map<string, { via: TopologyEdge['via']; bind?: string }>();
   for (const link of declared) {
@@ -84,6 +86,7 @@ export async function loadTopology(
     );
   return {
     inMesh,
+    sidecars,
     upstreams: await Promise.all(
       [...upstreams].sort().map(async ([name, bind]) => ({
         name,

@@ -159,10 +159,19 @@ function FolderView({ dc, folder }: { readonly dc: string; readonly folder: stri
   );
 }
 
-function KeyEditor({ dc, entry }: { readonly dc: string; readonly entry: KvEntry }) {
+function KeyEditor({
+  dc,
+  entry,
+  status,
+  setStatus,
+}: {
+  readonly dc: string;
+  readonly entry: KvEntry;
+  readonly status: string | null;
+  readonly setStatus: (status: string | null) => void;
+}) {
   const decoded = decodeValue(entry.Value);
   const [text, setText] = useState(decoded.kind === 'text' ? decoded.text : '');
-  const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState(false);
   const save = async (event: Event) => {
@@ -253,6 +262,8 @@ function KeyEditor({ dc, entry }: { readonly dc: string; readonly entry: KvEntry
 
 function KeyView({ dc, keyPath }: { readonly dc: string; readonly keyPath: string }) {
   const entry = useBlocking<KvEntry[] | null>(kvPath(keyPath), {}, [404]);
+  // Lives here, not in the editor, which starts over (with the new value) each time the key changes.
+  const [status, setStatus] = useState<string | null>(null);
   const current = entry.data?.[0];
   return (
     <section>
@@ -272,7 +283,7 @@ function KeyView({ dc, keyPath }: { readonly dc: string; readonly keyPath: strin
         </p>
       ) : (
         // Keyed by ModifyIndex: a change made elsewhere reloads the editor with the new value.
-        <KeyEditor key={current.ModifyIndex} dc={dc} entry={current} />
+        <KeyEditor key={current.ModifyIndex} dc={dc} entry={current} status={status} setStatus={setStatus} />
       )}
     </section>
   );

@@ -59,7 +59,7 @@ export function NodePage({ dc, name }: { readonly dc: string; readonly name: str
               {Object.entries(node.Meta).map(([key, value]) => (
                 <Fragment key={`m-${key}`}>
                   <dt>{key}</dt>
-                  <dd>{value}</dd>
+                  <dd>{value === '' ? <span class="muted">(empty)</span> : value}</dd>
                 </Fragment>
               ))}
             </dl>

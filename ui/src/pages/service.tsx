@@ -5,7 +5,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { useBlocking, useLoad } from '../api/live.js';
 import { intentionMatches, loadTopology } from '../api/topology.js';
-import type { Intention, ServiceEntry } from '../api/types.js';
+import type { CatalogService, Intention, ServiceEntry } from '../api/types.js';
 import { ChecksList } from '../components/checks.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
 import { countChecks, HealthCountsView, StatusPill, Tags, worstStatus } from '../components/health.js';
@@ -15,9 +15,20 @@ import { href, Link } from '../router.js';
 
 type Tab = 'instances' | 'topology' | 'intentions';
 
-function Instance({ entry, dc }: { readonly entry: ServiceEntry; readonly dc: string }) {
+function Instance({
+  entry,
+  dc,
+  sidecars,
+}: {
+  readonly entry: ServiceEntry;
+  readonly dc: string;
+  readonly sidecars: readonly CatalogService[];
+}) {
   const service = entry.Service;
   const address = service.Address || entry.Node.Address;
+  const sidecar = sidecars.find(
+    (row) => row.Node === entry.Node.Node && row.ServiceProxy?.DestinationServiceID === service.ID,
+  );
   return (
     <article class="card instance" data-instance={service.ID}>
       <header class="card-head">
@@ -45,6 +56,18 @@ function Instance({ entry, dc }: { readonly entry: ServiceEntry; readonly dc: st
               <Link href={href(dc, 'services', service.Proxy.DestinationServiceName)}>
                 {service.Proxy.DestinationServiceName}
               </Link>
+            </dd>
+          </>
+        ) : null}
+        {sidecar ? (
+          <>
+            <dt>Sidecar proxy</dt>
+            <dd>
+              <Link href={href(dc, 'services', sidecar.ServiceName)}>{sidecar.ServiceID}</Link>
+              <span class="muted">
+                {' '}
+                · {sidecar.ServiceAddress || sidecar.Address}:{sidecar.ServicePort} · mTLS for {service.Service}
+              </span>
             </dd>
           </>
         ) : null}
@@ -127,7 +150,12 @@ export function ServicePage({ dc, name }: { readonly dc: string; readonly name: 
         ) : (
           <div class="instances">
             {entries.map((entry) => (
-              <Instance key={`${entry.Node.Node}/${entry.Service.ID}`} entry={entry} dc={dc} />
+              <Instance
+                key={`${entry.Node.Node}/${entry.Service.ID}`}
+                entry={entry}
+                dc={dc}
+                sidecars={topology.data?.sidecars ?? []}
+              />
             ))}
           </div>
         )
