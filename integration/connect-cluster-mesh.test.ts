@@ -215,7 +215,8 @@ describe('Connect mesh on three servers and two clients', () => {
       agentArgs(webHost, false, [`-config-file=${dir.file('web.hcl')}`, `-config-file=${dir.file('unmanaged.hcl')}`]),
     );
     start(apiHost, agentArgs(apiHost, false, [`-config-file=${dir.file('api.hcl')}`]));
-    for (const [host, process] of processes) await waitForHttp(`http://${host}:8500/v1/agent/self`, { process });
+    for (const [host, process] of processes)
+      await waitForHttp(`http://${host}:8500/v1/agent/self`, { process, deadlineMs: clusterDeadlineMs });
     // -sidecar-for reads the registration from the agent, so the agent must have loaded web's definition (it has,
     // once it answers HTTP); the proxy then waits for its leaf, which needs the CA the elected leader initializes.
     start('web-sidecar', ['connect', 'proxy', '-sidecar-for', 'web', `-http-addr=${webHost}:8500`]);
@@ -236,14 +237,21 @@ describe('Connect mesh on three servers and two clients', () => {
   });
 
   it('carries HTTP from web to api through a proxy process and an agent-hosted sidecar', async () => {
-    await waitFor(callWeb, {
-      deadlineMs: clusterDeadlineMs,
-      intervalMs: 200,
-      what: `web → api through both sidecars\n${processes.get('web-sidecar')?.output ?? ''}`,
-    });
+    const sidecar = processes.get('web-sidecar');
+    await waitFor(
+      async () => {
+        if (sidecar?.hasExited) throw new Error(`the proxy process exited\n${sidecar.output}`);
+        return callWeb();
+      },
+      {
+        deadlineMs: clusterDeadlineMs,
+        intervalMs: 200,
+        what: `web → api through both sidecars\n${sidecar?.output ?? ''}`,
+      },
+    );
     const services = await getJson<Record<string, { Kind?: string }>>(webHost, '/v1/agent/services');
     assert.equal(services['web-sidecar-proxy']?.Kind, 'connect-proxy');
-    assert.match(processes.get('web-sidecar')?.output ?? '', /service proxy started/);
+    assert.match(sidecar?.output ?? '', /service proxy started/);
   });
 
   it('refuses new connections and closes an open one under a deny intention; an allow restores them', async () => {
