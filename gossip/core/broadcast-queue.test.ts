@@ -12,10 +12,14 @@ function frame(tag: number, size = 10): Uint8Array {
   return bytes;
 }
 
-function takeTags(queue: BroadcastQueue, bytesAvailable: number, limit: number): number[] {
+function takeFrames(queue: BroadcastQueue, bytesAvailable: number, limit: number): Uint8Array[] {
   const frames: Uint8Array[] = [];
-  queue.take(frames, bytesAvailable, limit);
-  return frames.map((bytes) => bytes[0]!);
+  queue.take({ add: (source, start, end) => frames.push(source.slice(start, end)) }, bytesAvailable, limit);
+  return frames;
+}
+
+function takeTags(queue: BroadcastQueue, bytesAvailable: number, limit: number): number[] {
+  return takeFrames(queue, bytesAvailable, limit).map((bytes) => bytes[0]!);
 }
 
 describe('retransmitLimit', () => {
@@ -101,5 +105,27 @@ describe('BroadcastQueue', () => {
     for (let round = 0; round < 10_000; round++) queue.enqueue(`m${round % 4}`, frame(round % 256));
     assert.equal(queue.size, 4);
     assert.equal(takeTags(queue, 10_000, 3).length, 4);
+  });
+
+  it('hands out each frame byte for byte while its arena grows, compacts and starts over', () => {
+    const queue = new BroadcastQueue(10_000);
+    const sent = new Map<string, Uint8Array>();
+    for (let round = 0; round < 3_000; round++) {
+      const bytes = frame(round % 256, 4 + (round % 37));
+      bytes[bytes.length - 1] = round % 251;
+      queue.enqueue(`m${round % 500}`, bytes);
+      sent.set(`${bytes[0]}/${bytes.length}/${bytes[bytes.length - 1]}`, bytes);
+      if (round % 7 === 0) takeFrames(queue, 200, 2); // some finish, leaving holes the arena compacts away
+    }
+    let taken = takeFrames(queue, 1_000_000, 100);
+    assert.equal(taken.length, queue.size);
+    for (const bytes of taken) {
+      const key = `${bytes[0]}/${bytes.length}/${bytes[bytes.length - 1]}`;
+      assert.deepEqual(bytes, sent.get(key), `frame ${key} came back unchanged`);
+    }
+    while (queue.size > 0) takeFrames(queue, 1_000_000, 100);
+    queue.enqueue('again', frame(9, 12));
+    taken = takeFrames(queue, 100, 1);
+    assert.deepEqual(taken, [frame(9, 12)], 'a drained queue starts a fresh arena');
   });
 });

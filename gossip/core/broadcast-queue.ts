@@ -1,6 +1,8 @@
 // The transmit-limited broadcast queue: messages piggy-backed on outgoing packets, fewest-sent first, each sent at
 // most retransmitMultiplier × ceil(log10(n + 1)) times, a newer message about a member replacing the older one,
-// and bounded, shedding the most-sent messages first (memberlist's queue.go, without its btree).
+// and bounded, shedding the most-sent messages first (memberlist's queue.go, without its btree). Frames are copied
+// into one arena per queue rather than kept as a buffer each: a queue holds up to thousands of ~20-byte messages
+// while a large pool forms, and a buffer object per message (plus the slab it pins) cost ~15× the bytes themselves.
 
 import { assert } from '../../lib/assert.js';
 
@@ -16,10 +18,20 @@ const FRAME_SIZE_BYTES_MIN = 4;
 /** Messages too big for the space left that `take` skips before it stops looking. */
 const MISSES_MAX = 8;
 
+/** Where `take` writes the frames it picks: `source[start, end)` is one whole framed message. */
+export interface FrameSink {
+  add(source: Uint8Array, start: number, end: number): void;
+}
+
+/** The arena's size when the queue is empty; it grows by doubling and is compacted as messages finish. */
+const ARENA_BYTES_MIN = 1_024;
+
 interface Broadcast {
   /** Member name for membership messages; null for user payloads, which never replace each other. */
   readonly key: string | null;
-  readonly frame: Uint8Array;
+  /** The frame's bytes: arena[offset, offset + length); moved (offset rewritten) when the arena is compacted. */
+  offset: number;
+  readonly length: number;
   /** A fixed limit for this message (user payloads), or 0 to use the pool-size formula. */
   readonly limitFixed: number;
   transmits: number;
@@ -33,6 +45,10 @@ export class BroadcastQueue {
   private liveCount = 0;
   private storedCount = 0;
   private droppedCount = 0;
+  private arena = new Uint8Array(ARENA_BYTES_MIN);
+  /** Bytes of the arena in use up to here; of them `arenaLiveBytes` belong to live broadcasts. */
+  private arenaEnd = 0;
+  private arenaLiveBytes = 0;
 
   constructor(readonly capacity: number) {
     assert(Number.isSafeInteger(capacity) && capacity > 0, 'broadcast queue capacity must be positive');
@@ -54,7 +70,8 @@ export class BroadcastQueue {
       const previous = this.byKey.get(key);
       if (previous !== undefined) this.kill(previous);
     }
-    const broadcast: Broadcast = { key, frame, limitFixed, transmits: 0, live: true };
+    const offset = this.store(frame);
+    const broadcast: Broadcast = { key, offset, length: frame.length, limitFixed, transmits: 0, live: true };
     if (key !== null) this.byKey.set(key, broadcast);
     this.buckets[0]!.push(broadcast);
     this.liveCount++;
@@ -74,10 +91,10 @@ export class BroadcastQueue {
   }
 
   /**
-   * Appends to `frames` the fewest-sent messages (newest first among equals) that fit in `bytesAvailable`, each
-   * counted as sent once more; returns the bytes used.
+   * Adds to `sink` the fewest-sent messages (newest first among equals) that fit in `bytesAvailable`, each counted
+   * as sent once more; returns the bytes used.
    */
-  take(frames: Uint8Array[], bytesAvailable: number, limit: number): number {
+  take(sink: FrameSink, bytesAvailable: number, limit: number): number {
     let used = 0;
     const moved: Broadcast[] = [];
     let misses = 0;
@@ -92,13 +109,13 @@ export class BroadcastQueue {
           lowestTouched = position;
           continue;
         }
-        if (broadcast.frame.length > bytesAvailable - used) {
+        if (broadcast.length > bytesAvailable - used) {
           // Nearly full: give up after a few misses rather than scan a long bucket for a small message.
           if (++misses >= MISSES_MAX) break;
           continue;
         }
-        frames.push(broadcast.frame);
-        used += broadcast.frame.length;
+        sink.add(this.arena, broadcast.offset, broadcast.offset + broadcast.length);
+        used += broadcast.length;
         broadcast.transmits++;
         lowestTouched = position;
         moved.push(broadcast);
@@ -116,6 +133,7 @@ export class BroadcastQueue {
     this.byKey.clear();
     this.liveCount = 0;
     this.storedCount = 0;
+    this.resetArena();
   }
 
   private removeTaken(bucket: Broadcast[], from: number): void {
@@ -147,7 +165,46 @@ export class BroadcastQueue {
   private finish(broadcast: Broadcast): void {
     broadcast.live = false;
     this.liveCount--;
+    this.arenaLiveBytes -= broadcast.length;
     if (broadcast.key !== null && this.byKey.get(broadcast.key) === broadcast) this.byKey.delete(broadcast.key);
+    // Every message sent out: the arena starts over, small again, so an idle queue holds next to nothing.
+    if (this.liveCount === 0) this.resetArena();
+  }
+
+  /** Copies `frame` into the arena (compacting or growing it first when it is full); returns its offset. */
+  private store(frame: Uint8Array): number {
+    if (this.arenaEnd + frame.length > this.arena.length) this.makeRoom(frame.length);
+    const offset = this.arenaEnd;
+    this.arena.set(frame, offset);
+    this.arenaEnd += frame.length;
+    this.arenaLiveBytes += frame.length;
+    return offset;
+  }
+
+  /**
+   * A new arena of twice the live bytes plus `extra` (at least ARENA_BYTES_MIN, a power of two), holding only the
+   * live broadcasts' frames: dead ones are never read again. Doubling keeps the copying amortised O(1) per byte.
+   */
+  private makeRoom(extra: number): void {
+    let size = ARENA_BYTES_MIN;
+    while (size < 2 * (this.arenaLiveBytes + extra)) size *= 2;
+    const arena = new Uint8Array(size);
+    let end = 0;
+    for (const bucket of this.buckets)
+      for (const broadcast of bucket) {
+        if (!broadcast.live) continue;
+        arena.set(this.arena.subarray(broadcast.offset, broadcast.offset + broadcast.length), end);
+        broadcast.offset = end;
+        end += broadcast.length;
+      }
+    this.arena = arena;
+    this.arenaEnd = end;
+  }
+
+  private resetArena(): void {
+    this.arenaEnd = 0;
+    this.arenaLiveBytes = 0;
+    if (this.arena.length > ARENA_BYTES_MIN) this.arena = new Uint8Array(ARENA_BYTES_MIN);
   }
 
   private kill(broadcast: Broadcast): void {

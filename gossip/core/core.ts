@@ -9,7 +9,7 @@ import { Awareness } from './awareness.js';
 import { BroadcastQueue, retransmitLimit } from './broadcast-queue.js';
 import { type GossipConfig, gossipConfigProblems } from './config.js';
 import { decodePacket, decodeStream } from './decode.js';
-import { buildPacket, encodeFramed, encodeStream } from './encode.js';
+import { encodeFramed, encodeStream, PacketBuilder } from './encode.js';
 import { isLive, type MemberRecord, snapshot } from './member-table.js';
 import {
   GossipDecodeError,
@@ -43,6 +43,12 @@ export interface GossipComponents {
   readonly rand: Rand;
   readonly nowMs: number;
   readonly self: GossipSelf;
+  /**
+   * Returns one shared copy of a string equal to `text`. Member names and addresses pass through it before the
+   * table keeps them: a process running many cores (the simulator) then stores each name once, not once per node.
+   * Default: keep the decoded string.
+   */
+  readonly internString?: (text: string) => string;
 }
 
 interface PendingStream {
@@ -54,6 +60,7 @@ interface PendingStream {
 }
 
 const EMPTY = new Uint8Array(0);
+const keepString = (text: string): string => text;
 const PENDING_STREAMS_SWEEP_SIZE = 256;
 
 export class GossipCore {
@@ -73,7 +80,7 @@ export class GossipCore {
   private nextPushPullMs: number;
   private ackPayload: Uint8Array = EMPTY;
   private userState: Uint8Array = EMPTY;
-  private readonly frames: Uint8Array[] = [];
+  private readonly packet: PacketBuilder;
   private readonly gossipTargets: MemberRecord[] = [];
   /** Live members, and the dead for a while so a falsely-dead one hears of it and refutes; never the left. */
   private readonly acceptGossipTarget = (record: MemberRecord): boolean =>
@@ -102,6 +109,7 @@ export class GossipCore {
     this.lastNowMs = nowMs;
     this.awareness = new Awareness(config.awarenessMultiplierMax);
     this.queue = new BroadcastQueue(config.broadcastQueueCapacity);
+    this.packet = new PacketBuilder(config.packetSizeBytesMax);
     this.state = new MembershipState(
       config,
       this.rand,
@@ -111,6 +119,7 @@ export class GossipCore {
       this.stats,
       { name: self.name, address: self.address, meta: self.meta ?? EMPTY },
       nowMs,
+      components.internString ?? keepString,
     );
     this.prober = new Prober(config, this.rand, this.awareness, this.state, this.stats, this.outbox, this, nowMs);
     this.nextGossipMs = nowMs + this.rand.intBelow(config.gossipIntervalMs);
@@ -339,15 +348,15 @@ export class GossipCore {
    * responses as direct `user` messages this way). Throws ValidationError if it cannot fit one packet.
    */
   sendMessage(to: string, message: PacketMessage): void {
-    const frames = this.frames;
-    frames.length = 0;
     const frame = encodeFramed(message);
     if (frame.length > this.config.packetSizeBytesMax - 1)
       throw new ValidationError(`a ${message.type} message of ${frame.length} bytes does not fit one packet`);
-    frames.push(frame);
+    const packet = this.packet;
+    packet.reset();
+    packet.add(frame, 0, frame.length);
     const limit = retransmitLimit(this.config.retransmitMultiplier, this.state.table.liveCount);
-    this.queue.take(frames, this.config.packetSizeBytesMax - 1 - frame.length, limit);
-    this.emitPacket(to, buildPacket(frames));
+    this.queue.take(packet, this.config.packetSizeBytesMax - 1 - frame.length, limit);
+    this.emitPacket(to, packet.finish());
   }
 
   openStreamPing(target: MemberRecord, seq: number, nowMs: number): void {
@@ -400,12 +409,11 @@ export class GossipCore {
     targets.length = 0;
     this.state.table.pickRandom(this.config.gossipNodes, this.acceptGossipTarget, this.rand, targets);
     const limit = retransmitLimit(this.config.retransmitMultiplier, this.state.table.liveCount);
+    const packet = this.packet;
     for (const target of targets) {
-      const frames = this.frames;
-      frames.length = 0;
-      this.queue.take(frames, this.config.packetSizeBytesMax - 1, limit);
-      if (frames.length === 0) break;
-      this.emitPacket(target.address, buildPacket(frames));
+      packet.reset();
+      if (this.queue.take(packet, this.config.packetSizeBytesMax - 1, limit) === 0) break;
+      this.emitPacket(target.address, packet.finish());
     }
     targets.length = 0;
   }

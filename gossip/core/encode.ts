@@ -2,6 +2,7 @@
 // field over its limit (a programmer error: the core never builds such a message from valid input).
 
 import { assert } from '../../lib/assert.js';
+import type { FrameSink } from './broadcast-queue.js';
 import {
   ACK_PAYLOAD_SIZE_BYTES_MAX,
   FRAME_OVERHEAD_BYTES,
@@ -200,6 +201,47 @@ export function buildPacket(frames: readonly Uint8Array[]): Uint8Array {
     position += frame.length;
   }
   return bytes;
+}
+
+/**
+ * Builds one packet at a time in a scratch buffer reused for every packet of a core: the version byte, then the
+ * frames added (the message first, then broadcasts straight from the queue's arena), copied out by `finish`.
+ */
+export class PacketBuilder implements FrameSink {
+  private readonly scratch: Uint8Array;
+  private length = 1;
+
+  constructor(sizeBytesMax: number) {
+    this.scratch = new Uint8Array(sizeBytesMax);
+    this.scratch[0] = WIRE_VERSION;
+  }
+
+  /** Bytes used so far, the version byte included. */
+  get size(): number {
+    return this.length;
+  }
+
+  reset(): void {
+    this.length = 1;
+  }
+
+  add(source: Uint8Array, start: number, end: number): void {
+    assert(this.length + end - start <= this.scratch.length, 'frame does not fit the packet');
+    // A loop, not set(subarray): frames are ~20 bytes and a view object per frame costs more than the copy.
+    const scratch = this.scratch;
+    let position = this.length;
+    for (let read = start; read < end; read++) scratch[position++] = source[read]!;
+    this.length = position;
+  }
+
+  /** The packet built so far, as new bytes; the builder is then reset. */
+  finish(): Uint8Array {
+    const bytes = allocate(this.length);
+    const scratch = this.scratch;
+    for (let position = 0; position < this.length; position++) bytes[position] = scratch[position]!;
+    this.length = 1;
+    return bytes;
+  }
 }
 
 /** A packet holding `messages` (a convenience for tests and tools; the core builds packets from frames). */

@@ -12,7 +12,17 @@ export interface MemberRecord {
   meta: Uint8Array;
   incarnation: number;
   state: MemberState;
+  /** Whole milliseconds (see wholeMs). */
   stateChangeMs: number;
+}
+
+/**
+ * A time rounded down to whole milliseconds, for times the table keeps per member: a small integer is stored
+ * inside the record, a fraction in a separate heap number, and a simulator holds n² records. Every rule that reads
+ * it is in seconds (gossip to the dead, reclaiming a name, forgetting), so the lost fraction changes nothing.
+ */
+export function wholeMs(nowMs: number): number {
+  return Math.floor(nowMs);
 }
 
 export function snapshot(record: MemberRecord): Member {
@@ -64,7 +74,7 @@ export class MemberTable {
     if (isLive(record.state)) this.liveCountValue--;
     if (isLive(state)) this.liveCountValue++;
     record.state = state;
-    record.stateChangeMs = nowMs;
+    record.stateChangeMs = wholeMs(nowMs);
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Awareness } from './awareness.js';
 import type { BroadcastQueue } from './broadcast-queue.js';
 import type { GossipConfig } from './config.js';
 import { encodeFramed } from './encode.js';
-import { isLive, type MemberRecord, MemberTable, snapshot } from './member-table.js';
+import { isLive, type MemberRecord, MemberTable, snapshot, wholeMs } from './member-table.js';
 import { type AliveMessage, type DeadMessage, INCARNATION_MAX, type SuspectMessage } from './messages.js';
 import { Suspicion, suspicionConfirmationsExpected, suspicionTimeoutMsMin } from './suspicion.js';
 import type { GossipStats, MemberEventType, Outbox } from './types.js';
@@ -40,6 +40,7 @@ export class MembershipState {
     private readonly stats: GossipStats,
     self: { name: string; address: string; meta: Uint8Array },
     nowMs: number,
+    private readonly internString: (text: string) => string,
   ) {
     this.self = {
       name: self.name,
@@ -47,7 +48,7 @@ export class MembershipState {
       meta: self.meta,
       incarnation: 0,
       state: 'alive',
-      stateChangeMs: nowMs,
+      stateChangeMs: wholeMs(nowMs),
     };
     this.table.add(this.self, rand);
     this.emit('join', this.self);
@@ -99,12 +100,12 @@ export class MembershipState {
       }
       // A new member starts dead, so its first alive message is a dead → alive join.
       record = {
-        name: message.node,
-        address: message.address,
+        name: this.internString(message.node),
+        address: this.internString(message.address),
         meta: message.meta,
         incarnation: message.incarnation,
         state: 'dead',
-        stateChangeMs: nowMs,
+        stateChangeMs: wholeMs(nowMs),
       };
       this.table.add(record, this.rand);
       updatesAddress = true;
@@ -138,7 +139,7 @@ export class MembershipState {
     }
     record.incarnation = message.incarnation;
     record.meta = message.meta;
-    record.address = message.address;
+    if (record.address !== message.address) record.address = this.internString(message.address);
     if (rebroadcast) this.queue.enqueue(record.name, encodeFramed(message));
     this.table.setState(record, 'alive', nowMs);
     if (previousState === 'dead' || previousState === 'left') this.emit('join', record);
@@ -219,7 +220,7 @@ export class MembershipState {
     assert(!this.leaving, 'cannot change meta after leaving');
     this.self.meta = meta;
     this.self.incarnation = Math.min(INCARNATION_MAX, this.self.incarnation + 1);
-    this.self.stateChangeMs = nowMs;
+    this.self.stateChangeMs = wholeMs(nowMs);
     this.emit('update', this.self);
     this.broadcastSelfAlive();
   }

@@ -64,6 +64,11 @@ export class GossipCluster {
   packetsLost = 0;
   eventsProcessed = 0;
   observer: MemberEventObserver | null = null;
+  /** Every core keeps the cluster's one copy of each node's name (its address too): n² records, n strings. */
+  private readonly internName = (text: string): string => {
+    const index = this.indexByName.get(text);
+    return index === undefined ? text : this.nodes[index]!.name;
+  };
 
   constructor(readonly options: ClusterOptions) {
     this.rand = new SeededRand(options.seed);
@@ -107,6 +112,7 @@ export class GossipCluster {
       rand: this.rand.fork(),
       nowMs: this.now,
       self: { name: node.name, address: node.name },
+      internString: this.internName,
     });
     if (seeds.length > 0)
       node.core.join(
