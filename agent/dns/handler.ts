@@ -40,8 +40,11 @@ export class DnsHandler {
     readonly config: DnsHandlerConfig,
   ) {}
 
-  /** The reply to send, or null to send nothing (the packet was dropped and counted). */
-  async handle(bytes: Buffer, transport: DnsTransport): Promise<Buffer | null> {
+  /**
+   * The reply to send, or null to send nothing (the packet was dropped and counted). `clientIp` is the asker's
+   * address, for prepared queries that sort near it (`Near: "_ip"`).
+   */
+  async handle(bytes: Buffer, transport: DnsTransport, clientIp = ''): Promise<Buffer | null> {
     const { counters } = this.components;
     if (bytes.length > dnsDefaults.queryBytesMax || bytes.length < 12) {
       counters.malformedDropped++;
@@ -59,7 +62,7 @@ export class DnsHandler {
       return null;
     }
     try {
-      return await this.answer(bytes, request, transport);
+      return await this.answer(bytes, request, transport, clientIp);
     } catch (error) {
       this.components.log.error({ err: error }, 'DNS answer failed');
       const question = request.questions?.[0];
@@ -68,7 +71,12 @@ export class DnsHandler {
     }
   }
 
-  private async answer(bytes: Buffer, request: DecodedPacket, transport: DnsTransport): Promise<Buffer | null> {
+  private async answer(
+    bytes: Buffer,
+    request: DecodedPacket,
+    transport: DnsTransport,
+    clientIp: string,
+  ): Promise<Buffer | null> {
     const { counters } = this.components;
     const questions = request.questions ?? [];
     const empty: Sections = { answers: [], authorities: [], additionals: [] };
@@ -82,7 +90,7 @@ export class DnsHandler {
       counters.countQuery(question?.type ?? 'OTHER', 'FORMERR');
       return this.encode(this.replyBase(request, 0), 'FORMERR', empty);
     }
-    const resolution = await this.components.resolver.resolve({ name: question.name, type: question.type });
+    const resolution = await this.components.resolver.resolve({ name: question.name, type: question.type, clientIp });
     if (resolution.kind === 'forward') return this.forward(bytes, request, question.type, transport);
     const recursion = this.components.forwarder === null ? 0 : flagRecursionAvailable;
     return this.answerWith(request, transport, resolution, flagAuthoritative | recursion, question.type);

@@ -1,8 +1,9 @@
 // Proves `<query>.query[.<dc>].<domain>` lookups through the real PreparedQuery endpoint over a real StateStore
 // (server/testing/endpoint-rpc.ts, no sockets): SRV and A answers hold only the instances the query passes (tags,
 // OnlyPassing), a template answers any name under its prefix, the TTL is the query's DNS.TTL or else
-// dns_config.service_ttl, `_agent` puts this agent's own instance first, and an unknown query, an empty answer
-// and a template asked by ID are NXDOMAIN (with the SOA), NXDOMAIN and SERVFAIL as Consul's preparedQueryLookup.
+// dns_config.service_ttl, `_agent` puts this agent's own instance first and `_ip` the asker's node, and an unknown
+// query, an empty answer and a template asked by ID are NXDOMAIN (with the SOA), NXDOMAIN and SERVFAIL as Consul's
+// preparedQueryLookup.
 
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${...}` is the prepared-query template language.
 
@@ -56,8 +57,8 @@ async function setup(serviceTtlMs: Record<string, number> = {}) {
       recursorsConfigured: false,
     },
   );
-  const ask = async (name: string, type: string): Promise<Answered> => {
-    const resolution = await resolver.resolve({ name, type });
+  const ask = async (name: string, type: string, clientIp = ''): Promise<Answered> => {
+    const resolution = await resolver.resolve({ name, type, clientIp });
     assert.equal(resolution.kind, 'answer');
     return resolution as Answered;
   };
@@ -99,6 +100,22 @@ describe('<query>.query lookups', () => {
     const reply = await ask('near.query.consul', 'SRV');
     assert.deepEqual(srvTargets(reply.answers), ['agent-1.node.dc1.consul', 'n2.node.dc1.consul']);
     assert.equal(reply.answers[0]?.type === 'SRV' ? reply.answers[0].data.target : '', 'agent-1.node.dc1.consul');
+  });
+
+  it('sorts `Near: "_ip"` queries near the node that has the asker’s address', async () => {
+    const { create, ask } = await setup();
+    await create({
+      ID: '66666666-6666-6666-6666-666666666666',
+      Name: 'by-ip',
+      Service: { Service: 'web', Near: '_ip', OnlyPassing: true },
+    });
+    for (const [clientIp, first] of [
+      ['10.0.0.4', 'n4.node.dc1.consul'],
+      ['10.0.0.1', 'agent-1.node.dc1.consul'],
+    ] as const) {
+      const reply = await ask('by-ip.query.consul', 'SRV', clientIp);
+      assert.equal(reply.answers[0]?.type === 'SRV' ? reply.answers[0].data.target : '', first, clientIp);
+    }
   });
 
   it('renders a template for any name under its prefix, TTL from service_ttl', async () => {

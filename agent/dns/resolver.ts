@@ -75,6 +75,8 @@ export interface DnsQuestion {
   /** As asked, without the trailing dot (answers repeat the asker's spelling). */
   readonly name: string;
   readonly type: string;
+  /** The asker's address ('' when unknown): prepared queries with `Near: "_ip"` sort near the node that has it. */
+  readonly clientIp?: string;
 }
 
 export type Resolution =
@@ -233,9 +235,15 @@ export class DnsResolver {
       reply = await this.read(datacenter, (options) =>
         this.components.rpc.call(
           'PreparedQuery.Execute',
-          // DNS has no way to pass `?near` or a limit; the client's address is not used for `_ip` (no EDNS
-          // client-subnet support yet), so `_ip` queries answer unsorted.
-          { QueryIDOrName: lookup.query, Limit: 0, Connect: false, Source: emptyQuerySource, Agent: agent },
+          // DNS has no way to pass `?near` or a limit; the asker's address serves `Near: "_ip"` (EDNS
+          // client-subnet, which Consul prefers when present, is not read yet).
+          {
+            QueryIDOrName: lookup.query,
+            Limit: 0,
+            Connect: false,
+            Source: { ...emptyQuerySource, Ip: question.clientIp ?? '' },
+            Agent: agent,
+          },
           options,
         ),
       );

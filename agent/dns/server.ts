@@ -111,7 +111,7 @@ export class DnsServer implements Startable {
     }
     this.udpInFlight++;
     this.components.handler
-      .handle(message, 'udp')
+      .handle(message, 'udp', plainIp(remote.address))
       .then((reply) => {
         if (reply !== null && this.lifecycle.isRunning())
           udp.send(reply, remote.port, remote.address, (error) => {
@@ -147,7 +147,7 @@ export class DnsServer implements Startable {
         inFlight++;
         if (inFlight >= dnsDefaults.tcpQueriesInFlightMax) socket.pause();
         this.components.handler
-          .handle(Buffer.from(message), 'tcp')
+          .handle(Buffer.from(message), 'tcp', plainIp(socket.remoteAddress ?? ''))
           .then((reply) => {
             if (reply === null) {
               socket.destroy(); // garbage on a stream: the framing can no longer be trusted
@@ -190,4 +190,9 @@ export class DnsServer implements Startable {
       ),
     );
   }
+}
+
+/** A dual-stack socket reports IPv4 peers as `::ffff:a.b.c.d`; nodes register the plain form. */
+function plainIp(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
