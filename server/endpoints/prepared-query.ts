@@ -11,7 +11,12 @@ import type { PreparedQueryExecuteArgs } from '../rpc/methods.js';
 import { InvalidWriteError, StateStoreError } from '../state/errors.js';
 import { executeLocally, orderForQuery, type PreparedQueryExecuteReply } from '../state/prepared-query-execute.js';
 import { normalizePreparedQuery, validatePreparedQuery } from '../state/prepared-query-normalize.js';
-import { preparedQueryGet, preparedQueryList, preparedQueryResolve } from '../state/prepared-query-reads.js';
+import {
+  preparedQueryById,
+  preparedQueryGet,
+  preparedQueryList,
+  preparedQueryResolve,
+} from '../state/prepared-query-reads.js';
 import type { PreparedQueryFields, QuerySource } from '../state/prepared-query-types.js';
 import { preparedQueriesSchema } from '../state/tables/prepared-queries.js';
 import { WatchSet } from '../state/watch.js';
@@ -89,8 +94,11 @@ export function preparedQueryEndpoints(
         let id = randomUUID();
         while (table().get(id) !== undefined) id = randomUUID();
         query = { ...query, ID: id };
-      } else if (table().get(query.ID) === undefined) {
-        throw refusalOf(new InvalidWriteError(`Cannot modify non-existent prepared query: '${query.ID}'`));
+      } else {
+        const existing = preparedQueryById(context.store, query.ID);
+        if (existing === undefined)
+          throw refusalOf(new InvalidWriteError(`Cannot modify non-existent prepared query: '${query.ID}'`));
+        query = { ...query, ID: existing.ID };
       }
       if (op === 'create' || op === 'update') refused(() => validatePreparedQuery(query));
       else if (op !== 'delete')

@@ -22,11 +22,18 @@ export class PreparedQueryResolveError extends StateStoreError {
 
 const tableIndex = (store: StateStore): number => store.indexes.get(tableIndexKey(preparedQueriesSchema.name));
 
+/** The query with this ID; IDs compare case-insensitively, as Consul's UUID index reads them. */
+export function preparedQueryById(store: Pick<StateStore, 'table'>, id: string): PreparedQuery | undefined {
+  const table = store.table(preparedQueriesSchema);
+  return table.get(id) ?? table.get(id.toLowerCase());
+}
+
 export function preparedQueryGet(store: StateStore, id: string): QueryResult<PreparedQuery | null> {
+  const found = preparedQueryById(store, id) ?? null;
   return {
     index: tableIndex(store),
-    value: store.table(preparedQueriesSchema).get(id) ?? null,
-    watch: new WatchSet([preparedQueryWatchKey(id)]),
+    value: found,
+    watch: new WatchSet([preparedQueryWatchKey(found?.ID ?? id.toLowerCase())]),
   };
 }
 
@@ -79,7 +86,7 @@ export function preparedQueryResolve(
   if (idOrName === '') throw new PreparedQueryResolveError('Missing Query ID');
   const table = store.table(preparedQueriesSchema);
   if (looksLikeUuid(idOrName)) {
-    const byId = table.get(idOrName.toLowerCase()) ?? table.get(idOrName);
+    const byId = preparedQueryById(store, idOrName);
     if (byId !== undefined) {
       if (isTemplate(byId))
         throw new PreparedQueryResolveError('prepared query templates can only be resolved up by name, not by ID');

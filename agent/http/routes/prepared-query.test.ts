@@ -85,7 +85,9 @@ describe('/v1/query', () => {
       list.map((row) => row.ID),
       [id],
     );
-    const deleted = await app.inject({ method: 'DELETE', url: `/v1/query/${id}` });
+    const upper = await app.inject({ method: 'GET', url: `/v1/query/${id.toUpperCase()}` });
+    assert.equal(upper.statusCode, 200, 'IDs compare case-insensitively, as Consul’s UUID index');
+    const deleted = await app.inject({ method: 'DELETE', url: `/v1/query/${id.toUpperCase()}` });
     assert.equal(deleted.statusCode, 200);
     const gone = await app.inject({ method: 'GET', url: `/v1/query/${id}` });
     assert.equal(gone.statusCode, 404);
