@@ -15,7 +15,8 @@ export interface Live<T> {
 
 /** How long the agent may hold a blocking query; the agent answers at once when the data changes. */
 const blockingWait = '30s';
-const retryDelayMsMax = 10_000;
+/** A lost agent is retried at least this often, so the page recovers soon after it is back. */
+const retryDelayMsMax = 5_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -9,6 +9,15 @@ import type { KvEntry } from '../api/types.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
 import { href, Link, navigate } from '../router.js';
 
+/** Drawn, not an emoji: machines without an emoji font would show empty boxes. */
+function KvIcon({ folder }: { readonly folder: boolean }) {
+  return (
+    <svg class="kv-icon" viewBox="0 0 16 16" width={16} height={16} aria-hidden="true">
+      {folder ? <path d="M1.5 3.5h4.2l1.5 1.6h7.3v8.4H1.5z" /> : <path d="M3.5 1.5h6l3 3v10h-9zM9.5 1.5v3h3" />}
+    </svg>
+  );
+}
+
 function Breadcrumbs({ dc, keyPath }: { readonly dc: string; readonly keyPath: string }) {
   const parts = keyPath.split('/').filter((part) => part !== '');
   const folders = parts.slice(0, keyPath.endsWith('/') ? parts.length : parts.length - 1);
@@ -146,9 +155,7 @@ function FolderView({ dc, folder }: { readonly dc: string; readonly folder: stri
           {entries.map((key) => (
             <li key={key} class={key.endsWith('/') ? 'kv-folder' : 'kv-key'}>
               <Link href={href(dc, 'kv', key)}>
-                <span class="kv-icon" aria-hidden="true">
-                  {key.endsWith('/') ? '📁' : '🔑'}
-                </span>
+                <KvIcon folder={key.endsWith('/')} />
                 {baseName(key)}
               </Link>
             </li>

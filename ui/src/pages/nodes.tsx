@@ -23,7 +23,9 @@ export function NodesPage({ dc }: { readonly dc: string }) {
     <section>
       <div class="page-head">
         <h1>Nodes</h1>
-        <span class="muted">{nodes.data ? `${nodes.data.length} nodes` : ''}</span>
+        <span class="muted">
+          {nodes.data ? `${nodes.data.length} ${nodes.data.length === 1 ? 'node' : 'nodes'}` : ''}
+        </span>
       </div>
       <ErrorBox error={nodes.error ?? checks.error} />
       <div class="filters">
