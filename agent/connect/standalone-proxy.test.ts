@@ -51,11 +51,15 @@ describe('findSidecarProxyId', () => {
   it("finds the one sidecar of a service and says Consul's words when there is none or several", async () => {
     agent.set('/v1/agent/services', { web: { ID: 'web', Service: 'web', Port: 80 } });
     await assert.rejects(findSidecarProxyId(target, 'web'), { message: 'No sidecar proxy registered for web' });
+    await assert.rejects(findSidecarProxyId({ baseUrl: 'http://127.0.0.1:1', token: null }, 'web'), {
+      message: /^Failed looking up sidecar proxy info for web: GET \/v1\/agent\/services: cannot reach the agent/,
+    });
     agent.set('/v1/agent/services', {
       web: { ID: 'web', Service: 'web', Port: 80 },
       'web-sidecar-proxy': sidecarView('web', 80),
     });
     assert.equal(await findSidecarProxyId(target, 'web'), 'web-sidecar-proxy');
+    assert.equal(await findSidecarProxyId(target, 'WEB'), 'web-sidecar-proxy', 'IDs compare case-insensitively');
     agent.set('/v1/agent/services', {
       'web-sidecar-proxy': sidecarView('web', 80),
       'web-other': sidecarView('web', 80, { ID: 'web-other' }),

@@ -59,12 +59,25 @@ export class SidecarLookupError extends LatticeError {
 
 /** The ID of the one connect-proxy registered for `serviceId`, as `consul connect proxy -sidecar-for` finds it. */
 export async function findSidecarProxyId(target: AgentHttpTarget, serviceId: string): Promise<string> {
-  const answer = await agentRequest<Record<string, AgentServiceView>>(target, {
-    path: '/v1/agent/services',
-    timeoutMs: requestTimeoutMs,
-  });
-  const proxies = Object.values(answer.value ?? {})
-    .filter((service) => service.Kind === 'connect-proxy' && service.Proxy?.DestinationServiceID === serviceId)
+  let services: Record<string, AgentServiceView>;
+  try {
+    const answer = await agentRequest<Record<string, AgentServiceView>>(target, {
+      path: '/v1/agent/services',
+      timeoutMs: requestTimeoutMs,
+    });
+    services = answer.value ?? {};
+  } catch (error) {
+    throw new SidecarLookupError(`Failed looking up sidecar proxy info for ${serviceId}: ${(error as Error).message}`);
+  }
+  // Consul compares the destination ID case-insensitively (strings.EqualFold).
+  const wanted = serviceId.toLowerCase();
+  const proxies = Object.values(services)
+    .filter(
+      (service) =>
+        service.Kind === 'connect-proxy' &&
+        typeof service.Proxy?.DestinationServiceID === 'string' &&
+        service.Proxy.DestinationServiceID.toLowerCase() === wanted,
+    )
     .map((service) => service.ID)
     .sort();
   // Consul's wording (command/connect/proxy/proxy.go LookupProxyIDForSidecar).
