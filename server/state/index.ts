@@ -31,6 +31,9 @@
 //   connectCheckServiceNodes(store, name, {...same})                          [ServiceEntry]
 //   coordinates(store) · nodeCoordinates(store, node)                         [CoordinateEntry]
 //   nodeDump(store) · nodeInfo(store, node)          [NodeInfo]: node fields + Services + Checks (UI, debug)
+//   preparedQueryGet(store, id) · preparedQueryList(store) · preparedQueryResolve(store, idOrName, source)
+//                                                   prepared queries (writes: prepared-query-ops.ts, execution:
+//                                                   prepared-query-execute.ts, templates: prepared-query-template.ts)
 //
 // Beside this folder: server/state-watch.ts (blockingQuery, blockingWaitMs: the waiting, on an injected Clock),
 // server/fsm/ (CatalogFsm for Raft, command codec, snapshot format, inspectSnapshot), server/filter/ (?filter=).
@@ -107,6 +110,14 @@ export {
 } from './indexes.js';
 export type { CheckFields, NodeFields, NormalizedRegistration, ServiceFields } from './normalize.js';
 export { normalizeCheck, normalizeRegisterRequest, normalizeService, validateMeta } from './normalize.js';
+export {
+  PreparedQueryResolveError,
+  preparedQueryById,
+  preparedQueryGet,
+  preparedQueryList,
+  preparedQueryResolve,
+} from './prepared-query-reads.js';
+export type * from './prepared-query-types.js';
 export type { QueryResult, StateStoreOptions, StoreCapture, StoreContents } from './store.js';
 export { StateStore, storeSchemas } from './store.js';
 export { catalogSchemas, connectTarget } from './tables/catalog.js';
