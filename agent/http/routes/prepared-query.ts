@@ -57,7 +57,10 @@ function sourceIp(request: FastifyRequest): string {
   return first || request.ip;
 }
 
-/** The QueryMeta fields Go's JSON encoder writes for replies that embed it (execute, explain). */
+/**
+ * The QueryMeta fields Go's JSON encoder writes for replies that embed structs.QueryMeta (execute, explain): it has
+ * no json tags, so Consul's bodies carry them; Index stays 0 there (these reads never set it).
+ */
 function embeddedMeta(meta: QueryMeta, consistency: EffectiveConsistency): Record<string, unknown> {
   return {
     Index: 0,
@@ -66,6 +69,7 @@ function embeddedMeta(meta: QueryMeta, consistency: EffectiveConsistency): Recor
     ConsistencyLevel: consistency,
     NotModified: false,
     Backend: 0,
+    ResultsFilteredByACLs: false,
   };
 }
 
