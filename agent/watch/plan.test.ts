@@ -102,6 +102,11 @@ describe('WatchPlan indexes', () => {
       { index: 7n, result: { web: [], api: ['v1'] } },
     ]);
     assert.equal(run.agent.urls[0]?.pathname, '/v1/catalog/services');
+    // Blocking requests name their wait: under the 300 s Node's fetch allows for headers, jitter included.
+    assert.deepEqual(
+      run.agent.urls.map((url) => url.searchParams.get('wait')),
+      [null, '240s', '240s', '240s', '240s'],
+    );
     await finish(run);
   });
 

@@ -21,6 +21,13 @@ import type { WatchSpec } from './types.js';
 export const watchRetryIntervalMs = 5_000;
 /** Consul's maxBackoffTime: no retry waits longer. */
 export const watchBackoffMsMax = 180_000;
+/**
+ * The `wait` of each blocking request. Consul's plan sends none (the server's 5 min default), but Node's fetch
+ * gives up on a response whose headers take 300 s, and 5 min plus the server's jitter (up to wait/16) is longer;
+ * 4 min plus jitter stays under it. The client deadline (wait, jitter and slack) notices a half-dead connection.
+ */
+export const watchWaitMs = 240_000;
+const watchRequestDeadlineMs = watchWaitMs + watchWaitMs / 16 + 10_000;
 
 /** Consul's backoff after `failures` consecutive errors (1-based): retryInterval × failures², capped. */
 export function watchRetryDelayMs(failures: number): number {
@@ -115,11 +122,15 @@ export class WatchPlan {
     if (this.init.datacenter) url.searchParams.set('dc', this.init.datacenter);
     if (this.init.stale && spec.allowsStale) url.searchParams.set('stale', '');
     const waitIndex = this.lastIndex ?? 0n;
-    if (waitIndex > 0n) url.searchParams.set('index', waitIndex.toString());
+    if (waitIndex > 0n) {
+      url.searchParams.set('index', waitIndex.toString());
+      url.searchParams.set('wait', `${watchWaitMs / 1000}s`);
+    }
     let response: Response;
     try {
       const headers: Record<string, string> = target.token === null ? {} : { 'X-Consul-Token': target.token };
-      response = await this.fetch(url, { headers, signal });
+      const deadline = AbortSignal.any([signal, AbortSignal.timeout(watchRequestDeadlineMs)]);
+      response = await this.fetch(url, { headers, signal: deadline });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new WatchRequestError(

@@ -90,6 +90,9 @@ async function watch(handlerArgs: string[], flags: WatchFlags): Promise<void> {
       running = spawnWatchHandler(shell ? { script: handlerArgs.join(' ') } : { argv: handlerArgs }, index, 'inherit');
       try {
         await runWatchHandler(running, result);
+      } catch (error) {
+        // A handler cut short by our own Ctrl-C is the watch stopping, not failing (Consul exits 0 then too).
+        if (!stop.signal.aborted) throw error;
       } finally {
         running = null;
       }
