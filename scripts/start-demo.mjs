@@ -3,7 +3,7 @@
 // UI on :8500/ui, DNS on :8600) with the two services of examples/demo/, and the two demo apps they describe
 // (examples/demo/apps.mjs): web calls api through its sidecar's upstream listener, and the dev agent hosts both
 // sidecars itself (managed proxies). Once both services pass their checks and a call has crossed the mesh, it
-// prints where to look and what to try. Ctrl-C (SIGINT) or SIGTERM is passed to the agent, which leaves cleanly;
+// prints where to look and what to try. Ctrl-C (SIGINT) or SIGTERM is passed to the agent, which shuts down cleanly;
 // if the agent dies on its own, the demo exits non-zero with the agent's last words.
 //
 // Usage: node scripts/start-demo.mjs [--addr=127.0.0.1] [--quiet]     (after a build: it runs dist/)
@@ -75,6 +75,10 @@ try {
   fail(`cannot start the demo apps on ${address} (${error.message}); is another demo running? Try --addr=127.0.0.2`);
 }
 
+process.stdout.write(
+  `Starting the Lattice demo on ${address}: a -dev agent with api and web and their sidecars` +
+    `${quiet ? '' : " (the agent's log follows, marked [agent])"}; ready in a few seconds...\n`,
+);
 const agent = spawn(
   process.execPath,
   [latticeBinary, 'agent', '-dev', `-bind=${address}`, `-client=${address}`, ...files.map((f) => `-config-file=${f}`)],
@@ -126,7 +130,7 @@ async function stop(signal) {
     process.exit(1);
   }
   stopping = true;
-  process.stdout.write(`\nStopping the demo (${signal}): the agent leaves the cluster and shuts down...\n`);
+  process.stdout.write(`\nStopping the demo (${signal}): the agent, its sidecars and the apps shut down...\n`);
   agent.kill(signal);
   const timer = setTimeout(() => agent.kill('SIGKILL'), stopDeadlineMs);
   const { code } = await agentExited;
@@ -204,5 +208,5 @@ process.stdout.write(`
   Watch the catalog change:
     ${lattice} watch${httpAddr} -type=services
 
-  Stop: Ctrl-C (the agent leaves the cluster and everything shuts down)
+  Stop: Ctrl-C (stops the agent, its sidecars and the demo apps)
 `);
