@@ -330,6 +330,16 @@ describe('the web UI in a browser against a -dev agent', () => {
       what: 'the new value in the editor',
     });
 
+    // A value that is not UTF-8 is shown as base64, read-only, rather than garbled.
+    const binary = await fetch(`${base}/v1/kv/app/config/blob`, {
+      method: 'PUT',
+      body: new Uint8Array([0xff, 0xfe, 0x00, 0x01]),
+    });
+    assert.equal(await binary.text(), 'true');
+    await page.goto(`${ui}/dc1/kv/app/config/blob`);
+    await page.getByText('This value is binary (4 bytes)').waitFor();
+    assert.equal(await page.locator('.kv-binary').textContent(), '//4AAQ==');
+
     await page.goto(`${ui}/dc1/kv/app/config/`);
     await page.locator('.kv-key', { hasText: 'greeting' }).waitFor();
     await screenshot(page, 'kv-folder');
