@@ -1,45 +1,62 @@
-// Proves the driver's order on a real three-node cluster (ManualClock, in-memory transport): an entry leaves in
-// an append message only after the leader's LogStore reports it durable, and a proposal resolves only after its
-// entry is applied. The leader's store is gated by hand, so the test sees exactly which side ran first.
+// Proves the driver's order on a real three-node cluster (ManualClock, in-memory transport): a leader's append
+// leaves while its own write is still in flight (Raft thesis §10.2.1), yet its proposal resolves only after that
+// write landed and the entry was applied; a follower acknowledges an entry only after its own write landed.
+// Stores are gated by hand, so the test sees exactly which side ran first.
 
 import assert from 'node:assert/strict';
 import { afterEach, it } from 'node:test';
 import type { Entry, RaftMessage } from './core/types.js';
+import type { LogStore } from './storage/log-store.js';
 import { encodeKvCommand } from './testing/kv-fsm.js';
-import { MemoryCluster } from './testing/memory-cluster.js';
+import { type ClusterMember, MemoryCluster } from './testing/memory-cluster.js';
+import type { RaftTransport } from './transport/transport.js';
+
+/** Holds every storeEntries call on `store` until open() is called; records start and end in `events`. */
+function gateStore(store: LogStore, events: string[], label: string): { open: () => void } {
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const storeEntries = store.storeEntries.bind(store);
+  store.storeEntries = async (entries: readonly Entry[]) => {
+    const last = entries[entries.length - 1]?.index;
+    events.push(`${label} persist-start ${last}`);
+    await gate;
+    await storeEntries(entries);
+    events.push(`${label} persist-done ${last}`);
+  };
+  return { open: () => open() };
+}
+
+/** Records the appends (with their last index) and acks (with their index) `transport` sends. */
+function recordSends(transport: RaftTransport, events: string[], label: string): void {
+  const send = transport.send.bind(transport);
+  transport.send = (message: RaftMessage) => {
+    const last = message.entries[message.entries.length - 1]?.index;
+    if (message.type === 'append' && last !== undefined) events.push(`${label} send ${last}`);
+    if (message.type === 'append-response') events.push(`${label} ack ${message.index}`);
+    return send(message);
+  };
+}
 
 let cluster: MemoryCluster;
 afterEach(async () => {
   await cluster.stopAll();
 });
 
-it('sends an entry only after the leader persisted it, and resolves the proposal only after applying it', async () => {
+async function settledLeader(): Promise<ClusterMember> {
   cluster = new MemoryCluster(['n1', 'n2', 'n3']);
   await cluster.start();
   const leader = await cluster.electLeader();
   await cluster.runPromise(leader.node.barrier(), 'first barrier');
+  return leader;
+}
 
+it('sends an entry before the leader persisted it, and resolves the proposal only after persisting and applying', async () => {
+  const leader = await settledLeader();
   const events: string[] = [];
-  let openGate: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    openGate = resolve;
-  });
-  const store = leader.logStore;
-  const storeEntries = store.storeEntries.bind(store);
-  store.storeEntries = async (entries: readonly Entry[]) => {
-    const last = entries[entries.length - 1]?.index;
-    events.push(`persist-start ${last}`);
-    await gate;
-    await storeEntries(entries);
-    events.push(`persist-done ${last}`);
-  };
-  const transport = leader.transport;
-  const send = transport.send.bind(transport);
-  transport.send = (message: RaftMessage) => {
-    const last = message.entries[message.entries.length - 1]?.index;
-    if (message.type === 'append' && last !== undefined) events.push(`send ${last}`);
-    return send(message);
-  };
+  const gate = gateStore(leader.logStore, events, 'leader');
+  recordSends(leader.transport, events, 'leader');
 
   let resolvedIndex: number | null = null;
   const proposal = leader.node.propose(encodeKvCommand({ op: 'put', key: 'k', value: 'v' })).then((result) => {
@@ -47,16 +64,40 @@ it('sends an entry only after the leader persisted it, and resolves the proposal
     events.push(`resolved ${result.index}`);
     return result;
   });
-  await cluster.runUntil(() => events.some((event) => event.startsWith('persist-start')), 'persist started');
-  // While the disk write hangs (for less than an election timeout), time passes but the entry does not leave.
+  await cluster.runUntil(() => events.some((event) => event.startsWith('leader persist-start')), 'persist started');
+  const index = leader.node.stats().lastIndex;
+  // While the leader's write hangs (for less than an election timeout) the entry reaches both followers' disks,
+  // which commits it; but the leader applies and answers only once its own write is done.
+  await cluster.runUntil(
+    () =>
+      [...cluster.members.values()].every((member) => member.id === leader.id || member.logStore.lastIndex() >= index),
+    'followers stored the entry',
+  );
   await cluster.runFor(50);
   assert.equal(resolvedIndex, null);
-  assert.ok(!events.some((event) => event.startsWith('send')), `sent before persisting: ${events.join(', ')}`);
-  openGate();
+  assert.equal(leader.fsm.get('k'), undefined);
+  assert.ok(events.includes(`leader send ${index}`), `not sent while persisting: ${events.join(', ')}`);
+  gate.open();
   const result = await cluster.runPromise(proposal, 'proposal');
-  const persisted = events.indexOf(`persist-done ${result.index}`);
-  const sent = events.indexOf(`send ${result.index}`);
-  assert.ok(persisted >= 0 && sent > persisted, `order was: ${events.join(', ')}`);
+  assert.equal(result.index, index);
+  const persisted = events.indexOf(`leader persist-done ${index}`);
+  assert.ok(persisted >= 0 && events.indexOf(`resolved ${index}`) > persisted, `order was: ${events.join(', ')}`);
   assert.equal(leader.fsm.get('k'), 'v');
-  assert.ok(events.indexOf(`resolved ${result.index}`) > sent);
+});
+
+it('acknowledges an entry on a follower only after the follower persisted it', async () => {
+  const leader = await settledLeader();
+  const follower = [...cluster.members.values()].find((member) => member.id !== leader.id)!;
+  const events: string[] = [];
+  const gate = gateStore(follower.logStore, events, 'follower');
+  recordSends(follower.transport, events, 'follower');
+  const proposal = leader.node.propose(encodeKvCommand({ op: 'put', key: 'k', value: 'v' }));
+  await cluster.runUntil(() => events.some((event) => event.startsWith('follower persist-start')), 'persist started');
+  const index = leader.node.stats().lastIndex;
+  await cluster.runFor(50);
+  assert.ok(!events.includes(`follower ack ${index}`), `acknowledged before persisting: ${events.join(', ')}`);
+  gate.open();
+  await cluster.runPromise(proposal, 'proposal');
+  await cluster.runUntil(() => events.includes(`follower ack ${index}`), 'follower acknowledged');
+  assert.ok(events.indexOf(`follower ack ${index}`) > events.indexOf(`follower persist-done ${index}`));
 });

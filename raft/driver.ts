@@ -1,6 +1,8 @@
 // The driver: wires the pure core (RawNode) to storage, transport, FSM and a clock. One loop handles each Ready
-// in the order the core requires, asserted at every step: persist (snapshot, entries, hard state), then send,
-// then apply, then advance. It owns the only timers of the node: the tick and the snapshot check.
+// in the order the core requires, asserted at every step: send a leader's appends, persist (snapshot, entries,
+// hard state), then send the rest, then apply, then advance. While a Ready is being persisted, appends for
+// proposals made meanwhile leave at once (one batch per event-loop turn), so a leader's disk write overlaps the
+// followers' (Raft thesis §10.2.1). It owns the only timers of the node: the tick and the snapshot check.
 
 import { assert } from '../lib/assert.js';
 import type { Clock, Timer } from '../lib/clock.js';
@@ -9,7 +11,7 @@ import type { Rand } from '../lib/rand.js';
 import { coalesceMessages } from './coalesce.js';
 import type { MemoryLogStorage } from './core/log-storage.js';
 import { RawNode, type ReadState, type Ready, type SoftState } from './core/raw-node.js';
-import type { Entry, HardState, NodeId, SnapshotMeta } from './core/types.js';
+import type { Entry, HardState, NodeId, RaftMessage, SnapshotMeta } from './core/types.js';
 import { CorruptSnapshotError } from './errors.js';
 import type { Fsm } from './fsm.js';
 import type { RaftNodeConfig } from './node-config.js';
@@ -43,7 +45,7 @@ export interface DriverListener {
 /** How often a commit-only hard-state change is written: often enough that a restart replays little. */
 const commitPersistIntervalMs = 1000;
 
-type Phase = 'idle' | 'persisted' | 'sent' | 'applied';
+type Phase = 'idle' | 'persisting' | 'persisted' | 'sent' | 'applied';
 
 export class RaftDriver {
   private node: RawNode | null = null;
@@ -65,6 +67,8 @@ export class RaftDriver {
   private knownPeers = new Set<NodeId>();
   private persistedHardState: HardState | null = null;
   private commitPersistedAtMs = Number.NEGATIVE_INFINITY;
+  /** A send of the leader's new appends is scheduled for the end of this event-loop turn. */
+  private earlySendScheduled = false;
 
   constructor(
     private readonly components: RaftComponents,
@@ -152,18 +156,29 @@ export class RaftDriver {
   notify(): void {
     const wake = this.wake;
     this.wake = null;
-    wake?.();
+    if (wake) {
+      wake();
+      return;
+    }
+    // The loop is busy persisting: appends need not wait for that write. setImmediate gathers every proposal
+    // of this I/O turn into one message per follower.
+    if (this.phase === 'persisting' && !this.earlySendScheduled) {
+      this.earlySendScheduled = true;
+      setImmediate(() => {
+        this.earlySendScheduled = false;
+        if (!this.stopping && this.node !== null) this.sendMessages(this.node.takeLeaderMessages());
+      });
+    }
   }
 
-  /** Takes a snapshot now if one is due (also runs on the interval timer). Resolves when it is stored. */
+  /** Takes a snapshot now if one is due (also runs on the interval timer); true once one was stored. */
   async snapshotIfDue(force = false): Promise<boolean> {
     if (this.snapshotInFlight || this.node === null) return false;
     const dueCount = this.appliedIndexValue - this.snapshotIndexValue;
     if (dueCount <= 0 || (!force && dueCount < this.config.snapshotThreshold)) return false;
     this.snapshotInFlight = true;
     try {
-      await this.takeSnapshot();
-      return true;
+      return await this.takeSnapshot();
     } finally {
       this.snapshotInFlight = false;
     }
@@ -191,9 +206,12 @@ export class RaftDriver {
   }
 
   private async handleReady(ready: Ready): Promise<void> {
-    const { logStore, transport } = this.components;
+    const { logStore } = this.components;
     const storage = this.storage as MemoryLogStorage;
     assert(this.phase === 'idle', `a Ready began in phase ${this.phase}`);
+    // 0. A leader's appends and heartbeats promise nothing about this disk: they go before the write.
+    this.sendMessages(ready.leaderMessages);
+    this.phase = 'persisting';
     // 1. Persist: what the messages below may promise must be on disk first.
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     // Entries before hard state: the commit index written must never point past the durable log, or a crash in
@@ -205,10 +223,7 @@ export class RaftDriver {
     this.phase = 'persisted';
     // 2. Send.
     assert(this.phase === 'persisted', 'messages may leave only after the Ready is persisted');
-    for (const message of coalesceMessages(ready.messages)) {
-      if (message.type === 'snapshot') this.shipper.ship(message);
-      else if (!transport.send(message) && message.type === 'append') this.rawNode.reportUnreachable(message.to);
-    }
+    this.sendMessages(ready.messages);
     this.phase = 'sent';
     // 3. Apply.
     this.apply(ready.committedEntries);
@@ -219,6 +234,15 @@ export class RaftDriver {
     assert(this.phase === 'applied', 'advance only after applying');
     this.rawNode.advance(ready);
     this.phase = 'idle';
+  }
+
+  private sendMessages(messages: readonly RaftMessage[]): void {
+    if (messages.length === 0) return;
+    const { transport } = this.components;
+    for (const message of coalesceMessages(messages)) {
+      if (message.type === 'snapshot') this.shipper.ship(message);
+      else if (!transport.send(message) && message.type === 'append') this.rawNode.reportUnreachable(message.to);
+    }
   }
 
   /**
@@ -268,9 +292,12 @@ export class RaftDriver {
   }
 
   /** Captures the FSM at the applied index (cheap, synchronous), persists it, then compacts the log. */
-  private async takeSnapshot(): Promise<void> {
+  private async takeSnapshot(): Promise<boolean> {
     const { snapshotStore, logStore, fsm, log } = this.components;
     const index = this.appliedIndexValue;
+    // A leader's snapshot received while a Ready was being written replaced the log past the applied index; it
+    // is installed by the next Ready, and the applied state is not worth saving meanwhile.
+    if (this.rawNode.termAt(index) === null) return false;
     const meta = this.rawNode.snapshotMetaAt(index);
     const captured = fsm.snapshot();
     const sink = await snapshotStore.create(meta);
@@ -284,7 +311,7 @@ export class RaftDriver {
       captured.release();
     }
     const storage = this.storage as MemoryLogStorage;
-    if (index <= (storage.snapshotMeta()?.index ?? 0)) return; // a leader's snapshot was installed meanwhile
+    if (index <= (storage.snapshotMeta()?.index ?? 0)) return false; // a leader's snapshot was installed meanwhile
     storage.setSnapshot(meta);
     this.snapshotIndexValue = index;
     this.snapshotsTakenCount++;
@@ -294,6 +321,7 @@ export class RaftDriver {
       await logStore.compact(compactTo);
     }
     log.info({ index, compactedTo: compactTo }, 'took a snapshot');
+    return true;
   }
 
   /** Points the transport at every member the log names, and forgets removed ones. */

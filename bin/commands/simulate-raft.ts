@@ -45,7 +45,7 @@ export function formatSimulation(result: SimResult): string {
     `clients: ${stats.proposalsAccepted} puts accepted, ${stats.putsAcknowledged} acknowledged, ${stats.readsServed} ReadIndex reads, ${stats.historyOperations} operations in the history`,
     `snapshots: ${stats.snapshotsSaved} saved, ${stats.snapshotsInstalled} installed from a leader`,
     `membership: ${stats.membershipChangesAccepted} changes accepted, ${stats.membershipChangesRefused} refused; leadership transfers: ${stats.transfersRequested} requested, ${stats.leadershipTransfers} campaigns`,
-    `faults: ${faults.crashes} crashes, ${faults.restarts} restarts, ${faults.partitions} partitions, ${faults.oneWayCuts} one-way cuts, ${faults.heals} heals, ${faults.unsyncedWritesLost} unsynced writes lost`,
+    `faults: ${faults.crashes} crashes, ${faults.restarts} restarts, ${faults.partitions} partitions, ${faults.oneWayCuts} one-way cuts, ${faults.heals} heals, ${faults.unsyncedWritesLost} unsynced writes lost (${faults.leaderCrashesWhileWriting} leader crashes mid-write)`,
     `network: ${faults.messagesSent} sent, ${faults.messagesLost} lost, ${faults.messagesDuplicated} duplicated, ${faults.messagesBlocked} blocked by partitions (loss odds ${faults.network.lossOdds.toFixed(3)}, delay ${faults.network.delayMsMin}+${faults.network.delayMsSpread} ms)`,
     `clock rates: ${Object.entries(faults.clockRatePerNode)
       .map(([id, rate]) => `${id}=${rate}`)

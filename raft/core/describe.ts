@@ -79,6 +79,7 @@ export function describeReady(ready: Ready): string {
   if (ready.snapshot) lines.push(`snapshot: ${ready.snapshot.term}/${ready.snapshot.index}`);
   if (ready.entries.length > 0) lines.push(`entries: ${ready.entries.map(describeEntry).join(', ')}`);
   if (ready.entries.length > 0 || ready.hardState) lines.push(`mustSync: ${ready.mustSync}`);
+  for (const message of ready.leaderMessages) lines.push(`send before persisting: ${describeMessage(message)}`);
   for (const message of ready.messages) lines.push(`send: ${describeMessage(message)}`);
   if (ready.committedEntries.length > 0) lines.push(`apply: ${ready.committedEntries.map(describeEntry).join(', ')}`);
   for (const state of ready.readStates) lines.push(`read: index=${state.index} context=${printable(state.context)}`);

@@ -360,7 +360,12 @@ export class Raft {
       if (message.type === 'pre-vote-response' && !message.reject) return true;
       const fromLeader = message.type === 'append' || message.type === 'heartbeat' || message.type === 'snapshot';
       this.mark('term.advanced');
+      const electionElapsed = this.electionElapsed;
       this.becomeFollower(message.term, fromLeader ? message.from : null);
+      // Only a leader's message or a granted vote restarts the election timer (Raft §5.2, as hashicorp/raft):
+      // a candidate whose log we refuse must not keep resetting it, or a more up-to-date voter whose clock runs
+      // slower than the candidate's never gets to campaign.
+      if (message.type === 'vote') this.electionElapsed = electionElapsed;
       return true;
     }
     if (message.term < this.term) {
@@ -696,10 +701,25 @@ export class Raft {
       data: item.data,
     }));
     const newLast = this.log.append(entries);
-    if (this.membership.onAppend(entries)) this.syncProgressWithMembership();
-    this.progress.get(this.id)?.maybeUpdate(newLast);
-    this.maybeCommit();
+    // The leader's own progress moves only once these entries are durable (onPersisted): it sends them to the
+    // followers while it writes them (thesis §10.2.1), and a crash before its write lands must not leave an
+    // entry counted as committed that only a minority holds. A membership change may still shrink the quorum.
+    if (this.membership.onAppend(entries)) {
+      this.syncProgressWithMembership();
+      this.maybeCommit();
+    }
     return newLast;
+  }
+
+  /**
+   * The driver made this node's log durable up to (index, term). A leader counts itself toward the commit
+   * quorum only from here, like etcd's leader stepping its own append response after the storage write.
+   */
+  onPersisted(index: number, term: number): void {
+    if (this.role !== 'leader' || term !== this.term) return;
+    const self = this.progress.get(this.id);
+    if (!self?.maybeUpdate(index)) return;
+    if (this.maybeCommit() && this.role === 'leader') this.broadcastAppend();
   }
 
   private refuseProposal(): ProposeResult | null {

@@ -2,13 +2,17 @@
 // batch of output at a time (ready), acknowledged with advance. No timers, promises or I/O.
 //
 // The driver's duties for each Ready, in this order:
+//   0. send `leaderMessages` (a leader's appends and heartbeats) at once: they promise nothing about this
+//      node's disk, so the leader writes while the followers do (Raft thesis §10.2.1);
 //   1. persist `snapshot` (install it: restore the FSM, replace the log), then `entries` (replacing any stored
 //      entries from entries[0].index on), then `hardState` (its commit may point into those entries), all
 //      synced when `mustSync`;
 //   2. send `messages` (only now: they may promise what step 1 made durable);
 //   3. apply `committedEntries` in index order, answer `readStates` once applied reaches their index;
-//   4. call advance(ready).
-// Steps and ticks may happen between ready() and advance(); a second ready() may not.
+//   4. call advance(ready): this is how the core learns the entries are durable, and only then does a leader
+//      count itself toward committing them.
+// Steps and ticks may happen between ready() and advance(); a second ready() may not. While step 1 runs, the
+// driver may send what takeLeaderMessages() returns (appends for proposals made meanwhile) without waiting.
 
 import { assert } from '../../lib/assert.js';
 import type { Rand } from '../../lib/rand.js';
@@ -37,6 +41,8 @@ export interface Ready {
   readonly snapshot: SnapshotMeta | null;
   readonly entries: readonly Entry[];
   readonly mustSync: boolean;
+  /** 0. a leader's appends and heartbeats: send before (or while) persisting. */
+  readonly leaderMessages: readonly RaftMessage[];
   /** 2. send once the above is durable. */
   readonly messages: readonly RaftMessage[];
   /** 3. apply in index order. */
@@ -102,6 +108,15 @@ export function bootstrapLog(members: readonly { id: NodeId; address: string }[]
   return { entries, hardState: { term: 1, vote: null, commit: entries.length } };
 }
 
+/**
+ * Whether `message` may leave before the Ready that produced it is persisted: a leader's append or heartbeat in
+ * a term already on disk. Votes, vote requests and acknowledgements promise durable state and must wait; so
+ * must anything in a term not yet synced (a restart could otherwise speak twice in one term).
+ */
+function mayLeaveBeforePersist(message: RaftMessage, durableTerm: number): boolean {
+  return (message.type === 'append' || message.type === 'heartbeat') && message.term <= durableTerm;
+}
+
 function sameHardState(left: HardState, right: HardState): boolean {
   return left.term === right.term && left.vote === right.vote && left.commit === right.commit;
 }
@@ -112,6 +127,8 @@ export class RawNode {
   private previousHardState: HardState;
   private handedOut: Ready | null = null;
   private readonly committedSizeBytesMax: number;
+  /** The term of the newest hard state known to be on disk (handed out in a Ready that was advanced). */
+  private durableTerm: number;
 
   constructor(init: RawNodeInit) {
     const hardState = init.hardState ?? initialHardState;
@@ -123,6 +140,7 @@ export class RawNode {
     });
     this.previousSoftState = this.softState();
     this.previousHardState = this.raft.hardState();
+    this.durableTerm = hardState.term;
     // Applying is bounded per Ready like sending, so one Ready never carries an unbounded batch.
     this.committedSizeBytesMax = init.config.messageSizeBytesMax * 8;
   }
@@ -210,6 +228,9 @@ export class RawNode {
     const log = this.raft.log;
     const entries = [...log.unstableEntries()];
     const snapshot = log.unstableSnapshot();
+    const early = this.takeLeaderMessages();
+    const late = this.raft.messages;
+    this.raft.messages = [];
     const ready: Ready = {
       softState: softChanged ? soft : null,
       hardState: hardChanged ? hard : null,
@@ -220,16 +241,29 @@ export class RawNode {
         snapshot !== null ||
         hard.term !== this.previousHardState.term ||
         hard.vote !== this.previousHardState.vote,
-      messages: this.raft.messages,
+      leaderMessages: early,
+      messages: late,
       committedEntries: log.nextCommitted(this.committedSizeBytesMax),
       readStates: this.raft.readStates,
     };
-    this.raft.messages = [];
     this.raft.readStates = [];
     this.previousSoftState = soft;
     this.previousHardState = hard;
     this.handedOut = ready;
     return ready;
+  }
+
+  /**
+   * Takes the queued messages that may leave before persisting (a leader's appends and heartbeats); the rest
+   * wait for the next Ready. Callable at any time, also between ready() and advance().
+   */
+  takeLeaderMessages(): RaftMessage[] {
+    const early: RaftMessage[] = [];
+    const late: RaftMessage[] = [];
+    for (const message of this.raft.messages)
+      (mayLeaveBeforePersist(message, this.durableTerm) ? early : late).push(message);
+    this.raft.messages = late;
+    return early;
   }
 
   advance(ready: Ready): void {
@@ -241,8 +275,12 @@ export class RawNode {
       log.stableSnapshotTo(ready.snapshot.index);
       if (ready.snapshot.index > log.applied) log.appliedTo(ready.snapshot.index);
     }
+    if (ready.hardState !== null) this.durableTerm = ready.hardState.term;
     const lastEntry = ready.entries[ready.entries.length - 1];
-    if (lastEntry) log.stableTo(lastEntry.index, lastEntry.term);
+    if (lastEntry) {
+      log.stableTo(lastEntry.index, lastEntry.term);
+      this.raft.onPersisted(lastEntry.index, lastEntry.term);
+    }
     const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastCommitted) log.appliedTo(lastCommitted.index);
   }

@@ -58,6 +58,7 @@ export class TestCluster {
     for (const member of this.members.values()) {
       while (member.node.hasReady()) {
         const ready = member.node.ready();
+        this.inFlight.push(...ready.leaderMessages);
         if (ready.snapshot) member.storage.applySnapshot(ready.snapshot);
         member.storage.append(ready.entries);
         if (ready.hardState) member.hardState = ready.hardState;

@@ -15,6 +15,13 @@ export interface FaultOdds {
   readonly transfer: number;
   /** Odds of crashing a node right after it changed its vote or term: where lost unsynced state bites. */
   readonly crashAfterVote: number;
+  /**
+   * Longest simulated fsync of a Ready that must sync, in ms, per node position (0: instant). Some disks are
+   * slower than a round trip to a follower and its write, which is when a leader's early appends matter.
+   */
+  readonly diskWriteMsMax: readonly number[];
+  /** Odds of crashing a leader while its write of entries it already sent is in flight. */
+  readonly crashWhileWriting: number;
   readonly snapshotThreshold: number;
   readonly trailingEntries: number;
 }
@@ -30,6 +37,11 @@ export function drawFaultOdds(rand: SeededRand, faultsOn: boolean): FaultOdds {
     crashAfterVote: faultsOn ? rand.float() * 0.2 : 0,
     snapshotThreshold: 8 + rand.intBelow(40),
     trailingEntries: 1 + rand.intBelow(16),
+    diskWriteMsMax: Array.from({ length: 15 }, () => {
+      const kind = rand.float();
+      return kind < 0.2 ? 0 : kind < 0.6 ? 1 + rand.intBelow(8) : 1 + rand.intBelow(20);
+    }),
+    crashWhileWriting: faultsOn ? rand.float() * 0.2 : 0,
   };
 }
 

@@ -64,6 +64,8 @@ export interface SimFaultStats {
   messagesBlocked: number;
   messagesToDeadNodes: number;
   unsyncedWritesLost: number;
+  /** Crashes of a leader whose write of entries it had already sent was still in flight. */
+  leaderCrashesWhileWriting: number;
 }
 
 export interface SimResult {

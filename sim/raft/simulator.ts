@@ -2,7 +2,9 @@
 // disks, network and clocks, with every fault and every client action drawn from one seed. A run has a chaos
 // phase (loss, duplication, reordering, partitions, crashes that lose unsynced writes, restarts, clock drift)
 // and a liveness phase (network healed, all nodes up). Safety checkers run after every step; linearizability
-// of the client history is checked at the end. This file holds the event loop, the nodes' Ready handling and
+// of the client history is checked at the end. Disk writes take simulated time: a leader sends its appends
+// before its own write is durable (as the driver does), so a crash in between loses entries its followers may
+// hold, and the leader must not have counted itself for them. This file holds the event loop, the nodes' Ready handling and
 // the liveness phase; faults.ts, workload.ts, checkers.ts, disk.ts and network.ts hold the rest. It is long
 // because the Ready loop and the event handlers share the nodes' state; each handler fits on a screen.
 
@@ -31,12 +33,16 @@ export interface SimNode {
   readonly disk: SimDisk;
   readonly rand: SeededRand;
   readonly tickIntervalMs: number;
+  /** This node's slowest write of a Ready that must sync, in simulated ms (0: instant). */
+  readonly diskWriteMsMax: number;
   raft: RawNode | null;
   incarnation: number;
   kv: Map<string, string>;
   snapshotIndex: number;
   receivedSnapshot: { index: number; data: KvSnapshotData } | null;
   sawProbe: boolean;
+  /** The Ready whose write is on its way to disk: sent early, not yet synced, applied or advanced. */
+  persisting: Ready | null;
 }
 
 export type SimEvent =
@@ -49,6 +55,7 @@ export type SimEvent =
   | { kind: 'heal' }
   | { kind: 'crash'; nodeId: NodeId; incarnation: number }
   | { kind: 'restart'; nodeId: NodeId; incarnation: number }
+  | { kind: 'persisted'; nodeId: NodeId; incarnation: number }
   | { kind: 'probe' };
 
 /**
@@ -114,7 +121,7 @@ export class Simulation {
     const ids = Array.from({ length: this.nodeCount }, (_, position) => `n${position + 1}`);
     const bootstrap = bootstrapLog(ids.map((id) => ({ id, address: `${id}:8300` })));
     const clockRatePerNode: Record<NodeId, number> = {};
-    for (const id of ids) {
+    for (const [position, id] of ids.entries()) {
       const rate = 1 + (this.rand.float() * 2 - 1) * driftMax;
       clockRatePerNode[id] = Number(rate.toFixed(3));
       const node: SimNode = {
@@ -122,12 +129,14 @@ export class Simulation {
         disk: new SimDisk(bootstrap.entries, bootstrap.hardState),
         rand: this.rand.fork(),
         tickIntervalMs: tickMs / rate,
+        diskWriteMsMax: this.odds.diskWriteMsMax[position] ?? 0,
         raft: null,
         incarnation: 0,
         kv: new Map(),
         snapshotIndex: 0,
         receivedSnapshot: null,
         sawProbe: false,
+        persisting: null,
       };
       this.nodes.set(id, node);
       this.start(node);
@@ -151,6 +160,7 @@ export class Simulation {
       messagesBlocked: 0,
       messagesToDeadNodes: 0,
       unsyncedWritesLost: 0,
+      leaderCrashesWhileWriting: 0,
     };
     this.queue.push(tickMs, { kind: 'fault' });
     this.queue.push(this.chaosEndMs, { kind: 'heal' });
@@ -171,6 +181,7 @@ export class Simulation {
     node.kv = new Map(node.disk.snapshotData ?? []);
     node.snapshotIndex = snapshot?.index ?? 0;
     node.receivedSnapshot = null;
+    node.persisting = null;
     // A random phase so nodes do not tick in lockstep.
     this.queue.push(this.nowMs + node.rand.float() * node.tickIntervalMs, {
       kind: 'tick',
@@ -180,7 +191,10 @@ export class Simulation {
   }
 
   crash(node: SimNode): void {
+    if (node.raft?.role === 'leader' && node.persisting !== null && node.persisting.entries.length > 0)
+      this.faultStats.leaderCrashesWhileWriting++;
     node.raft = null;
+    node.persisting = null;
     node.incarnation++;
     const lostBefore = node.disk.lostWriteCount;
     node.disk.crash();
@@ -191,24 +205,58 @@ export class Simulation {
     }
   }
 
-  // ---- the Ready loop: persist, send, apply, advance ----
+  // ---- the Ready loop: send a leader's appends, persist, send the rest, apply, advance ----
 
+  /**
+   * Works through the node's Readys. A Ready that must sync takes odds.diskWriteMsMax-bounded simulated time:
+   * its leader messages leave at once, the rest waits for the 'persisted' event; meanwhile new appends leave as
+   * they are made (takeLeaderMessages), as the driver sends them while its write is in flight.
+   */
   process(node: SimNode): void {
     const raft = node.raft;
     if (!raft) return;
+    if (node.persisting !== null) {
+      for (const message of raft.takeLeaderMessages()) this.send(node, message);
+      return;
+    }
     while (raft.hasReady()) {
       const ready = raft.ready();
-      this.persist(node, raft, ready);
-      for (const message of ready.messages) this.send(node, message);
-      for (const entry of ready.committedEntries) this.apply(node, entry);
-      for (const state of ready.readStates)
-        onReadState(this, node, state.index, new TextDecoder().decode(state.context));
-      raft.advance(ready);
-      this.afterAdvance(node, raft);
+      for (const message of ready.leaderMessages) this.send(node, message);
+      this.write(node, raft, ready);
+      const writeMs = ready.mustSync ? this.rand.intBelow(node.diskWriteMsMax + 1) : 0;
+      if (writeMs === 0) {
+        this.finishReady(node, raft, ready);
+        continue;
+      }
+      node.persisting = ready;
+      this.queue.push(this.nowMs + writeMs, { kind: 'persisted', nodeId: node.id, incarnation: node.incarnation });
+      if (
+        ready.entries.length > 0 &&
+        ready.leaderMessages.length > 0 &&
+        this.rand.float() < this.odds.crashWhileWriting
+      )
+        // Late in the write: after the followers' acknowledgements have had the most time to arrive.
+        this.queue.push(this.nowMs + writeMs * (1 - this.rand.float() * 0.5), {
+          kind: 'crash',
+          nodeId: node.id,
+          incarnation: node.incarnation,
+        });
+      return;
     }
   }
 
-  persist(node: SimNode, raft: RawNode, ready: Ready): void {
+  /** The Ready's write is durable: sync, send what had to wait for it, apply, advance. */
+  finishReady(node: SimNode, raft: RawNode, ready: Ready): void {
+    if (ready.mustSync) node.disk.sync();
+    for (const message of ready.messages) this.send(node, message);
+    for (const entry of ready.committedEntries) this.apply(node, entry);
+    for (const state of ready.readStates) onReadState(this, node, state.index, new TextDecoder().decode(state.context));
+    raft.advance(ready);
+    this.afterAdvance(node, raft);
+  }
+
+  /** Writes the Ready to the disk's view, unsynced: a crash before finishReady loses it. */
+  write(node: SimNode, raft: RawNode, ready: Ready): void {
     if (ready.softState?.role === 'leader') {
       this.checker.observeLeader(node.id, raft.term);
       this.checker.observeNewLeader(node.id, raft.term, raft.status().firstIndex, (index) => raft.termAt(index));
@@ -251,7 +299,6 @@ export class Simulation {
           incarnation: node.incarnation,
         });
     }
-    if (ready.mustSync) node.disk.sync();
   }
 
   send(node: SimNode, message: RaftMessage): void {
@@ -338,7 +385,10 @@ export class Simulation {
       if (raft.lastIndex < pending.index || (term !== null && term !== pending.term))
         resolve(this, client, 'failed', null);
     }
-    if (raft.appliedIndex - node.snapshotIndex >= this.odds.snapshotThreshold) {
+    // A leader's snapshot that arrived while this Ready was being written replaced the log past the applied
+    // index: it is installed by the next Ready, and there is nothing to snapshot here meanwhile.
+    const pendingLeaderSnapshot = raft.termAt(raft.appliedIndex) === null;
+    if (!pendingLeaderSnapshot && raft.appliedIndex - node.snapshotIndex >= this.odds.snapshotThreshold) {
       const meta = raft.snapshotMetaAt(raft.appliedIndex);
       node.disk.saveSnapshot(meta, new Map(node.kv));
       node.snapshotIndex = meta.index;
@@ -516,6 +566,15 @@ export class Simulation {
       case 'probe':
         this.probeStep();
         return;
+      case 'persisted': {
+        const node = this.nodes.get(event.nodeId)!;
+        const ready = node.persisting;
+        if (node.incarnation !== event.incarnation || !node.raft || ready === null) return;
+        node.persisting = null;
+        this.finishReady(node, node.raft, ready);
+        this.process(node);
+        return;
+      }
     }
   }
 
