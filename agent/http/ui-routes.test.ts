@@ -1,7 +1,8 @@
 // Proves the web UI's HTTP side through fastify's inject on a folder the test builds: the root redirect, index.html
 // with the content path written into its base tag for client routes, assets with their content types and a
 // year of caching, 404 for missing assets and for paths that climb out of the folder, a clear 503 when the UI is
-// on but not built, and Consul's text at `/` when the UI is off.
+// on but not built, and Consul's text at `/` when the UI is off; then the same through the agent's whole API, with
+// ui_config.dir and content_path from the config.
 
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { silentLogger } from '../../lib/log.js';
+import { allowAllAuthorizer } from '../acl/authorizer.js';
+import { testEnvironment } from '../config/testing.js';
+import { validateConfig } from '../config/validate.js';
+import { buildHttpApi } from './api.js';
 import { normalizeContentPath, uiTargetFor } from './ui-files.js';
 import { installUiRoutes, type UiRouteConfig, uiDisabledText } from './ui-routes.js';
 
@@ -127,5 +132,27 @@ describe('uiTargetFor', () => {
     assert.equal(normalizeContentPath('/ui'), '/ui/');
     assert.equal(normalizeContentPath('/a/b/'), '/a/b/');
     assert.equal(normalizeContentPath('/'), '/');
+  });
+});
+
+describe('the agent HTTP API', () => {
+  it('serves the UI from ui_config.dir at ui_config.content_path beside the unchanged /v1 routes', async () => {
+    const values = { ui_config: { enabled: true, dir, content_path: '/console' } };
+    const result = validateConfig([{ sourceName: 'test', values }], { devMode: true, environment: testEnvironment });
+    assert.deepEqual(result.errors, []);
+    const app = await buildHttpApi({
+      config: result.config!,
+      build: { version: '0.1.0', consulVersion: '1.20.0', revision: 'abc', buildDate: '2026-01-01T00:00:00Z' },
+      runtime: { arch: 'x64', os: 'linux', nodeVersion: 'v20.0.0', cpuCount: 2 },
+      authorizer: allowAllAuthorizer,
+      log: silentLogger(),
+    });
+    assert.equal((await app.inject({ method: 'GET', url: '/' })).headers.location, '/console/');
+    const page = await app.inject({ method: 'GET', url: '/console/dc1/intentions' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<base href="\/console\/" \/>/);
+    assert.equal((await app.inject({ method: 'GET', url: '/ui/' })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/nothing-here' })).statusCode, 501);
+    await app.close();
   });
 });
