@@ -19,7 +19,8 @@ import {
 import type { Keyring } from '../keyring.js';
 import { VivaldiClient } from '../vivaldi/client.js';
 import type { VivaldiConfig } from '../vivaldi/config.js';
-import { type Coordinate, coordinateFromJson, coordinateToJson } from '../vivaldi/coordinate.js';
+import type { Coordinate } from '../vivaldi/coordinate.js';
+import { decodeCoordinateWire, encodeCoordinateWire } from '../vivaldi/coordinate-wire.js';
 import { UserEventCoalescer } from './coalescer.js';
 import { defaultQueryTimeoutMs, type SerfConfig } from './config.js';
 import { LamportRing } from './event-buffer.js';
@@ -251,7 +252,7 @@ export class Serf {
     this.queries = new QueryTracker(init.serf.pendingQueryCountMax);
     this.coalescer = new UserEventCoalescer(init.serf.userEventQuiescentMs, init.serf.userEventCoalesceMs);
     this.vivaldi = init.vivaldi ? new VivaldiClient(init.vivaldi, components.rand) : null;
-    if (this.vivaldi) this.core.setAckPayload(encodeCoordinate(this.vivaldi.getCoordinate()));
+    if (this.vivaldi) this.core.setAckPayload(encodeCoordinateWire(this.vivaldi.getCoordinate()));
     this.nextReapMs = components.nowMs + init.serf.reapIntervalMs;
     this.nextReconnectMs = components.nowMs + init.serf.reconnectIntervalMs;
     this.absorb(components.nowMs);
@@ -864,10 +865,10 @@ export class Serf {
   private handleRtt(member: string, rttMs: number, payload: Uint8Array): void {
     if (!this.vivaldi || payload.length === 0) return;
     try {
-      const other = decodeCoordinate(payload, this.vivaldi.getCoordinate().vec.length);
+      const other = decodeCoordinateWire(payload, this.vivaldi.getCoordinate().vec.length);
       this.vivaldi.update(member, other, rttMs);
       if (this.coordinates.size < 65_536 || this.coordinates.has(member)) this.coordinates.set(member, other);
-      this.core.setAckPayload(encodeCoordinate(this.vivaldi.getCoordinate()));
+      this.core.setAckPayload(encodeCoordinateWire(this.vivaldi.getCoordinate()));
     } catch {
       this.counters.coordinateRejected++;
     }
@@ -914,13 +915,4 @@ export class Serf {
     if (this.reconnectSeeds.size < 64) this.reconnectSeeds.add(target.address);
     this.core.join([target.address], nowMs);
   }
-}
-
-function encodeCoordinate(coordinate: Coordinate): Uint8Array {
-  return Buffer.from(JSON.stringify(coordinateToJson(coordinate)));
-}
-
-function decodeCoordinate(bytes: Uint8Array, dimensionality: number): Coordinate {
-  if (bytes.length > 1_024) throw new ValidationError('coordinate payload too large');
-  return coordinateFromJson(JSON.parse(Buffer.from(bytes).toString('utf8')), dimensionality);
 }

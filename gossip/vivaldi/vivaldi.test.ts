@@ -1,4 +1,4 @@
-// Proves the Vivaldi pieces: the distance formula and JSON shape on tables, refusal of invalid coordinates and
+// Proves the Vivaldi pieces: the distance formula, JSON shape and ack wire form, refusal of invalid coordinates and
 // absurd RTTs, the median filter, and convergence: seeded simulated nodes with known pairwise latencies end up
 // with coordinates whose estimated RTTs are close to the truth (serf's phantom.go method).
 
@@ -15,6 +15,7 @@ import {
   distanceSeconds,
   originCoordinate,
 } from './coordinate.js';
+import { decodeCoordinateWire, encodeCoordinateWire } from './coordinate-wire.js';
 
 const coordinate = (vec: number[], height = 0, adjustment = 0, error = 0.5): Coordinate => ({
   vec,
@@ -159,4 +160,30 @@ describe('VivaldiClient', () => {
       );
     });
   }
+});
+
+describe('coordinate wire form (probe acks)', () => {
+  const sample = coordinate([0.001, -0.0025, 1e-9, 0, 0.3, -0.7, 2.5e-5, 0.125], 1.5e-5, -2e-6, 0.42);
+
+  it('round-trips exactly in 90 bytes for 8 dimensions', () => {
+    const bytes = encodeCoordinateWire(sample);
+    assert.equal(bytes.length, 90);
+    assert.deepEqual(decodeCoordinateWire(bytes, 8), sample);
+  });
+
+  it('still reads the JSON form older agents send', () => {
+    const json = Buffer.from(JSON.stringify(coordinateToJson(sample)));
+    assert.deepEqual(decodeCoordinateWire(new Uint8Array(json), 8), sample);
+  });
+
+  it('refuses other dimensions, versions, lengths, non-finite or negative fields and bad JSON', () => {
+    const bytes = encodeCoordinateWire(sample);
+    assert.throws(() => decodeCoordinateWire(bytes, 4), /dimensions/);
+    assert.throws(() => decodeCoordinateWire(bytes.subarray(0, 89), 8), /dimensions/);
+    assert.throws(() => decodeCoordinateWire(Uint8Array.of(2, ...bytes.subarray(1)), 8), /version 2/);
+    assert.throws(() => decodeCoordinateWire(encodeCoordinateWire({ ...sample, error: Number.NaN }), 8), /finite/);
+    assert.throws(() => decodeCoordinateWire(encodeCoordinateWire({ ...sample, height: -1 }), 8), /negative/);
+    assert.throws(() => decodeCoordinateWire(new Uint8Array(Buffer.from('{"Vec":')), 8), /JSON/);
+    assert.throws(() => decodeCoordinateWire(new Uint8Array(2_000), 8), /too large/);
+  });
 });
