@@ -1,22 +1,32 @@
 // The control plane the agent runs by default: in server mode the Server (Raft + catalog) with its in-process
 // RPC client; on a client agent the ServerManager, which picks a server from the LAN pool and fails over.
+// server/server.js is imported only when a server starts: Raft, its storage and the state store's write side are
+// megabytes of code a client agent never runs, and every client process would otherwise hold them in memory.
 
+import type { RpcClient } from '../../server/rpc/methods.js';
 import { createRemoteRpcClient } from '../../server/rpc/server-manager.js';
-import { Server, serverConfigFromAgent } from '../../server/server.js';
+import type { Server } from '../../server/server.js';
 import type { ControlPlane, ControlPlaneDeps, ControlPlaneFactory } from './control-plane.js';
 
 export function serverControlPlane(): ControlPlaneFactory {
   return (deps: ControlPlaneDeps): ControlPlane => {
     const { config, gossip, clock, rand, log, metricsRegistry } = deps;
     if (config.server) {
-      const server = new Server(
-        { clock, rand, log: log.child({ module: 'agent.server' }), gossip, metricsRegistry },
-        serverConfigFromAgent(config),
-      );
-      const rpc = server.rpcClient();
+      let server: Server | null = null;
+      let rpc: RpcClient | null = null;
       return {
-        start: (options) => server.start(options),
-        stop: (options) => server.stop(options),
+        start: async (options) => {
+          const { Server, serverConfigFromAgent } = await import('../../server/server.js');
+          server = new Server(
+            { clock, rand, log: log.child({ module: 'agent.server' }), gossip, metricsRegistry },
+            serverConfigFromAgent(config),
+          );
+          rpc = server.rpcClient();
+          await server.start(options);
+        },
+        stop: async (options) => {
+          await server?.stop(options);
+        },
         rpcClient: () => rpc,
       };
     }
