@@ -9,9 +9,9 @@
 //   method); no polling during the window;
 // - rss_mb_nN: mean VmRSS of the agent processes (MiB);
 // - event_ms_nN: a user event (coalesce off) fired at one agent until all N received it, median of EVENT_REPS.
-//   serf: RPC `event` at n0, arrivals seen through RPC `stream` subscriptions on every agent. Lattice agents have
-//   no /v1/event/fire or event list yet, so its figure comes from N in-process GossipDrivers (gossip/driver.ts, LAN
-//   preset, real UDP/TCP sockets on 127.1.150.x) joined the same way in this bench process;
+//   serf: RPC `event` at n0, arrivals seen through RPC `stream` subscriptions on every agent. Lattice: PUT
+//   /v1/event/fire/bench at n0, arrivals seen through a blocking GET /v1/event/list?name=bench&index= held open on
+//   every agent (it answers as soon as the agent accepts a new event);
 // - detect_ms_nN: SIGKILL the last agent, until every other agent reports it failed.
 // Then the simulator's figures (`lattice simulate gossip --nodes 1000|5000 --format json`) go under lattice.sim_*.
 // serf and tcpdump are installed when missing (apt-get install, apt-get update only if that fails); without serf the
@@ -29,13 +29,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LAN, validateGossipConfig } from '../gossip/core/config.js';
-import { GossipDriver } from '../gossip/driver.js';
-import { validateSerfConfig } from '../gossip/serf/config.js';
-import { validateVivaldiConfig } from '../gossip/vivaldi/config.js';
-import { RealClock } from '../lib/clock.js';
-import { silentLogger } from '../lib/log.js';
-import { randomSeed, SeededRand } from '../lib/rand.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const env = process.env;
@@ -54,8 +47,8 @@ const simHeapMb = Number(env['SIM_HEAP_MB'] ?? 12_288);
 const settleMs = 5_000;
 const startTimeoutMs = 180_000;
 const eventTimeoutMs = 20_000;
-/** Third octets: serf on 127.1.50+.y, Lattice agents on 127.1.100+.y, in-process event drivers on 127.1.150+.y. */
-const nets = { serf: 50, lattice: 100, events: 150 } as const;
+/** Third octets: serf on 127.1.50+.y, Lattice agents on 127.1.100+.y. */
+const nets = { serf: 50, lattice: 100 } as const;
 const ports = { serf: 7946, serfRpc: 7373, lattice: 8301, latticeHttp: 8500 } as const;
 
 const progress = (message: string): void => {
@@ -299,7 +292,16 @@ async function startSerf(n: number, dir: string, SerfRPC: SerfRpcClass) {
 }
 
 const httpAgent = new Agent({ keepAlive: true, maxSockets: 2 });
-function httpJson(method: string, host: string, path: string, timeoutMs = 5_000): Promise<unknown> {
+function httpJson(method: string, host: string, path: string, timeoutMs = 5_000, body = ''): Promise<unknown> {
+  return httpExchange(method, host, path, timeoutMs, body).then((answer) => answer.body);
+}
+function httpExchange(
+  method: string,
+  host: string,
+  path: string,
+  timeoutMs = 5_000,
+  body = '',
+): Promise<{ body: unknown; index: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       { host, port: ports.latticeHttp, method, path, agent: httpAgent, timeout: timeoutMs },
@@ -310,14 +312,18 @@ function httpJson(method: string, host: string, path: string, timeoutMs = 5_000)
         });
         response.on('end', () => {
           if ((response.statusCode ?? 0) >= 300) reject(new Error(`${path}: HTTP ${response.statusCode} ${text}`));
-          else resolve(text === '' ? null : JSON.parse(text));
+          else
+            resolve({
+              body: text === '' ? null : JSON.parse(text),
+              index: String(response.headers['x-consul-index'] ?? ''),
+            });
         });
         response.on('error', reject);
       },
     );
     outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${host}${path} timed out`)));
     outgoing.on('error', reject);
-    outgoing.end();
+    outgoing.end(body);
   });
 }
 
@@ -394,7 +400,38 @@ async function startLattice(n: number, dir: string) {
       (await members(position)).find((member) => member.Name === name)?.Status === memberStatus.failed,
     close: () => undefined,
   };
-  return { pool, startMs: performance.now() - startedMs };
+  /**
+   * Fires one user event at n0 over the HTTP API; resolves with ms until every agent's event list held it (null:
+   * not all). Each agent's list is watched by a blocking query, armed with its current index before the fire.
+   */
+  const fireEvent = async (payload: string): Promise<number | null> => {
+    const indexes = await Promise.all(
+      hosts.map((host) => httpExchange('GET', host, '/v1/event/list?name=bench').then((answer) => answer.index)),
+    );
+    const t0 = performance.now();
+    const fired = (await httpJson('PUT', hosts[0] as string, '/v1/event/fire/bench', 5_000, payload)) as {
+      ID: string;
+    };
+    const arrivals = await Promise.all(
+      hosts.map(async (host, position) => {
+        let index = indexes[position] as string;
+        while (performance.now() - t0 < eventTimeoutMs) {
+          const answer = await httpExchange(
+            'GET',
+            host,
+            `/v1/event/list?name=bench&index=${index}&wait=${Math.ceil(eventTimeoutMs / 1000)}s`,
+            eventTimeoutMs + 5_000,
+          ).catch(() => null);
+          if (answer === null) return null;
+          if ((answer.body as { ID: string }[]).some((event) => event.ID === fired.ID)) return performance.now() - t0;
+          index = answer.index;
+        }
+        return null;
+      }),
+    );
+    return arrivals.every((at) => at !== null) ? Math.max(...(arrivals as number[])) : null;
+  };
+  return { pool, fireEvent, startMs: performance.now() - startedMs };
 }
 
 // ---------------------------------------------------------------- the measurements shared by both pools
@@ -485,72 +522,6 @@ async function measurePool(
     [`tcp_bytes_per_s_n${n}`]: tcpBytesPerS,
     [`converged_agents_n${n}`]: convergedTimes.length,
   };
-}
-
-/** N in-process GossipDrivers (LAN preset, real sockets): bulk join, then user events timed at every driver. */
-async function latticeEventsInProcess(n: number): Promise<Record<string, number | null>> {
-  const clock = new RealClock();
-  const drivers = Array.from(
-    { length: n },
-    (_, position) =>
-      new GossipDriver(
-        { clock, rand: new SeededRand(randomSeed()), log: silentLogger() },
-        {
-          serf: validateSerfConfig({ nodeName: `lattice-ev-${n}-${position}`, tags: { role: 'node', dc: 'dc1' } }),
-          gossip: validateGossipConfig({}, LAN),
-          vivaldi: validateVivaldiConfig(),
-          bindAddress: addressOf(nets.events, position),
-          bindPort: ports.lattice,
-          dataDir: null,
-          encryptVerifyIncoming: true,
-          encryptVerifyOutgoing: true,
-          label: '',
-          rejoinAfterRestart: false,
-          leaveTimeoutMs: 5_000,
-          pool: 'lan',
-        },
-      ),
-  );
-  try {
-    await Promise.all(drivers.map((driver) => driver.start()));
-    const seed = drivers[0]?.localAddress() as string;
-    const t0 = performance.now();
-    await Promise.allSettled(drivers.slice(1).map((driver) => driver.join([seed])));
-    const allAlive = () =>
-      drivers.every((driver) => driver.members().filter((member) => member.status === 'alive').length === n);
-    while (!allAlive() && performance.now() - t0 < convergeTimeoutMs) await pause(20);
-    const convergeMs = allAlive() ? round1(performance.now() - t0) : null;
-    progress(
-      `lattice n=${n} in-process event pool: converged ${convergeMs === null ? 'never' : `in ${convergeMs} ms`}`,
-    );
-    await pause(settleMs);
-    const arrivals = new Map<string, Map<number, number>>();
-    for (const [position, driver] of drivers.entries()) {
-      driver.events.on('user', (event) => {
-        const seen = arrivals.get(Buffer.from(event.payload).toString());
-        if (seen && !seen.has(position)) seen.set(position, performance.now());
-      });
-    }
-    const runs: number[] = [];
-    for (let repeat = 0; repeat < eventReps; repeat++) {
-      const payload = `ev-${process.pid}-${n}-${repeat}`;
-      const seen = new Map<number, number>();
-      arrivals.set(payload, seen);
-      const fired = performance.now();
-      drivers[0]?.userEvent('bench', Buffer.from(payload), false);
-      while (seen.size < n && performance.now() - fired < eventTimeoutMs) await pause(2);
-      const ms = seen.size === n ? Math.max(...[...seen.values()].map((at) => at - fired)) : null;
-      progress(`lattice n=${n}: event #${repeat + 1} reached all ${ms === null ? 'never' : `in ${round1(ms)} ms`}`);
-      if (ms !== null) runs.push(ms);
-      await pause(2_000);
-    }
-    return {
-      [`event_ms_n${n}`]: runs.length === eventReps ? round1(median(runs) as number) : null,
-      [`inproc_converge_ms_n${n}`]: convergeMs,
-    };
-  } finally {
-    await Promise.allSettled(drivers.map((driver) => driver.stop()));
-  }
 }
 
 // ---------------------------------------------------------------- the simulator
@@ -689,12 +660,17 @@ try {
         try {
           Object.assign(
             lattice,
-            await measurePool(`lattice n=${n}`, started.pool, captureFilter(nets.lattice, n, ports.lattice), dir, null),
+            await measurePool(
+              `lattice n=${n}`,
+              started.pool,
+              captureFilter(nets.lattice, n, ports.lattice),
+              dir,
+              started.fireEvent,
+            ),
           );
         } finally {
           await stopAll(started.pool.processes);
         }
-        Object.assign(lattice, await latticeEventsInProcess(n));
       } catch (error) {
         progress(`lattice n=${n} failed: ${(error as Error).stack}`);
         lattice[`error_n${n}`] = (error as Error).message;
@@ -716,8 +692,8 @@ try {
     method: {
       join: 'all agents but the seed join the seed at the same moment (serf RPC join; Lattice PUT /v1/agent/join)',
       lattice_agents: 'lattice agent processes (client mode, LAN timing), one per loopback address',
-      lattice_events:
-        'no /v1/event/fire yet: event_ms from N in-process GossipDrivers (LAN preset, real sockets) in the bench process',
+      events:
+        'serf: RPC event at n0, RPC stream on every agent; Lattice: PUT /v1/event/fire at n0, blocking GET /v1/event/list on every agent',
       bytes: 'tcpdump on lo, IPv4 bytes with headers, per agent per second, no polling in the window',
       bw_seconds: bwSeconds,
       event_reps: eventReps,
