@@ -274,6 +274,10 @@ describe('the web UI in a browser against a -dev agent', () => {
     await topology.getByRole('tab', { name: 'Topology' }).click();
     await topology.locator('.topo-denied').first().waitFor();
     await screenshot(topology, 'service-topology-denied');
+    await topology.getByRole('tab', { name: /Intentions/ }).click();
+    await topology.getByRole('heading', { name: 'Outgoing: what web may call' }).waitFor();
+    await topology.locator('tr[data-intention="web->api"]').waitFor();
+    await screenshot(topology, 'service-intentions');
     await topology.close();
 
     await row.getByRole('button', { name: 'Delete' }).click();
@@ -301,6 +305,10 @@ describe('the web UI in a browser against a -dev agent', () => {
       { what: 'the edited intention to deny' },
     );
     await row.locator('.action-deny').waitFor();
+    await page.getByLabel('Filter intentions').fill('web');
+    await row.waitFor({ state: 'detached' });
+    await page.getByLabel('Filter intentions').fill('bill');
+    await row.waitFor();
     await page.close();
   });
 
@@ -317,9 +325,8 @@ describe('the web UI in a browser against a -dev agent', () => {
     await value.waitFor();
     assert.equal(await value.inputValue(), 'hello from the UI ✓');
 
-    const read = await runLattice(['kv', 'get', 'app/config/greeting'], {
-      env: { CONSUL_HTTP_ADDR: `${address}:8500` },
-    });
+    const cli = { CONSUL_HTTP_ADDR: `${address}:8500` };
+    const read = await runLattice(['kv', 'get', 'app/config/greeting'], { env: cli });
     assert.equal(read.code, 0, read.stderr);
     assert.equal(read.stdout.trim(), 'hello from the UI ✓');
     await screenshot(page, 'kv-key');
@@ -329,6 +336,19 @@ describe('the web UI in a browser against a -dev agent', () => {
     await waitFor(async () => (await value.inputValue()) === 'changed by the API', {
       what: 'the new value in the editor',
     });
+
+    // Edited in the UI (check-and-set against the index it shows), then deleted in the UI.
+    await value.fill('edited in the UI');
+    await page.getByRole('form', { name: 'Edit key' }).getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const edited = await runLattice(['kv', 'get', 'app/config/greeting'], { env: cli });
+    assert.equal(edited.stdout.trim(), 'edited in the UI');
+    await page.getByRole('form', { name: 'Edit key' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.waitForURL(`${ui}/dc1/kv/app/config/`);
+    const gone = await runLattice(['kv', 'get', 'app/config/greeting'], { env: cli });
+    assert.notEqual(gone.code, 0, 'the deleted key is gone');
+    await fetch(`${base}/v1/kv/app/config/greeting`, { method: 'PUT', body: 'hello again' });
 
     // A value that is not UTF-8 is shown as base64, read-only, rather than garbled.
     const binary = await fetch(`${base}/v1/kv/app/config/blob`, {

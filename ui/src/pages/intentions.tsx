@@ -239,6 +239,14 @@ export function IntentionsPage() {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [highlight, setHighlight] = useState<string | null>(null);
+  const [search, setSearch] = useState('');
+  const text = search.trim().toLowerCase();
+  const shown = (intentions.data ?? []).filter(
+    (intention) =>
+      text === '' ||
+      intention.SourceName.toLowerCase().includes(text) ||
+      intention.DestinationName.toLowerCase().includes(text),
+  );
   const names = Object.keys(catalog.data ?? {}).sort();
   const remove = async (intention: Intention) => {
     setActionError(null);
@@ -275,6 +283,17 @@ export function IntentionsPage() {
       ) : null}
       <ErrorBox error={intentions.error} />
       <ErrorBox error={actionError} context="Not deleted" />
+      {(intentions.data ?? []).length > 0 ? (
+        <div class="filters">
+          <input
+            type="search"
+            placeholder="Filter by source or destination"
+            aria-label="Filter intentions"
+            value={search}
+            onInput={(event) => setSearch((event.target as HTMLInputElement).value)}
+          />
+        </div>
+      ) : null}
       {intentions.data === undefined ? (
         intentions.error ? null : (
           <Loading what="intentions" />
@@ -283,9 +302,11 @@ export function IntentionsPage() {
         <div class="empty">
           <p>No intentions yet: the default policy decides every connection.</p>
         </div>
+      ) : shown.length === 0 ? (
+        <p class="empty">No intentions name a service matching “{search}”.</p>
       ) : (
         <IntentionTable
-          intentions={intentions.data}
+          intentions={shown}
           highlight={highlight}
           actions={(intention) =>
             confirming === intentionKey(intention) ? (

@@ -104,9 +104,9 @@ export function ServicePage({ dc, name }: { readonly dc: string; readonly name: 
   );
   const entries = health.data ?? [];
   const counts = countChecks(entries.flatMap((entry) => entry.Checks));
-  const applying = (intentions.data ?? []).filter(
-    (intention) => intentionMatches(intention, null, name) || intentionMatches(intention, name, null),
-  );
+  const incoming = (intentions.data ?? []).filter((intention) => intentionMatches(intention, null, name));
+  const outgoing = (intentions.data ?? []).filter((intention) => intentionMatches(intention, name, null));
+  const applying = [...new Set([...incoming, ...outgoing])];
   const tabs: readonly [Tab, string][] = [
     ['instances', `Instances (${entries.length})`],
     ['topology', 'Topology'],
@@ -197,7 +197,21 @@ export function ServicePage({ dc, name }: { readonly dc: string; readonly name: 
               <Link href={href(dc, 'intentions')}>Create one</Link>
             </p>
           ) : (
-            <IntentionTable intentions={applying} />
+            <>
+              <h2>Incoming: who may call {name}</h2>
+              {incoming.length === 0 ? (
+                <p class="muted">None: the default policy decides.</p>
+              ) : (
+                <IntentionTable intentions={incoming} />
+              )}
+              <h2>Outgoing: what {name} may call</h2>
+              {outgoing.length === 0 ? (
+                <p class="muted">None: the default policy decides.</p>
+              ) : (
+                <IntentionTable intentions={outgoing} />
+              )}
+              <p class="muted legend">In precedence order: for each connection the first matching intention decides.</p>
+            </>
           )}
         </div>
       ) : null}
