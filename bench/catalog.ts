@@ -8,7 +8,8 @@
 // last stdout line is {"bench":"catalog","lattice":{...}}.
 // One watch round runs first as a warm-up (connections, JIT) and is reported on stderr but not counted.
 // Env: INSTANCES (10000), REGISTER_CONCURRENCY (64), WATCHERS (1000), WATCH_ROUNDS (5), READ_CONCURRENCY (32),
-// READ_S (5).
+// READ_S (5), SERVER_NODE_ARGS (extra node flags for the three servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof";
+// the servers get SIGTERM at the end so a profile is written).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -25,6 +26,7 @@ const watchers = Number(process.env['WATCHERS'] ?? 1_000);
 const watchRounds = Number(process.env['WATCH_ROUNDS'] ?? 5);
 const readConcurrency = Number(process.env['READ_CONCURRENCY'] ?? 32);
 const readS = Number(process.env['READ_S'] ?? 5);
+const serverNodeArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter((word) => word !== '');
 const hosts = ['127.0.0.40', '127.0.0.41', '127.0.0.42'];
 /** Instances are spread over this many nodes and services: 100 instances per service at the default size. */
 const nodeCount = 100;
@@ -35,6 +37,8 @@ const requestTimeoutMs = 30_000;
 const watchWaitS = 120;
 /** Every phase stops here even if the cluster misbehaves: the bench is bounded in time. */
 const phaseDeadlineMs = 180_000;
+/** How long the servers get to stop cleanly at the end before they are killed. */
+const stopGraceMs = 10_000;
 
 const progress = (message: string): void => {
   process.stderr.write(`[catalog] ${message}\n`);
@@ -103,6 +107,7 @@ async function startCluster(dataDir: string): Promise<{ leaderHost: string; lead
     const child = spawn(
       process.execPath,
       [
+        ...serverNodeArgs,
         join(root, 'dist', 'bin', 'lattice.js'),
         'agent',
         '-server',
@@ -270,6 +275,15 @@ async function readLoad(): Promise<{ rps: number; errors: number; p99Ms: number 
   };
 }
 
+/** SIGTERM first so an agent run with --cpu-prof writes its profile on the way out; SIGKILL what is left after 10 s. */
+async function stopChildren(): Promise<void> {
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  const exited = running.map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())));
+  for (const child of running) child.kill('SIGTERM');
+  await Promise.race([Promise.all(exited), pause(stopGraceMs)]);
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lattice-bench-catalog-'));
   try {
@@ -322,7 +336,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify({ bench: 'catalog', lattice })}\n`);
   } finally {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await stopChildren();
     agent.destroy();
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -2,7 +2,9 @@
 // GrpcRpcClient registers and reads back through it, errors keep their class across the wire, garbage and
 // unknown methods are refused with typed errors, a blocking read is cancelled by the caller's abort signal,
 // a dead address fails with RpcTransportError, the server's metrics land in the registry it was given, and
-// a start that fails (port taken) releases the data dir; with mutual TLS a plain-text client is refused.
+// a start that fails (port taken) releases the data dir; with mutual TLS a plain-text client is refused. The
+// multiplexed Stream answers many concurrent calls by id, cancels a call on a cancel item, ignores items it
+// cannot use, and a stream the server drops fails its calls with RpcTransportError before a new one serves.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
-import { waitUntil } from '../../gossip/testing/wait.js';
+import { waitUntil, waitUntilAsync } from '../../gossip/testing/wait.js';
 import { ManualClock, RealClock } from '../../lib/clock.js';
 import { AbortError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
@@ -25,6 +27,7 @@ import { BadRequestError, NoPathToDatacenterError, RpcTransportError } from './e
 import { GrpcRpcClient } from './grpc-client.js';
 import { rpcService } from './grpc-service.js';
 import { defaultQueryOptions } from './methods.js';
+import { encodeItem, frameOf, itemsOf } from './stream-frames.js';
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -136,10 +139,121 @@ describe('RPC over gRPC', () => {
     await assert.rejects(waiting, AbortError);
   });
 
+  it('answers many concurrent calls on one stream, each by its own id', async () => {
+    const names = Array.from({ length: 300 }, (_, position) => `multi-${position}`);
+    const answers = await Promise.allSettled(
+      names.map((name, position) =>
+        client.call(
+          'Catalog.Register',
+          { Node: name, Address: '10.2.2.2' },
+          { context: position % 3 === 0 ? { ...context, datacenter: 'far' } : context },
+        ),
+      ),
+    );
+    answers.forEach((answer, position) => {
+      if (position % 3 === 0)
+        assert.ok(answer.status === 'rejected' && answer.reason instanceof NoPathToDatacenterError);
+      else assert.deepEqual(answer, { status: 'fulfilled', value: true });
+    });
+    const listed = await client.call('Catalog.ListNodes', {}, { context, query: defaultQueryOptions });
+    const registered = new Set(listed.value.map((node) => node.Node));
+    assert.deepEqual(
+      names.filter((name) => registered.has(name)),
+      names.filter((_, position) => position % 3 !== 0),
+    );
+  });
+
+  it('ends the server side of a blocking read when the caller aborts it', async () => {
+    const first = await client.call('Catalog.ListNodes', {}, { context, query: defaultQueryOptions });
+    const controller = new AbortController();
+    const waiting = client.call(
+      'Catalog.ListNodes',
+      {},
+      {
+        context,
+        query: { ...defaultQueryOptions, minQueryIndex: first.meta.index, maxQueryTimeMs: 60_000 },
+        signal: controller.signal,
+      },
+    );
+    const blockingGauge = async (): Promise<number> =>
+      Number(/consul_rpc_queries_blocking (\d+)/.exec(await registry.metrics())?.[1] ?? -1);
+    await waitUntilAsync(async () => (await blockingGauge()) === 1, 'the read waits on the server');
+    controller.abort();
+    await assert.rejects(waiting, AbortError);
+    await waitUntilAsync(async () => (await blockingGauge()) === 0, 'the server stopped waiting');
+  });
+
+  it('answers a bad request on the stream with its error and ignores items without an id', async () => {
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    const { path, requestSerialize, responseDeserialize } = rpcService.stream;
+    const stream = raw.makeBidiStreamRequest(path, requestSerialize, responseDeserialize);
+    const first = new Promise<unknown>((resolve, reject) => {
+      stream.once('data', resolve);
+      stream.once('error', reject);
+    });
+    stream.write(
+      frameOf([
+        Buffer.from([0xc1]),
+        encodeItem({ id: 0, request: {} }),
+        encodeItem({ id: 7, request: { method: 'Nope.Nothing', context } }),
+      ]),
+    );
+    const items = itemsOf(await first) as { id: number; response: { ok: boolean; error?: { name: string } } }[];
+    stream.cancel();
+    raw.close();
+    assert.equal(items.length, 1);
+    assert.equal(items[0]?.id, 7);
+    assert.equal(items[0]?.response.ok, false);
+    assert.equal(items[0]?.response.error?.name, 'BadRequestError');
+  });
+
   it('fails with RpcTransportError when nothing listens', async () => {
     const dead = new GrpcRpcClient(`127.0.0.1:${await freePort()}`, clock);
     await assert.rejects(dead.call('Status.Leader', {}, { context }), RpcTransportError);
     dead.close();
+  });
+});
+
+describe('RPC stream across a server restart', () => {
+  it('fails the calls of a dropped stream with RpcTransportError, then serves on a new stream', async () => {
+    const clock = new RealClock();
+    const address = `127.0.0.1:${await freePort()}`;
+    const startServer = async (): Promise<Server> => {
+      const config = new ServerCluster().config(1, {
+        bootstrap: true,
+        bootstrapExpect: 0,
+        bindAddress: address,
+        advertiseAddress: address,
+        nodeId: testNodeId(1),
+      });
+      const started = new Server(
+        { clock, rand: new SeededRand(13), log: silentLogger(), gossip: new FakeLanPool(new ManualClock()) },
+        config,
+      );
+      await started.start();
+      await waitUntil(() => started.isLeader(), 'the server leads');
+      return started;
+    };
+    let server = await startServer();
+    const client = new GrpcRpcClient(address, clock);
+    try {
+      const first = await client.call('Catalog.ListNodes', {}, { context, query: defaultQueryOptions });
+      const waiting = client.call(
+        'Catalog.ListNodes',
+        {},
+        { context, query: { ...defaultQueryOptions, minQueryIndex: first.meta.index + 100, maxQueryTimeMs: 60_000 } },
+      );
+      await server.stop();
+      await assert.rejects(waiting, RpcTransportError);
+      server = await startServer();
+      await waitUntilAsync(
+        async () => (await client.call('Status.Leader', {}, { context }).catch(() => '')) === address,
+        'the client reaches the restarted server',
+      );
+    } finally {
+      client.close();
+      await server.stop();
+    }
   });
 });
 
