@@ -2,9 +2,12 @@
 // storage and the gRPC transport on 127.0.0.2-4. Writers run while the leader is SIGKILLed; afterwards a new
 // leader is elected and every acknowledged write is on every server, including the killed one after it restarts.
 // A follower killed while the cluster writes on and snapshots (small threshold) catches up through InstallSnapshot,
-// and killing all three at once loses no acknowledged write.
+// killing all three at once loses no acknowledged write, and a lone survivor restarted with a peers.json naming
+// only itself (Consul's manual outage recovery) leads alone with every acknowledged write.
 
 import assert from 'node:assert/strict';
+import { access, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from './helpers/lattice-process.js';
 import { RaftKvCluster, Writers } from './raft-helpers.js';
@@ -87,5 +90,30 @@ describe('raft cluster of three processes', () => {
     for (const server of cluster.servers) cluster.startServer(server.id);
     await cluster.waitForLeader();
     for (const server of cluster.servers) await cluster.waitForKeys(server.id, writers.acked);
+  });
+
+  it('recovers a lone survivor through raft/peers.json, as Consul does after losing quorum', async () => {
+    await cluster.waitForLeader();
+    const writers = new Writers(cluster, 'peers-json');
+    writers.start(8);
+    try {
+      await waitFor(() => writers.acked.size >= 100, { deadlineMs: 30_000, what: '100 acknowledged writes' });
+    } finally {
+      await writers.stop();
+    }
+    await Promise.all(cluster.servers.map((server) => cluster.kill(server.id)));
+    // n2 and n3 are gone for good; the operator writes peers.json on the survivor and restarts it.
+    const survivor = cluster.server('n1');
+    const peersFile = join(cluster.dataDirOf(survivor.id), 'raft', 'peers.json');
+    await writeFile(
+      peersFile,
+      JSON.stringify([{ id: survivor.id, address: `${survivor.host}:8300`, non_voter: false }]),
+    );
+    cluster.startServer(survivor.id);
+    assert.equal(await cluster.waitForLeader(), survivor.id);
+    await cluster.waitForKeys(survivor.id, writers.acked);
+    const written = await cluster.put('after-recovery', 'yes', survivor.id);
+    assert.equal(written.acked, true);
+    await assert.rejects(access(peersFile), /ENOENT/);
   });
 });

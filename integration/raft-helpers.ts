@@ -46,6 +46,12 @@ export class RaftKvCluster {
     for (const server of this.servers) this.startServer(server.id);
   }
 
+  /** The server's data directory (its Raft files are under raft/, where an operator puts peers.json). */
+  dataDirOf(id: string): string {
+    if (!this.dataDir) throw new Error('cluster not started');
+    return this.dataDir.file(this.server(id).id);
+  }
+
   startServer(id: string): void {
     const server = this.server(id);
     if (!this.dataDir) throw new Error('cluster not started');

@@ -15,6 +15,7 @@ import type { Entry, HardState, NodeId, RaftMessage, SnapshotMeta } from './core
 import { CorruptSnapshotError } from './errors.js';
 import type { Fsm } from './fsm.js';
 import type { RaftNodeConfig } from './node-config.js';
+import { recoverFromPeersJson } from './peers-json.js';
 import { recoverState } from './recovery.js';
 import { SnapshotShipper } from './snapshot-shipper.js';
 import type { LogStore } from './storage/log-store.js';
@@ -101,6 +102,8 @@ export class RaftDriver {
 
   async start(): Promise<void> {
     const { transport, log } = this.components;
+    if (this.config.raftDir !== null)
+      await recoverFromPeersJson(this.config.raftDir, this.components, this.components.fsm, log);
     const recovered = await recoverState(this.components, this.components.fsm, this.config, log);
     this.storage = recovered.storage;
     this.persistedHardState = recovered.hardState;

@@ -24,6 +24,11 @@ export interface RaftNodeConfig {
   readonly bootstrap: readonly { readonly id: NodeId; readonly address: string }[];
   /** How long a leadership transfer may take before it rejects. */
   readonly transferTimeoutMs: number;
+  /**
+   * Where Consul's manual-recovery files live (<data_dir>/raft): a peers.json there is applied as the new
+   * configuration at start, then deleted (peers-json.ts). Null: no manual recovery (in-memory stores).
+   */
+  readonly raftDir: string | null;
 }
 
 export type RaftNodeInit = Partial<Omit<RaftNodeConfig, 'core'>> & { readonly id: NodeId; readonly core?: RaftInit };
@@ -34,6 +39,7 @@ export const raftNodeDefaults = Object.freeze({
   snapshotIntervalMs: 30_000,
   trailingLogs: 10_240,
   transferTimeoutMs: 10_000,
+  raftDir: null,
 });
 
 const isPositiveInteger = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) > 0;
@@ -51,6 +57,8 @@ export function validateRaftNodeConfig(init: RaftNodeInit): RaftNodeConfig {
   if (!Number.isSafeInteger(merged.trailingLogs) || merged.trailingLogs < 0) {
     problems.push(`trailingLogs must be a non-negative integer, got ${merged.trailingLogs}`);
   }
+  if (merged.raftDir !== null && (typeof merged.raftDir !== 'string' || merged.raftDir.length === 0))
+    problems.push('raftDir must be a directory path or null');
   const ids = merged.bootstrap.map((member) => member.id);
   if (new Set(ids).size !== ids.length) problems.push('bootstrap lists a server twice');
   if (merged.bootstrap.length > 0 && !ids.includes(merged.id))

@@ -27,7 +27,12 @@ export interface RecoveryStores {
   readonly snapshotStore: SnapshotStore;
 }
 
-async function restoreNewestSnapshot(stores: RecoveryStores, fsm: Fsm, log: Logger): Promise<SnapshotMeta | null> {
+/** Restores `fsm` from the newest snapshot that reads back intact; null when there is none. */
+export async function restoreNewestSnapshot(
+  stores: RecoveryStores,
+  fsm: Fsm,
+  log: Logger,
+): Promise<SnapshotMeta | null> {
   for (const candidate of await stores.snapshotStore.list()) {
     try {
       const opened = await stores.snapshotStore.open(candidate.id);

@@ -5,6 +5,7 @@
 //   GET /kv                every key and value here, as one JSON object
 //   GET /status            this server's RaftNode.stats()
 //   POST /snapshot         take a snapshot now
+// Consul's manual outage recovery works here too: a <data-dir>/raft/peers.json is applied at start and deleted.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -165,6 +166,7 @@ async function runRaftKv(options: RaftKvOptions): Promise<void> {
       snapshotIntervalMs: positive(options.snapshotIntervalMs, '--snapshot-interval-ms'),
       trailingLogs: positive(options.trailingLogs, '--trailing-logs'),
       bootstrap: peers,
+      raftDir: join(options.dataDir, 'raft'),
     },
   );
   node.on('leader-change', ({ leaderId, term }) => log.info({ leaderId, term }, 'leader changed'));
