@@ -2,14 +2,21 @@
 // app cluster dials the service's own address in plain TCP; the upstream cluster (upstream-cluster.ts) balances
 // over healthy endpoints and dials them with mTLS.
 
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { dial } from './dial.js';
 import type { ConnectionContext } from './filter-chain.js';
 
+export interface ClusterConnectOptions {
+  readonly signal: AbortSignal;
+  /** Node's `onread` for each socket dialled (see forwarding-reader.ts), asked once per attempt; such a socket
+   * emits no 'data'. */
+  readonly onread?: () => OnReadOpts;
+}
+
 export interface Cluster {
   readonly name: string;
-  connect(context: ConnectionContext, options: { readonly signal: AbortSignal }): Promise<Socket>;
+  connect(context: ConnectionContext, options: ClusterConnectOptions): Promise<Socket>;
   close(): void;
 }
 
@@ -30,11 +37,18 @@ export class LocalAppCluster implements Cluster {
     this.name = config.name;
   }
 
-  connect(context: ConnectionContext, options: { readonly signal: AbortSignal }): Promise<Socket> {
+  connect(context: ConnectionContext, options: ClusterConnectOptions): Promise<Socket> {
     const target = `${this.config.address}:${this.config.port}`;
     context.endpoint = target;
     return dial(
-      () => netConnect({ host: this.config.address, port: this.config.port, noDelay: true, allowHalfOpen: true }),
+      () =>
+        netConnect({
+          host: this.config.address,
+          port: this.config.port,
+          noDelay: true,
+          allowHalfOpen: true,
+          ...(options.onread ? { onread: options.onread() } : {}),
+        }),
       'connect',
       { target, timeoutMs: this.config.connectTimeoutMs, clock: this.clock, signal: options.signal },
     );

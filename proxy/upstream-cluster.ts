@@ -2,15 +2,15 @@
 // service's leaf and the target's SNI, verify the server is the expected service under the current roots, and on a
 // failed dial try another endpoint while retry.ts allows. TLS sessions are cached per endpoint and resumed.
 
-import type { Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { OnReadOpts, Socket } from 'node:net';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { serviceSni } from '../connect/sni.js';
 import { verifyPeerChain } from '../connect/verify.js';
 import type { Clock } from '../lib/clock.js';
 import { findCause } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { type BalancerPolicy, pick } from './balancer.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, ClusterConnectOptions } from './cluster.js';
 import type { ServiceCredentials } from './credentials.js';
 import { dial } from './dial.js';
 import {
@@ -73,7 +73,7 @@ export class UpstreamCluster implements Cluster {
     this.unsubscribe = components.credentials.onChange(() => this.sessions.clear());
   }
 
-  async connect(context: ConnectionContext, options: { readonly signal: AbortSignal }): Promise<Socket> {
+  async connect(context: ConnectionContext, options: ClusterConnectOptions): Promise<Socket> {
     const endpoints = this.components.endpoints.current() ?? [];
     const keys = endpoints.map(keyOf);
     const tried = new Set<string>();
@@ -95,7 +95,7 @@ export class UpstreamCluster implements Cluster {
       context.endpoint = key;
       try {
         this.counts.dials += 1;
-        const socket = await this.dialEndpoint(endpoint, key, options.signal);
+        const socket = await this.dialEndpoint(endpoint, key, options);
         if (socket.isSessionReused()) this.counts.resumedDials += 1;
         this.track(key, socket);
         return socket;
@@ -121,7 +121,11 @@ export class UpstreamCluster implements Cluster {
     return { ...this.counts, cachedSessions: this.sessions.size, activeByEndpoint: Object.fromEntries(this.active) };
   }
 
-  private async dialEndpoint(endpoint: UpstreamEndpoint, key: string, signal: AbortSignal): Promise<TLSSocket> {
+  private async dialEndpoint(
+    endpoint: UpstreamEndpoint,
+    key: string,
+    { signal, onread }: ClusterConnectOptions,
+  ): Promise<TLSSocket> {
     const credentials = this.components.credentials.current();
     const servername =
       endpoint.sni ??
@@ -138,7 +142,7 @@ export class UpstreamCluster implements Cluster {
       this.sessions.set(key, { session, service: endpoint.service, peerNotAfterMs: notAfterMs });
     const socket = await dial(
       () => {
-        const created = tlsConnect({
+        const connectOptions: ConnectionOptions & { onread?: OnReadOpts; allowHalfOpen?: boolean } = {
           host: endpoint.address,
           port: endpoint.port,
           servername,
@@ -146,7 +150,12 @@ export class UpstreamCluster implements Cluster {
           // Verification is ours, below: OpenSSL knows nothing of SPIFFE IDs.
           rejectUnauthorized: false,
           session: cached?.session,
-        });
+          // The peer's end closes only its direction; ours ends when the caller's does (the relay passes it on).
+          allowHalfOpen: true,
+          // tls.connect takes `onread` and `allowHalfOpen` like net.connect (its types leave them out).
+          ...(onread ? { onread: onread() } : {}),
+        };
+        const created = tlsConnect(connectOptions);
         created.setNoDelay(true);
         created.on('session', (session: Buffer) => {
           if (verifiedNotAfterMs === null) pendingSession = session;

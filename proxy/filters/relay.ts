@@ -1,12 +1,14 @@
-// The L4 relay, innermost handler: dial the cluster, then pipe bytes both ways without touching them until both
-// sockets have closed. Half-closes pass through; idleness on either socket, an upstream error or the connection's
-// signal ends it with a typed error for rescue.
+// The L4 relay, innermost handler: dial the cluster, then move bytes both ways without touching them until both
+// sockets have closed: the accepted socket is piped, the dialled one forwards its reads itself (forwarding-reader.ts).
+// Half-closes pass through; idleness on either socket, an upstream error or the connection's signal ends it with a
+// typed error for rescue.
 
 import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { Cluster } from '../cluster.js';
 import { IdleTimeoutError, StreamError } from '../errors.js';
 import type { ConnectionHandler, ProxyConnection } from '../filter-chain.js';
+import { ForwardingReader } from '../forwarding-reader.js';
 
 export interface RelayOptions {
   readonly idleTimeoutMs: number;
@@ -15,12 +17,21 @@ export interface RelayOptions {
 
 export function relay(cluster: Cluster, options: RelayOptions): ConnectionHandler {
   return async (connection) => {
-    const upstream = await cluster.connect(connection.context, { signal: connection.signal });
-    await pipeBoth(connection, upstream, options);
+    const reader = new ForwardingReader();
+    const upstream = await cluster.connect(connection.context, {
+      signal: connection.signal,
+      onread: () => reader.onreadForDial(),
+    });
+    await pipeBoth(connection, upstream, reader, options);
   };
 }
 
-function pipeBoth(connection: ProxyConnection, upstream: Socket, options: RelayOptions): Promise<void> {
+function pipeBoth(
+  connection: ProxyConnection,
+  upstream: Socket,
+  reader: ForwardingReader,
+  options: RelayOptions,
+): Promise<void> {
   const { idleTimeoutMs, clock } = options;
   const { downstream, signal, context } = connection;
   // Count on the plaintext side: the app's socket inbound, the caller's socket outbound.
@@ -76,7 +87,9 @@ function pipeBoth(connection: ProxyConnection, upstream: Socket, options: RelayO
       return;
     }
     downstream.pipe(upstream);
-    upstream.pipe(downstream);
+    reader.attach(upstream, downstream);
+    if (upstream.readableEnded) downstream.end();
+    else upstream.once('end', () => downstream.end());
     if (downstream.readableEnded) upstream.end();
   });
 }

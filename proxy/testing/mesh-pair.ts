@@ -20,7 +20,8 @@ export interface MeshPair {
   close(): Promise<void>;
 }
 
-export async function startMeshPair(options: Partial<ProxyManagerInit> = {}): Promise<MeshPair> {
+/** `appPort` points api's proxy at another local app (a raw TCP one, say) instead of the HTTP echo. */
+export async function startMeshPair(options: Partial<ProxyManagerInit> = {}, appPort?: number): Promise<MeshPair> {
   const ca = await makeCa();
   const source = new StaticProxySource();
   source.setRoots(rootsOf(ca));
@@ -35,7 +36,11 @@ export async function startMeshPair(options: Partial<ProxyManagerInit> = {}): Pr
   const api = await apiManager.addService({
     Address: '127.0.0.2',
     Port: 0,
-    Proxy: { DestinationServiceName: 'api', LocalServiceAddress: '127.0.0.1', LocalServicePort: apiApp.port },
+    Proxy: {
+      DestinationServiceName: 'api',
+      LocalServiceAddress: '127.0.0.1',
+      LocalServicePort: appPort ?? apiApp.port,
+    },
   });
   source.setEndpoints('api', [{ address: '127.0.0.2', port: api.publicAddress().port, service: 'api' }]);
   const web = await webManager.addService({
