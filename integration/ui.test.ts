@@ -213,9 +213,14 @@ describe('the web UI in a browser against a -dev agent', () => {
     await graph.locator('.topo-node', { hasText: 'api' }).waitFor();
     await graph.locator('.topo-allowed').first().waitFor();
     await screenshot(page, 'service-topology');
-    // From api's side, web is a downstream.
+    // From api's side, web is a downstream. Leaving web's page aborts its blocking query (held open by the agent
+    // until something changes) instead of leaving it parked.
+    const aborted = page.waitForEvent('requestfailed', {
+      predicate: (request) => request.url().includes('/v1/health/service/web?') && request.url().includes('index='),
+    });
     await graph.locator('.topo-node', { hasText: 'api' }).click();
     await page.waitForURL(`${ui}/dc1/services/api`);
+    assert.match((await aborted).failure()?.errorText ?? '', /ABORTED/);
     await page.getByRole('tab', { name: 'Topology' }).click();
     await page.getByRole('img', { name: 'Topology of api' }).locator('.topo-node', { hasText: 'web' }).waitFor();
     await page.close();

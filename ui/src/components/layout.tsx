@@ -15,7 +15,7 @@ const sections = [
 ] as const;
 
 function DatacenterSwitcher({ dc, route }: { readonly dc: string; readonly route: Route }) {
-  const datacenters = useBlocking<string[]>('/v1/catalog/datacenters', { dc: '' });
+  const datacenters = useBlocking<string[]>('/v1/catalog/datacenters');
   const known = datacenters.data ?? [dc];
   const options = known.includes(dc) ? known : [dc, ...known];
   const section = route.page === 'service' ? 'services' : route.page === 'node' ? 'nodes' : route.page;
