@@ -4,21 +4,25 @@
 // runs in its own process so CPU and RSS are its own. Figures: `rps_max` (wrk, 32 keep-alive connections),
 // `p50_ms_1k`/`p99_ms_1k` (an open-loop Node client at a fixed 1,000 req/s), `cpu_ms_per_1k_req` (both proxies'
 // CPU during the wrk run per 1,000 requests), `rss_mb_per_proxy`, and for managed mode `rss_mb_per_extra_service`
-// (100 services on one manager). Loopback only (127.6.0.x), every load bounded in time.
-//   npm run bench -- proxy-pair [--seconds 5]
+// (100 services on one manager). Each figure is the median of `--rounds` rounds that alternate the three paths, so
+// that a busy machine slows all of them alike; the output also names the TLS each pair negotiated (checked with a
+// client of the mesh's CA) and the load average around the run. Loopback only (127.6.0.x), every load bounded.
+//   npm run bench -- proxy-pair [--seconds 5] [--rounds 3]
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 // The sidecar roles load only what a proxy process loads; the CA code (and its x509 library) is imported by the
 // parent alone, so rss_mb_per_proxy is the proxy's own.
 import type { CaSigner } from '../connect/ca/root.js';
 import { compileIntentionTable } from '../connect/intentions/table.js';
+import { serviceSni } from '../connect/sni.js';
 import { RealClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
 import { ProxyManager } from '../proxy/manager.js';
@@ -178,6 +182,11 @@ function cpuMs(pids: readonly number[]): number {
   return (ticks * 1000) / 100;
 }
 
+/** The lower median (a real sample, not an average of two). */
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -232,42 +241,89 @@ async function fixedRate(
   return { p50: at(0.5), p99: at(0.99), errors };
 }
 
-async function measure(
-  name: string,
-  host: string,
-  port: number,
-  proxyPids: readonly number[],
-  seconds: number,
-): Promise<Figures> {
+interface Target {
+  readonly name: 'haproxy' | 'direct' | 'lattice';
+  readonly host: string;
+  readonly port: number;
+  readonly proxyPids: readonly number[];
+}
+
+interface Round {
+  readonly rps: number;
+  readonly cpuMsPer1k: number | null;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+/** One round on one target: wrk at full speed, then the fixed 1k req/s run on a warmed keep-alive pool. */
+async function measureRound(target: Target, seconds: number): Promise<Round> {
+  const { name, host, port, proxyPids } = target;
   await waitAnswering(host, port);
   sharedAgent.destroy();
   sharedAgent = new Agent({ keepAlive: true, maxSockets: 64 });
-  log(`${name}: wrk -t1 -c32 -d${seconds}s`);
   const cpuBefore = cpuMs(proxyPids);
   const load = wrk(host, port, seconds);
   const cpu = cpuMs(proxyPids) - cpuBefore;
-  log(`${name}: fixed ${FIXED_RATE_PER_S} req/s for ${seconds}s after a 1 s warm-up`);
   // The warm-up opens the client's keep-alive connections (and, through proxies, their TLS sessions) first.
   await fixedRate(host, port, 1);
   const fixed = await fixedRate(host, port, seconds);
-  const figures: Figures = {
-    rps_max: Math.round(load.rps),
-    p50_ms_1k: fixed.p50,
-    p99_ms_1k: fixed.p99,
-    cpu_ms_per_1k_req: proxyPids.length > 0 ? Math.round((cpu / (load.requests / 1000)) * 100) / 100 : null,
+  const round: Round = {
+    rps: Math.round(load.rps),
+    cpuMsPer1k: proxyPids.length > 0 ? Math.round((cpu / (load.requests / 1000)) * 100) / 100 : null,
+    p50: fixed.p50,
+    p99: fixed.p99,
+    errors: load.errors + fixed.errors,
+  };
+  log(`${name}: ${JSON.stringify(round)}`);
+  return round;
+}
+
+/** Medians over the rounds (each round's figures are kept too, to show the noise). */
+function summarise(target: Target, rounds: readonly Round[]): Figures & { rounds_rps_max: number[] } {
+  const cpu = rounds.map((round) => round.cpuMsPer1k).filter((value): value is number => value !== null);
+  const { proxyPids } = target;
+  return {
+    rps_max: median(rounds.map((round) => round.rps)),
+    p50_ms_1k: median(rounds.map((round) => round.p50)),
+    p99_ms_1k: median(rounds.map((round) => round.p99)),
+    cpu_ms_per_1k_req: cpu.length > 0 ? median(cpu) : null,
     rss_mb_per_proxy:
       proxyPids.length > 0
         ? Math.round((proxyPids.reduce((sum, pid) => sum + rssMb(pid), 0) / proxyPids.length) * 10) / 10
         : null,
-    errors: load.errors + fixed.errors,
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+    rounds_rps_max: rounds.map((round) => round.rps),
   };
-  log(`${name}: ${JSON.stringify(figures)}`);
-  return figures;
+}
+
+/** What a TLS client with web's leaf negotiates with a server side: the fairness check between the two pairs. */
+async function negotiated(host: string, port: number, leaf: LeafCredentials, servername: string): Promise<string> {
+  const socket = tlsConnect({
+    host,
+    port,
+    servername,
+    cert: leaf.certPem,
+    key: leaf.keyPem,
+    rejectUnauthorized: false,
+  });
+  try {
+    await once(socket, 'secureConnect');
+    const keyExchange = (socket.getEphemeralKeyInfo() as { name?: string } | null)?.name ?? 'unknown';
+    return `${socket.getProtocol()} ${socket.getCipher().standardName} ${keyExchange}`;
+  } finally {
+    socket.destroy();
+  }
 }
 
 async function main(): Promise<void> {
-  const secondsArg = process.argv.indexOf('--seconds');
-  const seconds = secondsArg > 0 ? Math.max(1, Math.min(60, Number(process.argv[secondsArg + 1]))) : 5;
+  const numberArg = (flag: string, fallback: number, max: number) => {
+    const position = process.argv.indexOf(flag);
+    return position > 0 ? Math.max(1, Math.min(max, Number(process.argv[position + 1]) || fallback)) : fallback;
+  };
+  const seconds = numberArg('--seconds', 5, 60);
+  const roundsCount = numberArg('--rounds', 3, 20);
+  const loadBefore = loadavg().map((value) => Math.round(value * 100) / 100);
   const temp = mkdtempSync(join(tmpdir(), 'proxy-pair-'));
   const children: ChildProcess[] = [];
   const stopAll = async () => {
@@ -315,6 +371,7 @@ async function main(): Promise<void> {
       'api sidecar',
     );
     children.push(api.child);
+    const webLeaf = await mint('web', signer);
     const web = await spawnReady(
       [
         self,
@@ -322,7 +379,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           service: 'web',
           roots,
-          leaf: await mint('web', signer),
+          leaf: webLeaf,
           address: '127.6.0.2',
           localServicePort: 9,
           upstream: {
@@ -360,7 +417,15 @@ async function main(): Promise<void> {
         return false;
       }
     });
-    let haproxy: Figures | null = null;
+    const targets: Target[] = [];
+    const tls: Record<string, string> = {
+      lattice: await negotiated(
+        '127.6.0.3',
+        api.port,
+        webLeaf,
+        serviceSni({ service: 'api', datacenter: 'dc1', trustDomain: signer.trustDomain }),
+      ),
+    };
     if (haproxyBin) {
       const server = spawn(haproxyBin, ['-db', '-f', join(temp, 'server.cfg')], {
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -370,13 +435,35 @@ async function main(): Promise<void> {
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(client);
-      haproxy = await measure('haproxy', HAPROXY_CLIENT.host, HAPROXY_CLIENT.port, [client.pid!, server.pid!], seconds);
+      await waitAnswering(HAPROXY_CLIENT.host, HAPROXY_CLIENT.port);
+      tls.haproxy = await negotiated(HAPROXY_SERVER.host, HAPROXY_SERVER.port, webHaproxy, 'api.mesh');
+      targets.push({ name: 'haproxy', ...HAPROXY_CLIENT, proxyPids: [client.pid!, server.pid!] });
     } else {
       log('haproxy not installed (apt-get install haproxy); its figures are left out');
     }
+    targets.push({ name: 'direct', ...APP, proxyPids: [] });
+    targets.push({ name: 'lattice', host: '127.6.0.2', port: web.port, proxyPids: [web.child.pid!, api.child.pid!] });
+    log(`TLS between the proxies: ${JSON.stringify(tls)}`);
 
-    const direct = await measure('direct', APP.host, APP.port, [], seconds);
-    const lattice = await measure('lattice', '127.6.0.2', web.port, [web.child.pid!, api.child.pid!], seconds);
+    // Rounds alternate the targets (rotating the order) so that noise from whatever else runs on the machine falls
+    // on all of them alike; each figure is the median over the rounds.
+    const rounds = new Map<Target, Round[]>(targets.map((target) => [target, []]));
+    for (let round = 0; round < roundsCount; round += 1) {
+      for (let step = 0; step < targets.length; step += 1) {
+        const target = targets[(round + step) % targets.length]!;
+        log(
+          `round ${round + 1}/${roundsCount} ${target.name}: wrk -t1 -c32 -d${seconds}s, then ${FIXED_RATE_PER_S} req/s`,
+        );
+        rounds.get(target)!.push(await measureRound(target, seconds));
+      }
+    }
+    const figures = (name: Target['name']) => {
+      const target = targets.find((entry) => entry.name === name);
+      return target ? summarise(target, rounds.get(target)!) : null;
+    };
+    const haproxy = figures('haproxy');
+    const direct = figures('direct')!;
+    const lattice: Figures = figures('lattice')!;
 
     log(`managed mode: ${MANAGED_SERVICES} services on one manager`);
     const leaves: LeafCredentials[] = [];
@@ -395,7 +482,19 @@ async function main(): Promise<void> {
     lattice.rss_mb_per_extra_service =
       Math.round(((managed.all - managed.first) / (managed.services - 1)) * 1000) / 1000;
 
-    console.log(JSON.stringify({ bench: 'proxy-pair', seconds, lattice, haproxy, direct }));
+    console.log(
+      JSON.stringify({
+        bench: 'proxy-pair',
+        seconds,
+        rounds: roundsCount,
+        lattice,
+        haproxy,
+        direct,
+        // Same TLS on both pairs (measured, not assumed), one thread per HAProxy and one process per sidecar.
+        fairness: { tls, haproxy_nbthread: 1, lattice_processes_per_proxy: 1 },
+        load_average: { before: loadBefore, after: loadavg().map((value) => Math.round(value * 100) / 100) },
+      }),
+    );
   } finally {
     await stopAll();
   }
