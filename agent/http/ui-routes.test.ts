@@ -2,15 +2,17 @@
 // with the content path written into its base tag for client routes, assets with their content types and a
 // year of caching, 404 for missing assets and for paths that climb out of the folder, a clear 503 when the UI is
 // on but not built, and Consul's text at `/` when the UI is off; then the same through the agent's whole API, with
-// ui_config.dir and content_path from the config.
+// ui_config.dir and content_path from the config; and the URL (or the missing build) logged once listening.
 
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { silentLogger } from '../../lib/log.js';
+import { createLogger, silentLogger } from '../../lib/log.js';
+import { waitForCondition } from '../../lib/testing/wait.js';
 import { allowAllAuthorizer } from '../acl/authorizer.js';
 import { testEnvironment } from '../config/testing.js';
 import { validateConfig } from '../config/validate.js';
@@ -115,6 +117,39 @@ describe('the web UI routes', () => {
     assert.equal(root.statusCode, 200);
     assert.equal(root.body, uiDisabledText);
     assert.equal((await app.inject({ method: 'GET', url: '/ui/' })).statusCode, 404);
+  });
+});
+
+describe('the UI URL in the log', () => {
+  /** Starts the routes on 127.0.0.111 (a free port) and returns the first line they log once listening. */
+  async function loggedOnListen(uiDir: string): Promise<{ line: Record<string, unknown>; port: number }> {
+    const lines: string[] = [];
+    const destination = new PassThrough();
+    destination.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
+    const app = Fastify();
+    await installUiRoutes(
+      app,
+      { uiEnabled: true, uiDir, uiContentPath: '/ui/' },
+      createLogger({ json: true, destination }),
+    );
+    await app.listen({ host: '127.0.0.111', port: 0 });
+    const port = (app.server.address() as { port: number }).port;
+    // The hook runs once the socket listens, after listen() has returned.
+    await waitForCondition(() => lines.length > 0, 'a log line from the UI routes');
+    await app.close();
+    return { line: JSON.parse(lines[0]!) as Record<string, unknown>, port };
+  }
+
+  it('says where the UI is once the listener is up', async () => {
+    const { line, port } = await loggedOnListen(dir);
+    assert.equal(line['msg'], 'Web UI available');
+    assert.equal(line['url'], `http://127.0.0.111:${port}/ui/`);
+  });
+
+  it('warns, with the fix, when the UI is on but not built', async () => {
+    const { line } = await loggedOnListen(join(dir, 'nothing-here'));
+    assert.equal(line['msg'], 'Web UI enabled but not built: run `npm run build`');
+    assert.equal(line['level'], 40, 'a warning');
   });
 });
 
