@@ -28,3 +28,15 @@ export interface AutopilotHealthReply {
 export interface IntentionCheckReply {
   readonly Allowed: boolean;
 }
+
+/** The `Config` block of `/v1/agent/self`: who the agent is (the UI reads its datacenter from here). */
+export interface AgentSelfConfigReply {
+  readonly Datacenter: string;
+  readonly PrimaryDatacenter: string;
+  readonly NodeName: string;
+  readonly NodeID: string;
+  readonly Revision: string;
+  readonly Server: boolean;
+  readonly Version: string;
+  readonly BuildDate: string;
+}

@@ -5,6 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { getJson, setRequestDatacenter } from './api/client.js';
 import { useLoad } from './api/live.js';
+import type { AgentSelfConfigReply } from './api/types.js';
 import { ErrorBox } from './components/error-box.js';
 import { Layout } from './components/layout.js';
 import { IntentionsPage } from './pages/intentions.js';
@@ -16,7 +17,7 @@ import { ServicesPage } from './pages/services.js';
 import { href, Link, navigate, useRoute } from './router.js';
 
 interface AgentSelf {
-  readonly Config: { readonly Datacenter: string };
+  readonly Config: AgentSelfConfigReply;
 }
 
 function RootRedirect() {

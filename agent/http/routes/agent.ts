@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { SerfMember } from '../../../gossip/serf/members.js';
 import { LatticeError, NotImplementedError } from '../../../lib/errors.js';
+import type { AgentSelfConfigReply } from '../../../server/rpc/reply-types.js';
 import type { BuildInfo, RuntimeInfo } from '../../build-info.js';
 import type { AgentConfig } from '../../config/types.js';
 import type { AgentHandle } from '../../runtime/handle.js';
@@ -94,7 +95,7 @@ export function agentSelf(deps: AgentRouteDeps): Record<string, unknown> {
       Server: config.server,
       Version: build.consulVersion,
       BuildDate: build.buildDate,
-    },
+    } satisfies AgentSelfConfigReply,
     DebugConfig: debugConfig(config),
     // Filled from gossip by the route when the agent runs; Consul also reports null when coordinates are off.
     Coord: null,

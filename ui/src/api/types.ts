@@ -3,6 +3,7 @@
 
 export type { Intention, IntentionAction } from '../../../connect/intentions/model.js';
 export type {
+  AgentSelfConfigReply,
   AutopilotHealthReply,
   AutopilotServerHealthReply,
   IntentionCheckReply,
