@@ -19,9 +19,10 @@
 // Progress goes to stderr; the last stdout line is {"bench":"gossip","lattice":{...},"serf":{...}}.
 // Env: SIZES (20,50,100), SYSTEMS (serf,lattice), BW_SECONDS (20), EVENT_REPS (3), CONVERGE_TIMEOUT_S (180),
 // DETECT_TIMEOUT_S (60), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
-// (12288), ANCHORS_DIR.
+// (12288), SERF_TAGS (consul: serf agents carry a Consul client's 11 tags, as Lattice agents do; none), ANCHORS_DIR.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -42,6 +43,8 @@ const detectTimeoutMs = Number(env['DETECT_TIMEOUT_S'] ?? 60) * 1000;
 const simNodes = (env['SIM_NODES'] ?? '1000,5000').split(',').filter(Boolean).map(Number);
 const simTimeoutMs = Number(env['SIM_TIMEOUT_S'] ?? 1500) * 1000;
 const simSeed = Number(env['SIM_SEED'] ?? 1);
+const serfTags = env['SERF_TAGS'] ?? 'consul';
+if (serfTags !== 'consul' && serfTags !== 'none') throw new Error(`SERF_TAGS must be consul or none, not ${serfTags}`);
 /** The 5,000-node simulation holds every node's full member table in one heap: Node's default ~4 GB is too small. */
 const simHeapMb = Number(env['SIM_HEAP_MB'] ?? 12_288);
 const settleMs = 5_000;
@@ -220,6 +223,29 @@ interface SerfRpc {
 }
 type SerfRpcClass = new (address: string, options: { timeoutMs: number }) => SerfRpc;
 
+/**
+ * With SERF_TAGS=consul (the default) each serf agent gossips the tags a Lattice (and Consul) client agent does, so
+ * both pools carry alive messages and push-pull entries of the same size; SERF_TAGS=none runs serf bare (the figures
+ * before this option existed).
+ */
+function serfTagFlags(): string[] {
+  if (serfTags === 'none') return [];
+  const tags: Record<string, string> = {
+    acls: '0',
+    build: '1.20.0:',
+    dc: 'dc1',
+    ft_fs: '1',
+    ft_si: '1',
+    id: randomUUID(),
+    role: 'node',
+    segment: '',
+    vsn: '2',
+    vsn_max: '3',
+    vsn_min: '2',
+  };
+  return Object.entries(tags).map(([key, value]) => `-tag=${key}=${value}`);
+}
+
 async function startSerf(n: number, dir: string, SerfRPC: SerfRpcClass) {
   const names = Array.from({ length: n }, (_, position) => `serf-${n}-${position}`);
   const hosts = names.map((_, position) => addressOf(nets.serf, position));
@@ -233,6 +259,7 @@ async function startSerf(n: number, dir: string, SerfRPC: SerfRpcClass) {
         `-rpc-addr=${hosts[position]}:${ports.serfRpc}`,
         '-profile=lan',
         '-log-level=warn',
+        ...serfTagFlags(),
       ],
       join(dir, `${name}.log`),
     ),
@@ -691,6 +718,10 @@ try {
     serf: serfError === null ? serf : { error: serfError },
     method: {
       join: 'all agents but the seed join the seed at the same moment (serf RPC join; Lattice PUT /v1/agent/join)',
+      serf_tags:
+        serfTags === 'consul'
+          ? "a Consul client's 11 tags (acls build dc ft_fs ft_si id role segment vsn vsn_max vsn_min), as Lattice agents gossip"
+          : 'none',
       lattice_agents: 'lattice agent processes (client mode, LAN timing), one per loopback address',
       events:
         'serf: RPC event at n0, RPC stream on every agent; Lattice: PUT /v1/event/fire at n0, blocking GET /v1/event/list on every agent',
