@@ -15,6 +15,8 @@ export const PROXY_DEFAULTS = {
   connectAttemptsMax: 3,
   /** Resumable TLS sessions kept per upstream cluster, one per endpoint; the oldest is dropped past it. */
   sessionCacheEndpointsMax: 1_024,
+  /** Callers' verified leaves remembered per public listener (verified-peers.ts); each entry is a few hundred bytes. */
+  verifiedPeersMax: 1_024,
   /** How long a service proxy waits at start for its first leaf and roots before refusing to start. */
   credentialsWaitMs: 30_000,
   /** A new deny intention also closes open connections it now denies (Consul's built-in proxy does not). */

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import type { LeafCredentials } from './source.js';
-import { HOUR_MS, httpRequest, makeCa, mintLeaf, startEcho, waitFor } from './testing/mesh-fixture.js';
+import { HOUR_MS, httpRequest, makeCa, mintLeaf, rootsOf, startEcho, waitFor } from './testing/mesh-fixture.js';
 import { type MeshPair, startMeshPair } from './testing/mesh-pair.js';
 
 /** Connects to api's public listener as a raw TLS client, sends a request and collects what comes back. */
@@ -66,6 +66,23 @@ describe('inbound identity', () => {
       assert.match(reasons.at(-1) ?? '', reason);
     });
   }
+
+  it('verifies a known caller again once the roots change, refusing it when its CA is no longer trusted', async () => {
+    const leaf = await mintLeaf(mesh.ca, 'web');
+    // The second call is answered from the listener's memory of verified leaves.
+    assert.match(await callDirectly(mesh, leaf), /^HTTP\/1.1 200/);
+    assert.match(await callDirectly(mesh, leaf), /^HTTP\/1.1 200/);
+    const before = rejected();
+    mesh.source.setRoots(rootsOf(await makeCa(9)));
+    try {
+      assert.equal(await callDirectly(mesh, leaf), '');
+      await waitFor(() => rejected() === before + 1, 'the rejection to be counted');
+      assert.match(reasons.at(-1) ?? '', /ERR_CERT_UNKNOWN_CA/);
+    } finally {
+      mesh.source.setRoots(rootsOf(mesh.ca));
+    }
+    assert.match(await callDirectly(mesh, leaf), /^HTTP\/1.1 200/);
+  });
 });
 
 describe('inbound authorization', () => {
