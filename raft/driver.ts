@@ -1,6 +1,6 @@
 // The driver: wires the pure core (RawNode) to storage, transport, FSM and a clock. One loop handles each Ready
-// in the order the core requires, asserted at every step: send a leader's appends, persist (snapshot, entries,
-// hard state), then send the rest, then apply, then advance. While a Ready is being persisted, appends for
+// in the order the core requires, asserted at every step: send a leader's appends, apply what is committed,
+// persist (snapshot, entries, hard state), then send the rest, then advance. While a Ready is being persisted, appends for
 // proposals made meanwhile leave at once (one batch per event-loop turn), so a leader's disk write overlaps the
 // followers' (Raft thesis §10.2.1). It owns the only timers of the node: the tick and the snapshot check.
 
@@ -46,7 +46,7 @@ export interface DriverListener {
 /** How often a commit-only hard-state change is written: often enough that a restart replays little. */
 const commitPersistIntervalMs = 1000;
 
-type Phase = 'idle' | 'persisting' | 'persisted' | 'sent' | 'applied';
+type Phase = 'idle' | 'persisting' | 'persisted' | 'sent';
 
 export class RaftDriver {
   private node: RawNode | null = null;
@@ -57,6 +57,8 @@ export class RaftDriver {
   private stopped: Promise<void> | null = null;
   private loopDone: Promise<void> = Promise.resolve();
   private tickTimer: Timer | null = null;
+  /** When the next tick is due: ticks keep a fixed schedule, so timer lateness does not stretch timeouts. */
+  private nextTickAtMs = 0;
   private snapshotTimer: Timer | null = null;
   private snapshotInFlight = false;
   private phase: Phase = 'idle';
@@ -135,6 +137,7 @@ export class RaftDriver {
     );
     await transport.start();
     this.updatePeers();
+    this.nextTickAtMs = this.components.clock.nowMs() + this.config.tickMs;
     this.armTick();
     this.armSnapshotCheck();
     this.loopDone = this.loop();
@@ -214,6 +217,10 @@ export class RaftDriver {
     assert(this.phase === 'idle', `a Ready began in phase ${this.phase}`);
     // 0. A leader's appends and heartbeats promise nothing about this disk: they go before the write.
     this.sendMessages(ready.leaderMessages);
+    // Committed entries are durable on a quorum already, so applying them (and answering their proposers) need
+    // not wait for this node's write, as etcd applies while it writes; after a snapshot install it must.
+    const applyFirst = ready.snapshot === null;
+    if (applyFirst) this.applyReady(ready);
     this.phase = 'persisting';
     // 1. Persist: what the messages below may promise must be on disk first.
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
@@ -228,15 +235,18 @@ export class RaftDriver {
     assert(this.phase === 'persisted', 'messages may leave only after the Ready is persisted');
     this.sendMessages(ready.messages);
     this.phase = 'sent';
-    // 3. Apply.
-    this.apply(ready.committedEntries);
-    if (ready.readStates.length > 0) this.listener.readStates(ready.readStates);
-    this.phase = 'applied';
+    // 3. Apply, if not done above.
+    if (!applyFirst) this.applyReady(ready);
     if (ready.softState !== null) this.listener.softState(ready.softState, this.rawNode.term);
     // 4. Advance.
-    assert(this.phase === 'applied', 'advance only after applying');
+    assert(this.phase === 'sent', 'advance only after persisting and sending');
     this.rawNode.advance(ready);
     this.phase = 'idle';
+  }
+
+  private applyReady(ready: Ready): void {
+    this.apply(ready.committedEntries);
+    if (ready.readStates.length > 0) this.listener.readStates(ready.readStates);
   }
 
   private sendMessages(messages: readonly RaftMessage[]): void {
@@ -336,11 +346,20 @@ export class RaftDriver {
     this.knownPeers = new Set(Object.keys(addresses));
   }
 
+  /**
+   * Like Go's time.Ticker (etcd's tick source): each tick is due a fixed interval after the previous one was due,
+   * not after it fired, so a loaded event loop does not lengthen every election timeout by its lateness; a tick
+   * more than an interval late is dropped rather than delivered in a burst.
+   */
   private armTick(): void {
-    this.tickTimer = this.components.clock.setTimer(this.config.tickMs, () => {
+    const { clock } = this.components;
+    this.tickTimer = clock.setTimer(Math.max(0, this.nextTickAtMs - clock.nowMs()), () => {
       if (this.stopping) return;
       this.rawNode.tick();
       this.notify();
+      const nowMs = clock.nowMs();
+      this.nextTickAtMs += this.config.tickMs;
+      if (this.nextTickAtMs <= nowMs) this.nextTickAtMs = nowMs + this.config.tickMs;
       this.armTick();
     });
   }

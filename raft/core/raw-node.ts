@@ -8,7 +8,8 @@
 //      entries from entries[0].index on), then `hardState` (its commit may point into those entries), all
 //      synced when `mustSync`;
 //   2. send `messages` (only now: they may promise what step 1 made durable);
-//   3. apply `committedEntries` in index order, answer `readStates` once applied reaches their index;
+//   3. apply `committedEntries` in index order, answer `readStates` once applied reaches their index (committed
+//      entries are durable on a quorum, so this may come before step 1, unless the Ready installs a snapshot);
 //   4. call advance(ready): this is how the core learns the entries are durable, and only then does a leader
 //      count itself toward committing them.
 // Steps and ticks may happen between ready() and advance(); a second ready() may not. While step 1 runs, the

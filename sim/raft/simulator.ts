@@ -222,6 +222,8 @@ export class Simulation {
     while (raft.hasReady()) {
       const ready = raft.ready();
       for (const message of ready.leaderMessages) this.send(node, message);
+      // Committed entries are on a quorum's disks: applied before this node's write, as the driver does.
+      if (ready.snapshot === null) this.applyReady(node, ready);
       this.write(node, raft, ready);
       const writeMs = ready.mustSync ? this.rand.intBelow(node.diskWriteMsMax + 1) : 0;
       if (writeMs === 0) {
@@ -245,14 +247,18 @@ export class Simulation {
     }
   }
 
-  /** The Ready's write is durable: sync, send what had to wait for it, apply, advance. */
+  /** The Ready's write is durable: sync, send what had to wait for it, apply after a snapshot install, advance. */
   finishReady(node: SimNode, raft: RawNode, ready: Ready): void {
     if (ready.mustSync) node.disk.sync();
     for (const message of ready.messages) this.send(node, message);
-    for (const entry of ready.committedEntries) this.apply(node, entry);
-    for (const state of ready.readStates) onReadState(this, node, state.index, new TextDecoder().decode(state.context));
+    if (ready.snapshot !== null) this.applyReady(node, ready);
     raft.advance(ready);
     this.afterAdvance(node, raft);
+  }
+
+  applyReady(node: SimNode, ready: Ready): void {
+    for (const entry of ready.committedEntries) this.apply(node, entry);
+    for (const state of ready.readStates) onReadState(this, node, state.index, new TextDecoder().decode(state.context));
   }
 
   /** Writes the Ready to the disk's view, unsynced: a crash before finishReady loses it. */
