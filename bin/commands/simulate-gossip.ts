@@ -2,11 +2,11 @@
 // timing preset, and prints how fast a join and a failure spread, false failure verdicts and bandwidth — so a
 // failing test seed can be replayed and an operator can try gossip tuning before deploying it.
 
-import cliProgress from 'cli-progress';
+import { getHeapStatistics } from 'node:v8';
 import type { Command } from 'commander';
 import { type GossipConfig, type PresetName, presets, validateGossipConfig } from '../../gossip/core/index.js';
 import { randomSeed } from '../../lib/rand.js';
-import { type SimulateGossipResult, type Spread, simulateGossip } from '../../sim/gossip/index.js';
+import type { SimulateGossipResult, Spread } from '../../sim/gossip/index.js';
 
 interface SimulateGossipCliOptions {
   nodes: string;
@@ -78,7 +78,10 @@ export function registerSimulateGossip(simulate: Command): void {
     .option('--gossip-interval-ms <ms>', 'override gossip_interval')
     .option('--gossip-nodes <n>', 'override gossip_nodes')
     .option('--push-pull-interval-ms <ms>', 'override the push-pull interval (0: off)')
-    .action((options: SimulateGossipCliOptions) => {
+    .action(async (options: SimulateGossipCliOptions) => {
+      // Loaded here, not at the top: every `lattice` process (an agent too) registers this command.
+      const { gossipSimulationHeapBytes, simulateGossip } = await import('../../sim/gossip/index.js');
+      const { default: cliProgress } = await import('cli-progress');
       const nodes = integer(options.nodes, '--nodes', 3);
       const lossRate = Number(options.loss);
       if (!(lossRate >= 0 && lossRate < 1)) throw new Error('--loss must be within [0, 1)');
@@ -88,6 +91,7 @@ export function registerSimulateGossip(simulate: Command): void {
       const seed = options.seed === undefined ? randomSeed() : integer(options.seed, '--seed', 0);
       const configOverrides = overrides(options);
       validateGossipConfig(configOverrides, presets[preset]); // report bad tuning before drawing a progress bar
+      checkHeap(nodes, gossipSimulationHeapBytes(nodes));
       const bar = options.progress
         ? new cliProgress.SingleBar(
             { format: 'simulating [{bar}] {percentage}% | {phase}', stream: process.stderr, hideCursor: true },
@@ -113,6 +117,19 @@ export function registerSimulateGossip(simulate: Command): void {
       bar?.stop();
       process.stdout.write(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : pretty(result));
     });
+}
+
+/** Refuses at once a run that would exhaust the heap minutes later, and says which flag gives it enough. */
+function checkHeap(nodes: number, neededBytes: number): void {
+  const limitBytes = getHeapStatistics().heap_size_limit;
+  if (neededBytes <= limitBytes) return;
+  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+  const suggestedMb = Math.ceil((1.25 * neededBytes) / 2 ** 30) * 1024;
+  throw new Error(
+    `a ${nodes}-node simulation needs about ${gib(neededBytes)} GiB of heap (every node holds the whole member ` +
+      `table) and this process may use ${gib(limitBytes)} GiB: run it with ` +
+      `NODE_OPTIONS=--max-old-space-size=${suggestedMb}`,
+  );
 }
 
 function seconds(value: number | null): string {

@@ -2,6 +2,7 @@
 
 export { type ClusterOptions, GossipCluster, type MemberEventObserver, nodeName, type SimNode } from './cluster.js';
 export { EventQueue } from './event-queue.js';
+export { gossipSimulationHeapBytes } from './heap.js';
 export { defaultNetworkOptions, type NetworkOptions, SimNetwork } from './network.js';
 export {
   type SimulateGossipOptions,
