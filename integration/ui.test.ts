@@ -168,6 +168,7 @@ describe('the web UI in a browser against a -dev agent', () => {
     assert.match(text, /frontend/);
     assert.match(text, /1 instance/);
     await page.locator('.statusbar', { hasText: 'Leader' }).waitFor();
+    assert.equal(await page.title(), 'Services · dc1 · Lattice');
     await screenshot(page, 'services');
     await page.close();
   });
@@ -190,8 +191,12 @@ describe('the web UI in a browser against a -dev agent', () => {
     t.diagnostic(`billing shown ${Math.round(performance.now() - registeredAt)} ms after its registration`);
     assert.match((await billing.textContent()) ?? '', /warning/);
     await screenshot(page, 'services-live-update');
-    await page.getByLabel('Search services').fill('payments');
+    await page.getByLabel('Sort services').selectOption('health');
+    assert.equal(await page.locator('tbody tr').first().getAttribute('data-service'), 'billing', 'the worst first');
+    // Picking a tag searches for it.
+    await billing.getByRole('button', { name: 'payments' }).click();
     await page.locator('tr[data-service="web"]').waitFor({ state: 'detached' });
+    assert.equal(await page.getByLabel('Search services').inputValue(), 'payments');
     assert.equal(await page.locator('tbody tr').count(), 1);
     await page.getByLabel('Search services').fill('');
     await page.getByLabel('Filter by health').selectOption('warning');

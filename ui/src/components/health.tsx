@@ -43,15 +43,28 @@ export function HealthCountsView({ counts }: { readonly counts: HealthCounts }) 
   );
 }
 
-export function Tags({ tags }: { readonly tags: readonly string[] }) {
+/** Tags as chips; with `onPick`, each is a button (the services list filters by the tag picked). */
+export function Tags({ tags, onPick }: { readonly tags: readonly string[]; readonly onPick?: (tag: string) => void }) {
   if (tags.length === 0) return null;
   return (
     <span class="tags">
-      {tags.map((tag) => (
-        <span key={tag} class="tag">
-          {tag}
-        </span>
-      ))}
+      {tags.map((tag) =>
+        onPick ? (
+          <button
+            key={tag}
+            type="button"
+            class="tag tag-button"
+            title={`Show services tagged ${tag}`}
+            onClick={() => onPick(tag)}
+          >
+            {tag}
+          </button>
+        ) : (
+          <span key={tag} class="tag">
+            {tag}
+          </span>
+        ),
+      )}
     </span>
   );
 }

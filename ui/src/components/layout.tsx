@@ -1,7 +1,7 @@
 // The frame around every page: the header (navigation, datacenter switcher, ACL token) and the status bar.
 
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { savedToken, saveToken } from '../api/client.js';
 import { useBlocking } from '../api/live.js';
 import { href, Link, navigate, type Route } from '../router.js';
@@ -73,6 +73,22 @@ function TokenSetting() {
   );
 }
 
+/** The browser tab's title: the page, then the datacenter, so several tabs stay apart. */
+function titleOf(route: Route, dc: string): string {
+  switch (route.page) {
+    case 'service':
+    case 'node':
+      return `${route.name} · ${route.page === 'service' ? 'Services' : 'Nodes'} · ${dc}`;
+    case 'kv':
+      return `${route.key === '' ? 'Key/Value' : route.key} · ${dc}`;
+    case 'root':
+    case 'not-found':
+      return '';
+    default:
+      return `${route.page[0]!.toUpperCase()}${route.page.slice(1)} · ${dc}`;
+  }
+}
+
 export function Layout({
   dc,
   route,
@@ -82,6 +98,10 @@ export function Layout({
   readonly route: Route;
   readonly children: ComponentChildren;
 }) {
+  useEffect(() => {
+    const title = titleOf(route, dc);
+    document.title = title === '' ? 'Lattice' : `${title} · Lattice`;
+  }, [route, dc]);
   return (
     <div class="frame">
       <header class="topbar">

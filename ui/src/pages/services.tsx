@@ -6,10 +6,17 @@ import { useBlocking, useLoad } from '../api/live.js';
 import { loadServiceSummaries, type ServiceSummary } from '../api/summaries.js';
 import type { HealthCheck, HealthStatus } from '../api/types.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
-import { HealthCountsView, StatusPill, Tags, worstStatus } from '../components/health.js';
+import { HealthCountsView, StatusPill, statusOrder, Tags, worstStatus } from '../components/health.js';
 import { href, Link } from '../router.js';
 
 type StatusFilter = 'all' | HealthStatus;
+type SortOrder = 'name' | 'health';
+
+/** Worst first: critical, then warning, then passing; by name within each. */
+function byHealth(a: ServiceSummary, b: ServiceSummary): number {
+  const rank = (service: ServiceSummary) => statusOrder.indexOf(worstStatus(service.counts));
+  return rank(a) - rank(b) || a.name.localeCompare(b.name);
+}
 
 function matches(service: ServiceSummary, search: string, status: StatusFilter, showProxies: boolean): boolean {
   if (!showProxies && service.kind === 'connect-proxy') return false;
@@ -29,8 +36,10 @@ export function ServicesPage({ dc }: { readonly dc: string }) {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const [showProxies, setShowProxies] = useState(false);
+  const [order, setOrder] = useState<SortOrder>('name');
   const all = summaries.data ?? [];
   const shown = all.filter((service) => matches(service, search, status, showProxies));
+  if (order === 'health') shown.sort(byHealth);
   const proxies = all.filter((service) => service.kind === 'connect-proxy').length;
   return (
     <section>
@@ -58,6 +67,14 @@ export function ServicesPage({ dc }: { readonly dc: string }) {
           <option value="passing">Passing</option>
           <option value="warning">Warning</option>
           <option value="critical">Critical</option>
+        </select>
+        <select
+          aria-label="Sort services"
+          value={order}
+          onChange={(event) => setOrder((event.target as HTMLSelectElement).value as SortOrder)}
+        >
+          <option value="name">Sort: name</option>
+          <option value="health">Sort: worst health</option>
         </select>
         <label class="checkbox">
           <input
@@ -117,7 +134,7 @@ export function ServicesPage({ dc }: { readonly dc: string }) {
                   <span class="muted"> on {service.nodes.join(', ')}</span>
                 </td>
                 <td>
-                  <Tags tags={service.tags} />
+                  <Tags tags={service.tags} onPick={setSearch} />
                 </td>
               </tr>
             ))}
