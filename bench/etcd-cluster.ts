@@ -9,6 +9,25 @@ export interface EtcdCluster {
   readonly members: readonly ChildProcess[];
   /** Position in `hosts` of the member that leads. */
   readonly leaderPosition: number;
+  /** Starts the member at `position` again on its data directory (it rejoins; the initial flags are ignored). */
+  readonly restart: (position: number) => ChildProcess;
+}
+
+/** Position in `hosts` of the member that reports itself leader, or null. */
+export async function etcdLeaderPosition(hosts: readonly string[]): Promise<number | null> {
+  for (const [position, host] of hosts.entries()) {
+    const response = await fetch(`http://${host}:2379/v3/maintenance/status`, {
+      method: 'POST',
+      body: '{}',
+      signal: AbortSignal.timeout(1000),
+    }).catch(() => null);
+    const status = (await response?.json().catch(() => null)) as {
+      header?: { member_id?: string };
+      leader?: string;
+    } | null;
+    if (status?.leader && status.leader !== '0' && status.header?.member_id === status.leader) return position;
+  }
+  return null;
 }
 
 export async function startEtcdCluster(
@@ -18,8 +37,9 @@ export async function startEtcdCluster(
   clusterToken: string,
 ): Promise<EtcdCluster> {
   const cluster = hosts.map((host, position) => `m${position + 1}=http://${host}:2380`).join(',');
-  const members = hosts.map((host, position) =>
-    harness.start('etcd', [
+  const startMember = (position: number): ChildProcess => {
+    const host = hosts[position] as string;
+    return harness.start('etcd', [
       '--name',
       `m${position + 1}`,
       '--data-dir',
@@ -42,23 +62,10 @@ export async function startEtcdCluster(
       'zap',
       '--log-level',
       'warn',
-    ]),
-  );
-  const leaderPosition = await harness.waitUntil('an etcd leader', async () => {
-    for (const [position, host] of hosts.entries()) {
-      const response = await fetch(`http://${host}:2379/v3/maintenance/status`, {
-        method: 'POST',
-        body: '{}',
-        signal: AbortSignal.timeout(1000),
-      }).catch(() => null);
-      const status = (await response?.json().catch(() => null)) as {
-        header?: { member_id?: string };
-        leader?: string;
-      } | null;
-      if (status?.leader && status.leader !== '0' && status.header?.member_id === status.leader) return position;
-    }
-    return null;
-  });
+    ]);
+  };
+  const members = hosts.map((_, position) => startMember(position));
+  const leaderPosition = await harness.waitUntil('an etcd leader', () => etcdLeaderPosition(hosts));
   harness.progress(`etcd leader: ${hosts[leaderPosition]}`);
-  return { members, leaderPosition };
+  return { members, leaderPosition, restart: startMember };
 }

@@ -1,7 +1,9 @@
 // Raft write path, Lattice against etcd in the same run: three `lattice debug raft-kv` servers (level storage,
 // gRPC transport, HTTP KV front) and a three-member etcd 3.4 cluster (Debian etcd-server, v3 JSON gateway), both
 // on loopback, both loaded by the same closed-loop generator (../shared/anchors/lib/httpload.mjs) with 256-byte
-// values at 1 and 64 clients against the leader, then the leader SIGKILLed and the first acknowledged write timed.
+// values at 1 and 64 clients against the leader, then the leader SIGKILLed and the first acknowledged write timed
+// (FAILOVERS times: the killed member is restarted and rejoins, the next leader is killed; the median is reported,
+// since one sample of a randomized election timeout spreads over a whole timeout).
 // Both clusters run side by side and the load runs alternate between them (Lattice, etcd, Lattice, etcd...), so a
 // change in background load hits both; each figure is the median of REPEATS runs. Lattice runs with etcd's timing
 // (100 ms ticks, election after 10-20 ticks). etcd comes from Debian's etcd-server, installed here when missing
@@ -9,7 +11,8 @@
 // {"error": "..."} and Lattice is still measured. Progress goes to stderr; the last stdout line is
 // {"bench":"raft-kv","lattice":{...},"etcd":{...}} with the same figure names on both sides (issue 4): put_rps_c1,
 // put_p50_ms_c1, put_p99_ms_c1, put_rps_c64, put_p99_ms_c64, failover_ms, rss_mb_leader.
-// Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR (../shared/anchors).
+// Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), FAILOVERS (5), ANCHORS_DIR (../shared/anchors), BASELINE_ROOT (a checkout
+// of another commit, built: its Lattice runs too, on 127.0.0.150-152, as "lattice_baseline", for an A/B in one run).
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { startEtcdCluster } from './etcd-cluster.js';
+import { etcdLeaderPosition, startEtcdCluster } from './etcd-cluster.js';
 import { createBenchHarness, type LoadResult, median } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,8 +28,11 @@ const anchorsDir = process.env['ANCHORS_DIR'] ?? join(root, '..', 'shared', 'anc
 const durationS = Number(process.env['DURATION_S'] ?? 10);
 const warmupS = Number(process.env['WARMUP_S'] ?? 1);
 const repeats = Number(process.env['REPEATS'] ?? 3);
+const failovers = Number(process.env['FAILOVERS'] ?? 5);
 const valueSizeBytes = 256;
 const latticeHosts = ['127.5.0.1', '127.5.0.2', '127.5.0.3'];
+const baselineHosts = ['127.0.0.150', '127.0.0.151', '127.0.0.152'];
+const baselineRoot = process.env['BASELINE_ROOT'] ?? null;
 const etcdHosts = ['127.2.0.1', '127.2.0.2', '127.2.0.3'];
 const waitDeadlineMs = 30_000;
 
@@ -51,15 +57,19 @@ async function getJson(url: string, body?: unknown): Promise<unknown> {
   return response.json();
 }
 
-/** Kills the leader and probes a PUT every 25 ms at the survivors (1 s timeout each): ms to the first success. */
-async function timeFailover(leader: ChildProcess, put: (position: number) => Promise<boolean>): Promise<number> {
+/**
+ * Kills the member at `leaderPosition` and probes a PUT every 25 ms at the survivors, alternating (1 s timeout
+ * each): ms to the first success.
+ */
+async function timeFailover(system: System, leaderPosition: number): Promise<number> {
+  const survivors = system.hosts.filter((_, position) => position !== leaderPosition);
   const startedMs = performance.now();
-  leader.kill('SIGKILL');
+  system.members[leaderPosition]?.kill('SIGKILL');
   let firstOkMs: number | null = null;
   const probes: Promise<void>[] = [];
   for (let position = 0; firstOkMs === null && performance.now() - startedMs < waitDeadlineMs; position++) {
     probes.push(
-      put(position).then(
+      system.probePut(survivors[position % survivors.length] as string, position).then(
         (ok) => {
           if (ok && firstOkMs === null) firstOkMs = performance.now() - startedMs;
         },
@@ -110,13 +120,22 @@ function ensureEtcd(): string | null {
 
 /** A running three-member cluster, seen the same way for Lattice and etcd. */
 interface System {
-  readonly name: 'lattice' | 'etcd';
-  readonly leader: ChildProcess;
-  readonly members: readonly ChildProcess[];
+  readonly name: 'lattice' | 'lattice_baseline' | 'etcd';
+  readonly hosts: readonly string[];
+  /** The running process at each position (replaced when a killed member is restarted). */
+  readonly members: ChildProcess[];
+  /** Who led when the cluster started: the load runs against it. */
+  readonly leaderPosition: number;
   /** httpload arguments that PUT a value through the leader. */
   readonly putArgs: readonly string[];
-  /** One PUT through a survivor of the leader's death (alternating), true when acknowledged. */
-  readonly probePut: (position: number) => Promise<boolean>;
+  /** One PUT through the member on `host`, true when acknowledged. */
+  readonly probePut: (host: string, sequence: number) => Promise<boolean>;
+  /** Position of the member that leads now, or null. */
+  readonly findLeader: () => Promise<number | null>;
+  /** Starts the member at `position` again on its data directory. */
+  readonly restart: (position: number) => ChildProcess;
+  /** True once the member at `position` follows a leader. */
+  readonly followsLeader: (position: number) => Promise<boolean>;
 }
 
 const loadArgs = (concurrency: number) => [
@@ -134,11 +153,17 @@ const loadArgs = (concurrency: number) => [
   'bench/',
 ];
 
-async function startLattice(dataDir: string): Promise<System> {
-  const peers = latticeHosts.map((host, position) => `n${position + 1}=${host}:8300`).join(',');
-  const servers = latticeHosts.map((host, position) =>
-    start(process.execPath, [
-      join(root, 'dist', 'bin', 'lattice.js'),
+async function startLattice(
+  dataDir: string,
+  name: 'lattice' | 'lattice_baseline' = 'lattice',
+  latticeRoot = root,
+  hosts: readonly string[] = latticeHosts,
+): Promise<System> {
+  const peers = hosts.map((host, position) => `n${position + 1}=${host}:8300`).join(',');
+  const startServer = (position: number): ChildProcess => {
+    const host = hosts[position] as string;
+    return start(process.execPath, [
+      join(latticeRoot, 'dist', 'bin', 'lattice.js'),
       'debug',
       'raft-kv',
       '--id',
@@ -155,44 +180,51 @@ async function startLattice(dataDir: string): Promise<System> {
       '100',
       '--log-level',
       'WARN',
-    ]),
-  );
-  const leaderPosition = await waitUntil('a Lattice leader', async () => {
-    const statuses = await Promise.all(
-      latticeHosts.map((host) => getJson(`http://${host}:8500/status`).catch(() => null)),
-    );
-    const position = statuses.findIndex((status) => (status as { role?: string } | null)?.role === 'leader');
+    ]);
+  };
+  const status = (position: number) =>
+    getJson(`http://${hosts[position]}:8500/status`) as Promise<{ role?: string; leaderId?: string | null }>;
+  const findLeader = async (): Promise<number | null> => {
+    const statuses = await Promise.all(hosts.map((_, position) => status(position).catch(() => null)));
+    const position = statuses.findIndex((found) => found?.role === 'leader');
     return position >= 0 ? position : null;
-  });
-  const leaderHost = latticeHosts[leaderPosition] as string;
-  progress(`lattice leader: ${leaderHost}`);
-  const survivors = latticeHosts.filter((_, position) => position !== leaderPosition);
+  };
+  const members = hosts.map((_, position) => startServer(position));
+  const leaderPosition = await waitUntil(`a ${name} leader`, findLeader);
+  const leaderHost = hosts[leaderPosition] as string;
+  progress(`${name} leader: ${leaderHost}`);
   return {
-    name: 'lattice',
-    leader: servers[leaderPosition] as ChildProcess,
-    members: servers,
+    name,
+    hosts,
+    members,
+    leaderPosition,
     putArgs: ['--url', `http://${leaderHost}:8500/kv/{key}`, '--method', 'PUT'],
-    probePut: async (position) => {
-      const host = survivors[position % survivors.length] as string;
+    probePut: async (host, sequence) => {
       const response = await fetch(`http://${host}:8500/kv/failover-probe`, {
         method: 'PUT',
-        body: String(position),
+        body: String(sequence),
         signal: AbortSignal.timeout(1000),
       });
       await response.arrayBuffer();
       return response.ok;
     },
+    findLeader,
+    restart: startServer,
+    followsLeader: async (position) => {
+      const found = await status(position);
+      return found.role === 'follower' && typeof found.leaderId === 'string';
+    },
   };
 }
 
 async function startEtcd(dataDir: string): Promise<System> {
-  const { members, leaderPosition } = await startEtcdCluster(harness, etcdHosts, dataDir, `bench-${process.pid}`);
-  const leaderHost = etcdHosts[leaderPosition] as string;
-  const survivors = etcdHosts.filter((_, position) => position !== leaderPosition);
+  const cluster = await startEtcdCluster(harness, etcdHosts, dataDir, `bench-${process.pid}`);
+  const leaderHost = etcdHosts[cluster.leaderPosition] as string;
   return {
     name: 'etcd',
-    leader: members[leaderPosition] as ChildProcess,
-    members,
+    hosts: etcdHosts,
+    members: [...cluster.members],
+    leaderPosition: cluster.leaderPosition,
     putArgs: [
       '--url',
       `http://${leaderHost}:2379/v3/kv/put`,
@@ -201,16 +233,43 @@ async function startEtcd(dataDir: string): Promise<System> {
       '--body-template',
       '{"key":"{key_b64}","value":"{value_b64}"}',
     ],
-    probePut: async (position) => {
-      const host = survivors[position % survivors.length] as string;
+    probePut: async (host, sequence) => {
       const body = {
         key: Buffer.from('failover/probe').toString('base64'),
-        value: Buffer.from(String(position)).toString('base64'),
+        value: Buffer.from(String(sequence)).toString('base64'),
       };
       const reply = (await getJson(`http://${host}:2379/v3/kv/put`, body)) as { error?: unknown };
       return reply.error === undefined;
     },
+    findLeader: () => etcdLeaderPosition(etcdHosts),
+    restart: cluster.restart,
+    followsLeader: async (position) => {
+      const reply = (await getJson(`http://${etcdHosts[position]}:2379/v3/maintenance/status`, {})) as {
+        header?: { member_id?: string };
+        leader?: string;
+      };
+      return reply.leader !== undefined && reply.leader !== '0' && reply.leader !== reply.header?.member_id;
+    },
   };
+}
+
+/** FAILOVERS kills of the current leader, each timed; the killed member restarts and rejoins in between. */
+async function timeFailovers(system: System): Promise<number[]> {
+  const samples: number[] = [];
+  let leaderPosition = system.leaderPosition;
+  for (let round = 0; round < failovers; round++) {
+    if (round > 0) leaderPosition = await waitUntil(`a ${system.name} leader`, system.findLeader);
+    const failoverMs = await timeFailover(system, leaderPosition);
+    progress(`${system.name} failover #${round + 1}: ${failoverMs} ms`);
+    samples.push(failoverMs);
+    if (round + 1 === failovers) break;
+    const restarted = leaderPosition;
+    system.members[restarted] = system.restart(restarted);
+    await waitUntil(`${system.name} member ${restarted + 1} to rejoin`, async () =>
+      (await system.followsLeader(restarted)) ? true : null,
+    );
+  }
+  return samples;
 }
 
 async function measure(systems: readonly System[]) {
@@ -226,16 +285,17 @@ async function measure(systems: readonly System[]) {
   }
   const out: Partial<Record<System['name'], ReturnType<typeof figures>>> = {};
   const errors: Partial<Record<System['name'], number>> = {};
+  const failoverSamples: Partial<Record<System['name'], number[]>> = {};
   for (const system of systems) {
-    const rss = await rssMb(system.leader.pid as number);
-    const failoverMs = await timeFailover(system.leader, system.probePut);
-    progress(`${system.name} failover: ${failoverMs} ms`);
+    const rss = await rssMb(system.members[system.leaderPosition]?.pid as number);
+    const samples = await timeFailovers(system);
     for (const member of system.members) member.kill('SIGKILL');
     const measured = runs.get(system.name) as { c1: LoadResult[]; c64: LoadResult[] };
-    out[system.name] = figures(measured.c1, measured.c64, failoverMs, rss);
+    out[system.name] = figures(measured.c1, measured.c64, median(samples), rss);
     errors[system.name] = errorCount(measured);
+    failoverSamples[system.name] = samples;
   }
-  return { out, errors };
+  return { out, errors, failoverSamples };
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'lattice-bench-raft-'));
@@ -247,6 +307,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   });
 try {
   const systems: System[] = [await startLattice(join(dataDir, 'lattice'))];
+  if (baselineRoot !== null)
+    systems.push(await startLattice(join(dataDir, 'baseline'), 'lattice_baseline', baselineRoot, baselineHosts));
   let etcdError = ensureEtcd();
   if (etcdError === null) {
     try {
@@ -256,15 +318,17 @@ try {
     }
   }
   if (etcdError !== null) progress(`etcd side skipped: ${etcdError}`);
-  const { out, errors } = await measure(systems);
+  const { out, errors, failoverSamples } = await measure(systems);
   const result = {
     bench: 'raft-kv',
     lattice: out.lattice,
+    ...(baselineRoot === null ? {} : { lattice_baseline: out.lattice_baseline }),
     etcd: etcdError === null ? out.etcd : { error: etcdError },
     value_size_bytes: valueSizeBytes,
     duration_s: durationS,
     repeats,
     put_errors: errors,
+    failover_samples_ms: failoverSamples,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
