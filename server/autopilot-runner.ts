@@ -20,7 +20,8 @@ export interface AutopilotRunnerDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly gossip: LanPool;
-  readonly config: AutopilotConfig;
+  /** The configuration in force now (it may change through the API between passes). */
+  config(): AutopilotConfig;
   readonly localId: string;
   raft(): RaftNode;
   stats(id: string, address: string, signal: AbortSignal): Promise<RaftStatsReply | null>;
@@ -59,7 +60,7 @@ export class AutopilotRunner {
       [...observations.values()],
       { term: stats.term, lastIndex: stats.lastIndex },
       this.previous,
-      this.deps.config,
+      this.deps.config(),
       this.deps.clock.nowMs(),
     );
     this.previous = new Map(health.map((server) => [server.id, server]));
@@ -69,7 +70,7 @@ export class AutopilotRunner {
   /** One pass on the leader: assess, then at most one promotion and the allowed removals. */
   async pass(signal: AbortSignal): Promise<void> {
     const { observations, health } = await this.observe(signal);
-    const actions = autopilotActions(health, observations, this.deps.config, this.deps.clock.nowMs());
+    const actions = autopilotActions(health, observations, this.deps.config(), this.deps.clock.nowMs());
     const raft = this.deps.raft();
     for (const id of actions.remove) {
       this.deps.log.info({ server: id }, 'autopilot: removing a dead server from Raft');

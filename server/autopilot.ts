@@ -1,11 +1,13 @@
 // Autopilot basics (hashicorp/raft-autopilot, Consul autopilot.go) as pure decisions: each server's health from
 // its own Raft figures and its gossip status, promotion of non-voters that stayed healthy for
 // server_stabilization_time, and removal of dead servers (left at once; failed after a grace, and never so many
-// that the voters left could not form a quorum). The leader's loop (leader/autopilot-loop.ts) gathers the inputs
+// that the voters left could not form a quorum). The settings in force are the stored autopilot configuration
+// (Operator.AutopilotSetConfiguration) over the agent's. The leader's loop (leader/autopilot-loop.ts) gathers the inputs
 // and carries out the actions.
 
 import type { SerfMemberStatus } from '../gossip/serf/members.js';
 import type { AutopilotHealthReply, RaftStatsReply } from './rpc/methods.js';
+import type { AutopilotConfigFields } from './state/tables/autopilot.js';
 
 export interface AutopilotConfig {
   readonly cleanupDeadServers: boolean;
@@ -29,6 +31,32 @@ export const autopilotDefaults: AutopilotConfig = Object.freeze({
   serverStabilizationTimeMs: 10_000,
   deadServerGraceMs: 5 * 60_000,
 });
+
+/** The stored form of a configuration (the autopilot-config row's fields) for the leader's first write. */
+export function autopilotFields(config: AutopilotConfig): AutopilotConfigFields {
+  return {
+    CleanupDeadServers: config.cleanupDeadServers,
+    LastContactThresholdMs: config.lastContactThresholdMs,
+    MaxTrailingLogs: config.maxTrailingLogs,
+    MinQuorum: 0,
+    ServerStabilizationTimeMs: config.serverStabilizationTimeMs,
+    RedundancyZoneTag: '',
+    DisableUpgradeMigration: false,
+    UpgradeVersionTag: '',
+  };
+}
+
+/** The configuration in force: the stored row when there is one (set through the API), else the agent's. */
+export function effectiveAutopilotConfig(base: AutopilotConfig, stored: AutopilotConfigFields | null): AutopilotConfig {
+  if (stored === null) return base;
+  return {
+    ...base,
+    cleanupDeadServers: stored.CleanupDeadServers,
+    lastContactThresholdMs: stored.LastContactThresholdMs,
+    maxTrailingLogs: stored.MaxTrailingLogs,
+    serverStabilizationTimeMs: stored.ServerStabilizationTimeMs,
+  };
+}
 
 export interface ServerObservation {
   readonly id: string;

@@ -8,9 +8,11 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { autopilotFields } from './autopilot.js';
 import { BadRequestError, NoPathToDatacenterError, PermissionDeniedError, WriteRefusedError } from './rpc/errors.js';
 import { defaultQueryOptions, type QueryOptions } from './rpc/methods.js';
 import type { Server } from './server.js';
+import { autopilotConfig } from './state/autopilot-ops.js';
 import { getNode, serviceNodes } from './state/catalog-reads.js';
 import { nodeChecks } from './state/health-reads.js';
 import { ServerCluster, testContext, testNodeId } from './testing/server-cluster.js';
@@ -257,6 +259,58 @@ describe('Server', () => {
       'autopilot health',
     );
     assert.equal(health.Servers.length, 4);
+  });
+
+  it("keeps the autopilot configuration in Raft: the leader writes the agent's, a CAS set applies once and rules", async () => {
+    cluster = await formedCluster();
+    const c = cluster;
+    const follower = [...c.servers.values()].find((entry) => !entry.server.isLeader());
+    assert.ok(follower);
+    const rpc = follower.server.rpcClient();
+    const read = () =>
+      c.drive(
+        rpc.call('Operator.AutopilotGetConfiguration', {}, { context: testContext, query: defaultQueryOptions }),
+        'autopilot configuration read (forwarded)',
+      );
+    await c.runUntil(
+      () => [...c.servers.values()].every((entry) => autopilotConfig(entry.server.store).value !== null),
+      'the leader wrote the initial configuration on every server',
+    );
+    const initial = (await read()).value;
+    assert.ok(initial);
+    const { CreateIndex: _c, ModifyIndex: _m, ...fields } = initial;
+    assert.deepEqual(fields, autopilotFields(follower.server.config.autopilot));
+    const slow = { ...fields, ServerStabilizationTimeMs: 3_600_000 };
+    const set = (casIndex: number) =>
+      c.drive(
+        rpc.call(
+          'Operator.AutopilotSetConfiguration',
+          { Config: slow, CAS: true, CasIndex: casIndex },
+          { context: testContext },
+        ),
+        'autopilot configuration set',
+      );
+    assert.equal(await set(initial.ModifyIndex), true);
+    assert.equal(await set(initial.ModifyIndex), false, 'the CAS index is stale now');
+    const changed = (await read()).value;
+    assert.equal(changed?.ServerStabilizationTimeMs, 3_600_000);
+    assert.equal(changed?.CreateIndex, initial.CreateIndex);
+    // With an hour of stabilization, a late server stays a non-voter well past the configured one.
+    c.addServer(5);
+    await c.start(['server-5']);
+    await c.runUntil(
+      () => c.leader()?.server.raftNode()?.configuration().nonvoters.includes(testNodeId(5)) ?? false,
+      'server-5 joins as a non-voter',
+      60_000,
+    );
+    await assert.rejects(
+      c.runUntil(
+        () => c.leader()?.server.raftNode()?.configuration().voters.includes(testNodeId(5)) ?? false,
+        'server-5 becomes a voter',
+        30_000,
+      ),
+      /simulated 30000 ms without/,
+    );
   });
 
   it('saves a snapshot and restores it through Raft', async () => {

@@ -31,13 +31,14 @@ import { LeadershipLostError, NotLeaderError } from '../raft/errors.js';
 import { RaftNode, RaftOverloadedError } from '../raft/node.js';
 import { GrpcTransport } from '../raft/transport/grpc-transport.js';
 import type { RaftTransport } from '../raft/transport/transport.js';
+import { autopilotFields, effectiveAutopilotConfig } from './autopilot.js';
 import { AutopilotRunner } from './autopilot-runner.js';
 import { ClusterFormation } from './cluster-formation.js';
 import { aclRules, allowAllRpcAuthorizer } from './endpoints/acl-rules.js';
 import { buildHandlers, type ClusterOps, type EndpointContext, type HandlerTable } from './endpoints/index.js';
 import { refusalFromResponse } from './endpoints/write.js';
 import { encodeCommand } from './fsm/codec.js';
-import type { Command } from './fsm/commands.js';
+import { autopilotCommand, type Command } from './fsm/commands.js';
 import { CatalogFsm } from './fsm/fsm.js';
 import { CaInitializer } from './leader/ca-init.js';
 import { LeaderDuties } from './leader/leader-duties.js';
@@ -73,7 +74,9 @@ import { methodRoutes, needsLeader, routeDatacenter } from './rpc/router.js';
 import { forwardHopsMax } from './rpc/wire.js';
 import { blockingQueriesMax, type RaftStores, type ServerComponents, type ServerConfig } from './server-config.js';
 import { SharedTransport } from './shared-transport.js';
+import { writeSnapshotArchive } from './snapshot-archive.js';
 import { applyRestorePlan, restoreCommands, snapshotBytes } from './snapshot-restore.js';
+import { autopilotConfig } from './state/autopilot-ops.js';
 import { StateStore } from './state/store.js';
 import { checksSchema, nodesSchema, servicesSchema } from './state/tables/catalog.js';
 
@@ -155,7 +158,7 @@ export class Server implements Startable, ClusterOps {
       clock: components.clock,
       log: this.log,
       gossip: components.gossip,
-      config: config.autopilot,
+      config: () => effectiveAutopilotConfig(config.autopilot, autopilotConfig(this.store).value),
       localId: config.nodeId,
       raft: () => this.requireRaft(),
       stats: (id, address, signal) => this.serverStats(id, address, signal),
@@ -491,6 +494,7 @@ export class Server implements Startable, ClusterOps {
             if (!raft.isLeader()) return;
             this.sessionTtl.start();
             this.caInit.start();
+            this.initAutopilotConfig();
           },
           () => undefined,
         );
@@ -505,6 +509,15 @@ export class Server implements Startable, ClusterOps {
     this.raft = raft;
     this.log.info({ reason, voters: bootstrap.map((server) => server.id) }, 'starting raft');
     await raft.start();
+  }
+
+  /** The leader's first write of the autopilot configuration, from the agent's, when none is stored (Consul). */
+  private initAutopilotConfig(): void {
+    if (autopilotConfig(this.store).value !== null) return;
+    const command = autopilotCommand({ Config: autopilotFields(this.config.autopilot), Mode: 'absent' });
+    this.apply(command, this.stopController.signal).catch((error: unknown) =>
+      this.log.warn({ err: error }, 'writing the initial autopilot configuration failed; a later leader retries'),
+    );
   }
 
   private async peerCount(id: string, address: string): Promise<number | null> {
@@ -583,11 +596,28 @@ export class Server implements Startable, ClusterOps {
     return this.autopilot.healthReply(signal ?? this.stopController.signal);
   }
 
-  /** A snapshot of the catalog as it is after a barrier on the leader (server/fsm snapshot format). */
+  /**
+   * A snapshot of the catalog as it is after a barrier on the leader, in Consul's archive layout (a gzipped tar of
+   * meta.json, state.bin in server/fsm's format, and SHA256SUMS; snapshot-archive.ts).
+   */
   async saveSnapshot(signal?: AbortSignal): Promise<SnapshotSaveReply> {
     const raft = this.requireRaft();
     await raft.barrier(signal === undefined ? {} : { signal });
-    return snapshotBytes(this.fsm, signal);
+    const state = await snapshotBytes(this.fsm, signal);
+    const configuration = this.raftConfiguration();
+    const Data = writeSnapshotArchive(state.Data, {
+      index: state.Index,
+      term: state.Term,
+      servers: configuration.Servers.map((server) => ({
+        Suffrage: server.Voter ? 0 : 1,
+        ID: server.ID,
+        Address: server.Address,
+      })),
+      // The Raft facts carry no index of the last membership change; it is at or below the snapshot's.
+      configurationIndex: Math.min(configuration.Index, state.Index),
+      wallMs: this.components.clock.wallMs(),
+    });
+    return { ...state, Data };
   }
 
   /**

@@ -1,18 +1,26 @@
 // Snapshot save and restore for the Server: save streams the FSM's copy-on-write capture in server/fsm's format
-// (the bytes `lattice snapshot inspect` reads); restore verifies a whole snapshot first, then turns it into the
+// (state.bin of the archive, snapshot-archive.ts); restore verifies a whole snapshot first, then turns it into the
 // ordinary catalog commands that make the live catalog equal to it, so it goes through Raft like any write.
 
 import { throwIfAborted } from '../lib/lifecycle.js';
 import { connectRestorePhases } from './connect-restore.js';
-import { type Command, coordinateBatchUpdateCommand, deregisterCommand, registerCommand } from './fsm/commands.js';
+import {
+  autopilotCommand,
+  type Command,
+  coordinateBatchUpdateCommand,
+  deregisterCommand,
+  registerCommand,
+} from './fsm/commands.js';
 import type { CatalogFsm } from './fsm/fsm.js';
 import { readSnapshot } from './fsm/snapshot-format.js';
 import { kvRestorePhases } from './kv-restore.js';
 import { preparedQueryRestorePhases } from './prepared-query-restore.js';
 import { BadRequestError } from './rpc/errors.js';
 import type { SnapshotSaveReply } from './rpc/methods.js';
+import { isGzip, readSnapshotArchive } from './snapshot-archive.js';
 import { nodes } from './state/catalog-reads.js';
 import type { StateStore } from './state/store.js';
+import { type AutopilotConfigRow, autopilotConfigSchema } from './state/tables/autopilot.js';
 import type { CoordinateEntry, HealthCheck, Node, ServiceInstance } from './state/types.js';
 
 export async function snapshotBytes(fsm: CatalogFsm, signal?: AbortSignal): Promise<SnapshotSaveReply> {
@@ -74,7 +82,9 @@ export async function applyRestorePlan(
 export async function restoreCommands(store: StateStore, data: Uint8Array): Promise<RestorePlan> {
   let tables: Map<string, unknown[]>;
   try {
-    const { contents } = await readSnapshot(single(data));
+    // Consul's archive layout (what /v1/snapshot saves), or a bare FSM snapshot as older Lattice saved.
+    const state = isGzip(data) ? readSnapshotArchive(data).state : data;
+    const { contents } = await readSnapshot(single(state));
     tables = new Map([...contents.tables].map(([name, rows]) => [name, [...rows]]));
   } catch (error) {
     throw new BadRequestError(`invalid snapshot: ${error instanceof Error ? error.message : String(error)}`, {
@@ -114,6 +124,11 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
   const connect = connectRestorePhases(store, tables);
   // Queries last: a session-bound query needs its session.
   const queries = preparedQueryRestorePhases(store, tables);
+  // The autopilot configuration, when the snapshot has one (format 5), replaces the live one.
+  const autopilot = ((tables.get(autopilotConfigSchema.name) ?? []) as AutopilotConfigRow[]).map((row) => {
+    const { CreateIndex: _created, ModifyIndex: _modified, ...fields } = row;
+    return autopilotCommand({ Config: fields, Mode: 'set' });
+  });
   return {
     phases: [
       [...deregistrations, ...kv.clear, ...connect.clear, ...queries.clear],
@@ -126,6 +141,7 @@ export async function restoreCommands(store: StateStore, data: Uint8Array): Prom
       kv.sessions,
       kv.entries,
       queries.queries,
+      autopilot,
     ],
     nodeCount: snapshotNodes.length,
   };

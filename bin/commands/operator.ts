@@ -33,7 +33,8 @@ interface RemoveFlags extends HttpOptionValues {
 }
 
 export function registerOperator(program: Command): void {
-  const operator = program.command('operator').description('Operates the servers: Raft peers');
+  const operator = program.command('operator').description('Operates the servers: Raft peers, autopilot');
+  registerAutopilot(operator);
   const raft = operator.command('raft').description('Lists or removes Raft peers');
 
   addHttpOptions(
@@ -78,6 +79,110 @@ export function registerOperator(program: Command): void {
     });
     process.stdout.write(
       hasId ? `Removed peer with id "${flags.id}"\n` : `Removed peer with address "${flags.address}"\n`,
+    );
+  });
+}
+
+/** Consul's api.AutopilotConfiguration, as /v1/operator/autopilot/configuration answers it. */
+interface AutopilotConfiguration {
+  CleanupDeadServers: boolean;
+  LastContactThreshold: string;
+  MaxTrailingLogs: number;
+  MinQuorum: number;
+  ServerStabilizationTime: string;
+  RedundancyZoneTag: string;
+  DisableUpgradeMigration: boolean;
+  UpgradeVersionTag: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** `consul operator autopilot get-config`'s lines. */
+export function formatAutopilotConfig(config: AutopilotConfiguration): string {
+  return [
+    `CleanupDeadServers = ${config.CleanupDeadServers}`,
+    `LastContactThreshold = ${config.LastContactThreshold}`,
+    `MaxTrailingLogs = ${config.MaxTrailingLogs}`,
+    `MinQuorum = ${config.MinQuorum}`,
+    `ServerStabilizationTime = ${config.ServerStabilizationTime}`,
+    `RedundancyZoneTag = ${JSON.stringify(config.RedundancyZoneTag)}`,
+    `DisableUpgradeMigration = ${config.DisableUpgradeMigration}`,
+    `UpgradeVersionTag = ${JSON.stringify(config.UpgradeVersionTag)}`,
+  ].join('\n');
+}
+
+interface SetConfigFlags extends HttpOptionValues {
+  cleanupDeadServers?: string;
+  maxTrailingLogs?: string;
+  minQuorum?: string;
+  lastContactThreshold?: string;
+  serverStabilizationTime?: string;
+  disableUpgradeMigration?: string;
+}
+
+function boolFlag(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new LatticeError('ERR_USAGE', `invalid boolean value "${value}" for -${name}`);
+}
+
+function countFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]+$/.test(value)) throw new LatticeError('ERR_USAGE', `invalid value "${value}" for -${name}`);
+  return Number(value);
+}
+
+function registerAutopilot(operator: Command): void {
+  const autopilot = operator.command('autopilot').description('Reads or changes the autopilot configuration');
+  addHttpOptions(
+    autopilot
+      .command('get-config')
+      .description('Shows the autopilot configuration')
+      .option('--stale', 'lets any server answer, even without a leader')
+      .option('--datacenter <dc>', "datacenter to query (default: the agent's)"),
+  ).action(async (flags: ListFlags) => {
+    const query: [string, string][] = [];
+    if (flags.stale) query.push(['stale', '']);
+    if (flags.datacenter) query.push(['dc', flags.datacenter]);
+    const config = await agentJson<AutopilotConfiguration>(
+      resolveHttpOptions(flags, process.env),
+      'getting the autopilot configuration',
+      { path: '/v1/operator/autopilot/configuration', query },
+    );
+    process.stdout.write(`${formatAutopilotConfig(config)}\n`);
+  });
+
+  addHttpOptions(
+    autopilot
+      .command('set-config')
+      .description('Changes the autopilot configuration (read, change, write back with a check-and-set)')
+      .option('--cleanup-dead-servers <bool>', 'remove dead servers when a new one joins')
+      .option('--max-trailing-logs <n>', 'how many entries a server may lag and still be healthy')
+      .option('--min-quorum <n>', 'the fewest servers dead server cleanup leaves')
+      .option('--last-contact-threshold <duration>', 'how long without leader contact a server may be healthy')
+      .option('--server-stabilization-time <duration>', 'how long a new server must be healthy before it votes')
+      .option('--disable-upgrade-migration <bool>', 'kept for Consul compatibility (Enterprise)'),
+  ).action(async (flags: SetConfigFlags) => {
+    const target = resolveHttpOptions(flags, process.env);
+    const path = '/v1/operator/autopilot/configuration';
+    const current = await agentJson<AutopilotConfiguration>(target, 'getting the autopilot configuration', { path });
+    const { CreateIndex: _created, ModifyIndex: modifyIndex, ...next } = current;
+    next.CleanupDeadServers = boolFlag(flags.cleanupDeadServers, 'cleanup-dead-servers') ?? next.CleanupDeadServers;
+    next.DisableUpgradeMigration =
+      boolFlag(flags.disableUpgradeMigration, 'disable-upgrade-migration') ?? next.DisableUpgradeMigration;
+    next.MaxTrailingLogs = countFlag(flags.maxTrailingLogs, 'max-trailing-logs') ?? next.MaxTrailingLogs;
+    next.MinQuorum = countFlag(flags.minQuorum, 'min-quorum') ?? next.MinQuorum;
+    next.LastContactThreshold = flags.lastContactThreshold ?? next.LastContactThreshold;
+    next.ServerStabilizationTime = flags.serverStabilizationTime ?? next.ServerStabilizationTime;
+    const updated = await agentJson<boolean>(target, 'updating the autopilot configuration', {
+      method: 'PUT',
+      path,
+      query: [['cas', String(modifyIndex)]],
+      body: JSON.stringify(next),
+    });
+    process.stdout.write(
+      updated ? 'Configuration updated!\n' : 'Configuration could not be atomically updated, please try again\n',
     );
   });
 }

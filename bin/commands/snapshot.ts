@@ -1,7 +1,8 @@
 // `lattice snapshot save|restore|inspect FILE`: saves the catalog from the servers to a file (written to a temporary
 // name, verified, then renamed, so a failed save never leaves a file that looks good), restores one, and inspects
-// one locally without any agent (index, term, size and rows per table, every checksum verified). Large files show
-// progress on stderr.
+// one locally without any agent (ID, index, term, size and rows per table, every checksum verified). Files are
+// Consul's archive layout (gzipped tar of meta.json, state.bin, SHA256SUMS; server/snapshot-archive.ts); a bare
+// state file from an older Lattice still inspects and restores. Large files show progress on stderr.
 
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { inspectSnapshot, type SnapshotSummary } from '../../server/fsm/index.js';
+import { isGzip, readSnapshotArchive, type SnapshotArchiveMeta } from '../../server/snapshot-archive.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentRequest, checkFormat, formatTable } from './catalog-http.js';
 
@@ -39,13 +41,40 @@ async function* readWithProgress(path: string, sizeBytes: number, label: string)
   }
 }
 
-export function formatSummary(summary: SnapshotSummary, sizeBytes: number): string {
+/** What a snapshot file holds: the archive's meta (null for a bare state file) and the state's summary. */
+interface FileSummary {
+  readonly meta: SnapshotArchiveMeta | null;
+  readonly summary: SnapshotSummary;
+}
+
+/** Reads the whole file (progress on stderr when large), verifies the archive's sums and every state checksum. */
+async function readSnapshotFile(path: string, label: string): Promise<FileSummary> {
+  const { size } = await stat(path);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of readWithProgress(path, size, label)) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  if (!isGzip(bytes)) return { meta: null, summary: await inspectSnapshot(once(bytes)) };
+  const archive = readSnapshotArchive(bytes);
+  return { meta: archive.meta, summary: await inspectSnapshot(once(archive.state)) };
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+export function formatSummary(
+  summary: SnapshotSummary,
+  sizeBytes: number,
+  meta: SnapshotArchiveMeta | null = null,
+): string {
   const head = formatTable([
-    ['ID', `${summary.term}-${summary.index}`],
-    ['Size', String(sizeBytes)],
+    ['ID', meta?.ID ?? `${summary.term}-${summary.index}`],
+    // Consul shows the state's size from meta.json; a bare state file is its own size.
+    ['Size', String(meta?.Size ?? sizeBytes)],
     ['Index', String(summary.index)],
     ['Term', String(summary.term)],
-    ['Version', String(summary.formatVersion)],
+    ['Version', String(meta?.Version ?? 1)],
+    ['State format', String(summary.formatVersion)],
   ]);
   const tables = Object.entries(summary.tables).sort(([a], [b]) => a.localeCompare(b));
   const counts = formatTable([['Type', 'Count'], ...tables.map(([name, count]) => [name, String(count)])]);
@@ -79,8 +108,7 @@ export function registerSnapshot(program: Command): void {
     try {
       if (!response.body) throw new Error('the agent sent no snapshot body');
       await pipeline(Readable.fromWeb(response.body as never), createWriteStream(partial));
-      const { size } = await stat(partial);
-      const summary = await inspectSnapshot(readWithProgress(partial, size, 'Verifying'));
+      const { summary } = await readSnapshotFile(partial, 'Verifying');
       await rename(partial, file);
       process.stdout.write(`Saved and verified snapshot to index ${summary.index}\n`);
     } catch (error) {
@@ -96,9 +124,8 @@ export function registerSnapshot(program: Command): void {
       .argument('<file>', 'a snapshot from `lattice snapshot save`')
       .option('--datacenter <dc>', "datacenter to restore (default: the agent's)"),
   ).action(async (file: string, flags: SaveFlags) => {
-    const { size } = await stat(file);
     // Verified locally first: a damaged file is refused here rather than by the servers.
-    await inspectSnapshot(readWithProgress(file, size, 'Verifying'));
+    await readSnapshotFile(file, 'Verifying');
     const query: [string, string][] = flags.datacenter ? [['dc', flags.datacenter]] : [];
     await agentRequest(resolveHttpOptions(flags, process.env), 'restoring snapshot', {
       method: 'PUT',
@@ -117,19 +144,21 @@ export function registerSnapshot(program: Command): void {
     .action(async (file: string, flags: { format: string }) => {
       const format = checkFormat(flags.format);
       const { size } = await stat(file);
-      const summary = await inspectSnapshot(readWithProgress(file, size, 'Reading'));
+      const { meta, summary } = await readSnapshotFile(file, 'Reading');
       if (format === 'json') {
         const json = {
+          ID: meta?.ID ?? `${summary.term}-${summary.index}`,
           Index: summary.index,
           Term: summary.term,
-          Size: size,
-          Version: summary.formatVersion,
+          Size: meta?.Size ?? size,
+          Version: meta?.Version ?? 1,
+          StateFormat: summary.formatVersion,
           Tables: summary.tables,
           IndexCount: summary.indexCount,
         };
         process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${formatSummary(summary, size)}\n`);
+      process.stdout.write(`${formatSummary(summary, size, meta)}\n`);
     });
 }

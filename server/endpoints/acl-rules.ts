@@ -64,6 +64,8 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Operator.RaftRemovePeer': rule('operator', 'write'),
   'Operator.RaftTransferLeader': rule('operator', 'write'),
   'Operator.AutopilotServerHealth': rule('operator', 'read'),
+  'Operator.AutopilotGetConfiguration': rule('operator', 'read'),
+  'Operator.AutopilotSetConfiguration': rule('operator', 'write'),
   'Snapshot.Save': rule('operator', 'write'),
   'Snapshot.Restore': rule('operator', 'write'),
   // KV and sessions (Consul kvs_endpoint.go, session_endpoint.go): key:<op> on the key or prefix, session:<op>

@@ -1,11 +1,16 @@
 // The Operator endpoint (Consul operator_raft_endpoint.go, operator_autopilot_endpoint.go): the Raft
-// configuration, removing a dead peer, leadership transfer, and autopilot's health view.
+// configuration, removing a dead peer, leadership transfer, autopilot's health view and its configuration.
 
+import { autopilotCommand } from '../fsm/commands.js';
 import { BadRequestError } from '../rpc/errors.js';
+import { autopilotConfig, normalizeAutopilotConfig } from '../state/autopilot-ops.js';
+import { InvalidWriteError } from '../state/errors.js';
+import type { AutopilotConfigFields } from '../state/tables/autopilot.js';
 import { WatchSet } from '../state/watch.js';
 import type { ClusterOps } from './cluster-ops.js';
 import type { EndpointContext, HandlerTable } from './context.js';
-import { runRead, stringArg } from './read.js';
+import { booleanArg, runRead, stringArg } from './read.js';
+import { refusalOf } from './write.js';
 
 type OperatorHandlers = Pick<
   HandlerTable,
@@ -13,6 +18,8 @@ type OperatorHandlers = Pick<
   | 'Operator.RaftRemovePeer'
   | 'Operator.RaftTransferLeader'
   | 'Operator.AutopilotServerHealth'
+  | 'Operator.AutopilotGetConfiguration'
+  | 'Operator.AutopilotSetConfiguration'
 >;
 
 export function operatorEndpoints(context: EndpointContext, cluster: ClusterOps): OperatorHandlers {
@@ -42,5 +49,28 @@ export function operatorEndpoints(context: EndpointContext, cluster: ClusterOps)
       return true;
     },
     'Operator.AutopilotServerHealth': (_args, call) => cluster.autopilotHealth(call.signal),
+    'Operator.AutopilotGetConfiguration': (_args, call) =>
+      runRead(context, call, () => autopilotConfig(context.store), { filterable: false }),
+    'Operator.AutopilotSetConfiguration': async (args, call) => {
+      const given = (args as { Config?: unknown }).Config;
+      if (typeof given !== 'object' || given === null || Array.isArray(given))
+        throw new BadRequestError('Missing autopilot configuration');
+      const cas = booleanArg(args, 'CAS');
+      const casIndex = (args as { CasIndex?: unknown }).CasIndex ?? 0;
+      if (typeof casIndex !== 'number' || !Number.isSafeInteger(casIndex) || casIndex < 0)
+        throw new BadRequestError('CasIndex must be a non-negative integer');
+      let config: AutopilotConfigFields;
+      try {
+        config = normalizeAutopilotConfig(given as AutopilotConfigFields);
+      } catch (error) {
+        if (error instanceof InvalidWriteError) throw refusalOf(error);
+        throw error;
+      }
+      const { value } = await context.apply(
+        autopilotCommand({ Config: config, Mode: cas ? 'cas' : 'set', ...(cas ? { CasIndex: casIndex } : {}) }),
+        call.signal,
+      );
+      return value === true;
+    },
   };
 }

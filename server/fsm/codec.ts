@@ -47,6 +47,7 @@ function payloadOf(command: Command): unknown {
     case 'intention':
     case 'ca-roots':
     case 'prepared-query':
+    case 'autopilot':
       return command.request;
     case 'txn':
       return command.ops;
@@ -100,6 +101,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
     case 'intention':
     case 'ca-roots':
     case 'prepared-query':
+    case 'autopilot':
       if (!isObject(payload)) throw new CommandCodecError(`${type} payload is not a map`);
       return { type, request: payload as never } as Command;
   }

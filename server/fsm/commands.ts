@@ -2,6 +2,7 @@
 // issues add (KV, sessions, transactions, intentions, config entries, CA roots): those decode to a refusal until
 // their handlers exist, never to a crash.
 
+import type { AutopilotSetRequest } from '../state/autopilot-ops.js';
 import type { ConfigEntryOp } from '../state/config-entries.js';
 import type { CaSetRequest, IntentionMutation } from '../state/connect-ops.js';
 import type { KvApplyRequest } from '../state/kv-types.js';
@@ -28,7 +29,9 @@ export type Command =
   /** The CA's configuration and its whole root set (initialization, config change, rotation). */
   | { readonly type: 'ca-roots'; readonly request: CaSetRequest }
   /** PreparedQuery.Apply: create/update (the whole query, ID chosen on the leader) or delete (by Query.ID). */
-  | { readonly type: 'prepared-query'; readonly request: PreparedQueryRequest };
+  | { readonly type: 'prepared-query'; readonly request: PreparedQueryRequest }
+  /** Operator.AutopilotSetConfiguration, and the leader's first write: answers whether it took effect. */
+  | { readonly type: 'autopilot'; readonly request: AutopilotSetRequest };
 
 export type CommandType = Command['type'];
 
@@ -43,10 +46,11 @@ export const commandTypes: readonly CommandType[] = [
   'intention',
   'ca-roots',
   'prepared-query',
+  'autopilot',
 ];
 
 /** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
-export const reservedCommandTypes: readonly string[] = ['acl', 'autopilot'];
+export const reservedCommandTypes: readonly string[] = ['acl'];
 
 export const registerCommand = (request: RegisterRequest): Command => ({ type: 'register', request });
 export const deregisterCommand = (request: DeregisterRequest): Command => ({ type: 'deregister', request });
@@ -65,3 +69,4 @@ export const configEntryCommand = (request: ConfigEntryOp): Command => ({ type: 
 export const intentionCommand = (request: IntentionMutation): Command => ({ type: 'intention', request });
 export const caRootsCommand = (request: CaSetRequest): Command => ({ type: 'ca-roots', request });
 export const preparedQueryCommand = (request: PreparedQueryRequest): Command => ({ type: 'prepared-query', request });
+export const autopilotCommand = (request: AutopilotSetRequest): Command => ({ type: 'autopilot', request });

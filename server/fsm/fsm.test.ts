@@ -202,6 +202,7 @@ describe('CatalogFsm snapshots', () => {
       'connect-ca-config': 0,
       'connect-ca-roots': 0,
       'prepared-queries': 0,
+      'autopilot-config': 0,
     });
     assert.ok(summary.indexCount > 4);
   });

@@ -9,6 +9,7 @@ import { LatticeError } from '../../lib/errors.js';
 import type { AbortOptions } from '../../lib/lifecycle.js';
 import { throwIfAborted } from '../../lib/lifecycle.js';
 import type { CommittedEntry, Fsm, FsmSnapshot, FsmSnapshotSink } from '../../raft/fsm.js';
+import { autopilotSet } from '../state/autopilot-ops.js';
 import { deregister, ensureRegistration } from '../state/catalog-ops.js';
 import { configEntryApplyTxn } from '../state/config-entries.js';
 import { caSetTxn, intentionMutateTxn } from '../state/connect-ops.js';
@@ -65,6 +66,8 @@ export function applyCommand(store: StateStore, index: number, command: Command)
       return store.write(index, (txn) => caSetTxn(txn, command.request));
     case 'prepared-query':
       return preparedQueryApply(store, index, command.request);
+    case 'autopilot':
+      return autopilotSet(store, index, command.request);
   }
 }
 

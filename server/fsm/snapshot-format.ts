@@ -10,12 +10,12 @@ import type { StoreCapture, StoreContents } from '../state/store.js';
 
 /**
  * 2: adds the kvs, tombstones and sessions tables. 3: adds config-entries, connect-ca-config and connect-ca-roots.
- * 4: adds prepared-queries.
+ * 4: adds prepared-queries. 5: adds autopilot-config.
  * Older files still load: the tables a file lacks restore empty. An older reader refuses a newer file by its
  * magic instead of half-loading it.
  */
-export const snapshotFormatVersion = 4;
-const readableFormatVersions: readonly number[] = [1, 2, 3, 4];
+export const snapshotFormatVersion = 5;
+const readableFormatVersions: readonly number[] = [1, 2, 3, 4, 5];
 const magic = new Uint8Array([0x4c, 0x54, 0x43, 0x53, 0x4e, 0x41, 0x50, snapshotFormatVersion]); // "LTCSNAP" + version
 const frameHeaderBytes = 8;
 /** A frame longer than this means a corrupt length field, not a real record. */

@@ -14,6 +14,7 @@ import type { CaRootsReply } from '../state/connect-reads.js';
 import type { KvApplyRequest, KvEntry, Session } from '../state/kv-types.js';
 import type { PreparedQueryExecuteReply } from '../state/prepared-query-execute.js';
 import type { PreparedQuery, PreparedQueryFields, QuerySource } from '../state/prepared-query-types.js';
+import type { AutopilotConfigFields, AutopilotConfigRow } from '../state/tables/autopilot.js';
 import type { ConfigEntryRow } from '../state/tables/connect.js';
 import type { TxnOp, TxnResponse } from '../state/txn-ops.js';
 import type {
@@ -124,6 +125,13 @@ export interface RpcMethods {
   'Operator.RaftGetConfiguration': Read<Record<string, never>, RaftConfigurationReply>;
   'Operator.RaftRemovePeer': Write<{ readonly ID?: string; readonly Address?: string }, true>;
   'Operator.AutopilotServerHealth': Write<Record<string, never>, AutopilotHealthReply>;
+  /** The stored autopilot configuration (null only before a leader first wrote it). */
+  'Operator.AutopilotGetConfiguration': Read<Record<string, never>, AutopilotConfigRow | null>;
+  /** Sets it; with `CAS`, only if the row's ModifyIndex is `CasIndex`. Answers whether it took effect. */
+  'Operator.AutopilotSetConfiguration': Write<
+    { readonly Config: AutopilotConfigFields; readonly CAS?: boolean; readonly CasIndex?: number },
+    boolean
+  >;
   /** Hands leadership to `ID` (or the most caught-up voter); answers once another server leads. */
   'Operator.RaftTransferLeader': Write<{ readonly ID?: string }, true>;
   /** This server's own Raft figures, never forwarded (autopilot health and bootstrap_expect ask every server). */

@@ -32,6 +32,8 @@ export const methodRoutes: { readonly [M in RpcMethodName]: MethodRoute } = {
   'Operator.RaftRemovePeer': 'leader',
   'Operator.RaftTransferLeader': 'leader',
   'Operator.AutopilotServerHealth': 'leader',
+  'Operator.AutopilotGetConfiguration': 'read',
+  'Operator.AutopilotSetConfiguration': 'leader',
   'Snapshot.Save': 'leader',
   'Snapshot.Restore': 'leader',
   'KVS.Apply': 'leader',

@@ -7,6 +7,7 @@ import { assert } from '../../lib/assert.js';
 import { InvalidWriteError } from './errors.js';
 import { IndexTable } from './indexes.js';
 import { LockDelays } from './lock-delay.js';
+import { autopilotSchemas } from './tables/autopilot.js';
 import { catalogIntegrityProblem, catalogSchemas } from './tables/catalog.js';
 import { connectSchemas } from './tables/connect.js';
 import { kvSchemas } from './tables/kv.js';
@@ -22,6 +23,7 @@ export const storeSchemas: readonly TableSchema<any>[] = [
   ...Object.values(kvSchemas),
   ...Object.values(connectSchemas),
   ...Object.values(preparedQuerySchemas),
+  ...Object.values(autopilotSchemas),
 ];
 
 /** A point-in-time view for snapshots: the tables' row maps and the index table, never changed afterwards. */

@@ -1,12 +1,24 @@
 // Proves the status, coordinate, operator and snapshot routes through fastify's inject over a scripted
 // RpcClient: JSON strings and lists from /v1/status, coordinate reads with meta headers, 404 for a node without a
-// coordinate, `?id=`/`?address=` rules on raft peer removal, autopilot health 200/429, 501s for what is not built,
+// coordinate, `?id=`/`?address=` rules on raft peer removal, autopilot health 200/429, the autopilot configuration
+// (Go durations out, a lenient body with zero values for missing fields in, `?cas`), 501s for what is not built,
 // and the snapshot round trip as bytes.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CoordinateEntry } from '../../../server/state/types.js';
 import { apiWithRpc, FakeRpcClient, meta } from '../testing/fake-rpc.js';
+
+const storedAutopilot = {
+  CleanupDeadServers: true,
+  LastContactThresholdMs: 200,
+  MaxTrailingLogs: 250,
+  MinQuorum: 0,
+  ServerStabilizationTimeMs: 10_000,
+  RedundancyZoneTag: '',
+  DisableUpgradeMigration: false,
+  UpgradeVersionTag: '',
+};
 
 const coordinate: CoordinateEntry = {
   Node: 'a',
@@ -124,10 +136,94 @@ describe('/v1/operator', () => {
     }
   });
 
-  it('answers 501 for the autopilot configuration', async () => {
-    const response = await (await apiWithRpc(new FakeRpcClient())).inject({
-      url: '/v1/operator/autopilot/configuration',
+  it('reads the autopilot configuration with Go durations and index headers', async () => {
+    const rpc = new FakeRpcClient().on('Operator.AutopilotGetConfiguration', () => ({
+      value: { ...storedAutopilot, CreateIndex: 4, ModifyIndex: 9 },
+      meta: meta(9),
+    }));
+    const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/operator/autopilot/configuration' });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['x-consul-index'], '9');
+    assert.deepEqual(response.json(), {
+      CleanupDeadServers: true,
+      LastContactThreshold: '200ms',
+      MaxTrailingLogs: 250,
+      MinQuorum: 0,
+      ServerStabilizationTime: '10s',
+      RedundancyZoneTag: '',
+      DisableUpgradeMigration: false,
+      UpgradeVersionTag: '',
+      CreateIndex: 4,
+      ModifyIndex: 9,
     });
+  });
+
+  it("answers 500 with Consul's text before the leader wrote the configuration", async () => {
+    const rpc = new FakeRpcClient().on('Operator.AutopilotGetConfiguration', () => ({ value: null, meta: meta(1) }));
+    const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/operator/autopilot/configuration' });
+    assert.equal(response.statusCode, 500);
+    assert.equal(response.body, 'autopilot config not initialized yet');
+  });
+
+  it('sets the configuration from a lenient body, zero values for missing fields, with ?cas', async () => {
+    const rpc = new FakeRpcClient().on('Operator.AutopilotSetConfiguration', (args) => args.CAS !== true);
+    const app = await apiWithRpc(rpc);
+    const plain = await app.inject({
+      method: 'PUT',
+      url: '/v1/operator/autopilot/configuration',
+      payload: { cleanup_dead_servers: true, LastContactThreshold: '1s', ServerStabilizationTime: 5e9 },
+    });
+    assert.equal(plain.statusCode, 200);
+    assert.equal(plain.body, 'true');
+    const cas = await app.inject({
+      method: 'PUT',
+      url: '/v1/operator/autopilot/configuration?cas=12',
+      payload: { MaxTrailingLogs: 10 },
+    });
+    assert.equal(cas.body, 'false');
+    assert.deepEqual(
+      rpc.callsOf('Operator.AutopilotSetConfiguration').map((call) => call.args),
+      [
+        {
+          Config: {
+            ...storedAutopilot,
+            LastContactThresholdMs: 1000,
+            MaxTrailingLogs: 0,
+            ServerStabilizationTimeMs: 5000,
+          },
+        },
+        {
+          Config: {
+            ...storedAutopilot,
+            CleanupDeadServers: false,
+            LastContactThresholdMs: 0,
+            MaxTrailingLogs: 10,
+            ServerStabilizationTimeMs: 0,
+          },
+          CAS: true,
+          CasIndex: 12,
+        },
+      ],
+    );
+  });
+
+  it('refuses a bad body or ?cas without calling the servers', async () => {
+    const rpc = new FakeRpcClient().on('Operator.AutopilotSetConfiguration', () => true);
+    const app = await apiWithRpc(rpc);
+    for (const [url, payload] of [
+      ['/v1/operator/autopilot/configuration?cas=x', {}],
+      ['/v1/operator/autopilot/configuration', { MaxTrailingLogs: 'many' }],
+      ['/v1/operator/autopilot/configuration', { MaxTrailingLogs: -1 }],
+      ['/v1/operator/autopilot/configuration', { LastContactThreshold: 'soon' }],
+    ] as const) {
+      const response = await app.inject({ method: 'PUT', url, payload });
+      assert.equal(response.statusCode, 400, `${url} ${JSON.stringify(payload)}`);
+    }
+    assert.equal(rpc.calls.length, 0);
+  });
+
+  it('answers 501 for the autopilot state', async () => {
+    const response = await (await apiWithRpc(new FakeRpcClient())).inject({ url: '/v1/operator/autopilot/state' });
     assert.equal(response.statusCode, 501);
     assert.match(response.body, /not implemented yet$/);
   });

@@ -1,7 +1,8 @@
 // /v1/snapshot: GET saves a point-in-time snapshot of the catalog (taken on the leader, `?stale` lets any server
 // answer) as an application/octet-stream body with X-Consul-Index; PUT restores one (Consul agent/snapshot_endpoint.go).
-// The bytes are Lattice's snapshot format (server/fsm, what `lattice snapshot inspect` reads), not Consul's gzip
-// tar: a Consul snapshot cannot be restored here, nor ours into Consul. Both need acl:write, as in Consul.
+// The bytes are Consul's archive layout, a gzipped tar of meta.json, state.bin and SHA256SUMS (server/snapshot-
+// archive.ts, what `lattice snapshot inspect` reads); state.bin is Lattice's state format, so a Consul snapshot
+// cannot be restored here, nor ours into Consul. Both need acl:write, as in Consul.
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { AclRequirement } from '../acl-hook.js';
