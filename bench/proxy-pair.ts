@@ -7,7 +7,10 @@
 // (100 services on one manager). Each figure is the median of `--rounds` rounds that alternate the three paths, so
 // that a busy machine slows all of them alike; the output also names the TLS each pair negotiated (checked with a
 // client of the mesh's CA) and the load average around the run. Loopback only (127.6.0.x), every load bounded.
+// With --instructions it instead counts each proxy's user-space instructions per request under valgrind's callgrind
+// (after a warm-up, over keep-alive connections): a figure that does not move with other load on the machine.
 //   npm run bench -- proxy-pair [--seconds 5] [--rounds 3]
+//   npm run bench -- proxy-pair --instructions [--requests 5000] [--warmup 20000]
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,6 +31,7 @@ import { silentLogger } from '../lib/log.js';
 import { ProxyManager } from '../proxy/manager.js';
 import type { LeafCredentials, RootsSnapshot, UpstreamEndpoint } from '../proxy/source.js';
 import { StaticProxySource } from '../proxy/testing/static-source.js';
+import { callgrindMissing, callgrindPrefix, countInstructions } from './callgrind.js';
 
 const CLUSTER_ID = '7f42f496-fbc7-8692-05ed-334aa5340c1e';
 const APP = { host: '127.6.0.1', port: 18180 };
@@ -134,10 +138,17 @@ async function mint(service: string, signer: CaSigner, dnsNames?: string[]) {
   return { certPem: leaf.certPem, keyPem: privateKeyPem };
 }
 
-function spawnReady(args: string[], what: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a Node child role (under `prefix`, e.g. valgrind, when given) and waits for its `ready <port>` line. */
+function spawnReady(
+  args: string[],
+  what: string,
+  prefix: readonly string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  const [command, ...prefixArgs] = [...prefix, process.execPath];
+  const child = spawn(command!, [...prefixArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 20_000);
+    // Under valgrind a Node process takes tens of seconds to start.
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), prefix.length > 0 ? 300_000 : 20_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = /^ready (\d+)$/.exec(line);
       if (!match) return;
@@ -148,8 +159,8 @@ function spawnReady(args: string[], what: string): Promise<{ child: ChildProcess
   });
 }
 
-async function waitAnswering(host: string, port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
+async function waitAnswering(host: string, port: number, deadlineMs = 10_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
   for (;;) {
     try {
       await oneRequest(host, port, new Agent());
@@ -170,6 +181,21 @@ function oneRequest(host: string, port: number, agent: Agent): Promise<void> {
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Keep-alive connections the counted load uses: enough to interleave, few enough to stay warm. */
+const COUNTED_CONCURRENCY = 8;
+
+/** Exactly `total` requests over the agent's keep-alive connections, COUNTED_CONCURRENCY at a time. */
+async function requestsOn(target: { host: string; port: number }, total: number, agent: Agent): Promise<void> {
+  let left = total;
+  const worker = async () => {
+    while (left > 0) {
+      left -= 1;
+      await oneRequest(target.host, target.port, agent);
+    }
+  };
+  await Promise.all(Array.from({ length: COUNTED_CONCURRENCY }, worker));
 }
 
 function cpuMs(pids: readonly number[]): number {
@@ -323,6 +349,14 @@ async function main(): Promise<void> {
   };
   const seconds = numberArg('--seconds', 5, 60);
   const roundsCount = numberArg('--rounds', 3, 20);
+  // --instructions: count each proxy's user-space instructions per request under callgrind instead of timing.
+  const instructions = process.argv.includes('--instructions');
+  const requestsCounted = numberArg('--requests', 5_000, 1_000_000);
+  const warmupRequests = numberArg('--warmup', 20_000, 1_000_000);
+  if (instructions) {
+    const missing = callgrindMissing();
+    if (missing) throw new Error(`--instructions needs callgrind: ${missing}`);
+  }
   const loadBefore = loadavg().map((value) => Math.round(value * 100) / 100);
   const temp = mkdtempSync(join(tmpdir(), 'proxy-pair-'));
   const children: ChildProcess[] = [];
@@ -343,6 +377,8 @@ async function main(): Promise<void> {
       nowMs: Date.now() - 3_600_000,
     });
     const roots: RootsSnapshot = { trustDomain: signer.trustDomain, rootPems: [root.RootCert] };
+    const proxyPrefix = instructions ? callgrindPrefix(temp) : [];
+    const startDeadlineMs = instructions ? 300_000 : 10_000;
 
     const appPath = join(fileURLToPath(new URL('../..', import.meta.url)), '../shared/anchors/lib/tiny-app.mjs');
     const app = spawn(
@@ -369,6 +405,7 @@ async function main(): Promise<void> {
         } satisfies SidecarSpec),
       ],
       'api sidecar',
+      proxyPrefix,
     );
     children.push(api.child);
     const webLeaf = await mint('web', signer);
@@ -390,6 +427,7 @@ async function main(): Promise<void> {
         } satisfies SidecarSpec),
       ],
       'web sidecar',
+      proxyPrefix,
     );
     children.push(web.child);
 
@@ -427,15 +465,15 @@ async function main(): Promise<void> {
       ),
     };
     if (haproxyBin) {
-      const server = spawn(haproxyBin, ['-db', '-f', join(temp, 'server.cfg')], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      const startHaproxy = (config: string) => {
+        const [command, ...args] = [...proxyPrefix, haproxyBin, '-db', '-f', join(temp, config)];
+        return spawn(command!, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      };
+      const server = startHaproxy('server.cfg');
       children.push(server);
-      const client = spawn(haproxyBin, ['-db', '-f', join(temp, 'client.cfg')], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      const client = startHaproxy('client.cfg');
       children.push(client);
-      await waitAnswering(HAPROXY_CLIENT.host, HAPROXY_CLIENT.port);
+      await waitAnswering(HAPROXY_CLIENT.host, HAPROXY_CLIENT.port, startDeadlineMs);
       tls.haproxy = await negotiated(HAPROXY_SERVER.host, HAPROXY_SERVER.port, webHaproxy, 'api.mesh');
       targets.push({ name: 'haproxy', ...HAPROXY_CLIENT, proxyPids: [client.pid!, server.pid!] });
     } else {
@@ -444,6 +482,38 @@ async function main(): Promise<void> {
     targets.push({ name: 'direct', ...APP, proxyPids: [] });
     targets.push({ name: 'lattice', host: '127.6.0.2', port: web.port, proxyPids: [web.child.pid!, api.child.pid!] });
     log(`TLS between the proxies: ${JSON.stringify(tls)}`);
+    if (instructions) {
+      const counted: Record<string, { outbound_ir_per_req: number; inbound_ir_per_req: number }> = {};
+      for (const target of targets.filter((entry) => entry.proxyPids.length === 2)) {
+        log(`${target.name}: ${warmupRequests} warm-up requests, then ${requestsCounted} counted`);
+        const agent = new Agent({ keepAlive: true, maxSockets: COUNTED_CONCURRENCY });
+        // One new connection at a time: eight TLS handshakes at once under valgrind outlast the dial timeout.
+        for (let width = 1; width <= COUNTED_CONCURRENCY; width += 1) {
+          await Promise.all(Array.from({ length: width }, () => oneRequest(target.host, target.port, agent)));
+        }
+        await requestsOn(target, warmupRequests, agent);
+        const [outbound, inbound] = await countInstructions(target.proxyPids, temp, () =>
+          requestsOn(target, requestsCounted, agent),
+        );
+        agent.destroy();
+        counted[target.name] = {
+          outbound_ir_per_req: Math.round(outbound! / requestsCounted),
+          inbound_ir_per_req: Math.round(inbound! / requestsCounted),
+        };
+        log(`${target.name}: ${JSON.stringify(counted[target.name])}`);
+      }
+      console.log(
+        JSON.stringify({
+          bench: 'proxy-pair',
+          mode: 'instructions',
+          requests: requestsCounted,
+          warmup: warmupRequests,
+          ...counted,
+          fairness: { tls, haproxy_nbthread: 1, lattice_processes_per_proxy: 1 },
+        }),
+      );
+      return;
+    }
 
     // Rounds alternate the targets (rotating the order) so that noise from whatever else runs on the machine falls
     // on all of them alike; each figure is the median over the rounds.
