@@ -7,9 +7,27 @@ export function intentionKey(intention: Pick<Intention, 'SourceName' | 'Destinat
   return `${intention.SourceName}->${intention.DestinationName}`;
 }
 
-export function ActionBadge({ action }: { readonly action: Intention['Action'] }) {
-  if (action === '') return <span class="badge">L7 rules</span>;
-  return <span class={`action action-${action}`}>{action}</span>;
+/** One line per L7 permission, as the badge's tooltip: `deny GET,POST /admin*`. */
+export function describePermissions(permissions: Intention['Permissions']): string {
+  return (permissions ?? [])
+    .map(({ Action, HTTP }) => {
+      const path =
+        HTTP?.PathExact ?? (HTTP?.PathPrefix ? `${HTTP.PathPrefix}*` : HTTP?.PathRegex ? `~${HTTP.PathRegex}` : '');
+      const methods = HTTP?.Methods?.length ? `${HTTP.Methods.join(',')} ` : '';
+      const headers = HTTP?.Header?.length ? ` (${HTTP.Header.length} header rules)` : '';
+      return `${Action} ${methods}${path || 'any path'}${headers}`;
+    })
+    .join('\n');
+}
+
+export function ActionBadge({ intention }: { readonly intention: Pick<Intention, 'Action' | 'Permissions'> }) {
+  if (intention.Action === '')
+    return (
+      <span class="badge" title={describePermissions(intention.Permissions)}>
+        L7: {intention.Permissions?.length ?? 0} rules
+      </span>
+    );
+  return <span class={`action action-${intention.Action}`}>{intention.Action}</span>;
 }
 
 export function IntentionTable({
@@ -45,7 +63,7 @@ export function IntentionTable({
             <td class="muted">→</td>
             <td class="strong">{intention.DestinationName === '*' ? '* (any service)' : intention.DestinationName}</td>
             <td>
-              <ActionBadge action={intention.Action} />
+              <ActionBadge intention={intention} />
             </td>
             <td class="muted">{intention.Precedence}</td>
             <td>{intention.Description}</td>

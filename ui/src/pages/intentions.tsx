@@ -219,7 +219,7 @@ function Checker({
             {verdict.decidedBy ? (
               <>
                 by the intention {verdict.decidedBy.SourceName} → {verdict.decidedBy.DestinationName} (
-                <ActionBadge action={verdict.decidedBy.Action} />, precedence {verdict.decidedBy.Precedence}
+                <ActionBadge intention={verdict.decidedBy} />, precedence {verdict.decidedBy.Precedence}
                 {verdict.decidedBy.Description ? `, “${verdict.decidedBy.Description}”` : ''})
               </>
             ) : (
