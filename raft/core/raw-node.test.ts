@@ -76,6 +76,32 @@ describe('RawNode', () => {
     assert.equal(cluster.member(staleId).node.term, termBefore);
   });
 
+  it('keeps its election timer running when it refuses a stale candidate, so the up-to-date voter campaigns', () => {
+    // Seed 2: a timer restarted by the refused request would need 14 more ticks here, past the bound below.
+    const cluster = new TestCluster(['a', 'b', 'c'], raftConfig({ preVote: false, checkQuorum: false }), 2);
+    const leaderId = cluster.electLeader();
+    cluster.deliver();
+    const [staleId, upToDateId] = ['a', 'b', 'c'].filter((id) => id !== leaderId) as [string, string];
+    cluster.isolate(staleId);
+    cluster.member(leaderId).node.propose(text.encode('missed'));
+    cluster.deliver();
+    cluster.heal();
+    cluster.isolate(leaderId);
+    const upToDate = cluster.member(upToDateId).node;
+    // Nine ticks without the leader: one short of the shortest election timeout.
+    cluster.tick([upToDateId], 9);
+    assert.equal(upToDate.role, 'follower');
+    const stale = cluster.member(staleId).node;
+    for (let count = 0; count < 40 && stale.role === 'follower'; count++) stale.tick();
+    assert.equal(stale.role, 'candidate');
+    cluster.deliver();
+    assert.equal(upToDate.term, stale.term, 'the refused vote request moved the voter to its term');
+    assert.equal(upToDate.role, 'follower');
+    // The refused request did not restart the timer: at most 19 ticks in all (the longest timeout) elapse.
+    for (let count = 0; count < 10 && upToDate.role === 'follower'; count++) cluster.tick([upToDateId]);
+    assert.notEqual(upToDate.role, 'follower');
+  });
+
   it('answers ReadIndex on the leader and on a follower after a heartbeat round', () => {
     const cluster = new TestCluster(['a', 'b', 'c']);
     const leaderId = cluster.electLeader();
