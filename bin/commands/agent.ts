@@ -1,6 +1,7 @@
 // `lattice agent`: loads the configuration (files, directories, flags, -hcl fragments), refuses to start on any
 // error, prints Consul's startup banner, runs the agent until SIGINT or SIGTERM, then stops it and exits 0.
-// A second signal while stopping exits at once with status 1.
+// A second signal while stopping exits at once with status 1. SIGHUP reloads the configuration as `lattice reload`
+// does (systemd's ExecReload=kill -HUP $MAINPID); a reload that fails is logged and the agent keeps its old config.
 
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +218,28 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     process.on('SIGTERM', onSignal);
   });
 
+  // Node's default for SIGHUP is to exit, so the handler goes in before anything slow can happen.
+  let started = false;
+  let reloading: Promise<void> = Promise.resolve(); // hangups in a burst reload one after another
+  const onHangup = (): void => {
+    log.info('Caught signal: hangup');
+    if (!started) {
+      log.error('Reload config failed: cannot reload before agent started');
+      return;
+    }
+    reloading = reloading.then(async () => {
+      log.info('Reloading configuration...');
+      try {
+        await agent.reload();
+      } catch (error) {
+        // One log line per failure, as Consul's "Reload config failed" error=... is, even with several problems.
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(`Reload config failed: ${message.replace(/:\n/, ': ').replaceAll('\n', '; ')}`);
+      }
+    });
+  };
+  process.on('SIGHUP', onHangup);
+
   // The `watches` config runs against the agent's own HTTP API, so it starts once the agent answers.
   const watches = new ConfigWatches({
     watches: config.watches,
@@ -226,6 +249,7 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
   try {
     await agent.start();
     await watches.start();
+    started = true;
   } catch (error) {
     await watches.stop();
     log.error({ err: error }, `Error starting agent: ${error instanceof Error ? error.message : String(error)}`);
@@ -239,6 +263,7 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     // skip_leave_on_interrupt).
     if (agent.leavesOn(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM')) await agent.gracefulLeave();
   }
+  started = false; // a hangup while stopping must not reload a half-stopped agent
   log.info('Gracefully shutting down agent...');
   await watches.stop();
   try {
