@@ -9,6 +9,7 @@ import { compileFilter, FilterError } from '../../server/filter/index.js';
 import type { Consistency, QueryOptions } from '../../server/rpc/methods.js';
 import { resolveToken } from './acl-hook.js';
 import { BadRequestError } from './errors.js';
+import { filterSchemaForPath } from './filter-schemas.js';
 
 /** What the query decoding needs from the agent's configuration. */
 export interface QueryConfig {
@@ -142,10 +143,10 @@ export function parseNodeMeta(params: URLSearchParams): Readonly<Record<string, 
  * `?filter=`: compiled here only to refuse a bad expression with Consul's 400 before any RPC; the server evaluates
  * it against the reply's rows.
  */
-export function checkFilter(expression: string): string {
+export function checkFilter(expression: string, path = ''): string {
   if (expression === '') return '';
   try {
-    compileFilter(expression);
+    compileFilter(expression, filterSchemaForPath(path));
   } catch (error) {
     if (error instanceof FilterError) throw new BadRequestError(error.message, { cause: error });
     throw error;
@@ -169,7 +170,7 @@ export function parseQuery(request: FastifyRequest, config: QueryConfig): HttpQu
       minQueryIndex,
       maxQueryTimeMs,
       consistency: choice.consistency,
-      filter: checkFilter(params.get('filter') ?? ''),
+      filter: checkFilter(params.get('filter') ?? '', path),
       nodeMeta: parseNodeMeta(params),
     }),
     near: near === '_agent' ? config.nodeName : near,

@@ -73,6 +73,20 @@ const catalogService = object({
   ServiceConnect: connect,
 });
 
+const coordinate = object({
+  ...leaves('Node', 'Segment', 'Partition'),
+  Coord: object({ ...leaves('Error', 'Adjustment', 'Height'), Vec: stringList }),
+});
+
+const intention = object({
+  ...leaves('ID', 'Description', 'SourceNS', 'SourceName', 'DestinationNS', 'DestinationName', 'SourcePartition'),
+  ...leaves('DestinationPartition', 'SourcePeer', 'SourceSamenessGroup', 'SourceType', 'Action', 'Precedence'),
+  ...leaves('CreatedAt', 'UpdatedAt', 'CreateIndex', 'ModifyIndex', 'Hash', 'LegacyID'),
+  Meta: stringMap,
+  LegacyMeta: stringMap,
+  Permissions: { list: { map: { map: { map: value } } } },
+});
+
 /** The objects Consul's filtered endpoints evaluate, by the shape of one element of the answer. */
 export const filterSchemas = {
   /** `/v1/catalog/nodes` */
@@ -85,19 +99,27 @@ export const filterSchemas = {
   healthCheck,
   /** `/v1/health/service/:s`, `/v1/health/connect/:s` */
   serviceEntry: object({ Node: node, Service: nodeService, Checks: { list: healthCheck } }),
+  /** `/v1/coordinate/nodes`, `/v1/coordinate/node/:n` */
+  coordinate,
+  /** `/v1/connect/intentions` */
+  intention,
 } as const;
 
-function validPath(schema: FieldSchema, path: readonly string[], from: number): boolean {
-  if (from === path.length) return true;
-  if (schema === 'value') return false;
+/**
+ * How many leading segments of `path` name fields of `schema` (path.length when all do). Field names match
+ * exactly, as go-bexpr's field configurations are keyed by the Go field name.
+ */
+function validPrefix(schema: FieldSchema, path: readonly string[], from: number): number {
+  if (from === path.length) return from;
+  if (schema === 'value') return from;
   const segment = path[from] as string;
-  if ('map' in schema) return validPath(schema.map, path, from + 1);
+  if ('map' in schema) return validPrefix(schema.map, path, from + 1);
   if ('list' in schema) {
     // A position selects one element; any other segment applies to every element.
-    return validPath(schema.list, path, /^[0-9]+$/.test(segment) ? from + 1 : from);
+    return /^[0-9]+$/.test(segment) ? validPrefix(schema.list, path, from + 1) : validPrefix(schema.list, path, from);
   }
-  const field = schema.fields[segment];
-  return field !== undefined && validPath(field, path, from + 1);
+  const field = Object.hasOwn(schema.fields, segment) ? schema.fields[segment] : undefined;
+  return field === undefined ? from : validPrefix(field, path, from + 1);
 }
 
 /** Throws FilterError for the first selector that names no field of `schema`. */
@@ -111,12 +133,14 @@ export function validateSelectors(expression: Expression, schema: FieldSchema): 
     case 'not':
       validateSelectors(expression.operand, schema);
       return;
-    case 'match':
-      if (!validPath(schema, expression.selector.path, 0)) {
-        throw new FilterError(
-          `${filterErrorPrefix}Selector ${JSON.stringify(expression.selector.text)} is not valid`,
-          0,
-        );
+    case 'match': {
+      // go-bexpr names the selector up to and including the first segment that is no field.
+      const path = expression.selector.path;
+      const valid = validPrefix(schema, path, 0);
+      if (valid < path.length) {
+        const named = path.slice(0, valid + 1).join('.');
+        throw new FilterError(`${filterErrorPrefix}Selector ${JSON.stringify(named)} is not valid`, 0);
       }
+    }
   }
 }

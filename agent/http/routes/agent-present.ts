@@ -3,7 +3,7 @@
 // aggregated health rules of the agent health endpoints and Go client (maintenance > critical > warning > passing).
 
 import { createHash } from 'node:crypto';
-import { compileFilter, FilterError } from '../../../server/filter/index.js';
+import { compileFilter, type FieldSchema, FilterError } from '../../../server/filter/index.js';
 import type { LocalCheckRow, LocalServiceRow } from '../../local/types.js';
 import { nodeMaintenanceCheckId, serviceMaintenanceCheckPrefix } from '../../local/types.js';
 import { BadRequestError } from '../errors.js';
@@ -56,10 +56,14 @@ export function statusCodeFor(status: AggregatedStatus): number {
 }
 
 /** `?filter=` on an agent map answer; a bad expression is Consul's 400. */
-export function filterRecord<T>(record: Record<string, T>, expression: string | null): Record<string, T> {
+export function filterRecord<T>(
+  record: Record<string, T>,
+  expression: string | null,
+  schema?: FieldSchema,
+): Record<string, T> {
   if (expression === null || expression === '') return record;
   try {
-    return compileFilter(expression).applyToRecord(record);
+    return compileFilter(expression, schema).applyToRecord(record);
   } catch (error) {
     if (error instanceof FilterError) throw new BadRequestError(error.message, { cause: error });
     throw new BadRequestError(`Failed to apply filter: ${(error as Error).message}`, { cause: error });

@@ -122,6 +122,15 @@ describe('/v1/agent services', () => {
     assert.equal(bad.statusCode, 400);
   });
 
+  it('refuses a ?filter= selector naming no field of the answer with 400, as Consul does', async () => {
+    const services = await get('/v1/agent/services?filter=Bogus%20%3D%3D%201');
+    assert.equal(services.statusCode, 400);
+    assert.equal(services.body, 'Failed to create boolean expression evaluator: Selector "Bogus" is not valid');
+    const checks = await get('/v1/agent/checks?filter=Service%20%3D%3D%20web');
+    assert.equal(checks.statusCode, 400);
+    assert.equal(checks.body, 'Failed to create boolean expression evaluator: Selector "Service" is not valid');
+  });
+
   it('answers one service with its ContentHash, 404 when unknown', async () => {
     const response = await get('/v1/agent/service/web');
     assert.equal(response.statusCode, 200);

@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { delay } from '../../../lib/clock.js';
 import { LatticeError } from '../../../lib/errors.js';
+import { filterSchemas } from '../../../server/filter/index.js';
 import { decodeServiceBody } from '../../local/decode.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import type { AclRequirement } from '../acl-hook.js';
@@ -85,7 +86,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
       handler: async (request) => {
         const all: Record<string, Record<string, unknown>> = {};
         for (const entry of agent.state.services()) all[entry.row.ID] = presentAgentService(entry.row, datacenter);
-        return filterRecord(all, requestParams(request).get('filter'));
+        return filterRecord(all, requestParams(request).get('filter'), filterSchemas.nodeService);
       },
     },
     {

@@ -300,6 +300,37 @@ describe('catalog errors', () => {
     assert.match(response.body, /^Failed to create boolean expression evaluator: /);
   });
 
+  // go-bexpr's CreateFilter checks selectors against the reply type: an unknown field is a 400, not an empty list.
+  const unknownSelectors: ReadonlyArray<readonly [url: string, named: string]> = [
+    ['/v1/catalog/service/web?filter=Bogus==1', 'Bogus'],
+    ['/v1/catalog/nodes?filter=Meta.rack==r1%20and%20Nope==1', 'Nope'],
+    ['/v1/catalog/services?filter=ServiceMeta.x==1%20or%20Service.Bogus==1', 'Service'],
+    ['/v1/catalog/node/n1?filter=Port.x==1', 'Port.x'],
+    ['/v1/catalog/connect/web?filter=servicename==web', 'servicename'],
+    ['/v1/health/service/web?filter=Service.Bogus==1', 'Service.Bogus'],
+    ['/v1/health/state/any?filter=Checks.Status==passing', 'Checks'],
+    ['/v1/coordinate/nodes?filter=Coord.Nope==1', 'Coord.Nope'],
+  ];
+  for (const [url, named] of unknownSelectors)
+    it(`refuse ${url} naming no field with 400 Selector "${named}" is not valid`, async () => {
+      const rpc = new FakeRpcClient();
+      const response = await (await apiWithRpc(rpc)).inject({ url });
+      assert.equal(response.statusCode, 400);
+      assert.equal(
+        response.body,
+        `Failed to create boolean expression evaluator: Selector ${JSON.stringify(named)} is not valid`,
+      );
+      assert.equal(rpc.calls.length, 0);
+    });
+
+  it('pass filters that name real fields, map keys and list elements', async () => {
+    const rpc = new FakeRpcClient().on('Catalog.ServiceNodes', () => ({ value: [], meta: meta(3) }));
+    const app = await apiWithRpc(rpc);
+    const expression = 'ServiceMeta.anything == x and ServiceTags.0 == v2 and ServiceWeights.Passing == 1';
+    const response = await app.inject({ url: `/v1/catalog/service/web?filter=${encodeURIComponent(expression)}` });
+    assert.equal(response.statusCode, 200);
+  });
+
   it("pass the servers' failures on with Consul's text and status", async () => {
     const rpc = new FakeRpcClient()
       .on('Catalog.ListNodes', () => {
