@@ -2,7 +2,7 @@
 // stream (frames of up to frameMessageCountMax messages, pipelined, respecting backpressure), unary calls for
 // votes, and reconnection with jittered backoff on the injected clock when the stream fails.
 
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { Backoff } from '../../lib/backoff.js';
 import { BoundedQueue } from '../../lib/bounded-queue.js';
 import type { Clock, Timer } from '../../lib/clock.js';
@@ -22,6 +22,17 @@ export interface PeerLinkComponents {
 
 /** A deadline for vote calls: an election round is longer than this, so a late reply is useless anyway. */
 const voteDeadlineMs = 2000;
+
+/**
+ * Vote calls wait for the connection instead of failing at once while the channel sits between reconnect
+ * attempts (a peer that restarted moments ago): a vote that arrives late can still decide the election, one that
+ * is dropped costs a whole election timeout.
+ */
+function waitForReadyMetadata(): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.setOptions({ waitForReady: true });
+  return metadata;
+}
 
 export class PeerLink {
   private readonly queue: BoundedQueue<RaftMessage>;
@@ -55,9 +66,17 @@ export class PeerLink {
     return true;
   }
 
-  /** The peer answered us: it is up, so the next failure retries quickly again. */
+  /**
+   * The peer spoke to us: it is up. The next failure retries quickly again, and a reconnect waiting out its
+   * backoff happens now: otherwise what we owe a peer that just restarted (acks to it as a new leader, votes,
+   * appends) would sit in the queue for up to the backoff's maximum, stalling a failover.
+   */
   markAlive(): void {
     this.backoff.reset();
+    if (this.reconnectTimer === null) return;
+    this.reconnectTimer.cancel();
+    this.reconnectTimer = null;
+    this.pump();
   }
 
   close(): void {
@@ -77,6 +96,7 @@ export class PeerLink {
       requestSerialize,
       responseDeserialize,
       { address: this.localAddress, messages: [message] },
+      waitForReadyMetadata(),
       { deadline },
       (error) => {
         if (error) {

@@ -1,11 +1,12 @@
 // Proves the RaftTransport contract for the in-memory and gRPC transports (plaintext and mutual TLS), that a TLS
 // server refuses a plaintext peer, and that the gRPC transport counts and
-// drops garbage frames without crashing, and reconnects to a peer that went down and came back.
+// drops garbage frames without crashing, and reconnects to a peer that went down and came back, at once when that
+// peer speaks again rather than when its reconnect backoff runs out.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { RealClock } from '../../lib/clock.js';
+import { ManualClock, RealClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import type { RaftMessage } from '../core/types.js';
@@ -115,6 +116,41 @@ describe('GrpcTransport', () => {
         return after.length > 0;
       }, 'a message through the new connection');
       assert.ok(after.length > 0);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('reconnects to a restarted peer as soon as it speaks, not when the reconnect backoff runs out', async () => {
+    // The sender's clock never moves: its reconnect timer never fires, so only the peer's message can reconnect.
+    const a = new GrpcTransport(
+      { clock: new ManualClock(), rand: new SeededRand(7), log: silentLogger() },
+      { localId: 'n1', bindAddress: '127.0.0.1:0', tls: tlsOff },
+    );
+    let b = grpcTransport('n2');
+    await a.start();
+    await b.start();
+    const address = b.localAddress;
+    a.setPeer('n2', address);
+    try {
+      const received: RaftMessage[] = [];
+      b.onMessage((message) => received.push(message));
+      a.send(appendMessage('n1', 'n2', 1));
+      await waitFor(() => received.length === 1, 'first message');
+      await b.stop();
+      b = grpcTransport('n2', address);
+      await b.start();
+      b.setPeer('n1', a.localAddress);
+      const after: RaftMessage[] = [];
+      b.onMessage((message) => after.push(message));
+      let index = 2;
+      await waitFor(() => {
+        a.send(appendMessage('n1', 'n2', index));
+        b.send(appendMessage('n2', 'n1', index++));
+        return after.length > 0;
+      }, 'a message to the restarted peer once it spoke');
+      assert.ok(after.every((message) => message.from === 'n1'));
     } finally {
       await a.stop();
       await b.stop();
