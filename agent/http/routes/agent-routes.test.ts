@@ -122,6 +122,23 @@ describe('/v1/agent services', () => {
     assert.equal(bad.statusCode, 400);
   });
 
+  it("answers deregistering a service ID the agent does not have with Consul's 404, changing nothing", async () => {
+    const before = Object.keys((await get('/v1/agent/services')).json());
+    const response = await put('/v1/agent/service/deregister/nonexist');
+    assert.equal(response.statusCode, 404);
+    assert.equal(
+      response.body,
+      'Unknown service ID "nonexist". Ensure that the service ID is passed, not the service name.',
+    );
+    assert.deepEqual(Object.keys((await get('/v1/agent/services')).json()), before);
+  });
+
+  it('deregisters a registered service once; the second time is a 404', async () => {
+    assert.equal((await put('/v1/agent/service/register', { Name: 'gone', ID: 'gone-1' })).statusCode, 200);
+    assert.equal((await put('/v1/agent/service/deregister/gone-1')).statusCode, 200);
+    assert.equal((await put('/v1/agent/service/deregister/gone-1')).statusCode, 404);
+  });
+
   it('refuses a ?filter= selector naming no field of the answer with 400, as Consul does', async () => {
     const services = await get('/v1/agent/services?filter=Bogus%20%3D%3D%201');
     assert.equal(services.statusCode, 400);

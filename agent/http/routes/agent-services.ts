@@ -7,6 +7,7 @@ import { delay } from '../../../lib/clock.js';
 import { LatticeError } from '../../../lib/errors.js';
 import { filterSchemas } from '../../../server/filter/index.js';
 import { decodeServiceBody } from '../../local/decode.js';
+import { UnknownServiceError } from '../../local/registrar.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { resolveToken } from '../acl-hook.js';
@@ -139,8 +140,9 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
       acl: serviceWrite,
       handler: async (request, reply) => {
         const id = param(request, 'id');
-        // Unknown IDs are a no-op (reference §4.1), so retried deregistrations succeed.
-        await agent.registrar.deregisterService(id);
+        // Consul's vetServiceUpdateWithAuthorizer: an ID the agent does not have is a 404, so a caller passing the
+        // service name (a common mistake) learns of it instead of believing the service gone.
+        if (!(await agent.registrar.deregisterService(id))) throw new UnknownServiceError(id);
         return reply.code(200).send('');
       },
     },
