@@ -94,6 +94,11 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Intention.List': rule('service', 'read'),
   'Intention.Match': rule('service', 'read'),
   'Intention.Check': rule('service', 'read', field('Destination')),
+  // Lists (filtered by the authorizer once it can deny), as Consul's NodeDump and ServiceDump.
+  'Internal.NodeDump': rule('node', 'read'),
+  'Internal.NodeInfo': rule('node', 'read', field('Node')),
+  'Internal.ServiceDump': rule('service', 'read'),
+  'Internal.ServiceTopology': rule('service', 'read', field('ServiceName')),
   'ConfigEntry.Apply': rule('operator', 'write'),
   'ConfigEntry.Get': rule('service', 'read', field('Name')),
   'ConfigEntry.List': rule('service', 'read'),

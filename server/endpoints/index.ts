@@ -9,6 +9,7 @@ import type { EndpointContext, HandlerTable } from './context.js';
 import { coordinateEndpoints } from './coordinate.js';
 import { healthEndpoints } from './health.js';
 import { intentionEndpoints } from './intention.js';
+import { internalEndpoints } from './internal.js';
 import { kvsEndpoints } from './kvs.js';
 import { operatorEndpoints } from './operator.js';
 import { preparedQueryEndpoints } from './prepared-query.js';
@@ -39,5 +40,6 @@ export function buildHandlers(
     ...intentionEndpoints(context),
     ...configEntryEndpoints(context),
     ...preparedQueryEndpoints(context, datacenters()[0] ?? ''),
+    ...internalEndpoints(context),
   };
 }

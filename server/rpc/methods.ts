@@ -9,6 +9,7 @@
 // a handler on the server, and nothing else in the transport.
 
 import type { Intention } from '../../connect/index.js';
+import type { UiNodeInfo, UiServiceListingSummary, UiServiceTopology } from '../endpoints/internal-types.js';
 import type { IntentionMutation } from '../state/connect-ops.js';
 import type { CaRootsReply } from '../state/connect-reads.js';
 import type { KvApplyRequest, KvEntry, Session } from '../state/kv-types.js';
@@ -212,6 +213,14 @@ export interface RpcMethods {
   'PreparedQuery.Execute': Read<PreparedQueryExecuteArgs, PreparedQueryExecuteReply>;
   /** The query a name resolves to, template rendered. */
   'PreparedQuery.Explain': Read<PreparedQueryExecuteArgs, { readonly Query: PreparedQueryFields }>;
+  /** `/v1/internal/ui/nodes`: every node with its services and checks (`?filter=` on these rows). */
+  'Internal.NodeDump': Read<Record<string, never>, readonly UiNodeInfo[]>;
+  /** `/v1/internal/ui/node/:node`: [] when the node does not exist. */
+  'Internal.NodeInfo': Read<{ readonly Node: string }, readonly UiNodeInfo[]>;
+  /** `/v1/internal/ui/services`, summarized on the server (`?filter=` on the health entries first). */
+  'Internal.ServiceDump': Read<Record<string, never>, readonly UiServiceListingSummary[]>;
+  /** `/v1/internal/ui/service-topology/:service` (ServiceKind '' or 'ingress-gateway'). */
+  'Internal.ServiceTopology': Read<{ readonly ServiceName: string; readonly ServiceKind: string }, UiServiceTopology>;
 }
 
 /** Consul's PreparedQueryExecuteRequest (the datacenter travels in the call's context). */

@@ -10,6 +10,7 @@ import { connectCaRoutes } from './connect-ca.js';
 import { coordinateRoutes } from './coordinate.js';
 import { healthRoutes } from './health.js';
 import { intentionRoutes } from './intentions.js';
+import { internalUiRoutes } from './internal-ui.js';
 import { kvRoutes } from './kv.js';
 import { operatorAutopilotRoutes } from './operator-autopilot.js';
 import { operatorRaftRoutes } from './operator-raft.js';
@@ -37,4 +38,5 @@ export async function registerServerRoutes(app: FastifyInstance, given: ServerRo
   await app.register(intentionRoutes(deps), { prefix: '/v1/connect/intentions' });
   await app.register(configEntryRoutes(deps), { prefix: '/v1/config' });
   await app.register(preparedQueryRoutes(deps), { prefix: '/v1/query' });
+  await app.register(internalUiRoutes(deps), { prefix: '/v1/internal/ui' });
 }
