@@ -13,7 +13,7 @@ import { BadRequestError, NoPathToDatacenterError, PermissionDeniedError, WriteR
 import { defaultQueryOptions, type QueryOptions } from './rpc/methods.js';
 import type { Server } from './server.js';
 import { autopilotConfig } from './state/autopilot-ops.js';
-import { getNode, serviceNodes } from './state/catalog-reads.js';
+import { getNode, nodes, serviceNodes } from './state/catalog-reads.js';
 import { nodeChecks } from './state/health-reads.js';
 import { ServerCluster, testContext, testNodeId } from './testing/server-cluster.js';
 
@@ -439,6 +439,11 @@ describe('Server', () => {
     cluster = await formedCluster();
     const c = cluster;
     const rpc = c.get('server-3').server.rpcClient();
+    // The leader's reconcile registers the three servers' nodes: let it finish, so only our write wakes the read.
+    await c.runUntil(
+      () => [...c.servers.values()].every((entry) => nodes(entry.server.store).value.length === 3),
+      'every server node is in the catalog',
+    );
     const consistent: QueryOptions = { ...defaultQueryOptions, consistency: 'consistent' };
     const first = await c.drive(
       rpc.call('Catalog.ListNodes', {}, { context: testContext, query: consistent }),

@@ -38,13 +38,14 @@ import { aclRules, allowAllRpcAuthorizer } from './endpoints/acl-rules.js';
 import { buildHandlers, type ClusterOps, type EndpointContext, type HandlerTable } from './endpoints/index.js';
 import { refusalFromResponse } from './endpoints/write.js';
 import { encodeCommand } from './fsm/codec.js';
-import { autopilotCommand, type Command } from './fsm/commands.js';
+import { autopilotCommand, batchableCommandTypes, type Command } from './fsm/commands.js';
 import { CatalogFsm } from './fsm/fsm.js';
 import { CaInitializer } from './leader/ca-init.js';
 import { LeaderDuties } from './leader/leader-duties.js';
 import { SessionTtlTimers } from './leader/session-ttl.js';
 import { TombstoneGc } from './leader/tombstone-gc.js';
 import { ServerMetrics } from './metrics.js';
+import { ProposalBatcher } from './proposal-batcher.js';
 import { raftConfigurationReply, raftStatsReply, voterAddresses } from './raft-facts.js';
 import { hasRaftState, openRaftStores } from './raft-stores.js';
 import {
@@ -110,6 +111,10 @@ export class Server implements Startable, ClusterOps {
   private startedAtMs = 0;
   private lastLeaderContactMs: number | null = null;
   private readonly stopController = new AbortController();
+  /** Catalog writes of one event-loop turn share a Raft entry. */
+  private readonly batcher = new ProposalBatcher((command) =>
+    this.requireRaft().propose(encodeCommand(command), { signal: this.stopController.signal }),
+  );
 
   constructor(
     private readonly components: ServerComponents,
@@ -426,7 +431,9 @@ export class Server implements Startable, ClusterOps {
   private async apply(command: Command, signal?: AbortSignal): Promise<{ index: number; value: unknown }> {
     const raft = this.requireRaft();
     const startedMs = this.components.clock.nowMs();
-    const result = await raft.propose(encodeCommand(command), signal === undefined ? {} : { signal });
+    const result = batchableCommandTypes.includes(command.type)
+      ? await this.batcher.submit(command, signal)
+      : await raft.propose(encodeCommand(command), signal === undefined ? {} : { signal });
     this.metrics.raftCommitSeconds.observe((this.components.clock.nowMs() - startedMs) / 1000);
     const refusal = refusalFromResponse(result.response);
     if (refusal !== null) throw refusal;

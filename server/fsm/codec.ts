@@ -4,7 +4,8 @@
 
 import { Packr } from 'msgpackr';
 import { LatticeError } from '../../lib/errors.js';
-import { type Command, type CommandType, commandTypes } from './commands.js';
+import { unpackKeepingKeys } from '../../lib/msgpack-keys.js';
+import { batchableCommandTypes, type Command, type CommandType, commandTypes } from './commands.js';
 
 export const commandFormatVersion = 1;
 /** A Raft entry larger than this is not one of ours; Consul's limits keep commands far below it. */
@@ -36,6 +37,8 @@ interface Envelope {
 
 function payloadOf(command: Command): unknown {
   switch (command.type) {
+    case 'batch':
+      return command.commands.map((inner) => ({ t: inner.type, p: payloadOf(inner) }));
     case 'register':
     case 'deregister':
       return command.request;
@@ -68,13 +71,18 @@ export function decodeCommand(bytes: Uint8Array): Command {
   if (bytes.byteLength > commandSizeBytesMax) throw new CommandCodecError(`command of ${bytes.byteLength} bytes`);
   let envelope: unknown;
   try {
-    envelope = packr.unpack(bytes);
+    envelope = unpackKeepingKeys(packr, bytes);
   } catch (error) {
     throw new CommandCodecError('command is not valid MessagePack', { cause: error });
   }
   if (!isObject(envelope)) throw new CommandCodecError('command envelope is not a map');
   const { v: version, t: type, p: payload } = envelope;
   if (version !== commandFormatVersion) throw new CommandCodecError(`unsupported command version ${String(version)}`);
+  return decodeTyped(type, payload);
+}
+
+/** Command `type` with `payload`; a batch's items are decoded the same way and must be batchable. */
+function decodeTyped(type: unknown, payload: unknown): Command {
   if (typeof type !== 'string') throw new CommandCodecError('command type is not a string');
   // Reserved types (reservedCommandTypes) land here too until their handlers exist.
   if (!commandTypes.includes(type as CommandType)) throw new UnknownCommandError(type);
@@ -97,6 +105,16 @@ export function decodeCommand(bytes: Uint8Array): Command {
     case 'txn':
       if (!Array.isArray(payload)) throw new CommandCodecError('txn payload is not a list');
       return { type: 'txn', ops: payload as never };
+    case 'batch': {
+      if (!Array.isArray(payload)) throw new CommandCodecError('batch payload is not a list');
+      const commands = payload.map((item) => {
+        if (!isObject(item)) throw new CommandCodecError('batch item is not a map');
+        if (!batchableCommandTypes.includes(item['t'] as CommandType))
+          throw new CommandCodecError(`a batch may not hold ${JSON.stringify(item['t'])}`);
+        return decodeTyped(item['t'], item['p']);
+      });
+      return { type: 'batch', commands };
+    }
     case 'config-entry':
     case 'intention':
     case 'ca-roots':

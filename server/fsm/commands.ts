@@ -31,7 +31,12 @@ export type Command =
   /** PreparedQuery.Apply: create/update (the whole query, ID chosen on the leader) or delete (by Query.ID). */
   | { readonly type: 'prepared-query'; readonly request: PreparedQueryRequest }
   /** Operator.AutopilotSetConfiguration, and the leader's first write: answers whether it took effect. */
-  | { readonly type: 'autopilot'; readonly request: AutopilotSetRequest };
+  | { readonly type: 'autopilot'; readonly request: AutopilotSetRequest }
+  /**
+   * Catalog writes proposed together (server/proposal-batcher.ts): applied in order at the entry's one index, each
+   * answered on its own (BatchItemResponse), as if each had its own entry. Only batchable types, never nested.
+   */
+  | { readonly type: 'batch'; readonly commands: readonly Command[] };
 
 export type CommandType = Command['type'];
 
@@ -47,7 +52,11 @@ export const commandTypes: readonly CommandType[] = [
   'ca-roots',
   'prepared-query',
   'autopilot',
+  'batch',
 ];
+
+/** The command types a batch may hold: catalog writes whose outcome does not depend on a caller-chosen index. */
+export const batchableCommandTypes: readonly CommandType[] = ['register', 'deregister'];
 
 /** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
 export const reservedCommandTypes: readonly string[] = ['acl'];
@@ -70,3 +79,4 @@ export const intentionCommand = (request: IntentionMutation): Command => ({ type
 export const caRootsCommand = (request: CaSetRequest): Command => ({ type: 'ca-roots', request });
 export const preparedQueryCommand = (request: PreparedQueryRequest): Command => ({ type: 'prepared-query', request });
 export const autopilotCommand = (request: AutopilotSetRequest): Command => ({ type: 'autopilot', request });
+export const batchCommand = (commands: readonly Command[]): Command => ({ type: 'batch', commands });

@@ -68,6 +68,24 @@ export function applyCommand(store: StateStore, index: number, command: Command)
       return preparedQueryApply(store, index, command.request);
     case 'autopilot':
       return autopilotSet(store, index, command.request);
+    case 'batch':
+      return command.commands.map((inner) => applyBatchItem(store, index, inner));
+  }
+}
+
+/** One command of a batch, answered as its own entry would be. */
+export interface BatchItemResponse {
+  readonly error: LatticeError | null;
+  readonly value?: unknown;
+}
+
+function applyBatchItem(store: StateStore, index: number, command: Command): BatchItemResponse {
+  try {
+    const value = applyCommand(store, index, command);
+    return value === undefined ? { error: null } : { error: null, value };
+  } catch (error) {
+    if (error instanceof AssertionError) throw error;
+    return { error: error instanceof LatticeError ? error : new CommandFailedError({ cause: error }) };
   }
 }
 
