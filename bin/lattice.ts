@@ -17,6 +17,9 @@ try {
   await program.parseAsync(normalizeArgv(process.argv.slice(2)), { from: 'user' });
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
-  process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  // Consul's CLI messages already say what failed ("Error querying Consul agent: ...", "Failed to open ..."): they
+  // are printed as they are; anything else gets the "Error: " prefix.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(/^(Error|Failed)\b/.test(message) ? `${message}\n` : `Error: ${message}\n`);
   process.exit(1);
 }

@@ -7,6 +7,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { type AbortOptions, LifecycleState, type Startable } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/log.js';
+import { ListenError } from '../http/server.js';
 import type { DnsCounters } from './counters.js';
 import { dnsDefaults } from './defaults.js';
 import type { DnsHandler } from './handler.js';
@@ -75,10 +76,11 @@ export class DnsServer implements Startable {
 
   private async listen(address: string): Promise<Listener> {
     const udp = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+    // A taken port reads "cannot listen on 127.0.0.1:8600: address already in use", as the HTTP listener's does.
     await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
+      udp.once('error', (error) => reject(new ListenError(address, this.config.port, { cause: error })));
       udp.bind(this.config.port, address, () => {
-        udp.off('error', reject);
+        udp.removeAllListeners('error');
         resolve();
       });
     });
@@ -90,9 +92,9 @@ export class DnsServer implements Startable {
     tcp.on('drop', () => this.components.counters.tcpConnectionsRejected++);
     try {
       await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
+        tcp.once('error', (error) => reject(new ListenError(address, port, { cause: error })));
         tcp.listen(port, address, () => {
-          tcp.off('error', reject);
+          tcp.removeAllListeners('error');
           resolve();
         });
       });

@@ -252,7 +252,12 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     started = true;
   } catch (error) {
     await watches.stop();
-    log.error({ err: error }, `Error starting agent: ${error instanceof Error ? error.message : String(error)}`);
+    // One clear line ("cannot listen on 127.0.0.1:8500: address already in use"); the stack only helps a developer.
+    const message = `Error starting agent: ${error instanceof Error ? error.message : String(error)}`;
+    // -dev's implied DEBUG level does not count: only a level the operator chose asks for the stack.
+    const chosenLevel = flags.dev && flags.logLevel === undefined ? 'info' : config.logLevel;
+    if (chosenLevel === 'debug' || chosenLevel === 'trace') log.error({ err: error }, message);
+    else log.error(message);
     await agent.stop().catch((stopError: unknown) => log.error({ err: stopError }, 'Error stopping agent'));
     process.exit(1);
   }

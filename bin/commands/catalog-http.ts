@@ -9,6 +9,15 @@ export class AgentRequestError extends LatticeError {
   override readonly name = 'AgentRequestError';
 }
 
+/**
+ * The message for a failed request: a `what` that is a whole Consul phrase ("Error querying Consul agent",
+ * "Failed writing data") takes the cause after a colon, as Consul prints it; a bare activity ("listing nodes")
+ * reads "listing nodes failed: <cause>". Never both, which read "Error querying Consul agent failed: ...".
+ */
+export function failureMessage(what: string, cause: string): string {
+  return /^[A-Z]/.test(what) ? `${what}: ${cause}` : `${what} failed: ${cause}`;
+}
+
 /** One CLI request is an operator waiting at a prompt; a minute covers a slow leader election. */
 export const cliRequestTimeoutMs = 60_000;
 
@@ -39,8 +48,11 @@ export async function agentRequest(target: HttpClientOptions, what: string, requ
     const detail = cause?.code ?? cause?.message ?? (error as Error).message;
     throw new AgentRequestError(
       'ERR_AGENT_UNREACHABLE',
-      `${what} failed: cannot reach the agent at ${target.baseUrl} (${detail}); is \`lattice agent\` running? ` +
-        'Set -http-addr or CONSUL_HTTP_ADDR to point at it',
+      failureMessage(
+        what,
+        `cannot reach the agent at ${target.baseUrl} (${detail}); is \`lattice agent\` running? ` +
+          'Set -http-addr or CONSUL_HTTP_ADDR to point at it',
+      ),
       { cause: error },
     );
   }
@@ -48,7 +60,7 @@ export async function agentRequest(target: HttpClientOptions, what: string, requ
     const text = (await response.text()).trim();
     throw new AgentRequestError(
       'ERR_AGENT_HTTP',
-      `${what} failed: Unexpected response code: ${response.status} (${text})`,
+      failureMessage(what, `Unexpected response code: ${response.status} (${text})`),
     );
   }
   return response;
@@ -61,7 +73,7 @@ export async function agentJson<T>(target: HttpClientOptions, what: string, requ
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new AgentRequestError('ERR_AGENT_HTTP', `${what} failed: the agent answered with unreadable JSON`, {
+    throw new AgentRequestError('ERR_AGENT_HTTP', failureMessage(what, 'the agent answered with unreadable JSON'), {
       cause: error,
     });
   }

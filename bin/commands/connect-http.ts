@@ -2,12 +2,12 @@
 // local agent, with Consul's CLI wording on failure, and the config-file reader (HCL, JSON or YAML by extension,
 // JSON when unknown, `-` for stdin) through the agent's own parsers.
 
-import { readFile } from 'node:fs/promises';
 import { type ConfigFormat, formatForPath, parseConfigText } from '../../agent/config/formats.js';
 import { unwrapHclBlocks } from '../../agent/config/hcl-blocks.js';
 import { LatticeError } from '../../lib/errors.js';
 import { type HttpClientOptions, requestHeaders } from '../http-options.js';
 import { AgentRequestError, cliRequestTimeoutMs } from './catalog-http.js';
+import { readInputFile } from './read-input.js';
 
 export interface JsonAnswer {
   readonly status: number;
@@ -67,7 +67,7 @@ async function readStdin(): Promise<string> {
 
 /** A config file as consul config write reads it: HCL or JSON (YAML too), `-` for standard input. */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  const text = path === '-' ? await readStdin() : await readInputFile(path);
   const guessed: ConfigFormat = formatForPath(path) ?? (text.trimStart().startsWith('{') ? 'json' : 'hcl');
   const result = parseConfigText(text, guessed);
   if (!result.ok) throw new LatticeError('ERR_USAGE', `Failed to decode config entry input: ${result.message}`);

@@ -3,7 +3,7 @@
 
 import { LatticeError } from '../../lib/errors.js';
 import { type HttpClientOptions, requestHeaders } from '../http-options.js';
-import { AgentRequestError, cliRequestTimeoutMs } from './catalog-http.js';
+import { AgentRequestError, cliRequestTimeoutMs, failureMessage } from './catalog-http.js';
 
 export interface KvPair {
   readonly Key: string;
@@ -48,7 +48,10 @@ export async function agentCall(target: HttpClientOptions, what: string, request
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new AgentRequestError(
       'ERR_AGENT_UNREACHABLE',
-      `${what} failed: cannot reach the agent at ${target.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+      failureMessage(
+        what,
+        `cannot reach the agent at ${target.baseUrl} (${cause?.code ?? cause?.message ?? (error as Error).message})`,
+      ),
       { cause: error },
     );
   }
@@ -56,7 +59,7 @@ export async function agentCall(target: HttpClientOptions, what: string, request
   if (!response.ok && !(request.accept ?? []).includes(response.status))
     throw new AgentRequestError(
       'ERR_AGENT_HTTP',
-      `${what} failed: Unexpected response code: ${response.status} (${body.trim()})`,
+      failureMessage(what, `Unexpected response code: ${response.status} (${body.trim()})`),
     );
   return { status: response.status, index: Number(response.headers.get('x-consul-index') ?? 0), body };
 }
@@ -65,7 +68,7 @@ export function parseJson<T>(answer: RawAnswer, what: string): T {
   try {
     return JSON.parse(answer.body) as T;
   } catch (error) {
-    throw new LatticeError('ERR_AGENT_HTTP', `${what} failed: the agent answered with unreadable JSON`, {
+    throw new LatticeError('ERR_AGENT_HTTP', failureMessage(what, 'the agent answered with unreadable JSON'), {
       cause: error,
     });
   }
