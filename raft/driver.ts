@@ -311,6 +311,9 @@ export class RaftDriver {
     // A leader's snapshot received while a Ready was being written replaced the log past the applied index; it
     // is installed by the next Ready, and the applied state is not worth saving meanwhile.
     if (this.rawNode.termAt(index) === null) return false;
+    // Entries are applied once committed, possibly before this node's own write of them lands: a snapshot past
+    // the durable log would leave a gap after it at the next start. Take it once they are on disk.
+    if (index > (this.storage as MemoryLogStorage).lastIndex()) return false;
     const meta = this.rawNode.snapshotMetaAt(index);
     const captured = fsm.snapshot();
     const sink = await snapshotStore.create(meta);
