@@ -2,6 +2,7 @@
 // catalog holds for this node, which registrations and deregistrations bring the catalog in line, and which local
 // entries are already in sync. Consul agent/local/state.go updateSyncState + SyncChanges, as a function.
 
+import { setOwn } from '../../lib/records.js';
 import type { HealthCheck, Node, NodeService } from '../../server/state/types.js';
 import { type LocalCheck, type LocalNode, type LocalService, serfHealthCheckId } from '../local/types.js';
 
@@ -190,7 +191,7 @@ function canonical(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const item = canonical((value as Record<string, unknown>)[key]);
-      if (item !== undefined) out[key] = item;
+      if (item !== undefined) setOwn(out, key, item);
     }
     return Object.keys(out).length === 0 ? undefined : out;
   }

@@ -4,6 +4,7 @@
 
 import { parseDuration } from '../../lib/duration.js';
 import type { ProblemList } from './problems.js';
+import { ownValue, setOwn } from '../../lib/records.js';
 
 /** A check returns an error message for a value of the right type but the wrong content, or null. */
 export type ValueCheck<T> = (value: T) => string | null;
@@ -183,7 +184,7 @@ function checkMap(
   const checked: Record<string, unknown> = {};
   for (const [name, item] of Object.entries(value)) {
     const result = check(valueSpec, item, `${key}.${name}`, context);
-    if (result !== invalid) checked[name] = result;
+    if (result !== invalid) setOwn(checked, name, result);
   }
   return checked;
 }
@@ -222,11 +223,11 @@ function checkObject(
 /** Consul's JSON accepts its API's CamelCase names (`DeregisterCriticalServiceAfter`, `ID`, `TTL`) as well. */
 function resolveFieldName(spec: Extract<Spec, { kind: 'object' }>, name: string): string | null {
   if (Object.hasOwn(spec.fields, name)) return name;
-  const alias = spec.aliases?.[name];
+  const alias = spec.aliases === undefined ? undefined : ownValue(spec.aliases, name);
   if (alias !== undefined) return alias;
   const snake = toSnakeCase(name);
   if (Object.hasOwn(spec.fields, snake)) return snake;
-  const aliasOfSnake = spec.aliases?.[snake];
+  const aliasOfSnake = spec.aliases === undefined ? undefined : ownValue(spec.aliases, snake);
   return aliasOfSnake ?? null;
 }
 

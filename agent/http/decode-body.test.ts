@@ -67,3 +67,19 @@ describe('decodeBody', () => {
         (error: unknown) => error instanceof BadRequestError && error.message === text,
       ));
 });
+
+describe('decodeBody with keys named like Object.prototype members', () => {
+  it('keeps Meta keys __proto__, constructor and hasOwnProperty as own keys and ignores unknown top-level ones', () => {
+    const decoded = decodeBody(
+      body,
+      JSON.parse(
+        '{"Node":"n","constructor":"x","__proto__":{"Node":"evil"},"Meta":{"__proto__":"a","constructor":"b","hasOwnProperty":"c"}}',
+      ),
+    );
+    assert.equal(
+      JSON.stringify(decoded),
+      '{"Node":"n","Meta":{"__proto__":"a","constructor":"b","hasOwnProperty":"c"}}',
+    );
+    assert.equal(Object.getPrototypeOf(decoded['Meta']), Object.prototype);
+  });
+});

@@ -7,6 +7,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatDuration, parseDurationField } from '../../lib/duration.js';
+import { setOwn } from '../../lib/records.js';
 import { BadRequestError } from './errors.js';
 
 export type FieldType =
@@ -87,8 +88,8 @@ function decodeValue(type: FieldType, value: unknown, path: string, depth: numbe
       if (typeof value !== 'object' || Array.isArray(value)) fail(path, 'map[string]string', value);
       const out: Record<string, string> = {};
       for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
-        if (entry === null) out[key] = '';
-        else if (typeof entry === 'string') out[key] = entry;
+        if (entry === null) setOwn(out, key, '');
+        else if (typeof entry === 'string') setOwn(out, key, entry);
         else fail(`${path}.${key}`, 'string', entry);
       }
       return out;
@@ -108,7 +109,7 @@ function decodeValue(type: FieldType, value: unknown, path: string, depth: numbe
   if (typeof value !== 'object' || Array.isArray(value)) fail(path, 'object', value);
   const out: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(value as Record<string, unknown>))
-    out[key] = decodeObject(type.mapOf, entry, `${path}.${key}`, depth + 1);
+    setOwn(out, key, decodeObject(type.mapOf, entry, `${path}.${key}`, depth + 1));
   return out;
 }
 

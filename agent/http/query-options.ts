@@ -5,6 +5,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import { DurationError, parseDuration } from '../../lib/duration.js';
+import { setOwn } from '../../lib/records.js';
 import { compileFilter, FilterError } from '../../server/filter/index.js';
 import type { Consistency, QueryOptions } from '../../server/rpc/methods.js';
 import { resolveToken } from './acl-hook.js';
@@ -133,8 +134,8 @@ export function parseNodeMeta(params: URLSearchParams): Readonly<Record<string, 
   const meta: Record<string, string> = {};
   for (const pair of params.getAll('node-meta')) {
     const colon = pair.indexOf(':');
-    if (colon < 0) meta[pair] = '';
-    else meta[pair.slice(0, colon)] = pair.slice(colon + 1);
+    if (colon < 0) setOwn(meta, pair, '');
+    else setOwn(meta, pair.slice(0, colon), pair.slice(colon + 1));
   }
   return Object.freeze(meta);
 }

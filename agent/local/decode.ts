@@ -4,6 +4,7 @@
 // API and config files accept the same things and fill the same defaults.
 
 import { ValidationError } from '../../lib/errors.js';
+import { ownValue } from '../../lib/records.js';
 import { formatProblem, ProblemList } from '../config/problems.js';
 import { checkValue, isPlainObject, type Located, type Spec } from '../config/schema.js';
 import { checkSpec, serviceSpec } from '../config/schema-service.js';
@@ -36,8 +37,8 @@ export function reshapeForSpec(spec: Spec, value: unknown): unknown {
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
         const squashed = squash(key);
-        const field = byKey.get(squashed) ?? extraAliases[squashed];
-        if (field === undefined || !(field in spec.fields)) continue; // unknown fields are ignored, as Consul does
+        const field = byKey.get(squashed) ?? ownValue(extraAliases, squashed);
+        if (field === undefined || !Object.hasOwn(spec.fields, field)) continue; // unknown fields are ignored, as Consul does
         if (item === null || item === undefined) continue;
         out[field] = reshapeForSpec(spec.fields[field]!, item);
       }

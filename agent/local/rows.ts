@@ -2,6 +2,7 @@
 // syncs: Consul's field names, defaults filled, sidecar ports assigned, check rows starting at their initial status.
 
 import { formatDuration } from '../../lib/duration.js';
+import { setOwn } from '../../lib/records.js';
 import type { HealthCheckDefinition, ServiceProxy } from '../../server/state/types.js';
 import type { CheckDefinition, CheckKind, ProxyDefinition, ServiceDefinition } from '../config/types.js';
 import type { LocalCheckRow, LocalServiceRow } from './types.js';
@@ -9,7 +10,7 @@ import type { LocalCheckRow, LocalServiceRow } from './types.js';
 export function serviceRow(definition: ServiceDefinition): LocalServiceRow {
   const taggedAddresses: Record<string, { Address: string; Port: number }> = {};
   for (const [name, value] of Object.entries(definition.taggedAddresses))
-    taggedAddresses[name] = { Address: value.address, Port: value.port };
+    setOwn(taggedAddresses, name, { Address: value.address, Port: value.port });
   return {
     ID: definition.id,
     Service: definition.name,

@@ -1,6 +1,7 @@
 // The Catalog endpoint (Consul catalog_endpoint.go): register and deregister through Raft after validation, and
 // the catalog reads. Writes arrive here on the leader; reads run where the dispatcher decided.
 
+import { setOwn } from '../../lib/records.js';
 import type { CompiledFilter } from '../filter/index.js';
 import { deregisterCommand, registerCommand } from '../fsm/commands.js';
 import {
@@ -132,6 +133,6 @@ function filteredServiceTags(
     for (const tag of instance.Tags) tags.add(tag);
   }
   const value: Record<string, readonly string[]> = {};
-  for (const [name, tags] of byName) value[name] = [...tags].sort();
+  for (const [name, tags] of byName) setOwn(value, name, [...tags].sort());
   return value;
 }

@@ -5,6 +5,7 @@
 
 import { Packr } from 'msgpackr';
 import { LatticeError } from '../../lib/errors.js';
+import { unpackKeepingKeys } from '../../lib/msgpack-keys.js';
 import { crc32 } from '../../raft/storage/checksum.js';
 import type { StoreCapture, StoreContents } from '../state/store.js';
 
@@ -95,7 +96,7 @@ export function* encodeSnapshot(capture: StoreCapture, header: SnapshotHeader): 
 function parseRecord(payload: Uint8Array): SnapshotRecord {
   let record: unknown;
   try {
-    record = packr.unpack(payload);
+    record = unpackKeepingKeys(packr, payload);
   } catch (error) {
     throw new SnapshotFormatError('snapshot record is not valid MessagePack', { cause: error });
   }

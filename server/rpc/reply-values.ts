@@ -8,6 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { Packr } from 'msgpackr';
+import { unpackKeepingKeys } from '../../lib/msgpack-keys.js';
 import type { WireResponse } from './wire.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -74,7 +75,7 @@ export class ReplyValueDecoder {
   private valueOf(tag: string, bytes: Uint8Array): unknown {
     const kept = this.values.get(tag);
     if (kept !== undefined) return kept.value;
-    const value = packr.unpack(bytes);
+    const value = unpackKeepingKeys(packr, bytes);
     if (bytes.length <= decodedValuesSizeBytesMax) {
       this.values.set(tag, { value, sizeBytes: bytes.length });
       this.sizeBytes += bytes.length;

@@ -3,6 +3,7 @@
 // their own args (server/endpoints/read.ts helpers, normalizeRegisterRequest).
 
 import { Packr } from 'msgpackr';
+import { unpackKeepingKeys } from '../../lib/msgpack-keys.js';
 import { BadRequestError, decodeRpcError, type WireError } from './errors.js';
 import type { Consistency, QueryOptions, RequestContext, RpcMethodName } from './methods.js';
 import { isRpcMethodName } from './router.js';
@@ -33,7 +34,7 @@ export const encodeFrame = (value: unknown): Buffer => packr.pack(value);
 /** Never throws: bytes that are not msgpack decode to a marker that validation refuses. */
 export function decodeFrame(bytes: Buffer): unknown {
   try {
-    return packr.unpack(bytes);
+    return unpackKeepingKeys(packr, bytes);
   } catch {
     return { undecodable: true };
   }

@@ -3,6 +3,7 @@
 // report for it, and the watch keys that a change to its answer fires.
 
 import { assert } from '../../lib/assert.js';
+import { setOwn } from '../../lib/records.js';
 import {
   connectIndexKey,
   nodeExtinctionIndexKey,
@@ -102,7 +103,7 @@ function tagUnion(store: StateStore, nodeMeta: Readonly<Record<string, string>> 
     for (const tag of service.Tags) entry.tags.add(tag);
   }
   const value: Record<string, readonly string[]> = {};
-  for (const { name, tags } of byName.values()) value[name] = Object.freeze([...tags].sort());
+  for (const { name, tags } of byName.values()) setOwn(value, name, Object.freeze([...tags].sort()));
   return value;
 }
 

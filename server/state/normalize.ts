@@ -4,6 +4,7 @@
 // check durations rendered as Go duration strings. Throws InvalidWriteError with Consul's message.
 
 import { formatDuration, parseDurationField } from '../../lib/duration.js';
+import { setOwn } from '../../lib/records.js';
 import { InvalidWriteError } from './errors.js';
 import type {
   HealthCheck,
@@ -90,7 +91,7 @@ function stringMapField(value: unknown, field: string): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, inner] of Object.entries(objectField(value, field))) {
     if (typeof inner !== 'string') throw new InvalidWriteError(`${field}.${key} must be a string`);
-    result[key] = inner;
+    setOwn(result, key, inner);
   }
   return result;
 }
@@ -117,10 +118,10 @@ function serviceAddresses(value: unknown, field: string): Record<string, Service
   const result: Record<string, ServiceAddress> = {};
   for (const [key, inner] of Object.entries(objectField(value, field))) {
     const entry = objectField(inner, `${field}.${key}`);
-    result[key] = {
+    setOwn(result, key, {
       Address: stringField(entry['Address'], `${field}.${key}.Address`),
       Port: integerField(entry['Port'], `${field}.${key}.Port`),
-    };
+    });
   }
   return result;
 }

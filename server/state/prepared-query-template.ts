@@ -4,6 +4,7 @@
 // with `${name.full}`, `${name.prefix}`, `${name.suffix}`, `${agent.segment}` and `${match(N)}` (the Regexp's
 // groups, '' when out of range or unmatched), then drops empty tags when RemoveEmptyTags is set. Pure.
 
+import { setOwn } from '../../lib/records.js';
 import { evaluateHil, HilError, type HilTemplate, parseHil } from './prepared-query-hil.js';
 import {
   type PreparedQueryFields,
@@ -33,7 +34,7 @@ export function mapServiceStrings(service: ServiceQuery, visit: (path: string, v
   const map = (path: string, values: Readonly<Record<string, string>> | null): Record<string, string> | null => {
     if (values === null) return null;
     const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(values)) out[key] = visit(`${path}[${key}]`, value);
+    for (const [key, value] of Object.entries(values)) setOwn(out, key, visit(`${path}[${key}]`, value));
     return out;
   };
   const targets = service.Failover.Targets;

@@ -2,6 +2,7 @@
 // update); other kinds refuse them. Writes answer 200 with an empty body.
 
 import type { FastifyRequest } from 'fastify';
+import { setOwn } from '../../../lib/records.js';
 import { filterSchemas } from '../../../server/filter/index.js';
 import type { HealthStatus } from '../../../server/state/types.js';
 import { isPlainObject } from '../../config/schema.js';
@@ -48,7 +49,7 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
       acl: agentRead,
       handler: async (request) => {
         const all: Record<string, Record<string, unknown>> = {};
-        for (const entry of agent.state.checks()) all[entry.row.CheckID] = presentAgentCheck(entry.row);
+        for (const entry of agent.state.checks()) setOwn(all, entry.row.CheckID, presentAgentCheck(entry.row));
         return filterRecord(all, requestParams(request).get('filter'), filterSchemas.healthCheck);
       },
     },

@@ -10,6 +10,7 @@ import type { SerfMember } from '../../../gossip/serf/members.js';
 import { ManualClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { SeededRand } from '../../../lib/rand.js';
+import { ownValue } from '../../../lib/records.js';
 import { CheckRunner } from '../../checks/runner.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import { AgentMetrics } from '../../runtime/metrics.js';
@@ -120,6 +121,29 @@ describe('/v1/agent services', () => {
     ]);
     const bad = await get('/v1/agent/services?filter=Port%20%3D%3D');
     assert.equal(bad.statusCode, 400);
+  });
+
+  it('keeps a service named __proto__ and Meta keys named like Object.prototype members', async () => {
+    const body =
+      '{"Name":"__proto__","ID":"__proto__","Meta":{"__proto__":"x","constructor":"y","hasOwnProperty":"z"}}';
+    const registered = await app.inject({ method: 'PUT', url: '/v1/agent/service/register', payload: body });
+    assert.equal(registered.statusCode, 200);
+    const other = { Name: 'constructor', ID: 'hasOwnProperty', Meta: { toString: 't' } };
+    assert.equal((await put('/v1/agent/service/register', other)).statusCode, 200);
+    const services = JSON.parse((await get('/v1/agent/services')).body) as Record<string, { Meta: object }>;
+    assert.ok(Object.hasOwn(services, '__proto__'));
+    assert.ok(Object.hasOwn(services, 'hasOwnProperty'));
+    assert.equal(
+      JSON.stringify(ownValue(services, '__proto__')?.Meta),
+      '{"__proto__":"x","constructor":"y","hasOwnProperty":"z"}',
+    );
+    const one = await get('/v1/agent/service/__proto__');
+    assert.equal(
+      JSON.stringify((one.json() as { Meta: object }).Meta),
+      '{"__proto__":"x","constructor":"y","hasOwnProperty":"z"}',
+    );
+    assert.equal((await put('/v1/agent/service/deregister/__proto__')).statusCode, 200);
+    assert.equal((await put('/v1/agent/service/deregister/hasOwnProperty')).statusCode, 200);
   });
 
   it("answers deregistering a service ID the agent does not have with Consul's 404, changing nothing", async () => {

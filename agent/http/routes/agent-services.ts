@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { delay } from '../../../lib/clock.js';
 import { LatticeError } from '../../../lib/errors.js';
+import { setOwn } from '../../../lib/records.js';
 import { filterSchemas } from '../../../server/filter/index.js';
 import { decodeServiceBody } from '../../local/decode.js';
 import { UnknownServiceError } from '../../local/registrar.js';
@@ -86,7 +87,8 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
       acl: agentRead,
       handler: async (request) => {
         const all: Record<string, Record<string, unknown>> = {};
-        for (const entry of agent.state.services()) all[entry.row.ID] = presentAgentService(entry.row, datacenter);
+        for (const entry of agent.state.services())
+          setOwn(all, entry.row.ID, presentAgentService(entry.row, datacenter));
         return filterRecord(all, requestParams(request).get('filter'), filterSchemas.nodeService);
       },
     },

@@ -196,6 +196,18 @@ describe('catalog reads', () => {
     assert.equal(byList.Node.Node, 'a');
   });
 
+  it('answer services with IDs named like Object.prototype members in the catalog/node map', async () => {
+    const ids = ['__proto__', 'constructor', 'hasOwnProperty'];
+    const rpc = new FakeRpcClient().on('Catalog.NodeServices', () => ({
+      value: { Node: node('a'), Services: ids.map(nodeService) },
+      meta: meta(8),
+    }));
+    const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/catalog/node/a' });
+    const services = JSON.parse(response.body).Services as object;
+    assert.deepEqual(Object.keys(services), ids);
+    for (const id of ids) assert.equal(Object.getOwnPropertyDescriptor(services, id)?.value.ID, id);
+  });
+
   it('answer the datacenters without index headers', async () => {
     const rpc = new FakeRpcClient().on('Catalog.ListDatacenters', () => ['dc1', 'dc2']);
     const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/catalog/datacenters' });

@@ -4,6 +4,7 @@
 // `GET /catalog/node/<unknown>`. ACL: writes declare node/service write; list reads are filtered by the servers.
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { setOwn } from '../../../lib/records.js';
 import type { CatalogService, Node, RegisterRequest } from '../../../server/state/types.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
@@ -230,7 +231,7 @@ export const catalogRoutes =
           const { value } = await rpcRead(read, request, reply, 'Catalog.NodeServices', () => ({ Node: node }));
           if (value === null) return null;
           const services: Record<string, unknown> = {};
-          for (const service of value.Services ?? []) services[service.ID] = presentService(service);
+          for (const service of value.Services ?? []) setOwn(services, service.ID, presentService(service));
           return { Node: value.Node, Services: services };
         },
       },
