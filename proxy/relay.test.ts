@@ -1,6 +1,6 @@
 // The relay's byte stream through both proxies (web's upstream listener → mTLS → api's public listener) to a raw TCP
-// app: bulk data arrives intact both ways while a reader lags (backpressure), half-closes pass through in either
-// order, and an app that speaks first is heard before the caller sends anything.
+// app: bulk data and thousands of small chunks arrive intact while a reader lags (backpressure), half-closes pass
+// through in either order, and an app that speaks first is heard before the caller sends anything.
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -59,6 +59,29 @@ describe('relay byte stream', () => {
     assert.equal(sha256(await callerReceived), sha256(fromApp));
     await waitFor(() => appReceived !== null, 'the app to see the connection');
     assert.equal(sha256(await appReceived!), sha256(fromCaller));
+  });
+
+  it('carries thousands of small chunks intact to a caller that reads only after they were all sent', async () => {
+    const chunks = Array.from({ length: 4_000 }, (_, position) => randomBytes(64 + (position % 200)));
+    let appDone: Promise<void> | null = null;
+    onAppConnection = (socket) => {
+      // One write per event-loop turn, so that the proxies see many small reads rather than one large one.
+      appDone = (async () => {
+        for (const chunk of chunks) {
+          socket.write(chunk);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        socket.end();
+      })();
+    };
+    const caller = await dialWeb();
+    caller.pause();
+    caller.end();
+    await waitFor(() => appDone !== null, 'the app to see the connection');
+    await appDone;
+    const received = collect(caller);
+    caller.resume();
+    assert.equal(sha256(await received), sha256(Buffer.concat(chunks)));
   });
 
   it('hears an app that speaks first, then passes the caller half-close through', async () => {
