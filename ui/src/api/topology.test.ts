@@ -1,23 +1,39 @@
-// Proves how a service's topology is derived from the HTTP API's answers (served here by a stub fetch): upstreams
-// from its sidecar's Proxy.Upstreams, downstreams from other sidecars and from allow intentions, each link
-// judged by /v1/connect/intentions/check; and which intentions apply to a pair of services.
+// Proves how the topology graph's edges are drawn from /v1/internal/ui/service-topology's answer: each link's
+// verdict, L7 flag and reason come from the answer, an upstream's local bind from the sidecar registrations; and
+// which intentions apply to a pair of services.
 
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { intentionMatches, loadTopology } from './topology.js';
-import type { CatalogService, Intention } from './types.js';
+import { describe, it } from 'node:test';
+import { intentionMatches, topologyEdges } from './topology.js';
+import type {
+  CatalogService,
+  Intention,
+  UiIntentionDecision,
+  UiServiceTopology,
+  UiServiceTopologySummary,
+  UiTopologySource,
+} from './types.js';
 
-function proxy(name: string, destination: string, upstreams: string[]): Partial<CatalogService> {
+function decision(allowed: boolean, fields: Partial<UiIntentionDecision> = {}): UiIntentionDecision {
+  return { DefaultAllow: true, Allowed: allowed, HasPermissions: false, ExternalSource: '', HasExact: true, ...fields };
+}
+
+function linked(name: string, source: UiTopologySource, intention: UiIntentionDecision): UiServiceTopologySummary {
   return {
-    ServiceName: name,
-    ServiceID: name,
-    Node: 'n1',
-    ServiceKind: 'connect-proxy',
-    ServiceProxy: {
-      DestinationServiceName: destination,
-      DestinationServiceID: destination,
-      Upstreams: upstreams.map((to, index) => ({ DestinationName: to, LocalBindPort: 9000 + index })),
-    },
+    Name: name,
+    Datacenter: 'dc1',
+    Tags: null,
+    Nodes: ['n1'],
+    ExternalSources: null,
+    InstanceCount: 1,
+    ChecksPassing: 1,
+    ChecksWarning: 0,
+    ChecksCritical: 0,
+    GatewayConfig: {},
+    TransparentProxy: false,
+    ConnectNative: false,
+    Source: source,
+    Intention: intention,
   };
 }
 
@@ -36,74 +52,52 @@ function intention(source: string, destination: string, action: 'allow' | 'deny'
   };
 }
 
-const catalogRows: Record<string, Partial<CatalogService>[]> = {
-  web: [{ ServiceName: 'web', ServiceID: 'web', Node: 'n1', ServiceKind: '' }],
-  'web-sidecar-proxy': [proxy('web-sidecar-proxy', 'web', ['api', 'db'])],
-  api: [{ ServiceName: 'api', ServiceID: 'api', Node: 'n1', ServiceKind: '' }],
-  'api-sidecar-proxy': [proxy('api-sidecar-proxy', 'api', ['db'])],
-  db: [{ ServiceName: 'db', ServiceID: 'db', Node: 'n1', ServiceKind: '' }],
-  batch: [{ ServiceName: 'batch', ServiceID: 'batch', Node: 'n1', ServiceKind: '' }],
-};
-/** What /check answers: web may not reach db; everything else is allowed. */
-const denied = new Set(['web->db']);
-const realFetch = globalThis.fetch;
+const webSidecar = {
+  ServiceName: 'web-sidecar-proxy',
+  ServiceID: 'web-sidecar-proxy',
+  Node: 'n1',
+  ServiceKind: 'connect-proxy',
+  ServiceProxy: {
+    DestinationServiceName: 'web',
+    Upstreams: [
+      { DestinationName: 'api', LocalBindPort: 9000 },
+      { DestinationName: 'db', LocalBindAddress: '127.0.0.2', LocalBindPort: 9001 },
+    ],
+  },
+} as unknown as CatalogService;
 
-beforeEach(() => {
-  (globalThis as { window?: unknown }).window = { location: { origin: 'http://agent.test' } };
-  globalThis.fetch = (async (input: string | URL) => {
-    const url = new URL(String(input), 'http://agent.test');
-    const service = /^\/v1\/catalog\/service\/(.+)$/.exec(url.pathname);
-    if (service) return Response.json(catalogRows[decodeURIComponent(service[1]!)] ?? []);
-    if (url.pathname === '/v1/connect/intentions/check') {
-      const pair = `${url.searchParams.get('source')}->${url.searchParams.get('destination')}`;
-      return Response.json({ Allowed: !denied.has(pair) });
-    }
-    return new Response('not found', { status: 404 });
-  }) as typeof fetch;
-});
-
-afterEach(() => {
-  globalThis.fetch = realFetch;
-  delete (globalThis as { window?: unknown }).window;
-});
-
-describe('loadTopology', () => {
-  const catalog = Object.fromEntries(Object.keys(catalogRows).map((name) => [name, []]));
-
-  it("takes upstreams from the service's sidecar, each judged by the intentions", async () => {
-    const topology = await loadTopology('web', catalog, [], new AbortController().signal);
-    assert.equal(topology.inMesh, true);
-    assert.deepEqual(
-      topology.upstreams.map(({ name, allowed, bind }) => ({ name, allowed, bind })),
-      [
-        { name: 'api', allowed: true, bind: '127.0.0.1:9000' },
-        { name: 'db', allowed: false, bind: '127.0.0.1:9001' },
+describe('topologyEdges', () => {
+  it('takes each link’s verdict and reason from the answer and the upstreams’ binds from the sidecar', () => {
+    const topology: UiServiceTopology = {
+      Protocol: 'http',
+      TransparentProxy: false,
+      FilteredByACLs: false,
+      Upstreams: [
+        linked('api', 'proxy-registration', decision(true)),
+        linked('db', 'proxy-registration', decision(false)),
+        linked('cache', 'default-allow', decision(true, { HasExact: false })),
       ],
-    );
-    assert.deepEqual(topology.downstreams, []);
-    assert.deepEqual(
-      topology.sidecars.map((row) => row.ServiceID),
-      ['web-sidecar-proxy'],
-    );
+      Downstreams: [linked('batch', 'specific-intention', decision(false, { HasPermissions: true }))],
+    };
+    assert.deepEqual(topologyEdges(topology, [webSidecar]), {
+      upstreams: [
+        { name: 'api', source: 'proxy-registration', allowed: true, permissions: false, bind: '127.0.0.1:9000' },
+        { name: 'db', source: 'proxy-registration', allowed: false, permissions: false, bind: '127.0.0.2:9001' },
+        { name: 'cache', source: 'default-allow', allowed: true, permissions: false },
+      ],
+      downstreams: [{ name: 'batch', source: 'specific-intention', allowed: false, permissions: true }],
+    });
   });
 
-  it('takes downstreams from other sidecars and from allow intentions towards the service', async () => {
-    const intentions = [
-      intention('batch', 'db', 'allow'),
-      intention('*', 'db', 'deny'),
-      intention('ghost', 'db', 'allow'),
-    ];
-    const topology = await loadTopology('db', catalog, intentions, new AbortController().signal);
-    assert.deepEqual(
-      topology.downstreams.map(({ name, via, allowed }) => ({ name, via, allowed })),
-      [
-        { name: 'api', via: 'upstream', allowed: true },
-        { name: 'batch', via: 'intention', allowed: true },
-        { name: 'web', via: 'upstream', allowed: false },
-      ],
-      'a wildcard or a service missing from the catalog is no downstream',
-    );
-    assert.equal(topology.inMesh, false, 'db has no sidecar of its own');
+  it('draws no edges for a service outside the mesh', () => {
+    const empty: UiServiceTopology = {
+      Protocol: 'tcp',
+      TransparentProxy: false,
+      FilteredByACLs: false,
+      Upstreams: [],
+      Downstreams: [],
+    };
+    assert.deepEqual(topologyEdges(empty, []), { upstreams: [], downstreams: [] });
   });
 });
 

@@ -3,6 +3,15 @@
 
 export type { Intention, IntentionAction } from '../../../connect/intentions/model.js';
 export type {
+  UiIntentionDecision,
+  UiNodeInfo,
+  UiServiceListingSummary,
+  UiServiceSummary,
+  UiServiceTopology,
+  UiServiceTopologySummary,
+  UiTopologySource,
+} from '../../../server/endpoints/internal-types.js';
+export type {
   AgentSelfConfigReply,
   AutopilotHealthReply,
   AutopilotServerHealthReply,

@@ -53,13 +53,21 @@ function ServiceBox({
   );
 }
 
+/** Why a link exists when no sidecar declares it (transparent proxies reach what intentions allow). */
+const sourceNotes: Readonly<Record<TopologyEdge['source'], string | undefined>> = {
+  'proxy-registration': undefined,
+  'specific-intention': 'by intention',
+  'wildcard-intention': 'by wildcard intention',
+  'default-allow': 'by default allow',
+};
+
 function Link({ x1, y1, x2, y2, edge }: { x1: number; y1: number; x2: number; y2: number; edge: TopologyEdge }) {
   const middleX = (x1 + x2) / 2;
   const path = `M ${x1} ${y1} C ${middleX} ${y1}, ${middleX} ${y2}, ${x2} ${y2}`;
   const state = edge.allowed ? 'allowed' : 'denied';
   return (
     <g class={`topo-link topo-${state}`}>
-      <title>{`${state}${edge.via === 'intention' ? ' (by intention only, no upstream declared)' : ''}`}</title>
+      <title>{`${state}${edge.permissions ? ' (L7 permissions decide each request)' : ''}${sourceNotes[edge.source] ? ` (${sourceNotes[edge.source]}, no upstream declared)` : ''}`}</title>
       <path d={path} marker-end={`url(#arrow-${state})`} />
       <circle cx={middleX} cy={(y1 + y2) / 2} r={9} />
       <text x={middleX} y={(y1 + y2) / 2 + 4} text-anchor="middle">
@@ -141,7 +149,7 @@ export function TopologyGraph({
           y={rowY(index, downstreams.length, height)}
           name={edge.name}
           hrefOf={hrefOf}
-          note={edge.via === 'intention' ? 'by intention' : undefined}
+          note={sourceNotes[edge.source]}
         />
       ))}
       <ServiceBox x={columnX.middle} y={centerY} name={service} hrefOf={hrefOf} center />

@@ -1,20 +1,19 @@
 // One node: its addresses and metadata, its own checks, and each service instance on it with that instance's
-// checks; follows the node's catalog entry and health with blocking queries.
+// checks; one blocking query on /v1/internal/ui/node/:node (404, shown as "no such node", when it is gone).
 
 import { Fragment } from 'preact';
 import { useBlocking } from '../api/live.js';
-import type { HealthCheck, NodeServices } from '../api/types.js';
+import type { UiNodeInfo } from '../api/types.js';
 import { ChecksList } from '../components/checks.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
 import { countChecks, HealthCountsView, StatusPill, Tags, worstStatus } from '../components/health.js';
 import { href, Link } from '../router.js';
 
 export function NodePage({ dc, name }: { readonly dc: string; readonly name: string }) {
-  const catalog = useBlocking<NodeServices | null>(`/v1/catalog/node-services/${encodeURIComponent(name)}`);
-  const health = useBlocking<HealthCheck[]>(`/v1/health/node/${encodeURIComponent(name)}`);
-  const checks = health.data ?? [];
+  const info = useBlocking<UiNodeInfo | null>(`/v1/internal/ui/node/${encodeURIComponent(name)}`, {}, [404]);
+  const node = info.data ?? undefined;
+  const checks = node?.Checks ?? [];
   const nodeChecks = checks.filter((check) => check.ServiceID === '');
-  const node = catalog.data?.Node;
   return (
     <section>
       <p class="crumbs">
@@ -22,12 +21,12 @@ export function NodePage({ dc, name }: { readonly dc: string; readonly name: str
       </p>
       <div class="page-head">
         <h1>{name}</h1>
-        {health.data ? <StatusPill status={worstStatus(countChecks(checks))} /> : null}
-        {health.data ? <HealthCountsView counts={countChecks(checks)} /> : null}
+        {node ? <StatusPill status={worstStatus(countChecks(checks))} /> : null}
+        {node ? <HealthCountsView counts={countChecks(checks)} /> : null}
       </div>
-      <ErrorBox error={catalog.error ?? health.error} />
-      {catalog.data === undefined ? (
-        catalog.error ? null : (
+      <ErrorBox error={info.error} />
+      {info.data === undefined ? (
+        info.error ? null : (
           <Loading what="the node" />
         )
       ) : node === undefined ? (
@@ -47,7 +46,7 @@ export function NodePage({ dc, name }: { readonly dc: string; readonly name: str
                 <code>{node.ID || '—'}</code>
               </dd>
               <dt>Datacenter</dt>
-              <dd>{node.Datacenter}</dd>
+              <dd>{dc}</dd>
               {Object.entries(node.TaggedAddresses).map(([kind, address]) => (
                 <Fragment key={`t-${kind}`}>
                   <dt>Address ({kind})</dt>
@@ -66,12 +65,12 @@ export function NodePage({ dc, name }: { readonly dc: string; readonly name: str
           </div>
           <h2>Node checks</h2>
           <ChecksList checks={nodeChecks} />
-          <h2>Service instances ({catalog.data?.Services.length ?? 0})</h2>
-          {(catalog.data?.Services ?? []).length === 0 ? (
+          <h2>Service instances ({node.Services.length})</h2>
+          {node.Services.length === 0 ? (
             <p class="empty">No services run on this node.</p>
           ) : (
             <div class="instances">
-              {catalog.data?.Services.map((service) => {
+              {node.Services.map((service) => {
                 const own = checks.filter((check) => check.ServiceID === service.ID);
                 return (
                   <article key={service.ID} class="card instance">

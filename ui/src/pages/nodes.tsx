@@ -1,19 +1,17 @@
-// The nodes list: every node with its address, health counts and whether it holds the Raft leadership.
+// The nodes list: every node with its address, health counts, service instances and whether it holds the Raft
+// leadership. One blocking query on /v1/internal/ui/nodes (each node with its services and checks).
 
 import { useState } from 'preact/hooks';
 import { useBlocking, usePoll } from '../api/live.js';
-import { checksByNode } from '../api/summaries.js';
-import type { HealthCheck, Node } from '../api/types.js';
+import type { UiNodeInfo } from '../api/types.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
 import { countChecks, HealthCountsView, StatusPill, worstStatus } from '../components/health.js';
 import { href, Link } from '../router.js';
 
 export function NodesPage({ dc }: { readonly dc: string }) {
-  const nodes = useBlocking<Node[]>('/v1/catalog/nodes');
-  const checks = useBlocking<HealthCheck[]>('/v1/health/state/any');
+  const nodes = useBlocking<UiNodeInfo[]>('/v1/internal/ui/nodes');
   const leader = usePoll<string>('/v1/status/leader', 5_000);
   const [search, setSearch] = useState('');
-  const byNode = checksByNode(checks.data ?? []);
   const leaderHost = leader.data ? leader.data.replace(/:\d+$/, '') : null;
   const text = search.trim().toLowerCase();
   const shown = (nodes.data ?? []).filter(
@@ -27,7 +25,7 @@ export function NodesPage({ dc }: { readonly dc: string }) {
           {nodes.data ? `${nodes.data.length} ${nodes.data.length === 1 ? 'node' : 'nodes'}` : ''}
         </span>
       </div>
-      <ErrorBox error={nodes.error ?? checks.error} />
+      <ErrorBox error={nodes.error} />
       <div class="filters">
         <input
           type="search"
@@ -48,12 +46,13 @@ export function NodesPage({ dc }: { readonly dc: string }) {
               <th>Node</th>
               <th>Health</th>
               <th>Health checks</th>
+              <th>Services</th>
               <th>Address</th>
             </tr>
           </thead>
           <tbody>
             {shown.map((node) => {
-              const counts = countChecks(byNode.get(node.Node) ?? []);
+              const counts = countChecks(node.Checks);
               return (
                 <tr key={node.Node} data-node={node.Node}>
                   <td>
@@ -67,6 +66,9 @@ export function NodesPage({ dc }: { readonly dc: string }) {
                   </td>
                   <td>
                     <HealthCountsView counts={counts} />
+                  </td>
+                  <td>
+                    {node.Services.length} {node.Services.length === 1 ? 'instance' : 'instances'}
                   </td>
                   <td>
                     <code>{node.Address}</code>

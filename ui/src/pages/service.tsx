@@ -1,11 +1,12 @@
 // One service: its instances with their checks, its topology (upstreams and downstreams with the intentions'
-// verdict on each link) and the intentions that apply to it, all following blocking queries.
+// verdict on each link, one blocking query on /v1/internal/ui/service-topology/:service while that tab is open)
+// and the intentions that apply to it, all following blocking queries.
 
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { useBlocking, useLoad } from '../api/live.js';
-import { intentionMatches, loadTopology } from '../api/topology.js';
-import type { CatalogService, Intention, ServiceEntry } from '../api/types.js';
+import { useBlocking } from '../api/live.js';
+import { intentionMatches, topologyEdges } from '../api/topology.js';
+import type { CatalogService, Intention, ServiceEntry, UiServiceTopology } from '../api/types.js';
 import { ChecksList } from '../components/checks.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
 import { countChecks, HealthCountsView, StatusPill, Tags, worstStatus } from '../components/health.js';
@@ -94,15 +95,19 @@ function Instance({
 export function ServicePage({ dc, name }: { readonly dc: string; readonly name: string }) {
   const [tab, setTab] = useState<Tab>('instances');
   const health = useBlocking<ServiceEntry[]>(`/v1/health/service/${encodeURIComponent(name)}`);
-  const catalog = useBlocking<Record<string, string[]>>('/v1/catalog/services');
   const intentions = useBlocking<Intention[]>('/v1/connect/intentions');
-  const topology = useLoad(
-    catalog.data === undefined || intentions.data === undefined
-      ? null
-      : (signal) => loadTopology(name, catalog.data!, intentions.data!, signal),
-    [name, catalog.index, intentions.index, health.index],
+  // The sidecars (and Connect-native instances) of this service, for each instance's card and the upstreams' binds.
+  const connect = useBlocking<CatalogService[]>(`/v1/catalog/connect/${encodeURIComponent(name)}`);
+  const topology = useBlocking<UiServiceTopology>(
+    tab === 'topology' ? `/v1/internal/ui/service-topology/${encodeURIComponent(name)}` : null,
+    { kind: '' },
   );
+  const sidecars = (connect.data ?? []).filter((row) => row.ServiceKind === 'connect-proxy');
+  const edges = topology.data === undefined ? undefined : topologyEdges(topology.data, sidecars);
   const entries = health.data ?? [];
+  // The service's tags are its instances' tags together, as /v1/catalog/services lists them.
+  const tags = [...new Set(entries.flatMap((entry) => entry.Service.Tags))].sort();
+  const inMesh = sidecars.length > 0 || entries.some((entry) => entry.Service.Connect?.Native === true);
   const counts = countChecks(entries.flatMap((entry) => entry.Checks));
   const incoming = (intentions.data ?? []).filter((intention) => intentionMatches(intention, null, name));
   const outgoing = (intentions.data ?? []).filter((intention) => intentionMatches(intention, name, null));
@@ -121,7 +126,7 @@ export function ServicePage({ dc, name }: { readonly dc: string; readonly name: 
         <h1>{name}</h1>
         {health.data ? <StatusPill status={worstStatus(counts)} /> : null}
         {health.data ? <HealthCountsView counts={counts} /> : null}
-        <Tags tags={catalog.data?.[name] ?? []} />
+        <Tags tags={tags} />
       </div>
       <ErrorBox error={health.error} />
       <div class="tabs" role="tablist">
@@ -150,24 +155,21 @@ export function ServicePage({ dc, name }: { readonly dc: string; readonly name: 
         ) : (
           <div class="instances">
             {entries.map((entry) => (
-              <Instance
-                key={`${entry.Node.Node}/${entry.Service.ID}`}
-                entry={entry}
-                dc={dc}
-                sidecars={topology.data?.sidecars ?? []}
-              />
+              <Instance key={`${entry.Node.Node}/${entry.Service.ID}`} entry={entry} dc={dc} sidecars={sidecars} />
             ))}
           </div>
         )
       ) : null}
       {tab === 'topology' ? (
         <div class="card">
-          <ErrorBox error={topology.error ?? catalog.error ?? intentions.error} />
-          {topology.data === undefined ? (
-            <Loading what="topology" />
+          <ErrorBox error={topology.error ?? connect.error} />
+          {edges === undefined ? (
+            topology.error ? null : (
+              <Loading what="topology" />
+            )
           ) : (
             <>
-              {!topology.data.inMesh ? (
+              {!inMesh && connect.data !== undefined ? (
                 <p class="notice">
                   {name} has no sidecar proxy and is not Connect-native, so it is not in the service mesh yet.
                 </p>
@@ -175,8 +177,8 @@ export function ServicePage({ dc, name }: { readonly dc: string; readonly name: 
               <div class="topology-wrap">
                 <TopologyGraph
                   service={name}
-                  upstreams={topology.data.upstreams}
-                  downstreams={topology.data.downstreams}
+                  upstreams={edges.upstreams}
+                  downstreams={edges.downstreams}
                   hrefOf={(other) => href(dc, 'services', other)}
                 />
               </div>

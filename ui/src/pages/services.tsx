@@ -1,10 +1,11 @@
 // The services list: every service with its health counts, instances and tags; search by name or tag, filter by
-// health, sidecar proxies hidden unless asked for. Follows the catalog and every check with blocking queries.
+// health, sidecar proxies hidden unless asked for. One blocking query on /v1/internal/ui/services, whose
+// summaries the servers compute in one read however many services there are.
 
 import { useState } from 'preact/hooks';
-import { useBlocking, useLoad } from '../api/live.js';
-import { loadServiceSummaries, type ServiceSummary } from '../api/summaries.js';
-import type { HealthCheck, HealthStatus } from '../api/types.js';
+import { useBlocking } from '../api/live.js';
+import { countsOf, meshRole } from '../api/summaries.js';
+import type { HealthStatus, UiServiceListingSummary } from '../api/types.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
 import { HealthCountsView, StatusPill, statusOrder, Tags, worstStatus } from '../components/health.js';
 import { href, Link } from '../router.js';
@@ -12,27 +13,33 @@ import { href, Link } from '../router.js';
 type StatusFilter = 'all' | HealthStatus;
 type SortOrder = 'name' | 'health';
 
+const worstOf = (service: UiServiceListingSummary): HealthStatus => worstStatus(countsOf(service));
+
 /** Worst first: critical, then warning, then passing; by name within each. */
-function byHealth(a: ServiceSummary, b: ServiceSummary): number {
-  const rank = (service: ServiceSummary) => statusOrder.indexOf(worstStatus(service.counts));
-  return rank(a) - rank(b) || a.name.localeCompare(b.name);
+function byHealth(a: UiServiceListingSummary, b: UiServiceListingSummary): number {
+  const rank = (service: UiServiceListingSummary) => statusOrder.indexOf(worstOf(service));
+  return rank(a) - rank(b) || a.Name.localeCompare(b.Name);
 }
 
-function matches(service: ServiceSummary, search: string, status: StatusFilter, showProxies: boolean): boolean {
-  if (!showProxies && service.kind === 'connect-proxy') return false;
-  if (status !== 'all' && worstStatus(service.counts) !== status) return false;
+function matches(
+  service: UiServiceListingSummary,
+  search: string,
+  status: StatusFilter,
+  showProxies: boolean,
+): boolean {
+  if (!showProxies && service.Kind === 'connect-proxy') return false;
+  if (status !== 'all' && worstOf(service) !== status) return false;
   const text = search.trim().toLowerCase();
   if (text === '') return true;
-  return service.name.toLowerCase().includes(text) || service.tags.some((tag) => tag.toLowerCase().includes(text));
+  return (
+    service.Name.toLowerCase().includes(text) || (service.Tags ?? []).some((tag) => tag.toLowerCase().includes(text))
+  );
 }
 
+const meshTitles = { sidecar: 'a sidecar proxy carries its traffic', native: 'Connect-native' } as const;
+
 export function ServicesPage({ dc }: { readonly dc: string }) {
-  const catalog = useBlocking<Record<string, string[]>>('/v1/catalog/services');
-  const checks = useBlocking<HealthCheck[]>('/v1/health/state/any');
-  const summaries = useLoad(
-    catalog.data === undefined ? null : (signal) => loadServiceSummaries(catalog.data!, signal),
-    [catalog.index, checks.index],
-  );
+  const summaries = useBlocking<UiServiceListingSummary[]>('/v1/internal/ui/services');
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const [showProxies, setShowProxies] = useState(false);
@@ -40,7 +47,7 @@ export function ServicesPage({ dc }: { readonly dc: string }) {
   const all = summaries.data ?? [];
   const shown = all.filter((service) => matches(service, search, status, showProxies));
   if (order === 'health') shown.sort(byHealth);
-  const proxies = all.filter((service) => service.kind === 'connect-proxy').length;
+  const proxies = all.filter((service) => service.Kind === 'connect-proxy').length;
   return (
     <section>
       <div class="page-head">
@@ -49,7 +56,7 @@ export function ServicesPage({ dc }: { readonly dc: string }) {
           {summaries.data ? `${all.length - proxies} services${proxies > 0 ? `, ${proxies} sidecar proxies` : ''}` : ''}
         </span>
       </div>
-      <ErrorBox error={catalog.error ?? checks.error ?? summaries.error} />
+      <ErrorBox error={summaries.error} />
       <div class="filters">
         <input
           type="search"
@@ -86,7 +93,7 @@ export function ServicesPage({ dc }: { readonly dc: string }) {
         </label>
       </div>
       {summaries.data === undefined ? (
-        catalog.error || summaries.error ? null : (
+        summaries.error ? null : (
           <Loading what="services" />
         )
       ) : all.length === 0 ? (
@@ -110,34 +117,43 @@ export function ServicesPage({ dc }: { readonly dc: string }) {
             </tr>
           </thead>
           <tbody>
-            {shown.map((service) => (
-              <tr key={service.name} data-service={service.name}>
-                <td>
-                  <Link href={href(dc, 'services', service.name)} class="strong">
-                    {service.name}
-                  </Link>
-                  {service.kind !== '' ? <span class="badge">{service.kind}</span> : null}
-                  {service.proxiedBy.length > 0 ? (
-                    <span class="badge badge-mesh" title={`sidecar: ${service.proxiedBy.join(', ')}`}>
-                      in service mesh
-                    </span>
-                  ) : null}
-                </td>
-                <td>
-                  <StatusPill status={worstStatus(service.counts)} />
-                </td>
-                <td>
-                  <HealthCountsView counts={service.counts} />
-                </td>
-                <td>
-                  {service.instances} {service.instances === 1 ? 'instance' : 'instances'}
-                  <span class="muted"> on {service.nodes.join(', ')}</span>
-                </td>
-                <td>
-                  <Tags tags={service.tags} onPick={setSearch} />
-                </td>
-              </tr>
-            ))}
+            {shown.map((service) => {
+              const role = meshRole(service);
+              const nodes = service.Nodes ?? [];
+              return (
+                <tr key={service.Name} data-service={service.Name}>
+                  <td>
+                    <Link href={href(dc, 'services', service.Name)} class="strong">
+                      {service.Name}
+                    </Link>
+                    {service.Kind ? <span class="badge">{service.Kind}</span> : null}
+                    {role !== null ? (
+                      <span class="badge badge-mesh" title={meshTitles[role]}>
+                        in service mesh
+                      </span>
+                    ) : null}
+                    {(service.ExternalSources ?? []).map((source) => (
+                      <span key={source} class="badge" title={`registered by ${source}`}>
+                        {source}
+                      </span>
+                    ))}
+                  </td>
+                  <td>
+                    <StatusPill status={worstOf(service)} />
+                  </td>
+                  <td>
+                    <HealthCountsView counts={countsOf(service)} />
+                  </td>
+                  <td>
+                    {service.InstanceCount} {service.InstanceCount === 1 ? 'instance' : 'instances'}
+                    {nodes.length > 0 ? <span class="muted"> on {nodes.join(', ')}</span> : null}
+                  </td>
+                  <td>
+                    <Tags tags={service.Tags ?? []} onPick={setSearch} />
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
