@@ -1,6 +1,6 @@
 // Proves the message pipeline on encoded bytes (no sockets): header flags (AA, RD echoed, RA with recursors),
-// UDP truncation (udp_answer_limit without EDNS0, TC only with enable_truncate; size cuts with EDNS0 always set TC
-// and fit the advertised size), complete TCP answers, SRV additionals kept in step with the answers, the OPT
+// UDP truncation (udp_answer_limit without EDNS0; size cuts fit 512 bytes or the advertised EDNS0 size; TC on any
+// cut, UDP or TCP, only with enable_truncate, as Consul's trimDNSResponse), complete TCP answers, SRV additionals kept in step with the answers, the OPT
 // echo, REFUSED/forwarding outside the domain, FORMERR/NOTIMP, and malformed packets dropped and counted.
 
 import assert from 'node:assert/strict';
@@ -133,24 +133,51 @@ describe('DnsHandler', () => {
     assert.deepEqual([...glueNames].sort(), [...targets].sort());
   });
 
-  it('fills an EDNS0 client up to its advertised size, sets TC when answers are dropped, and echoes OPT', async () => {
-    const { handler } = setup({ instances: 200 });
+  it('fills an EDNS0 client up to its advertised size and echoes OPT; TC only with enable_truncate', async () => {
+    const { handler, counters } = setup({ instances: 200 });
     const reply = await exchange(handler, query('web.service.consul', 'A', 1232));
     const count = answersOf(reply).length;
     assert.ok(count > 8 && count < 200, `got ${count} answers`);
     assert.ok(reply.raw.length <= 1232, `reply is ${reply.raw.length} bytes`);
-    assert.equal(reply.flag_tc, true);
+    assert.equal(reply.flag_tc, false, 'Consul sets TC only with enable_truncate');
+    assert.equal(counters.snapshot().truncated, 1, 'the cut is still counted');
     const opt = (reply.additionals ?? []).find((record) => record.type === 'OPT');
     assert.ok(opt && 'udpPayloadSize' in opt && opt.udpPayloadSize === 1232);
+
+    const flagged = await exchange(
+      setup({ instances: 200, enableTruncate: true }).handler,
+      query('web.service.consul', 'A', 1232),
+    );
+    assert.equal(answersOf(flagged).length, count);
+    assert.equal(flagged.flag_tc, true);
   });
 
-  it('sets TC when a plain 512-byte answer must shrink for size, even without enable_truncate', async () => {
+  it('answers an EDNS0 client whose answers all fit without TC', async () => {
+    const reply = await exchange(setup({ instances: 40 }).handler, query('web.service.consul', 'A', 4096));
+    assert.equal(answersOf(reply).length, 40);
+    assert.equal(reply.flag_tc, false);
+  });
+
+  it('shrinks a plain 512-byte answer for size, setting TC only with enable_truncate', async () => {
     const service = 'a-rather-long-service-name-for-this-test';
-    const { handler } = setup({ instances: 30, udpAnswerLimit: 8, service });
-    const reply = await exchange(handler, query(`${service}.service.consul`, 'SRV'));
-    assert.ok(reply.raw.length <= 512, `reply is ${reply.raw.length} bytes`);
-    assert.ok(answersOf(reply).length < 8);
-    assert.equal(reply.flag_tc, true);
+    for (const enableTruncate of [false, true]) {
+      const { handler } = setup({ instances: 30, udpAnswerLimit: 8, service, enableTruncate });
+      const reply = await exchange(handler, query(`${service}.service.consul`, 'SRV'));
+      assert.ok(reply.raw.length <= 512, `reply is ${reply.raw.length} bytes`);
+      assert.ok(answersOf(reply).length < 8);
+      assert.equal(reply.flag_tc, enableTruncate);
+    }
+  });
+
+  it('cuts a TCP answer to 64 KiB, setting TC only with enable_truncate', async () => {
+    for (const enableTruncate of [false, true]) {
+      const { handler } = setup({ instances: 2500, enableTruncate });
+      const reply = await exchange(handler, query('web.service.consul', 'A'), 'tcp');
+      const count = answersOf(reply).length;
+      assert.ok(count > 1000 && count < 2500, `got ${count} answers`);
+      assert.ok(reply.raw.length <= 65_535, `reply is ${reply.raw.length} bytes`);
+      assert.equal(reply.flag_tc, enableTruncate);
+    }
   });
 
   it('answers TCP completely', async () => {

@@ -149,11 +149,15 @@ export class DnsHandler {
           })
         : trimTcp(base, resolution, type);
     let replyFlags = base.flags ?? 0;
-    // Consul sets TC for a cut answer only with enable_truncate; Lattice also sets it whenever answers were cut
-    // because the message did not fit, so a client is never handed a silently partial set it cannot detect.
-    if (trimmed.trimmed && (this.config.enableTruncate || trimmed.trimmedForSize)) {
-      replyFlags |= flagTruncated;
+    // Consul's trimDNSResponse: TC for a cut answer (by count or by size, UDP or TCP) only with enable_truncate;
+    // without it the client gets the answers that fit, as a Consul agent would give them.
+    if (trimmed.trimmed) {
       this.components.counters.truncated++;
+      if (this.config.enableTruncate) replyFlags |= flagTruncated;
+      this.components.log.debug(
+        { protocol: transport, records: `${trimmed.answers.length}/${resolution.answers.length}` },
+        'DNS response too large, truncated',
+      );
     }
     const additionals: Answer[] = [...trimmed.additionals, ...opt];
     this.components.counters.countQuery(type, resolution.rcode);

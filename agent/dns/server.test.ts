@@ -1,7 +1,7 @@
 // Proves the DNS listener on real sockets (127.0.0.61, a free port): UDP and TCP answers through dns-packet as the
 // client, pipelined TCP queries, malformed datagrams and streams dropped and counted while the server keeps
 // answering, and, when `dig` is installed (Debian bind9-dnsutils), dig's view of A, SRV, tag, node and PTR
-// lookups plus a large answer truncated over UDP and complete over TCP.
+// lookups plus a large answer cut over UDP (TC only with enable_truncate, as Consul) and complete over TCP.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -50,6 +50,16 @@ const handler = new DnsHandler(
 );
 const server = new DnsServer({ handler, counters, log }, { addresses: [address], port: 0 });
 let port = 0;
+// The same catalog behind dns_config.enable_truncate = true: the one setting under which Consul sets TC.
+const truncatingServer = new DnsServer(
+  {
+    handler: new DnsHandler({ resolver, forwarder: null, counters, log }, { udpAnswerLimit: 3, enableTruncate: true }),
+    counters,
+    log,
+  },
+  { addresses: [address], port: 0 },
+);
+let truncatingPort = 0;
 
 before(async () => {
   const n1 = fakeNode('n1', '10.0.0.1', { env: 'prod' });
@@ -63,10 +73,13 @@ before(async () => {
     catalog.entries.push(fakeInstance(fakeNode(`big-${position}`, `10.2.0.${position}`), 'big'));
   await server.start();
   port = server.boundAddresses[0]!.port;
+  await truncatingServer.start();
+  truncatingPort = truncatingServer.boundAddresses[0]!.port;
 });
 
 after(async () => {
   await server.stop();
+  await truncatingServer.stop();
 });
 
 function query(name: string, type: string, id: number): Buffer {
@@ -163,10 +176,14 @@ describe('DnsServer on real sockets', () => {
 const digPath = ['/usr/bin/dig', '/bin/dig'].find((path) => existsSync(path));
 
 function dig(...args: string[]): Promise<string> {
+  return digAt(port, ...args);
+}
+
+function digAt(serverPort: number, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       digPath!,
-      [`@${address}`, '-p', String(port), '+tries=1', '+time=3', ...args],
+      [`@${address}`, '-p', String(serverPort), '+tries=1', '+time=3', ...args],
       { timeout: replyDeadlineMs * 2 },
       (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );
@@ -197,18 +214,26 @@ describe('dig against the DNS server', { skip: digPath === undefined ? 'dig is n
     assert.match(missing, /AUTHORITY SECTION:\nconsul\.\s+0\s+IN\s+SOA\s+ns\.consul\. hostmaster\.consul\./);
   });
 
-  it('truncates a large answer over UDP (TC set) and gives all of it over TCP', async () => {
-    const udp = await dig('+ignore', '+notcp', 'big.service.consul', 'A');
-    assert.match(udp, /flags: qr aa tc rd;/);
+  it('cuts a large UDP answer without TC (enable_truncate off, as Consul) and gives all of it over TCP', async () => {
+    const udp = await dig('+notcp', 'big.service.consul', 'A');
+    assert.match(udp, /flags: qr aa rd;/);
     const udpCount = Number(/ANSWER: (\d+)/.exec(udp)?.[1]);
-    assert.ok(udpCount > 0 && udpCount < largeCount, `UDP carried ${udpCount} answers`);
-    const plain = await dig('+ignore', '+notcp', '+noedns', 'big.service.consul', 'A');
+    assert.ok(udpCount > 3 && udpCount < largeCount, `UDP carried ${udpCount} answers`);
+    const plain = await dig('+notcp', '+noedns', 'big.service.consul', 'A');
+    assert.match(plain, /flags: qr aa rd;/);
     assert.match(plain, /ANSWER: 3,/);
     const tcp = await dig('+tcp', 'big.service.consul', 'A');
     assert.match(tcp, new RegExp(`ANSWER: ${largeCount},`));
     assert.doesNotMatch(tcp, /flags: [^;]*tc/);
-    // Without +ignore, dig sees TC and retries over TCP by itself.
-    const retried = await dig('big.service.consul', 'A');
+  });
+
+  it('sets TC on a cut with enable_truncate, and dig then retries over TCP by itself', async () => {
+    const udp = await digAt(truncatingPort, '+ignore', '+notcp', 'big.service.consul', 'A');
+    assert.match(udp, /flags: qr aa tc rd;/);
+    const plain = await digAt(truncatingPort, '+ignore', '+notcp', '+noedns', 'big.service.consul', 'A');
+    assert.match(plain, /flags: qr aa tc rd;/);
+    assert.match(plain, /ANSWER: 3,/);
+    const retried = await digAt(truncatingPort, 'big.service.consul', 'A');
     assert.match(retried, new RegExp(`ANSWER: ${largeCount},`));
   });
 });
