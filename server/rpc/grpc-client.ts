@@ -17,6 +17,7 @@ import { rpcService } from './grpc-service.js';
 import type { CallOptions, RpcClient, RpcMethodName, RpcMethods } from './methods.js';
 import { ReplyValueDecoder } from './reply-values.js';
 import { encodeItem, FrameBatcher, itemsOf, readResponseItem } from './stream-frames.js';
+import { shortTransportReason } from './transport-reason.js';
 import { readWireResponse } from './wire.js';
 
 /** The gRPC message limit both ways; the server side is the Raft port's (raft/transport/defaults.ts). */
@@ -156,7 +157,9 @@ export class GrpcRpcClient implements RpcClient {
         pending.resolve(response);
       }
     });
-    call.on('error', (error: grpc.ServiceError) => this.breakStream(stream, error.details || error.message, error));
+    call.on('error', (error: grpc.ServiceError) =>
+      this.breakStream(stream, shortTransportReason(error.details || error.message), error),
+    );
     call.on('end', () => this.breakStream(stream, 'the server ended the RPC stream'));
     this.stream = stream;
     return stream;
