@@ -57,6 +57,30 @@ export function entriesOf(store: StateStore, instances: Iterable<ServiceInstance
 }
 
 /**
+ * The unfiltered listing per store generation: a write wakes every open services page at once, and all but the
+ * first re-run are served from here (and, being the same object, encoded once for the RPC: rpc/reply-values.ts).
+ */
+const listingCaches = new WeakMap<
+  StateStore,
+  { readonly generation: number; readonly value: readonly UiServiceListingSummary[] }
+>();
+
+function serviceListing(
+  store: StateStore,
+  keep: ((entry: ServiceEntry) => boolean) | null,
+): readonly UiServiceListingSummary[] {
+  const all = entriesOf(store, store.table(servicesSchema).all());
+  const summarized = summarizeEntries(keep === null ? all : all.filter(keep));
+  return summaryRows(summarized, { excludeSidecars: false }).map(
+    (summary): UiServiceListingSummary => ({
+      ...summary,
+      ConnectedWithProxy: summarized.hasProxy.has(summary.Name),
+      ConnectedWithGateway: false,
+    }),
+  );
+}
+
+/**
  * `/v1/internal/ui/services`: every service summarized, with whether a sidecar proxies it. `keep` (the compiled
  * `?filter=`) selects health entries before summarizing, as Consul filters the ServiceDump's rows.
  */
@@ -64,14 +88,15 @@ export function uiServiceListing(
   store: StateStore,
   keep: ((entry: ServiceEntry) => boolean) | null,
 ): QueryResult<readonly UiServiceListingSummary[]> {
-  const all = entriesOf(store, store.table(servicesSchema).all());
-  const summarized = summarizeEntries(keep === null ? all : all.filter(keep));
-  const value = summaryRows(summarized, { excludeSidecars: false }).map(
-    (summary): UiServiceListingSummary => ({
-      ...summary,
-      ConnectedWithProxy: summarized.hasProxy.has(summary.Name),
-      ConnectedWithGateway: false,
-    }),
-  );
+  let value: readonly UiServiceListingSummary[];
+  if (keep !== null) value = serviceListing(store, keep);
+  else {
+    const cached = listingCaches.get(store);
+    if (cached !== undefined && cached.generation === store.generation) value = cached.value;
+    else {
+      value = Object.freeze(serviceListing(store, null));
+      listingCaches.set(store, { generation: store.generation, value });
+    }
+  }
   return { index: store.indexes.max(catalogIndexKeys), value, watch: new WatchSet(catalogIndexKeys) };
 }

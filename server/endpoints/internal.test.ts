@@ -143,6 +143,8 @@ describe('Internal.ServiceDump (/v1/internal/ui/services)', () => {
       [api?.InstanceCount, api?.Nodes, api?.ChecksPassing, api?.ChecksWarning, api?.ConnectedWithProxy],
       [2, ['n1', 'n2'], 2, 1, true],
     );
+    const again = await rpc.call('Internal.ServiceDump', {}, query());
+    assert.equal(again.value, value, 'an unchanged store answers the same listing object (encoded once)');
     const db = value.find((row) => row.Name === 'db');
     assert.deepEqual([db?.InstanceCount, db?.ExternalSources, db?.ConnectedWithProxy], [1, null, false]);
   });
