@@ -16,6 +16,7 @@ import type { AgentHandle } from '../runtime/handle.js';
 import { installAclHook } from './acl-hook.js';
 import { installBodyParsers } from './decode-body.js';
 import { installErrorHandler, NotFoundError } from './errors.js';
+import { answerClientError, answerFrameworkError, pathParamLengthMax } from './framework-errors.js';
 import { installConsulHeaders } from './query-meta.js';
 import { agentRoutes } from './routes/agent.js';
 import { agentConnectRoutes } from './routes/agent-connect.js';
@@ -55,6 +56,9 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     bodyLimit: bodySizeBytesMax,
     // Stopping must not wait for clients parked in a 10-minute blocking query.
     forceCloseConnections: true,
+    maxParamLength: pathParamLengthMax,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   installErrorHandler(app, deps.log);
   installBodyParsers(app);
