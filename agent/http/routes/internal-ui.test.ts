@@ -57,6 +57,7 @@ describe('/v1/internal/ui', () => {
     assert.equal(reply.statusCode, 200, reply.body);
     assert.ok(Number(reply.headers['x-consul-index']) >= 1);
     assert.equal(reply.headers['x-consul-knownleader'], 'true');
+    assert.equal(reply.headers['content-type'], 'application/json; charset=utf-8');
     assert.equal(contexts.at(-1)?.datacenter, 'dc1');
     const rows = JSON.parse(reply.body) as Record<string, unknown>[];
     assert.deepEqual(

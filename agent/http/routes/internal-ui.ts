@@ -14,6 +14,7 @@ import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-
 import { BadRequestError } from '../errors.js';
 import { requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
+import { sendShared } from '../query-shared-body.js';
 import { pathName, presentCheck, presentService, type ServerRouteDeps } from './server-deps.js';
 
 /** NodeInfo as Consul sends it: each service with its omitempty fields dropped, checks with ServiceTags. */
@@ -72,7 +73,9 @@ export const internalUiRoutes =
         acl: null,
         handler: async (request, reply) => {
           const { value } = await rpcRead(read, request, reply, 'Internal.ServiceDump', () => ({}));
-          return value ?? [];
+          // Every open services page gets the same answer object after a write (the servers' per-generation
+          // listing, shared blocking reads here): serialize it once for all of them.
+          return sendShared(reply, value ?? []);
         },
       },
       {
