@@ -11,6 +11,7 @@ import { testEnvironment, testNodeId } from '../config/testing.js';
 import type { AgentConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import { buildHttpApi } from './api.js';
+import { cleanedPath } from './consul-endpoints.js';
 import { goFieldName } from './debug-config.js';
 import { httpErrorReply, internalErrorText } from './errors.js';
 
@@ -98,11 +99,93 @@ describe('routes not built yet', () => {
     await app.close();
   });
 
-  it('answer 404 outside /v1/', async () => {
+  it("answer 404 outside /v1/ with Consul's text", async () => {
     const app = await api();
     const response = await app.inject({ method: 'GET', url: '/nope' });
     assert.equal(response.statusCode, 404);
-    assert.equal(response.body, '/nope not found');
+    assert.equal(
+      response.body,
+      "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'",
+    );
+    await app.close();
+  });
+
+  it("answer 404 for /v1/ paths that are no Consul endpoint, 501 only for Consul's unbuilt ones", async () => {
+    const app = await api();
+    for (const url of ['/v1/bogus', '/v1/kvx', '/v1/agent/bogus', '/v1/', '/v1/catalog', '/v1/acl']) {
+      const response = await app.inject({ url });
+      assert.equal(response.statusCode, 404, url);
+      assert.equal(response.body, 'Invalid URL path: not a recognized HTTP API endpoint', url);
+    }
+    for (const [method, url] of [
+      ['GET', '/v1/peerings'],
+      ['GET', '/v1/discovery-chain/web'],
+      ['GET', '/v1/agent/metrics/stream'],
+      ['POST', '/v1/query/abc/explain'],
+    ] as const) {
+      const response = await app.inject({ method, url });
+      assert.equal(response.statusCode, 501, url);
+      assert.equal(response.body, `${method} ${url} is not implemented yet`);
+    }
+    const wrongMethod = await app.inject({ method: 'DELETE', url: '/v1/peerings' });
+    assert.equal(wrongMethod.statusCode, 405);
+    assert.equal(wrongMethod.headers.allow, 'OPTIONS,GET');
+    await app.close();
+  });
+
+  it("redirect a path holding // or dot segments to its cleaned form with a 301, as Go's ServeMux", async () => {
+    const app = await api();
+    for (const [url, location] of [
+      ['//v1/kv/a', '/v1/kv/a'],
+      ['/v1//kv/a?raw', '/v1/kv/a?raw'],
+    ] as const) {
+      const response = await app.inject({ method: 'PUT', url, payload: 'x' });
+      assert.equal(response.statusCode, 301, url);
+      assert.equal(response.headers.location, location, url);
+    }
+    await app.close();
+  });
+
+  it('clean dot segments and keep a trailing slash, as path.Clean plus ServeMux do', () => {
+    // inject resolves dot segments itself, so the cleaning is checked directly.
+    assert.equal(cleanedPath('/v1/kv/a/./b/'), '/v1/kv/a/b/');
+    assert.equal(cleanedPath('/v1/kv/a/../b'), '/v1/kv/b');
+    assert.equal(cleanedPath('/v1/kv/a/.'), '/v1/kv/a');
+    assert.equal(cleanedPath('/v1/kv/a.b/..c'), undefined);
+    assert.equal(cleanedPath('/v1/kv/a/b/'), undefined);
+  });
+});
+
+describe('ACL endpoints', () => {
+  const aclPaths = [
+    ['GET', '/v1/acl/tokens'],
+    ['PUT', '/v1/acl/token'],
+    ['GET', '/v1/acl/token/self'],
+    ['GET', '/v1/acl/token/0b3c8d3a-0000-0000-0000-000000000000'],
+    ['PUT', '/v1/acl/bootstrap'],
+    ['GET', '/v1/acl/policies'],
+    ['DELETE', '/v1/acl/role/r1'],
+    ['POST', '/v1/acl/login'],
+    ['GET', '/v1/acl/replication'],
+    ['POST', '/v1/internal/acl/authorize'],
+  ] as const;
+
+  it("answer 401 'ACL support disabled' while ACLs are off", async () => {
+    const app = await api();
+    for (const [method, url] of aclPaths) {
+      const response = await app.inject({ method, url });
+      assert.equal(response.statusCode, 401, url);
+      assert.equal(response.body, 'ACL support disabled', url);
+    }
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/acl/tokens' })).statusCode, 405);
+    assert.equal((await app.inject({ url: '/v1/acl/nope' })).statusCode, 404);
+    await app.close();
+  });
+
+  it('answer 501 while ACLs are on, as Lattice has not built the ACL system', async () => {
+    const app = await api(devConfig({ acl: { enabled: true } }));
+    const response = await app.inject({ url: '/v1/acl/tokens' });
+    assert.equal(response.statusCode, 501);
     await app.close();
   });
 });

@@ -14,8 +14,16 @@ import type { AgentConnect } from '../connect/agent-connect.js';
 import type { EventStore } from '../events/events.js';
 import type { AgentHandle } from '../runtime/handle.js';
 import { installAclHook } from './acl-hook.js';
+import { cleanedPath, consulEndpointFor, isAclEndpoint } from './consul-endpoints.js';
 import { installBodyParsers } from './decode-body.js';
-import { installErrorHandler, NotFoundError } from './errors.js';
+import {
+  AclDisabledError,
+  allowHeader,
+  installErrorHandler,
+  MethodNotAllowedError,
+  OutsideApiPathError,
+  UnknownPathError,
+} from './errors.js';
 import { answerClientError, answerFrameworkError, pathParamLengthMax } from './framework-errors.js';
 import { installConsulHeaders } from './query-meta.js';
 import { agentRoutes } from './routes/agent.js';
@@ -56,7 +64,7 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     bodyLimit: bodySizeBytesMax,
     // Stopping must not wait for clients parked in a 10-minute blocking query.
     forceCloseConnections: true,
-    maxParamLength: pathParamLengthMax,
+    routerOptions: { maxParamLength: pathParamLengthMax },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
@@ -77,10 +85,23 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
       'Request finished',
     );
   });
-  app.setNotFoundHandler(async (request) => {
-    const path = request.url.split('?')[0] ?? request.url;
-    if (path.startsWith('/v1/')) throw new NotImplementedError(`${request.method} ${path}`);
-    throw new NotFoundError(path);
+  app.addHook('onRequest', async (request, reply) => {
+    // Go's ServeMux answers a non-canonical path (`//`, `/./`, `/../`) with a 301 to its cleaned form.
+    const [path = '', query] = splitUrl(request.url);
+    const cleaned = cleanedPath(path);
+    if (cleaned !== undefined) await reply.redirect(query === undefined ? cleaned : `${cleaned}?${query}`, 301);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const [path = ''] = splitUrl(request.url);
+    if (!path.startsWith('/v1/')) throw new OutsideApiPathError();
+    const endpoint = consulEndpointFor(path);
+    if (endpoint === undefined) throw new UnknownPathError();
+    if (endpoint.methods.length > 0 && !endpoint.methods.includes(request.method)) {
+      if (request.method !== 'OPTIONS') throw new MethodNotAllowedError(request.method, endpoint.methods);
+      return reply.code(200).header('Allow', allowHeader(endpoint.methods)).send('');
+    }
+    if (isAclEndpoint(endpoint) && !deps.config.aclEnabled) throw new AclDisabledError();
+    throw new NotImplementedError(`${request.method} ${path}`);
   });
   await installUiRoutes(app, deps.config, deps.log);
   await app.register(agentRoutes(deps), { prefix: '/v1/agent' });
@@ -99,4 +120,10 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
       prefix: '/v1/agent/connect',
     });
   return app;
+}
+
+/** [path, query]: the query is undefined when the URL has no `?`. */
+function splitUrl(url: string): [string, string | undefined] {
+  const mark = url.indexOf('?');
+  return mark < 0 ? [url, undefined] : [url.slice(0, mark), url.slice(mark + 1)];
 }

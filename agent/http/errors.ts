@@ -16,6 +16,8 @@ export const httpStatusByErrorCode: Readonly<Record<string, number>> = Object.fr
   ERR_BAD_REQUEST: 400,
   // The store refused a write for its content (bad type, meta limits); Consul says 500, but it is the caller's input.
   ERR_INVALID_WRITE: 400,
+  // Consul's acl_endpoint.go aclDisabled: python-consul maps this 401 to ACLDisabled.
+  ERR_ACL_DISABLED: 401,
   ERR_PERMISSION_DENIED: 403,
   ERR_ACL_NOT_FOUND: 403,
   ERR_NOT_FOUND: 404,
@@ -48,6 +50,26 @@ export class UnknownPathError extends LatticeError {
   override readonly name = 'UnknownPathError';
   constructor(options?: ErrorOptions) {
     super('ERR_NOT_FOUND', 'Invalid URL path: not a recognized HTTP API endpoint', options);
+  }
+}
+
+/** A path outside /v1/ that no UI or other route serves: Consul's exact 404 text. */
+export class OutsideApiPathError extends LatticeError {
+  override readonly name = 'OutsideApiPathError';
+  constructor(options?: ErrorOptions) {
+    super(
+      'ERR_NOT_FOUND',
+      "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'",
+      options,
+    );
+  }
+}
+
+/** One of Consul's /v1/acl/* endpoints while ACLs are not enabled (Consul: 401 `ACL support disabled`). */
+export class AclDisabledError extends LatticeError {
+  override readonly name = 'AclDisabledError';
+  constructor(options?: ErrorOptions) {
+    super('ERR_ACL_DISABLED', 'ACL support disabled', options);
   }
 }
 

@@ -187,7 +187,7 @@ describe('the agent HTTP API', () => {
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<base href="\/console\/" \/>/);
     assert.equal((await app.inject({ method: 'GET', url: '/ui/' })).statusCode, 404);
-    assert.equal((await app.inject({ method: 'GET', url: '/v1/nothing-here' })).statusCode, 501);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/nothing-here' })).statusCode, 404);
     await app.close();
   });
 });

@@ -106,8 +106,9 @@ describe('/v1/kv', () => {
     assert.deepEqual(json((await app.inject({ url: '/v1/kv/?keys' })).body), [], 'the root lists [] when empty');
     const bare = await app.inject({ url: '/v1/kv/' });
     assert.deepEqual([bare.statusCode, bare.body], [400, 'Missing key name']);
+    // Go's ServeMux cleans the path before Consul's KV handler sees it: `//lead` is a 301 to `/v1/kv/lead`.
     const slash = await app.inject({ method: 'PUT', url: '/v1/kv//lead' });
-    assert.deepEqual([slash.statusCode, slash.body], [400, "key must not begin with a '/'"]);
+    assert.deepEqual([slash.statusCode, slash.headers.location], [301, '/v1/kv/lead']);
   });
 
   it('cas, delete-cas and conflicting flags', async () => {
