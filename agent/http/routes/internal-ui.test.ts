@@ -2,7 +2,8 @@
 // Internal endpoint over a real StateStore. Checked: the JSON text of a service listing row (Consul's field order,
 // null for Go's nil slices, Kind omitted for a typical service), the query-meta headers, ?dc passed to the servers,
 // NodeInfo with services presented as Consul's omitempty JSON, a missing node's empty 404, the topology's shape
-// and its `?kind=` rule (missing, unsupported, not implemented), and bad input: a bad filter, a missing name.
+// and its `?kind=` rule (missing, unsupported, not implemented), bad input (a bad filter, a missing name, a
+// wrong method) and a Consul UI endpoint Lattice has not built (501).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -153,5 +154,9 @@ describe('/v1/internal/ui', () => {
     assert.equal(gateway.statusCode, 501);
     const noName = await app.inject({ method: 'GET', url: '/v1/internal/ui/service-topology/?kind=' });
     assert.deepEqual([noName.statusCode, noName.body], [400, 'Missing service name']);
+    const overview = await app.inject({ method: 'GET', url: '/v1/internal/ui/catalog-overview' });
+    assert.equal(overview.statusCode, 501, 'a Consul UI endpoint Lattice has not built says so');
+    const put = await app.inject({ method: 'PUT', url: '/v1/internal/ui/services' });
+    assert.equal(put.statusCode, 405);
   });
 });

@@ -2,15 +2,15 @@
 // server/endpoints/internal-types.ts): every node with its services and checks, one node (404 with an empty body
 // when absent), every service summarized, and a service's topology (`?kind=` required, as Consul). All blocking
 // reads with the query-meta headers and `?dc`; `?filter=` applies to the node dump's nodes and to the service
-// listing's health entries, where Consul supports it. Gateway endpoints (gateway-services-nodes,
-// gateway-intentions), the catalog overview and the metrics proxy are not served yet: they answer 404 like any
-// unknown path.
+// listing's health entries, where Consul supports it. Consul's other UI endpoints (gateway-services-nodes,
+// gateway-intentions, exported-services, catalog-overview, metrics-proxy) are not built: no catch-all here, so
+// the API's root not-found handler answers them as it answers every Consul path Lattice lacks (501 naming it).
 
 import type { FastifyPluginAsync } from 'fastify';
 import { NotImplementedError } from '../../../lib/errors.js';
 import type { UiNodeInfo } from '../../../server/endpoints/internal-types.js';
 import type { AclRequirement } from '../acl-hook.js';
-import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
+import { type ConsulRoute, registerRoutes } from '../consul-route.js';
 import { BadRequestError } from '../errors.js';
 import { requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -95,5 +95,4 @@ export const internalUiRoutes =
       },
     ];
     registerRoutes(scope, routes);
-    refuseUnknownPaths(scope);
   };
