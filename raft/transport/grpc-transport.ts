@@ -116,7 +116,7 @@ export class GrpcTransport implements RaftTransport {
       for (const extra of this.config.extraServices ?? []) server.addService(extra.definition, extra.implementation);
       const port = await new Promise<number>((resolve, reject) => {
         server.bindAsync(this.config.bindAddress, serverCredentials(this.config.tls), (error, boundPort) =>
-          error ? reject(error) : resolve(boundPort),
+          error ? reject(bindFailure(this.config.bindAddress, error)) : resolve(boundPort),
         );
       });
       this.server = server;
@@ -322,4 +322,17 @@ function writeFrame(call: grpc.ClientWritableStream<unknown>, frame: unknown): P
       });
     }
   });
+}
+
+/**
+ * grpc-js reports a taken port as "No address added out of total 1 resolved errors: [listen EADDRINUSE: ...]";
+ * the operator reads "cannot listen on 10.0.0.1:8300: address already in use", as for the HTTP port.
+ */
+function bindFailure(bindAddress: string, error: Error): TransportError {
+  const reason = /EADDRINUSE/.test(error.message)
+    ? 'address already in use'
+    : /EADDRNOTAVAIL/.test(error.message)
+      ? 'address not available on this host'
+      : error.message;
+  return new TransportError(`cannot listen on ${bindAddress}: ${reason}`, { cause: error });
 }
