@@ -1,7 +1,7 @@
 // Proves the CLI's failure texts read as Consul's, once each: "Error querying Consul agent: <cause>" (never
 // "... failed: ..." after a Consul phrase, never "Error: Error ..."), "Failed to read file: open PATH: no such file
-// or directory" for a missing input file, and an agent whose HTTP, DNS or server RPC address is taken prints one
-// line naming the address and port, without a stack trace unless -log-level=debug asked for one.
+// or directory" for a missing input file, and an agent whose HTTP, DNS, gossip or server RPC address is taken
+// prints one line naming the address and port, without a stack trace unless -log-level=debug asked for one.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -48,6 +48,11 @@ describe('lattice agent on a taken address', () => {
     assert.equal(dns.code, 1, dns.stderr);
     assert.match(dns.stderr, /Error starting agent: cannot listen on 127\.0\.0\.215:8600: address already in use/);
     assert.doesNotMatch(dns.stderr, /^\s+at /m, 'no stack trace');
+
+    const gossip = await runLattice(['agent', '-dev', '-bind=127.0.0.215', '-client=127.0.0.216']);
+    assert.equal(gossip.code, 1, gossip.stderr);
+    assert.match(gossip.stderr, /Error starting agent: cannot bind gossip UDP on 127\.0\.0\.215:8301: the address is/);
+    assert.doesNotMatch(gossip.stderr, /^\s+at /m, 'no stack trace');
 
     const rpc = await runLattice(['agent', '-dev', '-bind=127.0.0.215', '-serf-lan-port=8311', '-client=127.0.0.216']);
     assert.equal(rpc.code, 1, rpc.stderr);

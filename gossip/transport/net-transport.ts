@@ -131,7 +131,6 @@ export class NetTransport implements GossipTransport {
       const udp = createSocket({ type, reuseAddr: false });
       this.udp = udp;
       udp.on('message', (bytes, remote) => this.receivePacket(bytes, formatAddress(remote.address, remote.port)));
-      udp.on('error', (error) => this.components.log.warn({ err: error }, 'gossip UDP socket error'));
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
         udp.bind(this.config.bindPort, this.config.bindAddress, () => {
@@ -149,6 +148,8 @@ export class NetTransport implements GossipTransport {
               : String(code ?? error);
         throw new TransportError('ERR_GOSSIP_BIND', `cannot bind gossip UDP on ${where}: ${reason}`, { cause: error });
       });
+      // Only once bound: a failed bind is the one error thrown above, not also a warning with its stack.
+      udp.on('error', (error) => this.components.log.warn({ err: error }, 'gossip UDP socket error'));
       this.boundPort = udp.address().port;
       this.raiseReceiveBuffer(udp);
       const tcp = createServer({ noDelay: true }, (socket) => this.acceptStream(socket));
@@ -161,7 +162,11 @@ export class NetTransport implements GossipTransport {
         });
       }).catch((error: unknown) => {
         udp.close();
-        throw new TransportError('ERR_GOSSIP_BIND', `cannot listen on TCP ${this.localAddress()}`, { cause: error });
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason = code === 'EADDRINUSE' ? 'the address is already in use' : String(code ?? error);
+        throw new TransportError('ERR_GOSSIP_BIND', `cannot listen on TCP ${this.localAddress()}: ${reason}`, {
+          cause: error,
+        });
       });
       tcp.on('error', (error) => this.components.log.warn({ err: error }, 'gossip TCP listener error'));
     });
