@@ -42,6 +42,14 @@ export function prettyJson(value: unknown): string {
   return `${JSON.stringify(value, null, 4)}\n`;
 }
 
+/**
+ * Prints `"Flags": "<digits>"` as the integer it is. Only KV Flags above 2^53 are strings (KvFlags), and a quote
+ * inside a JSON string is always escaped, so an unescaped `"Flags":` is a real key, never part of a user's text.
+ */
+export function withExactFlags(json: string): string {
+  return json.replace(/"Flags":( ?)"([0-9]+)"/g, '"Flags":$1$2');
+}
+
 const gzipAsync = promisify(gzip);
 
 /** Consul's gzip handler leaves bodies below this alone (gziphandler's default MinSize): not worth a frame. */
@@ -68,7 +76,12 @@ export function installConsulHeaders(app: FastifyInstance, config: ConsulHeaders
     void reply.header('X-Consul-Default-ACL-Policy', config.aclDefaultPolicy);
   });
   app.addHook('preSerialization', async (request, reply, payload) => {
-    if (/[?&]pretty(=|&|$)/.test(request.url)) reply.serializer(prettyJson);
+    const pretty = /[?&]pretty(=|&|$)/.test(request.url);
+    // KV answers (and transaction results) may hold uint64 Flags kept as decimal text: printed as integers.
+    const exactFlags = request.url.startsWith('/v1/kv/') || request.url.startsWith('/v1/txn');
+    if (exactFlags)
+      reply.serializer((value: unknown) => withExactFlags(pretty ? prettyJson(value) : JSON.stringify(value)));
+    else if (pretty) reply.serializer(prettyJson);
     return payload;
   });
   app.addHook('onSend', async (request, reply, payload) => {

@@ -17,12 +17,14 @@ import {
   reapTombstonesTxn,
   validateKey,
 } from './kv-ops.js';
-import type {
-  KvWriteEntry,
-  KvWriteVerb,
-  SessionBehavior,
-  SessionCreateFields,
-  SessionServiceCheck,
+import {
+  type KvFlags,
+  type KvWriteEntry,
+  type KvWriteVerb,
+  kvFlagsFromText,
+  type SessionBehavior,
+  type SessionCreateFields,
+  type SessionServiceCheck,
 } from './kv-types.js';
 import { sessionCreateTxn, sessionDestroyTxn, sessionTtlMsMax, sessionTtlMsMin } from './session-ops.js';
 import type { StateStore } from './store.js';
@@ -54,6 +56,16 @@ function optionalCount(value: unknown, field: string): number | undefined {
   return value;
 }
 
+/** DirEnt.Flags: a safe non-negative integer, or the decimal text of a larger uint64 (exact beyond 2^53). */
+function optionalFlags(value: unknown): KvFlags | undefined {
+  if (typeof value === 'string') {
+    const flags = kvFlagsFromText(value);
+    if (flags === undefined) throw new InvalidWriteError('DirEnt.Flags must be an unsigned 64-bit integer');
+    return flags;
+  }
+  return optionalCount(value, 'DirEnt.Flags');
+}
+
 /** A KVS.Apply request, validated: a known verb and a DirEnt of the right field types. */
 export function normalizeKvApply(request: unknown): { readonly Op: KvWriteVerb; readonly DirEnt: KvWriteEntry } {
   if (!isObject(request)) throw new InvalidWriteError('KV request must be an object');
@@ -64,7 +76,7 @@ export function normalizeKvApply(request: unknown): { readonly Op: KvWriteVerb; 
   if (!isObject(entry)) throw new InvalidWriteError('DirEnt must be an object');
   const key = validateKey(entry['Key'], op === 'delete-tree');
   const value = optionalString(entry['Value'], 'DirEnt.Value');
-  const flags = optionalCount(entry['Flags'], 'DirEnt.Flags');
+  const flags = optionalFlags(entry['Flags']);
   const session = optionalString(entry['Session'], 'DirEnt.Session');
   const modifyIndex = optionalCount(entry['ModifyIndex'], 'DirEnt.ModifyIndex');
   return {

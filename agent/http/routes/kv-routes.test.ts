@@ -15,6 +15,7 @@ import { applyCommand } from '../../../server/fsm/index.js';
 import { ServerMetrics } from '../../../server/metrics.js';
 import { defaultQueryOptions, type RpcClient } from '../../../server/rpc/methods.js';
 import { ensureRegistration } from '../../../server/state/catalog-ops.js';
+import { kvsGet } from '../../../server/state/kv-reads.js';
 import { StateStore } from '../../../server/state/store.js';
 import { apiWithRpc, testConfig } from '../testing/fake-rpc.js';
 import { lockDelayNanoseconds, sessionCreateBody } from './session.js';
@@ -109,6 +110,29 @@ describe('/v1/kv', () => {
     // Go's ServeMux cleans the path before Consul's KV handler sees it: `//lead` is a 301 to `/v1/kv/lead`.
     const slash = await app.inject({ method: 'PUT', url: '/v1/kv//lead' });
     assert.deepEqual([slash.statusCode, slash.headers.location], [301, '/v1/kv/lead']);
+  });
+
+  it('keeps any uint64 ?flags exactly and prints it as a JSON integer, also with ?pretty', async () => {
+    const { app, store } = await setup();
+    const max = '18446744073709551615';
+    assert.equal((await app.inject({ method: 'PUT', url: `/v1/kv/big?flags=${max}`, payload: 'v' })).body, 'true');
+    assert.equal(kvsGet(store, 'big').value?.Flags, max);
+    const read = await app.inject({ url: '/v1/kv/big' });
+    assert.match(read.body, /"Flags":18446744073709551615,/);
+    const pretty = await app.inject({ url: '/v1/kv/big?pretty' });
+    assert.match(pretty.body, /"Flags": 18446744073709551615,/);
+    const safe = '9007199254740991';
+    await app.inject({ method: 'PUT', url: `/v1/kv/safe?flags=${safe}`, payload: 'v' });
+    assert.equal(kvsGet(store, 'safe').value?.Flags, Number(safe));
+    assert.match((await app.inject({ url: '/v1/kv/?recurse' })).body, /"Key":"safe","Flags":9007199254740991,/);
+    // A Key holding the same text stays a string.
+    await app.inject({ method: 'PUT', url: `/v1/kv/${encodeURIComponent('x","Flags":"5')}`, payload: 'v' });
+    assert.match((await app.inject({ url: '/v1/kv/?keys' })).body, /x\\",\\"Flags\\":\\"5/);
+    for (const bad of ['18446744073709551616', '-1', '1e3', '0x10', '']) {
+      const response = await app.inject({ method: 'PUT', url: `/v1/kv/bad?flags=${bad}`, payload: 'v' });
+      assert.deepEqual([response.statusCode, response.body], [400, 'Invalid flags'], bad);
+    }
+    assert.equal(kvsGet(store, 'bad').value, null);
   });
 
   it('cas, delete-cas and conflicting flags', async () => {

@@ -4,7 +4,7 @@
 // watchers block on it until the key exists. Values over limits.kv_max_value_size are 413 before the body is read.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { KvWriteEntry, KvWriteVerb } from '../../../server/state/kv-types.js';
+import { type KvWriteEntry, type KvWriteVerb, kvFlagsFromText } from '../../../server/state/kv-types.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, registerRoutes } from '../consul-route.js';
@@ -116,7 +116,10 @@ export const kvRoutes =
           ? Buffer.from(request.body)
           : Buffer.alloc(0);
       if (body.length > valueSizeBytesMax) throw bodyTooLarge(body.length, valueSizeBytesMax, 'kv_max_value_size');
-      const flags = uintParam(params, 'flags', 'Invalid flags');
+      const flagsText = params.get('flags');
+      // Consul takes any uint64 (strconv.ParseUint); above 2^53 the value travels as exact decimal text.
+      const flags = flagsText === null ? undefined : kvFlagsFromText(flagsText);
+      if (flagsText !== null && flags === undefined) throw new BadRequestError('Invalid flags');
       const entry: KvWriteEntry = {
         Key: key,
         Value: body.length === 0 ? null : body.toString('base64'),
