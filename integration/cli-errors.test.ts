@@ -13,10 +13,13 @@ after(() => {
 });
 
 describe('CLI error texts', () => {
-  it('config write names a missing file as Go does', async () => {
+  it('config write and kv put @FILE name a missing file as Go does', async () => {
     const result = await runLattice(['config', 'write', '/nonexistent']);
     assert.equal(result.code, 1);
     assert.equal(result.stderr, 'Failed to read file: open /nonexistent: no such file or directory\n');
+    const kv = await runLattice(['kv', 'put', 'x', '@/nonexistent', '-http-addr=127.0.0.214:1']);
+    assert.equal(kv.code, 1);
+    assert.equal(kv.stderr, 'Failed to read file: open /nonexistent: no such file or directory\n');
   });
 
   it('kv get says "Error querying Consul agent: <cause>" once', async () => {

@@ -3,11 +3,11 @@
 // export's JSON ([{key, flags, value}] with base64 values); import reads it back, printing each key and, for
 // many keys, a progress line on stderr.
 
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentCall, decodeValue, type KvPair, kvPath, parseJson } from './kv-http.js';
+import { readInputBytes } from './read-input.js';
 
 interface GetFlags extends HttpOptionValues {
   readonly recurse?: boolean;
@@ -55,7 +55,7 @@ export async function dataArgument(data: string | undefined, base64: boolean): P
   let bytes: Buffer;
   if (data === undefined) bytes = Buffer.alloc(0);
   else if (data === '-') bytes = await readStdin();
-  else if (data.startsWith('@')) bytes = await readFile(data.slice(1));
+  else if (data.startsWith('@')) bytes = await readInputBytes(data.slice(1));
   else bytes = Buffer.from(data);
   if (!base64) return bytes;
   const text = bytes.toString('utf8').trim();

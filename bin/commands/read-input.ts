@@ -22,11 +22,16 @@ export function describeReadError(path: string, error: unknown): string {
   return `${code === 'EISDIR' ? 'read' : 'open'} ${path}: ${text}`;
 }
 
-/** The file's text; a LatticeError "Failed to read file: open PATH: ..." when it cannot be read. */
-export async function readInputFile(path: string): Promise<string> {
+/** The file's bytes; a LatticeError "Failed to read file: open PATH: ..." when it cannot be read. */
+export async function readInputBytes(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (error) {
     throw new LatticeError('ERR_USAGE', `Failed to read file: ${describeReadError(path, error)}`, { cause: error });
   }
+}
+
+/** The file's text; a LatticeError "Failed to read file: open PATH: ..." when it cannot be read. */
+export async function readInputFile(path: string): Promise<string> {
+  return (await readInputBytes(path)).toString('utf8');
 }
