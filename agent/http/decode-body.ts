@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatDuration, parseDurationField } from '../../lib/duration.js';
 import { setOwn } from '../../lib/records.js';
+import { kvFlagsFromText } from '../../server/state/kv-types.js';
 import { BadRequestError } from './errors.js';
 
 export type FieldType =
@@ -17,6 +18,8 @@ export type FieldType =
   | 'boolean'
   /** Go duration string or nanoseconds in; Go duration string out. */
   | 'duration'
+  /** A uint64 (KV Flags): a number, or the marker readJsonBody's exactIntegerKeys leaves for a larger one. */
+  | 'uint64'
   /** object of strings (Meta, NodeMeta, Node.TaggedAddresses). */
   | 'stringMap'
   | 'stringList'
@@ -84,6 +87,12 @@ function decodeValue(type: FieldType, value: unknown, path: string, depth: numbe
         throw new DecodeProblem(`field ${path}: ${(error as Error).message}`);
       }
     }
+    case 'uint64': {
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+      const digits = exactIntegerDigits(value);
+      const flags = digits === undefined ? undefined : kvFlagsFromText(digits);
+      return flags === undefined ? fail(path, 'uint64', value) : flags;
+    }
     case 'stringMap': {
       if (typeof value !== 'object' || Array.isArray(value)) fail(path, 'map[string]string', value);
       const out: Record<string, string> = {};
@@ -139,8 +148,34 @@ export function decodeBody(schema: BodySchema, value: unknown): Record<string, u
   }
 }
 
-/** The request body as parsed JSON; undefined when empty. Malformed JSON → 400 `Request decode failed: ...`. */
-export function readJsonBody(request: FastifyRequest): unknown {
+/** The object readJsonBody puts where an integer too long for a JavaScript number stood: its exact digits. */
+const exactIntegerMarker = '\u0000exact-integer';
+
+function exactIntegerDigits(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, exactIntegerMarker)) return undefined;
+  const digits = (value as Record<string, unknown>)[exactIntegerMarker];
+  return typeof digits === 'string' ? digits : undefined;
+}
+
+/**
+ * Wraps the long integer values of the given keys (matched case-insensitively, as Go does) in a marker object
+ * before JSON.parse rounds them. A quote inside a JSON string is always escaped, so an unescaped `"Key":` is a
+ * real key of some object.
+ */
+function protectLongIntegers(text: string, keys: readonly string[]): string {
+  const pattern = new RegExp(`"(${keys.join('|')})"(\\s*):(\\s*)([0-9]{16,})(?=\\s*[,}\\]])`, 'gi');
+  return text.replace(
+    pattern,
+    (_match, key: string, before: string, after: string, digits: string) =>
+      `"${key}"${before}:${after}{${JSON.stringify(exactIntegerMarker)}:"${digits}"}`,
+  );
+}
+
+/**
+ * The request body as parsed JSON; undefined when empty. Malformed JSON → 400 `Request decode failed: ...`.
+ * `exactIntegerKeys` names uint64 fields (KV Flags) whose long values must reach a 'uint64' schema field exactly.
+ */
+export function readJsonBody(request: FastifyRequest, exactIntegerKeys: readonly string[] = []): unknown {
   const raw = request.body;
   let text: string;
   if (raw === undefined || raw === null) return undefined;
@@ -148,6 +183,7 @@ export function readJsonBody(request: FastifyRequest): unknown {
   else if (typeof raw === 'string') text = raw;
   else return raw;
   if (text.trim() === '') return undefined;
+  if (exactIntegerKeys.length > 0) text = protectLongIntegers(text, exactIntegerKeys);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -3,6 +3,7 @@
 // Field names are the canonical ones; the HTTP edge maps Consul's case-insensitive JSON onto them first.
 
 import { InvalidWriteError } from './errors.js';
+import { type KvFlags, kvFlagsFromText } from './kv-types.js';
 import { catalogTxnVerbs, type KvTxnOp, kvTxnVerbs, type TxnOp, txnOpsMax } from './txn-ops.js';
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -23,6 +24,14 @@ function count(value: unknown, field: string): number {
   return value;
 }
 
+/** KV Flags: a safe integer, or the exact decimal text of a larger uint64 (KvFlags). */
+function flagsField(value: unknown, field: string): KvFlags {
+  if (typeof value !== 'string') return count(value, field);
+  const flags = kvFlagsFromText(value);
+  if (flags === undefined) throw new InvalidWriteError(`${field} must be an unsigned 64-bit integer`);
+  return flags;
+}
+
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function normalizeKvOp(fields: Fields, position: number): KvTxnOp {
@@ -35,7 +44,7 @@ function normalizeKvOp(fields: Fields, position: number): KvTxnOp {
     Verb: verb as KvTxnOp['Verb'],
     Key: text(fields['Key'], `Ops[${position}].KV.Key`),
     Value: value === '' ? null : value,
-    Flags: count(fields['Flags'], `Ops[${position}].KV.Flags`),
+    Flags: flagsField(fields['Flags'], `Ops[${position}].KV.Flags`),
     Index: count(fields['Index'], `Ops[${position}].KV.Index`),
     Session: text(fields['Session'], `Ops[${position}].KV.Session`),
   };

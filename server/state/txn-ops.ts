@@ -24,7 +24,7 @@ import {
   kvsUnlockTxn,
   rowsWithPrefix,
 } from './kv-ops.js';
-import type { KvEntry } from './kv-types.js';
+import type { KvEntry, KvFlags } from './kv-types.js';
 import { normalizeCheck, normalizeNode, normalizeService } from './normalize.js';
 import type { StateStore } from './store.js';
 import { checkKey, checksSchema, nodeKey, nodesSchema, serviceKey, servicesSchema } from './tables/catalog.js';
@@ -62,7 +62,7 @@ export interface KvTxnOp {
   readonly Key: string;
   /** base64, null when empty. */
   readonly Value: string | null;
-  readonly Flags: number;
+  readonly Flags: KvFlags;
   readonly Index: number;
   readonly Session: string;
 }

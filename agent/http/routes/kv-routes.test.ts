@@ -273,6 +273,27 @@ describe('/v1/txn', () => {
     assert.equal((await app.inject({ url: '/v1/kv/b' })).statusCode, 404, 'nothing of the failed txn stayed');
   });
 
+  it('keeps uint64 Flags exact through a transaction body and its results', async () => {
+    const { app, store } = await setup();
+    const payload =
+      '[{"KV":{"Verb":"set","Key":"t","Value":"dg==","Flags":18446744073709551615}},' +
+      '{"kv":{"verb":"set","key":"u","value":"dg==","flags" : 9007199254740993 }},' +
+      '{"KV":{"Verb":"set","Key":"s","Value":"dg==","Flags":9007199254740991}},{"KV":{"Verb":"get","Key":"t"}}]';
+    const response = await app.inject({ method: 'PUT', url: '/v1/txn', payload });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(kvsGet(store, 't').value?.Flags, '18446744073709551615');
+    assert.equal(kvsGet(store, 'u').value?.Flags, '9007199254740993');
+    assert.equal(kvsGet(store, 's').value?.Flags, 9007199254740991);
+    assert.match(response.body, /"Key":"t","Flags":18446744073709551615,/);
+    const tooBig = await app.inject({
+      method: 'PUT',
+      url: '/v1/txn',
+      payload: '[{"KV":{"Verb":"set","Key":"x","Value":"dg==","Flags":18446744073709551616}}]',
+    });
+    assert.equal(tooBig.statusCode, 400);
+    assert.equal(kvsGet(store, 'x').value, null);
+  });
+
   it('serves read-only transactions as reads, with leader meta', async () => {
     const { app } = await setup();
     const read = await app.inject({

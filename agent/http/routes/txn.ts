@@ -27,7 +27,7 @@ const opSchema = defineSchema({
       Verb: 'string',
       Key: 'string',
       Value: 'string',
-      Flags: 'integer',
+      Flags: 'uint64',
       Index: 'integer',
       Session: 'string',
       Namespace: 'string',
@@ -101,7 +101,7 @@ export const txnRoutes =
         acl: { resource: 'key', access: 'read', name: () => '' },
         bodySizeBytesMax: requestBytesMax + 1,
         handler: async (request, reply) => {
-          const raw = readJsonBody(request);
+          const raw = readJsonBody(request, ['Flags']);
           if (!Array.isArray(raw)) throw new BadRequestError('Failed to parse body: expected a list of operations');
           if (raw.length > txnOpsMax)
             throw new RequestTooLargeError(`Transaction contains too many operations (${raw.length} > ${txnOpsMax})`);
