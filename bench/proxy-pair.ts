@@ -225,6 +225,8 @@ function wrk(host: string, port: number, seconds: number): { rps: number; reques
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const errors = (socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0) + non2xx;
+  // Which kind tells a proxy that reset connections (read) from one too slow to answer in wrk's 2 s (timeout).
+  if (errors > 0) log(`wrk errors: ${socketErrors?.[0] ?? 'no socket errors'}; non-2xx ${non2xx}`);
   return { rps, requests, errors };
 }
 
@@ -252,7 +254,8 @@ async function fixedRate(
           () => {
             latencies.push(performance.now() - dueAt);
           },
-          () => {
+          (error: Error) => {
+            if (errors === 0) log(`fixed-rate request failed: ${(error as { code?: string }).code ?? error.message}`);
             errors += 1;
           },
         ),
