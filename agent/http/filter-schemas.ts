@@ -25,6 +25,9 @@ const schemaByPrefix: ReadonlyArray<readonly [prefix: string, exact: boolean, sc
   ['/v1/coordinate/nodes', true, filterSchemas.coordinate],
   ['/v1/coordinate/node/', false, filterSchemas.coordinate],
   ['/v1/connect/intentions', true, filterSchemas.intention],
+  ['/v1/internal/ui/nodes', true, filterSchemas.nodeInfo],
+  // Consul's Internal.ServiceDump filters the health entries the listing is summarised from.
+  ['/v1/internal/ui/services', true, filterSchemas.serviceEntry],
 ];
 
 /** The schema `?filter=` selectors must name on `path` (no query string), or undefined to accept any. */

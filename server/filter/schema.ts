@@ -87,6 +87,15 @@ const intention = object({
   Permissions: { list: { map: { map: { map: value } } } },
 });
 
+/** Consul structs.NodeInfo (Internal.NodeDump rows). */
+const nodeInfo = object({
+  ...leaves('ID', 'Node', 'Partition', 'PeerName', 'Address'),
+  TaggedAddresses: stringMap,
+  Meta: stringMap,
+  Services: { list: nodeService },
+  Checks: { list: healthCheck },
+});
+
 /** The objects Consul's filtered endpoints evaluate, by the shape of one element of the answer. */
 export const filterSchemas = {
   /** `/v1/catalog/nodes` */
@@ -103,6 +112,8 @@ export const filterSchemas = {
   coordinate,
   /** `/v1/connect/intentions` */
   intention,
+  /** `/v1/internal/ui/nodes` */
+  nodeInfo,
 } as const;
 
 /**

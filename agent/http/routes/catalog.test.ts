@@ -322,6 +322,8 @@ describe('catalog errors', () => {
     ['/v1/health/service/web?filter=Service.Bogus==1', 'Service.Bogus'],
     ['/v1/health/state/any?filter=Checks.Status==passing', 'Checks'],
     ['/v1/coordinate/nodes?filter=Coord.Nope==1', 'Coord.Nope'],
+    ['/v1/internal/ui/nodes?filter=Services.Bogus==1', 'Services.Bogus'],
+    ['/v1/internal/ui/services?filter=ServiceName==web', 'ServiceName'],
   ];
   for (const [url, named] of unknownSelectors)
     it(`refuse ${url} naming no field with 400 Selector "${named}" is not valid`, async () => {
