@@ -127,6 +127,8 @@ describe('routes not built yet', () => {
       assert.equal(response.statusCode, 501, url);
       assert.equal(response.body, `${method} ${url} is not implemented yet`);
     }
+    const subtree = await app.inject({ url: '/v1/peering?x=1' });
+    assert.deepEqual([subtree.statusCode, subtree.headers.location], [301, '/v1/peering/?x=1']);
     const wrongMethod = await app.inject({ method: 'DELETE', url: '/v1/peerings' });
     assert.equal(wrongMethod.statusCode, 405);
     assert.equal(wrongMethod.headers.allow, 'OPTIONS,GET');

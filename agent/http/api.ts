@@ -14,7 +14,7 @@ import type { AgentConnect } from '../connect/agent-connect.js';
 import type { EventStore } from '../events/events.js';
 import type { AgentHandle } from '../runtime/handle.js';
 import { installAclHook } from './acl-hook.js';
-import { cleanedPath, consulEndpointFor, isAclEndpoint } from './consul-endpoints.js';
+import { cleanedPath, consulEndpointFor, isAclEndpoint, isSubtreeRoot } from './consul-endpoints.js';
 import { installBodyParsers } from './decode-body.js';
 import {
   AclDisabledError,
@@ -92,10 +92,14 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     if (cleaned !== undefined) await reply.redirect(query === undefined ? cleaned : `${cleaned}?${query}`, 301);
   });
   app.setNotFoundHandler(async (request, reply) => {
-    const [path = ''] = splitUrl(request.url);
+    const [path = '', query] = splitUrl(request.url);
     if (!path.startsWith('/v1/')) throw new OutsideApiPathError();
     const endpoint = consulEndpointFor(path);
-    if (endpoint === undefined) throw new UnknownPathError();
+    if (endpoint === undefined) {
+      // ServeMux sends a subtree's root named without its slash (`/v1/kv`) to the subtree (`/v1/kv/`).
+      if (isSubtreeRoot(`${path}/`)) return reply.redirect(query === undefined ? `${path}/` : `${path}/?${query}`, 301);
+      throw new UnknownPathError();
+    }
     if (endpoint.methods.length > 0 && !endpoint.methods.includes(request.method)) {
       if (request.method !== 'OPTIONS') throw new MethodNotAllowedError(request.method, endpoint.methods);
       return reply.code(200).header('Allow', allowHeader(endpoint.methods)).send('');

@@ -153,6 +153,11 @@ export function consulEndpointFor(path: string): ConsulEndpoint | undefined {
   return best;
 }
 
+/** Whether `path` is exactly one of Consul's subtree patterns (`/v1/kv/`, `/v1/catalog/service/`). */
+export function isSubtreeRoot(path: string): boolean {
+  return path.endsWith('/') && consulEndpoints.some(([pattern]) => pattern === path);
+}
+
 /** Whether `path` is one of Consul's ACL endpoints (answered 401 `ACL support disabled` while ACLs are off). */
 export function isAclEndpoint(endpoint: ConsulEndpoint): boolean {
   return endpoint.pattern.startsWith('/v1/acl/') || endpoint.pattern === '/v1/internal/acl/authorize';

@@ -5,6 +5,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AclRequirement } from './acl-hook.js';
+import { isSubtreeRoot } from './consul-endpoints.js';
 import { allowHeader, MethodNotAllowedError, UnknownPathError } from './errors.js';
 
 export type ConsulMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -66,7 +67,10 @@ export function refuseUnknownPaths(scope: FastifyInstance): void {
   scope.route({
     method: [...probedMethods, 'OPTIONS'],
     url: '/*',
-    handler: async () => {
+    handler: async (request, reply) => {
+      // Go's ServeMux sends a subtree root named without its slash (`/v1/catalog/service`) to the subtree.
+      const [path = '', query] = request.url.split(/\?(.*)/s, 2);
+      if (isSubtreeRoot(`${path}/`)) return reply.redirect(query === undefined ? `${path}/` : `${path}/?${query}`, 301);
       throw new UnknownPathError();
     },
   });

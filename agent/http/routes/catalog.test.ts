@@ -369,6 +369,11 @@ describe('catalog errors', () => {
       assert.equal(response.statusCode, 404, url);
       assert.equal(response.body, 'Invalid URL path: not a recognized HTTP API endpoint');
     }
+    // A subtree root without its slash is ServeMux's 301 to the subtree, as in Consul.
+    for (const url of ['/v1/catalog/service', '/v1/health/service?dc=dc1']) {
+      const response = await app.inject({ url });
+      assert.deepEqual([response.statusCode, response.headers.location], [301, url.replace(/(\?|$)/, '/$1')], url);
+    }
   });
 
   it('answer wrong methods with 405 and Allow', async () => {
