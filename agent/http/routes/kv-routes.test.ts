@@ -273,6 +273,25 @@ describe('/v1/txn', () => {
     assert.equal((await app.inject({ url: '/v1/kv/b' })).statusCode, 404, 'nothing of the failed txn stayed');
   });
 
+  it('takes a LockDelay above 60 s as given, and applies at most 60 s, as Consul (structs.MaxLockDelay)', async () => {
+    const { app, clock } = await setup();
+    const create = async (body: string) =>
+      (json((await app.inject({ method: 'PUT', url: '/v1/session/create', payload: body })).body) as { ID: string }).ID;
+    const first = await create('{"LockDelay":"120s"}');
+    const info = json((await app.inject({ url: `/v1/session/info/${first}` })).body) as { LockDelay: number }[];
+    assert.equal(info[0]?.LockDelay, 120e9);
+    const acquire = async (session: string) =>
+      (await app.inject({ method: 'PUT', url: `/v1/kv/held?acquire=${session}`, payload: 'x' })).body;
+    assert.equal(await acquire(first), 'true');
+    await app.inject({ method: 'PUT', url: `/v1/session/destroy/${first}` });
+    const second = await create('{}');
+    assert.equal(await acquire(second), 'false');
+    clock.advance(59_999);
+    assert.equal(await acquire(second), 'false');
+    clock.advance(2);
+    assert.equal(await acquire(second), 'true');
+  });
+
   it('keeps uint64 Flags exact through a transaction body and its results', async () => {
     const { app, store } = await setup();
     const payload =
