@@ -23,6 +23,7 @@
 // config (server-config.ts), stores (raft-stores.ts), formation (cluster-formation.ts) and Raft facts
 // (raft-facts.ts) live apart.
 
+import { join } from 'node:path';
 import { delay } from '../lib/clock.js';
 import { abortReason, LatticeError, ShutdownError } from '../lib/errors.js';
 import { type AbortOptions, LifecycleState, type Startable } from '../lib/lifecycle.js';
@@ -484,6 +485,8 @@ export class Server implements Startable, ClusterOps {
         snapshotIntervalMs: this.config.snapshotIntervalMs,
         trailingLogs: this.config.trailingLogs,
         bootstrap,
+        // Consul's manual outage recovery: <data_dir>/raft/peers.json is applied at start, then deleted.
+        raftDir: this.config.dataDir === null ? null : join(this.config.dataDir, 'raft'),
       },
     );
     raft.on('leader-change', ({ leaderId, term }) => {
