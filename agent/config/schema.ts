@@ -3,8 +3,8 @@
 // durations turned into milliseconds) and reports each problem with the source name and the key path.
 
 import { parseDuration } from '../../lib/duration.js';
-import type { ProblemList } from './problems.js';
 import { ownValue, setOwn } from '../../lib/records.js';
+import type { ProblemList } from './problems.js';
 
 /** A check returns an error message for a value of the right type but the wrong content, or null. */
 export type ValueCheck<T> = (value: T) => string | null;
