@@ -154,10 +154,14 @@ export class DnsHandler {
     if (trimmed.trimmed) {
       this.components.counters.truncated++;
       if (this.config.enableTruncate) replyFlags |= flagTruncated;
-      this.components.log.debug(
-        { protocol: transport, records: `${trimmed.answers.length}/${resolution.answers.length}` },
-        'DNS response too large, truncated',
-      );
+      // Only a cut for size is logged: the udp_answer_limit cut is the configured shape of every UDP answer for a
+      // service with more instances than the limit, and a debug line per query (-dev logs at debug) halved DNS
+      // throughput in bench/dns (29k -> 15k q/s). The counter above still counts both.
+      if (trimmed.trimmedForSize)
+        this.components.log.debug(
+          { protocol: transport, records: `${trimmed.answers.length}/${resolution.answers.length}` },
+          'DNS response too large, truncated',
+        );
     }
     const additionals: Answer[] = [...trimmed.additionals, ...opt];
     this.components.counters.countQuery(type, resolution.rcode);
