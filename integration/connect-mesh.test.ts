@@ -4,52 +4,20 @@
 // web → api makes new connections fail within a deadline, and deleting it lets traffic through again.
 
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type LatticeProcess, startLattice, waitFor } from './helpers/lattice-process.js';
+import { getOnNewConnection, MeshApps } from './helpers/mesh-apps.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 const address = '127.0.0.96';
 const base = `http://${address}:8500`;
 const upstreamPort = 19191;
+const apps = new MeshApps(address);
 let agent: LatticeProcess | null = null;
 let dir: TempDir | null = null;
-const apps: Server[] = [];
-
-async function startApp(name: string): Promise<number> {
-  const server = createServer((_request, response) => {
-    response.setHeader('connection', 'close');
-    response.end(`hello from ${name}`);
-  });
-  apps.push(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, address, () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
 
 /** One GET through web's upstream listener on a new connection: the body, or null when the connection failed. */
-function throughUpstream(): Promise<string | null> {
-  return new Promise((resolve) => {
-    const outgoing = request(
-      { host: address, port: upstreamPort, path: '/', agent: false, timeout: 2_000 },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve(body));
-        response.on('error', () => resolve(null));
-      },
-    );
-    outgoing.on('timeout', () => outgoing.destroy(new Error('timeout')));
-    outgoing.on('error', () => resolve(null));
-    outgoing.end();
-  });
-}
+const throughUpstream = () => getOnNewConnection(address, upstreamPort);
 
 function serviceFile(name: string, port: number, upstreams: string): string {
   return `service {
@@ -72,8 +40,8 @@ function serviceFile(name: string, port: number, upstreams: string): string {
 
 describe('managed sidecar proxies through a -dev agent', () => {
   before(async () => {
-    const webPort = await startApp('web');
-    const apiPort = await startApp('api');
+    const webPort = await apps.start('web');
+    const apiPort = await apps.start('api');
     dir = await makeTempDir({
       'web.hcl': serviceFile(
         'web',
@@ -102,7 +70,7 @@ describe('managed sidecar proxies through a -dev agent', () => {
 
   after(async () => {
     if (agent && !agent.hasExited) await agent.stop().catch(() => agent?.kill());
-    await Promise.all(apps.map((app) => new Promise((resolve) => app.close(resolve))));
+    await apps.close();
     await dir?.remove();
   });
 

@@ -7,12 +7,11 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { type LatticeProcess, repositoryRoot, runLattice, startLattice, waitFor } from './helpers/lattice-process.js';
+import { getOnNewConnection, MeshApps } from './helpers/mesh-apps.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 import { launchBrowser, screenshot } from './ui-browser.js';
 
@@ -20,48 +19,17 @@ const address = '127.0.0.110';
 const base = `http://${address}:8500`;
 const ui = `${base}/ui`;
 const upstreamPort = 19191;
+const apps = new MeshApps(address);
 /** Long enough for a loaded CI machine; each wait ends as soon as its condition holds. */
 const deadlineMs = 15_000;
 let agent: LatticeProcess | null = null;
 let dir: TempDir | null = null;
 let browser: Browser | null = null;
 let context: BrowserContext | null = null;
-const apps: Server[] = [];
 const pageErrors: string[] = [];
 
-async function startApp(name: string): Promise<number> {
-  const server = createServer((_request, response) => {
-    response.setHeader('connection', 'close');
-    response.end(`hello from ${name}`);
-  });
-  apps.push(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, address, () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
-
 /** One GET through web's upstream listener on a new connection: the body, or null when the connection failed. */
-function throughUpstream(): Promise<string | null> {
-  return new Promise((resolve) => {
-    const outgoing = request(
-      { host: address, port: upstreamPort, path: '/', agent: false, timeout: 2_000 },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve(body));
-        response.on('error', () => resolve(null));
-      },
-    );
-    outgoing.on('timeout', () => outgoing.destroy(new Error('timeout')));
-    outgoing.on('error', () => resolve(null));
-    outgoing.end();
-  });
-}
+const throughUpstream = () => getOnNewConnection(address, upstreamPort);
 
 function serviceFile(name: string, port: number, upstreams: string): string {
   return `service {
@@ -107,8 +75,8 @@ describe('the web UI in a browser against a -dev agent', () => {
       existsSync(join(repositoryRoot, 'ui', 'dist', 'index.html')),
       'the UI is not built: run `npm run build` (it builds ui/ into ui/dist)',
     );
-    const webPort = await startApp('web');
-    const apiPort = await startApp('api');
+    const webPort = await apps.start('web');
+    const apiPort = await apps.start('api');
     dir = await makeTempDir({
       'web.hcl': serviceFile(
         'web',
@@ -142,7 +110,7 @@ describe('the web UI in a browser against a -dev agent', () => {
     await context?.close().catch(() => undefined);
     await browser?.close().catch(() => undefined);
     if (agent && !agent.hasExited) await agent.stop().catch(() => agent?.kill());
-    await Promise.all(apps.map((app) => new Promise((resolve) => app.close(resolve))));
+    await apps.close();
     await dir?.remove();
   });
 
