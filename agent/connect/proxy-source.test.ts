@@ -9,56 +9,23 @@ import { describe, it } from 'node:test';
 import { CA_CONFIG_DEFAULTS, normalizeIntention } from '../../connect/index.js';
 import { ManualClock, RealClock } from '../../lib/clock.js';
 import { TypedEmitter } from '../../lib/emitter.js';
-import { LatticeError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import { firstValue } from '../../proxy/source.js';
 import { initialCaRequest } from '../../server/endpoints/connect-ca-provider.js';
-import { buildHandlers, type EndpointContext, type HandlerTable } from '../../server/endpoints/index.js';
-import { refusalOf } from '../../server/endpoints/write.js';
-import { applyCommand, caRootsCommand, intentionCommand, registerCommand } from '../../server/fsm/index.js';
-import { ServerMetrics } from '../../server/metrics.js';
-import { defaultQueryOptions, type RpcClient } from '../../server/rpc/methods.js';
+import { caRootsCommand, intentionCommand, registerCommand } from '../../server/fsm/index.js';
+import type { RpcClient } from '../../server/rpc/methods.js';
 import { StateStore } from '../../server/state/store.js';
+import { endpointRpc } from '../../server/testing/endpoint-rpc.js';
 import { AgentConnect, type AgentConnectEvents, type LeafCert } from './agent-connect.js';
 import { AgentProxySource } from './proxy-source.js';
 
 async function setup() {
   const clock = new ManualClock();
   const store = new StateStore();
-  let index = 0;
-  const apply = async (command: Parameters<EndpointContext['apply']>[0]) => {
-    index++;
-    try {
-      return { index, value: applyCommand(store, index, command) };
-    } catch (error) {
-      if (error instanceof LatticeError) throw refusalOf(error);
-      throw error;
-    }
-  };
+  const { rpc, context } = endpointRpc(store, { clock });
+  const apply = context.apply;
   await apply(caRootsCommand(await initialCaRequest('7f42f496-fbc7-8692-05ed-334aa5340c1e', CA_CONFIG_DEFAULTS, 0)));
-  const context: EndpointContext = {
-    store,
-    clock,
-    rand: new SeededRand(7),
-    metrics: new ServerMetrics(null, { nodes: () => 0, services: () => 0, checks: () => 0 }),
-    blocking: { inFlight: 0, inFlightMax: 100 },
-    maxQueryTimeMs: 600_000,
-    defaultQueryTimeMs: 300_000,
-    apply,
-    readBarrier: async () => undefined,
-    knownLeader: () => true,
-    lastContactMs: () => 0,
-  };
-  const handlers: HandlerTable = buildHandlers(context, {} as never, () => ['dc1']);
-  const rpc: RpcClient = {
-    call: (method, args, options) =>
-      (handlers[method] as (args: unknown, call: unknown) => Promise<never>)(args, {
-        context: options.context,
-        query: options.query ?? defaultQueryOptions,
-        signal: options.signal,
-      }),
-  };
   const log = silentLogger();
   const connect = new AgentConnect(
     { rpc, clock, rand: new SeededRand(3), log },

@@ -11,16 +11,12 @@ import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { CA_CONFIG_DEFAULTS } from '../../../connect/index.js';
 import { ManualClock } from '../../../lib/clock.js';
-import { LatticeError } from '../../../lib/errors.js';
 import { silentLogger } from '../../../lib/log.js';
 import { SeededRand } from '../../../lib/rand.js';
 import { initialCaRequest } from '../../../server/endpoints/connect-ca-provider.js';
-import { buildHandlers, type EndpointContext, type HandlerTable } from '../../../server/endpoints/index.js';
-import { refusalOf } from '../../../server/endpoints/write.js';
-import { applyCommand, caRootsCommand } from '../../../server/fsm/index.js';
-import { ServerMetrics } from '../../../server/metrics.js';
-import { defaultQueryOptions, type RpcClient } from '../../../server/rpc/methods.js';
+import { caRootsCommand } from '../../../server/fsm/index.js';
 import { StateStore } from '../../../server/state/store.js';
+import { endpointRpc } from '../../../server/testing/endpoint-rpc.js';
 import { allowAllAuthorizer } from '../../acl/authorizer.js';
 import { AgentConnect } from '../../connect/agent-connect.js';
 import { buildHttpApi } from '../api.js';
@@ -32,39 +28,8 @@ async function setup() {
   const clock = new ManualClock();
   const store = new StateStore({ nowMs: () => clock.nowMs() });
   const config = testConfig();
-  let index = 0;
-  const apply = async (command: Parameters<EndpointContext['apply']>[0]) => {
-    index++;
-    try {
-      return { index, value: applyCommand(store, index, command) };
-    } catch (error) {
-      if (error instanceof LatticeError) throw refusalOf(error);
-      throw error;
-    }
-  };
-  await apply(caRootsCommand(await initialCaRequest(clusterId, CA_CONFIG_DEFAULTS, clock.wallMs())));
-  const context: EndpointContext = {
-    store,
-    clock,
-    rand: new SeededRand(7),
-    metrics: new ServerMetrics(null, { nodes: () => 0, services: () => 0, checks: () => 0 }),
-    blocking: { inFlight: 0, inFlightMax: 100 },
-    maxQueryTimeMs: 600_000,
-    defaultQueryTimeMs: 300_000,
-    apply,
-    readBarrier: async () => undefined,
-    knownLeader: () => true,
-    lastContactMs: () => 0,
-  };
-  const handlers: HandlerTable = buildHandlers(context, {} as never, () => ['dc1']);
-  const rpc: RpcClient = {
-    call: (method, args, options) =>
-      (handlers[method] as (args: unknown, call: unknown) => Promise<never>)(args, {
-        context: options.context,
-        query: options.query ?? defaultQueryOptions,
-        signal: options.signal,
-      }),
-  };
+  const { rpc, context } = endpointRpc(store, { clock });
+  await context.apply(caRootsCommand(await initialCaRequest(clusterId, CA_CONFIG_DEFAULTS, clock.wallMs())));
   const connect = new AgentConnect(
     { rpc, clock, rand: new SeededRand(3), log: silentLogger() },
     { datacenter: 'dc1', defaultAllow: true },

@@ -7,16 +7,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../lib/clock.js';
-import { LatticeError } from '../../../lib/errors.js';
-import { SeededRand } from '../../../lib/rand.js';
-import { buildHandlers, type EndpointContext, type HandlerTable } from '../../../server/endpoints/index.js';
-import { refusalOf } from '../../../server/endpoints/write.js';
-import { applyCommand } from '../../../server/fsm/index.js';
-import { ServerMetrics } from '../../../server/metrics.js';
-import { defaultQueryOptions, type RpcClient } from '../../../server/rpc/methods.js';
 import { ensureRegistration } from '../../../server/state/catalog-ops.js';
 import { kvsGet } from '../../../server/state/kv-reads.js';
 import { StateStore } from '../../../server/state/store.js';
+import { endpointRpc } from '../../../server/testing/endpoint-rpc.js';
 import { apiWithRpc, testConfig } from '../testing/fake-rpc.js';
 import { lockDelayNanoseconds, sessionCreateBody } from './session.js';
 
@@ -29,37 +23,7 @@ async function setup(values: Record<string, unknown> = {}) {
     Address: '127.0.0.1',
     Checks: [{ CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing' }],
   });
-  let index = 1;
-  const context: EndpointContext = {
-    store,
-    clock,
-    rand: new SeededRand(7),
-    metrics: new ServerMetrics(null, { nodes: () => 0, services: () => 0, checks: () => 0 }),
-    blocking: { inFlight: 0, inFlightMax: 100 },
-    maxQueryTimeMs: 600_000,
-    defaultQueryTimeMs: 300_000,
-    apply: async (command) => {
-      index++;
-      try {
-        return { index, value: applyCommand(store, index, command) };
-      } catch (error) {
-        if (error instanceof LatticeError) throw refusalOf(error);
-        throw error;
-      }
-    },
-    readBarrier: async () => undefined,
-    knownLeader: () => true,
-    lastContactMs: () => 0,
-  };
-  const handlers: HandlerTable = buildHandlers(context, {} as never, () => ['dc1']);
-  const rpc: RpcClient = {
-    call: (method, args, options) =>
-      (handlers[method] as (args: unknown, call: unknown) => Promise<never>)(args, {
-        context: options.context,
-        query: options.query ?? defaultQueryOptions,
-        signal: options.signal,
-      }),
-  };
+  const { rpc } = endpointRpc(store, { clock });
   const app = await apiWithRpc(rpc, config);
   return { app, store, clock, config };
 }
