@@ -28,6 +28,11 @@ export interface ProxyRegistration {
     readonly LocalServicePort: number;
     readonly Upstreams?: readonly UpstreamInit[];
   };
+  /**
+   * Lattice's, not Consul's: false runs the upstream listeners alone, with no public listener (Consul's dev-mode
+   * `connect proxy -service web -upstream api:9191` without `-listen`); Port and LocalServicePort are then unused.
+   */
+  readonly PublicListener?: boolean;
 }
 
 export interface UpstreamConfig {
@@ -44,6 +49,8 @@ export interface ServiceProxyConfig {
   readonly bindPort: number;
   readonly localServiceAddress: string;
   readonly localServicePort: number;
+  /** False: upstream listeners only (ProxyRegistration.PublicListener). */
+  readonly publicListener: boolean;
   readonly upstreams: readonly UpstreamConfig[];
 }
 
@@ -56,8 +63,9 @@ export function validateProxyRegistration(init: ProxyRegistration): ServiceProxy
   if (!proxy || typeof proxy !== 'object') throw new ValidationError('proxy registration needs a Proxy block');
   const service = proxy.DestinationServiceName;
   if (typeof service !== 'string' || service === '') problems.push('Proxy.DestinationServiceName is required');
-  if (!isPort(init.Port)) problems.push(`Port ${String(init.Port)} is not a port`);
-  if (!isPort(proxy.LocalServicePort) || proxy.LocalServicePort === 0) {
+  const publicListener = init.PublicListener !== false;
+  if (publicListener && !isPort(init.Port)) problems.push(`Port ${String(init.Port)} is not a port`);
+  if (publicListener && (!isPort(proxy.LocalServicePort) || proxy.LocalServicePort === 0)) {
     problems.push(`Proxy.LocalServicePort ${String(proxy.LocalServicePort)} is not a port`);
   }
   const upstreamsInit = proxy.Upstreams ?? [];
@@ -96,6 +104,7 @@ export function validateProxyRegistration(init: ProxyRegistration): ServiceProxy
     bindPort: init.Port,
     localServiceAddress: proxy.LocalServiceAddress || '127.0.0.1',
     localServicePort: proxy.LocalServicePort,
+    publicListener,
     upstreams: Object.freeze(upstreams),
   });
 }

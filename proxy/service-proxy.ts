@@ -74,21 +74,23 @@ export class ServiceProxy implements Startable {
       timer.cancel();
     }
     const serviceLog = log.child({ service: this.config.service });
-    this.inbound = new InboundListener(
-      { clock, log: serviceLog, credentials: this.credentials, intentions: source.intentions() },
-      {
-        service: this.config.service,
-        bindAddress: this.config.bindAddress,
-        bindPort: this.config.bindPort,
-        localServiceAddress: this.config.localServiceAddress,
-        localServicePort: this.config.localServicePort,
-        connectTimeoutMs: this.settings.connectTimeoutMs,
-        handshakeTimeoutMs: this.settings.handshakeTimeoutMs,
-        idleTimeoutMs: this.settings.idleTimeoutMs,
-        connectionsMax: this.settings.connectionsMaxPerListener,
-        closeRevokedConnections: this.settings.closeRevokedConnections,
-      },
-    );
+    this.inbound = !this.config.publicListener
+      ? null
+      : new InboundListener(
+          { clock, log: serviceLog, credentials: this.credentials, intentions: source.intentions() },
+          {
+            service: this.config.service,
+            bindAddress: this.config.bindAddress,
+            bindPort: this.config.bindPort,
+            localServiceAddress: this.config.localServiceAddress,
+            localServicePort: this.config.localServicePort,
+            connectTimeoutMs: this.settings.connectTimeoutMs,
+            handshakeTimeoutMs: this.settings.handshakeTimeoutMs,
+            idleTimeoutMs: this.settings.idleTimeoutMs,
+            connectionsMax: this.settings.connectionsMaxPerListener,
+            closeRevokedConnections: this.settings.closeRevokedConnections,
+          },
+        );
     for (const upstream of this.config.upstreams) {
       const target = { service: upstream.destinationName, datacenter: upstream.datacenter };
       this.outbound.set(
@@ -113,7 +115,7 @@ export class ServiceProxy implements Startable {
       );
     }
     try {
-      this.stopAll = await startAll([this.inbound, ...this.outbound.values()], options);
+      this.stopAll = await startAll([...(this.inbound ? [this.inbound] : []), ...this.outbound.values()], options);
     } catch (error) {
       this.credentials.close();
       throw error;
@@ -132,7 +134,7 @@ export class ServiceProxy implements Startable {
 
   /** The public listener's bound address. */
   publicAddress(): { address: string; port: number } {
-    if (!this.inbound) throw new Error(`proxy for ${this.config.service} is not started`);
+    if (!this.inbound) throw new Error(`proxy for ${this.config.service} is not started or has no public listener`);
     return this.inbound.listener.address();
   }
 
