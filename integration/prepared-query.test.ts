@@ -136,13 +136,14 @@ describe('prepared queries through a -dev agent', {
     assert.deepEqual([gone.status, gone.text], [404, 'Query not found']);
   });
 
-  it('refuses bad input over HTTP with 400 and Consul’s texts', async () => {
+  it('refuses bad input over HTTP with Consul’s statuses and texts', async () => {
     const malformed = await call('POST', '/v1/query', '{"Name": ');
     assert.equal(malformed.status, 400);
+    // Consul passes PreparedQuery.Apply's error on unchanged: 500 with its text.
     const noService = await call('POST', '/v1/query', { Name: 'x', Service: {} });
     assert.deepEqual(
       [noService.status, noService.text],
-      [400, 'Invalid prepared query: Must provide a Service name to query'],
+      [500, 'Invalid prepared query: Must provide a Service name to query'],
     );
   });
 

@@ -147,18 +147,24 @@ describe('/v1/query', () => {
       ['', 400, /^Request decode failed: EOF$/],
       ['{"Name": 7, "Service": {"Service": "web"}}', 400, /^Request decode failed: cannot unmarshal number/],
       ['{"Name": "q", "Service": {"Service": "web", "Tags": "a"}}', 400, /cannot unmarshal string into field/],
-      ['{"Name": "q", "Service": {}}', 400, /^Invalid prepared query: Must provide a Service name to query$/],
-      ['{"Service": {"Service": "web"}}', 400, /^Invalid prepared query: Must be bound to a session$/],
-      ['{"ID": "x", "Name": "q", "Service": {"Service": "web"}}', 400, /^ID must be empty when creating/],
+      // Consul's handler returns PreparedQuery.Apply's error as it is: its wrap answers 500 with the text.
+      ['{"Name": "q", "Service": {}}', 500, /^Invalid prepared query: Must provide a Service name to query$/],
+      ['{"Service": {"Service": "web"}}', 500, /^Invalid prepared query: Must be bound to a session$/],
+      ['{"ID": "x", "Name": "q", "Service": {"Service": "web"}}', 500, /^ID must be empty when creating/],
       [
         '{"Name": "q", "Service": {"Service": "web"}, "DNS": {"TTL": "soon"}}',
-        400,
+        500,
         /^Invalid prepared query: Bad DNS TTL 'soon': /,
       ],
-      ['{"Name": "q", "Session": "nope", "Service": {"Service": "web"}}', 400, /^invalid session "nope"$/],
+      [
+        '{"Name": "q", "Service": {"Service": "web", "Failover": {"NearestN": -1}}}',
+        500,
+        /^Invalid prepared query: Bad NearestN '-1', must be >= 0$/,
+      ],
+      ['{"Name": "q", "Session": "nope", "Service": {"Service": "web"}}', 500, /^invalid session "nope"$/],
       [
         '{"Name": "t", "Template": {"Type": "name_prefix_match", "Regexp": "("}, "Service": {"Service": "x"}}',
-        400,
+        500,
         /^failed compiling template: Bad Regexp: /,
       ],
     ];
@@ -170,7 +176,7 @@ describe('/v1/query', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/v1/query' })).body, '[]');
     await create({ Name: 'q', Service: { Service: 'web' } });
     const duplicate = await post('{"Name": "Q", "Service": {"Service": "web"}}');
-    assert.deepEqual([duplicate.statusCode, duplicate.body], [400, "name 'Q' aliases an existing query name"]);
+    assert.deepEqual([duplicate.statusCode, duplicate.body], [500, "name 'Q' aliases an existing query name"]);
     const unknownUpdate = await app.inject({
       method: 'PUT',
       url: '/v1/query/00000000-0000-0000-0000-000000000000',
@@ -178,13 +184,29 @@ describe('/v1/query', () => {
     });
     assert.deepEqual(
       [unknownUpdate.statusCode, unknownUpdate.body],
-      [400, "Cannot modify non-existent prepared query: '00000000-0000-0000-0000-000000000000'"],
+      [500, "Cannot modify non-existent prepared query: '00000000-0000-0000-0000-000000000000'"],
     );
-    const badLimit = await app.inject({ method: 'GET', url: '/v1/query/q/execute?limit=ten' });
+    const unknownDelete = await app.inject({ method: 'DELETE', url: '/v1/query/nothing' });
     assert.deepEqual(
-      [badLimit.statusCode, badLimit.body],
-      [400, 'Bad limit: strconv.Atoi: parsing "ten": invalid syntax'],
+      [unknownDelete.statusCode, unknownDelete.body],
+      [500, "Cannot modify non-existent prepared query: 'nothing'"],
     );
+    // Consul's handler returns fmt.Errorf("Bad limit: %s", err) itself: 500, for execute and explain alike.
+    for (const [url, text] of [
+      ['/v1/query/q/execute?limit=ten', 'Bad limit: strconv.Atoi: parsing "ten": invalid syntax'],
+      ['/v1/query/q/explain?limit=1.5', 'Bad limit: strconv.Atoi: parsing "1.5": invalid syntax'],
+      [
+        '/v1/query/q/execute?limit=99999999999999999999',
+        'Bad limit: strconv.Atoi: parsing "99999999999999999999": value out of range',
+      ],
+    ] as const) {
+      const badLimit = await app.inject({ method: 'GET', url });
+      assert.deepEqual([badLimit.statusCode, badLimit.body], [500, text], url);
+    }
+    // Inside int64 but past JavaScript's safe integers: a valid limit larger than any answer.
+    const hugeLimit = await app.inject({ method: 'GET', url: '/v1/query/q/execute?limit=%2B9223372036854775807' });
+    assert.equal(hugeLimit.statusCode, 200, hugeLimit.body);
+    assert.deepEqual(nodesOf(hugeLimit.body), ['agent-1', 'n2', 'n4']);
     const wrongMethod = await app.inject({ method: 'PUT', url: '/v1/query/q/execute' });
     assert.deepEqual([wrongMethod.statusCode, wrongMethod.headers['allow']], [405, 'OPTIONS,GET']);
     const options = await app.inject({ method: 'OPTIONS', url: '/v1/query/q/explain' });

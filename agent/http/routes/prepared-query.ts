@@ -5,12 +5,13 @@
 // slashes, as Consul takes everything after /v1/query/ (a trailing /execute or /explain picks the action).
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { LatticeError } from '../../../lib/errors.js';
 import type { QueryMeta } from '../../../server/rpc/methods.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, registerRoutes } from '../consul-route.js';
 import { decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
-import { BadRequestError, MethodNotAllowedError } from '../errors.js';
+import { BadRequestError, httpStatusByErrorCode, MethodNotAllowedError } from '../errors.js';
 import { type EffectiveConsistency, type HttpQuery, hasFlag, parseWriteContext } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
 import { pathName, presentEntry, type ServerRouteDeps } from './server-deps.js';
@@ -42,12 +43,41 @@ export const preparedQuerySchema = defineSchema({
   DNS: { object: defineSchema({ TTL: 'string' }) },
 });
 
-/** `?limit` as Go's strconv.Atoi reads it; Consul's `Bad limit: ...` text (a 400 here: it is the caller's input). */
+/**
+ * An error Consul's handler returns as it is (its wrap answers 500 with the text): PreparedQuery.Apply's refusals,
+ * whose type the RPC sheds, and `Bad limit`, a plain fmt.Errorf in prepared_query_endpoint.go.
+ */
+export class PreparedQueryFailedError extends LatticeError {
+  override readonly name = 'PreparedQueryFailedError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_PREPARED_QUERY_FAILED', message, options);
+  }
+}
+
+const int64Max = 2n ** 63n - 1n;
+
+/**
+ * `?limit` as Go's strconv.Atoi reads it, with Consul's `Bad limit: ...` texts (500, as Consul's). A value past
+ * JavaScript's safe integers but inside int64 is as good as no limit, so it is clamped.
+ */
 export function parseLimit(text: string | null): number {
   if (text === null || text === '') return 0;
-  if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
-    throw new BadRequestError(`Bad limit: strconv.Atoi: parsing ${JSON.stringify(text)}: invalid syntax`);
-  return Number(text);
+  const atoi = `Bad limit: strconv.Atoi: parsing ${JSON.stringify(text)}`;
+  if (!/^[+-]?\d+$/.test(text)) throw new PreparedQueryFailedError(`${atoi}: invalid syntax`);
+  const value = BigInt(text);
+  if (value > int64Max || value < -int64Max - 1n) throw new PreparedQueryFailedError(`${atoi}: value out of range`);
+  return Math.max(Math.min(Number(value), Number.MAX_SAFE_INTEGER), Number.MIN_SAFE_INTEGER);
+}
+
+/**
+ * Consul's HTTP handler returns PreparedQuery.Apply's error unchanged and its wrap answers 500 with the text: the
+ * validation refusals (`Invalid prepared query: ...`, `invalid session "x"`, a name clash, a bad template) lose
+ * their type over the RPC. Other refusals (permission denied, no leader) keep their own status.
+ */
+function asConsulApplyError(error: unknown): unknown {
+  if (error instanceof LatticeError && httpStatusByErrorCode[error.code] === 400)
+    return new PreparedQueryFailedError(error.message, { cause: error });
+  return error;
 }
 
 /** Consul's sourceAddrFromRequest: the first X-Forwarded-For address, else the peer's. */
@@ -101,7 +131,13 @@ export const preparedQueryRoutes =
       reply: FastifyReply,
       Op: 'create' | 'update' | 'delete',
       query: Record<string, unknown>,
-    ): Promise<string> => rpc.call('PreparedQuery.Apply', { Op, Query: query }, write(request, reply));
+    ): Promise<string> => {
+      try {
+        return await rpc.call('PreparedQuery.Apply', { Op, Query: query }, write(request, reply));
+      } catch (error) {
+        throw asConsulApplyError(error);
+      }
+    };
     const executeArgs = (request: FastifyRequest, id: string, query: HttpQuery) => ({
       QueryIDOrName: id,
       Limit: parseLimit(query.params.get('limit')),
