@@ -54,6 +54,8 @@ export interface AgentComponents {
   readonly controlPlane?: ControlPlaneFactory;
   /** Re-reads the configuration for `reload`; absent = reload answers "not implemented". */
   readonly reloadConfig?: () => Promise<AgentConfig>;
+  /** Told the reloaded configuration once the agent applied it (the CLI's `watches` plans restart then). */
+  readonly onConfigReloaded?: (config: AgentConfig) => Promise<void>;
   /** The teed log output, for /v1/agent/monitor. */
   readonly logs?: LogSource;
   /** Asked to end the process (after /v1/agent/leave, or retry_max exhausted). */
@@ -397,6 +399,7 @@ export class Agent implements Startable, AgentHandle {
     if (JSON.stringify(node.Meta) !== JSON.stringify(this.state.node().Meta)) this.state.setNode(node);
     this.syncer.syncFull();
     this.log.info('Reloaded configuration: services and checks');
+    await this.components.onConfigReloaded?.(next);
   }
 
   logs(): LogSource | null {

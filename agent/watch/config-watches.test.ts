@@ -64,10 +64,56 @@ describe('watches config', () => {
       refusal({ type: 'service', service: 'a', passingonly: 'yes', args: ['x'] }),
       'Expecting passingonly to be a boolean',
     );
-    assert.match(
-      refusal({ type: 'nodes', handler_type: 'http', http_handler_config: { path: 'http://x' } }),
-      /handler_type "http" is not implemented in Lattice/,
+    assert.equal(refusal({ type: 'nodes', handler_type: 'exec', args: ['x'] }), "Handler type 'exec' not recognized");
+    assert.equal(
+      refusal({ type: 'nodes', handler_type: 'http' }),
+      "Handler type 'http' requires 'http_handler_config' to be set",
     );
+    assert.equal(
+      refusal({ type: 'nodes', handler_type: 'http', http_handler_config: { method: 'PUT' } }),
+      "Failed to parse 'http_handler_config': Requires 'path' to be set",
+    );
+    assert.equal(
+      refusal({ type: 'nodes', handler_type: 'http', http_handler_config: { path: 'http://h' }, args: ['x'] }),
+      'Only one watch handler allowed',
+    );
+    // A script watch does not take http_handler_config.
+    assert.equal(
+      refusal({ type: 'nodes', args: ['x'], http_handler_config: { path: 'http://h' } }),
+      'Invalid parameters: [http_handler_config]',
+    );
+  });
+
+  it('reads an http handler from HCL blocks and JSON', async () => {
+    const result = await load({
+      'a.hcl': `watches = [{
+  type = "key"
+  key = "app/config"
+  handler_type = "http"
+  http_handler_config {
+    path = "https://hooks.internal/consul"
+    method = "PUT"
+    header = { "x-token" = ["t1"] }
+    timeout = "3s"
+    tls_skip_verify = true
+  }
+}]`,
+    });
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.config?.watches, [
+      {
+        params: { ...none, type: 'key', key: 'app/config' },
+        handler: {
+          http: {
+            path: 'https://hooks.internal/consul',
+            method: 'PUT',
+            timeoutMs: 3_000,
+            header: { 'x-token': ['t1'] },
+            tlsSkipVerify: true,
+          },
+        },
+      },
+    ]);
   });
 
   it('keeps datacenter, token and stale for the plan', () => {

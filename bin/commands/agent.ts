@@ -192,6 +192,8 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
         if (reloaded.config === null) throw new ConfigError(reloaded.errors, reloaded.warnings);
         return reloaded.config;
       },
+      // Consul's reloadWatches: the plans of the old config stop and the new config's start.
+      onConfigReloaded: (next) => watches.reload(next.watches),
     },
     config,
   );
