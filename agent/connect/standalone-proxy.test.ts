@@ -1,7 +1,8 @@
 // Proves the proxy process against a fake agent HTTP API and real sockets: -sidecar-for finds exactly one sidecar
 // (Consul's errors for none and several), a registered proxy (api) and a dev-mode proxy (web, upstream api) carry
-// HTTP over mTLS with leaves, roots, intentions and instances read over HTTP; a changed registration replaces
-// the proxy, a deregistered one stops it, and dev mode's -register registers the proxy and deregisters it on stop.
+// HTTP over mTLS with leaves, roots, intentions and instances read over HTTP, and so does a dev-mode proxy with
+// upstreams only (no public listener); a changed registration replaces the proxy, a deregistered one stops it, and
+// dev mode's -register registers the proxy as Consul does and deregisters it on stop.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -118,7 +119,7 @@ describe('StandaloneProxy', () => {
     const web = new StandaloneProxy(components(target), {
       mode: {
         kind: 'flags',
-        register: true,
+        register: { service: 'web', address: '127.0.0.1', port: 21000 },
         registration: {
           ID: 'web-proxy',
           Address: '127.0.0.1',
@@ -145,22 +146,52 @@ describe('StandaloneProxy', () => {
     }, 'a request through the upstream');
     assert.equal(body, 'api GET /hello ');
     const registered = agent.writes.find((write) => write.path === '/v1/agent/service/register');
-    assert.deepEqual(
-      { ...(registered?.body as Record<string, unknown>), Port: 0 },
-      {
-        Kind: 'connect-proxy',
-        ID: 'web-proxy',
-        Name: 'web-proxy',
-        Address: '127.0.0.1',
-        Port: 0,
-        Proxy: {
-          DestinationServiceName: 'web',
-          LocalServiceAddress: '127.0.0.1',
-          LocalServicePort: 1,
-          Upstreams: [{ DestinationName: 'api', LocalBindAddress: '127.0.0.1', LocalBindPort: 0 }],
+    assert.deepEqual(registered?.body, {
+      Kind: 'connect-proxy',
+      ID: 'web-proxy',
+      Name: 'web-proxy',
+      Address: '127.0.0.1',
+      Port: 21000,
+      Proxy: { DestinationServiceName: 'web' },
+      Check: {
+        CheckID: 'web-proxy-ttl',
+        Name: 'proxy heartbeat',
+        TTL: '30s',
+        Notes: 'Built-in proxy will heartbeat this check.',
+        Status: 'passing',
+      },
+    });
+
+    const upstreamOnly = new StandaloneProxy(components(target), {
+      mode: {
+        kind: 'flags',
+        register: null,
+        registration: {
+          ID: 'web-proxy-outbound',
+          PublicListener: false,
+          Port: 0,
+          Proxy: {
+            DestinationServiceName: 'web',
+            LocalServicePort: 0,
+            Upstreams: [{ DestinationName: 'api', LocalBindAddress: '127.0.0.1', LocalBindPort: 0 }],
+          },
         },
       },
-    );
+    });
+    proxies.push(upstreamOnly);
+    await upstreamOnly.start();
+    await waitForCondition(() => upstreamOnly.current() !== null, 'the upstream-only proxy to start');
+    assert.throws(() => upstreamOnly.current()?.publicAddress(), /no public listener/);
+    const outbound = upstreamOnly.current()?.upstreamAddress('api');
+    assert.ok(outbound);
+    let outboundBody = '';
+    await waitForCondition(async () => {
+      outboundBody =
+        (await httpRequest(outbound.port, '/dev', { host: outbound.address }).catch(() => null))?.body ?? '';
+      return outboundBody !== '';
+    }, 'a request through the upstream-only proxy');
+    assert.equal(outboundBody, 'api GET /dev ');
+    await upstreamOnly.stop();
 
     const first = api.current();
     agent.set('/v1/agent/service/api-sidecar-proxy', sidecarView('api', app.port, { Tags: ['changed'] }));

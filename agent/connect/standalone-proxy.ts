@@ -2,7 +2,9 @@
 // mode, fed by HttpProxySource instead of the agent's caches. It follows one connect-proxy registration on the local
 // agent (`-sidecar-for <service-id>` finds it, `-proxy-id` names it) through a hash-blocking watch on
 // /v1/agent/service/:id, replacing the proxy when the registration changes and stopping it while the service is
-// deregistered; or, in dev mode (`-service`, `-upstream`, `-listen`), runs a registration built from flags.
+// deregistered; or, in dev mode (`-service`, `-upstream`, `-listen`), runs a registration built from flags (upstream
+// listeners only when there is no `-listen`), registering itself with the agent under `-register`
+// (proxy-self-registration.ts).
 // A proxy that cannot start (a taken port, no leaf in time) is logged and retried with backoff.
 
 import { Backoff } from '../../lib/backoff.js';
@@ -19,6 +21,7 @@ import { proxyRegistrationOf } from '../runtime/managed-proxies.js';
 import { type AgentHttpTarget, agentRequest } from './agent-http.js';
 import { HttpProxySource } from './http-proxy-source.js';
 import { watchAgentEndpoint, watchRetry } from './http-watch.js';
+import { ProxySelfRegistration, type ProxySelfRegistrationInit } from './proxy-self-registration.js';
 
 export interface StandaloneProxyComponents {
   readonly target: AgentHttpTarget;
@@ -30,7 +33,12 @@ export interface StandaloneProxyComponents {
 /** Which proxy to run: a registered one (by its ID) or one made from flags (dev mode). */
 export type StandaloneProxyMode =
   | { readonly kind: 'registered'; readonly proxyId: string }
-  | { readonly kind: 'flags'; readonly registration: ProxyRegistration; readonly register: boolean };
+  | {
+      readonly kind: 'flags';
+      readonly registration: ProxyRegistration;
+      /** `-register`: how the proxy registers itself with the agent while it runs. */
+      readonly register: ProxySelfRegistrationInit | null;
+    };
 
 export interface StandaloneProxyInit {
   readonly mode: StandaloneProxyMode;
@@ -99,7 +107,7 @@ export class StandaloneProxy implements Startable {
   private latest: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   private retry: Backoff;
-  private registered = false;
+  private selfRegistration: ProxySelfRegistration | null = null;
 
   constructor(
     private readonly components: StandaloneProxyComponents,
@@ -120,7 +128,10 @@ export class StandaloneProxy implements Startable {
     const { mode } = this.init;
     if (mode.kind === 'flags') {
       await this.startManager(await this.agentDatacenter(options.signal));
-      if (mode.register) await this.register(mode.registration);
+      if (mode.register) {
+        this.selfRegistration = new ProxySelfRegistration(this.components, mode.register);
+        await this.selfRegistration.start();
+      }
       this.schedule(mode.registration);
       return;
     }
@@ -147,16 +158,7 @@ export class StandaloneProxy implements Startable {
     await this.chain.catch(() => undefined);
     await this.manager?.stop(options);
     this.source.close();
-    if (this.registered && this.init.mode.kind === 'flags') {
-      const id = this.init.mode.registration.ID ?? '';
-      await agentRequest(this.components.target, {
-        method: 'PUT',
-        path: `/v1/agent/service/deregister/${encodeURIComponent(id)}`,
-        timeoutMs: requestTimeoutMs,
-      }).catch((error: unknown) =>
-        this.components.log.warn({ err: (error as Error).message, proxy: id }, 'failed to deregister the proxy'),
-      );
-    }
+    await this.selfRegistration?.stop();
   }
 
   private async startManager(datacenter: string): Promise<void> {
@@ -183,30 +185,6 @@ export class StandaloneProxy implements Startable {
     const datacenter = answer.value?.Config?.Datacenter;
     if (!datacenter) throw new LatticeError('ERR_AGENT_HTTP', 'the agent did not report its datacenter');
     return datacenter;
-  }
-
-  /** Dev mode's `-register`: the proxy as a connect-proxy service, so other proxies find it; removed on stop. */
-  private async register(registration: ProxyRegistration): Promise<void> {
-    const proxy = registration.Proxy;
-    await agentRequest(this.components.target, {
-      method: 'PUT',
-      path: '/v1/agent/service/register',
-      body: {
-        Kind: 'connect-proxy',
-        ID: registration.ID,
-        Name: `${proxy.DestinationServiceName}-proxy`,
-        Address: registration.Address ?? '',
-        Port: registration.Port,
-        Proxy: {
-          DestinationServiceName: proxy.DestinationServiceName,
-          LocalServiceAddress: proxy.LocalServiceAddress,
-          LocalServicePort: proxy.LocalServicePort,
-          Upstreams: proxy.Upstreams ?? [],
-        },
-      },
-      timeoutMs: requestTimeoutMs,
-    });
-    this.registered = true;
   }
 
   private schedule(registration: ProxyRegistration | null): void {
