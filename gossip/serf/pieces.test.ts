@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { Packr } from 'msgpackr';
 import { SeededRand } from '../../lib/rand.js';
 import { Keyring } from '../keyring.js';
 import { UserEventCoalescer } from './coalescer.js';
@@ -268,18 +269,61 @@ describe('keyring queries', () => {
 });
 
 describe('user state and config', () => {
-  it('round-trips push-pull state and refuses junk', () => {
-    const state = {
-      clock: 3,
-      eventClock: 4,
-      queryClock: 5,
-      events: [{ ltime: 2, events: [{ name: 'e', payload: Buffer.from('p') }] }],
-    };
+  const limits = { eventSlotCountMax: 64, leaveIntentCountMax: 2, leftMemberCountMax: 2 };
+  const state = {
+    clock: 3,
+    eventClock: 4,
+    queryClock: 5,
+    events: [{ ltime: 2, events: [{ name: 'e', payload: Buffer.from('p') }] }],
+    leaveIntents: [
+      { node: 'n1', ltime: 9, prune: true, incarnation: 2, ageMs: 1_500 },
+      { node: 'n2', ltime: 10, prune: false, incarnation: null, ageMs: 0 },
+    ],
+    leftMembers: [{ node: 'n3', incarnation: 7 }],
+  };
+  it('round-trips push-pull state (clocks, events, leave intents, left members) and refuses junk', () => {
     assert.deepEqual(
-      JSON.parse(JSON.stringify(decodeUserState(encodeUserState(state), 64))),
+      JSON.parse(JSON.stringify(decodeUserState(encodeUserState(state), limits))),
       JSON.parse(JSON.stringify(state)),
     );
-    assert.throws(() => decodeUserState(Buffer.from([0x93, 1, 2, 3]), 64), { name: 'SerfDecodeError' });
+    assert.throws(() => decodeUserState(Buffer.from([0x93, 1, 2, 3]), limits), { name: 'SerfDecodeError' });
+  });
+  it('reads the state of a version that carried no leaves, and refuses malformed or too many leaves', () => {
+    const old = Buffer.from(new Packr({ useRecords: false }).pack([3, 4, 5, []]));
+    const decoded = decodeUserState(old, limits);
+    assert.deepEqual([decoded.clock, decoded.leaveIntents, decoded.leftMembers], [3, [], []]);
+    const bad = (leaveIntents: unknown, leftMembers: unknown) =>
+      Buffer.from(new Packr({ useRecords: false }).pack([3, 4, 5, [], leaveIntents, leftMembers]));
+    for (const [intents, left] of [
+      [[['n1', 9, true, 2]], []], // an intent without its age
+      [[['', 9, true, 2, 0]], []], // an empty node name
+      [[['n1', -1, true, 2, 0]], []], // a negative Lamport time
+      [[['n1', 9, 'yes', 2, 0]], []], // a prune flag that is not a boolean
+      [[['n1', 9, true, 1.5, 0]], []], // a fractional incarnation
+      [[], [['n3']]], // a left member without its incarnation
+      [
+        [],
+        [
+          ['n3', 1],
+          ['n4', 1],
+          ['n5', 1],
+        ],
+      ], // more left members than the limit
+      [
+        [
+          ['a', 1, false, 0, 0],
+          ['b', 1, false, 0, 0],
+          ['c', 1, false, 0, 0],
+        ],
+        [],
+      ], // more intents than the limit
+    ]) {
+      assert.throws(
+        () => decodeUserState(bad(intents, left), limits),
+        { name: 'SerfDecodeError' },
+        JSON.stringify([intents, left]),
+      );
+    }
   });
   it('computes the default query timeout as gossipInterval × 16 × ceil(log10(n + 1))', () => {
     const config = validateSerfConfig({ nodeName: 'a' });

@@ -41,7 +41,13 @@ import {
 import { type QueryResult, QueryTracker } from './queries.js';
 import type { SnapshotState } from './snapshot.js';
 import { decodeTags, encodeTags } from './tags.js';
-import { decodeUserState, encodeUserState, type RecentEvent } from './user-state.js';
+import {
+  type CarriedLeaveIntent,
+  type CarriedLeftMember,
+  decodeUserState,
+  encodeUserState,
+  type RecentEvent,
+} from './user-state.js';
 
 /** A query delivered to this node, to be answered with `respond()` before `deadlineMs`. */
 export interface IncomingQuery {
@@ -117,6 +123,10 @@ export interface SerfCounters {
   leaveIntentsDuplicate: number;
   /** Leave intents about this node while it is alive (ignored, not spread; SWIM refutes any suspicion). */
   leaveIntentsRefuted: number;
+  /** Leaves learnt from a push-pull (a carried intent or left member) that moved a member here. */
+  leavesFromPushPull: number;
+  /** Carried leaves about a node seen since at a higher incarnation (it came back), ignored. */
+  leavesStale: number;
 }
 
 export interface SerfComponents {
@@ -147,6 +157,19 @@ export interface QueryParams {
   readonly relayFactor?: number;
 }
 
+/**
+ * A leave intent as remembered: `seenMs` (local time it was first seen, or earlier by its carried age) for expiry,
+ * `incarnation` of the node when it arrived (null: unknown node) so a later life of the node is not taken for the
+ * one the intent was about, and `pending` while it waits for the failed verdict on a member not failed yet.
+ */
+interface RememberedLeaveIntent {
+  readonly ltime: number;
+  readonly prune: boolean;
+  readonly seenMs: number;
+  readonly incarnation: number | null;
+  pending: boolean;
+}
+
 const emptyFilters: QueryFilters = Object.freeze({ nodes: [], tags: {} });
 /** serf's internal query asking every member which address it knows for a contested name. */
 export const conflictQueryName = '_serf_conflict';
@@ -154,6 +177,10 @@ export const conflictQueryName = '_serf_conflict';
 const leaveIntentMemoryMs = 5 * 60_000;
 /** Leave intents remembered at most (names arrive from the network). */
 const leaveIntentCountMax = 4_096;
+/** Left members read from one push-pull at most (the gossip core's own member bound). */
+const carriedLeftMemberCountMax = 65_536;
+/** While leave intents are remembered, the push-pull state is re-encoded this often so their ages stay current. */
+const intentAgeRefreshMs = 1_000;
 /** Compiled tag-filter patterns kept at most (patterns arrive from the network). */
 const regexCacheSizeMax = 256;
 /** A group containing + * or {n,} followed by another quantifier: the shape of catastrophic backtracking. */
@@ -180,6 +207,8 @@ function newCounters(): SerfCounters {
     relaysForwarded: 0,
     leaveIntentsDuplicate: 0,
     leaveIntentsRefuted: 0,
+    leavesFromPushPull: 0,
+    leavesStale: 0,
   };
 }
 
@@ -209,16 +238,19 @@ export class Serf {
    * Newest leave intent per node (serf's statusLTime / recentIntents): de-duplication, the prune flag, and
    * `pending` while it waits for the failed verdict on a member that was not failed yet when it arrived.
    */
-  private readonly leaveIntents = new Map<
-    string,
-    { readonly ltime: number; readonly prune: boolean; readonly seenMs: number; pending: boolean }
-  >();
+  private readonly leaveIntents = new Map<string, RememberedLeaveIntent>();
+  /**
+   * Each member's incarnation as of its last member event: the core forgets dead members after a while, and a
+   * carried leave is weighed against the life it was about even then.
+   */
+  private readonly lastIncarnations = new Map<string, number>();
   private tags: Readonly<Record<string, string>>;
   private eventMinTime = 0;
   private nextReapMs: number;
   private nextReconnectMs: number;
   private lastNowMs: number;
   private userStateDirty = true;
+  private userStateEncodedMs = Number.NEGATIVE_INFINITY;
   private lastSnapshotClocks = '';
   private leaving = false;
 
@@ -312,6 +344,7 @@ export class Serf {
     }
     for (const result of this.queries.due(now)) this.finishQuery(result);
     for (const event of this.coalescer.due(now)) this.deliverUserEvent(event.ltime, event.name, event.payload, true);
+    if (this.leaveIntents.size > 0 && now - this.userStateEncodedMs >= intentAgeRefreshMs) this.userStateDirty = true;
     this.absorb(nowMs);
   }
 
@@ -506,12 +539,27 @@ export class Serf {
   private refreshUserState(): void {
     if (!this.userStateDirty) return;
     this.userStateDirty = false;
+    const now = this.lastNowMs;
+    this.userStateEncodedMs = now;
+    const leaveIntents: CarriedLeaveIntent[] = [];
+    for (const [node, intent] of this.leaveIntents) {
+      const ageMs = Math.max(0, now - intent.seenMs);
+      if (ageMs > leaveIntentMemoryMs) continue;
+      leaveIntents.push({ node, ltime: intent.ltime, prune: intent.prune, incarnation: intent.incarnation, ageMs });
+    }
+    const leftMembers: CarriedLeftMember[] = [];
+    for (const member of this.members.values()) {
+      if (member.status !== 'left' || member.name === this.config.nodeName) continue;
+      leftMembers.push({ node: member.name, incarnation: this.knownIncarnation(member.name) ?? 0 });
+    }
     this.core.setUserState(
       encodeUserState({
         clock: this.clock.time(),
         eventClock: this.eventClock.time(),
         queryClock: this.queryClock.time(),
         events: this.events.entries().map((slot) => ({ ltime: slot.ltime, events: slot.items })),
+        leaveIntents,
+        leftMembers,
       }),
     );
   }
@@ -538,6 +586,8 @@ export class Serf {
   }
 
   private setStatus(member: SerfMember, status: SerfMemberStatus, nowMs: number): SerfMember {
+    // Left members travel in push-pull: a change into or out of left changes the state this node sends.
+    if (status === 'left' || member.status === 'left') this.userStateDirty = true;
     const updated = { ...member, status, statusChangeMs: nowMs };
     this.members.set(member.name, updated);
     return updated;
@@ -545,6 +595,7 @@ export class Serf {
 
   private handleMemberEvent(event: MemberEvent, nowMs: number): void {
     const { member } = event;
+    if (event.type !== 'conflict') this.lastIncarnations.set(member.name, member.incarnation);
     const previous = this.members.get(member.name);
     const base: SerfMember = {
       name: member.name,
@@ -573,7 +624,13 @@ export class Serf {
       case 'leave': {
         // A member a leave intent reached before its failed verdict is left, not failed, once declared dead.
         const intent = this.leaveIntents.get(member.name);
-        const forced = event.type === 'failed' && intent?.pending === true && member.name !== this.config.nodeName;
+        // An intent about an earlier life of the node (it has refuted or rejoined since) does not make this
+        // failure a leave.
+        const forced =
+          event.type === 'failed' &&
+          intent?.pending === true &&
+          (intent.incarnation === null || member.incarnation <= intent.incarnation) &&
+          member.name !== this.config.nodeName;
         if (intent) intent.pending = false;
         const status = event.type === 'failed' && !forced ? 'failed' : 'left';
         const gone = this.setStatus(base, status, nowMs);
@@ -629,8 +686,15 @@ export class Serf {
     }
   }
 
-  /** serf handleNodeLeaveIntent; returns whether the intent was new (and so is re-broadcast). */
-  private handleLeaveIntent(message: LeaveIntentMessage, nowMs: number): boolean {
+  /**
+   * serf handleNodeLeaveIntent; returns whether the intent was new (and so is re-broadcast). `carried`: the intent
+   * came in a push-pull state, with the node's incarnation and the intent's age as the sender knew them.
+   */
+  private handleLeaveIntent(
+    message: LeaveIntentMessage,
+    nowMs: number,
+    carried: Pick<CarriedLeaveIntent, 'incarnation' | 'ageMs'> | null = null,
+  ): boolean {
     this.clock.witness(message.ltime);
     const seen = this.leaveIntents.get(message.node);
     if (seen !== undefined && message.ltime <= seen.ltime) {
@@ -643,18 +707,30 @@ export class Serf {
       this.counters.leaveIntentsRefuted++;
       return false;
     }
-    this.rememberLeaveIntent(message, nowMs);
+    const known = this.knownIncarnation(message.node);
+    if (carried !== null) {
+      if (carried.ageMs > leaveIntentMemoryMs) return false;
+      if (carried.incarnation !== null && known !== null && known > carried.incarnation) {
+        this.counters.leavesStale++;
+        return false;
+      }
+    }
+    this.rememberLeaveIntent(message, nowMs - (carried?.ageMs ?? 0), carried?.incarnation ?? known);
     const member = this.members.get(message.node);
     if (member === undefined || member.name === this.config.nodeName) return true;
     switch (member.status) {
       case 'failed': {
         const left = this.setStatus(member, 'left', nowMs);
         this.output.events.push({ type: 'member-leave', member: left });
+        if (carried !== null) this.counters.leavesFromPushPull++;
         if (message.prune) this.erase(left);
         return true;
       }
       case 'left':
-        if (message.prune) this.erase(member);
+        if (message.prune) {
+          if (carried !== null) this.counters.leavesFromPushPull++;
+          this.erase(member);
+        }
         return true;
       case 'leaving':
         return true;
@@ -675,18 +751,22 @@ export class Serf {
     if (intent) intent.pending = false;
   }
 
-  private rememberLeaveIntent(message: LeaveIntentMessage, nowMs: number): void {
+  private rememberLeaveIntent(message: LeaveIntentMessage, seenMs: number, incarnation: number | null): void {
     this.leaveIntents.delete(message.node);
     if (this.leaveIntents.size >= leaveIntentCountMax) {
       const oldest = this.leaveIntents.keys().next().value;
       if (oldest !== undefined) this.leaveIntents.delete(oldest);
     }
-    this.leaveIntents.set(message.node, { ltime: message.ltime, prune: message.prune, seenMs: nowMs, pending: false });
+    const { ltime, prune } = message;
+    this.leaveIntents.set(message.node, { ltime, prune, seenMs, incarnation, pending: false });
+    this.userStateDirty = true;
   }
 
   /** Forgets a member now (reaped by age, or pruned by a leave intent). */
   private erase(member: SerfMember): void {
+    if (member.status === 'left') this.userStateDirty = true;
     this.members.delete(member.name);
+    this.lastIncarnations.delete(member.name);
     this.coordinates.delete(member.name);
     this.vivaldi?.forgetNode(member.name);
     this.counters.reaped++;
@@ -878,7 +958,11 @@ export class Serf {
     if (bytes.length === 0) return;
     let state: ReturnType<typeof decodeUserState>;
     try {
-      state = decodeUserState(bytes, this.config.eventBufferSize);
+      state = decodeUserState(bytes, {
+        eventSlotCountMax: this.config.eventBufferSize,
+        leaveIntentCountMax,
+        leftMemberCountMax: carriedLeftMemberCountMax,
+      });
     } catch {
       this.counters.remoteStatesRefused++;
       return;
@@ -886,6 +970,13 @@ export class Serf {
     this.clock.witness(state.clock - 1);
     this.eventClock.witness(state.eventClock - 1);
     this.queryClock.witness(state.queryClock - 1);
+    // Leaves first, as serf's MergeRemoteState does, then events.
+    const now = this.lastNowMs;
+    for (const intent of state.leaveIntents) {
+      const { node, ltime, prune } = intent;
+      this.handleLeaveIntent({ type: 'leave-intent', node, ltime, prune }, now, intent);
+    }
+    for (const left of state.leftMembers) this.mergeLeftMember(left, now);
     if (this.pendingJoinSeeds.has(from)) this.eventMinTime = Math.max(this.eventMinTime, state.eventClock);
     for (const slot of state.events) {
       for (const event of slot.events) {
@@ -897,13 +988,39 @@ export class Serf {
     }
   }
 
+  /**
+   * serf merges each of a push-pull's LeftMembers as a leave intent. Here a carried left member moves only a member
+   * this node holds failed (it missed the leave, or declared the node failed first) to left, unless this node has
+   * seen the node at a higher incarnation since (a later life). Live members are left to the core: the same
+   * push-pull carries a graceful leave to it, and a forced one arrives as a carried intent.
+   */
+  private mergeLeftMember(carried: CarriedLeftMember, nowMs: number): void {
+    const member = this.members.get(carried.node);
+    if (member === undefined || member.status !== 'failed' || member.name === this.config.nodeName) return;
+    const incarnation = this.knownIncarnation(carried.node);
+    if (incarnation !== null && incarnation > carried.incarnation) {
+      this.counters.leavesStale++;
+      return;
+    }
+    const left = this.setStatus(member, 'left', nowMs);
+    this.counters.leavesFromPushPull++;
+    this.output.events.push({ type: 'member-leave', member: left });
+  }
+
+  /** The node's incarnation as the core holds it, or as last reported once the core has forgotten it. */
+  private knownIncarnation(name: string): number | null {
+    return this.core.member(name)?.incarnation ?? this.lastIncarnations.get(name) ?? null;
+  }
+
   private reap(nowMs: number): void {
     for (const member of membersToReap(this.members.values(), nowMs, this.config)) {
       if (member.name === this.config.nodeName) continue;
       this.erase(member);
     }
     for (const [node, intent] of this.leaveIntents) {
-      if (nowMs - intent.seenMs > leaveIntentMemoryMs) this.leaveIntents.delete(node);
+      if (nowMs - intent.seenMs <= leaveIntentMemoryMs) continue;
+      this.leaveIntents.delete(node);
+      this.userStateDirty = true;
     }
   }
 

@@ -1,6 +1,7 @@
 // A deterministic harness for Serf tests: several Serf instances on a synchronous in-process network, time moved
 // by hand from one wakeup to the next. Packets and streams are delivered in order, with optional per-node
-// isolation (a "killed" node stops receiving and sending without leaving).
+// isolation (a "killed" node stops receiving and sending without leaving), and an optional `drop` rule that loses
+// chosen packets or streams (a stream dropped fails as if the connection broke).
 
 import { SeededRand } from '../../../lib/rand.js';
 import { LOCAL, validateGossipConfig } from '../../core/index.js';
@@ -18,9 +19,13 @@ export interface HarnessNode {
   down: boolean;
 }
 
+/** Decides whether one packet or stream request from `from` to `to` is lost on the way. */
+export type DropRule = (kind: 'packet' | 'stream', from: HarnessNode, to: HarnessNode, bytes: Uint8Array) => boolean;
+
 export class SerfHarness {
   readonly nodes: HarnessNode[] = [];
   nowMs = 0;
+  drop: DropRule | null = null;
   private readonly rand: SeededRand;
 
   constructor(seed: number) {
@@ -68,13 +73,14 @@ export class SerfHarness {
         for (const packet of output.packets) {
           moved = true;
           const target = this.nodes.find((candidate) => candidate.address === packet.to);
-          if (target && !target.down) target.serf.handlePacket(node.address, packet.bytes, this.nowMs);
+          if (!target || target.down || this.drop?.('packet', node, target, packet.bytes)) continue;
+          target.serf.handlePacket(node.address, packet.bytes, this.nowMs);
         }
         for (const stream of output.streams) {
           moved = true;
           const target = this.nodes.find((candidate) => candidate.address === stream.to);
-          const response =
-            target && !target.down ? target.serf.handleStream(node.address, stream.bytes, this.nowMs) : null;
+          const delivered = target && !target.down && !this.drop?.('stream', node, target, stream.bytes);
+          const response = delivered ? target.serf.handleStream(node.address, stream.bytes, this.nowMs) : null;
           node.serf.handleStreamResponse(stream.id, response, this.nowMs);
         }
       }
