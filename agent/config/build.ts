@@ -160,7 +160,7 @@ function withTrailingDot(domain: string): string {
 
 type Network = Pick<
   AgentConfig,
-  'bindAddr' | 'advertiseAddr' | 'advertiseAddrWan' | 'clientAddrs' | 'addresses' | 'ports'
+  'bindAddr' | 'advertiseAddr' | 'advertiseAddrWan' | 'serfWanBindAddr' | 'clientAddrs' | 'addresses' | 'ports'
 >;
 
 function buildNetwork(top: Section, environment: ConfigEnvironment, server: boolean): Network {
@@ -201,6 +201,7 @@ function buildNetwork(top: Section, environment: ConfigEnvironment, server: bool
     bindAddr,
     advertiseAddr,
     advertiseAddrWan: top.str('advertise_addr_wan') ?? advertiseAddr,
+    serfWanBindAddr: top.str('serf_wan') ?? bindAddr,
     clientAddrs,
     addresses,
     ports: portsConfig,

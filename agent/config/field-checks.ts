@@ -59,6 +59,38 @@ export function checkDatacenter(value: string): string | null {
     : `expected letters, digits, "-" or "_" (it is part of DNS names), got ${JSON.stringify(value)}`;
 }
 
+/**
+ * A join address (retry_join_wan, start_join_wan): a host name or IP, optionally with `:port` (IPv6 in brackets
+ * when a port follows). Cloud auto-join (`provider=...`) and go-sockaddr templates are named as not supported.
+ */
+export function checkJoinAddress(value: string): string | null {
+  const text = value.trim();
+  if (text === '') return 'must not be empty';
+  if (text.includes('{{')) return `go-sockaddr templates are not supported yet, got ${JSON.stringify(value)}`;
+  if (/^provider=/.test(text))
+    return `cloud auto-join (provider=...) is not supported yet, got ${JSON.stringify(value)}`;
+  if (/\s/.test(text)) return `expected one address (host or host:port), got ${JSON.stringify(value)}`;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  let host: string;
+  let port: string | undefined;
+  if (bracketed) {
+    host = bracketed[1]!;
+    port = bracketed[2];
+    if (isIP(host) !== 6) return `expected an IPv6 address inside brackets, got ${JSON.stringify(value)}`;
+  } else if (isIP(text) === 6) {
+    return null; // a bare IPv6 address: no port
+  } else {
+    const colon = text.lastIndexOf(':');
+    host = colon < 0 ? text : text.slice(0, colon);
+    port = colon < 0 ? undefined : text.slice(colon + 1);
+  }
+  if (isIP(host) === 0 && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i.test(host))
+    return `expected a host name or IP address (optionally with :port), got ${JSON.stringify(value)}`;
+  if (port !== undefined && (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65_535))
+    return `expected a port from 1 to 65535 after the colon, got ${JSON.stringify(value)}`;
+  return null;
+}
+
 export function checkNotEmpty(value: string): string | null {
   return value.trim() === '' ? 'must not be empty' : null;
 }

@@ -42,6 +42,7 @@ export interface AgentFlagValues {
   readonly grpcPort?: string;
   readonly serfLanPort?: string;
   readonly serfWanPort?: string;
+  readonly serfWanBind?: string;
   readonly serverPort?: string;
   readonly domain?: string;
   readonly altDomain?: string;
@@ -102,6 +103,7 @@ export function flagsToConfig(flags: AgentFlagValues, problems: ProblemList): Re
   setIn('ports', 'grpc', asInteger(flags.grpcPort));
   setIn('ports', 'serf_lan', asInteger(flags.serfLanPort));
   setIn('ports', 'serf_wan', asInteger(flags.serfWanPort));
+  set('serf_wan', flags.serfWanBind);
   setIn('ports', 'server', asInteger(flags.serverPort));
   set('domain', flags.domain);
   set('alt_domain', flags.altDomain);

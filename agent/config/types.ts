@@ -211,6 +211,8 @@ export interface AgentConfig {
   readonly bindAddr: string;
   readonly advertiseAddr: string;
   readonly advertiseAddrWan: string;
+  /** Where a server's WAN gossip pool listens (Consul's `serf_wan`, -serf-wan-bind); defaults to bind_addr. */
+  readonly serfWanBindAddr: string;
   readonly clientAddrs: readonly string[];
   readonly addresses: ListenerAddresses;
   readonly ports: PortsConfig;

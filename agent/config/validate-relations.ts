@@ -38,7 +38,7 @@ function listenersOf(config: AgentConfig): Listener[] {
   ];
   if (config.server) {
     listeners.push({ key: 'ports.server', port: ports.server, addresses: [bindAddr] });
-    listeners.push({ key: 'ports.serf_wan', port: ports.serfWan, addresses: [bindAddr] });
+    listeners.push({ key: 'ports.serf_wan', port: ports.serfWan, addresses: [config.serfWanBindAddr] });
   }
   return listeners.filter((listener) => listener.port > 0);
 }
@@ -109,4 +109,29 @@ export function validateRelations(
       'gossip_wan.probe_timeout',
       'must not be above gossip_wan.probe_interval',
     );
+  validateWanJoin(config, setBy, problems);
+}
+
+/**
+ * Only servers run the WAN pool (Consul: "Must be a server to join WAN cluster"). start_join_wan on a client would
+ * fail the start, so it is refused here; retry_join_wan on a client only warns, as Consul's retry loop does.
+ */
+function validateWanJoin(config: AgentConfig, setBy: (key: string) => string, problems: ProblemList): void {
+  if (!config.server) {
+    if (config.startJoinWan.length > 0)
+      problems.error(setBy('start_join_wan'), 'start_join_wan', 'only servers join the WAN pool: set server = true');
+    if (config.retryJoinWan.length > 0)
+      problems.warning(
+        setBy('retry_join_wan'),
+        'retry_join_wan',
+        'ignored: only servers join the WAN pool (Must be a server to join WAN cluster)',
+      );
+    return;
+  }
+  if (config.ports.serfWan >= 0) return;
+  for (const key of ['start_join_wan', 'retry_join_wan'] as const) {
+    const list = key === 'start_join_wan' ? config.startJoinWan : config.retryJoinWan;
+    if (list.length > 0)
+      problems.error(setBy(key), key, 'the WAN pool is turned off (ports.serf_wan = -1): nothing to join');
+  }
 }

@@ -75,6 +75,8 @@ export function debugConfig(config: AgentConfig): Record<string, unknown> {
     GRPCTLSPort: config.ports.grpcTls,
     SerfPortLAN: config.ports.serfLan,
     SerfPortWAN: config.ports.serfWan,
+    SerfBindAddrWAN: `${config.serfWanBindAddr}:${config.ports.serfWan}`,
+    SerfAdvertiseAddrWAN: `${config.advertiseAddrWan}:${config.ports.serfWan}`,
     ServerPort: config.ports.server,
     ConnectEnabled: config.connectEnabled,
     ACLsEnabled: config.aclEnabled,

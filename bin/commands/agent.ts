@@ -120,6 +120,7 @@ export function registerAgent(program: Command): void {
     .option('--grpc-port <port>', 'gRPC port (default -1; 8502 with -dev)')
     .option('--serf-lan-port <port>', 'LAN gossip port (default 8301)')
     .option('--serf-wan-port <port>', 'WAN gossip port (default 8302; -1 disables)')
+    .option('--serf-wan-bind <address>', 'address the WAN gossip pool binds to (servers; default: the bind address)')
     .option('--server-port <port>', 'server RPC and Raft port (default 8300)')
     .option('--domain <domain>', 'DNS domain (default consul.)')
     .option('--alt-domain <domain>', 'an alternate DNS domain also answered')
