@@ -22,8 +22,11 @@ describe('Agent', () => {
     );
     assert.deepEqual(result.errors, []);
     // Port 0 (a free port) is refused in config files but is what a test wants.
-    // Gossip on a free port too, so this test never meets another agent on 127.0.0.2:8301.
-    const config: AgentConfig = { ...result.config!, ports: { ...result.config!.ports, http: 0, serfLan: 0, dns: -1 } };
+    // Gossip on free ports too (LAN and WAN), so this test never meets another agent on 127.0.0.2:8301/8302.
+    const config: AgentConfig = {
+      ...result.config!,
+      ports: { ...result.config!.ports, http: 0, serfLan: 0, serfWan: 0, dns: -1 },
+    };
     const agent = new Agent({ log: silentLogger(), build, pid: 4242 }, config);
     await agent.start();
     try {

@@ -1,7 +1,8 @@
 // The agent: owns the subsystems and runs them in dependency order, stopping them in reverse (STYLE §3.3):
-// PID file, LAN gossip, -join, the control plane (in-process Server or RPC client, through one seam), local
-// services and checks, check runner, anti-entropy, coordinate updates, retry_join, HTTP. A graceful leave
-// (signal policy or /v1/agent/leave) leaves the gossip pool before stopping.
+// PID file, LAN gossip, -join, the control plane (in-process Server or RPC client, through one seam), on servers
+// the WAN gossip pool (runtime/gossip-wan.ts), local services and checks, check runner, anti-entropy, coordinate
+// updates, retry_join, HTTP. A graceful leave (signal policy or /v1/agent/leave) leaves the gossip pools (WAN
+// first) before stopping.
 
 import { arch, availableParallelism, platform } from 'node:os';
 import type { GossipDriver } from '../gossip/driver.js';
@@ -34,6 +35,7 @@ import { PidFile } from './pid-file.js';
 import type { ControlPlane, ControlPlaneFactory } from './runtime/control-plane.js';
 import { CoordinateSender } from './runtime/coordinate-sender.js';
 import { createLanGossip, joinAddress } from './runtime/gossip-lan.js';
+import { WanMembership, WanUnavailableError } from './runtime/gossip-wan.js';
 import type { AgentHandle } from './runtime/handle.js';
 import type { LogSource } from './runtime/log-fanout.js';
 import { ManagedProxies } from './runtime/managed-proxies.js';
@@ -85,6 +87,8 @@ export class Agent implements Startable, AgentHandle {
   readonly connect: AgentConnect;
   private readonly log: Logger;
   private readonly gossip: GossipDriver;
+  /** Servers only (and not with ports.serf_wan = -1): the WAN pool of all datacenters' servers. */
+  private readonly wan: WanMembership | null;
   private controlPlane: ControlPlane | null = null;
   readonly clock: Clock;
   /** User events received over gossip (agent/events), for /v1/event/*. */
@@ -162,6 +166,20 @@ export class Agent implements Startable, AgentHandle {
       // Lifeguard's awareness score: 0 healthy, up to 7 when this node is slow to answer probes.
       healthScore: () => safe(() => this.gossip.serfLayer().core.awarenessScore, 0),
     });
+    this.wan =
+      config.server && config.ports.serfWan >= 0
+        ? new WanMembership(
+            {
+              clock,
+              rand,
+              log: log.child({ module: 'agent.serf.wan' }),
+              build: components.build,
+              metricsRegistry: this.metrics.registry,
+              onGiveUp: (error) => components.onShutdownRequested?.(error.message, 'failed'),
+            },
+            config,
+          )
+        : null;
     this.connect = new AgentConnect(
       { rpc: this.serverRpc, clock, rand, log: log.child({ module: 'agent.connect' }) },
       { datacenter: config.datacenter, defaultAllow: !config.aclEnabled || config.aclDefaultPolicy === 'allow' },
@@ -214,6 +232,9 @@ export class Agent implements Startable, AgentHandle {
     subsystems.push(this.gossip);
     if (config.startJoin.length > 0) subsystems.push(step(() => this.startJoin()));
     subsystems.push(this.controlPlaneStep(clock, rand, log));
+    // After the server runtime, as Consul's NewServer opens its RPC listener before the WAN pool; the server reads
+    // the pool lazily (an unstarted pool knows only this datacenter).
+    if (this.wan) subsystems.push(this.wan);
     subsystems.push(
       step(
         async () => {
@@ -296,6 +317,7 @@ export class Agent implements Startable, AgentHandle {
         this.controlPlane = factory({
           config: this.config,
           gossip: this.gossip,
+          wan: this.wan?.pool ?? null,
           clock,
           rand,
           log,
@@ -345,6 +367,8 @@ export class Agent implements Startable, AgentHandle {
       if (!this.lifecycle.isRunning()) return;
       this.log.info('Gracefully leaving the cluster');
       try {
+        // A server leaves the WAN pool first (Consul Server.Leave), so other datacenters see it left, not failed.
+        await this.wan?.leave({ signal: AbortSignal.timeout(this.config.leaveDrainTimeMs + 5_000) });
         await this.gossip.leave({ signal: AbortSignal.timeout(this.config.leaveDrainTimeMs + 5_000) });
       } catch (error) {
         this.log.warn({ err: error }, 'leave did not complete');
@@ -374,10 +398,31 @@ export class Agent implements Startable, AgentHandle {
     return this.gossip.join([joinAddress(address, this.config.ports.serfLan)]);
   }
 
+  wanMembers(): readonly SerfMember[] {
+    return this.wan?.members() ?? [];
+  }
+
+  joinWan(address: string): Promise<number> {
+    if (!this.wan) return Promise.reject(new WanUnavailableError('join', this.config.server));
+    return this.wan.join(address);
+  }
+
+  async forceLeaveWan(node: string, options: { readonly prune: boolean }): Promise<void> {
+    if (!this.wan) throw new WanUnavailableError('force-leave', this.config.server);
+    this.wan.forceLeave(node, options);
+  }
+
+  wanKeyManager(): KeyManager | null {
+    return this.lifecycle.isRunning() ? (this.wan?.keyManager() ?? null) : null;
+  }
+
   async forceLeave(node: string, options: { readonly prune: boolean }): Promise<void> {
     this.log.info({ node, prune: options.prune }, 'Force leaving node');
     try {
       this.gossip.forceLeave(node, options);
+      // Consul's Server.RemoveFailedNode also removes the node from the WAN pool, as "<node>.<dc>".
+      const wanName = node.endsWith(`.${this.config.datacenter}`) ? node : `${node}.${this.config.datacenter}`;
+      if (this.wan?.members().some((member) => member.name === wanName)) this.wan.forceLeave(wanName, options);
     } catch (error) {
       this.log.warn({ node, err: error }, 'Failed to remove node');
       throw error;

@@ -1,6 +1,6 @@
 // The leader's autopilot pass: gather each Raft member's own figures (Status.RaftStats over RPC) and gossip
 // status, assess health (server/autopilot.ts), promote a stable non-voter, remove dead servers. Also answers
-// Operator.AutopilotServerHealth from a fresh assessment.
+// Operator.AutopilotServerHealth and Operator.AutopilotState from a fresh assessment.
 
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -10,11 +10,13 @@ import {
   assessServers,
   autopilotActions,
   autopilotReply,
+  autopilotStateReply,
   type ServerHealth,
   type ServerObservation,
 } from './autopilot.js';
 import type { LanPool } from './lan-pool.js';
 import type { AutopilotHealthReply, RaftStatsReply } from './rpc/methods.js';
+import type { AutopilotStateReply } from './rpc/reply-types.js';
 
 export interface AutopilotRunnerDeps {
   readonly clock: Clock;
@@ -35,6 +37,7 @@ export class AutopilotRunner {
   private async observe(signal: AbortSignal): Promise<{
     observations: Map<string, ServerObservation>;
     health: ServerHealth[];
+    versions: Map<string, string>;
   }> {
     const raft = this.deps.raft();
     const configuration = raft.configuration();
@@ -43,8 +46,11 @@ export class AutopilotRunner {
     const ids = [...configuration.voters, ...configuration.nonvoters];
     const answers = await Promise.all(ids.map((id) => this.deps.stats(id, configuration.addresses[id] ?? '', signal)));
     const observations = new Map<string, ServerObservation>();
+    const versions = new Map<string, string>();
     ids.forEach((id, position) => {
       const member = members.get(id);
+      // Consul's metadata.Build: the serf `build` tag is "<version>:<revision>".
+      versions.set(id, (member?.tags['build'] ?? '').split(':')[0] ?? '');
       observations.set(id, {
         id,
         name: member?.name ?? '',
@@ -64,7 +70,7 @@ export class AutopilotRunner {
       this.deps.clock.nowMs(),
     );
     this.previous = new Map(health.map((server) => [server.id, server]));
-    return { observations, health };
+    return { observations, health, versions };
   }
 
   /** One pass on the leader: assess, then at most one promotion and the allowed removals. */
@@ -87,5 +93,19 @@ export class AutopilotRunner {
     const { health } = await this.observe(signal);
     const { clock } = this.deps;
     return autopilotReply(health, (clockMs) => clock.wallMs() - (clock.nowMs() - clockMs));
+  }
+
+  /** `nodeMeta`: the server's catalog node meta by node ID (null when it has not registered yet). */
+  async stateReply(
+    signal: AbortSignal,
+    nodeMeta: (id: string) => Readonly<Record<string, string>> | null,
+  ): Promise<AutopilotStateReply> {
+    const { health, versions } = await this.observe(signal);
+    const { clock } = this.deps;
+    return autopilotStateReply(
+      health,
+      (id) => ({ version: versions.get(id) ?? '', meta: nodeMeta(id) }),
+      (clockMs) => clock.wallMs() - (clock.nowMs() - clockMs),
+    );
   }
 }

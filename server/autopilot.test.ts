@@ -1,6 +1,7 @@
 // Proves autopilot's pure decisions as tables: health from last contact, term, trailing index and gossip status;
 // StableSince kept across passes; a non-voter promoted only after server_stabilization_time; dead servers removed
-// (left at once, failed after the grace) but never below quorum and never the leader.
+// (left at once, failed after the grace) but never below quorum and never the leader; the health and state
+// replies in Consul's shapes.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,7 +10,9 @@ import {
   autopilotActions,
   autopilotDefaults,
   autopilotReply,
+  autopilotStateReply,
   goDuration,
+  goTime,
   type ServerObservation,
 } from './autopilot.js';
 
@@ -149,5 +152,70 @@ describe('autopilotReply', () => {
     assert.equal(reply.FailureTolerance, 1);
     assert.equal(reply.Servers[1]?.['LastContact'], '50ms');
     assert.equal(goDuration(1_500), '1.5s');
+  });
+});
+
+describe('autopilotStateReply', () => {
+  it('keys servers by ID with their Raft role, node status, version and catalog meta', () => {
+    const health = assessServers(
+      [
+        observe('l', { leader: true }),
+        observe('b', { serfStatus: 'leaving' }),
+        observe('a', { voter: false, stats: stats({ LastContactMs: 12 }) }),
+        observe('c', { serfStatus: 'failed', stats: null }),
+        observe('d', { serfStatus: 'none', voter: false, stats: null }),
+      ],
+      leader,
+      new Map(),
+      config,
+      1_000,
+    );
+    const reply = autopilotStateReply(
+      health,
+      (id) => ({ version: id === 'l' ? '1.15.2' : '', meta: id === 'd' ? null : { z: '1', a: id } }),
+      (ms) => Date.UTC(2026, 0, 2, 3, 4, 5) + ms - 1_000,
+    );
+    assert.deepEqual(Object.keys(reply.Servers), ['a', 'b', 'c', 'd', 'l'], 'sorted by ID as Go encodes a map');
+    assert.equal(reply.Leader, 'l');
+    assert.deepEqual(reply.Voters, ['l', 'b', 'c']);
+    // Voters l, b (leaving counts as alive for the node status, but gossip is not alive: unhealthy) and c (failed).
+    assert.deepEqual([reply.Healthy, reply.FailureTolerance, reply.OptimisticFailureTolerance], [false, 0, 0]);
+    assert.deepEqual(reply.Servers['l'], {
+      ID: 'l',
+      Name: 'l',
+      Address: 'l:8300',
+      NodeStatus: 'alive',
+      Version: '1.15.2',
+      LastContact: '0s',
+      LastTerm: 5,
+      LastIndex: 100,
+      Healthy: true,
+      StableSince: '2026-01-02T03:04:05Z',
+      ReadReplica: false,
+      Status: 'leader',
+      Meta: { a: 'l', z: '1' },
+      NodeType: 'voter',
+    });
+    assert.deepEqual(Object.keys(reply.Servers['l']?.Meta ?? {}), ['a', 'z']);
+    const summary = (id: string) => {
+      const server = reply.Servers[id];
+      return [server?.Status, server?.NodeStatus, server?.Healthy, server?.LastContact];
+    };
+    assert.deepEqual(summary('a'), ['non-voter', 'alive', true, '12ms']);
+    assert.deepEqual(summary('b'), ['voter', 'alive', false, '50ms']);
+    assert.deepEqual(summary('c'), ['voter', 'failed', false, '0s']);
+    assert.deepEqual(summary('d'), ['non-voter', 'unknown', false, '0s']);
+    assert.equal(reply.Servers['d']?.Meta, null, 'no catalog node yet: null, as Consul');
+  });
+
+  it('counts the failure tolerance from healthy voters', () => {
+    const five = ['l', 'a', 'b', 'c', 'd'].map((id) => observe(id, { leader: id === 'l' }));
+    const reply = autopilotStateReply(
+      assessServers(five, leader, new Map(), config, 0),
+      () => ({ version: '', meta: {} }),
+      (ms) => ms,
+    );
+    assert.deepEqual([reply.Healthy, reply.FailureTolerance], [true, 2]);
+    assert.equal(goTime(Date.UTC(2026, 0, 2, 3, 4, 5, 120)), '2026-01-02T03:04:05.12Z');
   });
 });

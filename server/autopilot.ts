@@ -7,6 +7,7 @@
 
 import type { SerfMemberStatus } from '../gossip/serf/members.js';
 import type { AutopilotHealthReply, RaftStatsReply } from './rpc/methods.js';
+import type { AutopilotStateReply, AutopilotStateServerReply } from './rpc/reply-types.js';
 import type { AutopilotConfigFields } from './state/tables/autopilot.js';
 
 export interface AutopilotConfig {
@@ -202,5 +203,71 @@ export function autopilotReply(
       Voter: server.voter,
       StableSince: new Date(wallAtNowMs(server.stableSinceMs)).toISOString(),
     })),
+  };
+}
+
+/** Go's time.Time JSON (RFC3339Nano): the fraction without trailing zeros, none when it is zero. */
+export function goTime(wallMs: number): string {
+  return new Date(wallMs).toISOString().replace(/\.?0+Z$/, 'Z');
+}
+
+/** Consul's autopilotServerFromMetadata: leaving counts as alive so a server is not removed before it is gone. */
+function nodeStatus(serfStatus: ServerHealth['serfStatus']): string {
+  if (serfStatus === 'alive' || serfStatus === 'leaving') return 'alive';
+  if (serfStatus === 'left' || serfStatus === 'failed') return serfStatus;
+  return 'unknown';
+}
+
+/** What the state shows beyond health: the server's build version (serf `build` tag) and catalog node meta. */
+export interface ServerDetails {
+  readonly version: string;
+  /** null when the server has no catalog node yet. */
+  readonly meta: Readonly<Record<string, string>> | null;
+}
+
+/**
+ * Consul's /v1/operator/autopilot/state body (agent/operator_endpoint.go autopilotToAPIState): the same assessment
+ * as the health view, keyed by server ID, with each server's Raft role. OptimisticFailureTolerance, read replicas,
+ * redundancy zones and upgrade state come from Consul Enterprise: 0 and absent here, as in Consul's OSS build.
+ */
+export function autopilotStateReply(
+  health: readonly ServerHealth[],
+  details: (id: string) => ServerDetails,
+  wallAtNowMs: (clockMs: number) => number,
+): AutopilotStateReply {
+  const voters = health.filter((server) => server.voter);
+  const healthyVoters = voters.filter((server) => server.healthy).length;
+  const servers: Record<string, AutopilotStateServerReply> = {};
+  // Go's encoder writes map keys sorted: servers by ID, meta by key.
+  for (const server of [...health].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const { version, meta } = details(server.id);
+    servers[server.id] = {
+      ID: server.id,
+      Name: server.name,
+      Address: server.address,
+      NodeStatus: nodeStatus(server.serfStatus),
+      Version: version,
+      // A server that did not answer has no figures yet: raft-autopilot's zero Stats.
+      LastContact: goDuration(Math.max(0, server.lastContactMs)),
+      LastTerm: server.lastTerm,
+      LastIndex: server.lastIndex,
+      Healthy: server.healthy,
+      StableSince: goTime(wallAtNowMs(server.stableSinceMs)),
+      ReadReplica: false,
+      Status: server.leader ? 'leader' : server.voter ? 'voter' : 'non-voter',
+      Meta:
+        meta === null
+          ? null
+          : Object.fromEntries(Object.entries(meta).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      NodeType: 'voter',
+    };
+  }
+  return {
+    Healthy: health.every((server) => server.healthy),
+    FailureTolerance: Math.max(0, healthyVoters - quorumOf(voters.length)),
+    OptimisticFailureTolerance: 0,
+    Servers: servers,
+    Leader: health.find((server) => server.leader)?.id ?? '',
+    Voters: voters.map((server) => server.id),
   };
 }

@@ -19,6 +19,7 @@ import type { LanPool } from './lan-pool.js';
 import { reconcileIntervalMsDefault } from './leader/leader-duties.js';
 import type { RpcClient } from './rpc/methods.js';
 import { type ConfigEntryInput, normalizeConfigEntry } from './state/config-entries.js';
+import type { WanPool } from './wan-pool.js';
 
 export interface ServerConfig {
   readonly nodeName: string;
@@ -143,6 +144,8 @@ export interface ServerComponents {
   readonly log: Logger;
   /** The agent's LAN pool (a GossipDriver). */
   readonly gossip: LanPool;
+  /** The WAN pool (servers of every datacenter); absent or null: this server knows only its own datacenter. */
+  readonly wan?: WanPool | null;
   /** The agent's metrics registry; null or absent: metrics are kept but not exported. */
   readonly metricsRegistry?: Registry | null;
   /** Tests: a memory transport instead of gRPC on bindAddress (then RPC between servers goes through dial). */

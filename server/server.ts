@@ -61,6 +61,7 @@ import { GrpcRpcClient } from './rpc/grpc-client.js';
 import { rpcService, rpcServiceImplementation } from './rpc/grpc-service.js';
 import {
   type AutopilotHealthReply,
+  type AutopilotStateReply,
   type CallOptions,
   defaultQueryOptions,
   type QueryOptions,
@@ -159,7 +160,9 @@ export class Server implements Startable, ClusterOps {
       lastContactMs: () => this.lastContactMs(),
       sessionTimers: this.sessionTtl,
     };
-    this.handlers = buildHandlers(context, this, () => [config.datacenter]);
+    // Catalog.ListDatacenters: every datacenter the WAN pool knows, nearest first (just this one without a pool).
+    const wan = components.wan ?? null;
+    this.handlers = buildHandlers(context, this, () => (wan ? wan.datacenters() : [config.datacenter]));
     this.autopilot = new AutopilotRunner({
       clock: components.clock,
       log: this.log,
@@ -604,6 +607,15 @@ export class Server implements Startable, ClusterOps {
 
   autopilotHealth(signal?: AbortSignal): Promise<AutopilotHealthReply> {
     return this.autopilot.healthReply(signal ?? this.stopController.signal);
+  }
+
+  /** Each server's Meta is its catalog node's, found by node ID as Consul's autopilotServerFromMetadata does. */
+  autopilotState(signal?: AbortSignal): Promise<AutopilotStateReply> {
+    const nodes = this.store.table(nodesSchema);
+    return this.autopilot.stateReply(
+      signal ?? this.stopController.signal,
+      (id) => nodes.lookup('uuid', id.toLowerCase())[0]?.Meta ?? null,
+    );
   }
 
   /**

@@ -10,6 +10,7 @@ import type { Startable } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/log.js';
 import type { Rand } from '../../lib/rand.js';
 import type { RpcClient } from '../../server/rpc/methods.js';
+import type { WanPool } from '../../server/wan-pool.js';
 import type { AgentConfig } from '../config/types.js';
 
 export interface ControlPlane extends Startable {
@@ -20,6 +21,8 @@ export interface ControlPlane extends Startable {
 export interface ControlPlaneDeps {
   readonly config: AgentConfig;
   readonly gossip: GossipDriver;
+  /** A server's WAN pool (null on client agents and with ports.serf_wan = -1): the datacenters it knows. */
+  readonly wan?: WanPool | null;
   readonly clock: Clock;
   readonly rand: Rand;
   readonly log: Logger;

@@ -33,6 +33,14 @@ export interface AgentHandle {
   /** Re-reads config files: services, checks (and what else can change without a restart). */
   reload(): Promise<void>;
   keyManager(): KeyManager | null;
+  /** WAN members ("<node>.<dc>"), this server included; empty on a client agent or before the pool runs. */
+  wanMembers(): readonly SerfMember[];
+  /** Joins the WAN pool; rejects with Consul's "Must be a server to join WAN cluster" on a client agent. */
+  joinWan(address: string): Promise<number>;
+  /** Force-leave in the WAN pool (by WAN name); throws on a client agent or for a name that is not a member. */
+  forceLeaveWan(node: string, options: { readonly prune: boolean }): Promise<void>;
+  /** The WAN pool's key manager; null on a client agent or when the pool is not running. */
+  wanKeyManager(): KeyManager | null;
   /** The agent's log lines as they are written, for /v1/agent/monitor; null when logs are not teed. */
   logs(): LogSource | null;
   /** enable_script_checks, or enable_local_script_checks for a request from this host. */

@@ -10,7 +10,7 @@ import type { ControlPlane, ControlPlaneDeps, ControlPlaneFactory } from './cont
 
 export function serverControlPlane(): ControlPlaneFactory {
   return (deps: ControlPlaneDeps): ControlPlane => {
-    const { config, gossip, clock, rand, log, metricsRegistry } = deps;
+    const { config, gossip, wan, clock, rand, log, metricsRegistry } = deps;
     if (config.server) {
       let server: Server | null = null;
       let rpc: RpcClient | null = null;
@@ -18,7 +18,7 @@ export function serverControlPlane(): ControlPlaneFactory {
         start: async (options) => {
           const { Server, serverConfigFromAgent } = await import('../../server/server.js');
           server = new Server(
-            { clock, rand, log: log.child({ module: 'agent.server' }), gossip, metricsRegistry },
+            { clock, rand, log: log.child({ module: 'agent.server' }), gossip, wan: wan ?? null, metricsRegistry },
             serverConfigFromAgent(config),
           );
           rpc = server.rpcClient();

@@ -1,10 +1,11 @@
 // `lattice operator raft list-peers|remove-peer`: the servers' Raft configuration as `consul operator raft` shows it
 // (Node, ID, Address, State, Voter, RaftProtocol), and removal of a dead server by -id or -address, through the
-// agent's /v1/operator/raft HTTP API.
+// agent's /v1/operator/raft HTTP API. `lattice operator autopilot get-config|set-config|state`: autopilot's
+// configuration and the leader's view of the servers (/v1/operator/autopilot/*).
 
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
-import type { RaftConfigurationReply } from '../../server/rpc/methods.js';
+import type { AutopilotStateReply, RaftConfigurationReply } from '../../server/rpc/methods.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentJson, agentRequest, checkFormat, formatTable } from './catalog-http.js';
 
@@ -133,8 +134,66 @@ function countFlag(value: string | undefined, name: string): number | undefined 
   return Number(value);
 }
 
+/** `consul operator autopilot state`'s pretty format (command/operator/autopilot/state/formatter.go, OSS fields). */
+export function formatAutopilotState(state: AutopilotStateReply): string {
+  const lines = [
+    `Healthy:                      ${state.Healthy}`,
+    `Failure Tolerance:            ${state.FailureTolerance}`,
+    `Optimistic Failure Tolerance: ${state.OptimisticFailureTolerance}`,
+    `Leader:                       ${state.Leader}`,
+    'Voters:',
+    ...state.Voters.map((id) => `   ${id}`),
+    'Servers:',
+  ];
+  const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  for (const id of Object.keys(state.Servers).sort(byId)) {
+    const server = state.Servers[id]!;
+    lines.push(
+      `   ${server.ID}`,
+      `      Name:            ${server.Name}`,
+      `      Address:         ${server.Address}`,
+      `      Version:         ${server.Version}`,
+      `      Status:          ${server.Status}`,
+      `      Node Type:       ${server.NodeType}`,
+      `      Node Status:     ${server.NodeStatus}`,
+      `      Healthy:         ${server.Healthy}`,
+      `      Last Contact:    ${server.LastContact}`,
+      `      Last Term:       ${server.LastTerm}`,
+      `      Last Index:      ${server.LastIndex}`,
+    );
+    if (server.ReadReplica) lines.push(`      Read Replica:    ${server.ReadReplica}`);
+    const meta = Object.entries(server.Meta ?? {}).sort(([a], [b]) => byId(a, b));
+    if (meta.length > 0) {
+      lines.push('      Meta');
+      // Go's %q quotes as JSON does for these printable strings.
+      for (const [key, value] of meta) lines.push(`         ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 function registerAutopilot(operator: Command): void {
   const autopilot = operator.command('autopilot').description('Reads or changes the autopilot configuration');
+  addHttpOptions(
+    autopilot
+      .command('state')
+      .description("Shows autopilot's view of the servers: health, failure tolerance, Raft roles")
+      .option('--stale', 'lets any server answer, even without a leader')
+      .option('--datacenter <dc>', "datacenter to query (default: the agent's)")
+      .option('--format <format>', 'output format: pretty or json', 'pretty'),
+  ).action(async (flags: ListFlags) => {
+    const format = checkFormat(flags.format);
+    const query: [string, string][] = [];
+    if (flags.stale) query.push(['stale', '']);
+    if (flags.datacenter) query.push(['dc', flags.datacenter]);
+    const state = await agentJson<AutopilotStateReply>(
+      resolveHttpOptions(flags, process.env),
+      'querying Autopilot state',
+      { path: '/v1/operator/autopilot/state', query },
+    );
+    // Consul's json format is json.MarshalIndent with four spaces.
+    process.stdout.write(`${format === 'json' ? JSON.stringify(state, null, 4) : formatAutopilotState(state)}\n`);
+  });
   addHttpOptions(
     autopilot
       .command('get-config')

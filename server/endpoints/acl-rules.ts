@@ -64,6 +64,7 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Operator.RaftRemovePeer': rule('operator', 'write'),
   'Operator.RaftTransferLeader': rule('operator', 'write'),
   'Operator.AutopilotServerHealth': rule('operator', 'read'),
+  'Operator.AutopilotState': rule('operator', 'read'),
   'Operator.AutopilotGetConfiguration': rule('operator', 'read'),
   'Operator.AutopilotSetConfiguration': rule('operator', 'write'),
   'Snapshot.Save': rule('operator', 'write'),

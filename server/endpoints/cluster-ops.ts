@@ -3,6 +3,7 @@
 
 import type {
   AutopilotHealthReply,
+  AutopilotStateReply,
   RaftConfigurationReply,
   RaftStatsReply,
   SnapshotRestoreReply,
@@ -20,6 +21,7 @@ export interface ClusterOps {
   removePeer(target: { readonly id: string; readonly address: string }, signal?: AbortSignal): Promise<void>;
   transferLeadership(id: string, signal?: AbortSignal): Promise<void>;
   autopilotHealth(signal?: AbortSignal): Promise<AutopilotHealthReply>;
+  autopilotState(signal?: AbortSignal): Promise<AutopilotStateReply>;
   saveSnapshot(signal?: AbortSignal): Promise<SnapshotSaveReply>;
   restoreSnapshot(data: Uint8Array, signal?: AbortSignal): Promise<SnapshotRestoreReply>;
 }

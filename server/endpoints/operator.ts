@@ -18,6 +18,7 @@ type OperatorHandlers = Pick<
   | 'Operator.RaftRemovePeer'
   | 'Operator.RaftTransferLeader'
   | 'Operator.AutopilotServerHealth'
+  | 'Operator.AutopilotState'
   | 'Operator.AutopilotGetConfiguration'
   | 'Operator.AutopilotSetConfiguration'
 >;
@@ -49,6 +50,7 @@ export function operatorEndpoints(context: EndpointContext, cluster: ClusterOps)
       return true;
     },
     'Operator.AutopilotServerHealth': (_args, call) => cluster.autopilotHealth(call.signal),
+    'Operator.AutopilotState': (_args, call) => cluster.autopilotState(call.signal),
     'Operator.AutopilotGetConfiguration': (_args, call) =>
       runRead(context, call, () => autopilotConfig(context.store), { filterable: false }),
     'Operator.AutopilotSetConfiguration': async (args, call) => {

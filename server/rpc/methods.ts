@@ -29,7 +29,7 @@ import type {
   RegisterRequest,
   ServiceEntry,
 } from '../state/types.js';
-import type { AutopilotHealthReply, IntentionCheckReply } from './reply-types.js';
+import type { AutopilotHealthReply, AutopilotStateReply, IntentionCheckReply } from './reply-types.js';
 
 export type Consistency = 'default' | 'consistent' | 'stale';
 
@@ -89,7 +89,7 @@ export interface RaftConfigurationReply {
   readonly Index: number;
 }
 
-export type { AutopilotHealthReply } from './reply-types.js';
+export type { AutopilotHealthReply, AutopilotStateReply } from './reply-types.js';
 
 type Read<Args, Value> = { readonly args: Args; readonly query: true; readonly reply: QueryReply<Value> };
 type Write<Args, Value> = { readonly args: Args; readonly query: false; readonly reply: Value };
@@ -126,6 +126,8 @@ export interface RpcMethods {
   'Operator.RaftGetConfiguration': Read<Record<string, never>, RaftConfigurationReply>;
   'Operator.RaftRemovePeer': Write<{ readonly ID?: string; readonly Address?: string }, true>;
   'Operator.AutopilotServerHealth': Write<Record<string, never>, AutopilotHealthReply>;
+  /** The leader's autopilot state (Consul's Operator.AutopilotState). */
+  'Operator.AutopilotState': Write<Record<string, never>, AutopilotStateReply>;
   /** The stored autopilot configuration (null only before a leader first wrote it). */
   'Operator.AutopilotGetConfiguration': Read<Record<string, never>, AutopilotConfigRow | null>;
   /** Sets it; with `CAS`, only if the row's ModifyIndex is `CasIndex`. Answers whether it took effect. */

@@ -40,3 +40,34 @@ export interface AgentSelfConfigReply {
   readonly Version: string;
   readonly BuildDate: string;
 }
+
+/** One server in Consul's api.AutopilotServer (`/v1/operator/autopilot/state`). */
+export interface AutopilotStateServerReply {
+  readonly ID: string;
+  readonly Name: string;
+  readonly Address: string;
+  /** raft-autopilot's NodeStatus: alive (leaving counts as alive), left, failed or unknown. */
+  readonly NodeStatus: string;
+  readonly Version: string;
+  readonly LastContact: string;
+  readonly LastTerm: number;
+  readonly LastIndex: number;
+  readonly Healthy: boolean;
+  readonly StableSince: string;
+  readonly ReadReplica: boolean;
+  /** leader, voter, non-voter (staging and none do not occur without Enterprise's upgrade migration). */
+  readonly Status: string;
+  /** The server's catalog node meta (Consul reads it from the state store); null before it registered. */
+  readonly Meta: Readonly<Record<string, string>> | null;
+  readonly NodeType: string;
+}
+
+/** Consul's api.AutopilotState (OSS: no RedundancyZones, ReadReplicas or Upgrade, which are omitted when empty). */
+export interface AutopilotStateReply {
+  readonly Healthy: boolean;
+  readonly FailureTolerance: number;
+  readonly OptimisticFailureTolerance: number;
+  readonly Servers: Readonly<Record<string, AutopilotStateServerReply>>;
+  readonly Leader: string;
+  readonly Voters: readonly string[];
+}

@@ -32,6 +32,7 @@ export const methodRoutes: { readonly [M in RpcMethodName]: MethodRoute } = {
   'Operator.RaftRemovePeer': 'leader',
   'Operator.RaftTransferLeader': 'leader',
   'Operator.AutopilotServerHealth': 'leader',
+  'Operator.AutopilotState': 'leader',
   'Operator.AutopilotGetConfiguration': 'read',
   'Operator.AutopilotSetConfiguration': 'leader',
   'Snapshot.Save': 'leader',

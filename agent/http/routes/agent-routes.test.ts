@@ -12,6 +12,7 @@ import { silentLogger } from '../../../lib/log.js';
 import { SeededRand } from '../../../lib/rand.js';
 import { ownValue } from '../../../lib/records.js';
 import { CheckRunner } from '../../checks/runner.js';
+import { WanUnavailableError } from '../../runtime/gossip-wan.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import { AgentMetrics } from '../../runtime/metrics.js';
 import { localStateForN1 } from '../../testing/local-fixtures.js';
@@ -59,6 +60,15 @@ function makeAgent(): AgentHandle {
     },
     reload: async () => undefined,
     keyManager: () => null,
+    // A client agent: no WAN pool (the server side is proved in agent-wan-routes.test.ts).
+    wanMembers: () => [],
+    joinWan: async () => {
+      throw new WanUnavailableError('join', false);
+    },
+    forceLeaveWan: async () => {
+      throw new WanUnavailableError('force-leave', false);
+    },
+    wanKeyManager: () => null,
     logs: () => null,
     scriptChecksAllowed: () => false,
   };
@@ -360,7 +370,8 @@ describe('/v1/agent cluster endpoints', () => {
         ['n2', '::1', 8301, 4],
       ],
     );
-    assert.equal((await get('/v1/agent/members?wan=1')).statusCode, 501);
+    const wan = await get('/v1/agent/members?wan=1');
+    assert.deepEqual([wan.statusCode, wan.json()], [200, []], 'a client agent has no WAN members');
   });
 
   it('adds Coord and Member to /self', async () => {
@@ -390,7 +401,9 @@ describe('/v1/agent cluster endpoints', () => {
     assert.equal(unknown.statusCode, 500);
     assert.match(unknown.body, /agent: No node found with name 'nope'/);
     assert.equal(forceLeaves.length, 2, 'nothing is sent for an unknown node');
-    assert.equal((await put('/v1/agent/force-leave/n2?wan=1')).statusCode, 501);
+    const wan = await put('/v1/agent/force-leave/n2?wan');
+    assert.equal(wan.statusCode, 500);
+    assert.match(wan.body, /Must be a server to force-leave a node from the WAN cluster/);
   });
 
   it('serves metrics as Consul JSON and as Prometheus text', async () => {

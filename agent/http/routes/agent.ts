@@ -4,7 +4,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { SerfMember } from '../../../gossip/serf/members.js';
-import { LatticeError, NotImplementedError } from '../../../lib/errors.js';
+import { LatticeError } from '../../../lib/errors.js';
 import type { AgentSelfConfigReply } from '../../../server/rpc/reply-types.js';
 import type { BuildInfo, RuntimeInfo } from '../../build-info.js';
 import type { AgentConfig } from '../../config/types.js';
@@ -168,6 +168,7 @@ export const agentRoutes =
                 services: String(agent.state.services().length),
               },
               serf_lan: { members: String(agent.members().length) },
+              ...(config.server ? { serf_wan: { members: String(agent.wanMembers().length) } } : {}),
             },
             Coord: agent.coordinate(),
             ...(member ? { Member: presentMember(member) } : {}),
@@ -180,9 +181,14 @@ export const agentRoutes =
         acl: readAgent,
         handler: async (request) => {
           const params = requestParams(request);
-          // `?wan` with any non-empty value asks for the WAN pool, which Lattice does not run yet.
-          if ((params.get('wan') ?? '') !== '') throw new NotImplementedError('the WAN gossip pool (?wan)');
           const segment = params.get('segment');
+          // `?wan` with any non-empty value asks for the WAN pool: servers of every datacenter ("<node>.<dc>"); a
+          // client agent has none (empty list). A segment other than "" or _all does not apply to the WAN.
+          if ((params.get('wan') ?? '') !== '') {
+            if (segment !== null && segment !== '' && segment !== '_all')
+              throw new BadRequestError('Cannot provide a segment with wan=true');
+            return agent.wanMembers().map(presentMember);
+          }
           if (segment !== null && segment !== '' && segment !== '_all')
             throw new BadRequestError(`Network segments are not supported (segment "${segment}")`);
           return agent.members().map(presentMember);
@@ -194,11 +200,13 @@ export const agentRoutes =
         acl: writeAgent,
         handler: async (request, reply) => {
           const address = (request.params as Record<string, string>)['*'] ?? '';
-          if ((requestParams(request).get('wan') ?? '') !== '') throw new NotImplementedError('joining the WAN pool');
+          const wan = (requestParams(request).get('wan') ?? '') !== '';
           if (address === '') throw new BadRequestError('Missing address to join');
           try {
-            await agent.join(address);
+            await (wan ? agent.joinWan(address) : agent.join(address));
           } catch (error) {
+            // A client agent asked to join the WAN gets Consul's "Must be a server to join WAN cluster" as it is.
+            if (error instanceof LatticeError && error.code === 'ERR_WAN_UNAVAILABLE') throw error;
             throw new JoinFailedError(address, error);
           }
           return reply.code(200).send('');
@@ -221,7 +229,17 @@ export const agentRoutes =
         handler: async (request, reply) => {
           const node = (request.params as Record<string, string>)['*'] ?? '';
           const params = requestParams(request);
-          if ((params.get('wan') ?? '') !== '') throw new NotImplementedError('force-leave in the WAN pool (?wan)');
+          // Consul reads `wan` here by presence (bare ?wan counts), unlike /members and /join.
+          if (params.has('wan')) {
+            try {
+              await agent.forceLeaveWan(node, { prune: params.has('prune') });
+            } catch (error) {
+              if (error instanceof LatticeError && error.code === 'ERR_GOSSIP_UNKNOWN_MEMBER')
+                throw new ForceLeaveError(node);
+              throw error;
+            }
+            return reply.code(200).send('');
+          }
           // agent.go ForceLeave: the name must be a member (in any status) before the intent is sent.
           if (!agent.members().some((member) => member.name === node)) throw new ForceLeaveError(node);
           await agent.forceLeave(node, { prune: params.has('prune') });

@@ -1,8 +1,8 @@
 // Proves the status, coordinate, operator and snapshot routes through fastify's inject over a scripted
 // RpcClient: JSON strings and lists from /v1/status, coordinate reads with meta headers, 404 for a node without a
 // coordinate, `?id=`/`?address=` rules on raft peer removal, autopilot health 200/429, the autopilot configuration
-// (Go durations out, a lenient body with zero values for missing fields in, `?cas`), 501s for what is not built,
-// and the snapshot round trip as bytes.
+// (Go durations out, a lenient body with zero values for missing fields in, `?cas`), the autopilot state, and the
+// snapshot round trip as bytes.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -222,10 +222,20 @@ describe('/v1/operator', () => {
     assert.equal(rpc.calls.length, 0);
   });
 
-  it('answers 501 for the autopilot state', async () => {
-    const response = await (await apiWithRpc(new FakeRpcClient())).inject({ url: '/v1/operator/autopilot/state' });
-    assert.equal(response.statusCode, 501);
-    assert.match(response.body, /not implemented yet$/);
+  it('answers the autopilot state from the leader, 200 even when unhealthy', async () => {
+    const state = {
+      Healthy: false,
+      FailureTolerance: 0,
+      OptimisticFailureTolerance: 0,
+      Servers: {},
+      Leader: 'l',
+      Voters: ['l'],
+    };
+    const rpc = new FakeRpcClient().on('Operator.AutopilotState', () => state);
+    const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/operator/autopilot/state?dc=dc1' });
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), state);
+    assert.equal(rpc.callsOf('Operator.AutopilotState').length, 1);
   });
 });
 

@@ -3,11 +3,12 @@
 // status alone; the autopilot configuration, read (a blocking read like Consul's) and set through Raft with an
 // optional `?cas=<ModifyIndex>` (answers true or false). Durations travel as Go durations ("200ms", "10s"); a PUT
 // body's missing fields are zero values, as Consul decodes it into a fresh struct, so clients read, change and
-// write back with `?cas`. The autopilot state endpoint is not built yet and says so with a 501.
+// write back with `?cas`. /state is the leader's fuller view (Consul's api.AutopilotState: servers by ID with their
+// Raft role, the leader, the voters), always 200.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { formatDuration, parseDurationField } from '../../../lib/duration.js';
-import { LatticeError, NotImplementedError } from '../../../lib/errors.js';
+import { LatticeError } from '../../../lib/errors.js';
 import type { AutopilotConfigFields, AutopilotConfigRow } from '../../../server/state/tables/autopilot.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
@@ -81,9 +82,6 @@ export const operatorAutopilotRoutes =
   (deps: ServerRouteDeps): FastifyPluginAsync =>
   async (scope) => {
     const { rpc, config } = deps;
-    const notBuilt = (what: string) => async (): Promise<never> => {
-      throw new NotImplementedError(what);
-    };
     registerRoutes(scope, [
       {
         method: 'GET',
@@ -138,7 +136,14 @@ export const operatorAutopilotRoutes =
         method: 'GET',
         url: '/state',
         acl: operatorRead,
-        handler: notBuilt('the autopilot state (/v1/operator/autopilot/state)'),
+        handler: async (request, reply) => {
+          const { datacenter, token } = parseWriteContext(request, config);
+          return rpc.call(
+            'Operator.AutopilotState',
+            {},
+            { context: { datacenter, token }, signal: clientGoneSignal(reply) },
+          );
+        },
       },
     ]);
     refuseUnknownPaths(scope);

@@ -1,6 +1,6 @@
-// Proves /v1/operator/keyring on a running agent with gossip encryption (free ports, no server runtime): GET lists
-// the LAN pool's keys in Consul's KeyringResponse shape, POST installs, PUT makes primary, DELETE removes, and bad
-// bodies are Consul's 400s.
+// Proves /v1/operator/keyring on a running -dev server agent with gossip encryption (free ports, no server
+// runtime): GET lists the WAN pool's keys, then the LAN pool's, in Consul's KeyringResponse shape; POST installs,
+// PUT makes primary, DELETE removes, in both pools; bad bodies are Consul's 400s.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,7 @@ before(async () => {
     { devMode: true, environment: testEnvironment },
   );
   assert.deepEqual(result.errors, []);
-  const config = { ...result.config!, ports: { ...result.config!.ports, http: 0, serfLan: 0, dns: -1 } };
+  const config = { ...result.config!, ports: { ...result.config!.ports, http: 0, serfLan: 0, serfWan: 0, dns: -1 } };
   agent = new Agent({ log: silentLogger(), build }, config);
   await agent.start();
   base = `http://${agent.httpAddresses[0]}`;
@@ -40,12 +40,21 @@ after(() => agent.stop());
 const call = (method: string, body?: unknown) =>
   fetch(`${base}/v1/operator/keyring`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 
+/** The LAN pool's answer, after checking the WAN pool's (listed first) holds the same keys. */
 async function list(): Promise<KeyringResponse> {
   const response = await call('GET');
   assert.equal(response.status, 200);
   const pools = (await response.json()) as KeyringResponse[];
-  assert.equal(pools.length, 1);
-  return pools[0]!;
+  assert.deepEqual(
+    pools.map((pool) => [pool.WAN, pool.Datacenter]),
+    [
+      [true, 'dc1'],
+      [false, 'dc1'],
+    ],
+  );
+  const [wan, lan] = pools as [KeyringResponse, KeyringResponse];
+  assert.deepEqual([wan.Keys, wan.PrimaryKeys, wan.NumNodes], [lan.Keys, lan.PrimaryKeys, lan.NumNodes], 'same keys');
+  return lan;
 }
 
 describe('/v1/operator/keyring', () => {

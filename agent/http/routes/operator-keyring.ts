@@ -1,9 +1,11 @@
-// /v1/operator/keyring: the LAN pool's gossip keyring through serf's key manager (GET list, POST install, PUT use,
-// DELETE remove; body {"Key": "<base64>"}), answered in Consul's KeyringResponse shape. A member that refused or
-// did not answer makes Consul's 500 with the per-node messages.
+// /v1/operator/keyring: the gossip keyrings through serf's key manager (GET list, POST install, PUT use, DELETE
+// remove; body {"Key": "<base64>"}), answered in Consul's KeyringResponse shape. On a server the WAN pool comes
+// first, then the LAN pool, as Consul's Internal.KeyringOperation does; the LAN pools of other datacenters are
+// not reached yet (that needs cross-datacenter RPC). A member that refused or did not answer makes Consul's 500
+// with the per-node messages.
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { KeyringOperationError, toConsulKeyringResponse } from '../../../gossip/key-manager.js';
+import { type KeyManager, KeyringOperationError, toConsulKeyringResponse } from '../../../gossip/key-manager.js';
 import type { KeyResponse } from '../../../gossip/serf/keyring-queries.js';
 import { LatticeError, ShutdownError } from '../../../lib/errors.js';
 import type { AgentConfig } from '../../config/types.js';
@@ -43,21 +45,27 @@ export const operatorKeyringRoutes =
   async (scope) => {
     const read: AclRequirement = { resource: 'keyring', access: 'read', name: () => '' };
     const write: AclRequirement = { resource: 'keyring', access: 'write', name: () => '' };
-    const manager = () => {
-      const keyManager = deps.agent.keyManager();
-      if (!keyManager) throw new ShutdownError('gossip is not running');
-      return keyManager;
+    /** The pools to operate on, WAN first (servers only), then LAN. */
+    const pools = (): { manager: KeyManager; wan: boolean }[] => {
+      const lan = deps.agent.keyManager();
+      if (!lan) throw new ShutdownError('gossip is not running');
+      const wan = deps.agent.wanKeyManager();
+      return [...(wan ? [{ manager: wan, wan: true }] : []), { manager: lan, wan: false }];
     };
-    const run = async (operation: () => Promise<unknown>): Promise<void> => {
-      try {
-        await operation();
-      } catch (error) {
-        if (error instanceof KeyringOperationError) {
+    /** Runs the operation on every pool, even after one failed (Consul goes on too), then reports all failures. */
+    const run = async (operation: (manager: KeyManager) => Promise<unknown>): Promise<void> => {
+      const failures: string[] = [];
+      for (const { manager, wan } of pools()) {
+        try {
+          await operation(manager);
+        } catch (error) {
+          if (!(error instanceof KeyringOperationError)) throw error;
           const messages = Object.entries(error.response.Messages).map(([node, text]) => `${node}: ${text}`);
-          throw new KeyringFailedError(`${error.message}${messages.length ? ` (${messages.join('; ')})` : ''}`);
+          const pool = wan ? 'WAN' : `${deps.config.datacenter} (LAN)`;
+          failures.push(`${pool}: ${error.message}${messages.length ? ` (${messages.join('; ')})` : ''}`);
         }
-        throw error;
       }
+      if (failures.length > 0) throw new KeyringFailedError(failures.join('; '));
     };
     registerRoutes(scope, [
       {
@@ -66,14 +74,18 @@ export const operatorKeyringRoutes =
         acl: read,
         handler: async (request) => {
           const relay = relayFactor(request);
-          let response: KeyResponse;
-          try {
-            response = await manager().listKeys(relay === undefined ? {} : { relayFactor: relay });
-          } catch (error) {
-            if (!(error instanceof KeyringOperationError)) throw error;
-            response = error.response; // Consul lists what it got, with the failures in Messages
+          const answers = [];
+          for (const { manager, wan } of pools()) {
+            let response: KeyResponse;
+            try {
+              response = await manager.listKeys(relay === undefined ? {} : { relayFactor: relay });
+            } catch (error) {
+              if (!(error instanceof KeyringOperationError)) throw error;
+              response = error.response; // Consul lists what it got, with the failures in Messages
+            }
+            answers.push(toConsulKeyringResponse(response, { datacenter: deps.config.datacenter, wan }));
           }
-          return [toConsulKeyringResponse(response, { datacenter: deps.config.datacenter, wan: false })];
+          return answers;
         },
       },
       {
@@ -82,7 +94,8 @@ export const operatorKeyringRoutes =
         acl: write,
         handler: async (request, reply) => {
           const key = keyFromBody(request);
-          await run(() => manager().installKey(key, { relayFactor: relayFactor(request) ?? 0 }));
+          const relay = relayFactor(request) ?? 0;
+          await run((manager) => manager.installKey(key, { relayFactor: relay }));
           return reply.code(200).send('');
         },
       },
@@ -92,7 +105,8 @@ export const operatorKeyringRoutes =
         acl: write,
         handler: async (request, reply) => {
           const key = keyFromBody(request);
-          await run(() => manager().useKey(key, { relayFactor: relayFactor(request) ?? 0 }));
+          const relay = relayFactor(request) ?? 0;
+          await run((manager) => manager.useKey(key, { relayFactor: relay }));
           return reply.code(200).send('');
         },
       },
@@ -102,7 +116,8 @@ export const operatorKeyringRoutes =
         acl: write,
         handler: async (request, reply) => {
           const key = keyFromBody(request);
-          await run(() => manager().removeKey(key, { relayFactor: relayFactor(request) ?? 0 }));
+          const relay = relayFactor(request) ?? 0;
+          await run((manager) => manager.removeKey(key, { relayFactor: relay }));
           return reply.code(200).send('');
         },
       },
