@@ -356,6 +356,17 @@ async function main(): Promise<void> {
   const instructions = process.argv.includes('--instructions');
   const requestsCounted = numberArg('--requests', 5_000, 1_000_000);
   const warmupRequests = numberArg('--warmup', 20_000, 1_000_000);
+  const keepDumps = process.argv.includes('--keep-dumps');
+  // --only lattice[,haproxy,direct]: a shorter run over some of the paths; --no-managed skips the managed-mode RSS.
+  const onlyPosition = process.argv.indexOf('--only');
+  const only = new Set(
+    onlyPosition > 0 ? (process.argv[onlyPosition + 1] ?? '').split(',') : ['lattice', 'haproxy', 'direct'],
+  );
+  for (const name of only) {
+    if (!['lattice', 'haproxy', 'direct'].includes(name))
+      throw new Error(`--only takes lattice, haproxy, direct: not ${name}`);
+  }
+  const managedMode = !process.argv.includes('--no-managed') && only.has('lattice');
   if (instructions) {
     const missing = callgrindMissing();
     if (missing) throw new Error(`--instructions needs callgrind: ${missing}`);
@@ -370,7 +381,9 @@ async function main(): Promise<void> {
       await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 2_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    rmSync(temp, { recursive: true, force: true });
+    // --keep-dumps leaves the callgrind dumps (and configs) for callgrind_annotate.
+    if (keepDumps) log(`kept ${temp}`);
+    else rmSync(temp, { recursive: true, force: true });
   };
   try {
     const { generateRoot, validateCaConfig } = await import('../connect/index.js');
@@ -467,7 +480,7 @@ async function main(): Promise<void> {
         serviceSni({ service: 'api', datacenter: 'dc1', trustDomain: signer.trustDomain }),
       ),
     };
-    if (haproxyBin) {
+    if (haproxyBin && only.has('haproxy')) {
       const startHaproxy = (config: string) => {
         const [command, ...args] = [...proxyPrefix, haproxyBin, '-db', '-f', join(temp, config)];
         return spawn(command!, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -479,11 +492,13 @@ async function main(): Promise<void> {
       await waitAnswering(HAPROXY_CLIENT.host, HAPROXY_CLIENT.port, startDeadlineMs);
       tls.haproxy = await negotiated(HAPROXY_SERVER.host, HAPROXY_SERVER.port, webHaproxy, 'api.mesh');
       targets.push({ name: 'haproxy', ...HAPROXY_CLIENT, proxyPids: [client.pid!, server.pid!] });
-    } else {
+    } else if (only.has('haproxy')) {
       log('haproxy not installed (apt-get install haproxy); its figures are left out');
     }
-    targets.push({ name: 'direct', ...APP, proxyPids: [] });
-    targets.push({ name: 'lattice', host: '127.6.0.2', port: web.port, proxyPids: [web.child.pid!, api.child.pid!] });
+    if (only.has('direct')) targets.push({ name: 'direct', ...APP, proxyPids: [] });
+    if (only.has('lattice')) {
+      targets.push({ name: 'lattice', host: '127.6.0.2', port: web.port, proxyPids: [web.child.pid!, api.child.pid!] });
+    }
     log(`TLS between the proxies: ${JSON.stringify(tls)}`);
     if (instructions) {
       const counted: Record<string, { outbound_ir_per_req: number; inbound_ir_per_req: number }> = {};
@@ -535,25 +550,31 @@ async function main(): Promise<void> {
       return target ? summarise(target, rounds.get(target)!) : null;
     };
     const haproxy = figures('haproxy');
-    const direct = figures('direct')!;
-    const lattice: Figures = figures('lattice')!;
+    const direct = figures('direct');
+    const lattice: Figures | null = figures('lattice');
 
-    log(`managed mode: ${MANAGED_SERVICES} services on one manager`);
-    const leaves: LeafCredentials[] = [];
-    for (let position = 0; position < MANAGED_SERVICES; position += 1)
-      leaves.push(await mint(`svc-${position}`, signer));
-    writeFileSync(join(temp, 'managed.json'), JSON.stringify({ roots, leaves }));
-    const managedOut = execFileSync(process.execPath, ['--expose-gc', self, '--managed', join(temp, 'managed.json')], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    const managed = JSON.parse(managedOut.trim().split('\n').at(-1)!) as {
-      first: number;
-      all: number;
-      services: number;
-    };
-    lattice.rss_mb_per_extra_service =
-      Math.round(((managed.all - managed.first) / (managed.services - 1)) * 1000) / 1000;
+    if (lattice && managedMode) {
+      log(`managed mode: ${MANAGED_SERVICES} services on one manager`);
+      const leaves: LeafCredentials[] = [];
+      for (let position = 0; position < MANAGED_SERVICES; position += 1)
+        leaves.push(await mint(`svc-${position}`, signer));
+      writeFileSync(join(temp, 'managed.json'), JSON.stringify({ roots, leaves }));
+      const managedOut = execFileSync(
+        process.execPath,
+        ['--expose-gc', self, '--managed', join(temp, 'managed.json')],
+        {
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
+      const managed = JSON.parse(managedOut.trim().split('\n').at(-1)!) as {
+        first: number;
+        all: number;
+        services: number;
+      };
+      lattice.rss_mb_per_extra_service =
+        Math.round(((managed.all - managed.first) / (managed.services - 1)) * 1000) / 1000;
+    }
 
     console.log(
       JSON.stringify({

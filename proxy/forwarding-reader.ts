@@ -1,7 +1,9 @@
 // Reads of a socket the proxy dials, taken through Node's `onread` option: the kernel (or OpenSSL, for TLS) reads
 // into a buffer kept with the connection and each chunk is written straight to the other side. The readable-stream
 // path it replaces allocates a 64 KiB buffer per read and goes through push, a 'data' event and pipe for every chunk.
-// Accepted sockets cannot take `onread` (Node creates them), so the relay pipes those.
+// Accepted sockets cannot take `onread` (Node creates them), so `takeOver` gives an accepted socket the same reads
+// after the fact: it sets the fields `onread` would have set (found on a probe socket, see onread-fields.ts) and
+// points the socket's handle at our buffer, exactly what net.Socket does for `onread` at creation.
 //
 // A written chunk may still point into the read buffer until its write completes. A TLS write always completes
 // later (after the encrypted bytes went out), so towards TLS the buffer is lent to the write and taken back when it
@@ -12,6 +14,7 @@
 
 import type { OnReadOpts, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { installOnread } from './onread-fields.js';
 
 /** The plaintext of one full TLS record, which is also the chunk Node's own TLS reads use. */
 export const READ_BUFFER_BYTES = 16_384;
@@ -52,6 +55,28 @@ export class ForwardingReader {
     this.target = target;
     this.lendBuffers = target instanceof TLSSocket;
     for (const chunk of this.attempt?.early.splice(0) ?? []) target.write(chunk);
+  }
+
+  /**
+   * Makes an accepted socket's reads go to `target` like a dialled one's: false (and nothing changed) when this Node
+   * cannot, in which case the caller pipes. What the socket read before now is written first, in order.
+   */
+  takeOver(source: Socket, target: Socket): boolean {
+    if (source.destroyed) return false;
+    const onread = this.onreadForDial();
+    if (!installOnread(source, onread)) {
+      this.attempt = null;
+      return false;
+    }
+    this.attach(source, target);
+    // Chunks the readable side took in before the switch are its own buffers, not ours: written as they are.
+    let accepted = true;
+    for (let chunk = source.read() as Buffer | null; chunk !== null; chunk = source.read() as Buffer | null) {
+      accepted = target.write(chunk);
+    }
+    if (accepted) source.resume();
+    else target.once('drain', this.resumeSource);
+    return true;
   }
 
   private readBuffer(): Buffer {

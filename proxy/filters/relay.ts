@@ -1,5 +1,6 @@
 // The L4 relay, innermost handler: dial the cluster, then move bytes both ways without touching them until both
-// sockets have closed: the accepted socket is piped, the dialled one forwards its reads itself (forwarding-reader.ts).
+// sockets have closed: each socket forwards its reads itself (forwarding-reader.ts); the accepted one is piped only
+// on a Node where its reads cannot be taken over.
 // Half-closes pass through; idleness on either socket, an upstream error or the connection's signal ends it with a
 // typed error for rescue.
 
@@ -86,10 +87,15 @@ function pipeBoth(
       finish(null);
       return;
     }
-    downstream.pipe(upstream);
     reader.attach(upstream, downstream);
+    if (new ForwardingReader().takeOver(downstream, upstream)) {
+      if (downstream.readableEnded) upstream.end();
+      else downstream.once('end', () => upstream.end());
+    } else {
+      downstream.pipe(upstream);
+      if (downstream.readableEnded) upstream.end();
+    }
     if (upstream.readableEnded) downstream.end();
     else upstream.once('end', () => downstream.end());
-    if (downstream.readableEnded) upstream.end();
   });
 }
