@@ -16,9 +16,11 @@ import type { HealthStatus } from '../../server/state/types.js';
 import type { CheckDefinition } from '../config/types.js';
 import type { LocalState } from '../local/state.js';
 import { aliasResult } from './alias.js';
+import { dockerProbe } from './docker.js';
 import { grpcProbe } from './grpc.js';
 import { h2pingProbe } from './h2ping.js';
 import { httpProbe } from './http.js';
+import { type ActiveStateQuery, osServiceProbe } from './os-service.js';
 import { scriptProbe } from './script.js';
 import { tcpProbe } from './tcp.js';
 import { applyThresholds, initialCounters, type ThresholdCounters } from './thresholds.js';
@@ -54,6 +56,10 @@ export interface CheckRunnerConfig {
    * this also stops a script check restored from the data dir after the operator turned scripts off.
    */
   readonly scriptChecksEnabled: boolean;
+  /** DOCKER_HOST for Docker checks (absent: the agent's environment; '': unix:///var/run/docker.sock). */
+  readonly dockerHost?: string;
+  /** How os_service checks ask the service manager (tests inject one; default `systemctl is-active`). */
+  readonly osServiceQuery?: ActiveStateQuery;
 }
 
 /** Consul's reaper period for deregister_critical_service_after. */
@@ -191,14 +197,19 @@ export class CheckRunner implements Startable {
       case 'h2ping':
         return this.startScheduled(id, definition, h2pingProbe(definition));
       case 'docker':
-      case 'os_service':
-        // Registered and shown, but not run: the status says why instead of pretending.
-        this.components.state.updateCheck(
+        // A Docker check runs `args` in a container: Consul counts it as a script check for enable_script_checks.
+        if (!this.config.scriptChecksEnabled) {
+          this.components.state.updateCheck(id, 'critical', 'Script checks are disabled on this agent');
+          return { definition, stop: () => undefined };
+        }
+        return this.startScheduled(
           id,
-          'critical',
-          `${definition.kind} checks are not implemented in Lattice yet`,
+          definition,
+          // Consul reads DOCKER_HOST from the agent's environment when the first Docker check starts.
+          dockerProbe(definition, this.config.dockerHost ?? process.env['DOCKER_HOST'] ?? ''),
         );
-        return { definition, stop: () => undefined };
+      case 'os_service':
+        return this.startScheduled(id, definition, osServiceProbe(definition, this.config.osServiceQuery));
     }
   }
 

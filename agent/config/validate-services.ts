@@ -120,12 +120,15 @@ export function buildCheck(
       join(key, 'deregister_critical_service_after'),
       `must be at least 1m, got "${formatDuration(deregisterMs)}"`,
     );
-  if (kind === 'script' && !context.scriptChecksAllowed)
+  // A Docker check runs `args` too: Consul's IsScript() holds for it, so the same switch gates it.
+  if ((kind === 'script' || kind === 'docker') && !context.scriptChecksAllowed)
     problems.error(
       sourceName,
       join(key, 'args'),
       'script checks are off: set enable_local_script_checks = true to run checks defined in config files',
     );
+  if (kind === 'docker' && !Array.isArray(raw['args']))
+    problems.error(sourceName, join(key, 'args'), 'a Docker check needs args: the command to run in the container');
   if (problems.errors.length > errorCountBefore) return null;
   const name = text(raw, 'name', defaults.name);
   return Object.freeze({

@@ -71,6 +71,9 @@ function hasBadCheckStatus(service: Record<string, unknown>): boolean {
   );
 }
 
+/** Script and Docker checks run `args` (Consul's IsScript holds for both), so the script switches gate both. */
+const runsArgs = (check: { readonly kind: string }): boolean => check.kind === 'script' || check.kind === 'docker';
+
 export interface DecodeOptions {
   /** Script checks are refused unless enabled for this request (enable_script_checks, or local + local-only). */
   readonly scriptChecksAllowed: boolean;
@@ -103,8 +106,7 @@ export function decodeServiceBody(body: unknown, options: DecodeOptions): Servic
   if (problems.hasErrors() || definition === null)
     throw new ValidationError(`Invalid service: ${problemsText(problems) || 'unusable definition'}`);
   const checks = [...definition.checks, ...(definition.sidecarService?.checks ?? [])];
-  if (!options.scriptChecksAllowed && checks.some((check) => check.kind === 'script'))
-    throw new ScriptChecksDisabledError();
+  if (!options.scriptChecksAllowed && checks.some(runsArgs)) throw new ScriptChecksDisabledError();
   return definition;
 }
 
@@ -120,7 +122,7 @@ export function decodeCheckBody(body: unknown, options: DecodeOptions): CheckDef
     : null;
   if (problems.hasErrors() || definition === null)
     throw new ValidationError(`Invalid check: ${problemsText(problems) || 'unusable definition'}`);
-  if (!options.scriptChecksAllowed && definition.kind === 'script') throw new ScriptChecksDisabledError();
+  if (!options.scriptChecksAllowed && runsArgs(definition)) throw new ScriptChecksDisabledError();
   return definition;
 }
 
