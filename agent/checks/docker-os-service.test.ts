@@ -255,6 +255,21 @@ describe('os_service check', () => {
     }
     const { readFile } = await import('node:fs/promises');
     assert.equal(await readFile(log, 'utf8'), 'is-active -- nginx\nis-active -- redis\n');
+    // A machine without systemd as PID 1: systemctl prints nothing on stdout and complains on stderr.
+    await writeFile(
+      join(dir, 'systemctl'),
+      '#!/bin/sh\necho "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2\nexit 1\n',
+    );
+    process.env['PATH'] = `${dir}:${previous ?? ''}`;
+    try {
+      assert.deepEqual(await osServiceProbe(osService())(never), {
+        status: 'warning',
+        output:
+          "error querying service status: System has not been booted with systemd as init system (PID 1). Can't operate.",
+      });
+    } finally {
+      process.env['PATH'] = previous;
+    }
   });
 });
 

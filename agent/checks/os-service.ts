@@ -25,20 +25,35 @@ export interface ActiveStateAnswer {
 /** Asks the service manager; rejects when it cannot be run. */
 export type ActiveStateQuery = (service: string, signal: AbortSignal) => Promise<ActiveStateAnswer>;
 
-/** `systemctl is-active -- <service>` from PATH. */
+/**
+ * `systemctl is-active -- <service>` from PATH. No state on stdout means systemd could not be asked (no systemd as
+ * PID 1, no bus): that rejects with systemctl's own first line of complaint.
+ */
 export const systemctlIsActive: ActiveStateQuery = (service, signal) =>
   new Promise((resolve, reject) => {
     const child = spawn('systemctl', ['is-active', '--', service], {
       signal,
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       killSignal: 'SIGKILL',
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       if (stdout.length < 4096) stdout += chunk;
     });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < 4096) stderr += chunk;
+    });
     child.once('error', reject);
-    child.once('close', (exitCode) => resolve({ state: stdout.split('\n')[0]?.trim() ?? '', exitCode }));
+    child.once('close', (exitCode) => {
+      const state = stdout.split('\n')[0]?.trim() ?? '';
+      if (state === '' && exitCode !== 0) {
+        const complaint = stderr.split('\n')[0]?.trim();
+        reject(new Error(complaint || `systemctl is-active exited with status ${exitCode}`));
+        return;
+      }
+      resolve({ state, exitCode });
+    });
   });
 
 /** Go's time.Duration String() for the timeout message (whole milliseconds are all a check timeout holds). */
