@@ -215,7 +215,7 @@ describe('/v1/query', () => {
     assert.deepEqual([patch.statusCode, patch.headers['allow']], [405, 'OPTIONS,POST,GET']);
   });
 
-  it('takes names with slashes whole, and ?connect asks for Connect-capable endpoints', async () => {
+  it('takes names with slashes whole, and ?connect=true asks for Connect-capable endpoints', async () => {
     const { app, create } = await setup();
     await create({ Name: 'team/web', Service: { Service: 'web', Tags: ['canary'] } });
     const executed = await app.inject({ method: 'GET', url: '/v1/query/team/web/execute' });
@@ -224,8 +224,16 @@ describe('/v1/query', () => {
     const explained = await app.inject({ method: 'GET', url: '/v1/query/team/web/explain' });
     assert.equal((JSON.parse(explained.body) as { Query: { Name: string } }).Query.Name, 'team/web');
     // No proxy or native instance of web exists: the Connect answer is empty.
-    const connect = await app.inject({ method: 'GET', url: '/v1/query/team/web/execute?connect' });
+    const connect = await app.inject({ method: 'GET', url: '/v1/query/team/web/execute?connect=true' });
     assert.deepEqual((JSON.parse(connect.body) as { Nodes: unknown[] }).Nodes, []);
+    // Consul reads the value with strconv.ParseBool: a bare ?connect (empty value) or =0 asks for the service itself.
+    for (const flag of ['connect', 'connect=', 'connect=0', 'connect=False'])
+      assert.deepEqual(nodesOf((await app.inject({ url: `/v1/query/team/web/execute?${flag}` })).body), ['n4'], flag);
+    const bad = await app.inject({ url: '/v1/query/team/web/execute?connect=yes' });
+    assert.deepEqual(
+      [bad.statusCode, bad.body],
+      [500, 'Error parsing \'connect\' value: strconv.ParseBool: parsing "yes": invalid syntax'],
+    );
   });
 
   it('answers a template asked by its ID with Consul’s error', async () => {

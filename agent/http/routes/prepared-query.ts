@@ -1,6 +1,6 @@
 // /v1/query: prepared queries (Consul agent/prepared_query_endpoint.go). POST / creates (`{"ID"}`), GET / lists
 // (`[]` when none), GET|PUT|DELETE /:id reads, updates (ID from the URL, body optional) and deletes (empty 200),
-// GET /:id_or_name/execute runs the query (`?near` incl. `_agent`/`_ip`, `?limit`, `?connect`) and
+// GET /:id_or_name/execute runs the query (`?near` incl. `_agent`/`_ip`, `?limit`, `?connect=<bool>`) and
 // /:id_or_name/explain shows the rendered query. An unknown query is 404 `Query not found`. Names may contain
 // slashes, as Consul takes everything after /v1/query/ (a trailing /execute or /explain picks the action).
 
@@ -12,7 +12,7 @@ import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, registerRoutes } from '../consul-route.js';
 import { decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
 import { BadRequestError, httpStatusByErrorCode, MethodNotAllowedError } from '../errors.js';
-import { type EffectiveConsistency, type HttpQuery, hasFlag, parseWriteContext } from '../query-options.js';
+import { type EffectiveConsistency, type HttpQuery, parseWriteContext } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
 import { pathName, presentEntry, type ServerRouteDeps } from './server-deps.js';
 
@@ -67,6 +67,22 @@ export function parseLimit(text: string | null): number {
   const value = BigInt(text);
   if (value > int64Max || value < -int64Max - 1n) throw new PreparedQueryFailedError(`${atoi}: value out of range`);
   return Math.max(Math.min(Number(value), Number.MAX_SAFE_INTEGER), Number.MIN_SAFE_INTEGER);
+}
+
+const goTrue = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const goFalse = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/**
+ * Execute's `?connect=<bool>` as Consul reads it: strconv.ParseBool of the value, an empty or absent value leaves
+ * it false (so a bare `?connect` asks for the plain service), anything else is Consul's 500.
+ */
+export function parseConnect(text: string | null): boolean {
+  if (text === null || text === '') return false;
+  if (goTrue.has(text)) return true;
+  if (goFalse.has(text)) return false;
+  throw new PreparedQueryFailedError(
+    `Error parsing 'connect' value: strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`,
+  );
 }
 
 /**
@@ -149,7 +165,7 @@ export const preparedQueryRoutes =
     const execute = async (request: FastifyRequest, reply: FastifyReply, id: string) => {
       const { value, query, meta } = await rpcRead(read, request, reply, 'PreparedQuery.Execute', (query) => ({
         ...executeArgs(request, id, query),
-        Connect: hasFlag(query.params, 'connect'),
+        Connect: parseConnect(query.params.get('connect')),
       }));
       return {
         Service: value.Service,
