@@ -63,7 +63,7 @@ function banner(config: AgentConfig): string {
     ['Data Dir', config.dataDir ?? '(in memory, -dev)'],
     [
       'Running',
-      `HTTP API, DNS${ports.dns === -1 ? ' (off)' : ''}, LAN gossip${config.server ? ', RPC and Raft' : ', RPC client'} (the WAN pool is not built yet)`,
+      `HTTP API, DNS${ports.dns === -1 ? ' (off)' : ''}, LAN gossip${config.server ? `${ports.serfWan >= 0 ? ', WAN gossip' : ''}, RPC and Raft` : ', RPC client'}`,
     ],
   ];
   const width = Math.max(...lines.map(([label]) => label.length));
