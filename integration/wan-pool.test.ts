@@ -127,6 +127,19 @@ describe('the WAN pool between two datacenters', () => {
   it('lists every datacenter the WAN pool knows, its own first', async () => {
     assert.deepEqual(await getJson<string[]>(dc1, '/v1/catalog/datacenters'), ['dc1', 'dc2']);
     assert.deepEqual(await getJson<string[]>(dc2, '/v1/catalog/datacenters'), ['dc2', 'dc1']);
+    // Each datacenter's servers with their WAN coordinates (once a probe measured one), names without ".<dc>".
+    type DatacenterMap = { Datacenter: string; AreaID: string; Coordinates: { Node: string }[] };
+    const summary = (maps: DatacenterMap[]) =>
+      JSON.stringify(maps.map((map) => [map.Datacenter, map.AreaID, map.Coordinates.map((entry) => entry.Node)]));
+    await waitFor(
+      async () =>
+        summary(await getJson<DatacenterMap[]>(dc1, '/v1/coordinate/datacenters')) ===
+        JSON.stringify([
+          ['dc1', 'wan', ['alpha']],
+          ['dc2', 'wan', ['beta']],
+        ]),
+      { deadlineMs, what: "dc1's /v1/coordinate/datacenters with both servers' WAN coordinates" },
+    );
     // A client agent asks a server of its own datacenter.
     await waitFor(
       async () =>

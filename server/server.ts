@@ -162,7 +162,12 @@ export class Server implements Startable, ClusterOps {
     };
     // Catalog.ListDatacenters: every datacenter the WAN pool knows, nearest first (just this one without a pool).
     const wan = components.wan ?? null;
-    this.handlers = buildHandlers(context, this, () => (wan ? wan.datacenters() : [config.datacenter]));
+    this.handlers = buildHandlers(
+      context,
+      this,
+      () => (wan ? wan.datacenters() : [config.datacenter]),
+      () => wan?.datacenterMaps() ?? [],
+    );
     this.autopilot = new AutopilotRunner({
       clock: components.clock,
       log: this.log,

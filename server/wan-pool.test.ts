@@ -148,6 +148,23 @@ describe('WanPool', () => {
     assert.deepEqual(pool.aliveServersIn('nowhere'), []);
   });
 
+  it("answers Consul's Coordinate.ListDatacenters: nearest first, names without .<dc>, AreaID wan", () => {
+    const maps = new WanPool(source, 'dc1').datacenterMaps();
+    assert.deepEqual(
+      maps.map((map) => [map.Datacenter, map.AreaID, map.Coordinates.map((entry) => entry.Node)]),
+      [
+        ['dc1', 'wan', ['s1']],
+        ['dc2', 'wan', ['s1', 's3']],
+      ],
+    );
+    assert.deepEqual(maps[1]!.Coordinates[0]!.Coord, {
+      Vec: [0.03, 0, 0, 0, 0, 0, 0, 0],
+      Error: 1.5,
+      Adjustment: 0,
+      Height: 1e-5,
+    });
+  });
+
   it('groups WAN coordinates by datacenter, skipping servers without one and servers that left', () => {
     const grouped = new WanPool(source, 'dc1').coordinatesByDatacenter();
     assert.deepEqual(

@@ -5,7 +5,8 @@
 // from the source it reads; the agent supplies the source from its WAN GossipDriver.
 
 import type { SerfMember } from '../gossip/serf/members.js';
-import { type Coordinate, distanceMs, isCompatible } from '../gossip/vivaldi/coordinate.js';
+import { type Coordinate, coordinateToJson, distanceMs, isCompatible } from '../gossip/vivaldi/coordinate.js';
+import type { DatacenterMapReply } from './rpc/reply-types.js';
 
 /** What the pool reads from the WAN gossip driver; absent coordinates (coordinates off, pool stopped) are null. */
 export interface WanPoolSource {
@@ -129,6 +130,29 @@ export class WanPool {
       this.source.memberCoordinate(name),
     );
     return names.includes(this.localDatacenter) ? names : [this.localDatacenter, ...names];
+  }
+
+  /**
+   * Consul's Coordinate.ListDatacenters: per datacenter (nearest first) the servers that have a WAN coordinate, named
+   * without ".<dc>"; a datacenter none of whose servers has one is left out, as Consul's router does.
+   */
+  datacenterMaps(): DatacenterMapReply[] {
+    const grouped = this.coordinatesByDatacenter();
+    return this.datacenters().flatMap((datacenter) => {
+      const servers = grouped.get(datacenter);
+      if (!servers) return [];
+      const suffix = `.${datacenter}`;
+      return [
+        {
+          Datacenter: datacenter,
+          AreaID: 'wan',
+          Coordinates: servers.map(({ node, coordinate }) => ({
+            Node: node.endsWith(suffix) ? node.slice(0, -suffix.length) : node,
+            Coord: coordinateToJson(coordinate),
+          })),
+        },
+      ];
+    });
   }
 
   /** WAN coordinates of the servers of each datacenter (for /v1/coordinate/datacenters); left servers skipped. */

@@ -57,6 +57,8 @@ export const aclRules: { readonly [M in RpcMethodName]: AclRule } = {
   'Coordinate.ListNodes': rule('node', 'read'),
   'Coordinate.Node': rule('node', 'read', field('Node')),
   'Coordinate.Update': rule('node', 'write', field('Node')),
+  // Consul's Coordinate.ListDatacenters checks no ACL (server names and coordinates only).
+  'Coordinate.ListDatacenters': rule('none', 'read'),
   'Status.Leader': rule('none', 'read'),
   'Status.Peers': rule('none', 'read'),
   'Status.RaftStats': rule('none', 'read'),

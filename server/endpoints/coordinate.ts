@@ -3,6 +3,7 @@
 // validated first (a bad coordinate never reaches the log).
 
 import { coordinateBatchUpdateCommand } from '../fsm/commands.js';
+import type { DatacenterMapReply } from '../rpc/reply-types.js';
 import { coordinates, nodeCoordinates, normalizeCoordinateUpdate } from '../state/coordinates.js';
 import { InvalidWriteError } from '../state/errors.js';
 import type { CoordinateUpdate } from '../state/types.js';
@@ -10,10 +11,18 @@ import type { EndpointContext, HandlerTable } from './context.js';
 import { runRead, stringArg } from './read.js';
 import { refusalOf } from './write.js';
 
-type CoordinateHandlers = Pick<HandlerTable, 'Coordinate.ListNodes' | 'Coordinate.Node' | 'Coordinate.Update'>;
+type CoordinateHandlers = Pick<
+  HandlerTable,
+  'Coordinate.ListNodes' | 'Coordinate.Node' | 'Coordinate.Update' | 'Coordinate.ListDatacenters'
+>;
 
-export function coordinateEndpoints(context: EndpointContext): CoordinateHandlers {
+/** `datacenterMaps`: the WAN coordinates of each datacenter's servers, as this server's WAN pool knows them. */
+export function coordinateEndpoints(
+  context: EndpointContext,
+  datacenterMaps: () => readonly DatacenterMapReply[],
+): CoordinateHandlers {
   return {
+    'Coordinate.ListDatacenters': async () => datacenterMaps(),
     'Coordinate.ListNodes': (_args, call) => runRead(context, call, () => coordinates(context.store)),
     'Coordinate.Node': (args, call) => {
       const node = stringArg(args, 'Node', { required: true });

@@ -1,6 +1,7 @@
 // Every RPC method's handler, assembled from one file per Consul endpoint group. Adding an endpoint: write its
 // file, spread it here; the type below refuses a missing method at compile time.
 
+import type { DatacenterMapReply } from '../rpc/reply-types.js';
 import { catalogEndpoints } from './catalog.js';
 import type { ClusterOps } from './cluster-ops.js';
 import { configEntryEndpoints } from './config-entry.js';
@@ -25,11 +26,12 @@ export function buildHandlers(
   context: EndpointContext,
   cluster: ClusterOps,
   datacenters: () => readonly string[],
+  datacenterMaps: () => readonly DatacenterMapReply[] = () => [],
 ): HandlerTable {
   return {
     ...catalogEndpoints(context, datacenters),
     ...healthEndpoints(context),
-    ...coordinateEndpoints(context),
+    ...coordinateEndpoints(context, datacenterMaps),
     ...statusEndpoints(cluster),
     ...operatorEndpoints(context, cluster),
     ...snapshotEndpoints(cluster),

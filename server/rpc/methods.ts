@@ -29,7 +29,12 @@ import type {
   RegisterRequest,
   ServiceEntry,
 } from '../state/types.js';
-import type { AutopilotHealthReply, AutopilotStateReply, IntentionCheckReply } from './reply-types.js';
+import type {
+  AutopilotHealthReply,
+  AutopilotStateReply,
+  DatacenterMapReply,
+  IntentionCheckReply,
+} from './reply-types.js';
 
 export type Consistency = 'default' | 'consistent' | 'stale';
 
@@ -121,6 +126,7 @@ export interface RpcMethods {
   'Coordinate.ListNodes': Read<Record<string, never>, readonly CoordinateEntry[]>;
   'Coordinate.Node': Read<{ readonly Node: string }, readonly CoordinateEntry[]>;
   'Coordinate.Update': Write<CoordinateUpdate, true>;
+  'Coordinate.ListDatacenters': Write<Record<string, never>, readonly DatacenterMapReply[]>;
   'Status.Leader': Write<Record<string, never>, string>;
   'Status.Peers': Write<Record<string, never>, readonly string[]>;
   'Operator.RaftGetConfiguration': Read<Record<string, never>, RaftConfigurationReply>;

@@ -24,6 +24,21 @@ export interface AutopilotHealthReply {
   readonly Servers: readonly AutopilotServerHealthReply[];
 }
 
+/** One datacenter's servers with their WAN coordinates (`/v1/coordinate/datacenters`), node names without ".<dc>". */
+export interface DatacenterMapReply {
+  readonly Datacenter: string;
+  readonly AreaID: string;
+  readonly Coordinates: readonly {
+    readonly Node: string;
+    readonly Coord: {
+      readonly Vec: readonly number[];
+      readonly Error: number;
+      readonly Adjustment: number;
+      readonly Height: number;
+    };
+  }[];
+}
+
 /** `/v1/connect/intentions/check`: whether a connection from the source to the destination is allowed. */
 export interface IntentionCheckReply {
   readonly Allowed: boolean;

@@ -25,6 +25,7 @@ export const methodRoutes: { readonly [M in RpcMethodName]: MethodRoute } = {
   'Coordinate.ListNodes': 'read',
   'Coordinate.Node': 'read',
   'Coordinate.Update': 'leader',
+  'Coordinate.ListDatacenters': 'local',
   'Status.Leader': 'local',
   'Status.Peers': 'local',
   'Status.RaftStats': 'local',

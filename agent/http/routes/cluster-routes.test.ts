@@ -67,10 +67,11 @@ describe('/v1/coordinate', () => {
     assert.equal(response.body, '');
     assert.equal(response.headers['x-consul-index'], '31');
   });
-  it('lists each datacenter with its (not yet known) WAN coordinates', async () => {
-    const rpc = new FakeRpcClient().on('Catalog.ListDatacenters', () => ['dc1']);
+  it("lists each datacenter with its servers' WAN coordinates, as the servers answer", async () => {
+    const maps = [{ Datacenter: 'dc1', AreaID: 'wan', Coordinates: [{ Node: 's1', Coord: coordinate.Coord }] }];
+    const rpc = new FakeRpcClient().on('Coordinate.ListDatacenters', () => maps);
     const response = await (await apiWithRpc(rpc)).inject({ url: '/v1/coordinate/datacenters' });
-    assert.deepEqual(response.json(), [{ Datacenter: 'dc1', AreaID: 'WAN', Coordinates: [] }]);
+    assert.deepEqual(response.json(), maps);
   });
   it('writes an update and answers an empty 200', async () => {
     const rpc = new FakeRpcClient().on('Coordinate.Update', () => true);

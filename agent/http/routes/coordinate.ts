@@ -1,7 +1,7 @@
 // /v1/coordinate/*: network coordinates (Consul agent/coordinate_endpoint.go). `nodes` and `node/:node` are blocking
 // reads of the LAN coordinates the servers hold (`?segment` filters; an unknown node is a 404 with the index
-// headers); `update` writes one node's coordinate. `datacenters` lists each known datacenter with the WAN
-// coordinates of its servers: Lattice has no WAN coordinates yet, so each list is empty rather than invented.
+// headers); `update` writes one node's coordinate. `datacenters` lists each datacenter the answering server's WAN
+// pool knows with the WAN coordinates of its servers (Consul's Coordinate.ListDatacenters, AreaID "wan").
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { CoordinateEntry, CoordinateUpdate } from '../../../server/state/types.js';
@@ -51,12 +51,12 @@ export const coordinateRoutes =
         acl: null,
         handler: async (request, reply) => {
           const { datacenter, token } = parseWriteContext(request, config);
-          const names = await rpc.call(
-            'Catalog.ListDatacenters',
+          const maps = await rpc.call(
+            'Coordinate.ListDatacenters',
             {},
             { context: { datacenter, token }, signal: clientGoneSignal(reply) },
           );
-          return (names ?? []).map((name) => ({ Datacenter: name, AreaID: 'WAN', Coordinates: [] }));
+          return maps ?? [];
         },
       },
       {
