@@ -80,6 +80,10 @@ describe('lattice agent watches config', () => {
     const agent = startLattice(['agent', '-dev', `-bind=${address}`, `-client=${address}`, `-config-dir=${dir.path}`]);
     started.push(agent);
     await waitForHttp(`${api}/v1/status/leader`, { process: agent });
+    // KV writes need a leader: /v1/status/leader answers "" until the dev server has elected itself.
+    await waitFor(async () => (await (await fetch(`${api}/v1/status/leader`)).json()) !== '', {
+      what: 'a leader',
+    });
 
     await put('app/a', 'one');
     await waitFor(() => hooks.calls.find((call) => decodedValue(call) === 'one'), {
