@@ -1,7 +1,8 @@
 // Proves the driver's order on a real three-node cluster (ManualClock, in-memory transport): a leader's append
-// leaves while its own write is still in flight (Raft thesis §10.2.1), yet its proposal resolves only after that
-// write landed and the entry was applied; a follower acknowledges an entry only after its own write landed.
-// Stores are gated by hand, so the test sees exactly which side ran first.
+// leaves while its own write is still in flight (Raft thesis §10.2.1), yet the leader counts itself toward the
+// commit only once that write landed; an entry both followers stored is committed without the leader's disk and
+// is applied and answered while the leader's write still hangs; a follower acknowledges an entry only after its
+// own write landed. Stores are gated by hand, so the test sees exactly which side ran first.
 
 import assert from 'node:assert/strict';
 import { afterEach, it } from 'node:test';
@@ -52,11 +53,16 @@ async function settledLeader(): Promise<ClusterMember> {
   return leader;
 }
 
-it('sends an entry before the leader persisted it, and resolves the proposal only after persisting and applying', async () => {
+it('sends an entry before the leader persisted it, and with one follower counts the leader only after its write', async () => {
   const leader = await settledLeader();
   const events: string[] = [];
   const gate = gateStore(leader.logStore, events, 'leader');
   recordSends(leader.transport, events, 'leader');
+  const [slow, fast] = [...cluster.members.values()].filter((member) => member.id !== leader.id) as [
+    ClusterMember,
+    ClusterMember,
+  ];
+  const slowGate = gateStore(slow.logStore, events, 'slow follower');
 
   let resolvedIndex: number | null = null;
   const proposal = leader.node.propose(encodeKvCommand({ op: 'put', key: 'k', value: 'v' })).then((result) => {
@@ -66,13 +72,9 @@ it('sends an entry before the leader persisted it, and resolves the proposal onl
   });
   await cluster.runUntil(() => events.some((event) => event.startsWith('leader persist-start')), 'persist started');
   const index = leader.node.stats().lastIndex;
-  // While the leader's write hangs (for less than an election timeout) the entry reaches both followers' disks,
-  // which commits it; but the leader applies and answers only once its own write is done.
-  await cluster.runUntil(
-    () =>
-      [...cluster.members.values()].every((member) => member.id === leader.id || member.logStore.lastIndex() >= index),
-    'followers stored the entry',
-  );
+  // While the leader's write hangs (for less than an election timeout) the entry reaches one follower's disk:
+  // one of three is no quorum, so the leader applies and answers only once its own write is done.
+  await cluster.runUntil(() => fast.logStore.lastIndex() >= index, 'a follower stored the entry');
   await cluster.runFor(50);
   assert.equal(resolvedIndex, null);
   assert.equal(leader.fsm.get('k'), undefined);
@@ -83,6 +85,28 @@ it('sends an entry before the leader persisted it, and resolves the proposal onl
   const persisted = events.indexOf(`leader persist-done ${index}`);
   assert.ok(persisted >= 0 && events.indexOf(`resolved ${index}`) > persisted, `order was: ${events.join(', ')}`);
   assert.equal(leader.fsm.get('k'), 'v');
+  slowGate.open();
+});
+
+it('applies and answers an entry both followers stored while the leader is still writing it', async () => {
+  const leader = await settledLeader();
+  const events: string[] = [];
+  const gate = gateStore(leader.logStore, events, 'leader');
+  const proposal = leader.node.propose(encodeKvCommand({ op: 'put', key: 'k', value: 'v' })).then((result) => {
+    events.push(`resolved ${result.index}`);
+    return result;
+  });
+  await cluster.runUntil(() => events.some((event) => event.startsWith('leader persist-start')), 'persist started');
+  const index = leader.node.stats().lastIndex;
+  // Two followers of three are a quorum: the entry is committed on their disks whatever happens to the leader
+  // (Raft thesis §10.2.1), so its answer does not wait for the leader's own write.
+  const result = await cluster.runPromise(proposal, 'proposal');
+  assert.equal(result.index, index);
+  assert.equal(leader.fsm.get('k'), 'v');
+  assert.ok(!events.includes(`leader persist-done ${index}`), `order was: ${events.join(', ')}`);
+  gate.open();
+  await cluster.runUntil(() => events.includes(`leader persist-done ${index}`), 'leader write landed');
+  assert.equal(leader.node.stats().appliedIndex, index);
 });
 
 it('acknowledges an entry on a follower only after the follower persisted it', async () => {

@@ -1,8 +1,9 @@
 // The driver: wires the pure core (RawNode) to storage, transport, FSM and a clock. One loop handles each Ready
 // in the order the core requires, asserted at every step: send a leader's appends, apply what is committed,
-// persist (snapshot, entries, hard state), then send the rest, then advance. While a Ready is being persisted, appends for
-// proposals made meanwhile leave at once (one batch per event-loop turn), so a leader's disk write overlaps the
-// followers' (Raft thesis §10.2.1). It owns the only timers of the node: the tick and the snapshot check.
+// persist (snapshot, entries, hard state), then send the rest, then advance. While a Ready is being persisted,
+// appends for proposals made meanwhile leave at once (one batch per event-loop turn), so a leader's disk write
+// overlaps the followers' (Raft thesis §10.2.1), and entries that commit meanwhile are applied at once, so their
+// answers do not wait for that write. It owns the only timers of the node: the tick and the snapshot check.
 
 import { assert } from '../lib/assert.js';
 import type { Clock, Timer } from '../lib/clock.js';
@@ -166,15 +167,23 @@ export class RaftDriver {
       wake();
       return;
     }
-    // The loop is busy persisting: appends need not wait for that write. setImmediate gathers every proposal
-    // of this I/O turn into one message per follower.
+    // The loop is busy persisting: appends need not wait for that write, nor do entries that commit meanwhile
+    // (acknowledged by a quorum). setImmediate gathers every proposal and acknowledgement of this I/O turn into
+    // one message per follower and one run of applies.
     if (this.phase === 'persisting' && !this.earlySendScheduled) {
       this.earlySendScheduled = true;
-      setImmediate(() => {
-        this.earlySendScheduled = false;
-        if (!this.stopping && this.node !== null) this.sendMessages(this.node.takeLeaderMessages());
-      });
+      setImmediate(() => this.duringPersist());
     }
+  }
+
+  /** What may happen while a Ready is being written: send a leader's new appends, apply newly committed entries. */
+  private duringPersist(): void {
+    this.earlySendScheduled = false;
+    if (this.stopping || this.node === null) return;
+    this.sendMessages(this.node.takeLeaderMessages());
+    // Only while the Ready in hand is being written: its own committed entries were applied before (a Ready that
+    // installs a snapshot applies after its write, and then the core hands out nothing here).
+    if (this.phase === 'persisting') this.apply(this.node.takeCommittedEntries());
   }
 
   /** Takes a snapshot now if one is due (also runs on the interval timer); true once one was stored. */

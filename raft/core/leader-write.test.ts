@@ -1,7 +1,8 @@
 // Proves the leader's write overlaps replication (Raft thesis §10.2.1) without weakening commit: a leader's appends
 // leave before its own entries are durable (Ready.leaderMessages, takeLeaderMessages), the leader counts itself
-// toward the quorum only after advance() says its write landed, and votes and follower acks still wait for the
-// persist. The simulator covers crashes in that window; these cases pin the rule itself.
+// toward the quorum only after advance() says its write landed, entries that commit meanwhile are handed out for
+// applying once (takeCommittedEntries), and votes and follower acks still wait for the persist. The simulator
+// covers crashes in that window; these cases pin the rule itself.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -70,6 +71,39 @@ describe('the leader writes while it replicates', () => {
     const ready = leader.ready();
     for (const message of ready.leaderMessages) for (const ack of followerAnswers(cluster, message)) leader.step(ack);
     assert.equal(leader.committedIndex, index);
+  });
+
+  it('hands out entries that commit while a Ready is being persisted once, for applying before its write lands', () => {
+    const { cluster, leaderId, leader } = settledLeader();
+    const proposed = leader.propose(text.encode('x=1'));
+    const index = proposed.kind === 'accepted' ? proposed.index : 0;
+    const ready = leader.ready();
+    assert.deepEqual(leader.takeCommittedEntries(), [], 'nothing is committed yet');
+    for (const message of ready.leaderMessages) for (const ack of followerAnswers(cluster, message)) leader.step(ack);
+    assert.deepEqual(
+      leader.takeCommittedEntries().map((entry) => entry.index),
+      [index],
+    );
+    assert.deepEqual(leader.takeCommittedEntries(), [], 'each entry is handed out once');
+    cluster.member(leaderId).storage.append(ready.entries);
+    leader.advance(ready);
+    assert.equal(leader.appliedIndex, index);
+    assert.ok(!leader.hasReady() || leader.ready().committedEntries.length === 0, 'the next Ready repeats nothing');
+  });
+
+  it('hands out no committed entries while no Ready is out: the next Ready carries them', () => {
+    const { cluster, leaderId, leader } = settledLeader();
+    const proposed = leader.propose(text.encode('x=1'));
+    const index = proposed.kind === 'accepted' ? proposed.index : 0;
+    const ready = leader.ready();
+    for (const message of ready.leaderMessages) for (const ack of followerAnswers(cluster, message)) leader.step(ack);
+    cluster.member(leaderId).storage.append(ready.entries);
+    leader.advance(ready);
+    assert.deepEqual(leader.takeCommittedEntries(), []);
+    assert.deepEqual(
+      leader.ready().committedEntries.map((entry) => entry.index),
+      [index],
+    );
   });
 
   it('hands out appends for proposals made while a Ready is being persisted', () => {

@@ -1,6 +1,6 @@
 // The core's view of the log (etcd log.go + log_unstable.go): the durable part read through LogStorage, plus
-// the unstable tail (and possibly a snapshot) not yet handed to the driver for persisting, plus the commit
-// and applied indexes.
+// the unstable tail (and possibly a snapshot) not yet handed to the driver for persisting, plus the commit,
+// applying (handed to the driver to apply) and applied indexes.
 
 import { assert } from '../../lib/assert.js';
 import { entrySizeBytes, type LogStorage, limitSize } from './log-storage.js';
@@ -51,6 +51,11 @@ export class RaftLog {
   private readonly unstable: Unstable;
   committed: number;
   applied: number;
+  /**
+   * The last entry handed to the driver to apply (etcd's `applying`), in a Ready or while one is out
+   * (RawNode.takeCommittedEntries); `applied` catches up at advance. Never below `applied`.
+   */
+  applying: number;
 
   constructor(
     readonly storage: LogStorage,
@@ -61,6 +66,7 @@ export class RaftLog {
     this.unstable = new Unstable(storage.lastIndex() + 1);
     this.committed = Math.max(committed, snapshotIndex);
     this.applied = Math.max(applied, snapshotIndex);
+    this.applying = this.applied;
     assert(this.committed <= this.lastIndex(), `commit ${this.committed} beyond last index ${this.lastIndex()}`);
     assert(this.applied <= this.committed, `applied ${this.applied} beyond commit ${this.committed}`);
   }
@@ -176,15 +182,23 @@ export class RaftLog {
     assert(index <= this.committed, `applied ${index} beyond commit ${this.committed}`);
     assert(index >= this.applied, `applied goes backwards from ${this.applied} to ${index}`);
     this.applied = index;
+    if (index > this.applying) this.applying = index;
+  }
+
+  /** Entries through `index` were handed to the driver to apply. */
+  applyingTo(index: number): void {
+    assert(index <= this.committed, `applying ${index} beyond commit ${this.committed}`);
+    assert(index >= this.applying, `applying goes backwards from ${this.applying} to ${index}`);
+    this.applying = index;
   }
 
   hasNextCommitted(): boolean {
-    return this.committed > Math.max(this.applied, this.firstIndex() - 1);
+    return this.committed > Math.max(this.applying, this.firstIndex() - 1);
   }
 
-  /** Committed entries not yet applied, within sizeBytesMax. */
+  /** Committed entries not yet handed out for applying, within sizeBytesMax. */
   nextCommitted(sizeBytesMax: number): readonly Entry[] {
-    const low = Math.max(this.applied + 1, this.firstIndex());
+    const low = Math.max(this.applying + 1, this.firstIndex());
     if (this.committed < low) return [];
     return this.entries(low, this.committed + 1, sizeBytesMax) ?? [];
   }
@@ -224,7 +238,7 @@ export class RaftLog {
   }
 
   describe(): string {
-    return `first=${this.firstIndex()} last=${this.lastIndex()} commit=${this.committed} applied=${this.applied} unstable=${this.unstable.entries.length}`;
+    return `first=${this.firstIndex()} last=${this.lastIndex()} commit=${this.committed} applying=${this.applying} applied=${this.applied} unstable=${this.unstable.entries.length}`;
   }
 
   /** Bytes of the given entries, by the same measure as the batching limits. */

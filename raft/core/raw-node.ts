@@ -13,7 +13,9 @@
 //   4. call advance(ready): this is how the core learns the entries are durable, and only then does a leader
 //      count itself toward committing them.
 // Steps and ticks may happen between ready() and advance(); a second ready() may not. While step 1 runs, the
-// driver may send what takeLeaderMessages() returns (appends for proposals made meanwhile) without waiting.
+// driver may send what takeLeaderMessages() returns (appends for proposals made meanwhile) without waiting, and
+// apply what takeCommittedEntries() returns (entries that committed meanwhile), as etcd applies beside its WAL
+// write: an answer then never waits for an unrelated fsync.
 
 import { assert } from '../../lib/assert.js';
 import type { Rand } from '../../lib/rand.js';
@@ -194,7 +196,8 @@ export class RawNode {
    * membership in effect. The driver saves the snapshot, then tells its storage (snapshotMeta, compaction).
    */
   snapshotMetaAt(index: number): SnapshotMeta {
-    assert(index <= this.raft.log.applied, `snapshot at ${index} beyond applied ${this.raft.log.applied}`);
+    // The driver applies what it is handed at once (maybe before advance() tells the core): `applying` bounds it.
+    assert(index <= this.raft.log.applying, `snapshot at ${index} beyond applied ${this.raft.log.applying}`);
     const term = this.raft.log.term(index);
     assert(term !== null, `no term for snapshot index ${index} (compacted)`);
     const membership = this.raft.membershipAt(index);
@@ -232,6 +235,9 @@ export class RawNode {
     const early = this.takeLeaderMessages();
     const late = this.raft.messages;
     this.raft.messages = [];
+    const committedEntries = log.nextCommitted(this.committedSizeBytesMax);
+    const lastCommitted = committedEntries[committedEntries.length - 1];
+    if (lastCommitted) log.applyingTo(lastCommitted.index);
     const ready: Ready = {
       softState: softChanged ? soft : null,
       hardState: hardChanged ? hard : null,
@@ -244,7 +250,7 @@ export class RawNode {
         hard.vote !== this.previousHardState.vote,
       leaderMessages: early,
       messages: late,
-      committedEntries: log.nextCommitted(this.committedSizeBytesMax),
+      committedEntries,
       readStates: this.raft.readStates,
     };
     this.raft.readStates = [];
@@ -267,6 +273,22 @@ export class RawNode {
     return early;
   }
 
+  /**
+   * Takes the entries that committed since the Ready in hand was made, for the driver to apply now, in order and
+   * before it feeds the core anything else that could commit more. Callable only between ready() and advance(),
+   * once that Ready's own committedEntries are applied; empty while a snapshot is to be installed (by that Ready
+   * or the next), since nothing after a snapshot may be applied before it.
+   */
+  takeCommittedEntries(): readonly Entry[] {
+    const ready = this.handedOut;
+    const log = this.raft.log;
+    if (ready === null || ready.snapshot !== null || log.unstableSnapshot() !== null) return [];
+    const entries = log.nextCommitted(this.committedSizeBytesMax);
+    const last = entries[entries.length - 1];
+    if (last) log.applyingTo(last.index);
+    return entries;
+  }
+
   advance(ready: Ready): void {
     assert(this.handedOut !== null, 'advance() without a Ready handed out');
     assert(ready === this.handedOut, 'advance() got a different Ready than the one handed out');
@@ -282,8 +304,8 @@ export class RawNode {
       log.stableTo(lastEntry.index, lastEntry.term);
       this.raft.onPersisted(lastEntry.index, lastEntry.term);
     }
-    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
-    if (lastCommitted) log.appliedTo(lastCommitted.index);
+    // Everything handed out is applied by now: the Ready's committed entries and any taken while it was out.
+    if (log.applying > log.applied) log.appliedTo(log.applying);
   }
 
   status(): RaftStatus {

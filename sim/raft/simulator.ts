@@ -170,12 +170,19 @@ export class Simulation {
 
   start(node: SimNode): void {
     const snapshot = node.disk.storage.snapshotMeta();
+    // A snapshot holds committed state, so the commit index is at least its index (as raft/recovery.ts): entries
+    // applied while a write was in flight may be snapshotted before a hard state with their commit is written.
+    const diskHardState = node.disk.hardState;
+    const hardState =
+      snapshot !== null && diskHardState.commit < snapshot.index
+        ? { ...diskHardState, commit: snapshot.index }
+        : diskHardState;
     node.raft = new RawNode({
       id: node.id,
       config: this.config,
       rand: node.rand.fork(),
       storage: node.disk.storage,
-      hardState: node.disk.hardState,
+      hardState,
       appliedIndex: snapshot?.index ?? 0,
     });
     node.kv = new Map(node.disk.snapshotData ?? []);
@@ -210,13 +217,15 @@ export class Simulation {
   /**
    * Works through the node's Readys. A Ready that must sync takes odds.diskWriteMsMax-bounded simulated time:
    * its leader messages leave at once, the rest waits for the 'persisted' event; meanwhile new appends leave as
-   * they are made (takeLeaderMessages), as the driver sends them while its write is in flight.
+   * they are made (takeLeaderMessages) and entries that commit are applied (takeCommittedEntries), as the driver
+   * does while its write is in flight.
    */
   process(node: SimNode): void {
     const raft = node.raft;
     if (!raft) return;
     if (node.persisting !== null) {
       for (const message of raft.takeLeaderMessages()) this.send(node, message);
+      for (const entry of raft.takeCommittedEntries()) this.apply(node, entry);
       return;
     }
     while (raft.hasReady()) {
@@ -394,7 +403,14 @@ export class Simulation {
     // A leader's snapshot that arrived while this Ready was being written replaced the log past the applied
     // index: it is installed by the next Ready, and there is nothing to snapshot here meanwhile.
     const pendingLeaderSnapshot = raft.termAt(raft.appliedIndex) === null;
-    if (!pendingLeaderSnapshot && raft.appliedIndex - node.snapshotIndex >= this.odds.snapshotThreshold) {
+    // Entries applied while a write was in flight may be past this node's log on disk: as the driver does, a
+    // snapshot waits until the applied index is written, or a crash would leave a gap after it.
+    const appliedWritten = raft.appliedIndex <= node.disk.storage.lastIndex();
+    if (
+      !pendingLeaderSnapshot &&
+      appliedWritten &&
+      raft.appliedIndex - node.snapshotIndex >= this.odds.snapshotThreshold
+    ) {
       const meta = raft.snapshotMetaAt(raft.appliedIndex);
       node.disk.saveSnapshot(meta, new Map(node.kv));
       node.snapshotIndex = meta.index;
