@@ -6,7 +6,9 @@
 // etcd serializable). Load runs alternate between the systems so background load hits both; each figure is the
 // median of REPEATS runs. When etcd cannot be had the etcd side is {"error": "..."}. Progress goes to stderr; the
 // last stdout line is {"bench":"kv","lattice":{...},"etcd":{...}} with put_rps_cN, put_p99_ms_cN, get_rps_c64,
-// get_stale_rps_c64 on both sides. Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR.
+// get_stale_rps_c64 on both sides. Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR; to iterate
+// faster, SYSTEMS (lattice,etcd), PUT_CONCURRENCIES (1,16,64,256) and GETS (1; 0 skips the GET runs): an official
+// figure uses the defaults.
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,11 +26,25 @@ const warmupS = Number(process.env['WARMUP_S'] ?? 1);
 const repeats = Number(process.env['REPEATS'] ?? 3);
 const valueSizeBytes = 256;
 const keyCount = 1000;
-const putConcurrencies = [1, 16, 64, 256] as const;
+const putConcurrencies = listEnv('PUT_CONCURRENCIES', '1,16,64,256').map(Number);
+const systemNames = listEnv('SYSTEMS', 'lattice,etcd');
+const runGets = process.env['GETS'] !== '0';
 const getConcurrency = 64;
-const latticeHosts = ['127.6.0.1', '127.6.0.2', '127.6.0.3'];
+const latticeHosts = ['127.3.1.1', '127.3.1.2', '127.3.1.3'];
 const etcdHosts = ['127.3.0.1', '127.3.0.2', '127.3.0.3'];
 const waitDeadlineMs = 60_000;
+
+/** A comma-separated env list, checked: a typo must not quietly measure something else. */
+function listEnv(name: string, fallback: string): string[] {
+  const items = (process.env[name] ?? fallback).split(',').map((item) => item.trim());
+  const allowed: Record<string, readonly string[]> = {
+    PUT_CONCURRENCIES: ['1', '16', '64', '256'],
+    SYSTEMS: ['lattice', 'etcd'],
+  };
+  const bad = items.filter((item) => !allowed[name]?.includes(item));
+  if (items.length === 0 || bad.length > 0) throw new Error(`${name}: ${bad.join(',')} not among ${allowed[name]}`);
+  return items;
+}
 
 const harness = createBenchHarness({ name: 'kv', anchorsDir, waitDeadlineMs, pollIntervalMs: 100 });
 const { progress, killAll, waitUntil, runLoad } = harness;
@@ -160,20 +176,21 @@ async function measure(systems: readonly System[]): Promise<Map<string, { figure
             ...timing(concurrency),
           ]),
         );
-    for (const [name, args] of [
-      ['get', (system: System) => system.getArgs],
-      ['get_stale', (system: System) => system.staleGetArgs],
-    ] as const)
-      for (const system of systems)
-        record(
-          system,
-          `${name}_c${getConcurrency}`,
-          await runLoad(`${system.name} ${name} c${getConcurrency} #${repeat + 1}`, [
-            ...args(system),
-            ...keyArgs,
-            ...timing(getConcurrency),
-          ]),
-        );
+    if (runGets)
+      for (const [name, args] of [
+        ['get', (system: System) => system.getArgs],
+        ['get_stale', (system: System) => system.staleGetArgs],
+      ] as const)
+        for (const system of systems)
+          record(
+            system,
+            `${name}_c${getConcurrency}`,
+            await runLoad(`${system.name} ${name} c${getConcurrency} #${repeat + 1}`, [
+              ...args(system),
+              ...keyArgs,
+              ...timing(getConcurrency),
+            ]),
+          );
   }
   const out = new Map<string, { figures: Figures; errors: number }>();
   for (const system of systems) {
@@ -185,10 +202,12 @@ async function measure(systems: readonly System[]): Promise<Map<string, { figure
       figures[`put_rps_c${concurrency}`] = median(put.map((run) => run.rps));
       figures[`put_p99_ms_c${concurrency}`] = median(put.map((run) => run.p99));
     }
-    figures[`get_rps_c${getConcurrency}`] = median((runs.get(`get_c${getConcurrency}`) ?? []).map((run) => run.rps));
-    figures[`get_stale_rps_c${getConcurrency}`] = median(
-      (runs.get(`get_stale_c${getConcurrency}`) ?? []).map((run) => run.rps),
-    );
+    if (runGets) {
+      figures[`get_rps_c${getConcurrency}`] = median((runs.get(`get_c${getConcurrency}`) ?? []).map((run) => run.rps));
+      figures[`get_stale_rps_c${getConcurrency}`] = median(
+        (runs.get(`get_stale_c${getConcurrency}`) ?? []).map((run) => run.rps),
+      );
+    }
     for (const list of runs.values()) for (const run of list) errors += run.errors;
     out.set(system.name, { figures, errors });
   }
@@ -203,8 +222,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.exit(130);
   });
 try {
-  const systems: System[] = [await startLattice(join(dataDir, 'lattice'))];
-  let etcdError = etcdMissing();
+  const systems: System[] = systemNames.includes('lattice') ? [await startLattice(join(dataDir, 'lattice'))] : [];
+  let etcdError = systemNames.includes('etcd') ? etcdMissing() : 'not asked for (SYSTEMS)';
   if (etcdError === null) {
     try {
       systems.push(await startEtcd(join(dataDir, 'etcd')));
@@ -216,7 +235,7 @@ try {
   const measured = await measure(systems);
   const result = {
     bench: 'kv',
-    lattice: measured.get('lattice')?.figures,
+    lattice: measured.get('lattice')?.figures ?? { error: 'not asked for (SYSTEMS)' },
     etcd: etcdError === null ? measured.get('etcd')?.figures : { error: etcdError },
     value_size_bytes: valueSizeBytes,
     duration_s: durationS,
