@@ -87,7 +87,7 @@ describe('Connect CA, leaves, intentions and config entries through a -dev agent
     assert.equal(created.stdout, 'Created: web => db (deny)\n', created.stderr);
     await waitFor(async () => !(await authorize('web', 'db', trustDomain)), { what: 'the deny to reach the cache' });
     const check = await runLattice(['intention', 'check', 'web', 'db'], { env: cliEnv });
-    assert.deepEqual([check.code, check.stdout], [2, 'Denied\n']);
+    assert.deepEqual([check.code, check.stdout], [1, 'Denied\n'], 'consul intention check exits 1 when denied');
 
     const response = await fetch(`${base}/v1/connect/intentions/exact?source=web&destination=db`, {
       method: 'PUT',

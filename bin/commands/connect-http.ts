@@ -59,7 +59,8 @@ export function parsed<T>(answer: JsonAnswer, what: string): T {
   }
 }
 
-async function readStdin(): Promise<string> {
+/** Standard input, read to its end (a `-` argument). */
+export async function readStdinText(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
@@ -67,7 +68,7 @@ async function readStdin(): Promise<string> {
 
 /** A config file as consul config write reads it: HCL or JSON (YAML too), `-` for standard input. */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
-  const text = path === '-' ? await readStdin() : await readInputFile(path);
+  const text = path === '-' ? await readStdinText() : await readInputFile(path);
   const guessed: ConfigFormat = formatForPath(path) ?? (text.trimStart().startsWith('{') ? 'json' : 'hcl');
   const result = parseConfigText(text, guessed);
   if (!result.ok) throw new LatticeError('ERR_USAGE', `Failed to decode config entry input: ${result.message}`);

@@ -1,26 +1,21 @@
 // `lattice intention create|delete|get|list|check|match`: intentions through the agent's HTTP API with consul
-// intention's flags and output (`Created: web => db (allow)`, `Intention deleted.`, `Allowed`/`Denied` with exit
-// codes 0/2 for check, `web => db (allow)` lines for match). SRC DST pairs use the `exact` endpoints; an argument
-// that is a UUID names a legacy intention by ID.
+// intention's arguments, output and exit codes (command/intention/*): `Created: web => db (allow)`, `Intention
+// deleted.`, the get table, the list table (`There are no intentions.` on stderr and exit 2 when there are none),
+// `Allowed` (exit 0) / `Denied` (exit 1) for check with exit 2 on any error, `web => db (allow)` lines for match.
+// SRC DST pairs use the `exact` endpoints; a single argument is an intention ID (the legacy ID endpoints). Lattice
+// adds `-format json` to get and list and `-description` to create.
 
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
-import { agentJson, parsed } from './connect-http.js';
-
-interface IntentionView {
-  readonly ID: string;
-  readonly SourceName: string;
-  readonly DestinationName: string;
-  readonly Action: string;
-  readonly Permissions?: readonly unknown[];
-  readonly Description?: string;
-  readonly Precedence: number;
-  readonly Meta?: Readonly<Record<string, string>>;
-  readonly CreatedAt?: string;
-  readonly UpdatedAt?: string;
-}
+import { agentJson, parsed, readStdinText } from './connect-http.js';
+import {
+  formatIntentionDetails,
+  formatIntentionList,
+  type IntentionView,
+  intentionString,
+} from './intention-format.js';
 
 interface CreateFlags extends HttpOptionValues {
   readonly allow?: boolean;
@@ -32,93 +27,135 @@ interface CreateFlags extends HttpOptionValues {
 }
 
 const usage = (message: string): LatticeError => new LatticeError('ERR_USAGE', message);
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const actionOf = (intention: IntentionView): string =>
-  (intention.Permissions ?? []).length > 0 ? 'L7' : intention.Action;
+const failure = (message: string): LatticeError => new LatticeError('ERR_INTENTION', message);
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-function pairArgs(args: readonly string[], command: string): { id: string } | { source: string; destination: string } {
-  if (args.length === 1 && uuidPattern.test(args[0] as string)) return { id: args[0] as string };
-  if (args.length !== 2) throw usage(`${command} requires exactly one ID or two arguments: SRC DST`);
-  return { source: args[0] as string, destination: args[1] as string };
+/** Consul's GetFromArgs: one argument is an ID, two are SRC DST. */
+function whichIntention(args: readonly string[]): { id: string } | { source: string; destination: string } {
+  if (args.length === 1) return { id: args[0] as string };
+  if (args.length === 2) return { source: args[0] as string, destination: args[1] as string };
+  throw usage('command requires exactly 1 or 2 arguments');
 }
 
-async function fetchOne(target: HttpClientOptions, args: readonly string[], command: string): Promise<IntentionView> {
-  const which = pairArgs(args, command);
-  const answer =
+async function fetchOne(target: HttpClientOptions, args: readonly string[]): Promise<IntentionView> {
+  const which = whichIntention(args);
+  const request =
     'id' in which
-      ? await agentJson(target, 'Error reading the intention', {
-          path: `/v1/connect/intentions/${which.id}`,
-          accept: [404],
-        })
-      : await agentJson(target, 'Error reading the intention', {
+      ? { path: `/v1/connect/intentions/${encodeURIComponent(which.id)}`, accept: [404] }
+      : {
           path: '/v1/connect/intentions/exact',
           query: [
             ['source', which.source],
             ['destination', which.destination],
-          ],
+          ] as [string, string][],
           accept: [404],
-        });
-  if (answer.status === 404) throw usage(`Error: Intention not found`);
+        };
+  const answer = await agentJson(target, 'Error reading the intention', request);
+  if (answer.status === 404)
+    throw failure(
+      'id' in which
+        ? `Intention not found with ID "${which.id}"`
+        : `Intention not found with source "${which.source}" and destination "${which.destination}"`,
+    );
   return parsed<IntentionView>(answer, 'Error reading the intention');
 }
 
-async function create(target: HttpClientOptions, args: readonly string[], flags: CreateFlags): Promise<void> {
-  if (flags.allow && flags.deny) throw usage('Only one of -allow or -deny may be specified');
-  let bodies: Record<string, unknown>[];
+/** `-meta key=value`, repeatable (Consul's FlagMapValue). */
+function metaOf(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw usage(`Invalid -meta value ${JSON.stringify(pair)}: expected key=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+/** The intentions `create` makes: from SRC DST and the flags, or one per -file argument (`-` once for stdin). */
+async function intentionsToCreate(args: readonly string[], flags: CreateFlags): Promise<Record<string, unknown>[]> {
   if (flags.file) {
-    bodies = [];
+    if (args.filter((arg) => arg === '-').length > 1) throw usage('"-" may be given only once with -file');
+    const bodies: Record<string, unknown>[] = [];
     for (const path of args) {
-      const value = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-      bodies.push(value);
+      const text =
+        path === '-'
+          ? await readStdinText()
+          : await readFile(path, 'utf8').catch((error: unknown) => {
+              throw failure(`Error: ${reason(error)}`);
+            });
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        throw failure(`Error: ${path}: ${reason(error)}`);
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw failure(`Error: ${path}: an intention must be a JSON object`);
+      bodies.push(value as Record<string, unknown>);
     }
-  } else {
-    if (args.length !== 2) throw usage('Must specify two arguments: source and destination');
-    const meta = Object.fromEntries(
-      (flags.meta ?? []).map((pair) => {
-        const at = pair.indexOf('=');
-        if (at <= 0) throw usage(`Invalid -meta value ${JSON.stringify(pair)}: expected key=value`);
-        return [pair.slice(0, at), pair.slice(at + 1)];
-      }),
-    );
-    bodies = [
-      {
-        SourceName: args[0],
-        DestinationName: args[1],
-        Action: flags.deny ? 'deny' : 'allow',
-        ...(flags.description ? { Description: flags.description } : {}),
-        ...(Object.keys(meta).length > 0 ? { Meta: meta } : {}),
-      },
-    ];
+    return bodies;
   }
+  if (args.length !== 2) throw usage('Must specify two arguments: source and destination');
+  const meta = metaOf(flags.meta ?? []);
+  return [
+    {
+      SourceName: args[0],
+      DestinationName: args[1],
+      SourceType: 'consul',
+      Action: flags.deny ? 'deny' : 'allow',
+      ...(flags.description ? { Description: flags.description } : {}),
+      ...(Object.keys(meta).length > 0 ? { Meta: meta } : {}),
+    },
+  ];
+}
+
+async function create(target: HttpClientOptions, args: readonly string[], flags: CreateFlags): Promise<void> {
+  if (flags.allow && flags.deny) throw usage('Only one of -allow or -deny may be specified.');
+  const bodies = await intentionsToCreate(args, flags);
   for (const body of bodies) {
-    const source = String(body['SourceName'] ?? '');
-    const destination = String(body['DestinationName'] ?? '');
+    const view = {
+      SourceName: String(body['SourceName'] ?? ''),
+      DestinationName: String(body['DestinationName'] ?? ''),
+      Action: typeof body['Action'] === 'string' ? body['Action'] : '',
+      Permissions: Array.isArray(body['Permissions']) ? (body['Permissions'] as unknown[]) : [],
+    };
     if (flags.replace) {
-      await agentJson(target, 'Error creating intention', {
+      // One upsert instead of Consul's find-then-update: the same outcome without a race between the two.
+      await agentJson(target, 'Error replacing intention', {
         method: 'PUT',
         path: '/v1/connect/intentions/exact',
         query: [
-          ['source', source],
-          ['destination', destination],
+          ['source', view.SourceName],
+          ['destination', view.DestinationName],
         ],
         body,
+      }).catch((error: unknown) => {
+        throw failure(
+          `Error replacing intention with source "${view.SourceName}" and destination "${view.DestinationName}": ${reason(error).replace(/^Error replacing intention: /, '')}`,
+        );
       });
     } else {
-      await agentJson(target, 'Error creating intention', { method: 'POST', path: '/v1/connect/intentions', body });
+      await agentJson(target, 'Error creating intention', {
+        method: 'POST',
+        path: '/v1/connect/intentions',
+        body,
+      }).catch((error: unknown) => {
+        throw failure(
+          `Error creating intention "${intentionString(view)}": ${reason(error).replace(/^Error creating intention: /, '')}`,
+        );
+      });
     }
-    process.stdout.write(`Created: ${source} => ${destination} (${String(body['Action'] ?? 'L7')})\n`);
+    process.stdout.write(`Created: ${intentionString(view)}\n`);
   }
 }
 
 async function remove(target: HttpClientOptions, args: readonly string[]): Promise<void> {
-  const which = pairArgs(args, 'delete');
+  const which = whichIntention(args);
+  const what = 'Error deleting the intention';
   if ('id' in which)
-    await agentJson(target, 'Error deleting intention', {
-      method: 'DELETE',
-      path: `/v1/connect/intentions/${which.id}`,
-    });
+    await agentJson(target, what, { method: 'DELETE', path: `/v1/connect/intentions/${encodeURIComponent(which.id)}` });
   else
-    await agentJson(target, 'Error deleting intention', {
+    await agentJson(target, what, {
       method: 'DELETE',
       path: '/v1/connect/intentions/exact',
       query: [
@@ -129,97 +166,89 @@ async function remove(target: HttpClientOptions, args: readonly string[]): Promi
   process.stdout.write('Intention deleted.\n');
 }
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd((widths[column] ?? 0) + 2)))
-        .join('')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 async function get(target: HttpClientOptions, args: readonly string[], json: boolean): Promise<void> {
-  const intention = await fetchOne(target, args, 'get');
-  if (json) {
-    process.stdout.write(`${JSON.stringify(intention, null, 2)}\n`);
-    return;
-  }
-  const rows: string[][] = [
-    ['Source:', intention.SourceName],
-    ['Destination:', intention.DestinationName],
-    ['Action:', actionOf(intention)],
-  ];
-  if (intention.ID) rows.push(['ID:', intention.ID]);
-  if (intention.Description) rows.push(['Description:', intention.Description]);
-  for (const [key, value] of Object.entries(intention.Meta ?? {})) rows.push([`Meta[${key}]:`, value]);
-  if (intention.CreatedAt) rows.push(['Created At:', intention.CreatedAt]);
-  process.stdout.write(`${table(rows)}\n`);
+  const intention = await fetchOne(target, args);
+  process.stdout.write(json ? `${JSON.stringify(intention, null, 2)}\n` : formatIntentionDetails(intention));
 }
 
 async function list(target: HttpClientOptions, json: boolean): Promise<void> {
-  const intentions = parsed<IntentionView[]>(
-    await agentJson(target, 'Error listing intentions', { path: '/v1/connect/intentions' }),
-    'Error listing intentions',
-  );
+  const what = 'Failed to retrieve the intentions list';
+  const intentions = parsed<IntentionView[]>(await agentJson(target, what, { path: '/v1/connect/intentions' }), what);
   if (json) {
     process.stdout.write(`${JSON.stringify(intentions, null, 2)}\n`);
     return;
   }
   if (intentions.length === 0) {
-    process.stdout.write('There are no intentions.\n');
+    // Consul's answer for an empty list: on stderr, exit code 2.
+    process.stderr.write('There are no intentions.\n');
+    process.exitCode = 2;
     return;
   }
-  const rows = [
-    ['ID', 'Source', 'Action', 'Destination', 'Precedence'],
-    ...intentions.map((item) => [
-      item.ID,
-      item.SourceName,
-      actionOf(item),
-      item.DestinationName,
-      String(item.Precedence),
-    ]),
-  ];
-  process.stdout.write(`${table(rows)}\n`);
+  process.stdout.write(formatIntentionList(intentions));
 }
 
-async function check(target: HttpClientOptions, args: readonly string[]): Promise<void> {
-  if (args.length !== 2) throw usage('Must specify two arguments: source and destination');
-  const answer = parsed<{ Allowed: boolean }>(
-    await agentJson(target, 'Error checking the connection', {
-      path: '/v1/connect/intentions/check',
-      query: [
-        ['source', args[0] as string],
-        ['destination', args[1] as string],
-      ],
-    }),
-    'Error checking the connection',
-  );
-  process.stdout.write(answer.Allowed ? 'Allowed\n' : 'Denied\n');
-  if (!answer.Allowed) process.exitCode = 2;
+const sourceTypes = ['consul', 'external-trust-domain', 'external-uri'];
+
+/** `consul intention check`: exit 0 allowed, 1 denied, 2 for every error (usage ones included). */
+async function check(target: () => HttpClientOptions, args: readonly string[], sourceType: string): Promise<void> {
+  try {
+    if (args.length !== 2) throw usage('Error: command requires exactly two arguments: src and dst');
+    if (!sourceTypes.includes(sourceType))
+      throw usage(
+        `-source-type "${sourceType}" is not supported: must be set to ${sourceTypes.join(', ').replace(/, ([^,]*)$/, ' or $1')}`,
+      );
+    if (sourceType !== 'consul')
+      throw new LatticeError(
+        'ERR_NOT_IMPLEMENTED',
+        `-source-type ${sourceType}: sources outside the mesh's own trust domain are not implemented`,
+      );
+    const what = 'Error checking the connection';
+    const answer = parsed<{ Allowed: boolean }>(
+      await agentJson(target(), what, {
+        path: '/v1/connect/intentions/check',
+        query: [
+          ['source', args[0] as string],
+          ['destination', args[1] as string],
+        ],
+      }),
+      what,
+    );
+    process.stdout.write(answer.Allowed ? 'Allowed\n' : 'Denied\n');
+    if (!answer.Allowed) process.exitCode = 1;
+  } catch (error) {
+    const message = reason(error);
+    process.stderr.write(/^(Error|Failed)\b/.test(message) ? `${message}\n` : `Error: ${message}\n`);
+    process.exitCode = 2;
+  }
 }
 
 async function match(
   target: HttpClientOptions,
-  name: string,
+  args: readonly string[],
   flags: { readonly source?: boolean; readonly destination?: boolean },
 ): Promise<void> {
-  if (flags.source && flags.destination) throw usage('Only one of -source or -destination may be specified');
-  const by = flags.source ? 'source' : 'destination';
+  if (args.length !== 1) throw usage('Error: command requires exactly one argument: src or dst');
+  if (flags.source && flags.destination) throw usage('Error: only one of -source or -destination may be specified');
+  const name = args[0] as string;
+  const what = 'Error matching the connection';
   const answer = parsed<Record<string, IntentionView[]>>(
-    await agentJson(target, 'Error matching the connection', {
+    await agentJson(target, what, {
       path: '/v1/connect/intentions/match',
       query: [
-        ['by', by],
+        ['by', flags.source ? 'source' : 'destination'],
         ['name', name],
       ],
     }),
-    'Error matching the connection',
+    what,
   );
-  for (const item of answer[name] ?? [])
-    process.stdout.write(`${item.SourceName} => ${item.DestinationName} (${actionOf(item)})\n`);
+  for (const item of answer[name] ?? []) process.stdout.write(`${intentionString(item)}\n`);
+}
+
+const formatOption = ['--format <format>', 'pretty or json (Lattice)', 'pretty'] as const;
+
+function jsonFormat(format: string): boolean {
+  if (format !== 'pretty' && format !== 'json') throw usage(`-format must be pretty or json, not "${format}"`);
+  return format === 'json';
 }
 
 export function registerIntention(program: Command): void {
@@ -228,54 +257,54 @@ export function registerIntention(program: Command): void {
     intention
       .command('create')
       .description('Creates an intention from SRC to DST (allow unless -deny), or from JSON files with -file')
-      .argument('<args...>', 'SRC DST, or files with -file')
+      .argument('[args...]', 'SRC DST, or files with -file (- once for standard input)')
       .option('--allow', 'allow the connection (the default)')
       .option('--deny', 'deny the connection')
       .option('--replace', 'replace an existing intention for the same pair')
       .option('--file', 'the arguments are files holding intention JSON')
-      .option('--description <text>', 'a description of the intention')
+      .option('--description <text>', 'a description of the intention (Lattice)')
       .option('--meta <key=value>', 'metadata, repeatable', (value: string, previous: string[] = []) => [
         ...previous,
         value,
       ]),
   ).action(async (args: string[], flags: CreateFlags) => create(resolveHttpOptions(flags, process.env), args, flags));
   addHttpOptions(
-    intention.command('delete').description('Deletes the intention SRC DST (or by ID)').argument('<args...>'),
+    intention.command('delete').description('Deletes the intention SRC DST (or by ID)').argument('[args...]'),
   ).action(async (args: string[], flags: HttpOptionValues) => remove(resolveHttpOptions(flags, process.env), args));
   addHttpOptions(
     intention
       .command('get')
       .description('Shows the intention SRC DST (or by ID)')
-      .argument('<args...>')
-      .option('--format <format>', 'pretty or json', 'pretty'),
+      .argument('[args...]')
+      .option(...formatOption),
   ).action(async (args: string[], flags: HttpOptionValues & { format: string }) =>
-    get(resolveHttpOptions(flags, process.env), args, flags.format === 'json'),
+    get(resolveHttpOptions(flags, process.env), args, jsonFormat(flags.format)),
   );
   addHttpOptions(
     intention
       .command('list')
       .description('Lists every intention')
-      .option('--format <format>', 'pretty or json', 'pretty'),
+      .option(...formatOption),
   ).action(async (flags: HttpOptionValues & { format: string }) =>
-    list(resolveHttpOptions(flags, process.env), flags.format === 'json'),
+    list(resolveHttpOptions(flags, process.env), jsonFormat(flags.format)),
   );
   addHttpOptions(
     intention
       .command('check')
-      .description('Whether SRC may connect to DST (exit 0 allowed, 2 denied)')
-      .argument('<source>')
-      .argument('<destination>'),
-  ).action(async (source: string, destination: string, flags: HttpOptionValues) =>
-    check(resolveHttpOptions(flags, process.env), [source, destination]),
+      .description('Whether SRC may connect to DST (exit 0 allowed, 1 denied, 2 error)')
+      .argument('[args...]', 'SRC DST')
+      .option('--source-type <type>', 'type of SRC: consul (default), external-trust-domain or external-uri', 'consul'),
+  ).action(async (args: string[], flags: HttpOptionValues & { sourceType: string }) =>
+    check(() => resolveHttpOptions(flags, process.env), args, flags.sourceType),
   );
   addHttpOptions(
     intention
       .command('match')
-      .description('Lists the intentions matching a source or destination, most specific first')
-      .argument('<name>')
+      .description('Lists the intentions matching a source or destination, in evaluation order')
+      .argument('[args...]', 'SRC or DST')
       .option('--source', 'match by source')
       .option('--destination', 'match by destination (the default)'),
-  ).action(async (name: string, flags: HttpOptionValues & { source?: boolean; destination?: boolean }) =>
-    match(resolveHttpOptions(flags, process.env), name, flags),
+  ).action(async (args: string[], flags: HttpOptionValues & { source?: boolean; destination?: boolean }) =>
+    match(resolveHttpOptions(flags, process.env), args, flags),
   );
 }
