@@ -5,8 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { makeTestCa } from '../../connect/testing/ca-fixtures.js';
 import { handlerOutputBytesMax, invokeHttpHandler, parseHttpHandlerConfig } from './http-handler.js';
 
 interface Received {
@@ -92,6 +94,20 @@ describe('http watch handler', () => {
     await assert.rejects(invokeHttpHandler(relative, 1n, {}), /parse "\/relative": invalid URL/);
     const ftp = parseHttpHandlerConfig({ path: 'ftp://127.0.0.247/x' });
     await assert.rejects(invokeHttpHandler(ftp, 1n, {}), /unsupported protocol scheme "ftp"/);
+  });
+
+  it('checks an https path’s certificate unless tls_skip_verify', async () => {
+    // A self-signed certificate the client has no reason to trust.
+    const { signer } = await makeTestCa();
+    const server = createHttpsServer({ cert: signer.certificatePem, key: signer.privateKeyPem }, (_, response) =>
+      response.end('secure'),
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.247', resolve));
+    const path = `https://127.0.0.247:${(server.address() as AddressInfo).port}/hook`;
+    await assert.rejects(invokeHttpHandler(parseHttpHandlerConfig({ path }), 1n, {}), /certificate/);
+    const skipping = parseHttpHandlerConfig({ path, tls_skip_verify: true });
+    assert.deepEqual(await invokeHttpHandler(skipping, 1n, {}), { status: '200 OK', ok: true, output: 'secure' });
   });
 
   it("checks http_handler_config with Consul's defaults and wording", () => {
