@@ -85,6 +85,7 @@ describe('leaves carried in push-pull', () => {
           kind === 'stream'
             ? pushPullsBlocked && (from === deaf || to === deaf)
             : to === deaf && carriesLeaveIntent(bytes, 'e');
+        harness.nowMs += 0.4; // a real clock's times are fractional: the intent's age must still travel
         harness.node('a').serf.forceLeave('e', false, harness.nowMs);
         harness.run(5_000);
         assert.equal(statusOf(deaf, 'e'), 'failed', 'd missed the broadcast (the test drops it)');
@@ -97,6 +98,7 @@ describe('leaves carried in push-pull', () => {
         );
         const leaves = deaf.events.filter((event) => event.type === 'member-leave' && event.member.name === 'e');
         assert.equal(leaves.length, 1, 'd reported the forced leave once');
+        for (const node of others) assert.equal(node.serf.counters.remoteStatesRefused, 0, `${node.name} refused none`);
       });
     }
   });

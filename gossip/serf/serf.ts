@@ -543,7 +543,8 @@ export class Serf {
     this.userStateEncodedMs = now;
     const leaveIntents: CarriedLeaveIntent[] = [];
     for (const [node, intent] of this.leaveIntents) {
-      const ageMs = Math.max(0, now - intent.seenMs);
+      // Whole milliseconds: times from a real clock are fractional, and the wire carries integers.
+      const ageMs = Math.max(0, Math.floor(now - intent.seenMs));
       if (ageMs > leaveIntentMemoryMs) continue;
       leaveIntents.push({ node, ltime: intent.ltime, prune: intent.prune, incarnation: intent.incarnation, ageMs });
     }
