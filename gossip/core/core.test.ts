@@ -1,7 +1,7 @@
 // Proves GossipCore's contract at the packet level: hostile input (random bytes, mutated, truncated, oversized,
 // wrong version) is dropped and counted and never throws out of handlePacket or handleStream (a fixed-seed fuzz
-// loop); a suspicion or death notice about this node is refuted with a higher incarnation; joins, meta updates and
-// graceful leave produce the documented events.
+// loop); a suspicion or death notice about this node is refuted with a higher incarnation; joins (and the state
+// sync that follows one), meta updates and graceful leave produce the documented events.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -118,6 +118,31 @@ describe('GossipCore membership', () => {
     assert.deepEqual(types(events.get('b'), 'b'), ['join'], 'the first output holds a join for self');
     assert.equal(a.liveCount, 2);
     assert.equal(b.liveCount, 2);
+  });
+
+  it('after a successful join, syncs state once more when its news has gone out (not before a probe interval)', () => {
+    const config = { ...LAN, pushPullIntervalMs: 0 }; // no periodic push-pull: any push-pull is the join's
+    const a = makeCore('a', 1, config);
+    const b = makeCore('b', 2, config);
+    let nowMs = 0;
+    const pushPullsAtMs: number[] = [];
+    const takeOutput = b.takeOutput.bind(b);
+    b.takeOutput = () => {
+      const output = takeOutput();
+      for (const stream of output.streams) if (stream.kind === 'push-pull') pushPullsAtMs.push(nowMs);
+      return output;
+    };
+    b.join(['a'], nowMs);
+    exchange([a, b], nowMs);
+    assert.deepEqual(pushPullsAtMs, [0], 'the join itself');
+    for (nowMs = 100; nowMs <= 30_000; nowMs += 100) {
+      a.tick(nowMs);
+      b.tick(nowMs);
+      exchange([a, b], nowMs);
+    }
+    assert.equal(pushPullsAtMs.length, 2, 'exactly one sync after the join');
+    assert.ok(pushPullsAtMs[1]! >= LAN.probeIntervalMs, `sync at ${pushPullsAtMs[1]} ms waits a probe interval`);
+    assert.equal(b.broadcastsQueued, 0);
   });
 
   it('reports join failure when the seed does not answer', () => {

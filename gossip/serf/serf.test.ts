@@ -155,11 +155,19 @@ describe('Serf', () => {
 
   it('reconnects to a failed member that comes back', () => {
     const harness = new SerfHarness(8);
-    const nodes = formCluster(harness, ['a', 'b', 'c'], { serf: { reconnectIntervalMs: 5_000 } });
+    // No periodic push-pull, and c cut off only after its post-join sync: otherwise c's own sync when it wakes up
+    // (a node that is down is frozen here) would heal the pool before any reconnect could.
+    const nodes = formCluster(harness, ['a', 'b', 'c'], {
+      serf: { reconnectIntervalMs: 5_000 },
+      gossip: { pushPullIntervalMs: 0 },
+    });
+    harness.run(15_000);
     const c = harness.node('c');
     c.down = true;
     harness.runUntilTrue(() => statusOf(nodes[0]!, 'c') === 'failed', 'c failed on a');
-    // c's view: everyone else also failed while it was cut off; both sides try to reconnect.
+    // Long enough for a's and b's news of c's death to stop being gossiped: only a reconnect tells c now, and c
+    // (frozen while down) still holds everyone alive, so the reconnect comes from a or b.
+    harness.run(20_000);
     c.down = false;
     harness.runUntilTrue(
       () => nodes.every((node) => ['a', 'b', 'c'].every((name) => statusOf(node, name) === 'alive')),

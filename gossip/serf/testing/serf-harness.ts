@@ -4,7 +4,7 @@
 // chosen packets or streams (a stream dropped fails as if the connection broke).
 
 import { SeededRand } from '../../../lib/rand.js';
-import { LOCAL, validateGossipConfig } from '../../core/index.js';
+import { type GossipConfig, LOCAL, validateGossipConfig } from '../../core/index.js';
 import type { Keyring } from '../../keyring.js';
 import { validateVivaldiConfig } from '../../vivaldi/config.js';
 import { type SerfConfig, validateSerfConfig } from '../config.js';
@@ -34,7 +34,13 @@ export class SerfHarness {
 
   add(
     name: string,
-    options: { keyring?: Keyring | null; serf?: Partial<SerfConfig>; tags?: Record<string, string> } = {},
+    options: {
+      keyring?: Keyring | null;
+      serf?: Partial<SerfConfig>;
+      /** Overrides on the LOCAL gossip preset. */
+      gossip?: Partial<GossipConfig>;
+      tags?: Record<string, string>;
+    } = {},
   ): HarnessNode {
     const address = `10.0.0.${this.nodes.length + 1}:8301`;
     const serf = new Serf(
@@ -43,7 +49,7 @@ export class SerfHarness {
           { nodeName: name, tags: options.tags ?? {}, gossipIntervalMs: LOCAL.gossipIntervalMs, ...options.serf },
           { allowShortReconnectTimeout: true },
         ),
-        gossip: validateGossipConfig({}, LOCAL),
+        gossip: validateGossipConfig(options.gossip ?? {}, LOCAL),
         address,
         vivaldi: validateVivaldiConfig(),
       },
