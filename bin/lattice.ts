@@ -11,10 +11,11 @@ const program = new Command('lattice')
   .version(latticeVersion, '-v, --version', 'prints the version')
   .showHelpAfterError()
   .exitOverride();
-registerCommands(program);
+const args = normalizeArgv(process.argv.slice(2));
 
 try {
-  await program.parseAsync(normalizeArgv(process.argv.slice(2)), { from: 'user' });
+  await registerCommands(program, args);
+  await program.parseAsync(args, { from: 'user' });
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   // Consul's CLI messages already say what failed ("Error querying Consul agent: ...", "Failed to open ..."): they

@@ -10,27 +10,25 @@
 //   await connect.authorize({ Target, ClientCertURI })   → { Authorized, Reason } (Consul's authorize)
 //   connect.events.on('roots' | 'leaf' | 'intentions', ...)  to hot-swap TLS contexts and tables
 
-import {
-  type AuthorizeRequest,
-  type AuthorizeResult,
-  authorize,
-  compileIntentionTable,
-  formatSpiffeId,
-  generateCsr,
-  type IntentionTable,
-  serviceSpiffeId,
-} from '../../connect/index.js';
+// Not connect/index.js: that also exports the CA, whose @peculiar/x509 costs every client agent megabytes of heap.
+import { type AuthorizeRequest, type AuthorizeResult, authorize } from '../../connect/intentions/authorize.js';
+import { compileIntentionTable, type IntentionTable } from '../../connect/intentions/table.js';
+import { formatSpiffeId, serviceSpiffeId } from '../../connect/spiffe.js';
 import { Backoff } from '../../lib/backoff.js';
 import type { Clock, Timer } from '../../lib/clock.js';
 import { delay } from '../../lib/clock.js';
 import { TypedEmitter } from '../../lib/emitter.js';
 import { ValidationError } from '../../lib/errors.js';
+import { lazyModule } from '../../lib/lazy-module.js';
 import type { Startable } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/log.js';
 import type { Rand } from '../../lib/rand.js';
 import { defaultQueryOptions, type IssuedCert, type QueryReply, type RpcClient } from '../../server/rpc/methods.js';
 import type { CaRootsReply } from '../../server/state/connect-reads.js';
 import { type Indexed, Versioned } from './versioned.js';
+
+/** Key and CSR generation (@peculiar/x509), loaded by the first leaf request: most client agents never make one. */
+const loadCsr = lazyModule('Connect CSR generation (connect/ca/csr.js)', () => import('../../connect/ca/csr.js'));
 
 /** `/v1/agent/connect/ca/leaf/:service`'s body. */
 export interface LeafCert {
@@ -263,6 +261,7 @@ export class AgentConnect implements Startable {
           const roots = await this.roots({ signal });
           const active = roots.value.Roots.find((root) => root.ID === roots.value.ActiveRootID);
           const id = serviceSpiffeId(roots.value.TrustDomain, this.config.datacenter, service);
+          const { generateCsr } = await loadCsr();
           const { csrPem, privateKeyPem } = await generateCsr({
             id,
             ...(active ? { keyType: active.PrivateKeyType, keyBits: active.PrivateKeyBits } : {}),

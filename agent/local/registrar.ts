@@ -5,7 +5,9 @@
 
 import { LatticeError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { InvalidWriteError, normalizeService } from '../../server/state/index.js';
+// The two files it needs, not server/state/index.js: that is the whole state store, which a client agent never runs.
+import { InvalidWriteError } from '../../server/state/errors.js';
+import { normalizeService } from '../../server/state/normalize.js';
 import type { HealthStatus } from '../../server/state/types.js';
 import type { CheckDefinition, ServiceDefinition } from '../config/types.js';
 import { checkOutputMaxSizeBytesDefault, checkTimeoutMsDefault } from '../config/validate-services.js';

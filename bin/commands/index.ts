@@ -1,58 +1,58 @@
-// Every `lattice` subcommand, one file each. Add a line here to register a new command.
+// Every `lattice` subcommand, one file each. Add a row here to register a new command.
+// A command's module is imported only when it is needed: `lattice agent ...` loads the agent command alone, not the
+// Raft debugger, the simulators or the snapshot tools, whose code would otherwise sit in every agent process's heap
+// for its whole life. Anything that is not one known command name (no arguments, --help, `help agent`, a typo that
+// commander answers with "did you mean") registers them all, in this order, so help and errors are unchanged.
 
 import type { Command } from 'commander';
-import { registerAgent } from './agent.js';
-import { registerCatalog } from './catalog.js';
-import { registerConfig } from './config.js';
-import { registerConnect } from './connect.js';
-import { registerDebugRaftKv } from './debug-raft-kv.js';
-import { registerEvent } from './event.js';
-import { registerForceLeave } from './force-leave.js';
-import { registerInfo } from './info.js';
-import { registerIntention } from './intention.js';
-import { registerJoin } from './join.js';
-import { registerKeygen } from './keygen.js';
-import { registerKeyring } from './keyring.js';
-import { registerKv } from './kv.js';
-import { registerLeave } from './leave.js';
-import { registerLock } from './lock.js';
-import { registerMaint } from './maint.js';
-import { registerMembers } from './members.js';
-import { registerMonitor } from './monitor.js';
-import { registerOperator } from './operator.js';
-import { registerReload } from './reload.js';
-import { registerServices } from './services.js';
-import { registerSimulate } from './simulate.js';
-import { registerSnapshot } from './snapshot.js';
-import { registerValidate } from './validate.js';
-import { registerVersion } from './version.js';
-import { registerWatch } from './watch.js';
 
-export function registerCommands(program: Command): void {
-  registerVersion(program);
-  registerAgent(program);
-  registerValidate(program);
-  registerSimulate(program);
-  registerKeygen(program);
-  registerKeyring(program);
-  registerDebugRaftKv(program);
-  registerCatalog(program);
-  registerOperator(program);
-  registerSnapshot(program);
-  registerMembers(program);
-  registerJoin(program);
-  registerLeave(program);
-  registerForceLeave(program);
-  registerEvent(program);
-  registerReload(program);
-  registerInfo(program);
-  registerMonitor(program);
-  registerServices(program);
-  registerMaint(program);
-  registerKv(program);
-  registerLock(program);
-  registerIntention(program);
-  registerConfig(program);
-  registerConnect(program);
-  registerWatch(program);
+type Register = (program: Command) => void;
+
+interface CommandModule {
+  /** The top-level command name the module registers. */
+  readonly name: string;
+  readonly load: () => Promise<Register>;
+}
+
+const commandModules: readonly CommandModule[] = [
+  { name: 'version', load: async () => (await import('./version.js')).registerVersion },
+  { name: 'agent', load: async () => (await import('./agent.js')).registerAgent },
+  { name: 'validate', load: async () => (await import('./validate.js')).registerValidate },
+  { name: 'simulate', load: async () => (await import('./simulate.js')).registerSimulate },
+  { name: 'keygen', load: async () => (await import('./keygen.js')).registerKeygen },
+  { name: 'keyring', load: async () => (await import('./keyring.js')).registerKeyring },
+  { name: 'debug', load: async () => (await import('./debug-raft-kv.js')).registerDebugRaftKv },
+  { name: 'catalog', load: async () => (await import('./catalog.js')).registerCatalog },
+  { name: 'operator', load: async () => (await import('./operator.js')).registerOperator },
+  { name: 'snapshot', load: async () => (await import('./snapshot.js')).registerSnapshot },
+  { name: 'members', load: async () => (await import('./members.js')).registerMembers },
+  { name: 'join', load: async () => (await import('./join.js')).registerJoin },
+  { name: 'leave', load: async () => (await import('./leave.js')).registerLeave },
+  { name: 'force-leave', load: async () => (await import('./force-leave.js')).registerForceLeave },
+  { name: 'event', load: async () => (await import('./event.js')).registerEvent },
+  { name: 'reload', load: async () => (await import('./reload.js')).registerReload },
+  { name: 'info', load: async () => (await import('./info.js')).registerInfo },
+  { name: 'monitor', load: async () => (await import('./monitor.js')).registerMonitor },
+  { name: 'services', load: async () => (await import('./services.js')).registerServices },
+  { name: 'maint', load: async () => (await import('./maint.js')).registerMaint },
+  { name: 'kv', load: async () => (await import('./kv.js')).registerKv },
+  { name: 'lock', load: async () => (await import('./lock.js')).registerLock },
+  { name: 'intention', load: async () => (await import('./intention.js')).registerIntention },
+  { name: 'config', load: async () => (await import('./config.js')).registerConfig },
+  { name: 'connect', load: async () => (await import('./connect.js')).registerConnect },
+  { name: 'watch', load: async () => (await import('./watch.js')).registerWatch },
+];
+
+/** The names of every top-level command, in registration (help) order. */
+export const commandNames: readonly string[] = commandModules.map((module) => module.name);
+
+/**
+ * Registers the command `args` (the normalized argv after `lattice`) names, or every command when the first
+ * argument is not exactly one command's name.
+ */
+export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
+  const named = commandModules.filter((module) => module.name === args[0]);
+  const chosen = named.length === 1 ? named : commandModules;
+  const registers = await Promise.all(chosen.map((module) => module.load()));
+  for (const register of registers) register(program);
 }

@@ -4,7 +4,7 @@
 
 import { InvalidWriteError } from './errors.js';
 import { type KvFlags, kvFlagsFromText } from './kv-types.js';
-import { catalogTxnVerbs, type KvTxnOp, kvTxnVerbs, type TxnOp, txnOpsMax } from './txn-ops.js';
+import { catalogTxnVerbs, type KvTxnOp, kvTxnVerbs, type TxnOp, txnOpsMax } from './txn-types.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 

@@ -24,84 +24,36 @@ import {
   kvsUnlockTxn,
   rowsWithPrefix,
 } from './kv-ops.js';
-import type { KvEntry, KvFlags } from './kv-types.js';
+import type { KvEntry } from './kv-types.js';
 import { normalizeCheck, normalizeNode, normalizeService } from './normalize.js';
 import type { StateStore } from './store.js';
 import { checkKey, checksSchema, nodeKey, nodesSchema, serviceKey, servicesSchema } from './tables/catalog.js';
 import { kvsSchema } from './tables/kv.js';
 import type { WriteTxn } from './txn.js';
-import type { HealthCheck, Node, NodeService } from './types.js';
+import {
+  type CatalogTxnVerb,
+  isWriteOp,
+  type KvTxnOp,
+  type TxnError,
+  type TxnOp,
+  type TxnResponse,
+  type TxnResult,
+} from './txn-types.js';
 import { toNodeService } from './views.js';
 
-/** Consul's maximum operations per transaction (raised from 64 to 128 in 1.x). */
-export const txnOpsMax = 128;
-
-export const kvTxnVerbs = [
-  'set',
-  'cas',
-  'lock',
-  'unlock',
-  'get',
-  'get-or-empty',
-  'get-tree',
-  'check-index',
-  'check-session',
-  'check-not-exists',
-  'delete',
-  'delete-tree',
-  'delete-cas',
-] as const;
-export const catalogTxnVerbs = ['set', 'cas', 'get', 'delete', 'delete-cas'] as const;
-const kvReadVerbs = new Set(['get', 'get-or-empty', 'get-tree', 'check-index', 'check-session', 'check-not-exists']);
-
-export type KvTxnVerb = (typeof kvTxnVerbs)[number];
-export type CatalogTxnVerb = (typeof catalogTxnVerbs)[number];
-
-export interface KvTxnOp {
-  readonly Verb: KvTxnVerb;
-  readonly Key: string;
-  /** base64, null when empty. */
-  readonly Value: string | null;
-  readonly Flags: KvFlags;
-  readonly Index: number;
-  readonly Session: string;
-}
-
-export type TxnOp =
-  | { readonly KV: KvTxnOp }
-  | { readonly Node: { readonly Verb: CatalogTxnVerb; readonly Node: Readonly<Record<string, unknown>> } }
-  | {
-      readonly Service: {
-        readonly Verb: CatalogTxnVerb;
-        readonly Node: string;
-        readonly Service: Readonly<Record<string, unknown>>;
-      };
-    }
-  | { readonly Check: { readonly Verb: CatalogTxnVerb; readonly Check: Readonly<Record<string, unknown>> } };
-
-export type TxnResult =
-  | { readonly KV: KvEntry }
-  | { readonly Node: Node }
-  | { readonly Service: NodeService }
-  | { readonly Check: HealthCheck };
-
-export interface TxnError {
-  readonly OpIndex: number;
-  readonly What: string;
-}
-
-/** Consul's TxnResponse: Results on success, Errors (and Results null) when rolled back. */
-export interface TxnResponse {
-  readonly Results: readonly TxnResult[] | null;
-  readonly Errors: readonly TxnError[] | null;
-}
-
-/** Whether the op changes anything (a transaction of none of these is served without Raft). */
-export function isWriteOp(op: TxnOp): boolean {
-  if ('KV' in op) return !kvReadVerbs.has(op.KV.Verb);
-  const verb = 'Node' in op ? op.Node.Verb : 'Service' in op ? op.Service.Verb : op.Check.Verb;
-  return verb !== 'get';
-}
+export {
+  type CatalogTxnVerb,
+  catalogTxnVerbs,
+  isWriteOp,
+  type KvTxnOp,
+  type KvTxnVerb,
+  kvTxnVerbs,
+  type TxnError,
+  type TxnOp,
+  type TxnResponse,
+  type TxnResult,
+  txnOpsMax,
+} from './txn-types.js';
 
 /** What read ops need: tables only. */
 type TxnView = Pick<WriteTxn, 'table'>;

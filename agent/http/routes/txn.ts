@@ -7,8 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { InvalidWriteError } from '../../../server/state/errors.js';
 import { normalizeTxnOps } from '../../../server/state/txn-normalize.js';
-import type { TxnResponse, TxnResult } from '../../../server/state/txn-ops.js';
-import { isWriteOp, txnOpsMax } from '../../../server/state/txn-ops.js';
+import { isWriteOp, type TxnResponse, type TxnResult, txnOpsMax } from '../../../server/state/txn-types.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, registerRoutes } from '../consul-route.js';
 import { type BodySchema, decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
