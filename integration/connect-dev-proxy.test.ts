@@ -169,5 +169,7 @@ describe('lattice connect proxy in dev mode (-service, -upstream, -listen, -regi
     const stopped = await web.stop('SIGINT');
     assert.equal(stopped.code, 0, web.output);
     assert.equal((await agentServices())['web-proxy'], undefined, 'deregistered on exit');
+    // The registration names no local service, so the agent's managed mode never tried to bind web's listener.
+    assert.doesNotMatch(processes[0]?.output ?? '', /managed proxy did not start[^\n]*web-proxy/);
   });
 });
