@@ -7,7 +7,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { devModeSummary, parseHostPort, parseUpstream, proxyModeOf, withProxyEnv } from './connect-proxy.js';
+import {
+  agentModeSummary,
+  devModeSummary,
+  parseHostPort,
+  parseUpstream,
+  proxyModeOf,
+  withProxyEnv,
+} from './connect-proxy.js';
 
 function devModeOf(flags: Parameters<typeof proxyModeOf>[0]) {
   const mode = proxyModeOf(flags);
@@ -41,6 +48,14 @@ describe('lattice connect proxy flags', () => {
     assert.deepEqual(parseHostPort('[::1]:8080'), { host: '::1', port: 8080 });
     assert.deepEqual(parseHostPort(':8443'), { host: '', port: 8443 });
     for (const bad of ['8080', 'host:', 'host:0', 'a:b:c']) assert.throws(() => parseHostPort(bad), bad);
+  });
+
+  it("prints Consul's summary of a proxy read from the agent", () => {
+    assert.equal(
+      agentModeSummary('web-sidecar-proxy', 'web'),
+      '    Configuration mode: Agent API\n        Sidecar for ID: web\n              Proxy ID: web-sidecar-proxy\n',
+    );
+    assert.equal(agentModeSummary('p1'), '    Configuration mode: Agent API\n              Proxy ID: p1\n');
   });
 
   it('takes exactly one way to name the proxy, from the environment when no flag names it', () => {

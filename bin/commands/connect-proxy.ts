@@ -169,6 +169,14 @@ export function proxyModeOf(flags: ConnectProxyFlags): StandaloneProxyMode | { r
   };
 }
 
+/** Consul's start-up summary of a proxy read from the agent (-proxy-id, -sidecar-for). */
+export function agentModeSummary(proxyId: string, sidecarFor?: string): string {
+  const lines = ['Configuration mode: Agent API'];
+  if (sidecarFor !== undefined) lines.push(`    Sidecar for ID: ${sidecarFor}`);
+  lines.push(`          Proxy ID: ${proxyId}`);
+  return lines.map((line) => `    ${line}\n`).join('');
+}
+
 /** Consul's start-up summary of a dev-mode proxy (command/connect/proxy/proxy.go configWatcher). */
 export function devModeSummary(mode: Extract<StandaloneProxyMode, { kind: 'flags' }>): string {
   const registration = mode.registration;
@@ -254,7 +262,11 @@ export function registerConnectProxy(connect: Command): void {
     });
     const proxyId = proxyMode.kind === 'registered' ? proxyMode.proxyId : proxyMode.registration.ID;
     process.stdout.write('==> Lattice Connect proxy starting...\n');
-    if (proxyMode.kind === 'flags') process.stdout.write(devModeSummary(proxyMode));
+    process.stdout.write(
+      proxyMode.kind === 'flags'
+        ? devModeSummary(proxyMode)
+        : agentModeSummary(proxyMode.proxyId, 'sidecarFor' in mode ? mode.sidecarFor : undefined),
+    );
     await proxy.start();
     log.info({ proxy: proxyId, agent: target.baseUrl }, 'Proxy running; waiting for its certificate and listeners');
     const signal = await stopping;

@@ -60,6 +60,22 @@ async function fetchOne(target: HttpClientOptions, args: readonly string[]): Pro
   return parsed<IntentionView>(answer, 'Error reading the intention');
 }
 
+/**
+ * Consul's ParseIntentionTarget: `[partition/][namespace/]name`. Lattice, like Consul CE, has only the default
+ * namespace and partition, so those may be named and anything else is refused.
+ */
+export function intentionTarget(input: string, which: 'source' | 'destination'): string {
+  const parts = input.split('/');
+  if (parts.length > 3) throw usage(`Invalid intention ${which}: input can contain at most two '/'`);
+  const [name, namespace = '', partition = ''] = [...parts].reverse() as [string, string?, string?];
+  if ((namespace !== '' && namespace !== 'default') || (partition !== '' && partition !== 'default'))
+    throw new LatticeError(
+      'ERR_NOT_IMPLEMENTED',
+      `Invalid intention ${which}: "${input}" names a namespace or admin partition other than "default", which are not implemented (Consul Enterprise features)`,
+    );
+  return name;
+}
+
 /** `-meta key=value`, repeatable (Consul's FlagMapValue). */
 function metaOf(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(
@@ -99,8 +115,8 @@ async function intentionsToCreate(args: readonly string[], flags: CreateFlags): 
   const meta = metaOf(flags.meta ?? []);
   return [
     {
-      SourceName: args[0],
-      DestinationName: args[1],
+      SourceName: intentionTarget(args[0] as string, 'source'),
+      DestinationName: intentionTarget(args[1] as string, 'destination'),
       SourceType: 'consul',
       Action: flags.deny ? 'deny' : 'allow',
       ...(flags.description ? { Description: flags.description } : {}),
