@@ -83,6 +83,25 @@ describe('Server', () => {
     assert.ok(fromFollower.meta.index >= 1);
   });
 
+  it('holds a write forwarded to a leader that just died until the new leader takes it (rpc_hold_timeout)', async () => {
+    cluster = await formedCluster();
+    const c = cluster;
+    const oldLeader = c.leader();
+    assert.ok(oldLeader);
+    const follower = [...c.servers.values()].find((entry) => entry !== oldLeader);
+    assert.ok(follower);
+    await c.crash(oldLeader.name);
+    // The follower still names the dead leader until an election decides: its first forward is refused.
+    assert.equal(follower.server.raftNode()?.leaderAddress(), oldLeader.address);
+    await c.drive(
+      follower.server.rpcClient().call('Catalog.Register', registerWeb('node-a', '10.0.1.1'), { context: testContext }),
+      'the forwarded write lands on the new leader',
+    );
+    const newLeader = c.leader();
+    assert.ok(newLeader && newLeader !== oldLeader);
+    assert.equal(serviceNodes(newLeader.server.store, 'web').value.length, 1);
+  });
+
   it('refuses a bad write, a bad filter and an unknown datacenter with typed errors', async () => {
     cluster = await formedCluster();
     const c = cluster;

@@ -57,6 +57,7 @@ import {
   RpcOverloadedError,
   UnknownMethodError,
 } from './rpc/errors.js';
+import { forwardBackoffMs, forwardRetryable } from './rpc/forward-retry.js';
 import { GrpcRpcClient } from './rpc/grpc-client.js';
 import { rpcService, rpcServiceImplementation } from './rpc/grpc-service.js';
 import {
@@ -401,6 +402,12 @@ export class Server implements Startable, ClusterOps {
     return error;
   }
 
+  /**
+   * Sends the call to the leader (Consul rpc.go forwardRequestToLeader): waits for one to be known, and while
+   * rpcHoldTimeoutMs has not passed since the first try, tries again after a jittered, doubling wait when the
+   * failure proves nothing was changed (forward-retry.ts): during a failover this server names the dead leader
+   * until the election, and the call then lands on the new one instead of failing.
+   */
   private async forward<M extends RpcMethodName>(
     method: M,
     args: RpcMethods[M]['args'],
@@ -408,15 +415,26 @@ export class Server implements Startable, ClusterOps {
   ): Promise<RpcMethods[M]['reply']> {
     const hops = options.forwardHops ?? 0;
     if (hops >= forwardHopsMax) throw new NoLeaderError();
-    const leader = await this.waitForLeader(options.signal);
-    if (leader === this.config.advertiseAddress && this.isLeader()) return this.handle(method, args, options);
-    this.metrics.rpcForwarded.inc({ method });
-    return this.dial(leader).call(method, args, { ...options, forwardHops: hops + 1 });
+    const { clock, rand } = this.components;
+    const deadlineMs = clock.nowMs() + this.config.rpcHoldTimeoutMs;
+    let waitedMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      const leader = await this.waitForLeader(options.signal, deadlineMs);
+      if (leader === this.config.advertiseAddress && this.isLeader()) return this.handle(method, args, options);
+      this.metrics.rpcForwarded.inc({ method });
+      try {
+        return await this.dial(leader).call(method, args, { ...options, forwardHops: hops + 1 });
+      } catch (error) {
+        if (!forwardRetryable(methodRoutes[method], error) || clock.nowMs() >= deadlineMs) throw error;
+        waitedMs = forwardBackoffMs(this.config.rpcHoldTimeoutMs, attempt, waitedMs, rand);
+        this.log.debug({ method, leader, err: error, waitMs: Math.round(waitedMs) }, 'forward failed; retrying');
+        await delay(clock, Math.min(waitedMs, Math.max(0, deadlineMs - clock.nowMs())), options.signal);
+      }
+    }
   }
 
-  /** The leader's address, waiting up to rpcHoldTimeoutMs for one to be elected. */
-  private async waitForLeader(signal: AbortSignal | undefined): Promise<string> {
-    const deadlineMs = this.components.clock.nowMs() + this.config.rpcHoldTimeoutMs;
+  /** The leader's address, waiting until `deadlineMs` for one to be elected. */
+  private async waitForLeader(signal: AbortSignal | undefined, deadlineMs: number): Promise<string> {
     const stepMs = Math.max(10, Math.min(250, this.config.raftTickMs));
     for (;;) {
       const address = this.leaderAddress();

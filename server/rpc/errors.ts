@@ -82,15 +82,20 @@ export class RpcOverloadedError extends RpcError {
   }
 }
 
-/** The call could not reach a server, or the connection broke: safe to retry a read on another server. */
+/**
+ * The call could not reach a server, or the connection broke: safe to retry a read on another server. A write
+ * is safe to retry only when `notDelivered` (no connection to the server was ever established, so it never left).
+ */
 export class RpcTransportError extends RpcError {
   override readonly name: string = 'RpcTransportError';
+  readonly notDelivered: boolean;
   constructor(
     readonly serverAddress: string,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly notDelivered?: boolean },
   ) {
     super('ERR_RPC_TRANSPORT', `rpc error making call: ${message}`, options);
+    this.notDelivered = options?.notDelivered ?? false;
   }
 }
 

@@ -82,7 +82,8 @@ export class GrpcRpcClient implements RpcClient {
     options: CallOptions,
   ): Promise<RpcMethods[M]['reply']> {
     if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
-    if (this.closed) return Promise.reject(new RpcTransportError(this.address, 'client closed'));
+    if (this.closed)
+      return Promise.reject(new RpcTransportError(this.address, 'client closed', { notDelivered: true }));
     if (this.pending.size >= clientCallsMax)
       return Promise.reject(new RpcOverloadedError(`more than ${clientCallsMax} calls waiting on ${this.address}`));
     const request = {
@@ -158,7 +159,7 @@ export class GrpcRpcClient implements RpcClient {
       }
     });
     call.on('error', (error: grpc.ServiceError) =>
-      this.breakStream(stream, shortTransportReason(error.details || error.message), error),
+      this.breakStream(stream, shortTransportReason(error.details || error.message), error, neverConnected(error)),
     );
     call.on('end', () => this.breakStream(stream, 'the server ended the RPC stream'));
     this.stream = stream;
@@ -166,15 +167,25 @@ export class GrpcRpcClient implements RpcClient {
   }
 
   /** Every call still waiting on `stream` fails with a transport error; the next call opens a new stream. */
-  private breakStream(stream: OpenStream, reason: string, cause?: unknown): void {
+  private breakStream(stream: OpenStream, reason: string, cause?: unknown, notDelivered = false): void {
     if (stream.broken) return;
     stream.broken = true;
     stream.batcher.stop();
     if (this.stream === stream) this.stream = null;
     for (const pending of [...this.pending.values()]) {
       if (pending.stream === stream)
-        pending.reject(new RpcTransportError(this.address, reason, cause === undefined ? {} : { cause }));
+        pending.reject(
+          new RpcTransportError(this.address, reason, { notDelivered, ...(cause === undefined ? {} : { cause }) }),
+        );
     }
     stream.call.cancel();
   }
+}
+
+/**
+ * grpc-js fails a call with UNAVAILABLE "No connection established" when it could not pick a connected
+ * transport for it (load-balancer pick failure): the stream never started, so none of its calls left.
+ */
+function neverConnected(error: grpc.ServiceError): boolean {
+  return error.code === grpc.status.UNAVAILABLE && /No connection established/.test(error.details ?? '');
 }

@@ -50,6 +50,8 @@ describe('GrpcRpcClient to a server that is down', () => {
         (error: Error) => {
           assert.ok(error instanceof RpcTransportError);
           assert.equal(error.message, 'rpc error making call: dial tcp 127.0.0.217:1: connect: connection refused');
+          // No connection was ever made, so the call never left: even a write may be forwarded again.
+          assert.equal((error as RpcTransportError).notDelivered, true);
           return true;
         },
       );

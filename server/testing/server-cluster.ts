@@ -217,13 +217,13 @@ export class ServerCluster {
     );
   }
 
-  /** An in-process client to the server at `address`, failing like a dead connection when it is down. */
+  /** An in-process client to the server at `address`, failing like a refused connection when it is down. */
   dial(address: string): RpcClient {
     return {
       call: async (method, args, options: CallOptions) => {
         const target = [...this.servers.values()].find((entry) => entry.address === address);
         if (target === undefined || !target.running || this.downAddresses.has(address)) {
-          throw new RpcTransportError(address, 'connection refused');
+          throw new RpcTransportError(address, 'connection refused', { notDelivered: true });
         }
         return target.server.handle(method, args, options);
       },
