@@ -129,8 +129,16 @@ export class StandaloneProxy implements Startable {
     if (mode.kind === 'flags') {
       await this.startManager(await this.agentDatacenter(options.signal));
       if (mode.register) {
-        this.selfRegistration = new ProxySelfRegistration(this.components, mode.register);
-        await this.selfRegistration.start();
+        const registration = new ProxySelfRegistration(this.components, mode.register);
+        try {
+          await registration.start();
+        } catch (error) {
+          // A proxy the agent refused to register does not run unregistered: nothing is left behind.
+          await this.manager?.stop();
+          this.source.close();
+          throw error;
+        }
+        this.selfRegistration = registration;
       }
       this.schedule(mode.registration);
       return;
