@@ -3,14 +3,14 @@
 // origination and termination (Debian `haproxy`, certificates from the same CA), and a direct baseline. Each proxy
 // runs in its own process so CPU and RSS are its own. Figures: `rps_max` (wrk, 32 keep-alive connections),
 // `p50_ms_1k`/`p99_ms_1k` (an open-loop Node client at a fixed 1,000 req/s), `cpu_ms_per_1k_req` (both proxies'
-// CPU during the wrk run per 1,000 requests), `rss_mb_per_proxy`, and for managed mode `rss_mb_per_extra_service`
-// (100 services on one manager). Each figure is the median of `--rounds` rounds that alternate the three paths, so
+// CPU during the wrk run per 1,000 requests; `cpu_user_ms_per_1k_req` is its user-space part), `rss_mb_per_proxy`,
+// and for managed mode `rss_mb_per_extra_service` (100 services on one manager). Each figure is the median of `--rounds` rounds that alternate the three paths, so
 // that a busy machine slows all of them alike; the output also names the TLS each pair negotiated (checked with a
 // client of the mesh's CA) and the load average around the run. Loopback only (127.6.0.x), every load bounded.
 // With --instructions it instead counts each proxy's user-space instructions per request under valgrind's callgrind
 // (after a warm-up, over keep-alive connections): a figure that does not move with other load on the machine.
-//   npm run bench -- proxy-pair [--seconds 5] [--rounds 3]
-//   npm run bench -- proxy-pair --instructions [--requests 5000] [--warmup 20000]
+//   npm run bench -- proxy-pair [--seconds 5] [--rounds 3] [--only lattice,haproxy,direct] [--no-managed]
+//   npm run bench -- proxy-pair --instructions [--requests 5000] [--warmup 20000] [--keep-dumps]
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -56,6 +56,8 @@ interface Figures {
   p50_ms_1k: number;
   p99_ms_1k: number;
   cpu_ms_per_1k_req: number | null;
+  /** The user-space part of cpu_ms_per_1k_req (the rest is the kernel's: syscalls, loopback TCP). */
+  cpu_user_ms_per_1k_req: number | null;
   rss_mb_per_proxy: number | null;
   errors: number;
   rss_mb_per_extra_service?: number;
@@ -198,14 +200,17 @@ async function requestsOn(target: { host: string; port: number }, total: number,
   await Promise.all(Array.from({ length: COUNTED_CONCURRENCY }, worker));
 }
 
-function cpuMs(pids: readonly number[]): number {
-  let ticks = 0;
+/** CPU time (user and kernel) the processes have used so far, in ms. */
+function cpuMs(pids: readonly number[]): { total: number; user: number } {
+  let userTicks = 0;
+  let systemTicks = 0;
   for (const pid of pids) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    userTicks += Number(fields[11]);
+    systemTicks += Number(fields[12]);
   }
-  return (ticks * 1000) / 100;
+  return { total: ((userTicks + systemTicks) * 1000) / 100, user: (userTicks * 1000) / 100 };
 }
 
 /** The lower median (a real sample, not an average of two). */
@@ -280,6 +285,7 @@ interface Target {
 interface Round {
   readonly rps: number;
   readonly cpuMsPer1k: number | null;
+  readonly cpuUserMsPer1k: number | null;
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
@@ -293,13 +299,15 @@ async function measureRound(target: Target, seconds: number): Promise<Round> {
   sharedAgent = new Agent({ keepAlive: true, maxSockets: 64 });
   const cpuBefore = cpuMs(proxyPids);
   const load = wrk(host, port, seconds);
-  const cpu = cpuMs(proxyPids) - cpuBefore;
+  const cpuAfter = cpuMs(proxyPids);
+  const per1k = (ms: number) => (proxyPids.length > 0 ? Math.round((ms / (load.requests / 1000)) * 100) / 100 : null);
   // The warm-up opens the client's keep-alive connections (and, through proxies, their TLS sessions) first.
   await fixedRate(host, port, 1);
   const fixed = await fixedRate(host, port, seconds);
   const round: Round = {
     rps: Math.round(load.rps),
-    cpuMsPer1k: proxyPids.length > 0 ? Math.round((cpu / (load.requests / 1000)) * 100) / 100 : null,
+    cpuMsPer1k: per1k(cpuAfter.total - cpuBefore.total),
+    cpuUserMsPer1k: per1k(cpuAfter.user - cpuBefore.user),
     p50: fixed.p50,
     p99: fixed.p99,
     errors: load.errors + fixed.errors,
@@ -311,12 +319,14 @@ async function measureRound(target: Target, seconds: number): Promise<Round> {
 /** Medians over the rounds (each round's figures are kept too, to show the noise). */
 function summarise(target: Target, rounds: readonly Round[]): Figures & { rounds_rps_max: number[] } {
   const cpu = rounds.map((round) => round.cpuMsPer1k).filter((value): value is number => value !== null);
+  const cpuUser = rounds.map((round) => round.cpuUserMsPer1k).filter((value): value is number => value !== null);
   const { proxyPids } = target;
   return {
     rps_max: median(rounds.map((round) => round.rps)),
     p50_ms_1k: median(rounds.map((round) => round.p50)),
     p99_ms_1k: median(rounds.map((round) => round.p99)),
     cpu_ms_per_1k_req: cpu.length > 0 ? median(cpu) : null,
+    cpu_user_ms_per_1k_req: cpuUser.length > 0 ? median(cpuUser) : null,
     rss_mb_per_proxy:
       proxyPids.length > 0
         ? Math.round((proxyPids.reduce((sum, pid) => sum + rssMb(pid), 0) / proxyPids.length) * 10) / 10
