@@ -103,6 +103,10 @@ describe('lattice connect proxy flags', () => {
         '              Upstream: api => 127.0.0.1:9191\n' +
         '       Public listener: Disabled\n',
     );
+    assert.throws(() => proxyModeOf({ service: 'web', upstream: parseUpstream('b:9191', parseUpstream('a:9191')) }), {
+      code: 'ERR_USAGE',
+      message: /Upstreams\[1\] binds 127\.0\.0\.1:9191 twice/,
+    });
     assert.throws(() => proxyModeOf({ service: 'web' }), {
       message: 'a dev-mode proxy needs -upstream name:port, or -listen and -service-addr, or both',
     });

@@ -15,7 +15,7 @@ import { RealClock } from '../../lib/clock.js';
 import { LatticeError } from '../../lib/errors.js';
 import { createLogger, parseLogLevel } from '../../lib/log.js';
 import { randomSeed, SeededRand } from '../../lib/rand.js';
-import type { UpstreamInit } from '../../proxy/config.js';
+import { type UpstreamInit, validateProxyRegistration } from '../../proxy/config.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 
 interface ConnectProxyFlags extends HttpOptionValues {
@@ -127,6 +127,18 @@ export function proxyModeOf(flags: ConnectProxyFlags): StandaloneProxyMode | { r
   if (flags.registerId !== undefined && !flags.register) throw usage('-register-id needs -register');
   if (!flags.listen && (flags.upstream?.length ?? 0) === 0)
     throw usage('a dev-mode proxy needs -upstream name:port, or -listen and -service-addr, or both');
+  const mode = devModeOf(service, flags);
+  try {
+    // What the proxy would refuse later (two upstreams on one address) is refused now, not retried forever.
+    validateProxyRegistration(mode.registration);
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+  return mode;
+}
+
+/** The registration (and self-registration) of a dev-mode proxy whose flags were checked by proxyModeOf. */
+function devModeOf(service: string, flags: ConnectProxyFlags): Extract<StandaloneProxyMode, { kind: 'flags' }> {
   const upstreams = flags.upstream ?? [];
   const id = selfRegistrationId(service, flags.registerId);
   if (!flags.listen) {
