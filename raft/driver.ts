@@ -224,18 +224,27 @@ export class RaftDriver {
     const { logStore } = this.components;
     const storage = this.storage as MemoryLogStorage;
     assert(this.phase === 'idle', `a Ready began in phase ${this.phase}`);
-    // 0. A leader's appends and heartbeats promise nothing about this disk: they go before the write.
-    this.sendMessages(ready.leaderMessages);
     // Committed entries are durable on a quorum already, so applying them (and answering their proposers) need
     // not wait for this node's write, as etcd applies while it writes; after a snapshot install it must.
     const applyFirst = ready.snapshot === null;
-    if (applyFirst) this.applyReady(ready);
+    // 0. A leader's appends and heartbeats promise nothing about this disk: they go before the write. Appends
+    // that carry entries go at once (the followers' writes are the long pole); when none does (a commit index
+    // broadcast, heartbeats), they wait until the answers below are on their way.
+    const carriesEntries = ready.leaderMessages.some((message) => message.entries.length > 0);
+    if (carriesEntries || !applyFirst) this.sendMessages(ready.leaderMessages);
+    // 1. Persist: what the messages below may promise must be on disk first. The entries' write starts before
+    // the applying, so the disk works while the FSM does (with a snapshot to install, everything waits for it).
+    let entriesWritten: Promise<void> | null = null;
+    if (applyFirst) {
+      if (ready.entries.length > 0) entriesWritten = logStore.storeEntries(ready.entries);
+      this.applyReady(ready);
+      if (!carriesEntries) this.sendMessages(ready.leaderMessages);
+    }
     this.phase = 'persisting';
-    // 1. Persist: what the messages below may promise must be on disk first.
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     // Entries before hard state: the commit index written must never point past the durable log, or a crash in
     // between would make recovery report a lost tail (recovery.ts treats commit > last index as corruption).
-    if (ready.entries.length > 0) await logStore.storeEntries(ready.entries);
+    if (ready.entries.length > 0) await (entriesWritten ?? logStore.storeEntries(ready.entries));
     if (ready.hardState !== null) await this.persistHardState(ready.hardState);
     storage.append(ready.entries);
     if (ready.snapshot !== null || ready.entries.some((entry) => entry.type === 'conf-change')) this.updatePeers();

@@ -1,6 +1,7 @@
 // Group commit: writes that arrive while a synced batch is on its way to disk wait and go out together in the
 // next batch, so many concurrent proposals share one fsync. Order is preserved: a later submit is never on disk
-// before an earlier one.
+// before an earlier one. A submit when nothing is in flight starts its write at once, inside submit(), so the
+// caller can do other work (the Raft driver applies committed entries) while the disk syncs.
 
 export interface BatchOperation {
   readonly type: 'put' | 'del';
@@ -41,8 +42,6 @@ export class GroupCommit {
   }
 
   private async flushLoop(): Promise<void> {
-    // Yield once so submits made in the same turn join the first batch too.
-    await Promise.resolve();
     while (this.queued.length > 0) {
       const waiters = this.queued;
       this.queued = [];
