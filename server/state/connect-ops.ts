@@ -6,7 +6,6 @@
 import {
   type Intention,
   IntentionValidationError,
-  intentionSummary,
   intentionsFromServiceIntentions,
   normalizeIntention,
   SERVICE_INTENTIONS_KIND,
@@ -14,7 +13,7 @@ import {
   serviceIntentionsFromIntentions,
   validateIntention,
 } from '../../connect/index.js';
-import { InvalidWriteError } from './errors.js';
+import { IntentionConflictError, InvalidWriteError } from './errors.js';
 import { tableIndexKey } from './indexes.js';
 import type { StateStore } from './store.js';
 import {
@@ -79,6 +78,23 @@ const samePair = (a: Intention, b: Intention): boolean =>
   a.DestinationNS === b.DestinationNS &&
   a.DestinationName === b.DestinationName;
 
+/**
+ * Consul's refusal of a destination entry whose sources name one service twice: the sources in entry order (a
+ * created intention appended, an updated one in its place), sorted stably by precedence as Consul's normalize does,
+ * and the position of the second one (ServiceIntentionsConfigEntry.validate). Null when every source is distinct.
+ */
+function repeatedSource(sources: readonly Intention[]): IntentionConflictError | null {
+  const sorted = [...sources].sort((a, b) => b.Precedence - a.Precedence);
+  const seen = new Set<string>();
+  for (const [position, source] of sorted.entries()) {
+    const key = `${source.SourceNS}/${source.SourceName}`;
+    if (seen.has(key))
+      return new IntentionConflictError(`Sources[${position}] defines "${source.SourceName}" more than once`);
+    seen.add(key);
+  }
+  return null;
+}
+
 /** Rewrites the destination entry of `name` to hold exactly `intentions` (deleting it when empty). */
 function replaceDestination(txn: WriteTxn, destination: string, intentions: readonly Intention[]): void {
   if (intentions.length === 0) {
@@ -112,10 +128,10 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
   const intentions = allIntentions(txn);
   switch (mutation.Op) {
     case 'create': {
-      const duplicate = intentions.find((existing) => samePair(existing, mutation.Intention));
-      if (duplicate) throw new InvalidWriteError(`duplicate intention found: ${intentionSummary(duplicate)}`);
       const destination = mutation.Intention.DestinationName;
       const kept = intentions.filter((existing) => existing.DestinationName === destination);
+      const conflict = repeatedSource([...kept, mutation.Intention]);
+      if (conflict) throw conflict;
       replaceDestination(txn, destination, [...kept, mutation.Intention]);
       return;
     }
@@ -123,10 +139,15 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
       const id = mutation.Intention.ID;
       const previous = intentions.find((existing) => existing.ID === id && id !== '');
       if (!previous) throw new InvalidWriteError(`Cannot modify non-existent intention: '${id}'`);
-      const duplicate = intentions.find((existing) => existing.ID !== id && samePair(existing, mutation.Intention));
-      if (duplicate) throw new InvalidWriteError(`duplicate intention found: ${intentionSummary(duplicate)}`);
       const updated = { ...mutation.Intention, CreatedAt: previous.CreatedAt ?? mutation.Intention.CreatedAt };
       const oldRest = intentions.filter((i) => i.DestinationName === previous.DestinationName && i.ID !== id);
+      const conflict = repeatedSource(
+        intentions
+          .filter((i) => i.DestinationName === updated.DestinationName)
+          .map((i) => (i.ID === id ? updated : i))
+          .concat(previous.DestinationName === updated.DestinationName ? [] : [updated]),
+      );
+      if (conflict) throw conflict;
       if (previous.DestinationName !== updated.DestinationName) {
         replaceDestination(txn, previous.DestinationName, oldRest);
         const newRest = intentions.filter((i) => i.DestinationName === updated.DestinationName);

@@ -32,6 +32,18 @@ export class InvalidWriteError extends StateStoreError {
   }
 }
 
+/**
+ * A legacy intention write that would give one destination's service-intentions entry the same source twice:
+ * Consul (≥ 1.9) refuses it in the entry's validation, `Sources[1] defines "web" more than once`, and its HTTP API
+ * answers 500 with that text (a plain error, not a bad request), so this code has no HTTP status of its own.
+ */
+export class IntentionConflictError extends StateStoreError {
+  override readonly name: string = 'IntentionConflictError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_INTENTION_CONFLICT', message, options);
+  }
+}
+
 /** A node name or ID already belongs to another live node. */
 export class NodeConflictError extends StateStoreError {
   override readonly name: string = 'NodeConflictError';
