@@ -4,9 +4,15 @@
 // - converge_ms_nN: all agents but the seed join the seed at the same moment (serf: RPC `join`, as the anchor's bulk
 //   join; Lattice: PUT /v1/agent/join/<seed>), until every agent sees N alive members and none failed or left
 //   (serf: RPC `stats`; Lattice: GET /v1/agent/members), polled only on agents that have not converged yet;
-// - udp_bytes_per_s_nN / tcp_bytes_per_s_nN: after 5 s of quiet, tcpdump on lo for BW_SECONDS on the pool's gossip
-//   port and addresses, IPv4 bytes with headers, each packet counted once, divided by N and seconds (the anchor's
-//   method); no polling during the window;
+// - udp_bytes_per_s_nN / tcp_bytes_per_s_nN: after 5 s of quiet, tcpdump on lo on the pool's gossip port and
+//   addresses, IPv4 bytes with headers, each packet counted once (the anchor's method), for BW_SECONDS or one
+//   push-pull interval at N (memberlist's pushPullScale: 30 s up to 32 agents, 60 s at 50, 90 s at 100), whichever
+//   is longer; no polling during the window. UDP: bytes / N / seconds. TCP is almost only push-pull, one exchange
+//   per agent per interval once running, but memberlist's first push-pull comes a stagger plus a whole interval
+//   after start while Lattice's comes within the first interval, so a window soon after the join holds a different
+//   share of each system's exchanges. So tcp_bytes_per_s_nN is the steady-state rate: mean bytes per TCP
+//   connection in the window (tcp_bytes_per_push_pull_nN, both directions, headers included) / the interval;
+//   tcp_bytes_per_s_window_nN is the raw bytes / N / seconds of the window and tcp_connections_nN its count;
 // - rss_mb_nN: mean VmRSS of the agent processes (MiB);
 // - event_ms_nN: a user event (coalesce off) fired at one agent until all N received it, median of EVENT_REPS.
 //   serf: RPC `event` at n0, arrivals seen through RPC `stream` subscriptions on every agent. Lattice: PUT
@@ -30,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LAN, pushPullIntervalMs } from '../gossip/core/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const env = process.env;
@@ -121,10 +128,13 @@ function rssMb(pid: number): number | null {
 
 // ---------------------------------------------------------------- tcpdump byte counting (the anchor's method)
 
-/** Sums IPv4 UDP and TCP bytes (IP total length, headers included) in a pcap from lo. */
-function parsePcap(file: string): { udpBytes: number; tcpBytes: number; udpPackets: number } {
+/**
+ * Sums IPv4 UDP and TCP bytes (IP total length, headers included) in a pcap from lo, and counts TCP connections
+ * opened (SYN without ACK).
+ */
+function parsePcap(file: string): { udpBytes: number; tcpBytes: number; udpPackets: number; tcpConnections: number } {
   const bytes = readFileSync(file);
-  const result = { udpBytes: 0, tcpBytes: 0, udpPackets: 0 };
+  const result = { udpBytes: 0, tcpBytes: 0, udpPackets: 0, tcpConnections: 0 };
   if (bytes.length < 24) return result;
   const magic = bytes.readUInt32LE(0);
   const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
@@ -142,7 +152,13 @@ function parsePcap(file: string): { udpBytes: number; tcpBytes: number; udpPacke
       if (protocol === 17) {
         result.udpBytes += ipLength;
         result.udpPackets++;
-      } else if (protocol === 6) result.tcpBytes += ipLength;
+      } else if (protocol === 6) {
+        result.tcpBytes += ipLength;
+        const ip = data + linkHeader;
+        const flagsAt = ip + ((bytes[ip] as number) & 0x0f) * 4 + 13;
+        const flags = flagsAt < data + included ? (bytes[flagsAt] as number) : 0;
+        if ((flags & 0x12) === 0x02) result.tcpConnections++;
+      }
     }
     position = data + included;
   }
@@ -496,13 +512,25 @@ async function measurePool(
   await pause(settleMs);
   let udpBytesPerS: number | null = null;
   let tcpBytesPerS: number | null = null;
+  let tcpBytesPerPushPull: number | null = null;
+  let tcpBytesPerSWindow: number | null = null;
+  let tcpConnections: number | null = null;
+  const pushPullS = pushPullIntervalMs(LAN.pushPullIntervalMs, n) / 1000;
+  const captureS = Math.max(bwSeconds, pushPullS);
   if (bwSeconds > 0 && hasTcpdump) {
-    const captured = await captureBytes(captureFilterText, bwSeconds, join(dir, `${label}.pcap`));
+    const captured = await captureBytes(captureFilterText, captureS, join(dir, `${label}.pcap`));
     udpBytesPerS = round1(captured.udpBytes / captured.elapsedS / n);
-    tcpBytesPerS = round1(captured.tcpBytes / captured.elapsedS / n);
+    tcpBytesPerSWindow = round1(captured.tcpBytes / captured.elapsedS / n);
+    tcpConnections = captured.tcpConnections;
+    if (tcpConnections > 0) {
+      tcpBytesPerPushPull = round1(captured.tcpBytes / tcpConnections);
+      tcpBytesPerS = round1(tcpBytesPerPushPull / pushPullS);
+    }
     progress(
       `${label}: steady state ${udpBytesPerS} UDP B/s, ${round1(captured.udpPackets / captured.elapsedS / n)} ` +
-        `UDP pkt/s, ${tcpBytesPerS} TCP B/s per agent over ${round1(captured.elapsedS)} s`,
+        `UDP pkt/s per agent over ${round1(captured.elapsedS)} s; TCP ${tcpConnections} connections, ` +
+        `${tcpBytesPerPushPull} B each, ${tcpBytesPerS} B/s per agent at one per ${pushPullS} s ` +
+        `(${tcpBytesPerSWindow} B/s per agent in the window)`,
     );
   }
   const rss = pool.processes.map((child) => rssMb(child.pid as number)).filter((mb): mb is number => mb !== null);
@@ -549,6 +577,10 @@ async function measurePool(
     [`udp_bytes_per_s_n${n}`]: udpBytesPerS,
     [`rss_mb_n${n}`]: rssMbPerAgent,
     [`tcp_bytes_per_s_n${n}`]: tcpBytesPerS,
+    [`tcp_bytes_per_push_pull_n${n}`]: tcpBytesPerPushPull,
+    [`tcp_connections_n${n}`]: tcpConnections,
+    [`tcp_bytes_per_s_window_n${n}`]: tcpBytesPerSWindow,
+    [`capture_s_n${n}`]: bwSeconds > 0 && hasTcpdump ? captureS : null,
     [`converged_agents_n${n}`]: convergedTimes.length,
   };
 }
@@ -727,7 +759,10 @@ try {
       lattice_agents: 'lattice agent processes (client mode, LAN timing), one per loopback address',
       events:
         'serf: RPC event at n0, RPC stream on every agent; Lattice: PUT /v1/event/fire at n0, blocking GET /v1/event/list on every agent',
-      bytes: 'tcpdump on lo, IPv4 bytes with headers, per agent per second, no polling in the window',
+      bytes:
+        'tcpdump on lo, IPv4 bytes with headers, per agent per second, no polling in the window; the window is ' +
+        'max(bw_seconds, one push-pull interval at N)',
+      tcp: 'tcp_bytes_per_s = mean bytes per TCP connection in the window / the push-pull interval at N (one exchange per agent per interval in steady state); tcp_bytes_per_s_window = raw window rate',
       bw_seconds: bwSeconds,
       event_reps: eventReps,
       sim: `lattice simulate gossip --preset lan --seed ${simSeed}; joins spread 10 ms per node (<= 20 s)`,
