@@ -41,6 +41,7 @@ import type { LogSource } from './runtime/log-fanout.js';
 import { ManagedProxies } from './runtime/managed-proxies.js';
 import { AgentMetrics } from './runtime/metrics.js';
 import { RetryJoin } from './runtime/retry-join.js';
+import { countSerfMemberEvents } from './runtime/serf-metrics.js';
 
 export interface AgentComponents {
   /** The root logger; each subsystem gets a child with its own `module` (pino would repeat a nested one). */
@@ -166,6 +167,7 @@ export class Agent implements Startable, AgentHandle {
       // Lifeguard's awareness score: 0 healthy, up to 7 when this node is slow to answer probes.
       healthScore: () => safe(() => this.gossip.serfLayer().core.awarenessScore, 0),
     });
+    countSerfMemberEvents(this.metrics.registry, this.gossip.events, 'lan');
     this.wan =
       config.server && config.ports.serfWan >= 0
         ? new WanMembership(
@@ -175,6 +177,10 @@ export class Agent implements Startable, AgentHandle {
               log: log.child({ module: 'agent.serf.wan' }),
               build: components.build,
               metricsRegistry: this.metrics.registry,
+              lan: {
+                members: () => this.gossip.members(),
+                onMemberJoin: (on) => this.gossip.events.on('member-join', on),
+              },
               onGiveUp: (error) => components.onShutdownRequested?.(error.message, 'failed'),
             },
             config,

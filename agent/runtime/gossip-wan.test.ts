@@ -23,6 +23,8 @@ import { WanMembership, wanGossipConfig, wanMemberTags } from './gossip-wan.js';
 const build = { version: '0.1.0', consulVersion: '1.20.0', revision: 'abc', buildDate: '2026-01-01T00:00:00Z' };
 const key = randomBytes(32).toString('base64');
 const running: WanMembership[] = [];
+/** These tests run WAN pools alone: no LAN pool feeds the flooder (wan-flooder.test.ts covers it). */
+const noLanPool = { members: () => [], onMemberJoin: () => () => undefined };
 const dataDirs: string[] = [];
 
 after(async () => {
@@ -65,6 +67,7 @@ async function startMembership(
       log: silentLogger(),
       build,
       metricsRegistry: registry,
+      lan: noLanPool,
       onGiveUp: (error) => assert.fail(`retry_join_wan gave up: ${error.message}`),
     },
     { ...config, ports: { ...config.ports, serfWan: 0 } },
@@ -173,6 +176,7 @@ describe('a WAN pool between two datacenters', () => {
         log: silentLogger(),
         build,
         metricsRegistry: new Registry(),
+        lan: noLanPool,
         onGiveUp: () => undefined,
       },
       { ...config, ports: { ...config.ports, serfWan: 0 } },

@@ -2,10 +2,11 @@
 // on ports.serf_wan of serf_wan / bind_addr, advertised at advertise_addr_wan, with the WAN timings (gossip_wan),
 // member name "<node>.<dc>", the server tags (role=consul, dc, port, ...), its own keyring and snapshot
 // (data_dir/serf/remote.keyring, serf/remote.snapshot), and coordinates on (datacenters sort by them). Joined at
-// start through start_join_wan (a failure stops the start) and retry_join_wan (in the background). Client agents
+// start through start_join_wan (a failure stops the start) and retry_join_wan (in the background); the other servers
+// of its datacenter are joined in as they join the LAN pool (wan-flooder.ts, Consul's flood-join). Client agents
 // run none of it. Cross-datacenter RPC is not routed yet: WanPool (server/wan-pool.ts) is what that router reads.
 
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { DEV, type GossipConfig, validateGossipConfig, WAN } from '../../gossip/core/config.js';
 import { GossipDriver } from '../../gossip/driver.js';
 import type { KeyManager } from '../../gossip/key-manager.js';
@@ -24,6 +25,8 @@ import type { AgentConfig } from '../config/types.js';
 import { memberTags } from '../http/routes/agent.js';
 import { joinAddress, leaveBroadcastTimeoutMs } from './gossip-lan.js';
 import { RetryJoin } from './retry-join.js';
+import { countSerfMemberEvents } from './serf-metrics.js';
+import { type FloodLanSource, WanFlooder } from './wan-flooder.js';
 
 /**
  * Why this agent has no WAN pool, in Consul's words: a client agent is not a server (agent.go JoinWAN and
@@ -127,6 +130,8 @@ export interface WanMembershipComponents {
   readonly build: BuildInfo;
   /** The agent's registry: WAN member counts and events are exported with the agent's metrics. */
   readonly metricsRegistry: Registry;
+  /** The server's LAN pool: its servers are flood-joined into the WAN pool (Consul flood.go). */
+  readonly lan: FloodLanSource;
   /** retry_join_wan gave up after retry_max_wan attempts (Consul then shuts the agent down). */
   readonly onGiveUp: (error: Error) => void;
 }
@@ -137,6 +142,7 @@ export class WanMembership implements Startable {
   readonly pool: WanPool;
   private readonly lifecycle = new LifecycleState();
   private readonly retryJoin: RetryJoin | null;
+  private readonly flooder: WanFlooder;
   private readonly log: Logger;
 
   constructor(
@@ -167,6 +173,15 @@ export class WanMembership implements Startable {
               retryMax: config.retryMaxWan,
             },
           );
+    this.flooder = new WanFlooder(
+      {
+        clock,
+        log: components.log,
+        lan: components.lan,
+        wan: { members: () => this.driver.members(), join: (addresses) => this.driver.join(addresses) },
+      },
+      { datacenter: config.datacenter },
+    );
     registerWanMetrics(components.metricsRegistry, this.driver);
   }
 
@@ -179,7 +194,9 @@ export class WanMembership implements Startable {
           this.log.info({ count }, `(WAN) Join completed. Synced with ${count} initial agents`);
         }
         await this.retryJoin?.start(options);
+        await this.flooder.start(options);
       } catch (error) {
+        await this.retryJoin?.stop();
         await this.driver.stop();
         throw error;
       }
@@ -188,6 +205,7 @@ export class WanMembership implements Startable {
 
   stop(options: AbortOptions = {}): Promise<void> {
     return this.lifecycle.stop(async () => {
+      await this.flooder.stop(options);
       await this.retryJoin?.stop(options);
       await this.driver.stop(options);
     });
@@ -222,7 +240,7 @@ export class WanMembership implements Startable {
   }
 }
 
-/** consul.serf.wan.members (by status) and serf's member event counters with Consul's network="wan" label. */
+/** consul.serf.wan.members (by status) and serf's member event counters under Consul's network="wan" label. */
 function registerWanMetrics(registry: Registry, driver: GossipDriver): void {
   const registers = [registry];
   new Gauge({
@@ -236,15 +254,5 @@ function registerWanMetrics(registry: Registry, driver: GossipDriver): void {
       for (const [status, value] of Object.entries(counts)) this.set({ status }, value);
     },
   });
-  const events = [
-    ['member-join', 'consul_serf_member_join', 'Members that joined'],
-    ['member-failed', 'consul_serf_member_failed', 'Members found failed'],
-    ['member-leave', 'consul_serf_member_left', 'Members that left'],
-    ['member-update', 'consul_serf_member_update', 'Member tag updates'],
-  ] as const;
-  for (const [event, name, help] of events) {
-    const counter = new Counter({ name, help: `${help} (serf events)`, labelNames: ['network'], registers });
-    counter.inc({ network: 'wan' }, 0);
-    driver.events.on(event, () => counter.inc({ network: 'wan' }));
-  }
+  countSerfMemberEvents(registry, driver.events, 'wan');
 }

@@ -72,7 +72,8 @@ export function memberTags(config: AgentConfig, build: BuildInfo): Record<string
   if (config.server) {
     tags['port'] = String(config.ports.server);
     tags['raft_vsn'] = '3';
-    tags['wan_join_port'] = String(config.ports.serfWan);
+    // Where other servers flood-join this one into the WAN pool; none when WAN federation is off (serf_wan = -1).
+    if (config.ports.serfWan > 0) tags['wan_join_port'] = String(config.ports.serfWan);
     if (config.bootstrap) tags['bootstrap'] = '1';
     if (config.bootstrapExpect > 0) tags['expect'] = String(config.bootstrapExpect);
   }
