@@ -3,14 +3,21 @@
 
 import type { Clock } from '../lib/clock.js';
 import { ShutdownError, ValidationError } from '../lib/errors.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { type AbortOptions, LifecycleState, type Startable } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
 import type { BalancerPolicy } from './balancer.js';
 import { type ProxyRegistration, validateProxyRegistration } from './config.js';
 import { type ListenerStatsSnapshot, sumStats } from './counters.js';
 import { PROXY_DEFAULTS } from './defaults.js';
-import { ServiceProxy, type ServiceProxySettings, type ServiceProxyStats } from './service-proxy.js';
+import type { ServiceProxy, ServiceProxySettings, ServiceProxyStats } from './service-proxy.js';
 import type { ProxySource } from './source.js';
+
+/**
+ * The proxy itself (listeners, TLS, filters, balancing), loaded when the first service is added: every agent with
+ * Connect on builds a manager, but most client agents never host a proxy and would hold its code for nothing.
+ */
+const loadServiceProxy = lazyModule('the service proxy (proxy/service-proxy.js)', () => import('./service-proxy.js'));
 
 export interface ProxyManagerComponents {
   readonly source: ProxySource;
@@ -89,6 +96,7 @@ export class ProxyManager implements Startable {
     this.pending.add(config.id);
     try {
       await this.removeService(config.id, options);
+      const { ServiceProxy } = await loadServiceProxy();
       const proxy = new ServiceProxy(this.components, config, this.settings);
       await proxy.start(options);
       if (!this.lifecycle.isRunning()) {

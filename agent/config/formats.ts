@@ -8,7 +8,6 @@
 // no message at all.
 
 import { createRequire } from 'node:module';
-import { parseDocument } from 'yaml';
 
 export type ConfigFormat = 'json' | 'hcl' | 'yaml';
 
@@ -61,7 +60,8 @@ interface HclModule {
   parse(text: string): string;
 }
 
-// Required on first use (Node caches it): the GopherJS bundle is 1.5 MB and most commands never read HCL.
+// Required on first use (Node caches it): the GopherJS bundle is 1.5 MB and most commands never read HCL. The
+// yaml package likewise: a few hundred kB of code held for the life of every agent that read only JSON or HCL.
 const requireCommonJs = createRequire(import.meta.url);
 
 function parseHcl(text: string): ParseResult {
@@ -80,6 +80,7 @@ function parseHcl(text: string): ParseResult {
 }
 
 function parseYaml(text: string): ParseResult {
+  const { parseDocument } = requireCommonJs('yaml') as typeof import('yaml');
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = document.errors[0];
   if (first) {
