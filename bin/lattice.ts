@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { normalizeArgv } from './argv.js';
 import { registerCommands } from './commands/index.js';
+import { cliErrorText } from './error-output.js';
 import { latticeVersion } from './version.js';
 
 const program = new Command('lattice')
@@ -18,9 +19,6 @@ try {
   await program.parseAsync(args, { from: 'user' });
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
-  // Consul's CLI messages already say what failed ("Error querying Consul agent: ...", "Failed to open ..."): they
-  // are printed as they are; anything else gets the "Error: " prefix.
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(/^(Error|Failed)\b/.test(message) ? `${message}\n` : `Error: ${message}\n`);
+  process.stderr.write(`${cliErrorText(error)}\n`);
   process.exit(1);
 }

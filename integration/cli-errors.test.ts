@@ -1,7 +1,8 @@
 // Proves the CLI's failure texts read as Consul's, once each: "Error querying Consul agent: <cause>" (never
-// "... failed: ..." after a Consul phrase, never "Error: Error ..."), "Failed to read file: open PATH: no such file
-// or directory" for a missing input file, and an agent whose HTTP, DNS, gossip or server RPC address is taken
-// prints one line naming the address and port, without a stack trace unless -log-level=debug asked for one.
+// "... failed: ..." after a Consul phrase, never "Error: Error ..."), a missing input file as "Failed to load data:
+// Failed to read file: open PATH: no such file or directory" (config write) and "Error! Failed to read file: ..."
+// (kv put), and an agent whose HTTP, DNS, gossip or server RPC address is taken prints one line naming the address
+// and port, without a stack trace unless -log-level=debug asked for one.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -16,10 +17,14 @@ describe('CLI error texts', () => {
   it('config write and kv put @FILE name a missing file as Go does', async () => {
     const result = await runLattice(['config', 'write', '/nonexistent']);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, 'Failed to read file: open /nonexistent: no such file or directory\n');
+    // Consul's config write wraps LoadDataSourceNoRaw's error once more; kv put prints it as "Error! <why>".
+    assert.equal(
+      result.stderr,
+      'Failed to load data: Failed to read file: open /nonexistent: no such file or directory\n',
+    );
     const kv = await runLattice(['kv', 'put', 'x', '@/nonexistent', '-http-addr=127.0.0.214:1']);
     assert.equal(kv.code, 1);
-    assert.equal(kv.stderr, 'Failed to read file: open /nonexistent: no such file or directory\n');
+    assert.equal(kv.stderr, 'Error! Failed to read file: open /nonexistent: no such file or directory\n');
   });
 
   it('kv get says "Error querying Consul agent: <cause>" once', async () => {

@@ -10,12 +10,12 @@ export class AgentRequestError extends LatticeError {
 }
 
 /**
- * The message for a failed request: a `what` that is a whole Consul phrase ("Error querying Consul agent",
- * "Failed writing data") takes the cause after a colon, as Consul prints it; a bare activity ("listing nodes")
- * reads "listing nodes failed: <cause>". Never both, which read "Error querying Consul agent failed: ...".
+ * The message for a failed request, printed as it is (bin/error-output.ts): a `what` that is a whole Consul phrase
+ * ("Error querying Consul agent", "Error! Failed writing data") takes the cause after a colon, as Consul prints it;
+ * a bare activity ("listing nodes") becomes Consul's usual shape, "Error listing nodes: <cause>".
  */
 export function failureMessage(what: string, cause: string): string {
-  return /^[A-Z]/.test(what) ? `${what}: ${cause}` : `${what} failed: ${cause}`;
+  return /^[A-Z]/.test(what) ? `${what}: ${cause}` : `Error ${what}: ${cause}`;
 }
 
 /** One CLI request is an operator waiting at a prompt; a minute covers a slow leader election. */

@@ -59,7 +59,12 @@ export function registerConfig(program: Command): void {
       throw usage('Must provide exactly one positional argument to specify the config entry to write');
     const query = casQuery(flags);
     const target = resolveHttpOptions(flags, process.env);
-    const entry = await readConfigFile(files[0] as string);
+    const entry = await readConfigFile(files[0] as string).catch((error: unknown) => {
+      // Consul's config write wraps LoadDataSourceNoRaw's "Failed to read file: ..." once more.
+      if (error instanceof LatticeError && /^Failed to read (file|stdin): /.test(error.message))
+        throw new LatticeError(error.code, `Failed to load data: ${error.message}`, { cause: error });
+      throw error;
+    });
     const field = (name: string): string => {
       const key = Object.keys(entry).find((item) => item.toLowerCase() === name);
       return key === undefined ? '' : String(entry[key]);

@@ -18,10 +18,10 @@ describe('intention targets', () => {
     assert.throws(() => intentionTarget('team/web', 'source'), { code: 'ERR_NOT_IMPLEMENTED' });
     assert.throws(() => intentionTarget('eu/default/web', 'destination'), {
       code: 'ERR_NOT_IMPLEMENTED',
-      message: /^Invalid intention destination: "eu\/default\/web"/,
+      message: /^Error: Invalid intention destination: "eu\/default\/web"/,
     });
     assert.throws(() => intentionTarget('a/b/c/d', 'source'), {
-      message: "Invalid intention source: input can contain at most two '/'",
+      message: "Error: Invalid intention source: input can contain at most two '/'",
     });
   });
 });

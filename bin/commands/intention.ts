@@ -1,13 +1,15 @@
 // `lattice intention create|delete|get|list|check|match`: intentions through the agent's HTTP API with consul
-// intention's arguments, output and exit codes (command/intention/*): `Created: web => db (allow)`, `Intention
-// deleted.`, the get table, the list table (`There are no intentions.` on stderr and exit 2 when there are none),
-// `Allowed` (exit 0) / `Denied` (exit 1) for check with exit 2 on any error, `web => db (allow)` lines for match.
-// SRC DST pairs use the `exact` endpoints; a single argument is an intention ID (the legacy ID endpoints). Lattice
-// adds `-format json` to get and list and `-description` to create.
+// intention's arguments, output and exit codes (command/intention/*): `Created: web => db (allow)` (nothing for a
+// -replace that overwrote an existing pair), `Intention deleted.`, the get table, the list table (`There are no
+// intentions.` on stderr and exit 2 when there are none), `Allowed` (exit 0) / `Denied` (exit 1) for check with
+// exit 2 on any error, `web => db (allow)` lines for match. SRC DST pairs use the `exact` endpoints; a single
+// argument is an intention ID (the legacy ID endpoints). Lattice adds `-format json` to get and list and
+// `-description` to create.
 
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
+import { cliErrorText } from '../error-output.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentJson, parsed, readStdinText } from './connect-http.js';
 import {
@@ -66,12 +68,12 @@ async function fetchOne(target: HttpClientOptions, args: readonly string[]): Pro
  */
 export function intentionTarget(input: string, which: 'source' | 'destination'): string {
   const parts = input.split('/');
-  if (parts.length > 3) throw usage(`Invalid intention ${which}: input can contain at most two '/'`);
+  if (parts.length > 3) throw usage(`Error: Invalid intention ${which}: input can contain at most two '/'`);
   const [name, namespace = '', partition = ''] = [...parts].reverse() as [string, string?, string?];
   if ((namespace !== '' && namespace !== 'default') || (partition !== '' && partition !== 'default'))
     throw new LatticeError(
       'ERR_NOT_IMPLEMENTED',
-      `Invalid intention ${which}: "${input}" names a namespace or admin partition other than "default", which are not implemented (Consul Enterprise features)`,
+      `Error: Invalid intention ${which}: "${input}" names a namespace or admin partition other than "default", which are not implemented (Consul Enterprise features)`,
     );
   return name;
 }
@@ -90,7 +92,7 @@ function metaOf(pairs: readonly string[]): Record<string, string> {
 /** The intentions `create` makes: from SRC DST and the flags, or one per -file argument (`-` once for stdin). */
 async function intentionsToCreate(args: readonly string[], flags: CreateFlags): Promise<Record<string, unknown>[]> {
   if (flags.file) {
-    if (args.filter((arg) => arg === '-').length > 1) throw usage('"-" may be given only once with -file');
+    if (args.filter((arg) => arg === '-').length > 1) throw usage('Error: "-" may be given only once with -file');
     const bodies: Record<string, unknown>[] = [];
     for (const path of args) {
       const text =
@@ -111,7 +113,8 @@ async function intentionsToCreate(args: readonly string[], flags: CreateFlags): 
     }
     return bodies;
   }
-  if (args.length !== 2) throw usage('Must specify two arguments: source and destination');
+  // Consul's create prints every argument error as "Error: <why>" (ixnsFromArgs).
+  if (args.length !== 2) throw usage('Error: Must specify two arguments: source and destination');
   const meta = metaOf(flags.meta ?? []);
   return [
     {
@@ -135,32 +138,48 @@ async function create(target: HttpClientOptions, args: readonly string[], flags:
       Action: typeof body['Action'] === 'string' ? body['Action'] : '',
       Permissions: Array.isArray(body['Permissions']) ? (body['Permissions'] as unknown[]) : [],
     };
+    const pair = `with source "${view.SourceName}" and destination "${view.DestinationName}"`;
+    // Consul's -replace: look the pair up; an existing intention is overwritten in place and nothing is printed
+    // (command/intention/create skips its "Created:" line), a missing one is created as without -replace.
     if (flags.replace) {
-      // One upsert instead of Consul's find-then-update: the same outcome without a race between the two.
-      await agentJson(target, 'Error replacing intention', {
-        method: 'PUT',
+      const existing = await agentJson(target, 'Error looking up intention', {
         path: '/v1/connect/intentions/exact',
         query: [
           ['source', view.SourceName],
           ['destination', view.DestinationName],
         ],
-        body,
+        accept: [404],
       }).catch((error: unknown) => {
         throw failure(
-          `Error replacing intention with source "${view.SourceName}" and destination "${view.DestinationName}": ${reason(error).replace(/^Error replacing intention: /, '')}`,
+          `Error looking up intention for replacement ${pair}: ${reason(error).replace(/^Error looking up intention: /, '')}`,
         );
       });
-    } else {
-      await agentJson(target, 'Error creating intention', {
-        method: 'POST',
-        path: '/v1/connect/intentions',
-        body,
-      }).catch((error: unknown) => {
-        throw failure(
-          `Error creating intention "${intentionString(view)}": ${reason(error).replace(/^Error creating intention: /, '')}`,
-        );
-      });
+      if (existing.status !== 404) {
+        await agentJson(target, 'Error replacing intention', {
+          method: 'PUT',
+          path: '/v1/connect/intentions/exact',
+          query: [
+            ['source', view.SourceName],
+            ['destination', view.DestinationName],
+          ],
+          body,
+        }).catch((error: unknown) => {
+          throw failure(
+            `Error replacing intention ${pair}: ${reason(error).replace(/^Error replacing intention: /, '')}`,
+          );
+        });
+        continue;
+      }
     }
+    await agentJson(target, 'Error creating intention', {
+      method: 'POST',
+      path: '/v1/connect/intentions',
+      body,
+    }).catch((error: unknown) => {
+      throw failure(
+        `Error creating intention "${intentionString(view)}": ${reason(error).replace(/^Error creating intention: /, '')}`,
+      );
+    });
     process.stdout.write(`Created: ${intentionString(view)}\n`);
   }
 }
@@ -232,8 +251,7 @@ async function check(target: () => HttpClientOptions, args: readonly string[], s
     process.stdout.write(answer.Allowed ? 'Allowed\n' : 'Denied\n');
     if (!answer.Allowed) process.exitCode = 1;
   } catch (error) {
-    const message = reason(error);
-    process.stderr.write(/^(Error|Failed)\b/.test(message) ? `${message}\n` : `Error: ${message}\n`);
+    process.stderr.write(`${cliErrorText(error)}\n`);
     process.exitCode = 2;
   }
 }

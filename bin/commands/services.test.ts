@@ -115,7 +115,19 @@ describe('lattice services register', () => {
       /Service registration requires arguments or -id, not both\./,
     );
     await assert.rejects(run(['register', '-name=web', '-meta=novalue']), /missing "=" value in argument: novalue/);
-    await assert.rejects(run(['register', '/nonexistent/web.json']), /open \/nonexistent\/web\.json: no such file/);
+    await assert.rejects(run(['register', '/nonexistent/web.json']), {
+      message: 'Error: Failed to read file: open /nonexistent/web.json: no such file or directory',
+    });
+    assert.equal(requests.length, 0);
+  });
+
+  it("refuses deregister with neither or both of files and -id with Consul's messages, sending nothing", async () => {
+    await assert.rejects(run(['deregister']), {
+      message: 'Service deregistration requires at least one argument or -id.',
+    });
+    await assert.rejects(run(['deregister', '-id=web', 'web.json']), {
+      message: 'Service deregistration requires arguments or -id, not both.',
+    });
     assert.equal(requests.length, 0);
   });
 

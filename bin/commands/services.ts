@@ -117,10 +117,20 @@ export async function definitionsToRegister(files: readonly string[], flags: Ser
     throw new LatticeError('ERR_USAGE', 'Service registration requires arguments or -id, not both.');
   const fromFlags = definitionFromFlags(flags);
   if (files.length === 0) return [fromFlags];
+  return (await definitionsInFiles(files)).map((definition) => combineWithFlags(definition, fromFlags));
+}
+
+/** Every definition in the files; a file that cannot be read or parsed is Consul's "Error: <why>". */
+async function definitionsInFiles(files: readonly string[]): Promise<Definition[]> {
   const definitions: Definition[] = [];
-  for (const file of files)
-    for (const definition of definitionsInFile(file, await readInputFile(file)))
-      definitions.push(combineWithFlags(definition, fromFlags));
+  for (const file of files) {
+    try {
+      definitions.push(...definitionsInFile(file, await readInputFile(file)));
+    } catch (error) {
+      if (!(error instanceof LatticeError)) throw error;
+      throw new LatticeError(error.code, `Error: ${error.message}`, { cause: error });
+    }
+  }
   return definitions;
 }
 
@@ -186,12 +196,13 @@ export function registerServices(program: Command, output: Output = process.stdo
       .argument('[file...]', 'service definition files')
       .option('--id <id>', 'the service ID to deregister'),
   ).action(async (files: string[], flags: DeregisterFlags) => {
-    if (flags.id && files.length > 0) throw new LatticeError('ERR_USAGE', 'give either -id or files, not both');
+    if (files.length === 0 && !flags.id)
+      throw new LatticeError('ERR_USAGE', 'Service deregistration requires at least one argument or -id.');
+    if (flags.id && files.length > 0)
+      throw new LatticeError('ERR_USAGE', 'Service deregistration requires arguments or -id, not both.');
     const ids: string[] = flags.id ? [flags.id] : [];
-    for (const file of files)
-      for (const definition of definitionsInFile(file, await readInputFile(file)))
-        ids.push(field(definition, 'id') ?? field(definition, 'name') ?? '');
-    if (ids.length === 0) throw new LatticeError('ERR_USAGE', 'give -id or at least one definition file');
+    for (const definition of await definitionsInFiles(files))
+      ids.push(field(definition, 'id') ?? field(definition, 'name') ?? '');
     const target = resolveHttpOptions(flags, process.env);
     for (const id of ids) {
       await agentRequest(target, `Error deregistering service "${id}"`, {
