@@ -7,7 +7,8 @@ import { AgentRequestError, cliRequestTimeoutMs, failureMessage } from './catalo
 
 export interface KvPair {
   readonly Key: string;
-  readonly Flags: number;
+  /** Consul's uint64: the decimal digits when read through parseKvPairs (exact above 2^53). */
+  readonly Flags: number | string;
   readonly Value: string | null;
   readonly Session?: string;
   readonly LockIndex: number;
@@ -79,3 +80,18 @@ export const kvPath = (key: string): string => `/v1/kv/${key.split('/').map(enco
 
 export const decodeValue = (value: string | null): Buffer =>
   value === null ? Buffer.alloc(0) : Buffer.from(value, 'base64');
+
+/**
+ * Consul's KV Flags are a uint64 that the agent writes as a bare JSON number; JSON.parse would round one above 2^53
+ * (18446744073709551615 reads back as 18446744073709552000). The number after a `"<field>":` member name is quoted
+ * first so it parses as its exact digits. A string value cannot fake the match: a quote inside it is always
+ * escaped, and `Flags":` needs a bare quote, which only ever ends a member name.
+ */
+export function withExactFlags(json: string, field: 'Flags' | 'flags'): string {
+  return json.replace(new RegExp(`"${field}":(\\s*)(\\d+)`, 'g'), `"${field}":$1"$2"`);
+}
+
+/** The agent's KV entries with Flags as exact decimal text. */
+export function parseKvPairs(answer: RawAnswer, what: string): KvPair[] {
+  return parseJson<KvPair[]>({ ...answer, body: withExactFlags(answer.body, 'Flags') }, what);
+}

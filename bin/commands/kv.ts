@@ -1,12 +1,14 @@
 // `lattice kv get|put|delete|export|import`: the KV store through the agent's HTTP API, with consul kv's flags,
-// output and messages (`Success! Data written to: KEY`, `No key exists at: KEY`). Export writes consul kv
+// output and messages (`Success! Data written to: KEY`, `Error! No key exists at: KEY`). Export writes consul kv
 // export's JSON ([{key, flags, value}] with base64 values); import reads it back, printing each key and, for
-// many keys, a progress line on stderr.
+// many keys, a progress line on stderr. Flags are Consul's uint64, kept exact as decimal text end to end (get
+// -detailed, export, import), never through a JS number that would round them above 2^53.
 
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
+import { kvFlagsFromText } from '../../server/state/kv-types.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
-import { agentCall, decodeValue, type KvPair, kvPath, parseJson } from './kv-http.js';
+import { agentCall, decodeValue, type KvPair, kvPath, parseJson, parseKvPairs, withExactFlags } from './kv-http.js';
 import { readInputBytes } from './read-input.js';
 
 interface GetFlags extends HttpOptionValues {
@@ -36,10 +38,10 @@ interface DeleteFlags extends HttpOptionValues {
 
 const usage = (message: string): LatticeError => new LatticeError('ERR_USAGE', message);
 
-/** Consul's exported entry: lower-case names, base64 value. */
+/** Consul's exported entry: lower-case names, base64 value; flags as exact decimal text (a uint64). */
 export interface ExportedEntry {
   readonly key: string;
-  readonly flags: number;
+  readonly flags: string;
   readonly value: string;
 }
 
@@ -59,14 +61,23 @@ export async function dataArgument(data: string | undefined, base64: boolean): P
   else bytes = Buffer.from(data);
   if (!base64) return bytes;
   const text = bytes.toString('utf8').trim();
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw usage('Cannot base 64 decode data: illegal base64 data');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw usage('Error! Cannot base 64 decode data: illegal base64 data');
   return Buffer.from(text, 'base64');
 }
 
-function modifyIndexOf(flags: { readonly modifyIndex?: string }): number {
-  const value = flags.modifyIndex ?? '';
-  if (!/^\d+$/.test(value)) throw usage('Must specify -modify-index with -cas!');
-  return Number(value);
+/** kv put and kv import print a DATA argument they cannot read as "Error! <why>" (their dataFromArgs). */
+function consulDataError(error: unknown): never {
+  if (error instanceof LatticeError && /^Failed to read (file|stdin): /.test(error.message))
+    throw new LatticeError(error.code, `Error! ${error.message}`, { cause: error });
+  throw error;
+}
+
+/** Go's Uint64Var for -modify-index: absent is 0. */
+function modifyIndexOf(flags: { readonly modifyIndex?: string }): string {
+  const value = flags.modifyIndex ?? '0';
+  if (!/^\d+$/.test(value) || BigInt(value) > 18_446_744_073_709_551_615n)
+    throw usage(`invalid value "${value}" for flag -modify-index: parse error`);
+  return BigInt(value).toString();
 }
 
 function detailed(pair: KvPair, base64: boolean): string {
@@ -92,7 +103,7 @@ async function kvGet(target: HttpClientOptions, key: string, flags: GetFlags): P
       query: [['keys', ''], ['separator', separator], ...stale],
       accept: [404],
     });
-    const keys = answer.status === 404 ? [] : parseJson<string[]>(answer, 'listing keys');
+    const keys = answer.status === 404 ? [] : parseJson<string[]>(answer, 'Error querying Consul agent');
     for (const item of keys) process.stdout.write(`${item}\n`);
     return;
   }
@@ -102,7 +113,7 @@ async function kvGet(target: HttpClientOptions, key: string, flags: GetFlags): P
       query: [['recurse', ''], ...stale],
       accept: [404],
     });
-    const pairs = answer.status === 404 ? [] : parseJson<KvPair[]>(answer, 'reading keys');
+    const pairs = answer.status === 404 ? [] : parseKvPairs(answer, 'Error querying Consul agent');
     pairs.forEach((pair, position) => {
       if (flags.detailed)
         process.stdout.write(`${detailed(pair, flags.base64 === true)}\n${position < pairs.length - 1 ? '\n' : ''}`);
@@ -113,53 +124,76 @@ async function kvGet(target: HttpClientOptions, key: string, flags: GetFlags): P
     });
     return;
   }
-  if (key === '') throw usage('Missing KEY argument');
+  if (key === '') throw usage('Error! Missing KEY argument');
   const answer = await agentCall(target, 'Error querying Consul agent', {
     path: kvPath(key),
     query: stale,
     accept: [404],
   });
-  if (answer.status === 404) throw new LatticeError('ERR_NOT_FOUND', `No key exists at: ${key}`);
-  const [pair] = parseJson<KvPair[]>(answer, 'reading the key');
-  if (pair === undefined) throw new LatticeError('ERR_NOT_FOUND', `No key exists at: ${key}`);
+  if (answer.status === 404) throw new LatticeError('ERR_NOT_FOUND', `Error! No key exists at: ${key}`);
+  const [pair] = parseKvPairs(answer, 'Error querying Consul agent');
+  if (pair === undefined) throw new LatticeError('ERR_NOT_FOUND', `Error! No key exists at: ${key}`);
   if (flags.detailed) process.stdout.write(`${detailed(pair, flags.base64 === true)}\n`);
   else if (flags.base64) process.stdout.write(`${pair.Value ?? ''}\n`);
   else process.stdout.write(Buffer.concat([decodeValue(pair.Value), Buffer.from('\n')]));
 }
 
 async function kvPut(target: HttpClientOptions, key: string, data: string | undefined, flags: PutFlags): Promise<void> {
-  if (key === '') throw usage('Missing KEY argument');
+  if (key === '') throw usage('Error! Missing KEY argument');
   const query: [string, string][] = [];
   if (flags.flags !== undefined) {
-    if (!/^\d+$/.test(flags.flags)) throw usage('-flags must be an unsigned integer');
-    query.push(['flags', flags.flags]);
+    const exact = kvFlagsFromText(flags.flags);
+    if (exact === undefined) throw usage(`invalid value "${flags.flags}" for flag -flags: parse error`);
+    query.push(['flags', String(exact)]);
   }
   if ([flags.cas, flags.acquire, flags.release].filter(Boolean).length > 1)
     throw usage('Only one of -cas, -acquire and -release may be given');
-  if (flags.cas) query.push(['cas', String(modifyIndexOf(flags))]);
-  if (flags.acquire || flags.release) {
-    if (!flags.session) throw usage('Missing -session (required with -acquire and -release)');
-    query.push([flags.acquire ? 'acquire' : 'release', flags.session]);
-  }
-  const body = await dataArgument(data, flags.base64 === true);
-  const answer = await agentCall(target, `Failed writing data`, { method: 'PUT', path: kvPath(key), query, body });
-  if (answer.body.trim() !== 'true') {
-    const reason = flags.cas ? 'CAS failed' : flags.acquire ? 'lock not acquired' : 'lock not released';
-    throw new LatticeError('ERR_KV_REFUSED', `Did not write to ${key}: ${reason}`);
-  }
+  const body = await dataArgument(data, flags.base64 === true).catch(consulDataError);
+  if ((flags.acquire || flags.release) && !flags.session)
+    throw usage('Error! Missing -session (required with -acquire and -release)');
+  // Consul's wording per operation (command/kv/put): the failed call, then the refusal.
+  const index = flags.cas ? modifyIndexOf(flags) : '0';
+  const [what, refused] = flags.cas
+    ? [
+        `Error! Did not write to ${key}`,
+        index === '0'
+          ? `Error! Did not write to ${key}: CAS performed with index=0 and key already exists.`
+          : `Error! Did not write to ${key}: CAS failed`,
+      ]
+    : flags.acquire
+      ? ['Error! Failed writing data', 'Error! Did not acquire lock']
+      : flags.release
+        ? ['Error! Failed writing data', 'Error! Did not release lock']
+        : ['Error! Failed writing data', ''];
+  if (flags.cas) query.push(['cas', index]);
+  if (flags.acquire || flags.release) query.push([flags.acquire ? 'acquire' : 'release', flags.session ?? '']);
+  const answer = await agentCall(target, what, { method: 'PUT', path: kvPath(key), query, body });
+  // A plain put answers true regardless (Consul does not look at it); CAS, acquire and release say whether it took.
+  if (refused !== '' && answer.body.trim() !== 'true') throw new LatticeError('ERR_KV_REFUSED', refused);
   if (flags.acquire) process.stdout.write(`Success! Lock acquired on: ${key}\n`);
   else if (flags.release) process.stdout.write(`Success! Lock released on: ${key}\n`);
   else process.stdout.write(`Success! Data written to: ${key}\n`);
 }
 
 async function kvDelete(target: HttpClientOptions, key: string, flags: DeleteFlags): Promise<void> {
+  if (!flags.recurse && key === '') throw usage('Error! Missing KEY argument');
+  const index = modifyIndexOf(flags);
+  // Consul's checks, in its order (command/kv/del).
+  if (flags.cas && index === '0')
+    throw usage('Cannot delete a key that does not exist. Provide a -modify-index greater than than 0.');
+  if (index !== '0' && !flags.cas) throw usage('Cannot specify -modify-index without -cas!');
   if (flags.recurse && flags.cas) throw usage('Cannot specify both -cas and -recurse!');
-  if (!flags.recurse && key === '') throw usage('Missing KEY argument');
   const query: [string, string][] = [];
   if (flags.recurse) query.push(['recurse', '']);
-  if (flags.cas) query.push(['cas', String(modifyIndexOf(flags))]);
-  const answer = await agentCall(target, 'Failed deleting', { method: 'DELETE', path: kvPath(key), query });
-  if (answer.body.trim() !== 'true') throw new LatticeError('ERR_KV_REFUSED', `Did not delete key ${key}: CAS failed`);
+  if (flags.cas) query.push(['cas', index]);
+  const what = flags.recurse
+    ? `Error! Did not delete prefix ${key}`
+    : flags.cas
+      ? `Error! Did not delete key ${key}`
+      : `Error deleting key ${key}`;
+  const answer = await agentCall(target, what, { method: 'DELETE', path: kvPath(key), query });
+  if (answer.body.trim() !== 'true')
+    throw new LatticeError('ERR_KV_REFUSED', `Error! Did not delete key ${key}: CAS failed`);
   process.stdout.write(
     flags.recurse ? `Success! Deleted keys with prefix: ${key}\n` : `Success! Deleted key: ${key}\n`,
   );
@@ -171,28 +205,44 @@ async function kvExport(target: HttpClientOptions, prefix: string): Promise<void
     query: [['recurse', '']],
     accept: [404],
   });
-  const pairs = answer.status === 404 ? [] : parseJson<KvPair[]>(answer, 'exporting');
+  const pairs = answer.status === 404 ? [] : parseKvPairs(answer, 'Error querying Consul agent');
   const exported: ExportedEntry[] = pairs.map((pair) => ({
     key: pair.Key,
-    flags: pair.Flags,
+    flags: String(pair.Flags),
     value: pair.Value ?? '',
   }));
-  process.stdout.write(`${JSON.stringify(exported, null, '\t')}\n`);
+  process.stdout.write(`${exportJson(exported)}\n`);
 }
 
-/** Parses consul kv export's JSON, refusing anything else with a clear message. */
+/**
+ * consul kv export's document (json.MarshalIndent with a tab): flags as a bare JSON number of exact digits, which
+ * JSON.stringify cannot write for a value above 2^53, so each quoted flags text is unquoted after stringifying (a
+ * quote inside a key is escaped, so only the member itself matches).
+ */
+export function exportJson(entries: readonly ExportedEntry[]): string {
+  return JSON.stringify(entries, null, '\t').replace(/"flags": "(\d+)"/g, '"flags": $1');
+}
+
+/** Parses consul kv export's JSON, refusing anything else with a clear message; flags stay exact (uint64). */
 export function parseExport(text: string): ExportedEntry[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(withExactFlags(text, 'flags'));
   } catch (error) {
     throw new LatticeError('ERR_USAGE', `Cannot unmarshal data: ${(error as Error).message}`);
   }
   if (!Array.isArray(parsed)) throw new LatticeError('ERR_USAGE', 'Cannot unmarshal data: expected a JSON array');
   return parsed.map((entry, position) => {
-    const item = entry as Partial<ExportedEntry> | null;
+    const item = entry as { key?: unknown; flags?: unknown; value?: unknown } | null;
     if (typeof item?.key !== 'string') throw new LatticeError('ERR_USAGE', `entry ${position} has no "key"`);
-    return { key: item.key, flags: typeof item.flags === 'number' ? item.flags : 0, value: item.value ?? '' };
+    const flagsText = item.flags === undefined || item.flags === null ? '0' : String(item.flags);
+    const flags = kvFlagsFromText(flagsText);
+    if (flags === undefined)
+      throw new LatticeError(
+        'ERR_USAGE',
+        `Cannot unmarshal data: entry ${position} ("${item.key}"): flags ${JSON.stringify(item.flags)} is not a uint64`,
+      );
+    return { key: item.key, flags: String(flags), value: typeof item.value === 'string' ? item.value : '' };
   });
 }
 
@@ -202,7 +252,7 @@ const importParallelism = 16;
 const progressKeysMin = 50;
 
 async function kvImport(target: HttpClientOptions, data: string | undefined, prefix: string): Promise<void> {
-  const entries = parseExport((await dataArgument(data, false)).toString('utf8'));
+  const entries = parseExport((await dataArgument(data, false).catch(consulDataError)).toString('utf8'));
   let done = 0;
   const showProgress = entries.length >= progressKeysMin && process.stderr.isTTY === true;
   const progress = (): void => {
@@ -216,10 +266,10 @@ async function kvImport(target: HttpClientOptions, data: string | undefined, pre
     while (next < entries.length) {
       const entry = entries[next++] as ExportedEntry;
       const key = `${prefix}${entry.key}`;
-      await agentCall(target, `Failed writing data for key ${key}`, {
+      await agentCall(target, `Error! Failed writing data for key ${key}`, {
         method: 'PUT',
         path: kvPath(key),
-        query: [['flags', String(entry.flags)]],
+        query: [['flags', entry.flags]],
         body: Buffer.from(entry.value, 'base64'),
       });
       done++;
