@@ -1,7 +1,7 @@
-// Proves the flooder's timing and effects over fake pools (Consul flood.go): a pass at start, on each LAN member
-// join and every interval; each pass joins only the servers the WAN pool lacks, at their wan_join_port, logging
-// Consul's debug lines; notices during a pass cause exactly one more pass; a failed join is retried by the next
-// tick; after stop nothing more is joined.
+// Proves the flooder's timing and effects over fake pools (Consul flood.go): a pass at start, on each LAN server
+// join (not a client's) and every interval; each pass joins only the servers the WAN pool lacks, at their
+// wan_join_port, logging Consul's debug lines; notices during a pass cause exactly one more pass; a failed join is
+// retried by the next tick; after stop nothing more is joined.
 
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -129,6 +129,20 @@ describe('the WAN join flooder', () => {
     pools.lanJoin(lanServer('s2', '10.0.0.2'));
     await waitForCondition(() => pools.wanMembers.length === 2, 's2 joined into the WAN pool');
     pools.lanJoin({ ...lanServer('web', '10.0.0.9'), tags: { role: 'node', dc: 'dc1' } });
+    pools.lanJoin(lanServer('s3', '10.0.0.3'));
+    await flooder.idle();
+    assert.deepEqual(pools.joins, [['10.0.0.2:8302'], ['10.0.0.3:8302']]);
+    await flooder.stop();
+  });
+
+  it('floods on a server joining the LAN pool, not on a client', async () => {
+    const { pools, flooder } = setup();
+    await flooder.start();
+    await flooder.idle();
+    pools.lanMembers.push(lanServer('s2', '10.0.0.2')); // in the LAN without an event: only a pass finds it
+    pools.lanJoin({ ...lanServer('web', '10.0.0.9'), tags: { role: 'node', dc: 'dc1' } });
+    await flooder.idle();
+    assert.deepEqual(pools.joins, [], 'a client joining starts no pass');
     pools.lanJoin(lanServer('s3', '10.0.0.3'));
     await flooder.idle();
     assert.deepEqual(pools.joins, [['10.0.0.2:8302'], ['10.0.0.3:8302']]);

@@ -1,4 +1,4 @@
-// The LAN → WAN join flooder of a server (Consul agent/consul/flood.go): whenever a member joins the LAN pool, and
+// The LAN → WAN join flooder of a server (Consul agent/consul/flood.go): whenever a server joins the LAN pool, and
 // once a minute besides, it joins every server of this datacenter that the WAN pool lacks (server/wan-flood.ts
 // decides which, and at which address). So a datacenter's servers need only one of them joined to another
 // datacenter, and a server added later shows up in every datacenter's WAN view without a `join -wan` of its own.
@@ -7,6 +7,7 @@ import type { SerfMember } from '../../gossip/serf/members.js';
 import type { Clock, Timer } from '../../lib/clock.js';
 import { type AbortOptions, LifecycleState, type Startable } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/log.js';
+import { readServerTags } from '../../server/bootstrap.js';
 import { type FloodJoin, planFloodJoins } from '../../server/wan-flood.js';
 
 /** Consul's SerfFloodInterval default: the periodic flood that catches what an event missed (a failed join). */
@@ -56,7 +57,10 @@ export class WanFlooder implements Startable {
 
   async start(_options?: AbortOptions): Promise<void> {
     await this.lifecycle.start(async () => {
-      this.unsubscribe = this.components.lan.onMemberJoin(() => void this.notify());
+      // Consul's lanNodeJoin kicks the flooders for servers only: a client joining changes nothing to flood.
+      this.unsubscribe = this.components.lan.onMemberJoin((member) => {
+        if (readServerTags(member) !== null) void this.notify();
+      });
       this.arm();
     });
     // LAN members may have joined before the WAN pool started (start_join, a snapshot rejoin): flood once now.
