@@ -28,6 +28,10 @@ function requestOnce(definition: CheckDefinition, url: URL, method: string, sign
     if (values.length === 0) continue;
     headers[name] = values.length === 1 ? values[0]! : [...values];
   }
+  // Consul's Go client sends the body with any method and a Content-Length (never chunked), as some health
+  // endpoints read no chunked body.
+  const body = definition.body === '' ? null : Buffer.from(definition.body);
+  if (body !== null) headers['Content-Length'] = String(body.length);
   const transport = url.protocol === 'https:' ? https : http;
   const options: https.RequestOptions = { method, headers, signal };
   if (url.protocol === 'https:') {
@@ -56,8 +60,7 @@ function requestOnce(definition: CheckDefinition, url: URL, method: string, sign
       response.on('error', reject);
     });
     request.on('error', reject);
-    if (definition.body !== '' && method !== 'GET' && method !== 'HEAD') request.write(definition.body);
-    request.end();
+    request.end(body ?? undefined);
   });
 }
 

@@ -97,6 +97,8 @@ describe('HTTP check', () => {
     assert.equal(seen?.headers['user-agent'], httpCheckUserAgent);
     assert.equal(seen?.headers['x-probe'], 'yes');
     assert.equal(seenBody, 'ping');
+    assert.equal(seen?.headers['content-length'], '4');
+    assert.equal(seen?.headers['transfer-encoding'], undefined);
     const big = await httpProbe(definition({ http: `http://${host}:${port}/big`, outputMaxSizeBytes: 100 }))(never);
     assert.ok(big.output.endsWith(`Output: ${'x'.repeat(100)}`), big.output);
   });

@@ -40,6 +40,11 @@ const checkTypeFields: readonly [string, CheckKind][] = [
   ['os_service', 'os_service'],
 ];
 
+/** Consul's IsAlias(): alias_node alone (a node's health) or with alias_service. */
+function isAliasNodeOnly(raw: Located, kinds: readonly CheckKind[]): boolean {
+  return kinds.length === 0 && typeof raw['alias_node'] === 'string' && raw['alias_node'] !== '';
+}
+
 const scheduledKinds: ReadonlySet<CheckKind> = new Set([
   'http',
   'tcp',
@@ -81,16 +86,17 @@ export function buildCheck(
   const errorCountBefore = problems.errors.length;
   const invalidFields = raw[invalidFieldsKey] ?? [];
   // A type field that was present but invalid still decides the type, so one mistake gives one message.
-  const kinds = checkTypeFields
+  const typed = checkTypeFields
     .filter(([field]) => raw[field] !== undefined || invalidFields.includes(field))
     .map(([, kind]) => kind);
+  const kinds: CheckKind[] = isAliasNodeOnly(raw, typed) ? ['alias'] : typed;
   // Docker checks run `args` inside a container: docker_container_id plus args is one type, not two.
   const distinct = kinds.includes('docker') ? kinds.filter((kind) => kind !== 'script') : kinds;
   if (distinct.length === 0) {
     problems.error(
       sourceName,
       key,
-      'a check needs one of http, tcp, udp, ttl, args, docker_container_id, grpc, h2ping, alias_service, os_service',
+      'a check needs one of http, tcp, udp, ttl, args, docker_container_id, grpc, h2ping, alias_service, alias_node, os_service',
     );
     return null;
   }
@@ -99,7 +105,7 @@ export function buildCheck(
     return null;
   }
   const kind = distinct[0]!;
-  const intervalMs = count(raw, 'interval');
+  let intervalMs = count(raw, 'interval');
   if (kind === 'ttl' && raw['interval'] !== undefined)
     problems.error(sourceName, join(key, 'interval'), 'a TTL check has no interval (ttl and interval are exclusive)');
   if (kind === 'alias' && raw['interval'] !== undefined)
@@ -108,18 +114,28 @@ export function buildCheck(
   if (scheduledKinds.has(kind) && !invalidFields.includes('interval')) {
     if (raw['interval'] === undefined || intervalMs === 0)
       problems.error(sourceName, join(key, 'interval'), `required for ${kind} checks`);
-    else if (intervalMs < checkIntervalMsMin)
-      problems.error(sourceName, join(key, 'interval'), `must be at least 1s, got "${formatDuration(intervalMs)}"`);
+    else if (intervalMs < checkIntervalMsMin) {
+      // Consul raises it to the minimum and warns rather than refusing the check (agent.go addCheck).
+      problems.warning(
+        sourceName,
+        join(key, 'interval'),
+        `check has interval below minimum: ${formatDuration(intervalMs)} raised to minimum_interval=1s`,
+      );
+      intervalMs = checkIntervalMsMin;
+    }
   }
   if (kind === 'ttl' && count(raw, 'ttl') === 0 && !invalidFields.includes('ttl'))
     problems.error(sourceName, join(key, 'ttl'), 'must be more than 0s');
-  const deregisterMs = count(raw, 'deregister_critical_service_after');
-  if (deregisterMs > 0 && deregisterMs < deregisterCriticalServiceAfterMsMin)
-    problems.error(
+  let deregisterMs = count(raw, 'deregister_critical_service_after');
+  if (deregisterMs > 0 && deregisterMs < deregisterCriticalServiceAfterMsMin) {
+    // As Consul: raised to the minimum with a warning, so clients registering "30s" still register.
+    problems.warning(
       sourceName,
       join(key, 'deregister_critical_service_after'),
-      `must be at least 1m, got "${formatDuration(deregisterMs)}"`,
+      `check has deregister interval below minimum: ${formatDuration(deregisterMs)} raised to minimum_interval=1m0s`,
     );
+    deregisterMs = deregisterCriticalServiceAfterMsMin;
+  }
   // A Docker check runs `args` too: Consul's IsScript() holds for it, so the same switch gates it.
   if ((kind === 'script' || kind === 'docker') && !context.scriptChecksAllowed)
     problems.error(

@@ -257,22 +257,6 @@ describe('validateConfig relations', () => {
       errors: ['c.json: check.interval: a TTL check has no interval (ttl and interval are exclusive)'],
     },
     {
-      name: 'an interval under a second',
-      inits: [base, { sourceName: 'c.json', values: { checks: [{ name: 'c', tcp: 'x:1', interval: '500ms' }] } }],
-      errors: ['c.json: checks[0].interval: must be at least 1s, got "500ms"'],
-    },
-    {
-      name: 'deregister_critical_service_after under a minute',
-      inits: [
-        base,
-        {
-          sourceName: 'c.json',
-          values: { service: { name: 'w', check: { ttl: '5s', deregister_critical_service_after: '30s' } } },
-        },
-      ],
-      errors: ['c.json: service.check.deregister_critical_service_after: must be at least 1m, got "30s"'],
-    },
-    {
       name: 'a script check without enable_local_script_checks',
       inits: [base, { sourceName: 'c.json', values: { check: { name: 'c', args: ['/bin/true'], interval: '10s' } } }],
       errors: [
@@ -286,7 +270,7 @@ describe('validateConfig relations', () => {
         { sourceName: 'c.json', values: { checks: [{ name: 'a' }, { name: 'b', tcp: 'x:1', http: 'http://x' }] } },
       ],
       errors: [
-        'c.json: checks[0]: a check needs one of http, tcp, udp, ttl, args, docker_container_id, grpc, h2ping, alias_service, os_service',
+        'c.json: checks[0]: a check needs one of http, tcp, udp, ttl, args, docker_container_id, grpc, h2ping, alias_service, alias_node, os_service',
         'c.json: checks[1]: a check has one type, got http and tcp',
       ],
     },
@@ -336,6 +320,33 @@ describe('validateConfig relations', () => {
     assert.deepEqual(result.messages, []);
     assert.deepEqual(result.warningMessages, ['a.json: unknown key "x"', 'a.json: unknown key "ports.htp"']);
     assert.ok(result.config);
+  });
+
+  it("raises an interval under 1s and a deregister_critical_service_after under 1m to Consul's minimums, with warnings", () => {
+    const result = validate([
+      base,
+      {
+        sourceName: 'c.json',
+        values: {
+          checks: [{ name: 'c', tcp: 'x:1', interval: '500ms' }],
+          service: { name: 'w', check: { ttl: '5s', deregister_critical_service_after: '30s' } },
+        },
+      },
+    ]);
+    assert.deepEqual(result.messages, []);
+    assert.deepEqual(result.warningMessages, [
+      'c.json: service.check.deregister_critical_service_after: check has deregister interval below minimum: 30s raised to minimum_interval=1m0s',
+      'c.json: checks[0].interval: check has interval below minimum: 500ms raised to minimum_interval=1s',
+    ]);
+    assert.equal(result.config?.checks[0]?.intervalMs, 1000);
+    assert.equal(result.config?.services[0]?.checks[0]?.deregisterCriticalServiceAfterMs, 60_000);
+  });
+
+  it('takes a check with alias_node alone as an alias of that node (Consul IsAlias)', () => {
+    const config = valid([base, { sourceName: 'a.json', values: { check: { name: 'vm', alias_node: 'vm-1' } } }]);
+    assert.equal(config.checks[0]?.kind, 'alias');
+    assert.equal(config.checks[0]?.aliasNode, 'vm-1');
+    assert.equal(config.checks[0]?.aliasService, null);
   });
 
   it('warns about an even bootstrap_expect', () => {

@@ -77,6 +77,13 @@ const runsArgs = (check: { readonly kind: string }): boolean => check.kind === '
 export interface DecodeOptions {
   /** Script checks are refused unless enabled for this request (enable_script_checks, or local + local-only). */
   readonly scriptChecksAllowed: boolean;
+  /** Receives what Consul logs but accepts (an interval raised to its minimum), for the caller to log. */
+  readonly warnings?: string[];
+}
+
+function collectWarnings(problems: ProblemList, options: DecodeOptions): void {
+  for (const problem of problems.warnings)
+    options.warnings?.push(formatProblem(problem).replace(`${sourceName}: `, ''));
 }
 
 function problemsText(problems: ProblemList): string {
@@ -107,6 +114,7 @@ export function decodeServiceBody(body: unknown, options: DecodeOptions): Servic
     throw new ValidationError(`Invalid service: ${problemsText(problems) || 'unusable definition'}`);
   const checks = [...definition.checks, ...(definition.sidecarService?.checks ?? [])];
   if (!options.scriptChecksAllowed && checks.some(runsArgs)) throw new ScriptChecksDisabledError();
+  collectWarnings(problems, options);
   return definition;
 }
 
@@ -123,6 +131,7 @@ export function decodeCheckBody(body: unknown, options: DecodeOptions): CheckDef
   if (problems.hasErrors() || definition === null)
     throw new ValidationError(`Invalid check: ${problemsText(problems) || 'unusable definition'}`);
   if (!options.scriptChecksAllowed && runsArgs(definition)) throw new ScriptChecksDisabledError();
+  collectWarnings(problems, options);
   return definition;
 }
 

@@ -82,7 +82,6 @@ describe('decodeServiceBody', () => {
       /^Status for checks must 'passing', 'warning', 'critical'$/,
     ],
     ['two check types', { Name: 'x', Check: { TTL: '1s', TCP: 'a:1' } }, /a check has one type/],
-    ['an interval below 1s', { Name: 'x', Check: { TCP: 'a:1', Interval: '10ms' } }, /must be at least 1s/],
     ['an unspecified address', { Name: 'x', Address: '0.0.0.0' }, /must be an address others can reach/],
     ['not an object', [1, 2], /^Request decode failed/],
   ];
@@ -98,6 +97,28 @@ describe('decodeServiceBody', () => {
       );
     });
   }
+
+  it("raises a check interval below 1s to Consul's minimum and hands back the warning", () => {
+    const warnings: string[] = [];
+    const definition = decodeServiceBody(
+      { Name: 'x', Check: { TCP: 'a:1', Interval: '10ms', DeregisterCriticalServiceAfter: '10s' } },
+      { ...allow, warnings },
+    );
+    assert.equal(definition.checks[0]?.intervalMs, 1000);
+    assert.equal(definition.checks[0]?.deregisterCriticalServiceAfterMs, 60_000);
+    assert.equal(warnings.length, 2);
+    assert.match(warnings.join('\n'), /check has interval below minimum: 10ms raised to minimum_interval=1s/);
+    assert.match(
+      warnings.join('\n'),
+      /check has deregister interval below minimum: 10s raised to minimum_interval=1m0s/,
+    );
+  });
+
+  it('accepts a check with AliasNode alone', () => {
+    const definition = decodeCheckBody({ Name: 'an', AliasNode: 'vm' }, allow);
+    assert.equal(definition.kind, 'alias');
+    assert.equal(definition.aliasNode, 'vm');
+  });
 
   it('refuses script checks unless enabled for the request', () => {
     assert.throws(

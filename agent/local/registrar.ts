@@ -27,6 +27,8 @@ export interface RegisterOptions {
   readonly source: LocalSource;
   /** `?replace-existing-checks`: checks of the service missing from this registration are removed. */
   readonly replaceExistingChecks?: boolean;
+  /** What decoding accepted with a warning (Consul logs these when it adds the check). */
+  readonly warnings?: readonly string[];
 }
 
 export class UnknownServiceError extends LatticeError {
@@ -124,6 +126,11 @@ export class Registrar {
     const sidecar = definition.sidecarService ? this.expandSidecar(definition, definition.sidecarService) : null;
     await this.registerOne(definition, options);
     if (sidecar) await this.registerOne(sidecar, { ...options, replaceExistingChecks: true });
+    this.logAcceptedWarnings(options);
+  }
+
+  private logAcceptedWarnings(options: RegisterOptions): void {
+    for (const warning of options.warnings ?? []) this.log.warn(warning);
   }
 
   private expandSidecar(parent: ServiceDefinition, sidecar: ServiceDefinition): ServiceDefinition {
@@ -213,6 +220,7 @@ export class Registrar {
     this.state.addCheck(row, definition, options.token, options.source);
     if (options.source === 'api')
       await this.persistence?.saveCheck({ Token: options.token, Check: row, Definition: definition });
+    this.logAcceptedWarnings(options);
   }
 
   async deregisterCheck(id: string): Promise<boolean> {

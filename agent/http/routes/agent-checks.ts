@@ -58,10 +58,16 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
       url: '/check/register',
       acl: checkWrite,
       handler: async (request, reply) => {
+        const warnings: string[] = [];
         const definition = decodeCheckBody(readJsonBody(request), {
           scriptChecksAllowed: agent.scriptChecksAllowed(request.ip),
+          warnings,
         });
-        await agent.registrar.registerCheck(definition, { token: resolveToken(request) ?? '', source: 'api' });
+        await agent.registrar.registerCheck(definition, {
+          token: resolveToken(request) ?? '',
+          source: 'api',
+          warnings,
+        });
         return reply.code(200).send('');
       },
     },

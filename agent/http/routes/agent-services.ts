@@ -124,12 +124,15 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
       handler: async (request, reply) => {
         const params = requestParams(request);
         const replace = params.get('replace-existing-checks');
+        const warnings: string[] = [];
         const definition = decodeServiceBody(readJsonBody(request), {
           scriptChecksAllowed: agent.scriptChecksAllowed(request.ip),
+          warnings,
         });
         await agent.registrar.registerService(definition, {
           token: resolveToken(request) ?? '',
           source: 'api',
+          warnings,
           // Consul: on only when the value is empty or exactly "true" (reference §6.5).
           replaceExistingChecks: replace !== null && (replace === '' || replace === 'true'),
         });
