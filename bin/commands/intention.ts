@@ -139,8 +139,9 @@ async function create(target: HttpClientOptions, args: readonly string[], flags:
       Permissions: Array.isArray(body['Permissions']) ? (body['Permissions'] as unknown[]) : [],
     };
     const pair = `with source "${view.SourceName}" and destination "${view.DestinationName}"`;
-    // Consul's -replace: look the pair up; an existing intention is overwritten in place and nothing is printed
-    // (command/intention/create skips its "Created:" line), a missing one is created as without -replace.
+    // Consul's -replace: look the pair up; an existing intention is overwritten by ID (IntentionUpdate, the legacy
+    // PUT /v1/connect/intentions/:id, which keeps Meta) and nothing is printed (command/intention/create skips its
+    // "Created:" line); a missing one is created as without -replace.
     if (flags.replace) {
       const existing = await agentJson(target, 'Error looking up intention', {
         path: '/v1/connect/intentions/exact',
@@ -155,14 +156,11 @@ async function create(target: HttpClientOptions, args: readonly string[], flags:
         );
       });
       if (existing.status !== 404) {
+        const id = parsed<{ ID: string }>(existing, 'Error looking up intention').ID;
         await agentJson(target, 'Error replacing intention', {
           method: 'PUT',
-          path: '/v1/connect/intentions/exact',
-          query: [
-            ['source', view.SourceName],
-            ['destination', view.DestinationName],
-          ],
-          body,
+          path: `/v1/connect/intentions/${encodeURIComponent(id)}`,
+          body: { ...body, ID: id },
         }).catch((error: unknown) => {
           throw failure(
             `Error replacing intention ${pair}: ${reason(error).replace(/^Error replacing intention: /, '')}`,

@@ -12,13 +12,14 @@ import {
   matchIntentions,
   normalizeIntention,
   rfc3339,
+  SERVICE_INTENTIONS_KIND,
   validateIntention,
 } from '../../connect/index.js';
 import { intentionCommand } from '../fsm/commands.js';
 import { BadRequestError } from '../rpc/errors.js';
 import { httpLikeProtocols, serviceProtocol } from '../state/config-entries.js';
 import type { IntentionMutation } from '../state/connect-ops.js';
-import { intentionList } from '../state/connect-reads.js';
+import { configEntryGet, intentionList } from '../state/connect-reads.js';
 import { InvalidWriteError } from '../state/errors.js';
 import type { EndpointContext, HandlerTable } from './context.js';
 import { runRead, stringArg, stringListArg } from './read.js';
@@ -65,7 +66,31 @@ function validIntention(given: Readonly<Record<string, unknown>>): Intention {
   }
 }
 
+const sameStringMap = (a: unknown, b: Readonly<Record<string, unknown>>): boolean => {
+  const left = typeof a === 'object' && a !== null ? (a as Record<string, unknown>) : {};
+  const keys = Object.keys(b);
+  return Object.keys(left).length === keys.length && keys.every((key) => left[key] === b[key]);
+};
+
 export function intentionEndpoints(context: EndpointContext): IntentionHandlers {
+  /**
+   * Consul's computeApplyChangesUpsert refusals for the `exact` write: an ID belongs to the legacy endpoints, and
+   * Meta lives on the enclosing service-intentions entry, so it is refused unless it repeats that entry's Meta
+   * exactly (a client sending back what it read), in which case it is dropped.
+   */
+  const upsertFields = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+    if (typeof fields['ID'] === 'string' && fields['ID'] !== '')
+      throw refusalOf(new InvalidWriteError('ID must not be specified'));
+    const { Meta: meta, ...rest } = fields;
+    if (typeof meta !== 'object' || meta === null || Object.keys(meta).length === 0) return rest;
+    const destination = typeof fields['DestinationName'] === 'string' ? fields['DestinationName'] : '';
+    const previous = configEntryGet(context.store, SERVICE_INTENTIONS_KIND, destination).value;
+    if (previous === null) throw refusalOf(new InvalidWriteError('Meta must not be specified'));
+    if (!sameStringMap(previous['Meta'], meta as Record<string, unknown>))
+      throw refusalOf(new InvalidWriteError('Meta must not be specified, or should be unchanged during an update.'));
+    return rest;
+  };
+
   const checkL7 = (intention: Intention): void => {
     if ((intention.Permissions ?? []).length === 0) return;
     const protocol = serviceProtocol(context.store, intention.DestinationName);
@@ -84,7 +109,8 @@ export function intentionEndpoints(context: EndpointContext): IntentionHandlers 
       if (op === 'create' || op === 'update' || op === 'upsert') {
         const given = (args as { Intention?: unknown }).Intention;
         if (typeof given !== 'object' || given === null) throw new BadRequestError('Missing Intention');
-        const fields = given as Record<string, unknown>;
+        const fields =
+          op === 'upsert' ? upsertFields(given as Record<string, unknown>) : (given as Record<string, unknown>);
         if (op === 'create' && typeof fields['ID'] === 'string' && fields['ID'] !== '')
           throw refusalOf(new InvalidWriteError('ID must be empty when creating a new intention'));
         const id = op === 'create' ? randomUUID() : op === 'update' ? stringArg(fields, 'ID', { required: true }) : '';

@@ -147,6 +147,28 @@ describe('Connect HTTP API', () => {
         payload: { Action: 'deny' },
       });
       assert.equal(exact.body, 'true');
+      // Consul's computeApplyChangesUpsert: no ID on the exact write, and no Meta unless it repeats the entry's.
+      const withId = await app.inject({
+        method: 'PUT',
+        url: '/v1/connect/intentions/exact?source=*&destination=db',
+        payload: { ID: id, Action: 'deny' },
+      });
+      assert.deepEqual([withId.statusCode, withId.body], [400, 'ID must not be specified']);
+      const withMeta = await app.inject({
+        method: 'PUT',
+        url: '/v1/connect/intentions/exact?source=web&destination=fresh',
+        payload: { Action: 'deny', Meta: { team: 'a' } },
+      });
+      assert.deepEqual([withMeta.statusCode, withMeta.body], [400, 'Meta must not be specified']);
+      const changedMeta = await app.inject({
+        method: 'PUT',
+        url: '/v1/connect/intentions/exact?source=*&destination=db',
+        payload: { Action: 'deny', Meta: { team: 'a' } },
+      });
+      assert.deepEqual(
+        [changedMeta.statusCode, changedMeta.body],
+        [400, 'Meta must not be specified, or should be unchanged during an update.'],
+      );
       await eventually(async () => !(await authorized(app, 'api', 'db')).Authorized);
       assert.ok((await authorized(app, 'web', 'db')).Authorized, 'the exact source outranks the wildcard');
 
