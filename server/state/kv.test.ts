@@ -300,6 +300,25 @@ describe('transactions', () => {
     assert.equal(kvsGet(store, 'old').value, null);
   });
 
+  it("answers get-or-empty on a missing key with one result of the op's entry, value null (Consul)", () => {
+    const { store, kv } = fixture();
+    kv('set', { Key: 'here', Value: b64('v') });
+    const response = applyTxn(
+      store,
+      10,
+      ops([{ KV: { Verb: 'get-or-empty', Key: 'missing', Flags: 7 } }, { KV: { Verb: 'get-or-empty', Key: 'here' } }]),
+    );
+    assert.equal(response.Errors, null);
+    assert.deepEqual(
+      response.Results?.map((result) => ('KV' in result ? [result.KV.Key, result.KV.Value, result.KV.Flags] : null)),
+      [
+        ['missing', null, 7],
+        ['here', b64('v'), 0],
+      ],
+    );
+    assert.equal(kvsGet(store, 'missing').value, null);
+  });
+
   it('rolls everything back and reports each failing op with its position', () => {
     const { store, kv } = fixture();
     kv('set', { Key: 'k', Value: b64('v') });

@@ -105,7 +105,8 @@ function kvOp(view: TxnView, op: KvTxnOp, results: TxnResult[]): void {
       return;
     }
     case 'get-or-empty':
-      push(kvs.get(key), true);
+      // Consul answers a missing key with the op's own entry, value cleared, so results stay one per op.
+      push(kvs.get(key) ?? { ...entry, Value: null, LockIndex: 0, CreateIndex: 0 }, true);
       return;
     case 'get-tree':
       for (const row of rowsWithPrefix(kvs.all(), key)) push(row, true);
