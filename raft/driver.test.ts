@@ -2,11 +2,13 @@
 // leaves while its own write is still in flight (Raft thesis §10.2.1), yet the leader counts itself toward the
 // commit only once that write landed; an entry both followers stored is committed without the leader's disk and
 // is applied and answered while the leader's write still hangs; a follower acknowledges an entry only after its
-// own write landed. Stores are gated by hand, so the test sees exactly which side ran first.
+// own write landed; a commit index broadcast rides on the next append when one follows within commitOnlyHoldMs,
+// and is sent alone after it otherwise. Stores are gated by hand, so the test sees exactly which side ran first.
 
 import assert from 'node:assert/strict';
 import { afterEach, it } from 'node:test';
 import type { Entry, RaftMessage } from './core/types.js';
+import { commitOnlyHoldMs } from './driver.js';
 import type { LogStore } from './storage/log-store.js';
 import { encodeKvCommand } from './testing/kv-fsm.js';
 import { type ClusterMember, MemoryCluster } from './testing/memory-cluster.js';
@@ -124,4 +126,39 @@ it('acknowledges an entry on a follower only after the follower persisted it', a
   await cluster.runPromise(proposal, 'proposal');
   await cluster.runUntil(() => events.includes(`follower ack ${index}`), 'follower acknowledged');
   assert.ok(events.indexOf(`follower ack ${index}`) > events.indexOf(`follower persist-done ${index}`));
+});
+
+it('carries a commit index on the next append instead of a message of its own, and sends it alone when none follows', async () => {
+  const leader = await settledLeader();
+  const followers = [...cluster.members.values()].filter((member) => member.id !== leader.id);
+  const appends: { to: string; entries: number; commit: number }[] = [];
+  const send = leader.transport.send.bind(leader.transport);
+  leader.transport.send = (message: RaftMessage) => {
+    if (message.type === 'append')
+      appends.push({ to: message.to, entries: message.entries.length, commit: message.commit });
+    return send(message);
+  };
+  const first = await cluster.runPromise(
+    leader.node.propose(encodeKvCommand({ op: 'put', key: 'a', value: '1' })),
+    'first write',
+  );
+  // A second write right away (one client's next request): its append tells the followers the first committed.
+  const second = await cluster.runPromise(
+    leader.node.propose(encodeKvCommand({ op: 'put', key: 'b', value: '2' })),
+    'second write',
+  );
+  const carried = appends.filter((append) => append.entries > 0 && append.commit >= first.index);
+  assert.deepEqual(carried.map((append) => append.to).sort(), followers.map((member) => member.id).sort());
+  assert.deepEqual(
+    appends.filter((append) => append.entries === 0 && append.commit === first.index),
+    [],
+    'no message of its own for the first commit',
+  );
+  // Nothing follows the second: after commitOnlyHoldMs its commit goes alone, and the followers apply it.
+  await cluster.runUntil(
+    () => followers.every((member) => member.node.stats().appliedIndex >= second.index),
+    'followers apply the last write',
+    commitOnlyHoldMs * 4,
+  );
+  assert.ok(appends.some((append) => append.entries === 0 && append.commit === second.index));
 });

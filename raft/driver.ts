@@ -9,7 +9,7 @@ import { assert } from '../lib/assert.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
-import { coalesceMessages } from './coalesce.js';
+import { coalesceMessages, mergeMessages } from './coalesce.js';
 import type { MemoryLogStorage } from './core/log-storage.js';
 import { RawNode, type ReadState, type Ready, type SoftState } from './core/raw-node.js';
 import type { Entry, HardState, NodeId, RaftMessage, SnapshotMeta } from './core/types.js';
@@ -47,6 +47,14 @@ export interface DriverListener {
 /** How often a commit-only hard-state change is written: often enough that a restart replays little. */
 const commitPersistIntervalMs = 1000;
 
+/**
+ * How long an append without entries (a commit index broadcast, a caught-up probe) waits for the next append to the
+ * same peer, which carries the commit index anyway: with one client, each write's commit rides on the next write's
+ * append instead of costing a message and an acknowledgement of its own. Far below Consul's CommitTimeout (50 ms),
+ * after which hashicorp/raft tells an idle follower what committed.
+ */
+export const commitOnlyHoldMs = 5;
+
 type Phase = 'idle' | 'persisting' | 'persisted' | 'sent';
 
 export class RaftDriver {
@@ -73,6 +81,9 @@ export class RaftDriver {
   private commitPersistedAtMs = Number.NEGATIVE_INFINITY;
   /** A send of the leader's new appends is scheduled for the end of this event-loop turn. */
   private earlySendScheduled = false;
+  /** Appends without entries waiting (at most commitOnlyHoldMs) to ride on the next message to their peer. */
+  private readonly heldAppends = new Map<NodeId, RaftMessage>();
+  private heldTimer: Timer | null = null;
 
   constructor(
     private readonly components: RaftComponents,
@@ -150,6 +161,7 @@ export class RaftDriver {
       this.stopping = true;
       this.tickTimer?.cancel();
       this.snapshotTimer?.cancel();
+      this.heldTimer?.cancel();
       this.notify();
       await this.loopDone;
       this.shipper.stop();
@@ -269,11 +281,41 @@ export class RaftDriver {
 
   private sendMessages(messages: readonly RaftMessage[]): void {
     if (messages.length === 0) return;
-    const { transport } = this.components;
     for (const message of coalesceMessages(messages)) {
-      if (message.type === 'snapshot') this.shipper.ship(message);
-      else if (!transport.send(message) && message.type === 'append') this.rawNode.reportUnreachable(message.to);
+      const held = this.heldAppends.get(message.to);
+      if (message.type === 'append' && message.entries.length === 0) {
+        // Held, merged into what is already held for the peer (a newer commit index supersedes an older one).
+        const merged = held === undefined ? message : mergeMessages(held, message);
+        if (held !== undefined && merged === null) this.transmit(held);
+        this.heldAppends.set(message.to, merged ?? message);
+        this.heldTimer ??= this.components.clock.setTimer(commitOnlyHoldMs, () => this.releaseHeld());
+        continue;
+      }
+      if (held === undefined) {
+        this.transmit(message);
+        continue;
+      }
+      // The held append goes with (or, when they cannot merge, before) the next message to its peer: order kept.
+      this.heldAppends.delete(message.to);
+      const merged = mergeMessages(held, message);
+      if (merged === null) this.transmit(held);
+      this.transmit(merged ?? message);
     }
+  }
+
+  /** Sends the appends that waited commitOnlyHoldMs without a later message to carry them. */
+  private releaseHeld(): void {
+    this.heldTimer = null;
+    if (this.stopping) return;
+    const held = [...this.heldAppends.values()];
+    this.heldAppends.clear();
+    for (const message of held) this.transmit(message);
+  }
+
+  private transmit(message: RaftMessage): void {
+    if (message.type === 'snapshot') this.shipper.ship(message);
+    else if (!this.components.transport.send(message) && message.type === 'append')
+      this.rawNode.reportUnreachable(message.to);
   }
 
   /**
