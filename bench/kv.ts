@@ -8,7 +8,8 @@
 // last stdout line is {"bench":"kv","lattice":{...},"etcd":{...}} with put_rps_cN, put_p99_ms_cN, get_rps_c64,
 // get_stale_rps_c64 on both sides. Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR; to iterate
 // faster, SYSTEMS (lattice,etcd), PUT_CONCURRENCIES (1,16,64,256) and GETS (1; 0 skips the GET runs): an official
-// figure uses the defaults.
+// figure uses the defaults. BASELINE_ROOT (a checkout of another commit, built): its Lattice runs too, on 127.3.2.x,
+// as "lattice_baseline", alternating with the others, for an A/B in one run.
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +32,8 @@ const systemNames = listEnv('SYSTEMS', 'lattice,etcd');
 const runGets = process.env['GETS'] !== '0';
 const getConcurrency = 64;
 const latticeHosts = ['127.3.1.1', '127.3.1.2', '127.3.1.3'];
+const baselineHosts = ['127.3.2.1', '127.3.2.2', '127.3.2.3'];
+const baselineRoot = process.env['BASELINE_ROOT'] ?? null;
 const etcdHosts = ['127.3.0.1', '127.3.0.2', '127.3.0.3'];
 const waitDeadlineMs = 60_000;
 
@@ -62,30 +65,35 @@ const timing = (concurrency: number) => [
 
 /** One system's ways to be loaded: PUT, GET (default mode) and stale GET, all against its leader. */
 interface System {
-  readonly name: 'lattice' | 'etcd';
+  readonly name: 'lattice' | 'lattice_baseline' | 'etcd';
   readonly members: readonly ChildProcess[];
   readonly putArgs: readonly string[];
   readonly getArgs: readonly string[];
   readonly staleGetArgs: readonly string[];
 }
 
-async function startLattice(dataDir: string): Promise<System> {
-  const members = latticeHosts.map((host, position) =>
+async function startLattice(
+  dataDir: string,
+  name: 'lattice' | 'lattice_baseline' = 'lattice',
+  checkout = root,
+  hosts = latticeHosts,
+): Promise<System> {
+  const members = hosts.map((host, position) =>
     start(process.execPath, [
-      join(root, 'dist', 'bin', 'lattice.js'),
+      join(checkout, 'dist', 'bin', 'lattice.js'),
       'agent',
       '-server',
       '-bootstrap-expect=3',
       `-bind=${host}`,
       `-client=${host}`,
-      `-node=kv-bench-${position + 1}`,
+      `-node=kv-${name}-${position + 1}`,
       `-data-dir=${join(dataDir, `n${position + 1}`)}`,
-      `-retry-join=${latticeHosts[0]}`,
+      `-retry-join=${hosts[0]}`,
       '-log-level=WARN',
     ]),
   );
   const leaderHost = await waitUntil('a Lattice leader', async () => {
-    const response = await fetch(`http://${latticeHosts[0]}:8500/v1/status/leader`, {
+    const response = await fetch(`http://${hosts[0]}:8500/v1/status/leader`, {
       signal: AbortSignal.timeout(1000),
     });
     const leader = (await response.json()) as string;
@@ -100,10 +108,10 @@ async function startLattice(dataDir: string): Promise<System> {
     });
     return response.ok ? true : null;
   });
-  progress(`lattice leader: ${leaderHost}`);
+  progress(`${name} leader: ${leaderHost}`);
   const kvUrl = `http://${leaderHost}:8500/v1/kv/{key}`;
   return {
-    name: 'lattice',
+    name,
     members,
     putArgs: ['--url', kvUrl, '--method', 'PUT'],
     getArgs: ['--url', kvUrl, '--method', 'GET'],
@@ -223,6 +231,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   });
 try {
   const systems: System[] = systemNames.includes('lattice') ? [await startLattice(join(dataDir, 'lattice'))] : [];
+  if (baselineRoot !== null)
+    systems.push(await startLattice(join(dataDir, 'baseline'), 'lattice_baseline', baselineRoot, baselineHosts));
   let etcdError = systemNames.includes('etcd') ? etcdMissing() : 'not asked for (SYSTEMS)';
   if (etcdError === null) {
     try {
@@ -236,6 +246,7 @@ try {
   const result = {
     bench: 'kv',
     lattice: measured.get('lattice')?.figures ?? { error: 'not asked for (SYSTEMS)' },
+    ...(baselineRoot === null ? {} : { lattice_baseline: measured.get('lattice_baseline')?.figures }),
     etcd: etcdError === null ? measured.get('etcd')?.figures : { error: etcdError },
     value_size_bytes: valueSizeBytes,
     duration_s: durationS,
