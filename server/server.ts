@@ -79,7 +79,7 @@ import { forwardHopsMax } from './rpc/wire.js';
 import { blockingQueriesMax, type RaftStores, type ServerComponents, type ServerConfig } from './server-config.js';
 import { SharedTransport } from './shared-transport.js';
 import { writeSnapshotArchive } from './snapshot-archive.js';
-import { applyRestorePlan, restoreCommands, snapshotBytes } from './snapshot-restore.js';
+import { restoreThroughRaft, snapshotBytes } from './snapshot-restore.js';
 import { autopilotConfig } from './state/autopilot-ops.js';
 import { StateStore } from './state/store.js';
 import { checksSchema, nodesSchema, servicesSchema } from './state/tables/catalog.js';
@@ -666,13 +666,10 @@ export class Server implements Startable, ClusterOps {
   }
 
   /**
-   * Replaces the catalog with the snapshot's rows through Raft: every current node is deregistered, then the
-   * snapshot's nodes, services, checks and coordinates are registered, as ordinary commands (every server
-   * applies them; indexes are new ones, above the current index, so blocking clients see a change).
+   * Replaces the whole state with the snapshot's through Raft, as one swap on every server at the restore's last
+   * entry, indexes as the snapshot stored them (snapshot-restore.ts); blocking queries return at once.
    */
   async restoreSnapshot(data: Uint8Array, signal?: AbortSignal): Promise<SnapshotRestoreReply> {
-    const plan = await restoreCommands(this.store, data);
-    const index = await applyRestorePlan(plan, (command) => this.apply(command, signal));
-    return { Index: index, NodesRestored: plan.nodeCount };
+    return restoreThroughRaft(data, (command) => this.apply(command, signal));
   }
 }

@@ -51,6 +51,7 @@ function payloadOf(command: Command): unknown {
     case 'ca-roots':
     case 'prepared-query':
     case 'autopilot':
+    case 'restore':
       return command.request;
     case 'txn':
       return command.ops;
@@ -120,6 +121,7 @@ function decodeTyped(type: unknown, payload: unknown): Command {
     case 'ca-roots':
     case 'prepared-query':
     case 'autopilot':
+    case 'restore':
       if (!isObject(payload)) throw new CommandCodecError(`${type} payload is not a map`);
       return { type, request: payload as never } as Command;
   }

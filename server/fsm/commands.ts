@@ -9,6 +9,7 @@ import type { KvApplyRequest } from '../state/kv-types.js';
 import type { PreparedQueryRequest } from '../state/prepared-query-types.js';
 import type { TxnOp } from '../state/txn-ops.js';
 import type { CoordinateUpdate, DeregisterRequest, RegisterRequest } from '../state/types.js';
+import type { RestorePartRequest } from './user-restore.js';
 
 export type Command =
   | { readonly type: 'register'; readonly request: RegisterRequest }
@@ -33,6 +34,11 @@ export type Command =
   /** Operator.AutopilotSetConfiguration, and the leader's first write: answers whether it took effect. */
   | { readonly type: 'autopilot'; readonly request: AutopilotSetRequest }
   /**
+   * One part of a user's snapshot restore (user-restore.ts): staged in order; the last part replaces the whole
+   * store at once. Applied by CatalogFsm, which holds the staged parts.
+   */
+  | { readonly type: 'restore'; readonly request: RestorePartRequest }
+  /**
    * Catalog writes proposed together (server/proposal-batcher.ts): applied in order at the entry's one index, each
    * answered on its own (BatchItemResponse), as if each had its own entry. Only batchable types, never nested.
    */
@@ -52,6 +58,7 @@ export const commandTypes: readonly CommandType[] = [
   'ca-roots',
   'prepared-query',
   'autopilot',
+  'restore',
   'batch',
 ];
 
@@ -79,4 +86,5 @@ export const intentionCommand = (request: IntentionMutation): Command => ({ type
 export const caRootsCommand = (request: CaSetRequest): Command => ({ type: 'ca-roots', request });
 export const preparedQueryCommand = (request: PreparedQueryRequest): Command => ({ type: 'prepared-query', request });
 export const autopilotCommand = (request: AutopilotSetRequest): Command => ({ type: 'autopilot', request });
+export const restoreCommand = (request: RestorePartRequest): Command => ({ type: 'restore', request });
 export const batchCommand = (commands: readonly Command[]): Command => ({ type: 'batch', commands });

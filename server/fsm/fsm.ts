@@ -14,7 +14,7 @@ import { deregister, ensureRegistration } from '../state/catalog-ops.js';
 import { configEntryApplyTxn } from '../state/config-entries.js';
 import { caSetTxn, intentionMutateTxn } from '../state/connect-ops.js';
 import { coordinateBatchUpdate } from '../state/coordinates.js';
-import { StateStoreError } from '../state/errors.js';
+import { InvalidWriteError, StateStoreError } from '../state/errors.js';
 import { kvsApply, reapTombstones, sessionApply } from '../state/kv-apply.js';
 import { preparedQueryApply } from '../state/prepared-query-apply.js';
 import type { StateStore } from '../state/store.js';
@@ -23,6 +23,7 @@ import { applyTxn } from '../state/txn-ops.js';
 import { decodeCommand } from './codec.js';
 import type { Command } from './commands.js';
 import { encodeSnapshot, readSnapshot, SnapshotFormatError, snapshotFormatVersion } from './snapshot-format.js';
+import { RestoreStaging } from './user-restore.js';
 
 /** What apply() returns to the proposer: the entry's index and, when the command was refused, why. */
 export interface ApplyResponse {
@@ -68,6 +69,9 @@ export function applyCommand(store: StateStore, index: number, command: Command)
       return preparedQueryApply(store, index, command.request);
     case 'autopilot':
       return autopilotSet(store, index, command.request);
+    case 'restore':
+      // Its parts are staged across entries, which only the FSM holds.
+      throw new InvalidWriteError('a restore applies through the CatalogFsm only');
     case 'batch':
       return command.commands.map((inner) => applyBatchItem(store, index, inner));
   }
@@ -92,6 +96,7 @@ function applyBatchItem(store: StateStore, index: number, command: Command): Bat
 export class CatalogFsm implements Fsm {
   private appliedIndex = 0;
   private appliedTerm = 0;
+  private readonly restoreStaging = new RestoreStaging();
 
   constructor(readonly store: StateStore) {}
 
@@ -103,8 +108,13 @@ export class CatalogFsm implements Fsm {
   apply(entry: CommittedEntry): ApplyResponse {
     this.appliedIndex = entry.index;
     this.appliedTerm = entry.term;
+    this.restoreStaging.observeTerm(entry.term);
     try {
-      const value = applyCommand(this.store, entry.index, decodeCommand(entry.data));
+      const command = decodeCommand(entry.data);
+      const value =
+        command.type === 'restore'
+          ? this.restoreStaging.apply(this.store, entry.term, command.request)
+          : applyCommand(this.store, entry.index, command);
       return value === undefined ? { index: entry.index, error: null } : { index: entry.index, error: null, value };
     } catch (error) {
       if (error instanceof AssertionError) throw error;
@@ -113,12 +123,17 @@ export class CatalogFsm implements Fsm {
     }
   }
 
-  snapshot(): FsmSnapshot {
+  /**
+   * A point-in-time capture. Raft's snapshots carry a restore upload's staged parts (so a replica restored from one
+   * can finish it); a user's save (`withStagedRestore: false`) holds the state alone.
+   */
+  snapshot({ withStagedRestore = true }: { readonly withStagedRestore?: boolean } = {}): FsmSnapshot {
     const capture = this.store.capture();
     const header = { formatVersion: snapshotFormatVersion, index: this.appliedIndex, term: this.appliedTerm };
+    const staged = withStagedRestore ? this.restoreStaging.staged : null;
     return {
       persist: async (sink: FsmSnapshotSink, options: AbortOptions = {}) => {
-        for (const chunk of encodeSnapshot(capture, header)) {
+        for (const chunk of encodeSnapshot(capture, header, staged)) {
           throwIfAborted(options.signal);
           await sink.write(chunk);
         }
@@ -129,7 +144,7 @@ export class CatalogFsm implements Fsm {
 
   /** Verifies the whole stream first; only a good snapshot replaces the store (and wakes every watcher). */
   async restore(source: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
-    const { header, contents } = await readSnapshot(source);
+    const { header, contents, staged } = await readSnapshot(source);
     throwIfAborted(options.signal);
     try {
       this.store.restore(contents);
@@ -137,6 +152,7 @@ export class CatalogFsm implements Fsm {
       if (error instanceof StateStoreError) throw new SnapshotFormatError(error.message, { cause: error });
       throw error;
     }
+    this.restoreStaging.load(staged);
     this.appliedIndex = header.index;
     this.appliedTerm = header.term;
   }

@@ -1,17 +1,17 @@
 // Proves the prepared-query command through the FSM and snapshots: it round-trips the codec, create/update/delete
 // apply at the entry's index (refusals as typed errors in the response), a snapshot carries the prepared-queries
 // table into a fresh store unchanged, a format 3 snapshot (before the table existed) still restores with no
-// queries, and a Snapshot.Restore plan recreates the snapshot's queries after its sessions.
+// queries, and a user's restore replaces the live queries with the snapshot's, session-bound ones included.
 
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${...}` is the template language under test, not JS.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CommittedEntry } from '../../raft/fsm.js';
-import { restoreCommands } from '../snapshot-restore.js';
 import { preparedQueryGet, preparedQueryList } from '../state/prepared-query-reads.js';
 import { StateStore } from '../state/store.js';
 import { nodeRegistration } from '../state/testing/fixtures.js';
+import { restoreCommand } from './commands.js';
 import {
   CatalogFsm,
   type Command,
@@ -21,6 +21,7 @@ import {
   registerCommand,
   sessionCommand,
 } from './index.js';
+import { restoreParts } from './user-restore.js';
 
 const id1 = '11111111-1111-1111-1111-111111111111';
 const query = (fields: Record<string, unknown>) => ({ Service: { Service: 'web' }, ...fields }) as never;
@@ -100,7 +101,7 @@ describe('prepared-query command', () => {
     assert.equal(preparedQueryList(fromOlder.store).value.length, 0);
   });
 
-  it('a restore plan deletes live queries first and recreates the snapshot’s after its sessions', async () => {
+  it('a user restore replaces the live queries with the snapshot’s, session-bound ones with their session', async () => {
     const source = new CatalogFsm(new StateStore());
     source.apply(entry(1, registerCommand(nodeRegistration('n1'))));
     source.apply(entry(2, sessionCommand({ Op: 'create', Session: { ID: 's1', Node: 'n1', NodeChecks: [] } })));
@@ -108,9 +109,9 @@ describe('prepared-query command', () => {
     const live = new CatalogFsm(new StateStore());
     const liveId = '33333333-3333-3333-3333-333333333333';
     live.apply(entry(1, preparedQueryCommand({ Op: 'create', Query: query({ ID: liveId, Name: 'old' }) })));
-    const plan = await restoreCommands(live.store, await snapshotBytes(source));
     let index = 1;
-    for (const phase of plan.phases) for (const command of phase) live.apply(entry(++index, command));
+    for (const part of restoreParts('r1', await snapshotBytes(source)))
+      assert.equal(live.apply(entry(++index, restoreCommand(part))).error, null);
     assert.deepEqual(
       preparedQueryList(live.store).value.map((row) => [row.ID, row.Session]),
       [[id1, 's1']],
