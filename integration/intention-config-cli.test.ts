@@ -4,7 +4,8 @@
 // pair and by ID (any single argument is an ID; Consul's not-found wording); check exits 0 allowed, 1 denied and 2 on
 // a usage error or an unknown -source-type; match prints String() lines; delete with Consul's argument errors.
 // config: write from stdin, -cas with the default -modify-index 0 refusing an existing entry, a payload without Kind
-// refused before any call, read's Consul error for a missing entry, list -filter, and delete -cas / plain delete.
+// refused before any call, read's Consul error for a missing entry, list -filter, and delete -cas (which needs a
+// -modify-index above 0) / plain delete.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -175,7 +176,14 @@ describe('lattice intention and lattice config against consul intention / consul
     const none = await lattice('config', 'list', '-kind', 'service-defaults', '-filter', 'Protocol == "tcp"');
     assert.deepEqual([none.code, none.stdout], [0, '']);
 
-    const casDelete = await lattice('config', 'delete', '-kind', 'service-defaults', '-name', 'billing', '-cas');
+    const casNoIndex = await lattice('config', 'delete', '-kind', 'service-defaults', '-name', 'billing', '-cas');
+    assert.deepEqual(
+      [casNoIndex.code, casNoIndex.stderr],
+      [1, 'Must specify a -modify-index greater than 0 with -cas\n'],
+    );
+    const casDelete = await lattice(
+      ...['config', 'delete', '-kind', 'service-defaults', '-name', 'billing', '-cas', '-modify-index', '1'],
+    );
     assert.deepEqual([casDelete.code, casDelete.stderr], [1, 'Config entry not deleted: service-defaults/billing\n']);
     const deleted = await lattice('config', 'delete', '-kind', 'service-defaults', '-name', 'billing');
     assert.deepEqual([deleted.code, deleted.stdout], [0, 'Config entry deleted: service-defaults/billing\n']);

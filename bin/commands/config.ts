@@ -1,7 +1,8 @@
 // `lattice config write|read|list|delete`: config entries through the agent's HTTP API with consul config's flags,
 // output and errors (command/config/*): `Config entry written: kind/name`, pretty JSON for read, one name a line for
 // list (`-filter` passed on), `Config entry deleted: kind/name`. write reads HCL, JSON or YAML (`-` for stdin);
-// `-cas` checks against `-modify-index`, which defaults to 0 (write only if absent), as Consul's flag does.
+// `-cas` checks against `-modify-index`, which defaults to 0 (write only if absent), as Consul's flag does; delete
+// -cas needs an index above 0.
 
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
@@ -125,6 +126,10 @@ export function registerConfig(program: Command): void {
   ).action(async (flags: KindNameFlags & CasFlags) => {
     const { kind, name } = kindAndName(flags, true);
     const query = casQuery(flags);
+    // Consul's delete validateArgs: a CAS delete needs a real index, and an index means nothing without -cas.
+    const index = flags.modifyIndex === undefined ? 0n : BigInt(flags.modifyIndex);
+    if (flags.cas && index === 0n) throw usage('Must specify a -modify-index greater than 0 with -cas');
+    if (!flags.cas && index !== 0n) throw usage('Cannot specify -modify-index without -cas');
     const answer = await agentJson(resolveHttpOptions(flags, process.env), 'Error deleting config entry', {
       method: 'DELETE',
       path: entryPath(kind, name),
