@@ -83,7 +83,8 @@ describe('service-intentions config entry', () => {
             { Name: 'web', Action: 'deny' },
           ],
         }),
-      IntentionValidationError,
+      (error: unknown) =>
+        error instanceof IntentionValidationError && error.problems.includes('Sources[1] defines "web" more than once'),
     );
     assert.throws(() => validateServiceIntentions({ ...entry, Sources: [] }), IntentionValidationError);
     try {

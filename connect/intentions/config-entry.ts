@@ -87,7 +87,8 @@ export function validateServiceIntentions(entry: ServiceIntentionsEntry): void {
     intentionsFromServiceIntentions(entry).forEach((intention, position) => {
       for (const problem of intentionProblems(intention)) problems.push(`Sources[${position}]: ${problem}`);
       const key = `${intention.SourcePeer ?? ''}/${intention.SourceNS}/${intention.SourceName}`;
-      if (seen.has(key)) problems.push(`Sources[${position}]: defines "${intention.SourceName}" more than once`);
+      // Consul's exact text (ServiceIntentionsConfigEntry.validate), which clients may match on.
+      if (seen.has(key)) problems.push(`Sources[${position}] defines "${intention.SourceName}" more than once`);
       seen.add(key);
     });
   }
