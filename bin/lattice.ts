@@ -2,6 +2,7 @@
 // The `lattice` command-line interface. Only bin/ reads process.argv, writes to the console and exits.
 
 import { Command, CommanderError } from 'commander';
+import { holdYoungGeneration } from '../lib/young-generation.js';
 import { normalizeArgv } from './argv.js';
 import { registerCommands } from './commands/index.js';
 import { cliErrorText } from './error-output.js';
@@ -13,6 +14,9 @@ const program = new Command('lattice')
   .showHelpAfterError()
   .exitOverride();
 const args = normalizeArgv(process.argv.slice(2));
+// Loading an agent's modules would otherwise grow V8's new space to 32 MiB for good; the agent command releases it
+// for servers, and for clients once they are busy (lib/young-generation.ts).
+if (args[0] === 'agent') holdYoungGeneration();
 
 try {
   await registerCommands(program, args);

@@ -3,12 +3,16 @@
 // server (`lattice agent -server -bootstrap`) on 127.20.0.1 and CLIENTS client agents on 127.20.0.2, .3, ... with the
 // flags bench/gossip.ts gives its agents (-retry-join to the server instead of an HTTP join), waits until every
 // client is a member of the pool and its node is in the server's catalog (anti-entropy has synced), lets them settle,
-// then samples VmRSS (/proc/<pid>/status, as bench/gossip.ts reads it) once a second for SAMPLE_S seconds.
+// then samples VmRSS (/proc/<pid>/status, as bench/gossip.ts reads it; also Pss from smaps_rollup) once a second
+// for SAMPLE_S seconds. With B_NODE_FLAGS the odd-numbered clients run with those node flags instead (an A/B in one
+// run); with LOAD_S > 0 wrk then loads one client of each group on LOAD_PATHS (/v1/agent/self is served by the
+// client alone, /v1/catalog/nodes through its RPC client to the server), groups alternating, LOAD_ROUNDS rounds.
 // With LEAF=1 it then asks each client for a Connect leaf certificate and samples again, to show what the lazily
 // loaded certificate code costs once used. With TRACE_MODULES=1 the clients run under
 // dist/lib/testing/module-trace/register.js and the report counts the modules each loaded, by package.
 // Env: CLIENTS (1), SETTLE_S (10), SAMPLE_S (5), CLIENT_NODE_FLAGS (e.g. "--max-semi-space-size=1"),
-// SERVER_NODE_FLAGS, LEAF (0), TRACE_MODULES (0), KEEP_DIR (0).
+// SERVER_NODE_FLAGS, B_NODE_FLAGS (unset), LOAD_S (0), LOAD_ROUNDS (3), LOAD_PATHS, LEAF (0), TRACE_MODULES (0),
+// KEEP_DIR (0).
 // Build first (npx tsc -p tsconfig.json). Only the processes this script started are killed; every wait is bounded.
 // The last stdout line is {"measure":"agent-rss",...}; sizes are MiB.
 
@@ -30,10 +34,16 @@ const sampleS = Number(env.SAMPLE_S ?? 5);
 const splitFlags = (text) => (text ?? '').split(/\s+/).filter(Boolean);
 const clientNodeFlags = splitFlags(env.CLIENT_NODE_FLAGS);
 const serverNodeFlags = splitFlags(env.SERVER_NODE_FLAGS);
+const compareFlags = env.B_NODE_FLAGS === undefined ? null : splitFlags(env.B_NODE_FLAGS);
 const askLeaf = env.LEAF === '1';
+const loadSeconds = Number(env.LOAD_S ?? 0);
+const loadRounds = Number(env.LOAD_ROUNDS ?? 3);
+const loadConnections = 8;
+const loadPaths = (env.LOAD_PATHS ?? '/v1/agent/self,/v1/catalog/nodes').split(',');
 const traceModules = env.TRACE_MODULES === '1';
 const startTimeoutMs = 60_000;
 if (!Number.isInteger(clients) || clients < 1 || clients > 200) throw new Error('CLIENTS must be 1..200');
+if (compareFlags !== null && clients < 2) throw new Error('B_NODE_FLAGS needs CLIENTS of 2 or more');
 
 const progress = (message) => process.stderr.write(`[agent-rss] ${message}\n`);
 const round1 = (value) => Math.round(value * 10) / 10;
@@ -97,11 +107,36 @@ async function waitFor(condition, what, deadlineMs = startTimeoutMs) {
   }
 }
 
-/** VmRSS and its anonymous and file-backed parts, MiB. */
+/**
+ * VmRSS and its anonymous and file-backed parts, MiB, and the proportional set size (Pss: pages shared with other
+ * processes, such as the node binary's code, divided among them), which is what each of many agents on one host costs.
+ */
 function rss(pid) {
+  const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1]) / 1024;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
-  return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile') };
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return {
+    rss: field(status, 'VmRSS'),
+    anon: field(status, 'RssAnon'),
+    file: field(status, 'RssFile'),
+    pss: field(rollup, 'Pss'),
+  };
+}
+
+/** Requests per second wrk reaches on `url`. */
+async function wrk(url) {
+  const child = spawn('wrk', ['-t1', `-c${loadConnections}`, `-d${loadSeconds}s`, url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    output += chunk;
+  });
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];
+  if (code !== 0 || rate === undefined) throw new Error(`wrk ${url} failed (exit ${code}): ${output}`);
+  if (/Non-2xx/.test(output)) throw new Error(`wrk ${url}: non-2xx answers: ${output}`);
+  return Math.round(Number(rate));
 }
 
 /** User plus system CPU time the process has used, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
@@ -125,6 +160,7 @@ async function sampleRss(processes) {
     rss_mb: round1(median(list.map((sample) => sample.rss))),
     anon_mb: round1(median(list.map((sample) => sample.anon))),
     file_mb: round1(median(list.map((sample) => sample.file))),
+    pss_mb: round1(median(list.map((sample) => sample.pss))),
   }));
 }
 
@@ -166,6 +202,8 @@ try {
   );
   await waitFor(async () => (await getJson(serverHost, '/v1/status/leader')) !== '', 'the server to lead');
   const names = Array.from({ length: clients }, (_, position) => `rss-client-${position}`);
+  // With B_NODE_FLAGS the odd-numbered clients are group B: both groups run side by side in the same run.
+  const groupOf = (position) => (compareFlags !== null && position % 2 === 1 ? 'b' : 'a');
   const processes = names.map((name, position) =>
     start(
       [
@@ -182,7 +220,7 @@ try {
         serverHost,
         ...common,
       ],
-      clientNodeFlags.concat(traceModules ? ['--import', traceHooks] : []),
+      (groupOf(position) === 'b' ? compareFlags : clientNodeFlags).concat(traceModules ? ['--import', traceHooks] : []),
       join(dir, `${name}.log`),
       traceModules ? { LATTICE_MODULE_TRACE: join(dir, `${name}.modules`) } : {},
     ),
@@ -203,18 +241,22 @@ try {
   );
   progress(`${clients} client(s) joined and synced; settling ${settleMs / 1000} s`);
   await pause(settleMs);
-  const idle = await sampleRss(processes);
-  const [serverIdle] = await sampleRss([server]);
-  const report = {
-    measure: 'agent-rss',
-    clients,
-    client_node_flags: clientNodeFlags.join(' '),
-    client_rss_mb: mean(idle, 'rss_mb'),
-    client_anon_mb: mean(idle, 'anon_mb'),
-    client_file_mb: mean(idle, 'file_mb'),
-    client_cpu_percent: mean(idle, 'cpu_percent'),
-    server_rss_mb: serverIdle.rss_mb,
-  };
+  const groups = compareFlags === null ? ['a'] : ['a', 'b'];
+  const members = (group) => processes.filter((_, position) => groupOf(position) === group);
+  const report = { measure: 'agent-rss', clients };
+  for (const group of groups) {
+    const idle = await sampleRss(members(group));
+    const key = compareFlags === null ? 'client' : `client_${group}`;
+    Object.assign(report, {
+      [`${key}_node_flags`]: (group === 'b' ? compareFlags : clientNodeFlags).join(' '),
+      [`${key}_rss_mb`]: mean(idle, 'rss_mb'),
+      [`${key}_anon_mb`]: mean(idle, 'anon_mb'),
+      [`${key}_file_mb`]: mean(idle, 'file_mb'),
+      [`${key}_pss_mb`]: mean(idle, 'pss_mb'),
+      [`${key}_cpu_percent`]: mean(idle, 'cpu_percent'),
+    });
+  }
+  report.server_rss_mb = (await sampleRss([server]))[0].rss_mb;
   if (traceModules) report.client_modules = moduleCounts(join(dir, `${names[0]}.modules`));
   if (askLeaf) {
     for (const position of names.keys())
@@ -222,6 +264,23 @@ try {
     const leaf = await sampleRss(processes);
     report.client_rss_after_leaf_mb = mean(leaf, 'rss_mb');
     if (traceModules) report.client_modules_after_leaf = moduleCounts(join(dir, `${names[0]}.modules`)).total;
+  }
+  if (loadSeconds > 0) {
+    // wrk on the first client of each group, alternating groups each round so that a busy machine slows both alike.
+    const rps = {};
+    for (let round = 0; round < loadRounds; round++)
+      for (const path of loadPaths)
+        for (const group of groups) {
+          const host = clientHost(processes.indexOf(members(group)[0]));
+          const key = `${group}:${path}`;
+          rps[key] = [...(rps[key] ?? []), await wrk(`http://${host}:8500${path}`)];
+        }
+    for (const group of groups) {
+      const key = compareFlags === null ? 'client' : `client_${group}`;
+      report[`${key}_rps`] = Object.fromEntries(loadPaths.map((path) => [path, median(rps[`${group}:${path}`])]));
+      report[`${key}_rss_after_load_mb`] = mean(await sampleRss(members(group)), 'rss_mb');
+    }
+    report.load = `wrk -t1 -c${loadConnections} -d${loadSeconds}s, median of ${loadRounds} rounds`;
   }
   for (const child of processes) if (child.exitCode !== null) throw new Error(`a client exited (see ${dir})`);
   console.log(JSON.stringify(report));

@@ -17,6 +17,7 @@ import { LogFanOut } from '../../agent/runtime/log-fanout.js';
 import { serverControlPlane } from '../../agent/runtime/server-control-plane.js';
 import { ConfigWatches } from '../../agent/watch/config-watches.js';
 import { createLogger } from '../../lib/log.js';
+import { releaseYoungGeneration, releaseYoungGenerationWhenBusy } from '../../lib/young-generation.js';
 import { printConfigProblems } from '../config-output.js';
 import { consulCompatibleVersion, latticeVersion } from '../version.js';
 
@@ -172,6 +173,10 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     colorize: process.stderr.isTTY,
     destination: logs,
   });
+  // V8's young generation has been held small since start-up (bin/lattice.ts, lib/young-generation.ts): a server
+  // gets V8's own sizing back now, a client agent once it allocates fast enough for a small one to cost throughput.
+  if (config.server) releaseYoungGeneration();
+  else releaseYoungGenerationWhenBusy(() => log.debug('allocating fast: V8 may grow the young generation again'));
   let requestShutdown: (reason: string, outcome: 'left' | 'failed') => void = () => undefined;
   const agent = new Agent(
     {
