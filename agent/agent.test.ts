@@ -52,11 +52,13 @@ describe('Agent', () => {
   });
 
   it('refuses to start an HTTPS listener it cannot serve yet', async () => {
-    const result = validateConfig([{ sourceName: 'test', values: { ports: { https: 8501, http: -1 } } }], {
+    const result = validateConfig([{ sourceName: 'test', values: { ports: { http: -1 } } }], {
       devMode: true,
       environment: testEnvironment,
     });
-    const agent = new Agent({ log: silentLogger(), build }, result.config!);
+    // Config validation refuses ports.https (security-refusals.ts); the listener refuses it again if one gets here.
+    const config: AgentConfig = { ...result.config!, ports: { ...result.config!.ports, https: 8501 } };
+    const agent = new Agent({ log: silentLogger(), build }, config);
     await assert.rejects(agent.start(), { name: 'NotImplementedError' });
     await agent.stop();
   });

@@ -60,15 +60,35 @@ export function checkDatacenter(value: string): string | null {
 }
 
 /**
+ * Join syntax Consul accepts that Lattice cannot honour yet: cloud auto-join (go-discover's `provider=aws ...`) and
+ * go-sockaddr templates. Refused by name, because a join loop would otherwise retry them as host names forever.
+ */
+function unimplementedJoinSyntax(text: string, value: string): string | null {
+  if (text.includes('{{')) return `go-sockaddr templates are not supported yet, got ${JSON.stringify(value)}`;
+  if (/^provider=/.test(text) || /\sprovider=/.test(text))
+    return `cloud auto-join (provider=...) is not implemented yet; list the servers' addresses instead, got ${JSON.stringify(value)}`;
+  return null;
+}
+
+/**
+ * A LAN join address (retry_join, start_join): anything Consul would dial, host names with "_" included, except
+ * the syntax that is not implemented yet.
+ */
+export function checkLanJoinAddress(value: string): string | null {
+  const text = value.trim();
+  if (text === '') return 'must not be empty';
+  return unimplementedJoinSyntax(text, value);
+}
+
+/**
  * A join address (retry_join_wan, start_join_wan): a host name or IP, optionally with `:port` (IPv6 in brackets
- * when a port follows). Cloud auto-join (`provider=...`) and go-sockaddr templates are named as not supported.
+ * when a port follows). Cloud auto-join (`provider=...`) and go-sockaddr templates are named as not implemented.
  */
 export function checkJoinAddress(value: string): string | null {
   const text = value.trim();
   if (text === '') return 'must not be empty';
-  if (text.includes('{{')) return `go-sockaddr templates are not supported yet, got ${JSON.stringify(value)}`;
-  if (/^provider=/.test(text))
-    return `cloud auto-join (provider=...) is not supported yet, got ${JSON.stringify(value)}`;
+  const unimplemented = unimplementedJoinSyntax(text, value);
+  if (unimplemented !== null) return unimplemented;
   if (/\s/.test(text)) return `expected one address (host or host:port), got ${JSON.stringify(value)}`;
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
   let host: string;

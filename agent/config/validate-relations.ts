@@ -78,12 +78,7 @@ export function validateRelations(
     problems.error(setBy('bootstrap_expect'), 'bootstrap_expect', 'only servers bootstrap: set server = true');
   if (config.bootstrap && !config.server)
     problems.error(setBy('bootstrap'), 'bootstrap', 'only servers bootstrap: set server = true');
-  if (config.bootstrapExpect === 2 || (config.bootstrapExpect > 2 && config.bootstrapExpect % 2 === 0))
-    problems.warning(
-      setBy('bootstrap_expect'),
-      'bootstrap_expect',
-      `${config.bootstrapExpect} servers tolerate no more failures than ${config.bootstrapExpect - 1}; use an odd number`,
-    );
+  warnEvenBootstrapExpect(config, setBy, problems);
   if (!config.devMode && config.dataDir === null && !options.someSourceUnreadable)
     problems.error('configuration', 'data_dir', 'required (set data_dir or -data-dir, or run with -dev)');
   const { ports } = config;
@@ -110,6 +105,25 @@ export function validateRelations(
       'must not be above gossip_wan.probe_interval',
     );
   validateWanJoin(config, setBy, problems);
+}
+
+/** Consul's two warnings (agent/config/builder.go validate), in its words after the key. */
+function warnEvenBootstrapExpect(config: AgentConfig, setBy: (key: string) => string, problems: ProblemList): void {
+  const expect = config.bootstrapExpect;
+  if (!config.server || config.bootstrap) return;
+  const deploymentTable = 'See https://www.consul.io/docs/internals/consensus.html#deployment-table';
+  if (expect === 2 && !config.devMode)
+    problems.warning(
+      setBy('bootstrap_expect'),
+      'bootstrap_expect',
+      `2 servers: A cluster with 2 servers will provide no failure tolerance. ${deploymentTable}`,
+    );
+  else if (expect > 2 && expect % 2 === 0)
+    problems.warning(
+      setBy('bootstrap_expect'),
+      'bootstrap_expect',
+      `${expect} is an even number: A cluster with an even number of servers does not achieve optimum fault tolerance. ${deploymentTable}`,
+    );
 }
 
 /**

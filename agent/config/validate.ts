@@ -3,11 +3,13 @@
 
 import { buildConfig } from './build.js';
 import { defaultSource, defaultSourceName, devSource, devSourceName } from './defaults.js';
+import { warnDnsNames } from './dns-name-warnings.js';
 import type { ConfigFormat } from './formats.js';
 import { type CheckedSource, mergeSources } from './merge.js';
 import { type ConfigProblem, ProblemList } from './problems.js';
 import { checkValue, isPlainObject } from './schema.js';
 import { agentSpec } from './schema-agent.js';
+import { refuseUnimplementedSecurity } from './security-refusals.js';
 import type { AgentConfig } from './types.js';
 import { validateRelations } from './validate-relations.js';
 
@@ -64,5 +66,7 @@ export function validateConfig(inits: readonly ConfigInit[], options: ValidateOp
   const merged = mergeSources(checked);
   const config = buildConfig(merged, options, problems);
   validateRelations(config, merged, problems, { someSourceUnreadable });
+  refuseUnimplementedSecurity(merged, problems);
+  warnDnsNames(config, merged, problems);
   return { config: problems.hasErrors() ? null : config, errors: problems.errors, warnings: problems.warnings };
 }

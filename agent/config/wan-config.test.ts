@@ -46,7 +46,7 @@ describe('join addresses', () => {
       ['[10.0.0.1]:8302', /IPv6 address inside brackets/],
       ['a b', /one address/],
       ['under_score!', /host name or IP address/],
-      ['provider=aws tag_key=consul', /cloud auto-join .* not supported/],
+      ['provider=aws tag_key=consul', /cloud auto-join .* not implemented yet/],
       ['{{ GetPrivateIP }}', /templates are not supported/],
     ];
     for (const [bad, message] of cases) assert.match(checkJoinAddress(bad) ?? 'accepted', message, bad);

@@ -185,7 +185,8 @@ describe('ACL endpoints', () => {
   });
 
   it('answer 501 while ACLs are on, as Lattice has not built the ACL system', async () => {
-    const app = await api(devConfig({ acl: { enabled: true } }));
+    // Config validation refuses acl.enabled (security-refusals.ts); the routes refuse again if it gets here.
+    const app = await api({ ...devConfig(), aclEnabled: true });
     const response = await app.inject({ url: '/v1/acl/tokens' });
     assert.equal(response.statusCode, 501);
     await app.close();
