@@ -110,6 +110,24 @@ describe('lattice lock against a -dev agent', () => {
     );
   });
 
+  it("writes Consul's lock and semaphore flags and refuses a key that is not a lock, as Consul's api.Lock", async () => {
+    const log = dir!.file('flags.log');
+    const holder = lock(['flags/key', `echo "enter $$" >> ${log}; sleep 2`]);
+    await waitFor(async () => (await lines(log)).length > 0, { what: 'the holder to enter' });
+    const raw = await (await fetch(`${base}/v1/kv/flags/key/.lock`)).text();
+    assert.match(raw, /"Flags":3304740253564472344[,}]/);
+    assert.equal((await holder.waitForExit(30_000)).code, 0);
+    const semaphore = lock(['-n=2', 'sema/key', `echo "enter $$" >> ${log}; sleep 2`]);
+    await waitFor(async () => (await lines(log)).length > 1, { what: 'the semaphore holder to enter' });
+    assert.match(await (await fetch(`${base}/v1/kv/sema/key/.lock`)).text(), /"Flags":16210313421097356768[,}]/);
+    assert.equal((await semaphore.waitForExit(30_000)).code, 0);
+    await fetch(`${base}/v1/kv/plain/key/.lock`, { method: 'PUT', body: 'not a lock' });
+    const refused = await runLattice(['lock', '-timeout=5s', 'plain/key', 'echo never'], { env });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Existing key does not match lock use/);
+    assert.equal(await (await fetch(`${base}/v1/kv/plain/key/.lock?raw`)).text(), 'not a lock');
+  });
+
   it('hands the lock on after the holder is SIGKILLed, once its session expires', async () => {
     const log = dir!.file('killed.log');
     const ttl = ['-session-ttl=10s', '-lock-delay=1s'];

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../../lib/duration.js';
 import { LatticeError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
-import { agentCall, decodeValue, type KvPair, kvPath, parseJson } from './kv-http.js';
+import { agentCall, decodeValue, type KvPair, kvPath, parseJson, parseKvPairs } from './kv-http.js';
 
 interface LockFlags extends HttpOptionValues {
   readonly n: string;
@@ -28,6 +28,15 @@ interface LockFlags extends HttpOptionValues {
 const blockingWait = '10s';
 /** After a refused acquire of a free key (its lock delay is running), wait this long before trying again. */
 const lockDelayRetryMs = 250;
+
+// Consul's api.LockFlagValue and api.SemaphoreFlagValue: the flags its locks write, so a Go client's lock on the
+// same prefix and Lattice's recognise each other, and a key used for something else is refused, not taken over.
+const lockFlagValue = '3304740253564472344';
+const semaphoreFlagValue = '16210313421097356768';
+
+function hasFlags(pair: KvPair, flags: string): boolean {
+  return String(pair.Flags) === flags;
+}
 
 interface SemaphoreDocument {
   Limit: number;
@@ -108,11 +117,14 @@ class LockHolder {
     }
   }
 
-  private async acquireKey(key: string, body: string): Promise<boolean> {
+  private async acquireKey(key: string, body: string, flags: string): Promise<boolean> {
     const answer = await agentCall(this.target, 'Lock acquisition failed', {
       method: 'PUT',
       path: kvPath(key),
-      query: [['acquire', this.session]],
+      query: [
+        ['acquire', this.session],
+        ['flags', flags],
+      ],
       body,
     });
     return answer.body.trim() === 'true';
@@ -130,32 +142,42 @@ class LockHolder {
       accept: [404],
       signal,
     });
-    const pairs = answer.status === 404 ? [] : parseJson<KvPair[]>(answer, 'reading the lock');
+    const pairs = answer.status === 404 ? [] : parseKvPairs(answer, 'reading the lock');
     return { index: answer.index, pairs };
   }
 
   /** Waits until this session holds the lock or a slot; false when `signal` ends first. */
   async acquire(signal: AbortSignal): Promise<boolean> {
     if (this.limit === 1) return this.acquireMutex(signal);
-    if (!(await this.acquireKey(this.contenderKey, '')))
+    if (!(await this.acquireKey(this.contenderKey, '', semaphoreFlagValue)))
       throw new LatticeError('ERR_LOCK', 'Lock acquisition failed: contender key refused');
     return this.acquireSlot(signal);
   }
 
+  /** As Consul's Lock(): read first, refuse a key not written by a lock, wait while another session holds it. */
   private async acquireMutex(signal: AbortSignal): Promise<boolean> {
     let index = 0;
     while (!signal.aborted) {
-      if (await this.acquireKey(this.lockKey, '')) return true;
       const { index: next, pairs } = await this.read(this.lockKey, index, signal);
       if (signal.aborted) return false;
-      // Free but refused: the previous holder's lock delay is still running.
-      if (index === next || !pairs[0]?.Session) await waitMs(lockDelayRetryMs, signal);
-      index = next;
+      const pair = pairs[0];
+      if (pair !== undefined && !hasFlags(pair, lockFlagValue))
+        throw new LatticeError('ERR_LOCK', 'Lock acquisition failed: Existing key does not match lock use');
+      if (pair?.Session && pair.Session !== this.session) {
+        index = next;
+        continue;
+      }
+      if (await this.acquireKey(this.lockKey, '', lockFlagValue)) return true;
+      // Free but refused: the previous holder's lock delay is still running; read again without blocking.
+      await waitMs(lockDelayRetryMs, signal);
+      index = 0;
     }
     return false;
   }
 
   private document(pair: KvPair | undefined): SemaphoreDocument {
+    if (pair !== undefined && !hasFlags(pair, semaphoreFlagValue))
+      throw new LatticeError('ERR_LOCK', 'Semaphore acquisition failed: Existing key does not match semaphore use');
     if (pair === undefined || pair.Value === null) return { Limit: this.limit, Holders: {} };
     const parsed = JSON.parse(decodeValue(pair.Value).toString('utf8')) as SemaphoreDocument;
     if (parsed.Limit !== this.limit)
@@ -179,7 +201,10 @@ class LockHolder {
         const answer = await agentCall(this.target, 'Lock acquisition failed', {
           method: 'PUT',
           path: kvPath(this.lockKey),
-          query: [['cas', String(lockPair?.ModifyIndex ?? 0)]],
+          query: [
+            ['cas', String(lockPair?.ModifyIndex ?? 0)],
+            ['flags', semaphoreFlagValue],
+          ],
           body: JSON.stringify(document),
         });
         if (answer.body.trim() === 'true') return true;
@@ -223,15 +248,22 @@ class LockHolder {
     if (this.renewTimer !== null) clearInterval(this.renewTimer);
     try {
       if (this.limit === 1) {
-        await agentCall(this.target, 'releasing the lock', {
-          method: 'PUT',
-          path: kvPath(this.lockKey),
-          query: [['release', this.session]],
-        });
-        // consul lock's Destroy: an unheld lock key is removed (by CAS, so a new holder's key stays).
+        const held = (await this.read(this.lockKey, 0, AbortSignal.timeout(30_000))).pairs[0];
+        if (held?.Session === this.session)
+          await agentCall(this.target, 'releasing the lock', {
+            method: 'PUT',
+            path: kvPath(this.lockKey),
+            // A release writes flags too (Consul's Unlock sends its lock entry), so they must stay the lock's.
+            query: [
+              ['release', this.session],
+              ['flags', lockFlagValue],
+            ],
+          });
+        // consul lock's Destroy: an unheld lock key is removed (by CAS, so a new holder's key stays); a key that
+        // is not a lock's is left alone.
         const { pairs } = await this.read(this.lockKey, 0, AbortSignal.timeout(30_000));
         const pair = pairs[0];
-        if (pair !== undefined && !pair.Session)
+        if (pair !== undefined && !pair.Session && hasFlags(pair, lockFlagValue))
           await agentCall(this.target, 'removing the lock key', {
             method: 'DELETE',
             path: kvPath(this.lockKey),
@@ -253,14 +285,17 @@ class LockHolder {
     for (let attempt = 0; attempt < 10; attempt++) {
       const { pairs } = await this.read(this.lockKey, 0, AbortSignal.timeout(30_000));
       const pair = pairs[0];
-      if (pair === undefined) break;
+      if (pair === undefined || !hasFlags(pair, semaphoreFlagValue)) break;
       const document = this.document(pair);
       if (document.Holders[this.session] !== true) break;
       delete document.Holders[this.session];
       const answer = await agentCall(this.target, 'releasing the semaphore', {
         method: 'PUT',
         path: kvPath(this.lockKey),
-        query: [['cas', String(pair.ModifyIndex)]],
+        query: [
+          ['cas', String(pair.ModifyIndex)],
+          ['flags', semaphoreFlagValue],
+        ],
         body: JSON.stringify(document),
       });
       if (answer.body.trim() === 'true') break;
