@@ -22,9 +22,14 @@ import type { SerfMember } from './serf/members.js';
 import type { QueryResult } from './serf/queries.js';
 import { type IncomingQuery, type QueryParams, Serf, type SerfEvent } from './serf/serf.js';
 import { localSnapshotFileName, remoteSnapshotFileName, SnapshotFile } from './serf/snapshot-file.js';
-import { EncryptedTransport } from './transport/encrypted-transport.js';
+import { EncryptedTransport, GossipDecryptError } from './transport/encrypted-transport.js';
 import { defaultReceiveBufferSizeBytes, NetTransport } from './transport/net-transport.js';
-import { defaultTransportLimits, type GossipStream, type GossipTransport } from './transport/transport.js';
+import {
+  defaultTransportLimits,
+  type GossipStream,
+  type GossipTransport,
+  StreamClosedError,
+} from './transport/transport.js';
 import type { VivaldiConfig } from './vivaldi/config.js';
 
 export interface GossipDriverConfig {
@@ -574,20 +579,29 @@ export class GossipDriver implements Startable {
     }
   }
 
-  /** Sends one stream request and hands the answer (or null on any failure) back to the core. */
+  /**
+   * Sends one stream request and hands the answer (or null on any failure) back to the core, telling it when the
+   * peer read the request and closed without answering: a node from before version-2 envelopes refuses one so.
+   */
   private async runStream(request: OutboundStream): Promise<void> {
     const transport = this.transport;
     const clock = this.components.clock;
     let response: Uint8Array | null = null;
+    let peerClosed = false;
     const limit = deadline(clock, Math.max(1, request.deadlineMs - clock.nowMs()), 'gossip stream timed out');
     const signal = limit.signal;
     let stream: GossipStream | null = null;
+    let written = false;
     try {
       if (!transport) throw new LatticeError('ERR_GOSSIP_STOPPED', 'gossip is not running');
       stream = await transport.openStream(request.to, { signal });
       await stream.write(request.bytes, { signal });
+      written = true;
       response = await stream.read({ signal });
     } catch (error) {
+      // A decryption failure is an answer under another key, not a refusal: asking again would not help.
+      peerClosed =
+        written && !signal.aborted && error instanceof StreamClosedError && !(error instanceof GossipDecryptError);
       this.components.log.debug({ err: error, to: request.to, kind: request.kind }, 'gossip stream failed');
       response = null;
     } finally {
@@ -595,7 +609,7 @@ export class GossipDriver implements Startable {
       stream?.close();
     }
     if (!this.serf || !this.lifecycle.isRunning()) return;
-    this.serf.handleStreamResponse(request.id, response, clock.nowMs());
+    this.serf.handleStreamResponse(request.id, response, clock.nowMs(), peerClosed);
     this.pump();
   }
 

@@ -40,8 +40,13 @@ export interface GossipConfig {
   readonly relayCapacity: number;
   /** Members the table holds at most; alive messages about more are dropped and counted. */
   readonly memberCountMax: number;
-  /** Largest push-pull stream body the core builds or accepts. */
+  /** Largest push-pull stream body the core builds or accepts (inflated size, for a deflated one). */
   readonly streamSizeBytesMax: number;
+  /**
+   * Deflate level (1..9) of push-pull states sent in a version-2 stream envelope; 0 sends version 1 only, as nodes
+   * from before the envelope do (envelopes are still read).
+   */
+  readonly streamCompressionLevel: number;
 }
 
 /** Consul's LAN pool: memberlist's DefaultLANConfig with Consul's dead-node reclaim time. */
@@ -65,6 +70,7 @@ export const LAN: GossipConfig = Object.freeze({
   relayCapacity: 1_024, // indirect pings in flight for others; a flood beyond this is shed
   memberCountMax: 65_536, // far above any real pool; bounds the table against forged alive floods
   streamSizeBytesMax: 16 * 1024 * 1024, // a 65,536-member state of ~200-byte entries fits
+  streamCompressionLevel: 6, // zlib's default: a state shrinks to ~1/4 in ~3 ms at 1,000 members; 9 saves ~3% more
 });
 
 /** Consul's WAN pool: servers across datacenters, slower and costlier links. */
@@ -123,6 +129,7 @@ const positiveIntegerFields: readonly (keyof GossipConfig)[] = [
 ];
 const nonNegativeIntegerFields: readonly (keyof GossipConfig)[] = [
   'indirectChecks',
+  'streamCompressionLevel',
   'pushPullIntervalMs',
   'gossipToTheDeadMs',
   'deadNodeReclaimMs',
@@ -154,6 +161,10 @@ export function gossipConfigProblems(config: GossipConfig): string[] {
     problems.push(`packetSizeBytesMax must be within 512..65507 (a UDP datagram), got ${config.packetSizeBytesMax}`);
   if (config.awarenessMultiplierMax > 64)
     problems.push(`awarenessMultiplierMax must be at most 64, got ${config.awarenessMultiplierMax}`);
+  if (config.streamCompressionLevel > 9)
+    problems.push(
+      `streamCompressionLevel must be within 0..9 (0: version-1 streams), got ${config.streamCompressionLevel}`,
+    );
   if (config.streamSizeBytesMax < config.packetSizeBytesMax)
     problems.push('streamSizeBytesMax must be at least packetSizeBytesMax');
   return problems;

@@ -10,6 +10,7 @@ import { BroadcastQueue, retransmitLimit } from './broadcast-queue.js';
 import { type GossipConfig, gossipConfigProblems } from './config.js';
 import { decodePacket, decodeStream } from './decode.js';
 import { encodeFramed, encodeStream, PacketBuilder } from './encode.js';
+import { EnvelopeRefusals } from './envelope-refusals.js';
 import { isLive, type MemberRecord, snapshot } from './member-table.js';
 import {
   GossipDecodeError,
@@ -21,6 +22,7 @@ import {
 import { Prober } from './probe.js';
 import { localState, mergeRemoteState, pushPullIntervalMs } from './push-pull.js';
 import { MembershipState } from './state.js';
+import { isStreamEnvelope, sealStreamEnvelope } from './stream-envelope.js';
 import {
   emptyOutput,
   emptyStats,
@@ -51,15 +53,25 @@ export interface GossipComponents {
   readonly internString?: (text: string) => string;
 }
 
+/**
+ * How a push-pull request went: `enveloped` in version 2; `plain` in version 1 by choice; `retry` in version 1
+ * after the peer closed the envelope unanswered (an answer then marks the peer as refusing envelopes).
+ */
+type RequestEncoding = 'enveloped' | 'plain' | 'retry';
+
 interface PendingStream {
   readonly kind: StreamKind;
   readonly to: string;
   readonly seq: number;
   readonly join: boolean;
   readonly deadlineMs: number;
+  readonly encoding: RequestEncoding;
+  /** The member at `to` when the request was made (null for a seed, or a ping). */
+  readonly member: MemberRecord | null;
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_ENVELOPE: Pick<PendingStream, 'encoding' | 'member'> = Object.freeze({ encoding: 'plain', member: null });
 const keepString = (text: string): string => text;
 const PENDING_STREAMS_SWEEP_SIZE = 256;
 /** The join sync waits at least one probe interval, and at most this many, for the broadcast queue to drain. */
@@ -74,6 +86,7 @@ export class GossipCore {
   private readonly state: MembershipState;
   private readonly prober: Prober;
   private readonly pendingStreams = new Map<number, PendingStream>();
+  private readonly envelopeRefusals = new EnvelopeRefusals();
   private streamId = 0;
   private lastNowMs: number;
   /** The wake-up time last handed to the driver, to notice when a tick comes far later (a stalled node). */
@@ -163,12 +176,13 @@ export class GossipCore {
    */
   handleStream(from: string, bytes: Uint8Array, nowMs: number): Uint8Array | null {
     const now = this.advanceTime(nowMs);
+    const enveloped = isStreamEnvelope(bytes);
     let message: ReturnType<typeof decodeStream>;
     try {
       message = decodeStream(bytes, this.config.streamSizeBytesMax);
     } catch (error) {
       if (!(error instanceof GossipDecodeError)) throw error;
-      this.stats.streamsMalformed++;
+      this.countMalformedStream(enveloped);
       return null;
     }
     if (message.type === 'ping') {
@@ -182,24 +196,38 @@ export class GossipCore {
       this.stats.messagesIgnored++;
       return null;
     }
-    const response = encodeStream(this.localState(false));
+    // The answer mirrors the request: a node that sent an envelope reads one; any other may predate them.
+    const response = this.encodePushPull(false, enveloped);
     this.mergeRemoteState(from, message, now);
     return response;
   }
 
-  /** The answer to a stream this core asked for (`output.streams[].id`): response bytes, or null on failure. */
-  handleStreamResponse(id: number, bytes: Uint8Array | null, nowMs: number): void {
+  /**
+   * The answer to a stream this core asked for (`output.streams[].id`): response bytes, or null on failure.
+   * `peerClosed`: the request was written and the peer closed the stream without an answer (rather than being
+   * unreachable or timing out), which is how a node from before version-2 envelopes refuses one.
+   */
+  handleStreamResponse(id: number, bytes: Uint8Array | null, nowMs: number, peerClosed = false): void {
     const now = this.advanceTime(nowMs);
     const pending = this.pendingStreams.get(id);
     if (pending === undefined) return;
     this.pendingStreams.delete(id);
+    if (bytes === null && peerClosed && pending.encoding === 'enveloped') {
+      // Ask again in version 1 at once; a join's outcome is then the retry's.
+      this.stats.envelopeRetries++;
+      this.openStream('push-pull', pending.to, encodeStream(this.localState(pending.join)), 0, pending.join, now, {
+        encoding: 'retry',
+        member: pending.member,
+      });
+      return;
+    }
     let message: ReturnType<typeof decodeStream> | null = null;
     if (bytes !== null) {
       try {
         message = decodeStream(bytes, this.config.streamSizeBytesMax);
       } catch (error) {
         if (!(error instanceof GossipDecodeError)) throw error;
-        this.stats.streamsMalformed++;
+        this.countMalformedStream(isStreamEnvelope(bytes));
       }
     }
     if (pending.kind === 'ping') {
@@ -208,6 +236,8 @@ export class GossipCore {
     }
     const ok = message !== null && message.type === 'push-pull';
     if (message !== null && message.type === 'push-pull') this.mergeRemoteState(pending.to, message, now);
+    if (ok && pending.encoding === 'retry')
+      this.envelopeRefusals.refused(pending.to, pending.member ?? this.memberAt(pending.to), now);
     if (pending.join) {
       this.outbox.current.joinResults.push({ seed: pending.to, ok });
       if (ok) this.joinSyncAfterMs = now + this.config.probeIntervalMs;
@@ -249,7 +279,7 @@ export class GossipCore {
     const now = this.advanceTime(nowMs);
     for (const seed of seeds) {
       if (seed === this.state.self.address) continue;
-      this.openStream('push-pull', seed, encodeStream(this.localState(true)), 0, true, now);
+      this.openPushPull(seed, null, true, now);
     }
   }
 
@@ -386,7 +416,7 @@ export class GossipCore {
       sourceName: this.state.self.name,
       sourceAddress: this.state.self.address,
     });
-    this.openStream('ping', target.address, bytes, seq, false, nowMs);
+    this.openStream('ping', target.address, bytes, seq, false, nowMs, NO_ENVELOPE);
   }
 
   private handleMessage(from: string, message: PacketMessage, now: number): void {
@@ -449,11 +479,39 @@ export class GossipCore {
     const target = targets[0];
     targets.length = 0;
     if (target === undefined) return;
-    this.openStream('push-pull', target.address, encodeStream(this.localState(false)), 0, false, now);
+    this.openPushPull(target.address, target, false, now);
   }
 
   private localState(join: boolean): PushPullMessage {
     return localState(this.state, this.queue, join, this.userState);
+  }
+
+  /** This node's state as a stream body: in a version-2 envelope when asked and compression is on. */
+  private encodePushPull(join: boolean, envelope: boolean): Uint8Array {
+    const plain = encodeStream(this.localState(join));
+    if (!envelope || this.config.streamCompressionLevel === 0) return plain;
+    this.stats.pushPullsEnveloped++;
+    return sealStreamEnvelope(plain, this.config.streamCompressionLevel);
+  }
+
+  /** A push-pull request, enveloped unless compression is off or the peer is known to refuse envelopes. */
+  private openPushPull(to: string, member: MemberRecord | null, join: boolean, now: number): void {
+    const envelope = this.config.streamCompressionLevel > 0 && this.envelopeRefusals.accepts(to, member, now);
+    this.openStream('push-pull', to, this.encodePushPull(join, envelope), 0, join, now, {
+      encoding: envelope ? 'enveloped' : 'plain',
+      member,
+    });
+  }
+
+  /** The member at `address`, for a seed that refused an envelope (rare: a scan is cheaper than an index). */
+  private memberAt(address: string): MemberRecord | null {
+    for (const record of this.state.table.all()) if (record.address === address) return record;
+    return null;
+  }
+
+  private countMalformedStream(enveloped: boolean): void {
+    this.stats.streamsMalformed++;
+    if (enveloped) this.stats.envelopesRefused++;
   }
 
   private mergeRemoteState(from: string, message: PushPullMessage, now: number): void {
@@ -461,10 +519,18 @@ export class GossipCore {
     this.outbox.current.remoteUserStates.push({ from, join: message.join, userState: message.userState });
   }
 
-  private openStream(kind: StreamKind, to: string, bytes: Uint8Array, seq: number, join: boolean, now: number): void {
+  private openStream(
+    kind: StreamKind,
+    to: string,
+    bytes: Uint8Array,
+    seq: number,
+    join: boolean,
+    now: number,
+    request: Pick<PendingStream, 'encoding' | 'member'>,
+  ): void {
     this.streamId = this.streamId >= Number.MAX_SAFE_INTEGER ? 1 : this.streamId + 1;
     const deadlineMs = now + this.config.streamTimeoutMs;
-    this.pendingStreams.set(this.streamId, { kind, to, seq, join, deadlineMs });
+    this.pendingStreams.set(this.streamId, { kind, to, seq, join, deadlineMs, ...request });
     this.outbox.current.streams.push({ id: this.streamId, kind, to, bytes, deadlineMs });
   }
 

@@ -17,6 +17,7 @@ import {
   stateCodes,
   WIRE_VERSION,
 } from './messages.js';
+import { isStreamEnvelope, openStreamEnvelope } from './stream-envelope.js';
 
 /** Shared by every decoded empty field; never written to. */
 const EMPTY_BYTES = new Uint8Array(0);
@@ -229,8 +230,12 @@ function skipOldAlive(reader: Reader, aliveIsOldNews: AliveIsOldNews): boolean {
   return true;
 }
 
-/** Decodes a stream body (fallback ping, ack or push-pull). */
+/**
+ * Decodes a stream body: a version-1 fallback ping, ack or push-pull, or a version-2 envelope around a push-pull
+ * (inflated within `sizeBytesMax`).
+ */
 export function decodeStream(bytes: Uint8Array, sizeBytesMax: number): StreamMessage {
+  if (isStreamEnvelope(bytes)) bytes = openStreamEnvelope(bytes, sizeBytesMax);
   checkEnvelope(bytes, sizeBytesMax);
   const reader = new Reader(bytes, 1, bytes.length);
   const type = reader.u8();

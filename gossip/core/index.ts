@@ -15,9 +15,13 @@
 // - `handlePacket(fromAddress, bytes, nowMs)`      a UDP datagram. Never throws on bad input: malformed, truncated,
 //   oversized or wrong-version packets are dropped and counted in `core.stats.decodeFailures`.
 // - `handleStream(fromAddress, bytes, nowMs)`      a stream (TCP) request → response bytes to write back, or null
-//   to close. Carries fallback pings and push-pull state exchanges (including joins from others).
-// - `handleStreamResponse(id, bytes | null, nowMs)` the answer to a stream the core asked for in `output.streams`
-//   (null: connect/write/read failed or passed `deadlineMs`). The driver MUST answer every stream it was given.
+//   to close. Carries fallback pings and push-pull state exchanges (including joins from others). A push-pull
+//   goes in a version-2 envelope, deflated (config.streamCompressionLevel), to peers not known to refuse one; the
+//   answer mirrors the request's version. Envelopes inflate within streamSizeBytesMax or are dropped and counted.
+// - `handleStreamResponse(id, bytes | null, nowMs, peerClosed?)` the answer to a stream the core asked for in
+//   `output.streams` (null: connect/write/read failed or passed `deadlineMs`; `peerClosed`: the request was written
+//   and the peer closed without answering, how a node from before version-2 stream envelopes refuses one — the core
+//   then asks again in version 1). The driver MUST answer every stream it was given.
 // - `tick(nowMs)`                                  run what is due; call it at `nextWakeupMs()`.
 // - `join(seedAddresses, nowMs)`                   push-pull with each seed; outcome in `output.joinResults`.
 // - `leave(nowMs)` then poll `leaveBroadcastDone()` before stopping the driver (others then see `leave`).
@@ -75,11 +79,13 @@ export {
   type PacketMessage,
   type PushPullEntry,
   type PushPullMessage,
+  STREAM_ENVELOPE_VERSION,
   type StreamMessage,
   WIRE_VERSION,
 } from './messages.js';
 export { pushPullIntervalMs } from './push-pull.js';
 export { refuteIncarnation } from './state.js';
+export { isStreamEnvelope, openStreamEnvelope, sealStreamEnvelope } from './stream-envelope.js';
 export {
   Suspicion,
   suspicionConfirmationsExpected,

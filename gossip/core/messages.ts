@@ -4,11 +4,16 @@
 // Packet (UDP):   [version u8 = 1] then one or more framed messages, up to packetSizeBytesMax in all.
 // Framed message: [type u8][body length u16 big-endian][body].
 // Stream (TCP):   [version u8 = 1][type u8][body to the end] — ping/ack for fallback probes, push-pull for sync.
+// Stream v2:      [version u8 = 2][codec u8][...] — an envelope around a version-1 push-pull, deflated when that
+//                 makes it smaller (stream-envelope.ts). Sent only to peers not known to refuse it, and as the answer
+//                 to a request that came in one; version 1 stays the answer to version 1 (nodes from before it).
 // Strings are [length u8][UTF-8]; byte fields are [length u16][bytes]; integers are big-endian u32.
 
 import { LatticeError } from '../../lib/errors.js';
 
 export const WIRE_VERSION = 1;
+/** First byte of a stream envelope; a node from before it refuses the stream as an unknown version. */
+export const STREAM_ENVELOPE_VERSION = 2;
 export const NAME_SIZE_BYTES_MAX = 255;
 export const META_SIZE_BYTES_MAX = 512;
 export const ACK_PAYLOAD_SIZE_BYTES_MAX = 1_024;
@@ -125,7 +130,8 @@ export type DecodeFailure =
   | 'length'
   | 'utf8'
   | 'field'
-  | 'trailing';
+  | 'trailing'
+  | 'compression';
 
 /** Input that is not a well-formed gossip packet or stream body; `reason` says which check failed. */
 export class GossipDecodeError extends LatticeError {

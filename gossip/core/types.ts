@@ -106,6 +106,12 @@ export interface GossipStats {
   refutations: number;
   probesFailed: number;
   streamsMalformed: number;
+  /** Push-pull states this node sent in a version-2 envelope (requests and answers). */
+  pushPullsEnveloped: number;
+  /** Enveloped push-pull requests the peer closed unanswered, sent again in version 1 (a node from before it). */
+  envelopeRetries: number;
+  /** Received envelopes refused: corrupt, inflating past their declared size or above the limit (in streamsMalformed). */
+  envelopesRefused: number;
   /** Ticks that came more than a probe timeout after the requested wake-up (this node was stalled). */
   stalls: number;
 }
@@ -124,6 +130,9 @@ export function emptyStats(): GossipStats {
     refutations: 0,
     probesFailed: 0,
     streamsMalformed: 0,
+    pushPullsEnveloped: 0,
+    envelopeRetries: 0,
+    envelopesRefused: 0,
     stalls: 0,
   };
 }

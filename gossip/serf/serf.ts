@@ -304,8 +304,9 @@ export class Serf {
     return response;
   }
 
-  handleStreamResponse(id: number, bytes: Uint8Array | null, nowMs: number): void {
-    this.core.handleStreamResponse(id, bytes, nowMs);
+  /** See GossipCore.handleStreamResponse (`peerClosed`: closed unanswered after the request was written). */
+  handleStreamResponse(id: number, bytes: Uint8Array | null, nowMs: number, peerClosed = false): void {
+    this.core.handleStreamResponse(id, bytes, nowMs, peerClosed);
     this.absorb(nowMs);
   }
 
