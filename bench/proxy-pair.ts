@@ -10,7 +10,7 @@
 // With --instructions it instead counts each proxy's user-space instructions per request under valgrind's callgrind
 // (after a warm-up, over keep-alive connections): a figure that does not move with other load on the machine.
 //   npm run bench -- proxy-pair [--seconds 5] [--rounds 3] [--only lattice,haproxy,direct] [--no-managed]
-//   npm run bench -- proxy-pair --instructions [--requests 5000] [--warmup 20000] [--keep-dumps]
+//   npm run bench -- proxy-pair --instructions [--requests 5000] [--warmup 20000] [--concurrency 8] [--keep-dumps]
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -185,11 +185,16 @@ function oneRequest(host: string, port: number, agent: Agent): Promise<void> {
   });
 }
 
-/** Keep-alive connections the counted load uses: enough to interleave, few enough to stay warm. */
+/** Keep-alive connections the counted load uses by default: enough to interleave, few enough to stay warm. */
 const COUNTED_CONCURRENCY = 8;
 
-/** Exactly `total` requests over the agent's keep-alive connections, COUNTED_CONCURRENCY at a time. */
-async function requestsOn(target: { host: string; port: number }, total: number, agent: Agent): Promise<void> {
+/** Exactly `total` requests over the agent's keep-alive connections, `concurrency` at a time. */
+async function requestsOn(
+  target: { host: string; port: number },
+  total: number,
+  agent: Agent,
+  concurrency: number,
+): Promise<void> {
   let left = total;
   const worker = async () => {
     while (left > 0) {
@@ -197,7 +202,7 @@ async function requestsOn(target: { host: string; port: number }, total: number,
       await oneRequest(target.host, target.port, agent);
     }
   };
-  await Promise.all(Array.from({ length: COUNTED_CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 /** CPU time (user and kernel) the processes have used so far, in ms. */
@@ -367,6 +372,8 @@ async function main(): Promise<void> {
   const requestsCounted = numberArg('--requests', 5_000, 1_000_000);
   const warmupRequests = numberArg('--warmup', 20_000, 1_000_000);
   const keepDumps = process.argv.includes('--keep-dumps');
+  // Requests in flight during the count: how much a proxy can batch per event-loop turn depends on it.
+  const concurrency = numberArg('--concurrency', COUNTED_CONCURRENCY, 64);
   // --only lattice[,haproxy,direct]: a shorter run over some of the paths; --no-managed skips the managed-mode RSS.
   const onlyPosition = process.argv.indexOf('--only');
   const only = new Set(
@@ -514,14 +521,14 @@ async function main(): Promise<void> {
       const counted: Record<string, { outbound_ir_per_req: number; inbound_ir_per_req: number }> = {};
       for (const target of targets.filter((entry) => entry.proxyPids.length === 2)) {
         log(`${target.name}: ${warmupRequests} warm-up requests, then ${requestsCounted} counted`);
-        const agent = new Agent({ keepAlive: true, maxSockets: COUNTED_CONCURRENCY });
+        const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
         // One new connection at a time: eight TLS handshakes at once under valgrind outlast the dial timeout.
-        for (let width = 1; width <= COUNTED_CONCURRENCY; width += 1) {
+        for (let width = 1; width <= concurrency; width += 1) {
           await Promise.all(Array.from({ length: width }, () => oneRequest(target.host, target.port, agent)));
         }
-        await requestsOn(target, warmupRequests, agent);
+        await requestsOn(target, warmupRequests, agent, concurrency);
         const [outbound, inbound] = await countInstructions(target.proxyPids, temp, () =>
-          requestsOn(target, requestsCounted, agent),
+          requestsOn(target, requestsCounted, agent, concurrency),
         );
         agent.destroy();
         counted[target.name] = {
@@ -536,6 +543,7 @@ async function main(): Promise<void> {
           mode: 'instructions',
           requests: requestsCounted,
           warmup: warmupRequests,
+          concurrency,
           ...counted,
           fairness: { tls, haproxy_nbthread: 1, lattice_processes_per_proxy: 1 },
         }),
