@@ -174,9 +174,8 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     destination: logs,
   });
   // V8's young generation has been held small since start-up (bin/lattice.ts, lib/young-generation.ts): a server
-  // gets V8's own sizing back now, a client agent once it allocates fast enough for a small one to cost throughput.
+  // gets V8's own sizing back now; a client agent once it has started and then allocates at a busy rate.
   if (config.server) releaseYoungGeneration();
-  else releaseYoungGenerationWhenBusy(() => log.debug('allocating fast: V8 may grow the young generation again'));
   let requestShutdown: (reason: string, outcome: 'left' | 'failed') => void = () => undefined;
   const agent = new Agent(
     {
@@ -258,6 +257,9 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     await agent.start();
     await watches.start();
     started = true;
+    // Not earlier: starting (the HTTP server's set-up above all) allocates at a busy rate for a moment.
+    if (!config.server)
+      releaseYoungGenerationWhenBusy(() => log.debug('allocating fast: V8 may grow the young generation again'));
   } catch (error) {
     await watches.stop();
     // One clear line ("cannot listen on 127.0.0.1:8500: address already in use"); the stack only helps a developer.
