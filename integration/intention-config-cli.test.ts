@@ -101,6 +101,16 @@ describe('lattice intention and lattice config against consul intention / consul
 
     const replaced = await lattice('intention', 'create', '-replace', '-allow', 'web', 'db');
     assert.deepEqual([replaced.code, replaced.stdout], [0, ''], 'Consul prints nothing when -replace overwrote');
+    // One written through the exact endpoint has no ID to update by: -replace goes through the exact endpoint.
+    const exact = await fetch(`http://${host}:8500/v1/connect/intentions/exact?source=ops&destination=db`, {
+      method: 'PUT',
+      body: JSON.stringify({ Action: 'allow' }),
+    });
+    assert.equal(exact.status, 200);
+    const replacedExact = await lattice('intention', 'create', '-replace', '-deny', 'ops', 'db');
+    assert.deepEqual([replacedExact.code, replacedExact.stdout], [0, ''], replacedExact.stderr);
+    assert.equal((await lattice('intention', 'check', 'ops', 'db')).code, 1, '-replace turned the allow into a deny');
+    assert.equal((await lattice('intention', 'delete', 'ops', 'db')).stdout, 'Intention deleted.\n');
     assert.equal((await lattice('intention', 'check', 'web', 'db')).code, 0, '-replace turned the deny into an allow');
 
     const http = await latticeWithInput(

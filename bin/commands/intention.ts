@@ -156,12 +156,21 @@ async function create(target: HttpClientOptions, args: readonly string[], flags:
         );
       });
       if (existing.status !== 404) {
-        const id = parsed<{ ID: string }>(existing, 'Error looking up intention').ID;
-        await agentJson(target, 'Error replacing intention', {
-          method: 'PUT',
-          path: `/v1/connect/intentions/${encodeURIComponent(id)}`,
-          body: { ...body, ID: id },
-        }).catch((error: unknown) => {
+        const id = parsed<{ ID?: string }>(existing, 'Error looking up intention').ID ?? '';
+        // One written through the exact endpoint or a service-intentions entry has no ID to update by (Consul's
+        // update would fail on it): it is replaced through the exact endpoint instead.
+        const request =
+          id === ''
+            ? {
+                path: '/v1/connect/intentions/exact',
+                query: [
+                  ['source', view.SourceName],
+                  ['destination', view.DestinationName],
+                ] as [string, string][],
+                body,
+              }
+            : { path: `/v1/connect/intentions/${encodeURIComponent(id)}`, body: { ...body, ID: id } };
+        await agentJson(target, 'Error replacing intention', { method: 'PUT', ...request }).catch((error: unknown) => {
           throw failure(
             `Error replacing intention ${pair}: ${reason(error).replace(/^Error replacing intention: /, '')}`,
           );
