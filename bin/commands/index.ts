@@ -20,6 +20,7 @@ const commandModules: readonly CommandModule[] = [
   { name: 'validate', load: async () => (await import('./validate.js')).registerValidate },
   { name: 'simulate', load: async () => (await import('./simulate.js')).registerSimulate },
   { name: 'keygen', load: async () => (await import('./keygen.js')).registerKeygen },
+  { name: 'tls', load: async () => (await import('./tls.js')).registerTls },
   { name: 'keyring', load: async () => (await import('./keyring.js')).registerKeyring },
   { name: 'debug', load: async () => (await import('./debug-raft-kv.js')).registerDebugRaftKv },
   { name: 'catalog', load: async () => (await import('./catalog.js')).registerCatalog },
