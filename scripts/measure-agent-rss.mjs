@@ -5,14 +5,15 @@
 // client is a member of the pool and its node is in the server's catalog (anti-entropy has synced), lets them settle,
 // then samples VmRSS (/proc/<pid>/status, as bench/gossip.ts reads it; also Pss from smaps_rollup) once a second
 // for SAMPLE_S seconds. With B_NODE_FLAGS the odd-numbered clients run with those node flags instead (an A/B in one
-// run); with LOAD_S > 0 wrk then loads one client of each group on LOAD_PATHS (/v1/agent/self is served by the
+// run), and with B_LATTICE (another build's dist/bin/lattice.js, e.g. a worktree of an older commit) they run that
+// build; with LOAD_S > 0 wrk then loads one client of each group on LOAD_PATHS (/v1/agent/self is served by the
 // client alone, /v1/catalog/nodes through its RPC client to the server), groups alternating, LOAD_ROUNDS rounds.
 // With LEAF=1 it then asks each client for a Connect leaf certificate and samples again, to show what the lazily
 // loaded certificate code costs once used. With TRACE_MODULES=1 the clients run under
 // dist/lib/testing/module-trace/register.js and the report counts the modules each loaded, by package.
 // Env: CLIENTS (1), SETTLE_S (10), SAMPLE_S (5), CLIENT_NODE_FLAGS (e.g. "--max-semi-space-size=1"),
-// SERVER_NODE_FLAGS, B_NODE_FLAGS (unset), LOAD_S (0), LOAD_ROUNDS (3), LOAD_PATHS, LEAF (0), TRACE_MODULES (0),
-// KEEP_DIR (0).
+// SERVER_NODE_FLAGS, B_NODE_FLAGS (unset), B_LATTICE (unset), LOAD_S (0), LOAD_ROUNDS (3), LOAD_PATHS, LEAF (0),
+// TRACE_MODULES (0), KEEP_DIR (0).
 // Build first (npx tsc -p tsconfig.json). Only the processes this script started are killed; every wait is bounded.
 // The last stdout line is {"measure":"agent-rss",...}; sizes are MiB.
 
@@ -34,7 +35,8 @@ const sampleS = Number(env.SAMPLE_S ?? 5);
 const splitFlags = (text) => (text ?? '').split(/\s+/).filter(Boolean);
 const clientNodeFlags = splitFlags(env.CLIENT_NODE_FLAGS);
 const serverNodeFlags = splitFlags(env.SERVER_NODE_FLAGS);
-const compareFlags = env.B_NODE_FLAGS === undefined ? null : splitFlags(env.B_NODE_FLAGS);
+const compareLattice = env.B_LATTICE ?? null;
+const compareFlags = env.B_NODE_FLAGS === undefined && compareLattice === null ? null : splitFlags(env.B_NODE_FLAGS);
 const askLeaf = env.LEAF === '1';
 const loadSeconds = Number(env.LOAD_S ?? 0);
 const loadRounds = Number(env.LOAD_ROUNDS ?? 3);
@@ -43,7 +45,7 @@ const loadPaths = (env.LOAD_PATHS ?? '/v1/agent/self,/v1/catalog/nodes').split('
 const traceModules = env.TRACE_MODULES === '1';
 const startTimeoutMs = 60_000;
 if (!Number.isInteger(clients) || clients < 1 || clients > 200) throw new Error('CLIENTS must be 1..200');
-if (compareFlags !== null && clients < 2) throw new Error('B_NODE_FLAGS needs CLIENTS of 2 or more');
+if (compareFlags !== null && clients < 2) throw new Error('B_NODE_FLAGS and B_LATTICE need CLIENTS of 2 or more');
 
 const progress = (message) => process.stderr.write(`[agent-rss] ${message}\n`);
 const round1 = (value) => Math.round(value * 10) / 10;
@@ -54,9 +56,9 @@ const clientHost = (position) => `127.20.0.${position + 2}`;
 const children = new Set();
 /** Set when a process we started exits before the end: every wait stops at once and names its log. */
 let exitedEarly = null;
-function start(args, nodeFlags, logPath, extraEnv = {}) {
+function start(args, nodeFlags, logPath, extraEnv = {}, binary = lattice) {
   const log = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [...nodeFlags, lattice, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, binary, ...args], {
     stdio: ['ignore', log, log],
     env: { ...env, ...extraEnv },
   });
@@ -223,6 +225,7 @@ try {
       (groupOf(position) === 'b' ? compareFlags : clientNodeFlags).concat(traceModules ? ['--import', traceHooks] : []),
       join(dir, `${name}.log`),
       traceModules ? { LATTICE_MODULE_TRACE: join(dir, `${name}.modules`) } : {},
+      groupOf(position) === 'b' && compareLattice !== null ? compareLattice : lattice,
     ),
   );
   await waitFor(async () => {
@@ -249,6 +252,7 @@ try {
     const key = compareFlags === null ? 'client' : `client_${group}`;
     Object.assign(report, {
       [`${key}_node_flags`]: (group === 'b' ? compareFlags : clientNodeFlags).join(' '),
+      [`${key}_lattice`]: group === 'b' && compareLattice !== null ? compareLattice : lattice,
       [`${key}_rss_mb`]: mean(idle, 'rss_mb'),
       [`${key}_anon_mb`]: mean(idle, 'anon_mb'),
       [`${key}_file_mb`]: mean(idle, 'file_mb'),
