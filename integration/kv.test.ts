@@ -77,6 +77,12 @@ describe('KV and sessions through a -dev agent', () => {
     assert.equal(copied.stdout, 'copy/cli/a:hello\ncopy/cli/b/c:nested\n');
     const deleted = await runLattice(['kv', 'delete', '-recurse', 'copy/'], { env: cliEnv });
     assert.equal(deleted.stdout, 'Success! Deleted keys with prefix: copy/\n');
+    // As Consul's kv commands: one leading "/" is stripped, so these name cli/slash.
+    const slashPut = await runLattice(['kv', 'put', '/cli/slash', 'x'], { env: cliEnv });
+    assert.equal(slashPut.stdout, 'Success! Data written to: cli/slash\n', slashPut.stderr);
+    assert.equal((await runLattice(['kv', 'get', '/cli/slash'], { env: cliEnv })).stdout, 'x\n');
+    const slashDelete = await runLattice(['kv', 'delete', '/cli/slash'], { env: cliEnv });
+    assert.equal(slashDelete.stdout, 'Success! Deleted key: cli/slash\n', slashDelete.stderr);
   });
 
   it('loses no update when 32 clients race read-modify-write increments with ?cas', async () => {

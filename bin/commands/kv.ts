@@ -94,6 +94,14 @@ function detailed(pair: KvPair, base64: boolean): string {
   return rows.map(([name, cell]) => `${name.padEnd(16)} ${cell}`).join('\n');
 }
 
+/**
+ * Consul's kv commands strip one leading "/" ("pairs cannot start with a /, but users will likely put "/" or
+ * "/foo""), so `kv put /app/x` writes app/x.
+ */
+function withoutLeadingSlash(key: string): string {
+  return key.startsWith('/') ? key.slice(1) : key;
+}
+
 async function kvGet(target: HttpClientOptions, key: string, flags: GetFlags): Promise<void> {
   const stale: [string, string][] = flags.stale ? [['stale', '']] : [];
   if (flags.keys) {
@@ -294,7 +302,9 @@ export function registerKv(program: Command): void {
       .option('--detailed', 'every field of the entry')
       .option('--base64', 'prints values base64-encoded')
       .option('--stale', 'lets any server answer'),
-  ).action(async (key: string, flags: GetFlags) => kvGet(resolveHttpOptions(flags, process.env), key, flags));
+  ).action(async (key: string, flags: GetFlags) =>
+    kvGet(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), flags),
+  );
   addHttpOptions(
     kv
       .command('put')
@@ -309,7 +319,7 @@ export function registerKv(program: Command): void {
       .option('--release', 'releases the lock on KEY held by -session')
       .option('--session <id>', 'the session for -acquire or -release'),
   ).action(async (key: string, data: string | undefined, flags: PutFlags) =>
-    kvPut(resolveHttpOptions(flags, process.env), key, data, flags),
+    kvPut(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), data, flags),
   );
   addHttpOptions(
     kv
@@ -319,13 +329,17 @@ export function registerKv(program: Command): void {
       .option('--recurse', 'deletes every key under the prefix')
       .option('--cas', 'deletes only if the key has -modify-index')
       .option('--modify-index <index>', 'the ModifyIndex for -cas'),
-  ).action(async (key: string, flags: DeleteFlags) => kvDelete(resolveHttpOptions(flags, process.env), key, flags));
+  ).action(async (key: string, flags: DeleteFlags) =>
+    kvDelete(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), flags),
+  );
   addHttpOptions(
     kv
       .command('export')
       .description("Prints the keys under PREFIX as JSON, in consul kv export's format")
       .argument('[prefix]', 'the prefix', ''),
-  ).action(async (prefix: string, flags: HttpOptionValues) => kvExport(resolveHttpOptions(flags, process.env), prefix));
+  ).action(async (prefix: string, flags: HttpOptionValues) =>
+    kvExport(resolveHttpOptions(flags, process.env), withoutLeadingSlash(prefix)),
+  );
   addHttpOptions(
     kv
       .command('import')
