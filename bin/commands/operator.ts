@@ -1,12 +1,13 @@
 // `lattice operator raft list-peers|remove-peer`: the servers' Raft configuration as `consul operator raft` shows it
-// (Node, ID, Address, State, Voter, RaftProtocol), and removal of a dead server by -id or -address, through the
+// (Node, ID, Address, State, Voter, RaftProtocol), removal of a dead server by -id or -address, and
+// `transfer-leader [-id]` (leadership to another voter), through the
 // agent's /v1/operator/raft HTTP API. `lattice operator autopilot get-config|set-config|state`: autopilot's
 // configuration and the leader's view of the servers (/v1/operator/autopilot/*).
 
 import type { Command } from 'commander';
 import { LatticeError } from '../../lib/errors.js';
 import type { AutopilotStateReply, RaftConfigurationReply } from '../../server/rpc/methods.js';
-import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
+import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentJson, agentRequest, checkFormat, formatTable } from './catalog-http.js';
 
 export function formatPeers(configuration: RaftConfigurationReply): string {
@@ -36,7 +37,7 @@ interface RemoveFlags extends HttpOptionValues {
 export function registerOperator(program: Command): void {
   const operator = program.command('operator').description('Operates the servers: Raft peers, autopilot');
   registerAutopilot(operator);
-  const raft = operator.command('raft').description('Lists or removes Raft peers');
+  const raft = operator.command('raft').description('Lists or removes Raft peers, or transfers leadership');
 
   addHttpOptions(
     raft
@@ -82,6 +83,46 @@ export function registerOperator(program: Command): void {
       hasId ? `Removed peer with id "${flags.id}"\n` : `Removed peer with address "${flags.address}"\n`,
     );
   });
+
+  addHttpOptions(
+    raft
+      .command('transfer-leader')
+      .description('Transfer raft leadership to another node')
+      .option('--id <id>', 'the ID of the node to transfer leadership to (default: the most caught-up voter)')
+      .option('--stale', 'accepted as by Consul (the leader always answers a transfer)')
+      .option('--datacenter <dc>', "accepted as by Consul, which always asks the agent's own datacenter"),
+  ).action(async (flags: TransferFlags) => {
+    process.stdout.write(`${await transferLeader(resolveHttpOptions(flags, process.env), flags.id ?? '')}\n`);
+  });
+}
+
+interface TransferFlags extends HttpOptionValues {
+  id?: string;
+  stale?: boolean;
+  datacenter?: string;
+}
+
+/**
+ * `consul operator raft transfer-leader`: POST /v1/operator/raft/transfer-leader (`?id=` when given, as api
+ * RaftLeaderTransfer), "Success" when another server leads; failures in Consul's words ("Error transfering
+ * leadership: Failed to transfer leadership <cause>", its spelling and all).
+ */
+export async function transferLeader(target: HttpClientOptions, id: string): Promise<string> {
+  const failed = 'Error transfering leadership: Failed to transfer leadership';
+  let reply: { Success?: boolean };
+  try {
+    reply = await agentJson<{ Success?: boolean }>(target, 'Failed to transfer leadership', {
+      method: 'POST',
+      path: '/v1/operator/raft/transfer-leader',
+      query: id === '' ? [] : [['id', id]],
+    });
+  } catch (error) {
+    if (!(error instanceof LatticeError)) throw error;
+    const cause = error.message.replace(/^Failed to transfer leadership: /, '');
+    throw new LatticeError(error.code, `${failed} ${cause}`, { cause: error });
+  }
+  if (reply.Success !== true) throw new LatticeError('ERR_AGENT_HTTP', failed);
+  return 'Success';
 }
 
 /** Consul's api.AutopilotConfiguration, as /v1/operator/autopilot/configuration answers it. */
