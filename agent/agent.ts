@@ -11,6 +11,7 @@ import type { SerfMember } from '../gossip/serf/members.js';
 import { type CoordinateJson, coordinateToJson } from '../gossip/vivaldi/coordinate.js';
 import { type Clock, RealClock } from '../lib/clock.js';
 import { NotImplementedError } from '../lib/errors.js';
+import { lazyModule } from '../lib/lazy-module.js';
 import { type AbortOptions, LifecycleState, type Startable, startAll } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/log.js';
 import { type Rand, SeededRand } from '../lib/rand.js';
@@ -23,7 +24,6 @@ import { CheckRunner } from './checks/runner.js';
 import type { AgentConfig } from './config/types.js';
 import { AgentConnect } from './connect/agent-connect.js';
 import { AgentProxySource } from './connect/proxy-source.js';
-import { createDnsInterface } from './dns/from-config.js';
 import { agentEventStore, type EventStore } from './events/events.js';
 import { buildHttpApi } from './http/api.js';
 import { HttpServer } from './http/server.js';
@@ -33,6 +33,7 @@ import { LocalState } from './local/state.js';
 import type { LocalNode } from './local/types.js';
 import { PidFile } from './pid-file.js';
 import type { ControlPlane, ControlPlaneFactory } from './runtime/control-plane.js';
+import type { StatsSections } from './runtime/control-plane-stats.js';
 import { CoordinateSender } from './runtime/coordinate-sender.js';
 import { createLanGossip, joinAddress } from './runtime/gossip-lan.js';
 import { WanMembership, WanUnavailableError } from './runtime/gossip-wan.js';
@@ -69,6 +70,11 @@ export interface AgentComponents {
 export const shutdownGraceMs = 800;
 /** Consul's anti-entropy full-sync interval before scaling. */
 export const fullSyncIntervalMs = 60_000;
+
+const loadDnsInterface = lazyModule(
+  'the DNS interface (agent/dns/from-config.js)',
+  () => import('./dns/from-config.js'),
+);
 
 /** Wraps a start/stop pair as a Startable (for steps that are one call each way). */
 function step(start: () => Promise<void>, stop: () => Promise<void> = async () => undefined): Startable {
@@ -295,12 +301,23 @@ export class Agent implements Startable, AgentHandle {
     subsystems.push(this.http);
     // DNS on ports.dns (8600; -1 turns it off), reading the catalog through the same RPC seam as HTTP. After HTTP,
     // so a taken client address is reported for the HTTP port first, as operators look there first.
-    if (config.ports.dns >= 0)
-      subsystems.push(
-        createDnsInterface({ rpc: this.serverRpc, clock, rand, log: log.child({ module: 'agent.dns' }) }, config)
-          .server,
-      );
+    if (config.ports.dns >= 0) subsystems.push(this.dnsStep(clock, rand, log.child({ module: 'agent.dns' })));
     return subsystems;
+  }
+
+  /** The DNS interface, imported as it starts: an agent with ports.dns = -1 never loads it or dns-packet. */
+  private dnsStep(clock: Clock, rand: Rand, log: Logger): Startable {
+    let server: Startable | null = null;
+    return {
+      start: async (options) => {
+        const { createDnsInterface } = await loadDnsInterface();
+        server = createDnsInterface({ rpc: this.serverRpc, clock, rand, log }, this.config).server;
+        await server.start(options);
+      },
+      stop: async (options) => {
+        await server?.stop(options);
+      },
+    };
   }
 
   /** `-join`: a failure stops the start, as in Consul (retry_join is the forgiving one). */
@@ -365,6 +382,10 @@ export class Agent implements Startable, AgentHandle {
   /** Consul's signal policy: SIGTERM leaves when leave_on_terminate; SIGINT unless skip_leave_on_interrupt. */
   leavesOn(signal: 'SIGINT' | 'SIGTERM'): boolean {
     return signal === 'SIGTERM' ? this.config.leaveOnTerminate : !this.config.skipLeaveOnInterrupt;
+  }
+
+  controlPlaneStats(): StatsSections {
+    return this.controlPlane?.stats?.() ?? {};
   }
 
   /** Graceful leave from the LAN pool (others see `left`, the leader deregisters this node). */

@@ -3,7 +3,7 @@
 // it joins, syncs its node to the catalog, registers a service, answers local and forwarded reads and a read-only
 // transaction. None of that may load the code a client never needs until asked: the certificate library
 // (@peculiar/x509), the state store, the server runtime, Raft and its storage, the service proxy, the YAML parser,
-// the other CLI commands. Then a Connect leaf request must load @peculiar/x509 (and work), which also shows that the
+// the other CLI commands, the DNS interface (DNS is off). Then a Connect leaf request must load @peculiar/x509 (and work), which also shows that the
 // trace sees modules imported later, so the first check cannot pass for want of seeing them.
 
 import assert from 'node:assert/strict';
@@ -35,6 +35,9 @@ const notForClients: readonly string[] = [
   '/dist/proxy/service-proxy.js',
   '/node_modules/yaml/',
   '/node_modules/js-hcl-parser/',
+  // DNS is off here (-dns-port=-1): its interface is imported as it starts.
+  '/dist/agent/dns/',
+  '/node_modules/dns-packet/',
   '/dist/bin/commands/debug-raft-kv.js',
   '/dist/bin/commands/simulate.js',
   '/dist/bin/commands/snapshot.js',
