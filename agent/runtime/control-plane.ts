@@ -12,10 +12,13 @@ import type { Rand } from '../../lib/rand.js';
 import type { RpcClient } from '../../server/rpc/methods.js';
 import type { WanPool } from '../../server/wan-pool.js';
 import type { AgentConfig } from '../config/types.js';
+import type { StatsSections } from './control-plane-stats.js';
 
 export interface ControlPlane extends Startable {
   /** The client for this moment's server choice; null while no server is known. */
   rpcClient(): RpcClient | null;
+  /** The `consul` (and on a server `raft`) sections of /v1/agent/self Stats; absent in fakes. */
+  stats?(): StatsSections;
 }
 
 export interface ControlPlaneDeps {

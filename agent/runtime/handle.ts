@@ -8,6 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { CheckRunner } from '../checks/runner.js';
 import type { Registrar } from '../local/registrar.js';
 import type { LocalState } from '../local/state.js';
+import type { StatsSections } from './control-plane-stats.js';
 import type { LogSource } from './log-fanout.js';
 import type { AgentMetrics } from './metrics.js';
 
@@ -43,6 +44,8 @@ export interface AgentHandle {
   wanKeyManager(): KeyManager | null;
   /** The agent's log lines as they are written, for /v1/agent/monitor; null when logs are not teed. */
   logs(): LogSource | null;
+  /** Stats' `consul` and `raft` sections from the server runtime or the client's server manager; {} before it runs. */
+  controlPlaneStats?(): StatsSections;
   /** enable_script_checks, or enable_local_script_checks for a request from this host. */
   scriptChecksAllowed(remoteAddress: string): boolean;
 }

@@ -7,6 +7,7 @@ import type { RpcClient } from '../../server/rpc/methods.js';
 import { createRemoteRpcClient } from '../../server/rpc/server-manager.js';
 import type { Server } from '../../server/server.js';
 import type { ControlPlane, ControlPlaneDeps, ControlPlaneFactory } from './control-plane.js';
+import { clientStats, serverStats } from './control-plane-stats.js';
 
 export function serverControlPlane(): ControlPlaneFactory {
   return (deps: ControlPlaneDeps): ControlPlane => {
@@ -28,6 +29,19 @@ export function serverControlPlane(): ControlPlaneFactory {
           await server?.stop(options);
         },
         rpcClient: () => rpc,
+        stats: () => {
+          const raft = server?.raftNode() ?? null;
+          return serverStats({
+            localId: config.nodeId,
+            isLeader: server?.isLeader() ?? false,
+            leaderAddress: server?.leaderAddress() ?? '',
+            bootstrap: config.bootstrap,
+            knownDatacenters: wan ? wan.datacenters().length : 1,
+            aclEnabled: config.aclEnabled,
+            raft: raft === null ? null : { stats: raft.stats(), configuration: raft.configuration() },
+            lastContactMs: server?.raftStats().LastContactMs ?? -1,
+          });
+        },
       };
     }
     const manager = createRemoteRpcClient(
@@ -38,6 +52,7 @@ export function serverControlPlane(): ControlPlaneFactory {
       start: (options) => manager.start(options),
       stop: (options) => manager.stop(options),
       rpcClient: () => manager,
+      stats: () => clientStats(manager.knownServers().length, config.aclEnabled),
     };
   };
 }

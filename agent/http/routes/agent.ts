@@ -170,6 +170,8 @@ export const agentRoutes =
               },
               serf_lan: { members: String(agent.members().length) },
               ...(config.server ? { serf_wan: { members: String(agent.wanMembers().length) } } : {}),
+              // consul (leader, known_servers, acl...) and a server's raft section, as Consul's delegate Stats().
+              ...agent.controlPlaneStats?.(),
             },
             Coord: agent.coordinate(),
             ...(member ? { Member: presentMember(member) } : {}),
