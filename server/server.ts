@@ -114,6 +114,8 @@ export class Server implements Startable, ClusterOps {
   private startedAtMs = 0;
   private lastLeaderContactMs: number | null = null;
   private readonly stopController = new AbortController();
+  /** The restore in progress, if any: the next one starts after it. */
+  private restoreQueue: Promise<unknown> = Promise.resolve();
   /** Catalog writes of one event-loop turn share a Raft entry. */
   private readonly batcher = new ProposalBatcher((command) =>
     this.requireRaft().propose(encodeCommand(command), { signal: this.stopController.signal }),
@@ -669,7 +671,10 @@ export class Server implements Startable, ClusterOps {
    * Replaces the whole state with the snapshot's through Raft, as one swap on every server at the restore's last
    * entry, indexes as the snapshot stored them (snapshot-restore.ts); blocking queries return at once.
    */
-  async restoreSnapshot(data: Uint8Array, signal?: AbortSignal): Promise<SnapshotRestoreReply> {
-    return restoreThroughRaft(data, (command) => this.apply(command, signal));
+  restoreSnapshot(data: Uint8Array, signal?: AbortSignal): Promise<SnapshotRestoreReply> {
+    // One at a time: a second upload's first part would drop the first's staged parts.
+    const restore = this.restoreQueue.then(() => restoreThroughRaft(data, (command) => this.apply(command, signal)));
+    this.restoreQueue = restore.catch(() => undefined);
+    return restore;
   }
 }

@@ -23,7 +23,7 @@ import { applyTxn } from '../state/txn-ops.js';
 import { decodeCommand } from './codec.js';
 import type { Command } from './commands.js';
 import { encodeSnapshot, readSnapshot, SnapshotFormatError, snapshotFormatVersion } from './snapshot-format.js';
-import { RestoreStaging } from './user-restore.js';
+import { type RestorePartRequest, RestoreStaging } from './user-restore.js';
 
 /** What apply() returns to the proposer: the entry's index and, when the command was refused, why. */
 export interface ApplyResponse {
@@ -96,6 +96,13 @@ function applyBatchItem(store: StateStore, index: number, command: Command): Bat
 export class CatalogFsm implements Fsm {
   private appliedIndex = 0;
   private appliedTerm = 0;
+  /**
+   * Added to an entry's Raft index to get the store index it writes at: 0 until a user restore brings in indexes
+   * above the log's (a snapshot of a longer-lived cluster restored into a newer one); then large enough that
+   * indexes keep growing past the restored ones, as hashicorp/raft's Restore moves the log past the snapshot's
+   * index. It never shrinks, is part of the FSM's snapshots, and depends only on replicated state.
+   */
+  private indexOffset = 0;
   private readonly restoreStaging = new RestoreStaging();
 
   constructor(readonly store: StateStore) {}
@@ -113,8 +120,8 @@ export class CatalogFsm implements Fsm {
       const command = decodeCommand(entry.data);
       const value =
         command.type === 'restore'
-          ? this.restoreStaging.apply(this.store, entry.term, command.request)
-          : applyCommand(this.store, entry.index, command);
+          ? this.applyRestorePart(entry, command.request)
+          : applyCommand(this.store, entry.index + this.indexOffset, command);
       return value === undefined ? { index: entry.index, error: null } : { index: entry.index, error: null, value };
     } catch (error) {
       if (error instanceof AssertionError) throw error;
@@ -123,13 +130,24 @@ export class CatalogFsm implements Fsm {
     }
   }
 
+  private applyRestorePart(entry: CommittedEntry, request: RestorePartRequest): unknown {
+    const outcome = this.restoreStaging.apply(this.store, entry.term, request);
+    this.indexOffset = Math.max(this.indexOffset, this.store.indexes.latest() - entry.index);
+    return outcome;
+  }
+
   /**
    * A point-in-time capture. Raft's snapshots carry a restore upload's staged parts (so a replica restored from one
    * can finish it); a user's save (`withStagedRestore: false`) holds the state alone.
    */
   snapshot({ withStagedRestore = true }: { readonly withStagedRestore?: boolean } = {}): FsmSnapshot {
     const capture = this.store.capture();
-    const header = { formatVersion: snapshotFormatVersion, index: this.appliedIndex, term: this.appliedTerm };
+    const header = {
+      formatVersion: snapshotFormatVersion,
+      index: this.appliedIndex,
+      term: this.appliedTerm,
+      indexOffset: this.indexOffset,
+    };
     const staged = withStagedRestore ? this.restoreStaging.staged : null;
     return {
       persist: async (sink: FsmSnapshotSink, options: AbortOptions = {}) => {
@@ -153,6 +171,7 @@ export class CatalogFsm implements Fsm {
       throw error;
     }
     this.restoreStaging.load(staged);
+    this.indexOffset = header.indexOffset ?? 0;
     this.appliedIndex = header.index;
     this.appliedTerm = header.term;
   }

@@ -40,10 +40,21 @@ export interface SnapshotHeader {
   /** The last Raft index applied to the captured store. */
   readonly index: number;
   readonly term: number;
+  /**
+   * Format 6, when not 0: what the FSM adds to a Raft index to get the store index an entry writes at, after a
+   * user restore brought in indexes above the Raft log's (server/fsm/fsm.ts).
+   */
+  readonly indexOffset?: number;
 }
 
 type SnapshotRecord =
-  | { readonly k: 'header'; readonly formatVersion: number; readonly index: number; readonly term: number }
+  | {
+      readonly k: 'header';
+      readonly formatVersion: number;
+      readonly index: number;
+      readonly term: number;
+      readonly indexOffset?: number;
+    }
   | { readonly k: 'rows'; readonly table: string; readonly rows: readonly unknown[] }
   | { readonly k: 'indexes'; readonly entries: readonly (readonly [string, number])[] }
   | {
@@ -71,7 +82,14 @@ function* records(
   header: SnapshotHeader,
   staged: StagedRestore | null,
 ): Generator<SnapshotRecord> {
-  yield { k: 'header', formatVersion: snapshotFormatVersion, index: header.index, term: header.term };
+  const offset = header.indexOffset ?? 0;
+  yield {
+    k: 'header',
+    formatVersion: snapshotFormatVersion,
+    index: header.index,
+    term: header.term,
+    ...(offset > 0 ? { indexOffset: offset } : {}),
+  };
   const counts: Record<string, number> = {};
   for (const [table, rows] of capture.tables) {
     counts[table] = rows.size;
@@ -226,7 +244,15 @@ class RecordCollector {
       if (!Number.isSafeInteger(record.index) || !Number.isSafeInteger(record.term)) {
         throw new SnapshotFormatError('snapshot header has an invalid index or term');
       }
-      this.header = { formatVersion: record.formatVersion, index: record.index, term: record.term };
+      const offset = record.indexOffset ?? 0;
+      if (!Number.isSafeInteger(offset) || offset < 0)
+        throw new SnapshotFormatError('snapshot header has an invalid index offset');
+      this.header = {
+        formatVersion: record.formatVersion,
+        index: record.index,
+        term: record.term,
+        ...(offset > 0 ? { indexOffset: offset } : {}),
+      };
     } else if (record.k === 'rows') {
       if (typeof record.table !== 'string' || !Array.isArray(record.rows)) {
         throw new SnapshotFormatError('snapshot rows record is malformed');

@@ -1,7 +1,7 @@
 // Proves a user's snapshot restore is one swap of the whole store at the restore's last Raft entry: until then every
 // read sees the live state unchanged (never an empty catalog or a missing key), after it the snapshot's rows with
 // the indexes it stored (CreateIndex, ModifyIndex, LockIndex), and a blocking query waiting on the old state returns
-// at once. Staged parts survive a Raft snapshot taken mid-upload, a later term or a part out of sequence drops the
+// at once, and later writes get indexes above the restored ones. Staged parts survive a Raft snapshot taken mid-upload, a later term or a part out of sequence drops the
 // upload without touching the store, and a snapshot without a CA or autopilot configuration keeps the live ones.
 
 import assert from 'node:assert/strict';
@@ -30,6 +30,7 @@ import {
   configEntryCommand,
   encodeCommand,
   intentionCommand,
+  kvCommand,
   preparedQueryCommand,
   registerCommand,
 } from './index.js';
@@ -152,6 +153,42 @@ describe('user snapshot restore in the FSM', () => {
       value.map((row) => row.Key),
       kvsList(source.store, '').value.map((row) => row.Key),
     );
+  });
+
+  it('keeps indexes growing after restoring a snapshot whose indexes are above the Raft log’s', async () => {
+    const source = new CatalogFsm(new StateStore());
+    populate(source, 50_000, ['a']);
+    const restoredMax = source.store.indexes.latest();
+    const { Data: data } = await snapshotBytes(source);
+    const target = new CatalogFsm(new StateStore());
+    const start = populate(target, 0, ['a']);
+    applyRestore(target, start, data);
+    assert.equal(kvsGet(target.store, 'a').value?.ModifyIndex, kvsGet(source.store, 'a').value?.ModifyIndex);
+    const clock = new ManualClock();
+    const waiting = blockingQuery({
+      store: target.store,
+      clock,
+      minIndex: kvsList(target.store, '').index,
+      waitMs: 300_000,
+      run: () => kvsList(target.store, ''),
+    });
+    const write = entry(start + 10, kvCommand({ Op: 'set', DirEnt: { Key: 'after', Value: b64('x') } }));
+    assert.equal(target.apply(write).error, null);
+    const written = kvsGet(target.store, 'after').value;
+    assert.ok(written !== null && written.ModifyIndex > restoredMax, `${written?.ModifyIndex} > ${restoredMax}`);
+    assert.equal((await waiting).index, written.ModifyIndex, 'a blocking query past the restored index sees it');
+    // A replica restored from this FSM's Raft snapshot writes the next entry at the same store index.
+    const raftSnapshot: Uint8Array[] = [];
+    const captured = target.snapshot();
+    await captured.persist({ write: async (chunk) => void raftSnapshot.push(chunk) });
+    captured.release();
+    const replica = new CatalogFsm(new StateStore());
+    await replica.restore(chunksOf(raftSnapshot));
+    const next = entry(start + 11, kvCommand({ Op: 'set', DirEnt: { Key: 'next', Value: b64('y') } }));
+    target.apply(next);
+    replica.apply(next);
+    assert.deepEqual(contentsOf(replica.store), contentsOf(target.store));
+    assert.equal(kvsGet(replica.store, 'next').value?.ModifyIndex, written.ModifyIndex + 1);
   });
 
   it('finishes an upload on a replica restored from a Raft snapshot taken between its parts', async () => {

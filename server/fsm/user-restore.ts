@@ -125,9 +125,10 @@ export class RestoreStaging {
   }
 
   /**
-   * Stages one part; the last one replaces the store's contents in one swap and answers the outcome. A part out
-   * of sequence, bytes that do not match their digest, or a snapshot the store refuses change nothing but drop
-   * the staged upload.
+   * Stages one part; the last one replaces the store's contents in one swap and answers the outcome. Part 0
+   * starts a new upload (an unfinished one is dropped: the leader runs one restore at a time). A part out of
+   * sequence, bytes that do not match their digest, or a snapshot the store refuses change nothing in the store
+   * and drop their own upload.
    */
   apply(store: StateStore, term: number, request: RestorePartRequest): RestoreOutcome | { readonly Staged: number } {
     checkRequest(request);
@@ -141,7 +142,8 @@ export class RestoreStaging {
       staging.partCount !== partCount ||
       staging.parts.length !== part
     ) {
-      this.staging = null;
+      // That upload can never complete; another one in progress is left alone.
+      if (staging?.id === id) this.staging = null;
       throw new InvalidWriteError(`restore ${id} part ${part} of ${partCount} is out of sequence`);
     }
     staging.parts.push(data);
