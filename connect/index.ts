@@ -1,5 +1,9 @@
 // Connect's public surface for server/, agent/ and proxy/: identity, the built-in CA, peer verification, SNI names
 // and intentions. Everything here depends only on lib/; the intention code is a pure core.
+// Importing this file loads the CA and its @peculiar/x509 (megabytes of heap for the life of the process). Code that
+// runs in every client agent imports the files it needs instead (./spiffe.js, ./intentions/*.js, ./verify.js) and
+// loads ./ca/csr.js on first use, as agent/connect/agent-connect.ts does; integration/client-agent-modules.test.ts
+// fails if a client agent loads the CA before its first leaf request.
 
 export { CA_CONFIG_DEFAULTS, type CaConfig, validateCaConfig } from './ca/config.js';
 export { type CsrRequest, type GeneratedCsr, generateCsr } from './ca/csr.js';
