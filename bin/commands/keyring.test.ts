@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { callKeyringApi, chooseAction, formatKeyringList } from './keyring.js';
+import { AgentHttpError, asConsulKeyringError, callKeyringApi, chooseAction, formatKeyringList } from './keyring.js';
 
 const key = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 
@@ -80,5 +80,15 @@ describe('lattice keyring', () => {
     assert.throws(() => chooseAction({ format: 'pretty', list: true, install: key }), /exactly one of/);
     assert.throws(() => chooseAction({ format: 'pretty', install: 'short' }), /base64|bytes/);
     assert.deepEqual(chooseAction({ format: 'pretty', use: key }), { action: 'use', key, primaryOnly: false });
+  });
+});
+
+describe('lattice keyring failures', () => {
+  it("prints an API failure as Consul's keyring command does: error: <err>", () => {
+    const failure = new AgentHttpError('ERR_AGENT_HTTP', 'Unexpected response code: 500 (1 error occurred:)');
+    const shown = asConsulKeyringError(failure) as Error;
+    assert.equal(shown.message, 'error: Unexpected response code: 500 (1 error occurred:)');
+    const other = new Error('bug');
+    assert.equal(asConsulKeyringError(other), other);
   });
 });

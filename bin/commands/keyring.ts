@@ -89,6 +89,15 @@ export async function callKeyringApi(
   }
 }
 
+/**
+ * Consul's keyring command prints every failed API call as "error: <err>" (c.UI.Error(fmt.Sprintf("error: %s",
+ * err))) and exits 1: a cluster without gossip encryption reads "error: Unexpected response code: 500 (...)".
+ */
+export function asConsulKeyringError(error: unknown): unknown {
+  if (!(error instanceof AgentHttpError)) return error;
+  return new AgentHttpError(error.code, `error: ${error.message}`, { cause: error });
+}
+
 /** Human output for `-list`: one block per pool, `  key [holders/members]`. */
 export function formatKeyringList(responses: readonly KeyringResponse[], primaryOnly = false): string {
   const lines: string[] = [];
@@ -159,6 +168,8 @@ export function registerKeyring(program: Command): void {
     const responses = await callKeyringApi(resolveHttpOptions(flags, process.env), action, key, {
       ...(relayFactor === undefined ? {} : { relayFactor }),
       ...(flags.localOnly ? { localOnly: true } : {}),
+    }).catch((error: unknown) => {
+      throw asConsulKeyringError(error);
     });
     if (responses === null) {
       if (!pretty) process.stdout.write(`${JSON.stringify({ Action: action, Key: key, Success: true })}\n`);

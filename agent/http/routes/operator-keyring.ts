@@ -2,12 +2,12 @@
 // remove; body {"Key": "<base64>"}), answered in Consul's KeyringResponse shape. On a server the WAN pool comes
 // first, then the LAN pool, as Consul's Internal.KeyringOperation does; the LAN pools of other datacenters are
 // not reached yet (that needs cross-datacenter RPC). A member that refused or did not answer makes Consul's 500
-// with the per-node messages.
+// with the per-node messages, for a list too (so listing a cluster without gossip encryption fails, as in Consul).
 
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { type KeyManager, KeyringOperationError, toConsulKeyringResponse } from '../../../gossip/key-manager.js';
 import type { KeyResponse } from '../../../gossip/serf/keyring-queries.js';
-import { LatticeError, ShutdownError } from '../../../lib/errors.js';
+import { ShutdownError } from '../../../lib/errors.js';
 import type { AgentConfig } from '../../config/types.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import type { AclRequirement } from '../acl-hook.js';
@@ -52,39 +52,45 @@ export const operatorKeyringRoutes =
       const wan = deps.agent.wanKeyManager();
       return [...(wan ? [{ manager: wan, wan: true }] : []), { manager: lan, wan: false }];
     };
-    /** Runs the operation on every pool, even after one failed (Consul goes on too), then reports all failures. */
-    const run = async (operation: (manager: KeyManager) => Promise<unknown>): Promise<void> => {
-      const failures: string[] = [];
+    const poolName = (wan: boolean): string => (wan ? 'WAN' : `${deps.config.datacenter} (LAN)`);
+    /** Runs the operation on every pool, even after one failed (Consul goes on too), then answers 200 or the failures. */
+    const run = async (reply: FastifyReply, operation: (manager: KeyManager) => Promise<unknown>) => {
+      const failures: KeyringPoolFailure[] = [];
       for (const { manager, wan } of pools()) {
         try {
           await operation(manager);
         } catch (error) {
           if (!(error instanceof KeyringOperationError)) throw error;
-          const messages = Object.entries(error.response.Messages).map(([node, text]) => `${node}: ${text}`);
-          const pool = wan ? 'WAN' : `${deps.config.datacenter} (LAN)`;
-          failures.push(`${pool}: ${error.message}${messages.length ? ` (${messages.join('; ')})` : ''}`);
+          failures.push({ pool: poolName(wan), response: error.response });
         }
       }
-      if (failures.length > 0) throw new KeyringFailedError(failures.join('; '));
+      if (failures.length > 0) return sendKeyringFailure(reply, failures);
+      return reply.code(200).send('');
     };
     registerRoutes(scope, [
       {
         method: 'GET',
         url: '/',
         acl: read,
-        handler: async (request) => {
+        handler: async (request, reply) => {
           const relay = relayFactor(request);
           const answers = [];
+          const failures: KeyringPoolFailure[] = [];
           for (const { manager, wan } of pools()) {
             let response: KeyResponse;
             try {
               response = await manager.listKeys(relay === undefined ? {} : { relayFactor: relay });
             } catch (error) {
               if (!(error instanceof KeyringOperationError)) throw error;
-              response = error.response; // Consul lists what it got, with the failures in Messages
+              response = error.response;
+              failures.push({ pool: poolName(wan), response });
             }
             answers.push(toConsulKeyringResponse(response, { datacenter: deps.config.datacenter, wan }));
           }
+          // Consul's KeyringList returns its list and keyringErrorsOrNil together; the HTTP layer answers the error
+          // (500) whenever there is one, so a pool where any member failed (on a cluster without gossip
+          // encryption every member answers "Keyring is empty (encryption not enabled)") fails the whole list.
+          if (failures.length > 0) return sendKeyringFailure(reply, failures);
           return answers;
         },
       },
@@ -95,8 +101,7 @@ export const operatorKeyringRoutes =
         handler: async (request, reply) => {
           const key = keyFromBody(request);
           const relay = relayFactor(request) ?? 0;
-          await run((manager) => manager.installKey(key, { relayFactor: relay }));
-          return reply.code(200).send('');
+          return run(reply, (manager) => manager.installKey(key, { relayFactor: relay }));
         },
       },
       {
@@ -106,8 +111,7 @@ export const operatorKeyringRoutes =
         handler: async (request, reply) => {
           const key = keyFromBody(request);
           const relay = relayFactor(request) ?? 0;
-          await run((manager) => manager.useKey(key, { relayFactor: relay }));
-          return reply.code(200).send('');
+          return run(reply, (manager) => manager.useKey(key, { relayFactor: relay }));
         },
       },
       {
@@ -117,17 +121,42 @@ export const operatorKeyringRoutes =
         handler: async (request, reply) => {
           const key = keyFromBody(request);
           const relay = relayFactor(request) ?? 0;
-          await run((manager) => manager.removeKey(key, { relayFactor: relay }));
-          return reply.code(200).send('');
+          return run(reply, (manager) => manager.removeKey(key, { relayFactor: relay }));
         },
       },
     ]);
   };
 
-/** Consul answers a keyring operation some members refused with 500 and the per-node messages. */
-class KeyringFailedError extends LatticeError {
-  override readonly name = 'KeyringFailedError';
-  constructor(message: string) {
-    super('ERR_KEYRING_OPERATION', message);
+interface KeyringPoolFailure {
+  /** "WAN" or "<dc> (LAN)", as Consul names the pool. */
+  readonly pool: string;
+  readonly response: KeyResponse;
+}
+
+/** serf's KeyManager error for a pool: failures first, else missing answers ("3/4 nodes reported success"). */
+function serfKeyringError(response: KeyResponse): string {
+  if (response.NumErr > 0) return `${response.NumErr}/${response.NumNodes} nodes reported failure`;
+  return `${response.NumResp}/${response.NumNodes} nodes reported success`;
+}
+
+/**
+ * Consul's keyringErrorsOrNil as go-multierror prints it: per failed pool "<pool> error: <serf error>" then one
+ * "<node>: <message>" per member message, as "N errors occurred:" with tab-star lines (or "1 error occurred:").
+ */
+export function keyringErrorsText(failures: readonly KeyringPoolFailure[]): string {
+  const errors: string[] = [];
+  for (const { pool, response } of failures) {
+    errors.push(`${pool} error: ${serfKeyringError(response)}`);
+    for (const [node, message] of Object.entries(response.Messages)) errors.push(`${node}: ${message}`);
   }
+  const heading = errors.length === 1 ? '1 error occurred:' : `${errors.length} errors occurred:`;
+  return `${heading}\n\t${errors.map((error) => `* ${error}`).join('\n\t')}\n\n`;
+}
+
+/**
+ * Consul answers a keyring operation some members refused with 500 and the multi-line multierror text; sent here
+ * rather than thrown, because the shared error handler folds messages onto one line.
+ */
+function sendKeyringFailure(reply: FastifyReply, failures: readonly KeyringPoolFailure[]): FastifyReply {
+  return reply.code(500).type('text/plain; charset=utf-8').send(keyringErrorsText(failures));
 }
