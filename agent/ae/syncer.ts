@@ -217,6 +217,10 @@ export class AntiEntropySyncer implements Startable {
     };
   }
 
+  /**
+   * One write to the catalog; each success is logged at INFO in Consul's words (agent/local/state.go: "Synced node
+   * info", "Synced service", "Synced check", "Deregistered service", "Deregistered check").
+   */
   private async apply(rpc: RpcClient, op: SyncOp): Promise<void> {
     const state = this.components.state;
     const datacenter = this.config.datacenter;
@@ -228,6 +232,7 @@ export class AntiEntropySyncer implements Startable {
           context: { datacenter, token: this.config.agentToken },
         });
         state.markNodeSynced(node);
+        this.components.log.info('Synced node info');
         return;
       }
       case 'register-service': {
@@ -239,6 +244,7 @@ export class AntiEntropySyncer implements Startable {
           { context: { datacenter, token: entry.token } },
         );
         state.markServiceSynced(op.id, op.version);
+        this.components.log.info({ service: op.id }, 'Synced service');
         return;
       }
       case 'register-check': {
@@ -250,6 +256,7 @@ export class AntiEntropySyncer implements Startable {
           { context: { datacenter, token: entry.token } },
         );
         state.markCheckSynced(op.id, op.version);
+        this.components.log.info({ check: op.id }, 'Synced check');
         return;
       }
       case 'deregister-check':
@@ -259,6 +266,7 @@ export class AntiEntropySyncer implements Startable {
           { context: { datacenter, token: this.tokenForCheck(op.id) } },
         );
         if (op.version !== null) state.markCheckSynced(op.id, op.version);
+        this.components.log.info({ check: op.id }, 'Deregistered check');
         return;
       case 'deregister-service':
         await rpc.call(
@@ -267,6 +275,7 @@ export class AntiEntropySyncer implements Startable {
           { context: { datacenter, token: this.tokenForService(op.id) } },
         );
         if (op.version !== null) state.markServiceSynced(op.id, op.version);
+        this.components.log.info({ service: op.id }, 'Deregistered service');
         return;
     }
   }
