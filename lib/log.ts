@@ -35,7 +35,26 @@ export interface LoggerOptions {
   readonly colorize?: boolean;
 }
 
+/**
+ * A destination that may lower the logger's level while a reader wants more detail than `level` (the agent's log
+ * fan-out for /v1/agent/monitor); it then keeps lines below `level` from the real output itself.
+ */
+export interface LevelAwareDestination {
+  attachLogger(logger: { level: string }, configuredLevel: LogLevel): void;
+}
+
+function isLevelAware(destination: Writable): destination is Writable & LevelAwareDestination {
+  return typeof (destination as Partial<LevelAwareDestination>).attachLogger === 'function';
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const logger = createPinoLogger(options);
+  if (options.destination && isLevelAware(options.destination))
+    options.destination.attachLogger(logger, options.level ?? 'info');
+  return logger;
+}
+
+function createPinoLogger(options: LoggerOptions): Logger {
   const level = options.level ?? 'info';
   const destination = options.destination ?? process.stderr;
   // Secrets never reach a log line, whatever field name a caller picks for them.

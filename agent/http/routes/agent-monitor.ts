@@ -1,5 +1,6 @@
-// GET /v1/agent/monitor: streams the agent's log lines as they are written (`?loglevel=` filters; lines below the
-// agent's own log_level are never produced, so asking for a lower level shows no more). A client that reads too
+// GET /v1/agent/monitor: streams the agent's log lines as they are written, down to `?loglevel=` (default info), even
+// below the agent's own log_level, as Consul's monitor does ("This log level can be more verbose than what the agent
+// is configured to run at"): the fan-out lowers the logger's level while the stream lasts. A client that reads too
 // slowly loses lines, and is told how many, instead of the agent buffering for it.
 
 import { LatticeError, NotImplementedError } from '../../../lib/errors.js';
@@ -46,7 +47,7 @@ export function agentMonitorRoute(agent: AgentHandle, acl: AclRequirement): Cons
           if (dropped > 0) raw.write(`[WARN] Monitor dropped ${dropped} logs during monitor request\n`);
           dropped = 0;
         });
-      });
+      }, wanted);
       if (unsubscribe === null) throw new TooManyMonitorsError();
       reply.hijack();
       raw.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
