@@ -28,3 +28,28 @@ describe('resolveHttpOptions', () => {
     assert.deepEqual(requestHeaders({ baseUrl: 'http://x', token: null }), {});
   });
 });
+
+describe('datacenter and TLS settings', () => {
+  it('carries -datacenter and adds it as ?dc= unless the request set dc', async () => {
+    const { agentUrl } = await import('./http-options.js');
+    const options = resolveHttpOptions({ datacenter: 'dc2' }, {});
+    assert.equal(options.datacenter, 'dc2');
+    assert.equal(agentUrl(options, '/v1/kv/a', [['recurse', '']]).search, '?recurse=&dc=dc2');
+    assert.equal(agentUrl(options, '/v1/catalog/nodes', [['dc', 'dc3']]).search, '?dc=dc3');
+    assert.equal(agentUrl(resolveHttpOptions({}, {}), '/v1/kv/a').search, '');
+  });
+  it('makes a bare address https with CONSUL_HTTP_SSL=true, and refuses TLS settings for https', async () => {
+    const { HttpsNotImplementedError } = await import('./http-options.js');
+    assert.equal(resolveHttpOptions({}, { CONSUL_HTTP_SSL: 'true' }).baseUrl, 'https://127.0.0.1:8500');
+    assert.equal(resolveHttpOptions({}, { CONSUL_HTTP_SSL: 'false' }).baseUrl, 'http://127.0.0.1:8500');
+    assert.equal(resolveHttpOptions({ caFile: 'ca.pem' }, {}).baseUrl, 'http://127.0.0.1:8500', 'ignored for http');
+    assert.throws(
+      () => resolveHttpOptions({ httpAddr: 'https://x:8501', clientCert: 'c.pem' }, {}),
+      HttpsNotImplementedError,
+    );
+    assert.throws(
+      () => resolveHttpOptions({}, { CONSUL_HTTP_SSL: '1', CONSUL_TLS_SERVER_NAME: 'consul' }),
+      /CONSUL_TLS_SERVER_NAME cannot be honoured/,
+    );
+  });
+});

@@ -3,7 +3,7 @@
 // code: 500 (No cluster leader)"), and columns padded as Consul's columnize pads them.
 
 import { LatticeError } from '../../lib/errors.js';
-import { type HttpClientOptions, requestHeaders } from '../http-options.js';
+import { agentUrl, type HttpClientOptions, requestHeaders } from '../http-options.js';
 
 export class AgentRequestError extends LatticeError {
   override readonly name = 'AgentRequestError';
@@ -32,8 +32,7 @@ export interface AgentRequest {
 
 /** Sends the request; AgentRequestError naming `what` on a transport failure or a non-2xx answer. */
 export async function agentRequest(target: HttpClientOptions, what: string, request: AgentRequest): Promise<Response> {
-  const url = new URL(`${target.baseUrl}${request.path}`);
-  for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
+  const url = agentUrl(target, request.path, request.query);
   const signal = request.signal ?? AbortSignal.timeout(cliRequestTimeoutMs);
   let response: Response;
   try {

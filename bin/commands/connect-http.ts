@@ -5,7 +5,7 @@
 import { type ConfigFormat, formatForPath, parseConfigText } from '../../agent/config/formats.js';
 import { unwrapHclBlocks } from '../../agent/config/hcl-blocks.js';
 import { LatticeError } from '../../lib/errors.js';
-import { type HttpClientOptions, requestHeaders } from '../http-options.js';
+import { agentUrl, type HttpClientOptions, requestHeaders } from '../http-options.js';
 import { AgentRequestError, cliRequestTimeoutMs } from './catalog-http.js';
 import { readInputFile } from './read-input.js';
 
@@ -24,8 +24,7 @@ export interface JsonRequest {
 }
 
 export async function agentJson(target: HttpClientOptions, what: string, request: JsonRequest): Promise<JsonAnswer> {
-  const url = new URL(`${target.baseUrl}${request.path}`);
-  for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
+  const url = agentUrl(target, request.path, request.query);
   let response: Response;
   try {
     response = await fetch(url, {

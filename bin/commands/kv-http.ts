@@ -2,7 +2,7 @@
 // local agent, with the status kept (a KV 404 is an answer, not a failure) and Consul's CLI wording otherwise.
 
 import { LatticeError } from '../../lib/errors.js';
-import { type HttpClientOptions, requestHeaders } from '../http-options.js';
+import { agentUrl, type HttpClientOptions, requestHeaders } from '../http-options.js';
 import { AgentRequestError, cliRequestTimeoutMs, failureMessage } from './catalog-http.js';
 
 export interface KvPair {
@@ -34,8 +34,7 @@ export interface KvRequest {
 
 /** One request to the agent; AgentRequestError naming `what` unless the status is 2xx or accepted. */
 export async function agentCall(target: HttpClientOptions, what: string, request: KvRequest): Promise<RawAnswer> {
-  const url = new URL(`${target.baseUrl}${request.path}`);
-  for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
+  const url = agentUrl(target, request.path, request.query);
   let response: Response;
   try {
     response = await fetch(url, {
