@@ -25,7 +25,10 @@
 // Progress goes to stderr; the last stdout line is {"bench":"gossip","lattice":{...},"serf":{...}}.
 // Env: SIZES (20,50,100), SYSTEMS (serf,lattice), BW_SECONDS (20), EVENT_REPS (3), CONVERGE_TIMEOUT_S (180),
 // DETECT_TIMEOUT_S (60), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
-// (12288), SERF_TAGS (consul: serf agents carry a Consul client's 11 tags, as Lattice agents do; none), ANCHORS_DIR.
+// (12288), SERF_TAGS (consul: serf agents carry a Consul client's 11 tags, as Lattice agents do; none), ANCHORS_DIR,
+// ADDRESS_BLOCK (unset: 127.1.50+.y and 127.1.100+.y as above; "a.b.c": one /24 shared by both pools, serf on
+// a.b.c.1..100, Lattice on a.b.c.101..200, for N up to 100 — the pools are told apart by port — so a run can stay
+// inside a loopback range given to it).
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +45,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const env = process.env;
 const anchorsDir = env['ANCHORS_DIR'] ?? join(root, '..', 'shared', 'anchors');
 const sizes = (env['SIZES'] ?? '20,50,100').split(',').filter(Boolean).map(Number);
+if (env['ADDRESS_BLOCK'] !== undefined && sizes.some((n) => n > 100))
+  throw new Error('with ADDRESS_BLOCK each pool has 100 addresses: SIZES must be at most 100');
 const systemsWanted = new Set((env['SYSTEMS'] ?? 'serf,lattice').split(','));
 const bwSeconds = Number(env['BW_SECONDS'] ?? 20);
 const eventReps = Number(env['EVENT_REPS'] ?? 3);
@@ -70,10 +75,18 @@ const median = (values: readonly number[]): number | null => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] as number;
 };
+const addressBlock = env['ADDRESS_BLOCK'] ?? null;
+if (addressBlock !== null && !/^127\.\d{1,3}\.\d{1,3}$/.test(addressBlock))
+  throw new Error(`ADDRESS_BLOCK must be the first three octets of a loopback /24 (127.x.y), not ${addressBlock}`);
+/** Within ADDRESS_BLOCK: serf agents from .1, Lattice agents from .101. */
+const blockOffsets = { [nets.serf]: 1, [nets.lattice]: 101 } as Record<number, number>;
 const addressOf = (net: number, position: number) =>
-  `127.1.${net + Math.floor(position / 250)}.${(position % 250) + 1}`;
+  addressBlock === null
+    ? `127.1.${net + Math.floor(position / 250)}.${(position % 250) + 1}`
+    : `${addressBlock}.${(blockOffsets[net] as number) + position}`;
 /** tcpdump filter for a pool's /24s and port. */
 function captureFilter(net: number, n: number, port: number): string {
+  if (addressBlock !== null) return `port ${port} and net ${addressBlock}.0/24`;
   const blocks = Array.from({ length: Math.ceil(n / 250) }, (_, block) => `net 127.1.${net + block}.0/24`);
   return `port ${port} and (${blocks.join(' or ')})`;
 }
