@@ -53,3 +53,33 @@ describe('datacenter and TLS settings', () => {
     );
   });
 });
+
+describe('token file', () => {
+  it("reads -token-file (or CONSUL_HTTP_TOKEN_FILE), trimmed, over -token, as Consul's api.NewClient", async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const directory = mkdtempSync(join(tmpdir(), 'lattice-token-'));
+    try {
+      const file = join(directory, 'token');
+      writeFileSync(file, '  from-file\n');
+      assert.equal(resolveHttpOptions({ token: 'flag', tokenFile: file }, {}).token, 'from-file');
+      assert.equal(
+        resolveHttpOptions({}, { CONSUL_HTTP_TOKEN_FILE: file, CONSUL_HTTP_TOKEN: 'env' }).token,
+        'from-file',
+      );
+      writeFileSync(file, '\n');
+      assert.equal(
+        resolveHttpOptions({ token: 'flag', tokenFile: file }, {}).token,
+        'flag',
+        'an empty file changes nothing',
+      );
+      assert.throws(
+        () => resolveHttpOptions({ tokenFile: join(directory, 'missing') }, {}),
+        /Error loading token file: /,
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,6 @@
 // Options shared by every command that talks to a running agent over HTTP, as Consul's command/flags/http.go
-// defines them. Client flags on every such command: `-http-addr` (default 127.0.0.1:8500), `-token`, and the TLS
+// defines them. Client flags on every such command: `-http-addr` (default 127.0.0.1:8500), `-token`, `-token-file`
+// (its trimmed contents win over -token, as Consul's api.NewClient; env CONSUL_HTTP_TOKEN_FILE), and the TLS
 // flags `-ca-file`, `-ca-path`, `-client-cert`, `-client-key`, `-tls-server-name`. Server flags (`-datacenter`) on
 // the commands that merge Consul's ServerFlags: all but the agent-local ones (members, join, leave, force-leave,
 // info, reload, monitor, maint, keyring). The environment fills what no flag gives: LATTICE_HTTP_ADDR /
@@ -10,6 +11,7 @@
 // settings only matter for an https address, as in Consul; Lattice agents do not serve HTTPS yet, so TLS settings
 // with an https address are refused with a clear error instead of being silently ignored.
 
+import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { LatticeError } from '../lib/errors.js';
 
@@ -28,6 +30,7 @@ export interface HttpClientOptions {
 export interface HttpOptionValues {
   readonly httpAddr?: string;
   readonly token?: string;
+  readonly tokenFile?: string;
   readonly datacenter?: string;
   readonly caFile?: string;
   readonly caPath?: string;
@@ -65,6 +68,7 @@ export function addHttpOptions(command: Command): Command {
       parseHttpAddress,
     )
     .option('--token <token>', 'ACL token for the request (env LATTICE_HTTP_TOKEN, CONSUL_HTTP_TOKEN)')
+    .option('--token-file <path>', 'file holding the ACL token; wins over -token (env CONSUL_HTTP_TOKEN_FILE)')
     .option('--ca-file <path>', 'CA file for TLS to the agent (env CONSUL_CACERT)')
     .option('--ca-path <dir>', 'directory of CA certificates for TLS to the agent (env CONSUL_CAPATH)')
     .option('--client-cert <path>', 'client certificate for TLS to the agent (env CONSUL_CLIENT_CERT)')
@@ -125,11 +129,26 @@ export function resolveHttpOptions(values: HttpOptionValues, env: Environment): 
     if (given.length > 0) throw new HttpsNotImplementedError(given);
   }
   const datacenter = pick(values.datacenter);
+  const tokenFile = pick(values.tokenFile, env['LATTICE_HTTP_TOKEN_FILE'], env['CONSUL_HTTP_TOKEN_FILE']);
+  const fromFile = tokenFile === undefined ? undefined : pick(readTokenFile(tokenFile));
   return {
     baseUrl,
-    token: pick(values.token, env['LATTICE_HTTP_TOKEN'], env['CONSUL_HTTP_TOKEN']) ?? null,
+    token: fromFile ?? pick(values.token, env['LATTICE_HTTP_TOKEN'], env['CONSUL_HTTP_TOKEN']) ?? null,
     ...(datacenter === undefined ? {} : { datacenter }),
   };
+}
+
+/** Consul's api.NewClient: the token file's trimmed contents replace -token; an unreadable file is an error. */
+function readTokenFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new LatticeError(
+      'ERR_USAGE',
+      `Error connecting to Consul agent: Error loading token file: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 function toBaseUrl(address: string, ssl: boolean): string {
