@@ -50,6 +50,16 @@ describe('/v1/event', () => {
     assert.equal(listed.headers['x-consul-index'], uuidToUint64(event.ID).toString());
   });
 
+  it("refuses an event for another datacenter with Consul's 500 'No path to datacenter' and fires nothing", async () => {
+    const { app, store } = await setup();
+    const other = await app.inject({ method: 'PUT', url: '/v1/event/fire/deploy?dc=dc9' });
+    assert.equal(other.statusCode, 500);
+    assert.match(other.body, /No path to datacenter/);
+    assert.deepEqual(store.list(''), []);
+    const local = await app.inject({ method: 'PUT', url: '/v1/event/fire/deploy?dc=dc1' });
+    assert.equal(local.statusCode, 200);
+  });
+
   it('filters the list by name and answers index 1 for an empty list', async () => {
     const { app } = await setup();
     await app.inject({ method: 'PUT', url: '/v1/event/fire/a' });

@@ -4,6 +4,7 @@
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { type Clock, delay } from '../../../lib/clock.js';
+import { NoPathToDatacenterError } from '../../../server/rpc/errors.js';
 import { type EventStore, eventToJson, listIndex, type UserEvent } from '../../events/events.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
@@ -56,6 +57,10 @@ export const eventRoutes =
         acl: write,
         handler: async (request) => {
           const params = requestParams(request);
+          // Consul forwards an event for another datacenter to its servers (Internal.EventFire); until WAN
+          // federation routes RPC, that datacenter is unreachable, and saying so beats firing it here.
+          const datacenter = params.get('dc') || deps.config.datacenter;
+          if (datacenter !== deps.config.datacenter) throw new NoPathToDatacenterError(datacenter);
           const event = deps.events.fire({
             name: (request.params as { name: string }).name,
             payload: requestBytes(request),
