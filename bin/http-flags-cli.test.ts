@@ -77,6 +77,12 @@ describe('common HTTP flags on the lattice CLI', () => {
     }
   });
 
+  it('force-leave prints Consul\'s "Error force leaving:" prefix once', async () => {
+    const result = await run(['force-leave', 'nosuch', '-http-addr', address]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'Error force leaving: Unexpected response code: 500 (stop here)\n');
+  });
+
   it('accepts the TLS flags for an http address and refuses them for https', async () => {
     const tls = ['-ca-file', 'ca.pem', '-ca-path', '/tmp', '-client-cert', 'c.pem', '-client-key', 'k.pem'];
     const accepted = await run(['kv', 'get', 'a', ...tls, '-tls-server-name', 'consul', '-http-addr', address]);

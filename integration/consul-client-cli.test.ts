@@ -123,6 +123,13 @@ describe('lattice snapshot', () => {
     await writeFile(file, 'not a snapshot');
     const result = await runLattice(['snapshot', 'inspect', file]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /snapshot/);
+    assert.match(result.stderr, /^Error inspecting snapshot: /);
+    // Consul's wordings (command/snapshot/restore): a file that cannot be opened, and one the servers would refuse.
+    const missing = await runLattice(['snapshot', 'restore', dir.file('missing.snap'), httpAddr]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^Error opening snapshot file: ENOENT/);
+    const damaged = await runLattice(['snapshot', 'restore', file, httpAddr]);
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stderr, /^Error restoring snapshot: /);
   });
 });

@@ -32,9 +32,10 @@ export function registerForceLeave(program: Command): void {
     } catch (error) {
       // Consul's wording: "Error force leaving: Unexpected response code: 500 (agent: No node found with name 'x')".
       if (!(error instanceof AgentRequestError) || error.code !== 'ERR_AGENT_HTTP') throw error;
-      const prefix = `${what} failed: `;
+      // agentRequest already words it "Error force leaving: <cause>"; the prefix is printed once.
+      const prefix = `Error ${what}: `;
       const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-      process.stderr.write(`Error force leaving: ${detail}\n`);
+      process.stderr.write(`${prefix}${detail}\n`);
       process.exitCode = 1;
     }
   });

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { LatticeError } from '../../lib/errors.js';
 import { inspectSnapshot, type SnapshotSummary } from '../../server/fsm/index.js';
 import { isGzip, readSnapshotArchive, type SnapshotArchiveMeta } from '../../server/snapshot-archive.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
@@ -48,14 +49,26 @@ interface FileSummary {
 }
 
 /** Reads the whole file (progress on stderr when large), verifies the archive's sums and every state checksum. */
-async function readSnapshotFile(path: string, label: string): Promise<FileSummary> {
-  const { size } = await stat(path);
+async function readSnapshotFile(path: string, label: string, failure: string): Promise<FileSummary> {
+  // Consul's two wordings: the file cannot be opened, or what it holds is refused ("Error restoring snapshot").
+  const opened = async <T>(work: () => Promise<T>, what: string): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new LatticeError('ERR_SNAPSHOT_FILE', `${what}: ${(error as Error).message}`);
+    }
+  };
+  const { size } = await opened(() => stat(path), 'Error opening snapshot file');
   const chunks: Uint8Array[] = [];
-  for await (const chunk of readWithProgress(path, size, label)) chunks.push(chunk);
+  await opened(async () => {
+    for await (const chunk of readWithProgress(path, size, label)) chunks.push(chunk);
+  }, 'Error opening snapshot file');
   const bytes = Buffer.concat(chunks);
-  if (!isGzip(bytes)) return { meta: null, summary: await inspectSnapshot(once(bytes)) };
-  const archive = readSnapshotArchive(bytes);
-  return { meta: archive.meta, summary: await inspectSnapshot(once(archive.state)) };
+  return opened(async () => {
+    if (!isGzip(bytes)) return { meta: null, summary: await inspectSnapshot(once(bytes)) };
+    const archive = readSnapshotArchive(bytes);
+    return { meta: archive.meta, summary: await inspectSnapshot(once(archive.state)) };
+  }, failure);
 }
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
@@ -108,7 +121,7 @@ export function registerSnapshot(program: Command): void {
     try {
       if (!response.body) throw new Error('the agent sent no snapshot body');
       await pipeline(Readable.fromWeb(response.body as never), createWriteStream(partial));
-      const { summary } = await readSnapshotFile(partial, 'Verifying');
+      const { summary } = await readSnapshotFile(partial, 'Verifying', 'Error verifying snapshot');
       await rename(partial, file);
       process.stdout.write(`Saved and verified snapshot to index ${summary.index}\n`);
     } catch (error) {
@@ -125,7 +138,7 @@ export function registerSnapshot(program: Command): void {
       .option('--datacenter <dc>', "datacenter to restore (default: the agent's)"),
   ).action(async (file: string, flags: SaveFlags) => {
     // Verified locally first: a damaged file is refused here rather than by the servers.
-    await readSnapshotFile(file, 'Verifying');
+    await readSnapshotFile(file, 'Verifying', 'Error restoring snapshot');
     const query: [string, string][] = flags.datacenter ? [['dc', flags.datacenter]] : [];
     await agentRequest(resolveHttpOptions(flags, process.env), 'restoring snapshot', {
       method: 'PUT',
@@ -143,8 +156,8 @@ export function registerSnapshot(program: Command): void {
     .option('--format <format>', 'output format: pretty or json', 'pretty')
     .action(async (file: string, flags: { format: string }) => {
       const format = checkFormat(flags.format);
+      const { meta, summary } = await readSnapshotFile(file, 'Reading', 'Error inspecting snapshot');
       const { size } = await stat(file);
-      const { meta, summary } = await readSnapshotFile(file, 'Reading');
       if (format === 'json') {
         const json = {
           ID: meta?.ID ?? `${summary.term}-${summary.index}`,
