@@ -14,6 +14,12 @@ const program = new Command('lattice')
   .showHelpAfterError()
   .exitOverride();
 const args = normalizeArgv(process.argv.slice(2));
+// `lattice kv export | head`: the reader went away. A Go CLI dies quietly of SIGPIPE; end the same way, not with
+// an unhandled 'error' event and a stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 // Loading an agent's modules would otherwise grow V8's new space to 32 MiB for good; the agent command releases it
 // for servers, and for clients once they are busy (lib/young-generation.ts).
 if (args[0] === 'agent') holdYoungGeneration();
