@@ -1,8 +1,9 @@
 // The Operator endpoint (Consul operator_raft_endpoint.go, operator_autopilot_endpoint.go): the Raft
 // configuration, removing a dead peer, leadership transfer, autopilot's health view and its configuration.
 
+import { RaftRejectedError } from '../../raft/node.js';
 import { autopilotCommand } from '../fsm/commands.js';
-import { BadRequestError } from '../rpc/errors.js';
+import { BadRequestError, RpcInternalError } from '../rpc/errors.js';
 import { autopilotConfig, normalizeAutopilotConfig } from '../state/autopilot-ops.js';
 import { InvalidWriteError } from '../state/errors.js';
 import type { AutopilotConfigFields } from '../state/tables/autopilot.js';
@@ -46,7 +47,14 @@ export function operatorEndpoints(context: EndpointContext, cluster: ClusterOps)
       return true;
     },
     'Operator.RaftTransferLeader': async (args, call) => {
-      await cluster.transferLeadership(stringArg(args, 'ID', { required: false }), call.signal);
+      try {
+        await cluster.transferLeadership(stringArg(args, 'ID', { required: false }), call.signal);
+      } catch (error) {
+        // Consul passes Raft's refusal through as it is; a plain error would reach a forwarding follower's
+        // caller as the masked "internal error on the server".
+        if (error instanceof RaftRejectedError) throw new RpcInternalError(error.message, { cause: error });
+        throw error;
+      }
       return true;
     },
     'Operator.AutopilotServerHealth': (_args, call) => cluster.autopilotHealth(call.signal),
