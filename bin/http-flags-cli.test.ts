@@ -83,6 +83,17 @@ describe('common HTTP flags on the lattice CLI', () => {
     assert.equal(result.stderr, 'Error force leaving: Unexpected response code: 500 (stop here)\n');
   });
 
+  it("join prints Consul's line per failed address, then 'Failed to join any nodes.'", async () => {
+    const result = await run(['join', '10.0.0.1', '10.0.0.2', '-http-addr', address]);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      "Error joining address '10.0.0.1': Unexpected response code: 500 (stop here)\n" +
+        "Error joining address '10.0.0.2': Unexpected response code: 500 (stop here)\n" +
+        'Failed to join any nodes.\n',
+    );
+  });
+
   it('accepts the TLS flags for an http address and refuses them for https', async () => {
     const tls = ['-ca-file', 'ca.pem', '-ca-path', '/tmp', '-client-cert', 'c.pem', '-client-key', 'k.pem'];
     const accepted = await run(['kv', 'get', 'a', ...tls, '-tls-server-name', 'consul', '-http-addr', address]);

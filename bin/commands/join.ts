@@ -2,6 +2,7 @@
 // /v1/agent/join/:address each, as consul join; succeeds when at least one answered.
 
 import type { Command } from 'commander';
+import { LatticeError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentRequest } from './catalog-http.js';
 
@@ -19,21 +20,21 @@ export function registerJoin(program: Command): void {
   ).action(async (addresses: string[], flags: JoinFlags) => {
     const target = resolveHttpOptions(flags, process.env);
     let joined = 0;
-    const failures: string[] = [];
     for (const address of addresses) {
+      // Consul's command/join: one "Error joining address 'A': <cause>" line per failed address.
+      const what = `joining address '${address}'`;
       try {
-        await agentRequest(target, `joining ${address}`, {
+        await agentRequest(target, what, {
           method: 'PUT',
           path: `/v1/agent/join/${encodeURIComponent(address)}`,
           query: flags.wan ? [['wan', '1']] : [],
         });
         joined++;
       } catch (error) {
-        failures.push((error as Error).message);
+        process.stderr.write(`${(error as Error).message}\n`);
       }
     }
-    if (joined === 0) throw new Error(`Error joining address: ${failures.join('; ')}`);
-    for (const failure of failures) process.stderr.write(`${failure}\n`);
+    if (joined === 0) throw new LatticeError('ERR_JOIN', 'Failed to join any nodes.');
     process.stdout.write(`Successfully joined cluster by contacting ${joined} nodes.\n`);
   });
 }
