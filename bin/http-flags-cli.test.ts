@@ -94,6 +94,14 @@ describe('common HTTP flags on the lattice CLI', () => {
     );
   });
 
+  it('kv put -flags past uint64 says "value out of range", as Go\'s flag package', async () => {
+    const big = await run(['kv', 'put', '-flags=18446744073709551616', 'a', 'v', '-http-addr', address]);
+    assert.equal(big.code, 1);
+    assert.match(big.stderr, /invalid value "18446744073709551616" for flag -flags: value out of range/);
+    const word = await run(['kv', 'put', '-flags=x', 'a', 'v', '-http-addr', address]);
+    assert.match(word.stderr, /invalid value "x" for flag -flags: parse error/);
+  });
+
   it('accepts the TLS flags for an http address and refuses them for https', async () => {
     const tls = ['-ca-file', 'ca.pem', '-ca-path', '/tmp', '-client-cert', 'c.pem', '-client-key', 'k.pem'];
     const accepted = await run(['kv', 'get', 'a', ...tls, '-tls-server-name', 'consul', '-http-addr', address]);

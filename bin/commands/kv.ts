@@ -151,7 +151,11 @@ async function kvPut(target: HttpClientOptions, key: string, data: string | unde
   const query: [string, string][] = [];
   if (flags.flags !== undefined) {
     const exact = kvFlagsFromText(flags.flags);
-    if (exact === undefined) throw usage(`invalid value "${flags.flags}" for flag -flags: parse error`);
+    // Go's flag package: digits past uint64 are "value out of range", anything else a "parse error".
+    if (exact === undefined)
+      throw usage(
+        `invalid value "${flags.flags}" for flag -flags: ${/^[0-9]+$/.test(flags.flags) ? 'value out of range' : 'parse error'}`,
+      );
     query.push(['flags', String(exact)]);
   }
   if ([flags.cas, flags.acquire, flags.release].filter(Boolean).length > 1)
