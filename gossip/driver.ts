@@ -19,6 +19,7 @@ import { loadKeyring, localKeyringFileName, remoteKeyringFileName, writeKeyringF
 import { GossipSecurity, validateGossipSecurity } from './security.js';
 import { defaultQueryTimeoutMs, type SerfConfig } from './serf/config.js';
 import type { SerfMember } from './serf/members.js';
+import type { SerfMergeDelegate } from './serf/merge-delegate.js';
 import type { QueryResult } from './serf/queries.js';
 import { type IncomingQuery, type QueryParams, Serf, type SerfEvent } from './serf/serf.js';
 import { localSnapshotFileName, remoteSnapshotFileName, SnapshotFile } from './serf/snapshot-file.js';
@@ -55,6 +56,11 @@ export interface GossipDriverConfig {
   readonly leaveTimeoutMs: number;
   /** Which pool: the LAN pool keeps `serf/local.*` files, the WAN pool `serf/remote.*` (default lan). */
   readonly pool?: 'lan' | 'wan';
+  /**
+   * Judges remote members before they merge (Consul's lanMergeDelegate / wanMergeDelegate): a refused join fails
+   * with the reason ("Failed to join <seed>: <reason>"), a refused alive message is ignored. Default: accept all.
+   */
+  readonly mergeDelegate?: SerfMergeDelegate;
 }
 
 export interface GossipDriverComponents {
@@ -108,6 +114,8 @@ interface PendingJoin {
   readonly seeds: Set<string>;
   ok: number;
   readonly failed: string[];
+  /** "Failed to join <seed>: <reason>" for seeds that answered but whose state a merge delegate refused. */
+  readonly refusals: string[];
   resolve(count: number): void;
   reject(error: Error): void;
 }
@@ -213,6 +221,7 @@ export class GossipDriver implements Startable {
             address,
             vivaldi: config.vivaldi,
             restored: this.snapshot?.state ?? null,
+            ...(config.mergeDelegate ? { mergeDelegate: config.mergeDelegate } : {}),
           },
           { rand: components.rand, nowMs: components.clock.nowMs(), keyring: source.keyring },
         );
@@ -312,7 +321,7 @@ export class GossipDriver implements Startable {
     const seeds = new Set(addresses.filter((address) => address !== this.localAddress()));
     if (seeds.size === 0) return Promise.resolve(0);
     return new Promise<number>((resolve, reject) => {
-      const pending: PendingJoin = { seeds, ok: 0, failed: [], resolve, reject };
+      const pending: PendingJoin = { seeds, ok: 0, failed: [], refusals: [], resolve, reject };
       this.pendingJoins.add(pending);
       options.signal?.addEventListener(
         'abort',
@@ -543,7 +552,7 @@ export class GossipDriver implements Startable {
           else log.debug({ seed: event.seed }, `serf: reconnect attempt to ${event.seed} failed`);
           return;
         }
-        this.settleJoin(event.seed, event.ok);
+        this.settleJoin(event.seed, event.ok, event.refusal);
         return;
     }
   }
@@ -561,8 +570,10 @@ export class GossipDriver implements Startable {
       .catch((error: unknown) => this.components.log.error({ err: error, path }, 'could not write the keyring file'));
   }
 
-  private settleJoin(seed: string, ok: boolean): void {
-    if (!ok) {
+  private settleJoin(seed: string, ok: boolean, refusal: string | undefined): void {
+    if (refusal !== undefined) {
+      this.components.log.warn({ seed, refusal }, `failed to join ${seed}: ${refusal}`);
+    } else if (!ok) {
       this.components.log.warn(
         { seed },
         `failed to join ${seed}: no push-pull answer (unreachable, or the pool uses a different gossip encryption key)`,
@@ -572,9 +583,11 @@ export class GossipDriver implements Startable {
       if (!pending.seeds.delete(seed)) continue;
       if (ok) pending.ok++;
       else pending.failed.push(seed);
+      if (refusal !== undefined) pending.refusals.push(`Failed to join ${seed}: ${refusal}`);
       if (pending.seeds.size > 0) continue;
       this.pendingJoins.delete(pending);
       if (pending.ok > 0) pending.resolve(pending.ok);
+      else if (pending.refusals.length > 0) pending.reject(new JoinError(pending.refusals.join('; ')));
       else pending.reject(new JoinError(`failed to join any of ${pending.failed.join(', ')}`));
     }
   }

@@ -12,6 +12,7 @@ import type { Rand } from '../../lib/rand.js';
 import type { BuildInfo } from '../build-info.js';
 import type { AgentConfig } from '../config/types.js';
 import { memberTags } from '../http/routes/agent.js';
+import { lanMergeDelegate } from './merge-delegates.js';
 
 /** serf BroadcastTimeout: how long a graceful leave waits for its broadcast to go out. */
 export const leaveBroadcastTimeoutMs = 5_000;
@@ -61,6 +62,12 @@ export function createLanGossip(
     rejoinAfterRestart: true,
     leaveTimeoutMs: leaveBroadcastTimeoutMs,
     pool: 'lan',
+    mergeDelegate: lanMergeDelegate({
+      datacenter: config.datacenter,
+      nodeId: config.nodeId,
+      nodeName: config.nodeName,
+      segment: '',
+    }),
   });
 }
 

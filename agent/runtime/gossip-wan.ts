@@ -24,6 +24,7 @@ import type { BuildInfo } from '../build-info.js';
 import type { AgentConfig } from '../config/types.js';
 import { memberTags } from '../http/routes/agent.js';
 import { joinAddress, leaveBroadcastTimeoutMs } from './gossip-lan.js';
+import { wanMergeDelegate } from './merge-delegates.js';
 import { RetryJoin } from './retry-join.js';
 import { countSerfMemberEvents } from './serf-metrics.js';
 import { type FloodLanSource, WanFlooder } from './wan-flooder.js';
@@ -101,6 +102,7 @@ export function createWanGossip(
     rejoinAfterRestart: true,
     leaveTimeoutMs: leaveBroadcastTimeoutMs,
     pool: 'wan',
+    mergeDelegate: wanMergeDelegate(),
   });
 }
 

@@ -29,6 +29,8 @@ import {
   type GossipOutput,
   type GossipStats,
   type Member,
+  type MergeCandidate,
+  type MergeDelegate,
   type Outbox,
   type StreamKind,
 } from './types.js';
@@ -51,6 +53,11 @@ export interface GossipComponents {
    * Default: keep the decoded string.
    */
   readonly internString?: (text: string) => string;
+  /**
+   * Judges remote members before they merge (see MergeDelegate): a refused push-pull state merges nothing and is
+   * answered with the reason (the requester's join fails with it); a refused alive message is ignored. Default: all.
+   */
+  readonly mergeDelegate?: MergeDelegate;
 }
 
 /**
@@ -117,6 +124,7 @@ export class GossipCore {
       record !== undefined && record !== this.state.self && incarnation <= record.incarnation && isLive(record.state)
     );
   };
+  private readonly mergeDelegate: MergeDelegate | null;
   private readonly acceptPushPullTarget = (record: MemberRecord): boolean =>
     record !== this.state.self && record.state === 'alive';
 
@@ -129,6 +137,7 @@ export class GossipCore {
     const { self, nowMs } = components;
     checkSelf(self);
     this.rand = components.rand;
+    this.mergeDelegate = components.mergeDelegate ?? null;
     this.lastNowMs = nowMs;
     this.awareness = new Awareness(config.awarenessMultiplierMax);
     this.queue = new BroadcastQueue(config.broadcastQueueCapacity);
@@ -192,9 +201,15 @@ export class GossipCore {
       }
       return encodeStream({ type: 'ack', seq: message.seq, payload: this.ackPayload });
     }
-    if (message.type === 'ack') {
+    if (message.type === 'ack' || message.type === 'push-pull-refused') {
       this.stats.messagesIgnored++;
       return null;
+    }
+    // Refused: nothing merges, and the requester learns why (memberlist merges nothing either; its joiner fails).
+    const refusal = this.judge(message.entries);
+    if (refusal !== null) {
+      this.stats.pushPullsRefused++;
+      return encodeStream({ type: 'push-pull-refused', reason: refusal });
     }
     // The answer mirrors the request: a node that sent an envelope reads one; any other may predate them.
     const response = this.encodePushPull(false, enveloped);
@@ -234,12 +249,20 @@ export class GossipCore {
       if (message?.type === 'ack' && message.seq === pending.seq) this.prober.onStreamAck(pending.seq);
       return;
     }
-    const ok = message !== null && message.type === 'push-pull';
-    if (message !== null && message.type === 'push-pull') this.mergeRemoteState(pending.to, message, now);
+    let refusal: string | null = null;
+    if (message?.type === 'push-pull-refused') refusal = message.reason;
+    else if (message?.type === 'push-pull') {
+      refusal = this.judge(message.entries);
+      if (refusal === null) this.mergeRemoteState(pending.to, message, now);
+      else this.stats.pushPullsRefused++;
+    }
+    const ok = message?.type === 'push-pull' && refusal === null;
     if (ok && pending.encoding === 'retry')
       this.envelopeRefusals.refused(pending.to, pending.member ?? this.memberAt(pending.to), now);
     if (pending.join) {
-      this.outbox.current.joinResults.push({ seed: pending.to, ok });
+      this.outbox.current.joinResults.push(
+        refusal === null ? { seed: pending.to, ok } : { seed: pending.to, ok: false, refusal },
+      );
       if (ok) this.joinSyncAfterMs = now + this.config.probeIntervalMs;
     }
   }
@@ -441,6 +464,19 @@ export class GossipCore {
         this.state.onSuspect(message, now);
         return;
       case 'alive':
+        if (message.node !== this.state.self.name && this.mergeDelegate !== null) {
+          const candidate: MergeCandidate = {
+            name: message.node,
+            address: message.address,
+            meta: message.meta,
+            incarnation: message.incarnation,
+            state: 'alive',
+          };
+          if (this.mergeDelegate([candidate]) !== null) {
+            this.stats.alivesRefused++;
+            return;
+          }
+        }
         this.state.onAlive(message, now);
         return;
       case 'dead':
@@ -512,6 +548,11 @@ export class GossipCore {
   private countMalformedStream(enveloped: boolean): void {
     this.stats.streamsMalformed++;
     if (enveloped) this.stats.envelopesRefused++;
+  }
+
+  /** The merge delegate's verdict on members about to merge: null accepts, else the refusal reason. */
+  private judge(members: readonly MergeCandidate[]): string | null {
+    return this.mergeDelegate === null ? null : this.mergeDelegate(members);
   }
 
   private mergeRemoteState(from: string, message: PushPullMessage, now: number): void {

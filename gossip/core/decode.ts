@@ -13,6 +13,7 @@ import {
   type PacketMessage,
   type PingMessage,
   type PushPullEntry,
+  REFUSAL_SIZE_BYTES_MAX,
   type StreamMessage,
   stateCodes,
   WIRE_VERSION,
@@ -246,6 +247,17 @@ export function decodeStream(bytes: Uint8Array, sizeBytesMax: number): StreamMes
     const message = decodeBody(type, reader);
     if (reader.position !== bytes.length) throw new GossipDecodeError('trailing', 'stray bytes after a stream body');
     return message as PingMessage | AckMessage;
+  }
+  if (type === MessageType.pushPullRefused) {
+    const reasonBytes = reader.shortBytes('refusal reason', REFUSAL_SIZE_BYTES_MAX);
+    if (reader.position !== bytes.length) throw new GossipDecodeError('trailing', 'stray bytes after a refusal');
+    let reason: string;
+    try {
+      reason = strictTextDecoder.decode(reasonBytes);
+    } catch {
+      throw new GossipDecodeError('utf8', 'refusal reason is not valid UTF-8');
+    }
+    return { type: 'push-pull-refused', reason };
   }
   if (type !== MessageType.pushPull) throw new GossipDecodeError('type', `unknown stream type ${type}`);
   const joinFlag = reader.u8();

@@ -11,6 +11,7 @@ import {
   MessageType,
   NAME_SIZE_BYTES_MAX,
   type PacketMessage,
+  REFUSAL_SIZE_BYTES_MAX,
   type StreamMessage,
   stateCodes,
   WIRE_VERSION,
@@ -251,6 +252,14 @@ export function encodePacket(messages: readonly PacketMessage[]): Uint8Array {
 
 /** A stream body: a fallback ping, its ack, or a push-pull state exchange. */
 export function encodeStream(message: StreamMessage): Uint8Array {
+  if (message.type === 'push-pull-refused') {
+    const reason = refusalBytes(message.reason);
+    const writer = new Writer(4 + reason.length);
+    writer.u8(WIRE_VERSION);
+    writer.u8(MessageType.pushPullRefused);
+    writer.shortBytes(reason);
+    return writer.bytes;
+  }
   if (message.type !== 'push-pull') {
     const frame = encodeFramed(message);
     const bytes = allocate(1 + frame.length);
@@ -283,4 +292,15 @@ export function encodeStream(message: StreamMessage): Uint8Array {
   writer.raw(message.userState);
   assert(writer.position === writer.bytes.length, `push-pull body: wrote ${writer.position} of its bytes`);
   return writer.bytes;
+}
+
+/** A refusal reason as UTF-8, cut on a character boundary to REFUSAL_SIZE_BYTES_MAX bytes. */
+function refusalBytes(reason: string): Uint8Array {
+  let text = reason.length > REFUSAL_SIZE_BYTES_MAX ? reason.slice(0, REFUSAL_SIZE_BYTES_MAX) : reason;
+  let bytes = textEncoder.encode(text);
+  while (bytes.length > REFUSAL_SIZE_BYTES_MAX) {
+    text = text.slice(0, -1);
+    bytes = textEncoder.encode(text);
+  }
+  return bytes;
 }

@@ -34,6 +34,9 @@
 // - `setLocalMeta(metaBytes, nowMs)`               new tags, spread as an alive message with a higher incarnation.
 // - `setAckPayload(bytes)`                        attached to every ack this node sends (Vivaldi coordinate).
 // - `setUserState(bytes)`                         sent with every push-pull (Serf's Lamport clocks, intents).
+// - `components.mergeDelegate(members) → reason | null` (optional, pure): judges a received push-pull state whole
+//   before it merges (refused: nothing merges; a request is answered `push-pull-refused` with the reason, and the
+//   requester's join result carries it as `refusal`) and each alive message for another member (refused: ignored).
 //
 // Outputs: `takeOutput()` returns and clears
 // - `packets: [{to, bytes}]`                      UDP datagrams ≤ packetSizeBytesMax, broadcasts piggy-backed.
@@ -79,6 +82,7 @@ export {
   type PacketMessage,
   type PushPullEntry,
   type PushPullMessage,
+  type PushPullRefusedMessage,
   STREAM_ENVELOPE_VERSION,
   type StreamMessage,
   WIRE_VERSION,
@@ -100,6 +104,8 @@ export type {
   MemberEvent,
   MemberEventType,
   MemberState,
+  MergeCandidate,
+  MergeDelegate,
   OutboundPacket,
   OutboundStream,
   RemoteUserState,

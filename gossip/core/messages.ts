@@ -32,6 +32,7 @@ export const MessageType = Object.freeze({
   dead: 7,
   user: 8,
   pushPull: 9,
+  pushPullRefused: 10,
 });
 
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
@@ -119,7 +120,14 @@ export interface PushPullMessage {
   /** Opaque state of the layer above (Serf's Lamport clocks and intents). */
   readonly userState: Uint8Array;
 }
-export type StreamMessage = PingMessage | AckMessage | PushPullMessage;
+/** The answer to a push-pull whose state this node's merge delegate refused: why, and nothing merged. */
+export interface PushPullRefusedMessage {
+  readonly type: 'push-pull-refused';
+  readonly reason: string;
+}
+/** A refusal reason travels as at most this many UTF-8 bytes (longer ones are cut). */
+export const REFUSAL_SIZE_BYTES_MAX = 1024;
+export type StreamMessage = PingMessage | AckMessage | PushPullMessage | PushPullRefusedMessage;
 
 export type DecodeFailure =
   | 'empty'

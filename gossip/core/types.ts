@@ -63,7 +63,25 @@ export interface RttSample {
 export interface JoinResult {
   readonly seed: string;
   readonly ok: boolean;
+  /** Why a seed that answered was not joined: this node's merge delegate, or the seed's (its refusal text). */
+  readonly refusal?: string;
 }
+
+/** A member as a merge delegate sees it: an entry of a push-pull state, or the subject of an alive message. */
+export interface MergeCandidate {
+  readonly name: string;
+  readonly address: string;
+  readonly meta: Uint8Array;
+  readonly incarnation: number;
+  readonly state: MemberState;
+}
+
+/**
+ * Judges members before they merge into this node's table (memberlist's MergeDelegate and AliveDelegate): null
+ * accepts, a string refuses with that reason. It must be pure and deterministic, as the core is. A push-pull state
+ * is judged whole (one refused member refuses all of it); an alive message for another member is judged alone.
+ */
+export type MergeDelegate = (members: readonly MergeCandidate[]) => string | null;
 
 export interface RemoteUserState {
   readonly from: string;
@@ -114,6 +132,10 @@ export interface GossipStats {
   envelopesRefused: number;
   /** Ticks that came more than a probe timeout after the requested wake-up (this node was stalled). */
   stalls: number;
+  /** Push-pull states the merge delegate refused (received requests and answers): nothing of them merged. */
+  pushPullsRefused: number;
+  /** Alive messages the merge delegate refused: ignored. */
+  alivesRefused: number;
 }
 
 export function emptyStats(): GossipStats {
@@ -134,5 +156,7 @@ export function emptyStats(): GossipStats {
     envelopeRetries: 0,
     envelopesRefused: 0,
     stalls: 0,
+    pushPullsRefused: 0,
+    alivesRefused: 0,
   };
 }

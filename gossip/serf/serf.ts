@@ -27,6 +27,7 @@ import { LamportRing } from './event-buffer.js';
 import { answerKeyringQuery, operationForQuery } from './keyring-queries.js';
 import { LamportClock } from './lamport.js';
 import { chooseReconnectTarget, membersToReap, type SerfMember, type SerfMemberStatus } from './members.js';
+import { coreMergeDelegate, type SerfMergeDelegate } from './merge-delegate.js';
 import {
   decodeSerfMessage,
   encodeSerfMessage,
@@ -90,7 +91,14 @@ export type SerfEvent =
     }
   | { readonly type: 'keyring-changed' }
   /** `reconnect`: the attempt was Serf's own retry of a failed member, not a join asked for by the caller. */
-  | { readonly type: 'join-result'; readonly seed: string; readonly ok: boolean; readonly reconnect: boolean };
+  | {
+      readonly type: 'join-result';
+      readonly seed: string;
+      readonly ok: boolean;
+      readonly reconnect: boolean;
+      /** The merge delegate's reason (this node's or the seed's) when the seed answered but was refused. */
+      readonly refusal?: string;
+    };
 
 export interface SerfOutput {
   readonly packets: OutboundPacket[];
@@ -145,6 +153,8 @@ export interface SerfInit {
   readonly vivaldi: VivaldiConfig | null;
   /** Clocks from the snapshot of a previous run. */
   readonly restored?: SnapshotState | null;
+  /** Judges remote members before they merge (Consul's LAN/WAN merge delegates); default: accept all. */
+  readonly mergeDelegate?: SerfMergeDelegate;
 }
 
 export interface QueryParams {
@@ -275,6 +285,7 @@ export class Serf {
       rand: components.rand,
       nowMs: components.nowMs,
       self: { name: init.serf.nodeName, address: init.address, meta: encodeTags(init.serf.tags) },
+      ...(init.mergeDelegate ? { mergeDelegate: coreMergeDelegate(init.mergeDelegate) } : {}),
     });
     this.events = new LamportRing<RecentEvent>(
       init.serf.eventBufferSize,
@@ -530,7 +541,13 @@ export class Serf {
       for (const result of output.joinResults) {
         this.pendingJoinSeeds.delete(result.seed);
         const reconnect = this.reconnectSeeds.delete(result.seed);
-        this.output.events.push({ type: 'join-result', seed: result.seed, ok: result.ok, reconnect });
+        this.output.events.push({
+          type: 'join-result',
+          seed: result.seed,
+          ok: result.ok,
+          reconnect,
+          ...(result.refusal === undefined ? {} : { refusal: result.refusal }),
+        });
       }
     }
     this.recordClocks();

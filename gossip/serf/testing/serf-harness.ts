@@ -8,6 +8,7 @@ import { type GossipConfig, LOCAL, validateGossipConfig } from '../../core/index
 import type { Keyring } from '../../keyring.js';
 import { validateVivaldiConfig } from '../../vivaldi/config.js';
 import { type SerfConfig, validateSerfConfig } from '../config.js';
+import type { SerfMergeDelegate } from '../merge-delegate.js';
 import { Serf, type SerfEvent } from '../serf.js';
 
 export interface HarnessNode {
@@ -40,6 +41,7 @@ export class SerfHarness {
       /** Overrides on the LOCAL gossip preset. */
       gossip?: Partial<GossipConfig>;
       tags?: Record<string, string>;
+      mergeDelegate?: SerfMergeDelegate;
     } = {},
   ): HarnessNode {
     const address = `10.0.0.${this.nodes.length + 1}:8301`;
@@ -52,6 +54,7 @@ export class SerfHarness {
         gossip: validateGossipConfig(options.gossip ?? {}, LOCAL),
         address,
         vivaldi: validateVivaldiConfig(),
+        ...(options.mergeDelegate ? { mergeDelegate: options.mergeDelegate } : {}),
       },
       { rand: this.rand.fork(), nowMs: this.nowMs, keyring: options.keyring ?? null },
     );
