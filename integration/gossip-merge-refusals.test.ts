@@ -2,7 +2,8 @@
 // delegates refuse (agent/consul/merge.go), so one mistaken join cannot merge two pools: dc1 (servers x1 on
 // 127.34.0.10 and x2 on 127.34.0.11) and dc2 (server y1 on 127.34.0.20). A WAN join from y1 aimed at x1's LAN port
 // fails with "part of wrong datacenter"; a LAN join from y1 to x1 fails the same way; a client (127.34.0.12) with
-// x1's node ID fails to join with "conflicting node ID"; after each, dc1's LAN and y1's WAN members are unchanged.
+// x1's node ID, and one (127.34.0.13) with x2's, fail to join with "conflicting node ID"; after each, dc1's LAN
+// pool and catalog and y1's LAN and WAN pools are unchanged.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +14,9 @@ const x1 = '127.34.0.10';
 const x2 = '127.34.0.11';
 const client = '127.34.0.12';
 const y1 = '127.34.0.20';
+const client2 = '127.34.0.13';
 const x1NodeId = '5e1f2c3a-0000-4000-8000-000000000010';
+const x2NodeId = '5e1f2c3a-0000-4000-8000-000000000011';
 const deadlineMs = 30_000;
 const processes: LatticeProcess[] = [];
 let dir: TempDir;
@@ -69,7 +72,14 @@ describe('gossip pools refuse members of another pool (Consul merge delegates)',
   before(async () => {
     dir = await makeTempDir();
     startAgent(x1, ['-server', '-bootstrap-expect=2', '-datacenter=dc1', '-node=x1', `-node-id=${x1NodeId}`]);
-    startAgent(x2, ['-server', '-bootstrap-expect=2', '-datacenter=dc1', '-node=x2', `-retry-join=${x1}`]);
+    startAgent(x2, [
+      '-server',
+      '-bootstrap-expect=2',
+      '-datacenter=dc1',
+      '-node=x2',
+      `-node-id=${x2NodeId}`,
+      `-retry-join=${x1}`,
+    ]);
     startAgent(y1, ['-server', '-bootstrap-expect=1', '-datacenter=dc2', '-node=y1']);
     await waitFor(
       async () => {
@@ -120,6 +130,17 @@ describe('gossip pools refuse members of another pool (Consul merge delegates)',
     assert.equal(joined.code, 1, joined.stdout);
     assert.match(joined.stderr, new RegExp(`Member 'c1' has conflicting node ID '${x1NodeId}' with this agent's ID`));
     assert.deepEqual(await memberNames(client), ['c1']);
+    await assertPoolsUnchanged();
+    duplicate.kill();
+  });
+
+  it("fails a client's join when it carries the node ID of another member the seed knows", async () => {
+    const duplicate = startAgent(client2, ['-datacenter=dc1', '-node=c2', `-node-id=${x2NodeId}`]);
+    await waitFor(async () => (await memberNames(client2)).includes('c2'), { deadlineMs, what: 'the client up' });
+    const joined = await runLattice(['join', `-http-addr=${client2}:8500`, x1]);
+    assert.equal(joined.code, 1, joined.stdout);
+    assert.match(joined.stderr, new RegExp(`Member 'c2' has conflicting node ID '${x2NodeId}' with member 'x2'`));
+    assert.deepEqual(await memberNames(client2), ['c2']);
     await assertPoolsUnchanged();
     duplicate.kill();
   });

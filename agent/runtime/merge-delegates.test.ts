@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { SerfMember } from '../../gossip/serf/members.js';
 import type { SerfMergeMember } from '../../gossip/serf/merge-delegate.js';
 import { isConsulServer, lanMergeDelegate, wanMergeDelegate } from './merge-delegates.js';
 
@@ -26,7 +27,12 @@ const member = (
   status: SerfMergeMember['status'] = 'alive',
 ): SerfMergeMember => ({ name, address: `${name}:8301`, tags, status });
 
-const lan = lanMergeDelegate({ datacenter: 'dc1', nodeId: 'id-x1', nodeName: 'x1', segment: '' });
+const nobody: ReadonlyMap<string, SerfMember> = new Map();
+const lanWith = lanMergeDelegate({ datacenter: 'dc1', nodeId: 'id-x1', nodeName: 'x1', segment: '' });
+/** The LAN delegate of an agent that knows no other member. */
+const lan = (members: readonly SerfMergeMember[]) => lanWith(members, nobody);
+const knowing = (members: readonly SerfMergeMember[]) =>
+  new Map<string, SerfMember>(members.map((known) => [known.name, { ...known, statusChangeMs: 0 }]));
 
 describe('LAN merge delegate (Consul lanMergeDelegate)', () => {
   it('accepts a healthy pool of its datacenter, itself included', () => {
@@ -59,6 +65,21 @@ describe('LAN merge delegate (Consul lanMergeDelegate)', () => {
     );
   });
 
+  it('refuses a member carrying the node ID of an alive member it knows under another name', () => {
+    const known = knowing([member('x1', serverTags('dc1', 'id-x1')), member('c1', clientTags('dc1', 'id-c1'))]);
+    assert.equal(
+      lanWith([member('c2', clientTags('dc1', 'id-c1'))], known),
+      "Member 'c2' has conflicting node ID 'id-c1' with member 'c1'",
+    );
+    assert.equal(lanWith([member('c1', clientTags('dc1', 'id-c1'))], known), null, 'the known member itself');
+    const failed = knowing([member('c1', clientTags('dc1', 'id-c1'), 'failed')]);
+    assert.equal(
+      lanWith([member('c2', clientTags('dc1', 'id-c1'))], failed),
+      null,
+      'a renamed node once the old failed',
+    );
+  });
+
   it('refuses a client or a server of another datacenter', () => {
     assert.equal(lan([member('y1.dc2', serverTags('dc2', 'id-y1'))]), "Member 'y1.dc2' part of wrong datacenter 'dc2'");
     assert.equal(lan([member('c8', clientTags('dc8', 'id-c8'))]), "Member 'c8' part of wrong datacenter 'dc8'");
@@ -73,7 +94,8 @@ describe('LAN merge delegate (Consul lanMergeDelegate)', () => {
 });
 
 describe('WAN merge delegate (Consul wanMergeDelegate)', () => {
-  const wan = wanMergeDelegate();
+  const wanDelegate = wanMergeDelegate();
+  const wan = (members: readonly SerfMergeMember[]) => wanDelegate(members, nobody);
 
   it('accepts servers named <node>.<dc>', () => {
     assert.equal(wan([member('x1.dc1', serverTags('dc1', 'a')), member('y1.dc2', serverTags('dc2', 'b'))]), null);

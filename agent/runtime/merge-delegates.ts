@@ -3,6 +3,7 @@
 // node ID) merges two pools and corrupts the catalog. Pure: the gossip core calls them on every push-pull state
 // (one refused member refuses it all; the join fails with the text) and on every alive message (ignored).
 
+import type { SerfMember } from '../../gossip/serf/members.js';
 import type { SerfMergeDelegate, SerfMergeMember } from '../../gossip/serf/merge-delegate.js';
 
 /** The lowest Consul build that insists on unique node IDs (merge.go uniqueIDMinVersion). */
@@ -19,17 +20,19 @@ export interface LanMergeIdentity {
 /**
  * Consul's lanMergeDelegate: no other member with this agent's node ID, no two members sharing one (of builds from
  * 0.8.5 on; left members skipped), every client and server of this datacenter, every member of this segment.
+ * Lattice also refuses a member whose node ID an alive member this agent knows holds under another name, so a
+ * joiner carrying another node's ID never reaches the catalog (Consul's state store refuses it there instead).
  */
 export function lanMergeDelegate(local: LanMergeIdentity): SerfMergeDelegate {
-  return (members) => {
-    const nodeNames = new Map<string, string>();
+  return (members, known) => {
+    const nodeNames = aliveNodeIds(known);
     for (const member of members) {
       const nodeId = member.tags['id'] ?? '';
       if (nodeId !== '' && member.status !== 'left') {
         if (nodeId === local.nodeId && member.name !== local.nodeName)
           return `Member '${member.name}' has conflicting node ID '${nodeId}' with this agent's ID`;
         const other = nodeNames.get(nodeId);
-        if (other !== undefined)
+        if (other !== undefined && other !== member.name)
           return `Member '${member.name}' has conflicting node ID '${nodeId}' with member '${other}'`;
         const build = buildVersion(member.tags);
         if (build !== null && compareVersions(build, UNIQUE_ID_MIN_VERSION) >= 0) nodeNames.set(nodeId, member.name);
@@ -44,6 +47,18 @@ export function lanMergeDelegate(local: LanMergeIdentity): SerfMergeDelegate {
     }
     return null;
   };
+}
+
+/** Node ID → name of the alive members of builds that insist on unique IDs (as Consul's nodeMap). */
+function aliveNodeIds(known: ReadonlyMap<string, SerfMember>): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const member of known.values()) {
+    const nodeId = member.tags['id'] ?? '';
+    if (nodeId === '' || member.status !== 'alive') continue;
+    const build = buildVersion(member.tags);
+    if (build !== null && compareVersions(build, UNIQUE_ID_MIN_VERSION) >= 0) names.set(nodeId, member.name);
+  }
+  return names;
 }
 
 /**

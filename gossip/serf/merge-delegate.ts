@@ -2,7 +2,7 @@
 // statuses), as Consul's lanMergeDelegate and wanMergeDelegate do, before anything of them merges.
 
 import type { MergeCandidate, MergeDelegate } from '../core/index.js';
-import type { SerfMemberStatus } from './members.js';
+import type { SerfMember, SerfMemberStatus } from './members.js';
 import { decodeTags } from './tags.js';
 
 /** A remote member as a Serf merge delegate sees it. */
@@ -13,12 +13,21 @@ export interface SerfMergeMember {
   readonly status: SerfMemberStatus;
 }
 
-/** null accepts the members; a string refuses them all with that reason. Must be pure and deterministic. */
-export type SerfMergeDelegate = (members: readonly SerfMergeMember[]) => string | null;
+/**
+ * null accepts the members; a string refuses them all with that reason. `known` is this node's member list as it
+ * stands (read only). Must be pure and deterministic.
+ */
+export type SerfMergeDelegate = (
+  members: readonly SerfMergeMember[],
+  known: ReadonlyMap<string, SerfMember>,
+) => string | null;
 
-/** The core-level delegate that decodes each candidate and asks the Serf-level one. */
-export function coreMergeDelegate(delegate: SerfMergeDelegate): MergeDelegate {
-  return (candidates) => delegate(candidates.map(toSerfMergeMember));
+/** The core-level delegate that decodes each candidate and asks the Serf-level one with Serf's member list. */
+export function coreMergeDelegate(
+  delegate: SerfMergeDelegate,
+  known: () => ReadonlyMap<string, SerfMember>,
+): MergeDelegate {
+  return (candidates) => delegate(candidates.map(toSerfMergeMember), known());
 }
 
 function toSerfMergeMember(candidate: MergeCandidate): SerfMergeMember {

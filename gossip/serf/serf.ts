@@ -285,7 +285,7 @@ export class Serf {
       rand: components.rand,
       nowMs: components.nowMs,
       self: { name: init.serf.nodeName, address: init.address, meta: encodeTags(init.serf.tags) },
-      ...(init.mergeDelegate ? { mergeDelegate: coreMergeDelegate(init.mergeDelegate) } : {}),
+      ...(init.mergeDelegate ? { mergeDelegate: coreMergeDelegate(init.mergeDelegate, () => this.members) } : {}),
     });
     this.events = new LamportRing<RecentEvent>(
       init.serf.eventBufferSize,
