@@ -7,12 +7,10 @@
 // run none of it. Cross-datacenter RPC is not routed yet: WanPool (server/wan-pool.ts) is what that router reads.
 
 import { Gauge, type Registry } from 'prom-client';
-import { DEV, type GossipConfig, validateGossipConfig, WAN } from '../../gossip/core/config.js';
-import { GossipDriver } from '../../gossip/driver.js';
+import { DEV, type GossipConfig, WAN } from '../../gossip/core/config.js';
+import type { GossipDriver } from '../../gossip/driver.js';
 import type { KeyManager } from '../../gossip/key-manager.js';
-import { validateSerfConfig } from '../../gossip/serf/config.js';
 import type { SerfMember } from '../../gossip/serf/members.js';
-import { validateVivaldiConfig } from '../../gossip/vivaldi/config.js';
 import type { Coordinate } from '../../gossip/vivaldi/coordinate.js';
 import type { Clock } from '../../lib/clock.js';
 import { LatticeError } from '../../lib/errors.js';
@@ -23,7 +21,7 @@ import { WanPool, type WanPoolSource, wanMemberName } from '../../server/wan-poo
 import type { BuildInfo } from '../build-info.js';
 import type { AgentConfig } from '../config/types.js';
 import { memberTags } from '../http/routes/agent.js';
-import { joinAddress, leaveBroadcastTimeoutMs } from './gossip-lan.js';
+import { createPoolGossip, joinAddress, poolGossipConfig } from './gossip-lan.js';
 import { wanMergeDelegate } from './merge-delegates.js';
 import { RetryJoin } from './retry-join.js';
 import { countSerfMemberEvents } from './serf-metrics.js';
@@ -55,18 +53,7 @@ export function wanMemberTags(config: AgentConfig, build: BuildInfo): Record<str
 
 /** memberlist's WAN preset (DEV in -dev) with the gossip_wan settings (Consul's defaults or the operator's) on top. */
 export function wanGossipConfig(config: AgentConfig): GossipConfig {
-  const timing = config.gossipWan;
-  return validateGossipConfig(
-    {
-      gossipNodes: timing.gossipNodes,
-      gossipIntervalMs: timing.gossipIntervalMs,
-      probeIntervalMs: timing.probeIntervalMs,
-      probeTimeoutMs: timing.probeTimeoutMs,
-      suspicionMultiplier: timing.suspicionMultiplier,
-      retransmitMultiplier: timing.retransmitMultiplier,
-    },
-    config.devMode ? DEV : WAN,
-  );
+  return poolGossipConfig(config.gossipWan, config.devMode ? DEV : WAN);
 }
 
 export function createWanGossip(
@@ -75,33 +62,16 @@ export function createWanGossip(
   build: BuildInfo,
   bindPort = config.ports.serfWan,
 ): GossipDriver {
-  const gossip = wanGossipConfig(config);
-  const advertise = config.advertiseAddrWan;
-  return new GossipDriver(components, {
-    serf: validateSerfConfig(
-      {
-        nodeName: wanMemberName(config.nodeName, config.datacenter),
-        tags: wanMemberTags(config, build),
-        reconnectTimeoutMs: config.reconnectTimeoutWanMs,
-        gossipIntervalMs: gossip.gossipIntervalMs,
-      },
-      { allowShortReconnectTimeout: config.devMode },
-    ),
-    gossip,
-    vivaldi: validateVivaldiConfig(),
+  return createPoolGossip(components, config, {
+    pool: 'wan',
+    nodeName: wanMemberName(config.nodeName, config.datacenter),
+    tags: wanMemberTags(config, build),
+    reconnectTimeoutMs: config.reconnectTimeoutWanMs,
+    timing: config.gossipWan,
+    preset: config.devMode ? DEV : WAN,
     bindAddress: config.serfWanBindAddr,
     bindPort,
-    ...(bindPort !== 0 && advertise && advertise !== '0.0.0.0' && advertise !== '::'
-      ? { advertiseAddress: `${advertise.includes(':') ? `[${advertise}]` : advertise}:${bindPort}` }
-      : {}),
-    dataDir: config.dataDir,
-    ...(config.encrypt ? { encrypt: config.encrypt } : {}),
-    encryptVerifyIncoming: config.encryptVerifyIncoming,
-    encryptVerifyOutgoing: config.encryptVerifyOutgoing,
-    label: '',
-    rejoinAfterRestart: true,
-    leaveTimeoutMs: leaveBroadcastTimeoutMs,
-    pool: 'wan',
+    advertise: config.advertiseAddrWan,
     mergeDelegate: wanMergeDelegate(),
   });
 }
