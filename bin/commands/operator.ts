@@ -34,6 +34,11 @@ interface RemoveFlags extends HttpOptionValues {
   datacenter?: string;
 }
 
+/** `-stale` as Consul's read flags send it; `-datacenter` travels as ?dc= through the common HTTP options. */
+function staleQuery(flags: { readonly stale?: boolean }): [string, string][] {
+  return flags.stale ? [['stale', '']] : [];
+}
+
 export function registerOperator(program: Command): void {
   const operator = program.command('operator').description('Operates the servers: Raft peers, autopilot');
   registerAutopilot(operator);
@@ -44,13 +49,10 @@ export function registerOperator(program: Command): void {
       .command('list-peers')
       .description('Lists the servers in the Raft configuration')
       .option('--stale', 'lets any server answer, even without a leader')
-      .option('--datacenter <dc>', "datacenter to query (default: the agent's)")
       .option('--format <format>', 'output format: pretty or json', 'pretty'),
   ).action(async (flags: ListFlags) => {
     const format = checkFormat(flags.format);
-    const query: [string, string][] = [];
-    if (flags.stale) query.push(['stale', '']);
-    if (flags.datacenter) query.push(['dc', flags.datacenter]);
+    const query = staleQuery(flags);
     const configuration = await agentJson<RaftConfigurationReply>(
       resolveHttpOptions(flags, process.env),
       'getting peers',
@@ -220,13 +222,10 @@ function registerAutopilot(operator: Command): void {
       .command('state')
       .description("Shows autopilot's view of the servers: health, failure tolerance, Raft roles")
       .option('--stale', 'lets any server answer, even without a leader')
-      .option('--datacenter <dc>', "datacenter to query (default: the agent's)")
       .option('--format <format>', 'output format: pretty or json', 'pretty'),
   ).action(async (flags: ListFlags) => {
     const format = checkFormat(flags.format);
-    const query: [string, string][] = [];
-    if (flags.stale) query.push(['stale', '']);
-    if (flags.datacenter) query.push(['dc', flags.datacenter]);
+    const query = staleQuery(flags);
     const state = await agentJson<AutopilotStateReply>(
       resolveHttpOptions(flags, process.env),
       'querying Autopilot state',
@@ -239,12 +238,9 @@ function registerAutopilot(operator: Command): void {
     autopilot
       .command('get-config')
       .description('Shows the autopilot configuration')
-      .option('--stale', 'lets any server answer, even without a leader')
-      .option('--datacenter <dc>', "datacenter to query (default: the agent's)"),
+      .option('--stale', 'lets any server answer, even without a leader'),
   ).action(async (flags: ListFlags) => {
-    const query: [string, string][] = [];
-    if (flags.stale) query.push(['stale', '']);
-    if (flags.datacenter) query.push(['dc', flags.datacenter]);
+    const query = staleQuery(flags);
     const config = await agentJson<AutopilotConfiguration>(
       resolveHttpOptions(flags, process.env),
       'getting the autopilot configuration',
