@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type LatticeProcess, RetryableError, startLattice, waitFor, waitForHttp } from './helpers/lattice-process.js';
+import { serverAgentArgs } from './helpers/server-args.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 const serverHosts = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -20,18 +21,13 @@ const processes = new Map<string, LatticeProcess>();
 let dir: TempDir;
 
 function serverArgs(host: string): string[] {
-  return [
-    'agent',
-    '-server',
-    '-bootstrap-expect=3',
-    `-retry-join=${serverHosts[0]}`,
-    '-retry-interval=1s',
-    `-bind=${host}`,
-    `-client=${host}`,
-    `-data-dir=${dir.file(`data-${host}`)}`,
-    `-node=server-${host.split('.').at(-1)}`,
-    fastRaft,
-  ];
+  return serverAgentArgs({
+    host,
+    seed: serverHosts[0]!,
+    dataDir: dir.file(`data-${host}`),
+    namePrefix: 'server',
+    extra: [fastRaft],
+  });
 }
 
 function clientArgs(host: string, withWeb: boolean): string[] {

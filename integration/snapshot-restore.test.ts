@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type LatticeProcess, RetryableError, startLattice, waitFor, waitForHttp } from './helpers/lattice-process.js';
+import { serverAgentArgs } from './helpers/server-args.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 const serverHosts = ['127.31.0.1', '127.31.0.2', '127.31.0.3'];
@@ -22,17 +23,12 @@ const processes = new Map<string, LatticeProcess>();
 let dir: TempDir;
 
 function serverArgs(host: string): string[] {
-  return [
-    'agent',
-    '-server',
-    '-bootstrap-expect=3',
-    `-retry-join=${serverHosts[0]}`,
-    '-retry-interval=1s',
-    `-bind=${host}`,
-    `-client=${host}`,
-    `-data-dir=${dir.file(`data-${host}`)}`,
-    `-node=restore-${host.split('.').at(-1)}`,
-  ];
+  return serverAgentArgs({
+    host,
+    seed: serverHosts[0]!,
+    dataDir: dir.file(`data-${host}`),
+    namePrefix: 'restore',
+  });
 }
 
 const base = (host: string): string => `http://${host}:8500`;
