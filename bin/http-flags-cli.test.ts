@@ -102,6 +102,12 @@ describe('common HTTP flags on the lattice CLI', () => {
     assert.match(word.stderr, /invalid value "x" for flag -flags: parse error/);
   });
 
+  it('exec answers a clear not-implemented error, not "unknown command"', async () => {
+    const result = await run(['exec', '-node=x', 'uptime']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^lattice exec is not implemented yet/);
+  });
+
   it('accepts the TLS flags for an http address and refuses them for https', async () => {
     const tls = ['-ca-file', 'ca.pem', '-ca-path', '/tmp', '-client-cert', 'c.pem', '-client-key', 'k.pem'];
     const accepted = await run(['kv', 'get', 'a', ...tls, '-tls-server-name', 'consul', '-http-addr', address]);

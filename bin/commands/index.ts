@@ -42,6 +42,7 @@ const commandModules: readonly CommandModule[] = [
   { name: 'config', load: async () => (await import('./config.js')).registerConfig },
   { name: 'connect', load: async () => (await import('./connect.js')).registerConnect },
   { name: 'watch', load: async () => (await import('./watch.js')).registerWatch },
+  { name: 'exec', load: async () => (await import('./exec.js')).registerExec },
 ];
 
 /** The names of every top-level command, in registration (help) order. */
