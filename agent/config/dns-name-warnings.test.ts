@@ -108,5 +108,11 @@ describe('retry_join and start_join addresses', () => {
       assert.equal(checkLanJoinAddress(good), null, good);
     assert.match(checkLanJoinAddress('{{ GetPrivateIP }}') ?? 'accepted', /templates are not supported yet/);
     assert.equal(checkLanJoinAddress(' '), 'must not be empty');
+    assert.equal(checkLanJoinAddress('::1'), null, 'a bare IPv6 address');
+  });
+
+  it('refuses a host:port whose port is not one (it would be dialled as a host name forever)', () => {
+    for (const bad of ['127.0.0.2:notaport', 'consul:0', 'consul:70000', 'consul:'])
+      assert.match(checkLanJoinAddress(bad) ?? 'accepted', /expected a port from 1 to 65535 after the colon/, bad);
   });
 });

@@ -77,7 +77,17 @@ function unimplementedJoinSyntax(text: string, value: string): string | null {
 export function checkLanJoinAddress(value: string): string | null {
   const text = value.trim();
   if (text === '') return 'must not be empty';
-  return unimplementedJoinSyntax(text, value);
+  const unimplemented = unimplementedJoinSyntax(text, value);
+  if (unimplemented !== null) return unimplemented;
+  // `host:port` (one colon, so not a bare IPv6 address): the port must be one, or every retry would dial
+  // "[host:notaport]:8301" and fail without saying why.
+  const colon = text.lastIndexOf(':');
+  if (colon > 0 && text.indexOf(':') === colon) {
+    const port = text.slice(colon + 1);
+    if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65_535)
+      return `expected a port from 1 to 65535 after the colon, got ${JSON.stringify(value)}`;
+  }
+  return null;
 }
 
 /**
