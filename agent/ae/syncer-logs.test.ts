@@ -2,14 +2,14 @@
 // "Synced node info", "Synced service" / "Synced check" with the ID, "Deregistered check" / "Deregistered service".
 
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
-import { createLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
+import { capturedLog } from '../../lib/testing/captured-log.js';
 import { nodeServices } from '../../server/state/index.js';
 import { LocalState } from '../local/state.js';
-import type { LocalCheckRow, LocalServiceRow } from '../local/types.js';
+import type { LocalCheckRow } from '../local/types.js';
+import { localServiceRow } from '../testing/local-fixtures.js';
 import { StoreRpcClient } from '../testing/store-rpc.js';
 import { until } from '../testing/wait.js';
 import { AntiEntropySyncer } from './syncer.js';
@@ -23,21 +23,7 @@ const node = {
   Meta: {},
 };
 
-const web: LocalServiceRow = {
-  ID: 'web',
-  Service: 'web',
-  Tags: [],
-  Address: '',
-  TaggedAddresses: {},
-  Meta: {},
-  Port: 8080,
-  Weights: { Passing: 1, Warning: 1 },
-  EnableTagOverride: false,
-  Kind: '',
-  Proxy: null,
-  Connect: null,
-  SocketPath: '',
-};
+const web = localServiceRow({ Port: 8080 });
 
 const webCheck: LocalCheckRow = {
   Node: 'n1',
@@ -56,22 +42,9 @@ const webCheck: LocalCheckRow = {
   Definition: {},
 };
 
-interface LogLine {
-  level: number;
-  msg: string;
-  service?: string;
-  check?: string;
-}
-
 describe('AntiEntropySyncer logs', () => {
   it("logs registrations and deregistrations at INFO in Consul's words", async () => {
-    const lines: LogLine[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const text of chunk.toString('utf8').split('\n')) if (text.trim()) lines.push(JSON.parse(text));
-        callback();
-      },
-    });
+    const { lines, log } = capturedLog('info');
     const clock = new ManualClock();
     const rpc = new StoreRpcClient();
     const state = new LocalState({ clock }, { node, checkUpdateIntervalMs: 300_000 });
@@ -79,14 +52,15 @@ describe('AntiEntropySyncer logs', () => {
       {
         clock,
         rand: new SeededRand(1),
-        log: createLogger({ level: 'info', json: true, destination }),
+        log,
         state,
         rpc: () => rpc,
         clusterSize: () => 1,
       },
       { datacenter: 'dc1', isServer: false, fullSyncIntervalMs: 60_000, agentToken: '' },
     );
-    const info = () => lines.filter((line) => line.level === 30).map((line) => [line.msg, line.service ?? line.check]);
+    const info = () =>
+      lines.filter((line) => line['level'] === 30).map((line) => [line['msg'], line['service'] ?? line['check']]);
     await syncer.start();
     try {
       await until(() => syncer.completedSyncs >= 1, 'the first sync');

@@ -4,12 +4,12 @@
 // retried by the next tick; after stop nothing more is joined.
 
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { SerfMember } from '../../gossip/serf/members.js';
 import { ManualClock } from '../../lib/clock.js';
 import { TypedEmitter } from '../../lib/emitter.js';
-import { createLogger, silentLogger } from '../../lib/log.js';
+import { silentLogger } from '../../lib/log.js';
+import { capturedLog } from '../../lib/testing/captured-log.js';
 import { waitForCondition } from '../../lib/testing/wait.js';
 import { serfFloodIntervalMs, WanFlooder } from './wan-flooder.js';
 
@@ -80,17 +80,6 @@ class FakePools {
   listeners(): number {
     return this.lanEvents.listenerCount('member-join');
   }
-}
-
-function capturedLog() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: 'debug', json: true, destination }) };
 }
 
 function setup(log = silentLogger()) {

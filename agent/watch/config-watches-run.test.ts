@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { createLogger } from '../../lib/log.js';
+import { capturedLog } from '../../lib/testing/captured-log.js';
 import { waitForCondition } from '../../lib/testing/wait.js';
 import { type ConfigWatch, ConfigWatches, parseConfigWatch } from './config-watches.js';
 
@@ -92,17 +91,6 @@ function httpWatch(key: string, path: string): ConfigWatch {
   return watch;
 }
 
-function capturedLog() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: 'trace', json: true, destination }) };
-}
-
 const decodedValue = (body: unknown): string =>
   Buffer.from(String((body as { Value: string }).Value), 'base64').toString('utf8');
 
@@ -160,7 +148,7 @@ describe('agent config watches with http handlers', () => {
     const agent = await fakeAgent();
     const hooks = await receiver(500);
     agent.put('app/c', 'v1');
-    const { lines, log } = capturedLog();
+    const { lines, log } = capturedLog('trace');
     const watches = new ConfigWatches({
       watches: [httpWatch('app/c', `${hooks.base}/c`)],
       httpAddresses: () => [agent.address],
@@ -169,11 +157,10 @@ describe('agent config watches with http handlers', () => {
     await watches.start();
     try {
       await waitForCondition(() => hooks.received.length === 1, 'the first handler call');
-      await waitForCondition(() => lines.some((line) => line.includes('http watch handler failed')), 'the log line');
-      const line = JSON.parse(lines.find((l) => l.includes('http watch handler failed')) ?? '{}') as Record<
-        string,
-        unknown
-      >;
+      const failed = (line: Record<string, unknown>): boolean =>
+        String(line['msg']).includes('http watch handler failed');
+      await waitForCondition(() => lines.some(failed), 'the log line');
+      const line = lines.find(failed) ?? {};
       assert.deepEqual(
         [line['status'], line['output'], line['level']],
         ['500 Internal Server Error', 'handler broke', 50],
