@@ -18,7 +18,13 @@ import { signLeaf } from '../connect/ca/leaf.js';
 import { serviceSpiffeId } from '../connect/spiffe.js';
 import { makeTestCa } from '../connect/testing/ca-fixtures.js';
 import { signerOfRow } from '../server/endpoints/connect-ca-provider.js';
-import { type LatticeProcess, RetryableError, startLattice, waitFor, waitForHttp } from './helpers/lattice-process.js';
+import {
+  getAgentJson,
+  type LatticeProcess,
+  startLattice,
+  waitFor,
+  waitForHttp,
+} from './helpers/lattice-process.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 const serverHosts = ['127.0.0.140', '127.0.0.141', '127.0.0.142'];
@@ -40,16 +46,7 @@ interface Roots {
   readonly Roots: readonly { ID: string; Active: boolean; RootCert: string }[];
 }
 
-async function getJson<T>(host: string, path: string): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(`http://${host}:8500${path}`, { signal: AbortSignal.timeout(10_000) });
-  } catch (error) {
-    throw new RetryableError(`${host}${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!response.ok) throw new RetryableError(`${host}${path}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const getJson = getAgentJson;
 
 async function put(host: string, path: string, body: unknown): Promise<void> {
   const response = await fetch(`http://${host}:8500${path}`, { method: 'PUT', body: JSON.stringify(body) });

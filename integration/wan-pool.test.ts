@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import {
+  getAgentJson,
   type LatticeProcess,
-  RetryableError,
   runLattice,
   startLattice,
   waitFor,
@@ -61,16 +61,7 @@ interface Member {
   Tags: Record<string, string>;
 }
 
-async function getJson<T>(host: string, path: string): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(`http://${host}:8500${path}`, { signal: AbortSignal.timeout(2_000) });
-  } catch (error) {
-    throw new RetryableError(error instanceof Error ? error.message : String(error));
-  }
-  if (!response.ok) throw new RetryableError(`HTTP ${response.status}: ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const getJson = <T>(host: string, path: string): Promise<T> => getAgentJson<T>(host, path, 2_000);
 
 const wanStatus = async (host: string, name: string) =>
   (await getJson<Member[]>(host, '/v1/agent/members?wan=1')).find((member) => member.Name === name)?.Status;

@@ -198,3 +198,18 @@ export async function waitForHttp(
     { ...options, what: options.what ?? `HTTP ${url}` },
   );
 }
+
+/**
+ * `GET http://host:8500/path` as JSON, for use inside a waitFor condition: a refused connection, a timeout or a
+ * non-2xx answer is a RetryableError naming the request, so the wait tries again until its deadline.
+ */
+export async function getAgentJson<T>(host: string, path: string, timeoutMs = 10_000): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`http://${host}:8500${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new RetryableError(`${host}${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!response.ok) throw new RetryableError(`${host}${path}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
