@@ -18,13 +18,7 @@ import { signLeaf } from '../connect/ca/leaf.js';
 import { serviceSpiffeId } from '../connect/spiffe.js';
 import { makeTestCa } from '../connect/testing/ca-fixtures.js';
 import { signerOfRow } from '../server/endpoints/connect-ca-provider.js';
-import {
-  getAgentJson,
-  type LatticeProcess,
-  startLattice,
-  waitFor,
-  waitForHttp,
-} from './helpers/lattice-process.js';
+import { getAgentJson, type LatticeProcess, startLattice, waitFor, waitForHttp } from './helpers/lattice-process.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
 
 const serverHosts = ['127.0.0.140', '127.0.0.141', '127.0.0.142'];
