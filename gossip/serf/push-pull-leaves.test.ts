@@ -71,6 +71,19 @@ function failNode(harness: SerfHarness, nodes: HarnessNode[], victim: string): H
   return others;
 }
 
+/**
+ * Makes `deaf` miss every packet `carries` matches and take part in no push-pull until the returned function is
+ * called: it then syncs again and can learn only through push-pull what it missed.
+ */
+function missBroadcast(harness: SerfHarness, deaf: HarnessNode, carries: (bytes: Uint8Array) => boolean): () => void {
+  let pushPullsBlocked = true;
+  harness.drop = (kind, from, to, bytes) =>
+    kind === 'stream' ? pushPullsBlocked && (from === deaf || to === deaf) : to === deaf && carries(bytes);
+  return () => {
+    pushPullsBlocked = false;
+  };
+}
+
 describe('leaves carried in push-pull', () => {
   it(`a member that missed a force-leave broadcast moves the node to left at a push-pull (seeds ${SEEDS[0]}..${SEEDS.at(-1)})`, () => {
     for (const seed of SEEDS) {
@@ -80,16 +93,12 @@ describe('leaves carried in push-pull', () => {
         const others = failNode(harness, nodes, 'e');
         const deaf = harness.node('d');
         // d loses every packet carrying the intent, and takes part in no push-pull until the broadcast is over.
-        let pushPullsBlocked = true;
-        harness.drop = (kind, from, to, bytes) =>
-          kind === 'stream'
-            ? pushPullsBlocked && (from === deaf || to === deaf)
-            : to === deaf && carriesLeaveIntent(bytes, 'e');
+        const allowPushPulls = missBroadcast(harness, deaf, (bytes) => carriesLeaveIntent(bytes, 'e'));
         harness.nowMs += 0.4; // a real clock's times are fractional: the intent's age must still travel
         harness.node('a').serf.forceLeave('e', false, harness.nowMs);
         harness.run(5_000);
         assert.equal(statusOf(deaf, 'e'), 'failed', 'd missed the broadcast (the test drops it)');
-        pushPullsBlocked = false;
+        allowPushPulls();
         // Others may have missed the broadcast too (a small pool gossips each message only a few times).
         harness.runUntilTrue(
           () => others.every((node) => statusOf(node, 'e') === 'left'),
@@ -109,11 +118,7 @@ describe('leaves carried in push-pull', () => {
         const harness = new SerfHarness(seed);
         const nodes = formCluster(harness, ['a', 'b', 'c', 'd', 'e']);
         const [leaver, deaf] = [harness.node('e'), harness.node('d')];
-        let pushPullsBlocked = true;
-        harness.drop = (kind, from, to, bytes) =>
-          kind === 'stream'
-            ? pushPullsBlocked && (from === deaf || to === deaf)
-            : to === deaf && carriesLeaveOf(bytes, 'e');
+        const allowPushPulls = missBroadcast(harness, deaf, (bytes) => carriesLeaveOf(bytes, 'e'));
         leaver.serf.leave(harness.nowMs);
         harness.runUntilTrue(() => leaver.serf.leaveBroadcastDone(), 'the leave is sent');
         leaver.down = true;
@@ -122,7 +127,7 @@ describe('leaves carried in push-pull', () => {
           () => others.every((node) => statusOf(node, 'e') === 'left') && statusOf(deaf, 'e') === 'failed',
           'e left on a, b, c and failed on d (which missed the leave)',
         );
-        pushPullsBlocked = false;
+        allowPushPulls();
         harness.runUntilTrue(() => statusOf(deaf, 'e') === 'left', 'd moves e to left', PUSH_PULL_WAIT_MS);
         for (const node of others) assert.equal(statusOf(node, 'e'), 'left', `${node.name} holds e left`);
       });
@@ -136,16 +141,12 @@ describe('leaves carried in push-pull', () => {
         const nodes = formCluster(harness, ['a', 'b', 'c', 'd', 'e']);
         const others = failNode(harness, nodes, 'e');
         const deaf = harness.node('d');
-        let pushPullsBlocked = true;
-        harness.drop = (kind, from, to, bytes) =>
-          kind === 'stream'
-            ? pushPullsBlocked && (from === deaf || to === deaf)
-            : to === deaf && carriesLeaveIntent(bytes, 'e');
+        const allowPushPulls = missBroadcast(harness, deaf, (bytes) => carriesLeaveIntent(bytes, 'e'));
         harness.node('b').serf.forceLeave('e', true, harness.nowMs);
         assert.equal(harness.node('b').serf.member('e'), undefined, 'the issuer forgets e at once');
         harness.run(5_000);
         assert.equal(statusOf(deaf, 'e'), 'failed', 'd missed the broadcast (the test drops it)');
-        pushPullsBlocked = false;
+        allowPushPulls();
         harness.runUntilTrue(
           () => others.every((node) => node.serf.member('e') === undefined),
           'e forgotten by every member',
