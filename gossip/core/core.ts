@@ -464,7 +464,9 @@ export class GossipCore {
         this.state.onSuspect(message, now);
         return;
       case 'alive':
-        if (message.node !== this.state.self.name && this.mergeDelegate !== null) {
+        // Judged only when it carries news: a repeat of what we hold changes nothing, and the delegate (Consul's
+        // checks read the whole member list) would otherwise run for every copy of every broadcast.
+        if (message.node !== this.state.self.name && this.mergeDelegate !== null && !this.state.isOldNews(message)) {
           const candidate: MergeCandidate = {
             name: message.node,
             address: message.address,

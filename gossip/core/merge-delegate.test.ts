@@ -92,6 +92,23 @@ describe('gossip core merge delegate', () => {
     assert.equal(node.stats.alivesRefused, 1);
   });
 
+  it('judges an alive only when it carries news: repeats of a held incarnation skip the delegate', () => {
+    const judged: string[] = [];
+    const node = core('node', 6, (members) => {
+      judged.push(...members.map((member) => member.name));
+      return null;
+    });
+    node.takeOutput();
+    const alive = (incarnation: number) =>
+      encodePacket([{ type: 'alive', incarnation, node: 'friend', address: 'friend:1', meta: new Uint8Array(0) }]);
+    node.handlePacket('peer', alive(1), 0);
+    node.handlePacket('peer', alive(1), 0);
+    node.handlePacket('peer', alive(1), 0);
+    assert.deepEqual(judged, ['friend']);
+    node.handlePacket('peer', alive(2), 0);
+    assert.deepEqual(judged, ['friend', 'friend']);
+  });
+
   it('cuts a long reason on a character boundary and decodes the refusal strictly', () => {
     const reason = `Member '${'é'.repeat(REFUSAL_SIZE_BYTES_MAX)}'`;
     const decoded = decodeStream(encodeStream({ type: 'push-pull-refused', reason }), LAN.streamSizeBytesMax);

@@ -89,6 +89,17 @@ export class MembershipState {
    * gossiping it, so the pool has it already; passing it on would add a redundant broadcast per member to every
    * join (a join storm of n² × retransmits). News the seed still spreads is passed on, as memberlist does.
    */
+  /**
+   * An alive message about a live member at an incarnation we already hold: it changes nothing. The common case by
+   * far (every update arrives about retransmit-limit times), so callers skip work for it (the merge delegate).
+   */
+  isOldNews(message: AliveMessage): boolean {
+    const record = this.table.get(message.node);
+    return (
+      record !== undefined && record !== this.self && message.incarnation <= record.incarnation && isLive(record.state)
+    );
+  }
+
   onAlive(message: AliveMessage, nowMs: number, rebroadcast = true): void {
     if (this.leaving && message.node === this.self.name) return;
     let record = this.table.get(message.node);
@@ -109,10 +120,9 @@ export class MembershipState {
       };
       this.table.add(record, this.rand);
       updatesAddress = true;
-    } else if (record !== this.self && message.incarnation <= record.incarnation && isLive(record.state)) {
-      // Old news about a live member: the common case by far (every update arrives about retransmit-limit times),
-      // so it returns before touching the address. A stale claim from another address is not reported as a
-      // conflict; a current one is, below.
+    } else if (this.isOldNews(message)) {
+      // Returns before touching the address: a stale claim from another address is not reported as a conflict; a
+      // current one is, below.
       return;
     } else if (record.address !== message.address) {
       const reclaimable =
