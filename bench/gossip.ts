@@ -18,13 +18,25 @@
 //   serf: RPC `event` at n0, arrivals seen through RPC `stream` subscriptions on every agent. Lattice: PUT
 //   /v1/event/fire/bench at n0, arrivals seen through a blocking GET /v1/event/list?name=bench&index= held open on
 //   every agent (it answers as soon as the agent accepts a new event);
-// - detect_ms_nN: SIGKILL the last agent, until every other agent reports it failed.
+// - detect_ms_nN: the median of DETECT_SAMPLES failure detections, each one SIGKILL of an agent and the time until
+//   every surviving agent reports it failed (the max over survivors). The victims are distinct and the same
+//   positions in both pools — n(N-1), then n(N-2), ... (never the seed n0) — killed one after another: the next kill
+//   comes DETECT_GAP_S after every survivor marked the previous victim failed, so each sample starts from a settled
+//   pool. The samples, in kill order, go under detect_samples_ms_nN. One SIGKILL per N (the method before) left the
+//   comparison to a single draw of where the victim sits in each prober's round-robin order and how fast the
+//   confirmations arrive: runs swung by ±15% either way between the two systems, which run the same SWIM+Lifeguard
+//   timing. Survivors are polled the same way as for converge (serf: RPC members-filtered by name; Lattice: GET
+//   /v1/agent/members), every pollMs after the previous round has answered; detect_poll_round_ms_nN is the mean
+//   time a round took to answer (the observer's own latency, inside every detect figure). Both systems count
+//   dead members toward the suspicion timeout's log10(n) differently (memberlist until reaped 30 s later, Lattice
+//   live members only), so at sample k Lattice's minimum timeout is at most log10(N)/log10(N-k) shorter: <= 1%
+//   at N = 50 for the median sample.
 // Then the simulator's figures (`lattice simulate gossip --nodes 1000|5000 --format json`) go under lattice.sim_*.
 // serf and tcpdump are installed when missing (apt-get install, apt-get update only if that fails); without serf the
 // serf side is {"error": "..."}. Only processes this bench started are killed at exit; every wait is bounded.
 // Progress goes to stderr; the last stdout line is {"bench":"gossip","lattice":{...},"serf":{...}}.
 // Env: SIZES (20,50,100), SYSTEMS (serf,lattice), BW_SECONDS (20), EVENT_REPS (3), CONVERGE_TIMEOUT_S (180),
-// DETECT_TIMEOUT_S (60), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
+// DETECT_SAMPLES (3), DETECT_GAP_S (2), DETECT_TIMEOUT_S (60, per sample), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
 // (12288), SERF_TAGS (consul: serf agents carry a Consul client's 11 tags, as Lattice agents do; none), ANCHORS_DIR,
 // ADDRESS_BLOCK (unset: 127.1.50+.y and 127.1.100+.y as above; "a.b.c": one /24 shared by both pools, serf on
 // a.b.c.1..100, Lattice on a.b.c.101..200, for N up to 100 — the pools are told apart by port — so a run can stay
@@ -52,6 +64,16 @@ const bwSeconds = Number(env['BW_SECONDS'] ?? 20);
 const eventReps = Number(env['EVENT_REPS'] ?? 3);
 const convergeTimeoutMs = Number(env['CONVERGE_TIMEOUT_S'] ?? 180) * 1000;
 const detectTimeoutMs = Number(env['DETECT_TIMEOUT_S'] ?? 60) * 1000;
+const detectSamples = Number(env['DETECT_SAMPLES'] ?? 3);
+const detectGapMs = Number(env['DETECT_GAP_S'] ?? 2) * 1000;
+if (!Number.isSafeInteger(detectSamples) || detectSamples < 1)
+  throw new Error(`DETECT_SAMPLES must be a positive integer, not ${env['DETECT_SAMPLES']}`);
+if (sizes.some((n) => n - 2 < detectSamples))
+  throw new Error(
+    `DETECT_SAMPLES (${detectSamples}) needs at least that many agents besides the seed and one survivor`,
+  );
+if (!Number.isFinite(detectGapMs) || detectGapMs < 0)
+  throw new Error(`DETECT_GAP_S must be a non-negative number, not ${env['DETECT_GAP_S']}`);
 const simNodes = (env['SIM_NODES'] ?? '1000,5000').split(',').filter(Boolean).map(Number);
 const simTimeoutMs = Number(env['SIM_TIMEOUT_S'] ?? 1500) * 1000;
 const simSeed = Number(env['SIM_SEED'] ?? 1);
@@ -219,26 +241,34 @@ interface Pool {
   close(): void;
 }
 
-/** Polls `check` on every agent not yet done, all at once, every pollMs; returns ms from t0 per agent (null: never). */
+/**
+ * Polls `check` on every agent not yet done, all at once, every pollMs after the previous round answered; returns ms
+ * from t0 per agent (null: never) and the mean time a round took to answer.
+ */
 async function pollAll(
   positions: readonly number[],
   check: (position: number) => Promise<boolean>,
   t0: number,
   timeoutMs: number,
   pollMs: number,
-): Promise<Map<number, number | null>> {
+): Promise<{ doneAt: Map<number, number | null>; roundMsMean: number | null }> {
   const doneAt = new Map<number, number | null>(positions.map((position) => [position, null]));
+  let rounds = 0;
+  let roundMsTotal = 0;
   while (performance.now() - t0 < timeoutMs) {
     const pending = positions.filter((position) => doneAt.get(position) === null);
     if (pending.length === 0) break;
+    const roundStartMs = performance.now();
     await Promise.all(
       pending.map(async (position) => {
         if (await check(position).catch(() => false)) doneAt.set(position, performance.now() - t0);
       }),
     );
+    rounds++;
+    roundMsTotal += performance.now() - roundStartMs;
     if (positions.some((position) => doneAt.get(position) === null)) await pause(pollMs);
   }
-  return doneAt;
+  return { doneAt, roundMsMean: rounds === 0 ? null : roundMsTotal / rounds };
 }
 
 interface SerfRpc {
@@ -500,13 +530,13 @@ async function measurePool(
   captureFilterText: string,
   dir: string,
   fireEvent: ((payload: string) => Promise<number | null>) | null,
-): Promise<Record<string, number | null>> {
+): Promise<Record<string, number | (number | null)[] | null>> {
   const { n } = pool;
   const everyone = Array.from({ length: n }, (_, position) => position);
   progress(`${label}: bulk join of ${n - 1} agents into the seed`);
   const t0 = performance.now();
   const joins = pool.joinAll();
-  const convergedAt = await pollAll(
+  const { doneAt: convergedAt } = await pollAll(
     everyone,
     (position) => pool.converged(position),
     t0,
@@ -564,28 +594,13 @@ async function measurePool(
     eventMs = runs.length === eventReps ? round1(median(runs) as number) : null;
   }
 
-  // SIGKILL the last agent (never the seed); every other agent must report it failed.
-  const victim = n - 1;
-  const observers = everyone.filter((position) => position !== victim);
-  const tKill = performance.now();
-  pool.processes[victim]?.kill('SIGKILL');
-  const failedAt = await pollAll(
-    observers,
-    (position) => pool.seesFailed(position, pool.names[victim] as string),
-    tKill,
-    detectTimeoutMs,
-    pool.pollMs,
-  );
-  const detected = [...failedAt.values()].filter((at): at is number => at !== null);
-  const detectMs = detected.length === observers.length ? round1(Math.max(...detected)) : null;
-  progress(
-    `${label}: ${detected.length}/${observers.length} saw the SIGKILLed agent failed` +
-      (detectMs === null ? '' : `, all after ${detectMs} ms (first ${round1(Math.min(...detected))} ms)`),
-  );
+  const detection = await measureDetection(label, pool);
 
   return {
     [`converge_ms_n${n}`]: convergeMs,
-    [`detect_ms_n${n}`]: detectMs,
+    [`detect_ms_n${n}`]: detection.medianMs,
+    [`detect_samples_ms_n${n}`]: detection.samplesMs,
+    [`detect_poll_round_ms_n${n}`]: detection.pollRoundMs,
     [`event_ms_n${n}`]: eventMs,
     [`udp_bytes_per_s_n${n}`]: udpBytesPerS,
     [`rss_mb_n${n}`]: rssMbPerAgent,
@@ -595,6 +610,54 @@ async function measurePool(
     [`tcp_bytes_per_s_window_n${n}`]: tcpBytesPerSWindow,
     [`capture_s_n${n}`]: bwSeconds > 0 && hasTcpdump ? captureS : null,
     [`converged_agents_n${n}`]: convergedTimes.length,
+  };
+}
+
+/**
+ * DETECT_SAMPLES SIGKILLs of distinct agents n(N-1), n(N-2), ..., one after another: each sample is the time until
+ * every survivor reports its victim failed (null: not all within DETECT_TIMEOUT_S). The median is null unless every
+ * sample completed; later victims are killed DETECT_GAP_S after the previous one was seen failed by all.
+ */
+async function measureDetection(
+  label: string,
+  pool: Pool,
+): Promise<{ medianMs: number | null; samplesMs: (number | null)[]; pollRoundMs: number | null }> {
+  const { n } = pool;
+  const killed = new Set<number>();
+  const samplesMs: (number | null)[] = [];
+  const roundMs: number[] = [];
+  for (let sample = 0; sample < detectSamples; sample++) {
+    const victim = n - 1 - sample;
+    killed.add(victim);
+    const survivors = Array.from({ length: n }, (_, position) => position).filter((position) => !killed.has(position));
+    const tKill = performance.now();
+    pool.processes[victim]?.kill('SIGKILL');
+    const { doneAt, roundMsMean } = await pollAll(
+      survivors,
+      (position) => pool.seesFailed(position, pool.names[victim] as string),
+      tKill,
+      detectTimeoutMs,
+      pool.pollMs,
+    );
+    if (roundMsMean !== null) roundMs.push(roundMsMean);
+    const detected = [...doneAt.values()].filter((at): at is number => at !== null);
+    const detectMs = detected.length === survivors.length ? round1(Math.max(...detected)) : null;
+    samplesMs.push(detectMs);
+    progress(
+      `${label}: detect sample ${sample + 1}/${detectSamples} (${pool.names[victim]}): ` +
+        `${detected.length}/${survivors.length} saw it failed` +
+        (detectMs === null
+          ? ` (bound ${detectTimeoutMs / 1000} s reached)`
+          : `, all after ${detectMs} ms (first ${round1(Math.min(...detected))} ms)`) +
+        `, poll round ${round1(roundMsMean ?? Number.NaN)} ms`,
+    );
+    if (sample + 1 < detectSamples) await pause(detectGapMs);
+  }
+  const complete = samplesMs.filter((ms): ms is number => ms !== null);
+  return {
+    medianMs: complete.length === samplesMs.length ? median(complete) : null,
+    samplesMs,
+    pollRoundMs: roundMs.length === 0 ? null : round1(roundMs.reduce((sum, ms) => sum + ms, 0) / roundMs.length),
   };
 }
 
@@ -778,6 +841,12 @@ try {
       tcp: 'tcp_bytes_per_s = mean bytes per TCP connection in the window / the push-pull interval at N (one exchange per agent per interval in steady state); tcp_bytes_per_s_window = raw window rate',
       bw_seconds: bwSeconds,
       event_reps: eventReps,
+      detect:
+        `median of ${detectSamples} SIGKILLs of distinct agents n(N-1), n(N-2), ... one after another (next kill ` +
+        `${detectGapMs / 1000} s after all survivors saw the previous one failed); each sample = until every ` +
+        'survivor reports its victim failed (serf RPC members-filtered, Lattice GET /v1/agent/members, same poll ' +
+        'interval); samples in kill order under detect_samples_ms_nN',
+      detect_samples: detectSamples,
       sim: `lattice simulate gossip --preset lan --seed ${simSeed}; joins spread 10 ms per node (<= 20 s)`,
       loadavg_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
