@@ -79,6 +79,11 @@ export interface AgentServerSettings {
     readonly snapshotIntervalMs: number;
     readonly trailingLogs: number;
   };
+  /** The agent's `autopilot` block: the leader's first stored autopilot configuration. */
+  readonly autopilot: Pick<
+    AutopilotConfig,
+    'cleanupDeadServers' | 'lastContactThresholdMs' | 'maxTrailingLogs' | 'serverStabilizationTimeMs'
+  >;
   readonly maxQueryTimeMs: number;
   readonly defaultQueryTimeMs: number;
   readonly rpcHoldTimeoutMs: number;
@@ -87,11 +92,25 @@ export interface AgentServerSettings {
   readonly configEntriesBootstrap?: readonly Readonly<Record<string, unknown>>[];
 }
 
+/**
+ * The longest gap between a leader's messages to a follower. hashicorp/raft heartbeats only every tenth of
+ * heartbeat_timeout (0.5-1 s at raft_multiplier 5), but its replicate loop also sends AppendEntries every
+ * CommitTimeout (50 ms, randomized up to 100 ms, never scaled by raft_multiplier), so a healthy Consul follower's
+ * last contact stays well under autopilot's default last_contact_threshold of 200 ms. Lattice's leader speaks to
+ * its followers once per Raft tick, so the tick is at most this long: 200 ms then allows four missed ticks.
+ */
+export const raftLeaderContactIntervalMsMax = 50;
+
+/** Ticks of at most raftLeaderContactIntervalMsMax (10 ms at least), and as many as make the election timeout. */
+export function raftTicks(electionTimeoutMs: number): { readonly tickMs: number; readonly electionTicks: number } {
+  const tickMs = Math.max(10, Math.min(raftLeaderContactIntervalMsMax, Math.round(electionTimeoutMs / 10)));
+  // At least 10 ticks, so the randomized timeout [electionTicks, 2x) keeps enough spread to avoid split votes.
+  return { tickMs, electionTicks: Math.max(10, Math.round(electionTimeoutMs / tickMs)) };
+}
+
 /** The ServerConfig an agent's configuration implies. */
 export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig {
-  // Raft ticks: an election after 10-20 ticks of electionTimeout/10, a heartbeat every tick, as hashicorp/raft
-  // heartbeats at a tenth of its timeout.
-  const raftTickMs = Math.max(10, Math.round(agent.raft.electionTimeoutMs / 10));
+  const { tickMs: raftTickMs, electionTicks: raftElectionTicks } = raftTicks(agent.raft.electionTimeoutMs);
   const advertiseHost = agent.advertiseAddr || agent.bindAddr;
   return {
     nodeName: agent.nodeName,
@@ -103,7 +122,8 @@ export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig 
     bindAddress: joinHostPort(agent.bindAddr, agent.ports.server),
     advertiseAddress: joinHostPort(advertiseHost, agent.ports.server),
     raftTickMs,
-    raftElectionTicks: 10,
+    raftElectionTicks,
+    // A heartbeat every tick: the leader's contact interval (raftLeaderContactIntervalMsMax).
     raftHeartbeatTicks: 1,
     snapshotThreshold: agent.raft.snapshotThreshold,
     snapshotIntervalMs: agent.raft.snapshotIntervalMs,
@@ -118,11 +138,8 @@ export function serverConfigFromAgent(agent: AgentServerSettings): ServerConfig 
     tls: tlsOff,
     ...bootstrapCa(agent),
     ...bootstrapConfigEntries(agent),
-    autopilot: {
-      ...autopilotDefaults,
-      // A follower hears from the leader once per tick: the threshold must allow a few missed ones.
-      lastContactThresholdMs: Math.max(autopilotDefaults.lastContactThresholdMs, 4 * raftTickMs),
-    },
+    // The agent's `autopilot` block (Consul's defaults: 200 ms last contact, 250 trailing logs, 10 s stabilization).
+    autopilot: { ...autopilotDefaults, ...agent.autopilot },
   };
 }
 

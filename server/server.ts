@@ -568,7 +568,9 @@ export class Server implements Startable, ClusterOps {
   private async serverStats(id: string, address: string, signal: AbortSignal): Promise<RaftStatsReply | null> {
     if (id === this.config.nodeId) return this.raftStats();
     const timeout = new AbortController();
-    const timer = this.components.clock.setTimer(Math.max(1_000, 10 * this.config.raftTickMs), () => timeout.abort());
+    // A server that does not answer within an election timeout is as good as unreachable.
+    const electionTimeoutMs = this.config.raftElectionTicks * this.config.raftTickMs;
+    const timer = this.components.clock.setTimer(Math.max(1_000, electionTimeoutMs), () => timeout.abort());
     try {
       return await this.dial(address).call(
         'Status.RaftStats',

@@ -18,6 +18,7 @@ import type { ProblemList } from './problems.js';
 import { isPlainObject, type Located } from './schema.js';
 import type {
   AgentConfig,
+  AutopilotSettings,
   DnsConfig,
   GossipTimingConfig,
   LimitsConfig,
@@ -140,6 +141,7 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
     leaveDrainTimeMs: performance.num('leave_drain_time'),
     rpcHoldTimeoutMs: performance.num('rpc_hold_timeout'),
     raft: buildRaftTiming(top, devMode, raftMultiplier),
+    autopilot: buildAutopilot(top.section('autopilot')),
     gossipLan: buildGossipTiming(top.section('gossip_lan'), gossipLanDefaults),
     gossipWan: buildGossipTiming(top.section('gossip_wan'), gossipWanDefaults),
     limits: buildLimits(top.section('limits')),
@@ -237,6 +239,15 @@ function buildLimits(limits: Section): LimitsConfig {
     rpcMaxBurst: limits.num('rpc_max_burst'),
     kvMaxValueSizeBytes: limits.num('kv_max_value_size'),
     txnMaxRequestLengthBytes: limits.num('txn_max_req_len'),
+  });
+}
+
+function buildAutopilot(autopilot: Section): AutopilotSettings {
+  return Object.freeze({
+    cleanupDeadServers: autopilot.bool('cleanup_dead_servers'),
+    lastContactThresholdMs: autopilot.num('last_contact_threshold'),
+    maxTrailingLogs: autopilot.num('max_trailing_logs'),
+    serverStabilizationTimeMs: autopilot.num('server_stabilization_time'),
   });
 }
 

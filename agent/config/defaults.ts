@@ -9,6 +9,14 @@ export const defaultSourceName = 'defaults';
 export const devSourceName = 'dev mode';
 
 export const defaultSource: Readonly<Record<string, unknown>> = {
+  // Consul's default.go autopilot block (raft-autopilot's defaults): followers are judged on these until an
+  // operator stores another configuration through /v1/operator/autopilot/configuration.
+  autopilot: {
+    cleanup_dead_servers: true,
+    last_contact_threshold: '200ms',
+    max_trailing_logs: 250,
+    server_stabilization_time: '10s',
+  },
   bind_addr: '0.0.0.0',
   bootstrap: false,
   bootstrap_expect: 0,

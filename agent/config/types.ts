@@ -64,6 +64,14 @@ export interface DnsConfig {
   readonly soa: { readonly refresh: number; readonly retry: number; readonly expire: number; readonly minTtl: number };
 }
 
+/** `autopilot`: the leader's first stored autopilot configuration (servers only). */
+export interface AutopilotSettings {
+  readonly cleanupDeadServers: boolean;
+  readonly lastContactThresholdMs: number;
+  readonly maxTrailingLogs: number;
+  readonly serverStabilizationTimeMs: number;
+}
+
 export interface LimitsConfig {
   readonly httpMaxConnsPerClient: number;
   /** Requests per second; -1 (or any negative) means unlimited, as in Consul. */
@@ -264,6 +272,7 @@ export interface AgentConfig {
   readonly leaveDrainTimeMs: number;
   readonly rpcHoldTimeoutMs: number;
   readonly raft: RaftTimingConfig;
+  readonly autopilot: AutopilotSettings;
   readonly gossipLan: GossipTimingConfig;
   readonly gossipWan: GossipTimingConfig;
   readonly limits: LimitsConfig;

@@ -53,11 +53,35 @@ describe('validateConfig defaults', () => {
     );
     assert.equal(config.raftMultiplier, 5);
     assert.equal(config.raft.electionTimeoutMs, 5000);
+    assert.deepEqual(
+      { ...config.autopilot },
+      {
+        cleanupDeadServers: true,
+        lastContactThresholdMs: 200,
+        maxTrailingLogs: 250,
+        serverStabilizationTimeMs: 10_000,
+      },
+      "Consul's default.go autopilot block",
+    );
     assert.equal(config.reconnectTimeoutMs, 72 * 3_600_000);
     assert.equal(config.gossipLan.probeIntervalMs, 1000);
     assert.equal(config.gossipWan.probeIntervalMs, 5000);
     assert.equal(config.uiEnabled, false);
     assert.ok(Object.isFrozen(config));
+  });
+
+  it("reads the autopilot block (Consul's autopilot.last_contact_threshold and friends)", () => {
+    const autopilot = { last_contact_threshold: '1s', cleanup_dead_servers: false, server_stabilization_time: '30s' };
+    const config = valid([base, { sourceName: 'a.json', values: { server: true, autopilot } }]);
+    assert.deepEqual(
+      { ...config.autopilot },
+      {
+        cleanupDeadServers: false,
+        lastContactThresholdMs: 1000,
+        maxTrailingLogs: 250,
+        serverStabilizationTimeMs: 30_000,
+      },
+    );
   });
 
   it('gives servers the gRPC TLS port 8503 and clients none', () => {
