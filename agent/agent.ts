@@ -32,6 +32,8 @@ import { Registrar } from './local/registrar.js';
 import { LocalState } from './local/state.js';
 import type { LocalNode } from './local/types.js';
 import { PidFile } from './pid-file.js';
+import { rpcRemoteExecKv } from './remote-exec/kv-rpc.js';
+import { RemoteExec } from './remote-exec/remote-exec.js';
 import type { ControlPlane, ControlPlaneFactory } from './runtime/control-plane.js';
 import type { StatsSections } from './runtime/control-plane-stats.js';
 import { CoordinateSender } from './runtime/coordinate-sender.js';
@@ -100,6 +102,8 @@ export class Agent implements Startable, AgentHandle {
   readonly clock: Clock;
   /** User events received over gossip (agent/events), for /v1/event/*. */
   readonly events: EventStore;
+  /** `lattice exec` jobs (agent/remote-exec): ignored unless disable_remote_exec = false. */
+  private readonly remoteExec: RemoteExec;
   private stopAll: ((options?: AbortOptions) => Promise<void>) | null = null;
   private leaving: Promise<void> | null = null;
 
@@ -122,7 +126,20 @@ export class Agent implements Startable, AgentHandle {
       { clock },
       { node: localNode(config, components.build), checkUpdateIntervalMs: config.checkUpdateIntervalMs },
     );
-    this.events = agentEventStore({ nodeName: config.nodeName, gossip: this.gossip, state: this.state });
+    this.remoteExec = new RemoteExec(
+      {
+        clock,
+        log: log.child({ module: 'agent.remote_exec' }),
+        kv: rpcRemoteExecKv(this.serverRpc, { datacenter: config.datacenter, token: '' }),
+      },
+      { nodeName: config.nodeName, disabled: config.disableRemoteExec },
+    );
+    this.events = agentEventStore({
+      nodeName: config.nodeName,
+      gossip: this.gossip,
+      state: this.state,
+      onRemoteExec: (event) => this.remoteExec.handle(event),
+    });
     const persistence =
       config.dataDir === null ? null : new LocalPersistence(config.dataDir, log.child({ module: 'agent.local' }));
     this.registrar = new Registrar(
@@ -257,6 +274,8 @@ export class Agent implements Startable, AgentHandle {
       ),
     );
     subsystems.push(this.checks, this.syncer);
+    // Remote exec jobs write through the control plane, so they stop (killing what still runs) before it does.
+    subsystems.push(this.remoteExec);
     subsystems.push(
       new CoordinateSender(
         { clock, rand, log: log.child({ module: 'agent.coordinate' }), coordinate: () => this.gossipCoordinate(), rpc },

@@ -102,10 +102,12 @@ describe('common HTTP flags on the lattice CLI', () => {
     assert.match(word.stderr, /invalid value "x" for flag -flags: parse error/);
   });
 
-  it('exec answers a clear not-implemented error, not "unknown command"', async () => {
-    const result = await run(['exec', '-node=x', 'uptime']);
+  it('exec takes the common flags before the command and sends -datacenter as ?dc=', async () => {
+    seen.length = 0;
+    const result = await run(['exec', '-datacenter', 'dc2', '-http-addr', address, '-node=x', 'uptime']);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^lattice exec is not implemented yet/);
+    assert.equal(result.stderr, 'Error querying Consul agent: Unexpected response code: 500 (stop here)\n');
+    assert.deepEqual(seen, ['GET /v1/agent/self?dc=dc2']);
   });
 
   it('accepts the TLS flags for an http address and refuses them for https', async () => {

@@ -120,9 +120,17 @@ describe('filters', () => {
       ['b'],
     );
   });
-  it("drops Consul's remote-exec events, which are never listed", () => {
-    const store = loopback();
+  it("hands Consul's remote-exec events that match to the remote exec handler, never to the list", () => {
+    const handed: string[] = [];
+    const store = new EventStore(
+      target(),
+      () => 0,
+      (rexec) => handed.push(rexec.nodeFilter),
+    );
     assert.equal(store.receive(`${userEventPrefix}_rexec`, encodeEvent(event({ name: '_rexec' })), 1), false);
+    const other = encodeEvent(event({ name: '_rexec', nodeFilter: '^db' }));
+    assert.equal(store.receive(`${userEventPrefix}_rexec`, other, 2), false);
+    assert.deepEqual(handed, [''], 'only the event whose node filter matches web-1');
     assert.equal(store.list().length, 0);
   });
 });

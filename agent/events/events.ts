@@ -15,8 +15,8 @@ export const userEventSizeLimit = 512;
 /** The serf user-event name prefix Consul puts in front of the event name. */
 export const userEventPrefix = 'consul:event:';
 /**
- * Consul's remote-exec event (`consul exec`). Consul never lists it: it runs it or, with remote exec disabled
- * (the default since 0.8), drops it. Lattice has no remote exec, so it drops it too.
+ * Consul's remote-exec event (`consul exec`). Consul never lists it: once it passed the filters it goes to the
+ * remote exec handler (agent/remote-exec), which runs it or, with remote exec disabled (the default), ignores it.
  */
 export const remoteExecEventName = '_rexec';
 
@@ -155,6 +155,8 @@ export class EventStore {
     private readonly target: EventTarget,
     /** Sends a serf user event; returns its Lamport time. */
     private readonly send: (serfName: string, payload: Uint8Array) => number,
+    /** Receives the `_rexec` events whose filters match this agent; they are never listed. */
+    private readonly onRemoteExec: (event: UserEvent) => void = () => undefined,
   ) {}
 
   /** Fires an event to the cluster (the local copy arrives through gossip like everyone else's). */
@@ -191,7 +193,11 @@ export class EventStore {
   /** A serf user event arrived: keep it when it is a Consul event whose filters match this agent. */
   receive(serfName: string, payload: Uint8Array, ltime: number): boolean {
     const event = decodeEvent(serfName, payload, ltime);
-    if (event === null || event.name === remoteExecEventName || !eventMatches(event, this.target)) return false;
+    if (event === null || !eventMatches(event, this.target)) return false;
+    if (event.name === remoteExecEventName) {
+      this.onRemoteExec(event);
+      return false;
+    }
     this.add(event);
     return true;
   }
@@ -225,9 +231,10 @@ export function listIndex(events: readonly UserEvent[]): bigint {
   return newest === undefined ? 1n : uuidToUint64(newest.id);
 }
 
-/** What the agent wires in: its gossip driver (send and receive) and its local services (filters). */
+/** What the agent wires in: its gossip driver (send and receive), its local services (filters), remote exec. */
 export interface EventAgentParts {
   readonly nodeName: string;
+  readonly onRemoteExec?: (event: UserEvent) => void;
   readonly gossip: {
     userEvent(name: string, payload: Uint8Array): number;
     readonly events: {
@@ -257,6 +264,7 @@ export function agentEventStore(parts: EventAgentParts): EventStore {
           .map((s) => ({ id: s.row.ID, tags: s.row.Tags ?? [] })),
     },
     (name, payload) => parts.gossip.userEvent(name, payload),
+    parts.onRemoteExec,
   );
   parts.gossip.events.on('user', (event) => store.receive(event.name, event.payload, event.ltime));
   return store;
