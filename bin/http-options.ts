@@ -3,7 +3,7 @@
 // (its trimmed contents win over -token, as Consul's api.NewClient; env CONSUL_HTTP_TOKEN_FILE), and the TLS
 // flags `-ca-file`, `-ca-path`, `-client-cert`, `-client-key`, `-tls-server-name`. Server flags (`-datacenter`) on
 // the commands that merge Consul's ServerFlags: all but the agent-local ones (members, join, leave, force-leave,
-// info, reload, monitor, maint, keyring). The environment fills what no flag gives: LATTICE_HTTP_ADDR /
+// info, reload, monitor, maint, keyring, debug). The environment fills what no flag gives: LATTICE_HTTP_ADDR /
 // LATTICE_HTTP_TOKEN win over CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN, so Lattice and Consul can sit side by side;
 // CONSUL_HTTP_SSL=true makes a bare host:port https; CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT,
 // CONSUL_CLIENT_KEY and CONSUL_TLS_SERVER_NAME back the TLS flags.
@@ -52,6 +52,7 @@ const clientFlagsOnly: ReadonlySet<string> = new Set([
   'monitor',
   'maint',
   'keyring',
+  'debug',
 ]);
 
 function topLevelName(command: Command): string {

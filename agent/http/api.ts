@@ -26,8 +26,10 @@ import {
 } from './errors.js';
 import { answerClientError, answerFrameworkError, pathParamLengthMax } from './framework-errors.js';
 import { installConsulHeaders } from './query-meta.js';
+import { redactedUrl } from './redact-url.js';
 import { agentRoutes } from './routes/agent.js';
 import { agentConnectRoutes } from './routes/agent-connect.js';
+import { debugNodeRoutes } from './routes/debug-node.js';
 import { eventRoutes } from './routes/event.js';
 import { operatorKeyringRoutes } from './routes/operator-keyring.js';
 import { registerServerRoutes } from './routes/server-routes.js';
@@ -77,7 +79,7 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
     deps.log.debug(
       {
         method: request.method,
-        url: request.url,
+        url: redactedUrl(request.url),
         from: request.ip,
         status: reply.statusCode,
         latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
@@ -109,6 +111,9 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
   });
   await installUiRoutes(app, deps.config, deps.log);
   await app.register(agentRoutes(deps), { prefix: '/v1/agent' });
+  // Consul mounts its profiling endpoints only with enable_debug or ACLs on (then operator:read guards them).
+  if (deps.config.enableDebug || deps.config.aclEnabled)
+    await app.register(debugNodeRoutes(), { prefix: '/debug/node' });
   if (deps.agent)
     await app.register(operatorKeyringRoutes({ agent: deps.agent, config: deps.config }), {
       prefix: '/v1/operator/keyring',

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { LatticeError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import { redactedUrl } from './redact-url.js';
 
 /**
  * Error code → HTTP status. A LatticeError whose code is not listed is an operating failure the client can do
@@ -126,7 +127,8 @@ function oneLine(text: string): string {
 export function installErrorHandler(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler(async (error, request, reply) => {
     const { status, message } = httpErrorReply(error);
-    if (status === 500) log.error({ err: error, method: request.method, url: request.url }, 'HTTP request failed');
+    if (status === 500)
+      log.error({ err: error, method: request.method, url: redactedUrl(request.url) }, 'HTTP request failed');
     if (error instanceof MethodNotAllowedError) void reply.header('Allow', allowHeader(error.allowed));
     await reply.code(status).type('text/plain; charset=utf-8').send(message);
   });

@@ -22,7 +22,20 @@ const commandModules: readonly CommandModule[] = [
   { name: 'keygen', load: async () => (await import('./keygen.js')).registerKeygen },
   { name: 'tls', load: async () => (await import('./tls.js')).registerTls },
   { name: 'keyring', load: async () => (await import('./keyring.js')).registerKeyring },
-  { name: 'debug', load: async () => (await import('./debug-raft-kv.js')).registerDebugRaftKv },
+  {
+    // `lattice debug` (Consul's) with the hidden `debug raft-kv` developer tool below it.
+    name: 'debug',
+    load: async () => {
+      const [{ registerDebug }, { registerDebugRaftKv }] = await Promise.all([
+        import('./debug.js'),
+        import('./debug-raft-kv.js'),
+      ]);
+      return (program) => {
+        registerDebug(program);
+        registerDebugRaftKv(program);
+      };
+    },
+  },
   { name: 'catalog', load: async () => (await import('./catalog.js')).registerCatalog },
   { name: 'operator', load: async () => (await import('./operator.js')).registerOperator },
   { name: 'snapshot', load: async () => (await import('./snapshot.js')).registerSnapshot },

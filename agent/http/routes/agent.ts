@@ -16,6 +16,7 @@ import { debugConfig } from '../debug-config.js';
 import { BadRequestError } from '../errors.js';
 import { requestParams } from '../query-options.js';
 import { agentCheckRoutes } from './agent-checks.js';
+import { agentHostRoute } from './agent-host.js';
 import { agentMonitorRoute } from './agent-monitor.js';
 import { parseEnableParam } from './agent-present.js';
 import { agentServiceRoutes } from './agent-services.js';
@@ -284,6 +285,7 @@ export const agentRoutes =
         },
       },
       agentMonitorRoute(agent, readAgent),
+      agentHostRoute(),
       {
         // Consul's /v1/agent/version (no ACL): the build, as `consul version` reports it.
         method: 'GET',
