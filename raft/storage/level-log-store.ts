@@ -35,6 +35,23 @@ function encodeIndex(index: number): Uint8Array {
   return indexKey(0, index).subarray(1);
 }
 
+/**
+ * One synced LevelDB write of `operations`, through a chained batch: the array form copies and re-validates every
+ * operation object before the native call (abstract-level's #arrayBatch), which measured about twice the CPU per
+ * entry, on the leader and every follower, for the same write.
+ */
+function writeChained(db: Database, operations: readonly BatchOperation[]): Promise<void> {
+  const batch = db.batch();
+  for (const operation of operations) {
+    if (operation.type === 'del') batch.del(operation.key);
+    else {
+      assert(operation.value !== undefined, 'a put without a value');
+      batch.put(operation.key, operation.value);
+    }
+  }
+  return batch.write({ sync: true });
+}
+
 /** Wraps LevelDB's own corruption reports in our typed error; other failures pass through. */
 function wrapLevelError(error: unknown, what: string): unknown {
   const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code;
@@ -55,7 +72,7 @@ export class LevelLogStore implements LogStore {
     private first: number,
     private last: number,
   ) {
-    this.commits = new GroupCommit((operations) => this.db.batch(operations as never, { sync: true }));
+    this.commits = new GroupCommit((operations) => writeChained(this.db, operations));
   }
 
   /** Opens (creating if needed) the log at `path`, verifying every record; rejects with CorruptLogError. */
