@@ -7,6 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { cpuProfileSecondsMax } from '../../agent/debug/cpu-profiler.js';
 import { formatDuration } from '../../lib/duration.js';
 import { bundleFiles, type DebugBundle, goIndentedJson, goUtcTimeString } from './debug-bundle.js';
 import { captures } from './debug-flags.js';
@@ -139,7 +140,12 @@ async function captureLogs(components: CaptureComponents, until: AbortSignal): P
 }
 
 async function captureCpuProfile(components: CaptureComponents, run: DebugRun, signal: AbortSignal): Promise<void> {
-  const profile = await components.source.cpuProfile(Math.ceil(run.durationMs / 1000), { signal });
+  const wantedSeconds = Math.ceil(run.durationMs / 1000);
+  const seconds = Math.min(wantedSeconds, cpuProfileSecondsMax);
+  if (seconds < wantedSeconds) {
+    components.ui.info(`The CPU profile covers the first ${formatDuration(seconds * 1000)}, the most an agent records`);
+  }
+  const profile = await components.source.cpuProfile(seconds, { signal });
   await components.bundle.writeText(bundleFiles.cpuProfile, profile);
 }
 

@@ -3,7 +3,8 @@
 
 import type { RaftConfigurationReply } from '../../server/rpc/methods.js';
 import { agentUrl, type HttpClientOptions } from '../http-options.js';
-import { agentJson, agentRequest } from './catalog-http.js';
+import { agentJson } from './catalog-http.js';
+import { longAgentRequest, readBody } from './long-agent-request.js';
 
 export interface DebugSource {
   self(): Promise<Record<string, unknown>>;
@@ -32,20 +33,18 @@ export function httpDebugSource(target: HttpClientOptions): DebugSource {
     heap: () => getJson('collecting heap statistics', '/debug/node/heap'),
     handles: () => getJson('collecting active handles', '/debug/node/handles'),
     cpuProfile: async (seconds, options) => {
-      const response = await agentRequest(target, 'collecting cpu profile', {
+      const response = await longAgentRequest(target, `Get "${agentUrl(target, '/debug/node/profile').href}"`, {
         path: '/debug/node/profile',
         query: [['seconds', String(seconds)]],
         signal: options.signal,
       });
-      return response.text();
+      return readBody(response);
     },
-    logs: async (options) => {
-      const response = await agentRequest(target, 'monitoring agent logs', {
+    logs: (options) =>
+      longAgentRequest(target, `Get "${agentUrl(target, '/v1/agent/monitor').href}"`, {
         path: '/v1/agent/monitor',
         query: [['loglevel', 'trace']],
         signal: options.signal,
-      });
-      return response.body ?? (async function* () {})();
-    },
+      }),
   };
 }
