@@ -69,7 +69,7 @@ export async function runRemoteExecJob(
     }
     job = decodeRemoteExecJob(spec);
   } catch (error) {
-    log.error({ event: userEvent.id, err: error }, 'failed to read remote exec job');
+    log.error({ event: userEvent.id, reason: (error as Error).message }, 'failed to read remote exec job');
     return;
   }
   const keys = {
@@ -110,7 +110,7 @@ async function write(
     if (await components.kv.writeHeld(key, value, session)) return true;
     components.log.error({ key }, `${failure}: write failed`);
   } catch (error) {
-    components.log.error({ key, err: error }, failure);
+    components.log.error({ key, reason: (error as Error).message }, failure);
   }
   return false;
 }
