@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../../lib/duration.js';
 import { LatticeError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { archiveBundle, archiveExtension } from './debug-archive.js';
-import { DebugBundle, type DebugIndex, debugProtocolVersion, defaultOutputName } from './debug-bundle.js';
+import { bundleFiles, DebugBundle, type DebugIndex, debugProtocolVersion, defaultOutputName } from './debug-bundle.js';
 import {
   type CaptureComponents,
   captureDynamic,
@@ -151,7 +151,7 @@ async function runDebug(flags: DebugSettings): Promise<void> {
     Targets: targets,
   };
   try {
-    await bundle.writeJson('index.json', index);
+    await bundle.writeJson(bundleFiles.index, index);
   } catch (error) {
     throw new LatticeError('ERR_DEBUG_INDEX', `==> Error creating index document: ${(error as Error).message}`);
   }
