@@ -19,6 +19,8 @@ import type { LanPool } from './lan-pool.js';
 import { reconcileIntervalMsDefault } from './leader/leader-duties.js';
 import type { RpcClient } from './rpc/methods.js';
 import { type ConfigEntryInput, normalizeConfigEntry } from './state/config-entries.js';
+import { unknownConfigEntryKeys, unknownConfigKeysMessage } from './state/config-entry-keys.js';
+import { InvalidWriteError } from './state/errors.js';
 import type { WanPool } from './wan-pool.js';
 
 export interface ServerConfig {
@@ -198,6 +200,8 @@ function bootstrapConfigEntries(agent: AgentServerSettings): Pick<ServerConfig, 
   return {
     configEntriesBootstrap: entries.map((entry, position) => {
       try {
+        const unknownKeys = unknownConfigEntryKeys(entry);
+        if (unknownKeys.length > 0) throw new InvalidWriteError(unknownConfigKeysMessage(unknownKeys));
         return normalizeConfigEntry(entry);
       } catch (error) {
         if (!(error instanceof LatticeError)) throw error;

@@ -1,12 +1,15 @@
-// The ConfigEntry endpoint (Consul config_endpoint.go): Apply and Delete validate first (Consul's texts; other
-// known kinds are not implemented yet) and go through Raft as one `config-entry` command, answering whether the
-// write took effect (a failed CAS is false); Get and List block on the entry or the kind.
+// The ConfigEntry endpoint (Consul config_endpoint.go): Apply and Delete validate first (Consul's texts; keys the
+// kind does not have are refused as Consul's decoder refuses them; other known kinds are not implemented yet) and
+// go through Raft as one `config-entry` command, answering whether the write took effect (a failed CAS is false);
+// Get and List block on the entry or the kind.
 
 import { LatticeError } from '../../lib/errors.js';
 import { configEntryCommand } from '../fsm/commands.js';
 import { BadRequestError } from '../rpc/errors.js';
 import { normalizeConfigEntry } from '../state/config-entries.js';
+import { unknownConfigEntryKeys, unknownConfigKeysMessage } from '../state/config-entry-keys.js';
 import { configEntryGet, configEntryList } from '../state/connect-reads.js';
+import { InvalidWriteError } from '../state/errors.js';
 import type { EndpointContext, HandlerTable } from './context.js';
 import { runRead, stringArg } from './read.js';
 import { refusalOf } from './write.js';
@@ -30,7 +33,10 @@ export function configEntryEndpoints(context: EndpointContext): ConfigEntryHandl
       const casIndex = casOf(args);
       let entry: ReturnType<typeof normalizeConfigEntry>;
       try {
-        entry = normalizeConfigEntry((args as { Entry?: unknown }).Entry);
+        const input = (args as { Entry?: unknown }).Entry;
+        const unknownKeys = unknownConfigEntryKeys(input);
+        if (unknownKeys.length > 0) throw new InvalidWriteError(unknownConfigKeysMessage(unknownKeys));
+        entry = normalizeConfigEntry(input);
       } catch (error) {
         if (error instanceof LatticeError) throw refusalOf(error);
         throw error;
