@@ -22,12 +22,16 @@
 //   every surviving agent reports it failed (the max over survivors). The victims are distinct and the same
 //   positions in both pools — n(N-1), then n(N-2), ... (never the seed n0) — killed one after another: the next kill
 //   comes DETECT_GAP_S after every survivor marked the previous victim failed, so each sample starts from a settled
-//   pool. The samples, in kill order, go under detect_samples_ms_nN. One SIGKILL per N (the method before) left the
+//   pool (the dead broadcast spent; the few probers that missed the victim's nacks back at a normal probe rate). The samples, in kill order, go under detect_samples_ms_nN. One SIGKILL per N (the method before) left the
 //   comparison to a single draw of where the victim sits in each prober's round-robin order and how fast the
 //   confirmations arrive: runs swung by ±15% either way between the two systems, which run the same SWIM+Lifeguard
-//   timing. Survivors are polled the same way as for converge (serf: RPC members-filtered by name; Lattice: GET
-//   /v1/agent/members), every pollMs after the previous round has answered; detect_poll_round_ms_nN is the mean
-//   time a round took to answer (the observer's own latency, inside every detect figure). Both systems count
+//   timing. Each survivor's verdict is pushed to the bench, not polled, and timed on arrival: serf's through an
+//   RPC `stream` of member-failed events, Lattice's through a GET /v1/agent/monitor?loglevel=info stream (its
+//   `serf: EventMemberFailed: <name>` line), both armed on every survivor before the kill. Polling members (the
+//   method before) put the observer inside the figure unevenly: a round of 49 GET /v1/agent/members took 300-460 ms
+//   to answer on a loaded machine against 7-15 ms for serf's RPC members-filtered, and 500 requests a second
+//   took CPU from the agents being measured. After each sample one poll of every survivor's members list checks
+//   that it agrees (a disagreement is printed). Both systems count
 //   dead members toward the suspicion timeout's log10(n) differently (memberlist until reaped 30 s later, Lattice
 //   live members only), so at sample k Lattice's minimum timeout is at most log10(N)/log10(N-k) shorter: <= 1%
 //   at N = 50 for the median sample.
@@ -36,7 +40,7 @@
 // serf side is {"error": "..."}. Only processes this bench started are killed at exit; every wait is bounded.
 // Progress goes to stderr; the last stdout line is {"bench":"gossip","lattice":{...},"serf":{...}}.
 // Env: SIZES (20,50,100), SYSTEMS (serf,lattice), BW_SECONDS (20), EVENT_REPS (3), CONVERGE_TIMEOUT_S (180),
-// DETECT_SAMPLES (3), DETECT_GAP_S (2), DETECT_TIMEOUT_S (60, per sample), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
+// DETECT_SAMPLES (3), DETECT_GAP_S (10), DETECT_TIMEOUT_S (60, per sample), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
 // (12288), SERF_TAGS (consul: serf agents carry a Consul client's 11 tags, as Lattice agents do; none), ANCHORS_DIR,
 // ADDRESS_BLOCK (unset: 127.1.50+.y and 127.1.100+.y as above; "a.b.c": one /24 shared by both pools, serf on
 // a.b.c.1..100, Lattice on a.b.c.101..200, for N up to 100 — the pools are told apart by port — so a run can stay
@@ -46,7 +50,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent, type ClientRequest, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
@@ -65,7 +69,7 @@ const eventReps = Number(env['EVENT_REPS'] ?? 3);
 const convergeTimeoutMs = Number(env['CONVERGE_TIMEOUT_S'] ?? 180) * 1000;
 const detectTimeoutMs = Number(env['DETECT_TIMEOUT_S'] ?? 60) * 1000;
 const detectSamples = Number(env['DETECT_SAMPLES'] ?? 3);
-const detectGapMs = Number(env['DETECT_GAP_S'] ?? 2) * 1000;
+const detectGapMs = Number(env['DETECT_GAP_S'] ?? 10) * 1000;
 if (!Number.isSafeInteger(detectSamples) || detectSamples < 1)
   throw new Error(`DETECT_SAMPLES must be a positive integer, not ${env['DETECT_SAMPLES']}`);
 if (sizes.some((n) => n - 2 < detectSamples))
@@ -236,39 +240,37 @@ interface Pool {
   joinAll(): Promise<void>;
   /** This agent sees all N alive and none failed or left. */
   converged(position: number): Promise<boolean>;
-  /** This agent reports `name` failed. */
+  /** This agent reports `name` failed (one poll). */
   seesFailed(position: number, name: string): Promise<boolean>;
+  /**
+   * Arms, on each agent at `positions`, a stream the agent pushes its member-failed verdicts on; `onSeen(position)`
+   * runs when that agent's verdict about `name` reaches the bench. Resolves once every stream is armed, with a
+   * function that closes them.
+   */
+  watchFailed(positions: readonly number[], name: string, onSeen: (position: number) => void): Promise<() => void>;
   close(): void;
 }
 
-/**
- * Polls `check` on every agent not yet done, all at once, every pollMs after the previous round answered; returns ms
- * from t0 per agent (null: never) and the mean time a round took to answer.
- */
+/** Polls `check` on every agent not yet done, all at once, every pollMs; returns ms from t0 per agent (null: never). */
 async function pollAll(
   positions: readonly number[],
   check: (position: number) => Promise<boolean>,
   t0: number,
   timeoutMs: number,
   pollMs: number,
-): Promise<{ doneAt: Map<number, number | null>; roundMsMean: number | null }> {
+): Promise<Map<number, number | null>> {
   const doneAt = new Map<number, number | null>(positions.map((position) => [position, null]));
-  let rounds = 0;
-  let roundMsTotal = 0;
   while (performance.now() - t0 < timeoutMs) {
     const pending = positions.filter((position) => doneAt.get(position) === null);
     if (pending.length === 0) break;
-    const roundStartMs = performance.now();
     await Promise.all(
       pending.map(async (position) => {
         if (await check(position).catch(() => false)) doneAt.set(position, performance.now() - t0);
       }),
     );
-    rounds++;
-    roundMsTotal += performance.now() - roundStartMs;
     if (positions.some((position) => doneAt.get(position) === null)) await pause(pollMs);
   }
-  return { doneAt, roundMsMean: rounds === 0 ? null : roundMsTotal / rounds };
+  return doneAt;
 }
 
 interface SerfRpc {
@@ -278,7 +280,7 @@ interface SerfRpc {
   join(existing: string[]): Promise<number>;
   membersFiltered(filter: { Name: string }): Promise<{ Status: string }[]>;
   event(name: string, payload: string, coalesce: boolean): Promise<unknown>;
-  stream(type: string, onEvent: (event: { Payload?: unknown }) => void): Promise<number>;
+  stream(type: string, onEvent: (event: { Payload?: unknown; Members?: { Name: string }[] }) => void): Promise<number>;
 }
 type SerfRpcClass = new (address: string, options: { timeoutMs: number }) => SerfRpc;
 
@@ -337,6 +339,15 @@ async function startSerf(n: number, dir: string, SerfRPC: SerfRpcClass) {
     }),
   );
   const seed = `${hosts[0]}:${ports.serf}`;
+  /** The armed failure watch per victim name; every agent's member-failed stream is subscribed once, here. */
+  const failureWatches = new Map<string, (position: number) => void>();
+  await Promise.all(
+    conns.map((conn, position) =>
+      conn.stream('member-failed', (event) => {
+        for (const member of event.Members ?? []) failureWatches.get(member.Name)?.(position);
+      }),
+    ),
+  );
   const pool: Pool = {
     n,
     names,
@@ -351,6 +362,13 @@ async function startSerf(n: number, dir: string, SerfRPC: SerfRpcClass) {
     },
     seesFailed: async (position, name) =>
       (await conns[position]?.membersFiltered({ Name: name }))?.[0]?.Status === 'failed',
+    watchFailed: async (positions, name, onSeen) => {
+      const wanted = new Set(positions);
+      failureWatches.set(name, (position) => {
+        if (wanted.has(position)) onSeen(position);
+      });
+      return () => failureWatches.delete(name);
+    },
     close: () => {
       for (const conn of conns) conn.close();
     },
@@ -410,6 +428,37 @@ function httpExchange(
     outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${host}${path} timed out`)));
     outgoing.on('error', reject);
     outgoing.end(body);
+  });
+}
+
+/**
+ * Opens GET /v1/agent/monitor?loglevel=info on its own connection and calls `onLine` for each log line; resolves
+ * once the agent answered the headers (it subscribes before answering, so every later line is seen).
+ */
+function openMonitor(host: string, onLine: (line: string) => void): Promise<ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      { host, port: ports.latticeHttp, method: 'GET', path: '/v1/agent/monitor?loglevel=info', agent: false },
+      (response) => {
+        if ((response.statusCode ?? 0) >= 300) {
+          outgoing.destroy();
+          reject(new Error(`monitor on ${host}: HTTP ${response.statusCode}`));
+          return;
+        }
+        outgoing.setTimeout(0);
+        let partial = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop() as string;
+          for (const line of lines) onLine(line);
+        });
+        response.on('error', () => undefined);
+        resolve(outgoing);
+      },
+    );
+    outgoing.setTimeout(10_000, () => outgoing.destroy(new Error(`monitor on ${host} did not answer in 10 s`)));
+    outgoing.on('error', reject);
+    outgoing.end();
   });
 }
 
@@ -486,6 +535,19 @@ async function startLattice(n: number, dir: string) {
     },
     seesFailed: async (position, name) =>
       (await members(position)).find((member) => member.Name === name)?.Status === memberStatus.failed,
+    watchFailed: async (positions, name, onSeen) => {
+      const needle = `EventMemberFailed: ${name} `;
+      const monitors = await Promise.all(
+        positions.map((position) =>
+          openMonitor(hosts[position] as string, (line) => {
+            if (line.includes(needle)) onSeen(position);
+          }),
+        ),
+      );
+      return () => {
+        for (const monitor of monitors) monitor.destroy();
+      };
+    },
     close: () => undefined,
   };
   /**
@@ -536,7 +598,7 @@ async function measurePool(
   progress(`${label}: bulk join of ${n - 1} agents into the seed`);
   const t0 = performance.now();
   const joins = pool.joinAll();
-  const { doneAt: convergedAt } = await pollAll(
+  const convergedAt = await pollAll(
     everyone,
     (position) => pool.converged(position),
     t0,
@@ -600,7 +662,6 @@ async function measurePool(
     [`converge_ms_n${n}`]: convergeMs,
     [`detect_ms_n${n}`]: detection.medianMs,
     [`detect_samples_ms_n${n}`]: detection.samplesMs,
-    [`detect_poll_round_ms_n${n}`]: detection.pollRoundMs,
     [`event_ms_n${n}`]: eventMs,
     [`udp_bytes_per_s_n${n}`]: udpBytesPerS,
     [`rss_mb_n${n}`]: rssMbPerAgent,
@@ -615,50 +676,51 @@ async function measurePool(
 
 /**
  * DETECT_SAMPLES SIGKILLs of distinct agents n(N-1), n(N-2), ..., one after another: each sample is the time until
- * every survivor reports its victim failed (null: not all within DETECT_TIMEOUT_S). The median is null unless every
- * sample completed; later victims are killed DETECT_GAP_S after the previous one was seen failed by all.
+ * every survivor's failed verdict about its victim reached the bench (null: not all within DETECT_TIMEOUT_S). The
+ * median is null unless every sample completed; later victims are killed DETECT_GAP_S after the previous one was
+ * seen failed by all.
  */
 async function measureDetection(
   label: string,
   pool: Pool,
-): Promise<{ medianMs: number | null; samplesMs: (number | null)[]; pollRoundMs: number | null }> {
+): Promise<{ medianMs: number | null; samplesMs: (number | null)[] }> {
   const { n } = pool;
   const killed = new Set<number>();
   const samplesMs: (number | null)[] = [];
-  const roundMs: number[] = [];
   for (let sample = 0; sample < detectSamples; sample++) {
     const victim = n - 1 - sample;
+    const victimName = pool.names[victim] as string;
     killed.add(victim);
     const survivors = Array.from({ length: n }, (_, position) => position).filter((position) => !killed.has(position));
-    const tKill = performance.now();
+    const seenAt = new Map<number, number>();
+    let tKill = Number.POSITIVE_INFINITY;
+    const disarm = await pool.watchFailed(survivors, victimName, (position) => {
+      if (!seenAt.has(position)) seenAt.set(position, performance.now() - tKill);
+    });
+    tKill = performance.now();
     pool.processes[victim]?.kill('SIGKILL');
-    const { doneAt, roundMsMean } = await pollAll(
-      survivors,
-      (position) => pool.seesFailed(position, pool.names[victim] as string),
-      tKill,
-      detectTimeoutMs,
-      pool.pollMs,
-    );
-    if (roundMsMean !== null) roundMs.push(roundMsMean);
-    const detected = [...doneAt.values()].filter((at): at is number => at !== null);
+    while (seenAt.size < survivors.length && performance.now() - tKill < detectTimeoutMs) await pause(20);
+    disarm();
+    const detected = [...seenAt.values()];
     const detectMs = detected.length === survivors.length ? round1(Math.max(...detected)) : null;
     samplesMs.push(detectMs);
+    const agreeing = await Promise.all(
+      survivors.map((position) => pool.seesFailed(position, victimName).catch(() => false)),
+    );
+    const disagreeing = agreeing.filter((failed) => !failed).length;
     progress(
-      `${label}: detect sample ${sample + 1}/${detectSamples} (${pool.names[victim]}): ` +
-        `${detected.length}/${survivors.length} saw it failed` +
+      `${label}: detect sample ${sample + 1}/${detectSamples} (${victimName}): ` +
+        `${detected.length}/${survivors.length} reported it failed` +
         (detectMs === null
           ? ` (bound ${detectTimeoutMs / 1000} s reached)`
-          : `, all after ${detectMs} ms (first ${round1(Math.min(...detected))} ms)`) +
-        `, poll round ${round1(roundMsMean ?? Number.NaN)} ms`,
+          : `, all after ${detectMs} ms (first ${round1(Math.min(...detected))} ms, ` +
+            `median ${round1(median(detected) as number)} ms)`) +
+        (disagreeing === 0 ? '' : `; ${disagreeing} members lists do not show it failed`),
     );
     if (sample + 1 < detectSamples) await pause(detectGapMs);
   }
   const complete = samplesMs.filter((ms): ms is number => ms !== null);
-  return {
-    medianMs: complete.length === samplesMs.length ? median(complete) : null,
-    samplesMs,
-    pollRoundMs: roundMs.length === 0 ? null : round1(roundMs.reduce((sum, ms) => sum + ms, 0) / roundMs.length),
-  };
+  return { medianMs: complete.length === samplesMs.length ? median(complete) : null, samplesMs };
 }
 
 // ---------------------------------------------------------------- the simulator
@@ -844,8 +906,9 @@ try {
       detect:
         `median of ${detectSamples} SIGKILLs of distinct agents n(N-1), n(N-2), ... one after another (next kill ` +
         `${detectGapMs / 1000} s after all survivors saw the previous one failed); each sample = until every ` +
-        'survivor reports its victim failed (serf RPC members-filtered, Lattice GET /v1/agent/members, same poll ' +
-        'interval); samples in kill order under detect_samples_ms_nN',
+        "survivor's failed verdict reached the bench, pushed (serf: RPC stream member-failed; Lattice: GET " +
+        '/v1/agent/monitor?loglevel=info, its EventMemberFailed line), armed before the kill; samples in kill ' +
+        'order under detect_samples_ms_nN',
       detect_samples: detectSamples,
       sim: `lattice simulate gossip --preset lan --seed ${simSeed}; joins spread 10 ms per node (<= 20 s)`,
       loadavg_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
