@@ -144,6 +144,7 @@ describe('lattice debug', () => {
       [['-capture=bogus'], {}, /^==> Capture validation failed: target not found: bogus$/m],
       [['-duration=soon'], {}, /invalid duration "soon"/],
       [['extra'], {}, /^==> debug: Too many arguments provided, expected 0$/m],
+      [['-since=1h'], {}, /^lattice debug -since \(Consul's hcdiag run\) is not implemented yet$/m],
     ];
     for (const [flags, env, expected] of refusals) {
       const result = await runLattice(['debug', '-http-addr=127.39.0.1:8500', `-output=${output}`, ...flags], { env });

@@ -2,11 +2,11 @@
 // same flags (-capture, -duration, -interval, -output, -archive and the client HTTP flags), same progress lines,
 // same refusals, same bundle layout (debug-bundle.ts). Profiles are V8's (a .cpuprofile, heap statistics, active
 // handles) instead of Go's pprof, and need enable_debug on the agent (or ACLs and an operator:read token).
-// Consul's -since (which runs hcdiag) is not offered. The hidden `debug raft-kv` developer tool hangs below it.
+// Consul's -since (which runs hcdiag) answers "not implemented". The hidden `debug raft-kv` developer tool hangs below it.
 
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatDuration, parseDuration } from '../../lib/duration.js';
-import { LatticeError } from '../../lib/errors.js';
+import { LatticeError, NotImplementedError } from '../../lib/errors.js';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { archiveBundle, archiveExtension } from './debug-archive.js';
 import { bundleFiles, DebugBundle, type DebugIndex, debugProtocolVersion, defaultOutputName } from './debug-bundle.js';
@@ -38,6 +38,7 @@ interface DebugFlags extends HttpOptionValues {
   readonly duration?: number;
   readonly output?: string;
   readonly archive: boolean;
+  readonly since?: string;
 }
 
 const consoleUi: DebugUi = {
@@ -192,6 +193,10 @@ export function registerDebug(program: Command): void {
       'The path to the compressed archive that will be created (default lattice-debug-<time> in the current directory)',
     )
     .option(
+      '--since <duration>',
+      "not implemented: Consul's -since runs HashiCorp's hcdiag, which Lattice does not ship",
+    )
+    .option(
       '--archive [bool]',
       'Archive and compress the files; false leaves the directory of information instead',
       parseGoBool,
@@ -204,6 +209,7 @@ export function registerDebug(program: Command): void {
     .argument('[extra...]')
     .action(async (extra: string[], flags: DebugFlags) => {
       if (extra.length > 0) throw new LatticeError('ERR_USAGE', '==> debug: Too many arguments provided, expected 0');
+      if (flags.since !== undefined) throw new NotImplementedError("lattice debug -since (Consul's hcdiag run)");
       await runDebug({
         ...flags,
         interval: flags.interval ?? debugIntervalDefaultMs,
