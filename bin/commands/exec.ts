@@ -6,12 +6,12 @@
 // result came for -wait, destroys the session and deletes the job's keys. Exit status: 0, 2 when a node failed or
 // never finished, 1 when the job could not be started. Flags stop at the first word of the command, as Go's do.
 
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { remoteExecPrefixDefault } from '../../agent/remote-exec/wire.js';
 import { parseDuration } from '../../lib/duration.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { AgentRequestError } from './catalog-http.js';
+import { rewriteGoBooleanFlags } from './exec-argv.js';
 import { buildExecJob, ExecUsageError } from './exec-config.js';
 import { streamResults } from './exec-results.js';
 import { type ForeignDatacenter, RemoteExecJobSession } from './exec-session.js';
@@ -23,17 +23,20 @@ interface ExecFlags extends HttpOptionValues {
   readonly service?: string;
   readonly tag?: string;
   readonly prefix: string;
-  readonly shell: boolean;
+  /** Undefined unless -shell / -shell=BOOL / -no-shell was given: then true, as Consul's default. */
+  readonly shell?: boolean;
   readonly wait: string;
   readonly waitRepl: string;
-  readonly verbose: boolean;
+  readonly verbose?: boolean;
 }
 
-/** Go's strconv.ParseBool, for `-shell=false` and `-verbose=true`. */
-function parseGoBool(value: string): boolean {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  throw new InvalidArgumentError('expected true or false (write -shell=false, not -shell false)');
+/** `exec` with Go's reading of its boolean flags (exec-argv.ts) before commander's. */
+class ExecCommand extends Command {
+  override parseOptions(argv: string[]): ReturnType<Command['parseOptions']> {
+    const takesValue = (longName: string): boolean =>
+      this.options.some((option) => option.long === longName && option.required);
+    return super.parseOptions(rewriteGoBooleanFlags(argv, { booleans: ['--shell', '--verbose'], takesValue }));
+  }
 }
 
 function durationFlag(text: string, flag: string): number {
@@ -83,7 +86,8 @@ function pause(delayMs: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function exec(words: string[], flags: ExecFlags, help: () => string): Promise<number> {
+async function exec(words: string[], given: ExecFlags, help: () => string): Promise<number> {
+  const flags = { ...given, shell: given.shell ?? true, verbose: given.verbose ?? false };
   const out = (text: string): void => void process.stdout.write(text);
   const info = (line: string): void => (flags.verbose ? out(`${line}\n`) : undefined);
   const fail = (line: string): number => {
@@ -140,9 +144,10 @@ async function exec(words: string[], flags: ExecFlags, help: () => string): Prom
 export function registerExec(program: Command): void {
   // Go's flag package stops at the first non-flag word: `lattice exec ls -la` runs `ls -la`.
   program.enablePositionalOptions();
-  const command = addHttpOptions(
-    program
-      .command('exec')
+  const command = new ExecCommand('exec');
+  program.addCommand(command);
+  addHttpOptions(
+    command
       .description(
         'Evaluates a command on remote nodes, filtered by node name, service and tag (regular expressions). ' +
           "A command of '-' reads a script from stdin. Agents run it only with disable_remote_exec = false " +
@@ -154,10 +159,12 @@ export function registerExec(program: Command): void {
       .option('--service <regex>', 'regular expression to filter on service instances')
       .option('--tag <regex>', 'regular expression to filter on service tags; must be used with -service')
       .option('--prefix <prefix>', 'prefix in the KV store to use for request data', remoteExecPrefixDefault)
-      .option('--shell [bool]', 'use a shell to run the command (-shell=false runs it directly)', parseGoBool, true)
+      .option('--shell', 'use a shell to run the command (the default; -shell=false runs it directly)')
+      .option('--no-shell', 'run the command directly, without a shell (as -shell=false)')
       .option('--wait <duration>', 'period to wait with no responses before terminating execution', '2s')
       .option('--wait-repl <duration>', 'period to wait for replication before firing the event', '200ms')
-      .option('--verbose [bool]', 'enables verbose output', parseGoBool, false)
+      .option('--verbose', 'enables verbose output (-verbose=false turns it off)')
+      .option('--no-verbose', 'no verbose output (the default)')
       .passThroughOptions(),
   );
   command.action(async (words: string[], flags: ExecFlags) => {
