@@ -5,6 +5,7 @@
 // (a passing `consul` service instance) with no checks. Cleanup destroys the session first, so no agent can write
 // after it (its lock-holding writes fail), then deletes the whole job directory.
 
+import { remoteExecEventName } from '../../agent/events/events.js';
 import { jobDirectory, jobKey } from '../../agent/remote-exec/keys.js';
 import { encodeRemoteExecEvent, encodeRemoteExecJob, type RemoteExecJob } from '../../agent/remote-exec/wire.js';
 import { LatticeError } from '../../lib/errors.js';
@@ -111,7 +112,7 @@ export class RemoteExecJobSession {
     if (filters.tag !== '') query.push(['tag', filters.tag]);
     const answer = await agentCall(this.target, 'Failed to fire event', {
       method: 'PUT',
-      path: '/v1/event/fire/_rexec',
+      path: `/v1/event/fire/${remoteExecEventName}`,
       query,
       body: encodeRemoteExecEvent({ prefix: this.prefix, session: this.id }),
     });
