@@ -13,6 +13,7 @@ import type { Logger } from '../lib/log.js';
 import type { Rand } from '../lib/rand.js';
 import type { GossipConfig, OutboundStream } from './core/index.js';
 import { encryptionOverheadBytes } from './crypto.js';
+import { type LookupHost, lookupAllAddresses, resolveJoinAddresses } from './join-addresses.js';
 import { KeyManager } from './key-manager.js';
 import type { Keyring } from './keyring.js';
 import { loadKeyring, localKeyringFileName, remoteKeyringFileName, writeKeyringFile } from './keyring-file.js';
@@ -69,6 +70,11 @@ export interface GossipDriverComponents {
   readonly log: Logger;
   /** A transport to use instead of UDP/TCP sockets (tests); it is wrapped for encryption like the real one. */
   readonly transport?: GossipTransport;
+  /**
+   * How join host names become addresses; default the system resolver with the real sockets, and none with an
+   * injected transport (its addresses are its own, not DNS names).
+   */
+  readonly lookupHost?: LookupHost;
 }
 
 export type GossipDriverEvents = {
@@ -140,11 +146,13 @@ export class GossipDriver implements Startable {
   private unsubscribe: (() => void)[] = [];
   private pumping = false;
   private address = '';
+  private readonly lookupHost: LookupHost | null;
 
   constructor(
     private readonly components: GossipDriverComponents,
     private readonly config: GossipDriverConfig,
   ) {
+    this.lookupHost = components.lookupHost ?? (components.transport ? null : lookupAllAddresses);
     this.events = new TypedEmitter((error, name) =>
       components.log.error({ err: error, event: String(name) }, 'gossip event listener failed'),
     );
@@ -315,13 +323,25 @@ export class GossipDriver implements Startable {
     return this.address;
   }
 
-  /** Joins through the given addresses; resolves with how many answered, rejects if none did. */
-  join(addresses: readonly string[], options: AbortOptions = {}): Promise<number> {
+  /**
+   * Joins through the given addresses; resolves with how many answered, rejects if none did. Host names are looked
+   * up first (memberlist's resolveAddr): one that does not resolve is named with the resolver's error.
+   */
+  async join(addresses: readonly string[], options: AbortOptions = {}): Promise<number> {
+    this.requireSerf();
+    const wanted = addresses.filter((address) => address !== this.localAddress());
+    const { seeds: resolved, failures } =
+      this.lookupHost === null ? { seeds: wanted, failures: [] } : await resolveJoinAddresses(wanted, this.lookupHost);
+    for (const failure of failures) this.components.log.warn({ addresses: wanted }, failure);
     const serf = this.requireSerf();
-    const seeds = new Set(addresses.filter((address) => address !== this.localAddress()));
-    if (seeds.size === 0) return Promise.resolve(0);
+    const seeds = new Set(resolved.filter((address) => address !== this.localAddress()));
+    if (seeds.size === 0) {
+      if (failures.length > 0) throw new JoinError(failures.join('; '));
+      return 0;
+    }
+    if (options.signal?.aborted) throw new JoinError('join aborted', { cause: options.signal.reason });
     return new Promise<number>((resolve, reject) => {
-      const pending: PendingJoin = { seeds, ok: 0, failed: [], refusals: [], resolve, reject };
+      const pending: PendingJoin = { seeds, ok: 0, failed: [], refusals: [...failures], resolve, reject };
       this.pendingJoins.add(pending);
       options.signal?.addEventListener(
         'abort',

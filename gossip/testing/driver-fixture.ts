@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import { DEV, type GossipConfig, validateGossipConfig } from '../core/index.js';
 import { GossipDriver, type GossipDriverConfig } from '../driver.js';
+import type { LookupHost } from '../join-addresses.js';
 import { type SerfConfig, validateSerfConfig } from '../serf/config.js';
 import type { GossipTransport } from '../transport/transport.js';
 import { validateVivaldiConfig } from '../vivaldi/config.js';
@@ -25,6 +26,8 @@ export interface DriverFixtureOptions {
   readonly encryptVerifyIncoming?: boolean;
   readonly encryptVerifyOutgoing?: boolean;
   readonly clock?: Clock;
+  /** How join host names resolve (default: the system resolver with real sockets, none with a transport). */
+  readonly lookupHost?: LookupHost;
 }
 
 export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
@@ -62,6 +65,7 @@ export function createTestDriver(options: DriverFixtureOptions): GossipDriver {
       rand: new SeededRand(options.seed ?? 1),
       log: options.log ?? silentLogger(),
       ...(options.transport ? { transport: options.transport } : {}),
+      ...(options.lookupHost ? { lookupHost: options.lookupHost } : {}),
     },
     config,
   );
