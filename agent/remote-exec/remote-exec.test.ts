@@ -7,7 +7,7 @@ import { RealClock } from '../../lib/clock.js';
 import { capturedLog } from '../../lib/testing/captured-log.js';
 import { waitForCondition } from '../../lib/testing/wait.js';
 import type { UserEvent } from '../events/events.js';
-import { RemoteExec } from './remote-exec.js';
+import { RemoteExec, remoteExecJobsMax } from './remote-exec.js';
 import { MemoryRemoteExecKv } from './testing-kv.js';
 import { encodeRemoteExecEvent, encodeRemoteExecJob } from './wire.js';
 
@@ -72,5 +72,27 @@ describe('RemoteExec', () => {
     const callsBefore = kv.calls.length;
     remoteExec.handle(event);
     assert.equal(kv.calls.length, callsBefore);
+  });
+
+  it('drops events beyond remoteExecJobsMax jobs at once, and stops within its signal', async () => {
+    const kv = new MemoryRemoteExecKv();
+    let reads = 0;
+    kv.read = () => {
+      reads++;
+      return new Promise(() => undefined); // a server that never answers: every job stays in flight
+    };
+    const { log, lines } = capturedLog();
+    const remoteExec = new RemoteExec({ clock: new RealClock(), log, kv }, { nodeName: 'web-1', disabled: false });
+    await remoteExec.start();
+    for (let count = 0; count <= remoteExecJobsMax; count++) remoteExec.handle(event);
+    assert.equal(reads, remoteExecJobsMax);
+    assert.equal(
+      lines.filter((line) => line.msg === 'dropping remote exec event: too many remote exec jobs running').length,
+      1,
+    );
+    const stopping = new AbortController();
+    const stopped = remoteExec.stop({ signal: stopping.signal });
+    stopping.abort();
+    await stopped;
   });
 });
