@@ -26,6 +26,7 @@ import { AgentConnect } from './connect/agent-connect.js';
 import { AgentProxySource } from './connect/proxy-source.js';
 import { agentEventStore, type EventStore } from './events/events.js';
 import { buildHttpApi } from './http/api.js';
+import { ClientConnectionLimit } from './http/client-connection-limit.js';
 import { HttpServer } from './http/server.js';
 import { LocalPersistence } from './local/persist.js';
 import { Registrar } from './local/registrar.js';
@@ -92,6 +93,8 @@ export class Agent implements Startable, AgentHandle {
   private readonly lifecycle = new LifecycleState();
   private readonly subsystems: readonly Startable[];
   private readonly http: HttpServer;
+  /** limits.http_max_conns_per_client across all HTTP listeners; a reload changes it for new connections. */
+  private readonly httpConnectionLimit: ClientConnectionLimit;
   /** Connect roots, leaf certificates and intentions, cached (agent/connect); the proxy calls it directly. */
   readonly connect: AgentConnect;
   private readonly log: Logger;
@@ -213,6 +216,7 @@ export class Agent implements Startable, AgentHandle {
       { rpc: this.serverRpc, clock, rand, log: log.child({ module: 'agent.connect' }) },
       { datacenter: config.datacenter, defaultAllow: !config.aclEnabled || config.aclDefaultPolicy === 'allow' },
     );
+    this.httpConnectionLimit = new ClientConnectionLimit(config.limits.httpMaxConnsPerClient);
     this.http = new HttpServer(
       {
         log: log.child({ module: 'agent.http' }),
@@ -227,6 +231,7 @@ export class Agent implements Startable, AgentHandle {
             rpc: this.serverRpc,
             connect: this.connect,
             events: this.events,
+            connectionLimit: this.httpConnectionLimit,
           }),
       },
       { addresses: config.addresses.http, port: config.ports.http, httpsPort: config.ports.https, tls: config.tls },
@@ -485,6 +490,7 @@ export class Agent implements Startable, AgentHandle {
     if (!reloadConfig) throw new NotImplementedError('reload without a config source');
     const next = await reloadConfig();
     await this.registrar.loadConfigDefinitions(next.services, next.checks);
+    this.httpConnectionLimit.setMaxPerClient(next.limits.httpMaxConnsPerClient);
     // Node meta can change on reload too (Consul reloads node_meta); anti-entropy pushes the new node entry.
     const node = localNode({ ...this.config, nodeMeta: next.nodeMeta }, this.components.build);
     if (JSON.stringify(node.Meta) !== JSON.stringify(this.state.node().Meta)) this.state.setNode(node);

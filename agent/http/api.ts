@@ -14,6 +14,7 @@ import type { AgentConnect } from '../connect/agent-connect.js';
 import type { EventStore } from '../events/events.js';
 import type { AgentHandle } from '../runtime/handle.js';
 import { installAclHook } from './acl-hook.js';
+import { type ClientConnectionLimit, installClientConnectionLimit } from './client-connection-limit.js';
 import { cleanedPath, consulEndpointFor, isAclEndpoint, isSubtreeRoot } from './consul-endpoints.js';
 import { installBodyParsers } from './decode-body.js';
 import {
@@ -49,6 +50,8 @@ export interface HttpApiDeps {
   readonly connect?: AgentConnect;
   /** The agent's user events (gossip); /v1/event/* need it. */
   readonly events?: EventStore;
+  /** limits.http_max_conns_per_client, shared by all the agent's HTTP listeners; absent = no limit (tests). */
+  readonly connectionLimit?: ClientConnectionLimit;
 }
 
 /**
@@ -73,6 +76,8 @@ export async function buildHttpApi(deps: HttpApiDeps): Promise<FastifyInstance> 
   installErrorHandler(app, deps.log);
   installBodyParsers(app);
   installConsulHeaders(app, deps.config);
+  // Before the ACL hook and every route: a connection past its client's limit gets only the 429.
+  if (deps.connectionLimit) installClientConnectionLimit(app, deps.connectionLimit);
   installAclHook(app, deps.authorizer);
   app.addHook('onResponse', async (request, reply) => {
     // Consul logs every request at debug level with its latency.
