@@ -1,8 +1,10 @@
 // Turns checked service and check definitions into typed ones, filling Consul's defaults (IDs, names, sidecar
 // fields) and checking what one field alone cannot show: one check type per check, ttl versus interval, minimum
-// intervals, sidecar and upstream rules, and service/check IDs unique across every file.
+// intervals, sidecar and upstream rules, service meta as the catalog checks it, and service/check IDs unique across
+// every file.
 
 import { formatDuration } from '../../lib/duration.js';
+import { validateMeta } from '../../server/state/normalize.js';
 import type { ProblemList } from './problems.js';
 import { invalidFieldsKey, type Located, type Location, locationKey } from './schema.js';
 import { checkIntervalMsMin, deregisterCriticalServiceAfterMsMin } from './schema-service.js';
@@ -295,6 +297,9 @@ export function buildService(
   const port = count(raw, 'port');
   const tags = (raw['tags'] as string[] | undefined) ?? [];
   const meta = (raw['meta'] as Record<string, string> | undefined) ?? {};
+  // Consul's ServiceDefinition.Validate: refused here, not only when the agent registers the service at start.
+  const metaProblem = raw['meta'] ? validateMeta(meta, kind === 'mesh-gateway') : null;
+  if (metaProblem) problems.error(sourceName, join(key, 'meta'), metaProblem);
   // The sidecar's port (0 here) comes from sidecar_min_port..sidecar_max_port at registration, and with it
   // Consul's default sidecar checks (TCP "Connect Sidecar Listening" and the alias check), which need that port.
   const sidecarService = rawSidecar
