@@ -1,16 +1,10 @@
 // Turns the merged, checked config values into the typed AgentConfig: camelCase names, computed defaults
-// (advertise address, grpc_tls on servers, raft timings from the multiplier) and typed service definitions.
+// (advertise address, raft timings from the multiplier) and typed service definitions.
 // Values here have passed the schema, so reads only cast; relations are checked afterwards.
 
 import { parseLogLevel } from '../../lib/log.js';
 import { parseConfigWatches } from '../watch/config-watches.js';
-import {
-  gossipLanDefaults,
-  gossipWanDefaults,
-  grpcTlsServerPort,
-  raftBaseTimings,
-  raftDevTimings,
-} from './defaults.js';
+import { gossipLanDefaults, gossipWanDefaults, raftBaseTimings, raftDevTimings } from './defaults.js';
 import { splitAddresses } from './field-checks.js';
 import { opaqueBlock, unwrapHclBlocks } from './hcl-blocks.js';
 import type { MergedConfig } from './merge.js';
@@ -67,7 +61,7 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
   const { devMode, environment } = options;
   const server = top.bool('server');
   const datacenter = (top.str('datacenter') ?? 'dc1').toLowerCase();
-  const network = buildNetwork(top, environment, server);
+  const network = buildNetwork(top, environment);
   const performance = top.section('performance');
   const raftMultiplier = performance.num('raft_multiplier', 5);
   const ui = top.section('ui_config');
@@ -165,7 +159,7 @@ type Network = Pick<
   'bindAddr' | 'advertiseAddr' | 'advertiseAddrWan' | 'serfWanBindAddr' | 'clientAddrs' | 'addresses' | 'ports'
 >;
 
-function buildNetwork(top: Section, environment: ConfigEnvironment, server: boolean): Network {
+function buildNetwork(top: Section, environment: ConfigEnvironment): Network {
   const bindAddr = top.str('bind_addr') ?? '0.0.0.0';
   const wildcardBind = bindAddr === '0.0.0.0' || bindAddr === '::';
   // Consul advertises the host's private address when bound to every interface.
@@ -190,7 +184,10 @@ function buildNetwork(top: Section, environment: ConfigEnvironment, server: bool
     http: ports.num('http'),
     https: ports.num('https'),
     grpc: ports.num('grpc'),
-    grpcTls: ports.num('grpc_tls', server ? grpcTlsServerPort : -1),
+    // Consul 1.14+ defaults servers to 8503 because its external gRPC API listens there (with TLS). Lattice has
+    // no gRPC TLS listener (an explicit grpc_tls is refused), so the port stays off rather than be advertised
+    // to clients that would dial a closed port.
+    grpcTls: ports.num('grpc_tls', -1),
     serfLan: ports.num('serf_lan'),
     serfWan: ports.num('serf_wan'),
     server: ports.num('server'),

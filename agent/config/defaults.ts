@@ -1,6 +1,6 @@
 // Consul's defaults (agent/config/default.go) and its -dev overrides, written as config sources in the file
 // syntax so they go through the same checker and merge as user files: defaults first, then -dev, then files,
-// then flags. Values computed from other values (grpc_tls on servers, advertise address, raft timings) are
+// then flags. Values computed from other values (advertise address, raft timings) are
 // filled in by build.ts.
 
 import type { GossipTimingConfig } from './types.js';
@@ -133,6 +133,3 @@ export const raftDevTimings = Object.freeze({
   electionTimeoutMs: 52,
   leaderLeaseTimeoutMs: 20,
 });
-
-/** grpc_tls defaults to 8503 on servers (Consul 1.14+) and stays off on clients. */
-export const grpcTlsServerPort = 8503;

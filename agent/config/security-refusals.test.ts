@@ -175,7 +175,7 @@ describe('ACL and TLS settings Lattice does not implement', () => {
     assert.deepEqual(result.warningMessages, []);
     assert.equal(result.config?.aclEnabled, false);
     assert.equal(result.config?.tls.enabled, false);
-    assert.equal(result.config?.ports.grpcTls, 8503, "a server's implicit gRPC TLS port is not refused");
+    assert.equal(result.config?.ports.grpcTls, -1, 'a server has no implicit gRPC TLS port to refuse');
   });
 
   it('lets a later source turn a setting off, as any merged key', () => {

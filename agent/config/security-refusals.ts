@@ -64,7 +64,6 @@ const refusals: readonly Refusal[] = [
   { key: 'auto_config.enabled', on: 'true', reason: 'auto-config is not implemented yet' },
   { key: 'auto_config.authorization.enabled', on: 'true', reason: 'auto-config is not implemented yet' },
   { key: 'ports.https', on: 'port', reason: 'the HTTPS listener is not implemented yet (next milestone)' },
-  // A server's default gRPC TLS port (8503, computed in build.ts) is not a user setting: only an explicit one is.
   { key: 'ports.grpc_tls', on: 'port', reason: 'the gRPC TLS listener is not implemented yet (next milestone)' },
 ];
 

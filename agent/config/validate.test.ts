@@ -84,8 +84,8 @@ describe('validateConfig defaults', () => {
     );
   });
 
-  it('gives servers the gRPC TLS port 8503 and clients none', () => {
-    assert.equal(valid([base, { sourceName: 's.json', values: { server: true } }]).ports.grpcTls, 8503);
+  it('gives servers no gRPC TLS port: Consul defaults 8503 only because its gRPC TLS listener runs there', () => {
+    assert.equal(valid([base, { sourceName: 's.json', values: { server: true } }]).ports.grpcTls, -1);
   });
 
   it('applies -dev overrides: a bootstrapped in-memory server on loopback, fast timings', () => {

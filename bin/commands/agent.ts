@@ -57,7 +57,8 @@ function banner(config: AgentConfig): string {
     ['Server', `${config.server} (Bootstrap: ${config.bootstrap})`],
     [
       'Client Addr',
-      `[${config.clientAddrs.join(' ')}] (HTTP: ${ports.http}, HTTPS: ${ports.https}, gRPC: ${ports.grpc}, gRPC-TLS: ${ports.grpcTls}, DNS: ${ports.dns})`,
+      // Listeners as Consul prints them; no external gRPC listener runs in Lattice, whatever ports.grpc says.
+      `[${config.clientAddrs.join(' ')}] (HTTP: ${ports.http}, HTTPS: ${ports.https}, gRPC: -1, gRPC-TLS: -1, DNS: ${ports.dns})`,
     ],
     ['Cluster Addr', `${config.advertiseAddr} (LAN: ${ports.serfLan}, WAN: ${ports.serfWan})`],
     ['Gossip Encryption', String(config.encrypt !== null)],

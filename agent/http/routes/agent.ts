@@ -78,8 +78,8 @@ export function memberTags(config: AgentConfig, build: BuildInfo): Record<string
     if (config.bootstrap) tags['bootstrap'] = '1';
     if (config.bootstrapExpect > 0) tags['expect'] = String(config.bootstrapExpect);
   }
-  if (config.ports.grpc > 0) tags['grpc_port'] = String(config.ports.grpc);
-  if (config.ports.grpcTls > 0) tags['grpc_tls_port'] = String(config.ports.grpcTls);
+  // Consul adds grpc_port and grpc_tls_port for its external gRPC listeners (xDS, dataplane, peering); Lattice
+  // serves no external gRPC, so it advertises neither: a peer would dial a port nothing listens on.
   return tags;
 }
 
