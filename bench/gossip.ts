@@ -31,7 +31,11 @@
 //   method before) put the observer inside the figure unevenly: a round of 49 GET /v1/agent/members took 300-460 ms
 //   to answer on a loaded machine against 7-15 ms for serf's RPC members-filtered, and 500 requests a second
 //   took CPU from the agents being measured. After each sample one poll of every survivor's members list checks
-//   that it agrees (a disagreement is printed). Both systems count
+//   that it agrees (a disagreement is printed). detect_degraded_agents_nN counts, per sample, the survivors whose
+//   Lifeguard health score was above 0 at the kill (serf: RPC stats health_score; Lattice: the
+//   consul_memberlist_health_score metric): a degraded agent probes at (score + 1) × the interval, so when many are,
+//   the victim is probed and confirmed later (an agent starved of CPU misses acks); detect_loadavg_nN is the
+//   machine's 1-minute load average at each kill. Both systems count
 //   dead members toward the suspicion timeout's log10(n) differently (memberlist until reaped 30 s later, Lattice
 //   live members only), so at sample k Lattice's minimum timeout is at most log10(N)/log10(N-k) shorter: <= 1%
 //   at N = 50 for the median sample.
@@ -96,6 +100,8 @@ const progress = (message: string): void => {
   process.stderr.write(`[gossip] ${message}\n`);
 };
 const round1 = (value: number) => Math.round(value * 10) / 10;
+/** The machine's 1-minute load average: the 2 cores are shared, so every timing depends on it. */
+const loadAverage1m = (): number => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 const median = (values: readonly number[]): number | null => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -248,6 +254,8 @@ interface Pool {
    * function that closes them.
    */
   watchFailed(positions: readonly number[], name: string, onSeen: (position: number) => void): Promise<() => void>;
+  /** This agent's Lifeguard health score (0: healthy; each point stretches its probe interval by one more). */
+  healthScore(position: number): Promise<number>;
   close(): void;
 }
 
@@ -369,6 +377,7 @@ async function startSerf(n: number, dir: string, SerfRPC: SerfRpcClass) {
       });
       return () => failureWatches.delete(name);
     },
+    healthScore: async (position) => Number((await conns[position]?.stats())?.serf['health_score']),
     close: () => {
       for (const conn of conns) conn.close();
     },
@@ -428,6 +437,28 @@ function httpExchange(
     outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${host}${path} timed out`)));
     outgoing.on('error', reject);
     outgoing.end(body);
+  });
+}
+
+/** GET `path` on an agent's HTTP API as text. */
+function httpText(host: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      { host, port: ports.latticeHttp, method: 'GET', path, agent: httpAgent, timeout: 5_000 },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () =>
+          (response.statusCode ?? 0) >= 300 ? reject(new Error(`${path}: HTTP ${response.statusCode}`)) : resolve(text),
+        );
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`GET ${host}${path} timed out`)));
+    outgoing.on('error', reject);
+    outgoing.end();
   });
 }
 
@@ -548,6 +579,10 @@ async function startLattice(n: number, dir: string) {
         for (const monitor of monitors) monitor.destroy();
       };
     },
+    healthScore: async (position) => {
+      const text = await httpText(hosts[position] as string, '/v1/agent/metrics?format=prometheus');
+      return Number(/^consul_memberlist_health_score(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
+    },
     close: () => undefined,
   };
   /**
@@ -662,6 +697,8 @@ async function measurePool(
     [`converge_ms_n${n}`]: convergeMs,
     [`detect_ms_n${n}`]: detection.medianMs,
     [`detect_samples_ms_n${n}`]: detection.samplesMs,
+    [`detect_degraded_agents_n${n}`]: detection.degradedAgents,
+    [`detect_loadavg_n${n}`]: detection.loadAverages,
     [`event_ms_n${n}`]: eventMs,
     [`udp_bytes_per_s_n${n}`]: udpBytesPerS,
     [`rss_mb_n${n}`]: rssMbPerAgent,
@@ -683,15 +720,26 @@ async function measurePool(
 async function measureDetection(
   label: string,
   pool: Pool,
-): Promise<{ medianMs: number | null; samplesMs: (number | null)[] }> {
+): Promise<{
+  medianMs: number | null;
+  samplesMs: (number | null)[];
+  degradedAgents: (number | null)[];
+  loadAverages: number[];
+}> {
   const { n } = pool;
   const killed = new Set<number>();
   const samplesMs: (number | null)[] = [];
+  const degradedAgents: (number | null)[] = [];
+  const loadAverages: number[] = [];
   for (let sample = 0; sample < detectSamples; sample++) {
     const victim = n - 1 - sample;
     const victimName = pool.names[victim] as string;
     killed.add(victim);
     const survivors = Array.from({ length: n }, (_, position) => position).filter((position) => !killed.has(position));
+    const scores = await Promise.all(survivors.map((position) => pool.healthScore(position).catch(() => Number.NaN)));
+    const degraded = scores.filter((score) => score > 0).length;
+    degradedAgents.push(scores.some(Number.isNaN) ? null : degraded);
+    loadAverages.push(loadAverage1m());
     const seenAt = new Map<number, number>();
     let tKill = Number.POSITIVE_INFINITY;
     const disarm = await pool.watchFailed(survivors, victimName, (position) => {
@@ -715,12 +763,18 @@ async function measureDetection(
           ? ` (bound ${detectTimeoutMs / 1000} s reached)`
           : `, all after ${detectMs} ms (first ${round1(Math.min(...detected))} ms, ` +
             `median ${round1(median(detected) as number)} ms)`) +
+        `; at the kill (load ${loadAverages.at(-1)}) ${degraded} survivors had a Lifeguard health score above 0 (max ${Math.max(...scores)})` +
         (disagreeing === 0 ? '' : `; ${disagreeing} members lists do not show it failed`),
     );
     if (sample + 1 < detectSamples) await pause(detectGapMs);
   }
   const complete = samplesMs.filter((ms): ms is number => ms !== null);
-  return { medianMs: complete.length === samplesMs.length ? median(complete) : null, samplesMs };
+  return {
+    medianMs: complete.length === samplesMs.length ? median(complete) : null,
+    samplesMs,
+    degradedAgents,
+    loadAverages,
+  };
 }
 
 // ---------------------------------------------------------------- the simulator
