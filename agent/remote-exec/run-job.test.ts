@@ -9,7 +9,7 @@ import { RealClock } from '../../lib/clock.js';
 import { capturedLog } from '../../lib/testing/captured-log.js';
 import type { UserEvent } from '../events/events.js';
 import { launchJob } from './launch.js';
-import { jobSummary, runRemoteExecJob } from './run-job.js';
+import { heartbeatIntervalMs, jobSummary, runRemoteExecJob } from './run-job.js';
 import { MemoryRemoteExecKv } from './testing-kv.js';
 import { encodeRemoteExecEvent, encodeRemoteExecJob, type RemoteExecJob } from './wire.js';
 
@@ -97,7 +97,7 @@ describe('runRemoteExecJob', () => {
   });
 
   it('writes an empty heartbeat chunk while the command is quiet for the job Wait', async () => {
-    const kv = withJob({ kind: 'command', command: 'sleep 0.3; echo done', waitMs: 50 });
+    const kv = withJob({ kind: 'command', command: 'sleep 0.5; echo done', waitMs: 100 });
     await run(kv);
     const chunks = kv.written(`${directory}web-1/out/`);
     assert.ok(
@@ -164,5 +164,14 @@ describe('jobSummary', () => {
     assert.match(String(summary.sha256), /^[0-9a-f]{64}$/);
     assert.ok(!JSON.stringify(summary).includes('s3cret'));
     assert.equal(jobSummary({ kind: 'script', script: Buffer.from('x'), waitMs: 1 }).program, '(script)');
+  });
+});
+
+describe('heartbeatIntervalMs', () => {
+  it('is the job Wait, 2 s when unset, bounded to what is sane for KV writes and Node timers', () => {
+    assert.equal(heartbeatIntervalMs(1_500), 1_500);
+    assert.equal(heartbeatIntervalMs(0), 2_000);
+    assert.equal(heartbeatIntervalMs(0.000001), 100);
+    assert.equal(heartbeatIntervalMs(1e12), 2 ** 31 - 1);
   });
 });

@@ -23,6 +23,10 @@ export const failedJobExitCode = 255;
 const signalledExitCode = -1;
 /** The CLI's default quiet wait (rExecQuietWait), for a job whose Wait is 0: heartbeats never come back to back. */
 const heartbeatIntervalMsDefault = 2_000;
+/** One KV write per job every 100 ms at most, whatever -wait says. */
+const heartbeatIntervalMsMin = 100;
+/** The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days). */
+const heartbeatIntervalMsMax = 2 ** 31 - 1;
 
 export interface RunJobComponents {
   readonly clock: Clock;
@@ -40,15 +44,24 @@ export interface RunJobConfig {
 
 /** What the log says about the job, without its text: a command line may carry credentials. */
 export function jobSummary(job: RemoteExecJob): Record<string, unknown> {
-  const text = job.kind === 'command' ? job.command : job.kind === 'args' ? job.args.join(' ') : job.script;
+  const text =
+    job.kind === 'command'
+      ? Buffer.from(job.command)
+      : job.kind === 'args'
+        ? Buffer.from(job.args.join(' '))
+        : Buffer.from(job.script);
   const program =
     job.kind === 'script' ? '(script)' : job.kind === 'args' ? job.args[0] : job.command.trim().split(/\s+/)[0];
-  return {
-    kind: job.kind,
-    program,
-    sizeBytes: Buffer.byteLength(typeof text === 'string' ? text : Buffer.from(text)),
-    sha256: createHash('sha256').update(text).digest('hex'),
-  };
+  return { kind: job.kind, program, sizeBytes: text.length, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/**
+ * The heartbeat interval: the job's Wait, bounded. Below the minimum, heartbeats would become a stream of Raft
+ * writes (a Go agent would write them back to back); above the maximum a Node timer would fire at once.
+ */
+export function heartbeatIntervalMs(waitMs: number): number {
+  if (waitMs <= 0) return heartbeatIntervalMsDefault;
+  return Math.min(Math.max(waitMs, heartbeatIntervalMsMin), heartbeatIntervalMsMax);
 }
 
 export async function runRemoteExecJob(
@@ -153,7 +166,7 @@ async function execute(
     });
   });
   if (child.pid !== undefined) components.onProcess(child, 'started');
-  const quietMs = job.waitMs > 0 ? job.waitMs : heartbeatIntervalMsDefault;
+  const quietMs = heartbeatIntervalMs(job.waitMs);
   for (let chunkNumber = 0; ; chunkNumber++) {
     const next = await queue.take(quietMs);
     if (next.kind === 'end') break;
