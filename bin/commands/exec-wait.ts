@@ -6,6 +6,9 @@
 import { nodeInfoText, nodeOutputText, summaryText } from './exec-output.js';
 import type { ResultSink } from './exec-results.js';
 
+/** The longest delay a Node timer holds; a longer -wait would end the job at once. */
+const quietWaitMsMax = 2 ** 31 - 1;
+
 export interface WaitForJobOptions {
   readonly quietWaitMs: number;
   readonly verbose: boolean;
@@ -31,7 +34,7 @@ export async function waitForJob(options: WaitForJobOptions): Promise<number> {
   });
   const rearm = (): void => {
     clearTimeout(timer);
-    const waitMs = ackCount > exitCount ? options.quietWaitMs * 2 : options.quietWaitMs;
+    const waitMs = Math.min(ackCount > exitCount ? options.quietWaitMs * 2 : options.quietWaitMs, quietWaitMsMax);
     timer = setTimeout(() => {
       write(summaryText(exitCount, ackCount));
       if (options.verbose) write(`Completed in ${((performance.now() - startedMs) / 1000).toFixed(2)} seconds\n`);
