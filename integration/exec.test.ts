@@ -127,12 +127,13 @@ describe('lattice exec', () => {
     assert.deepEqual(await keysUnder(`_rexec/${session}/exec-on/`), [], 'no ack for a job it cannot read');
     await fetch(`http://${httpAddress}/v1/kv/_rexec/?recurse`, { method: 'DELETE' });
     const result = await runLattice(
-      ['exec', `-http-addr=${httpAddress}`, '-node=^exec-on$', '-wait=1s', 'echo alive'],
+      // Also: -shell=false runs the words directly, and flags end at the first word (`-la` reaches printf as typed).
+      ['exec', `-http-addr=${httpAddress}`, '-node=^exec-on$', '-wait=1s', '-shell=false', 'printf', 'alive %s', '-la'],
       {
         deadlineMs: 30_000,
       },
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^ {4}exec-on: alive\n/);
+    assert.match(result.stdout, /^ {4}exec-on: alive -la\n/);
   });
 });
