@@ -17,6 +17,7 @@ import type {
   GossipTimingConfig,
   LimitsConfig,
   ListenerAddresses,
+  LogFileConfig,
   PortsConfig,
   RaftTimingConfig,
   TlsConfig,
@@ -49,6 +50,20 @@ class Section {
   copy<T>(key: string): Readonly<Record<string, T>> {
     return Object.freeze({ ...this.section(key).values }) as Readonly<Record<string, T>>;
   }
+}
+
+/** Consul's log_rotate_duration default, also used for an explicit 0 (Consul: "0 means 24h"). */
+export const logRotateDurationMsDefault = 24 * 3_600_000;
+
+function buildLogFile(top: Section): LogFileConfig | null {
+  const path = top.str('log_file');
+  if (path === null || path.trim() === '') return null;
+  return {
+    path,
+    rotateBytes: top.num('log_rotate_bytes'),
+    rotateDurationMs: top.num('log_rotate_duration') || logRotateDurationMsDefault,
+    rotateMaxFiles: top.num('log_rotate_max_files'),
+  };
 }
 
 export interface BuildOptions {
@@ -122,6 +137,7 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
     aclDefaultPolicy: acl.values['default_policy'] === 'deny' ? 'deny' : 'allow',
     logLevel: parseLogLevel(top.str('log_level') ?? 'INFO'),
     logJson: top.bool('log_json'),
+    logFile: buildLogFile(top),
     enableDebug: top.bool('enable_debug'),
     enableScriptChecks: top.bool('enable_script_checks'),
     enableLocalScriptChecks: top.bool('enable_local_script_checks'),

@@ -34,6 +34,10 @@ export interface AgentFlagValues {
   readonly uiContentPath?: string;
   readonly logLevel?: string;
   readonly logJson?: boolean;
+  readonly logFile?: string;
+  readonly logRotateBytes?: string;
+  readonly logRotateDuration?: string;
+  readonly logRotateMaxFiles?: string;
   readonly encrypt?: string;
   readonly pidFile?: string;
   readonly dnsPort?: string;
@@ -95,6 +99,10 @@ export function flagsToConfig(flags: AgentFlagValues, problems: ProblemList): Re
   setIn('ui_config', 'content_path', flags.uiContentPath);
   set('log_level', flags.logLevel);
   set('log_json', flags.logJson);
+  set('log_file', flags.logFile);
+  set('log_rotate_bytes', asInteger(flags.logRotateBytes));
+  set('log_rotate_duration', flags.logRotateDuration);
+  set('log_rotate_max_files', asInteger(flags.logRotateMaxFiles));
   set('encrypt', flags.encrypt);
   set('pid_file', flags.pidFile);
   setIn('ports', 'dns', asInteger(flags.dnsPort));

@@ -72,6 +72,17 @@ export interface AutopilotSettings {
   readonly serverStabilizationTimeMs: number;
 }
 
+export interface LogFileConfig {
+  /** `log_file`: a file, or a directory when it ends in `/` (the file is then consul.log). */
+  readonly path: string;
+  /** `log_rotate_bytes`: rotate once the file holds this many bytes; 0 = never by size. */
+  readonly rotateBytes: number;
+  /** `log_rotate_duration` (default 24 h): rotate once the file has been open this long. */
+  readonly rotateDurationMs: number;
+  /** `log_rotate_max_files`: archived files kept; 0 = all, -1 = none. */
+  readonly rotateMaxFiles: number;
+}
+
 export interface LimitsConfig {
   readonly httpMaxConnsPerClient: number;
   /** Requests per second; -1 (or any negative) means unlimited, as in Consul. */
@@ -260,6 +271,8 @@ export interface AgentConfig {
   readonly aclDefaultPolicy: 'allow' | 'deny';
   readonly logLevel: LogLevel;
   readonly logJson: boolean;
+  /** `log_file` and `log_rotate_*`: the log lines also go to this file (agent/runtime/log-file.ts); null = stderr only. */
+  readonly logFile: LogFileConfig | null;
   readonly enableDebug: boolean;
   readonly enableScriptChecks: boolean;
   readonly enableLocalScriptChecks: boolean;

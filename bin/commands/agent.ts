@@ -115,6 +115,10 @@ export function registerAgent(program: Command): void {
     .option('--ui-content-path <path>', 'URL path of the UI (default /ui/)')
     .option('--log-level <level>', 'TRACE, DEBUG, INFO, WARN or ERROR (default INFO; DEBUG with -dev)')
     .option('--log-json [bool]', 'log JSON lines instead of text', parseBool)
+    .option('--log-file <path>', 'also write the log to this file (a directory when it ends in /: consul.log in it)')
+    .option('--log-rotate-bytes <bytes>', 'rotate the log file at this size (default 0: no size limit)')
+    .option('--log-rotate-duration <duration>', 'rotate the log file after this long (default 24h)')
+    .option('--log-rotate-max-files <count>', 'rotated log files kept (default 0: all; -1: none)')
     .option('--encrypt <key>', 'gossip encryption key: base64 of 16, 24 or 32 bytes (lattice keygen)')
     .option('--dns-port <port>', 'DNS port (default 8600; -1 disables)')
     .option('--http-port <port>', 'HTTP API port (default 8500; -1 disables)')
@@ -166,8 +170,20 @@ async function runAgent(flags: AgentCommandFlags, configPaths: readonly string[]
     return;
   }
   process.stdout.write(banner(config));
-  // Log lines go to stderr and to /v1/agent/monitor streams.
-  const logs = new LogFanOut(process.stderr);
+  // Log lines go to stderr (and log_file) and to /v1/agent/monitor streams.
+  let logTarget: NodeJS.WritableStream = process.stderr;
+  if (config.logFile !== null) {
+    const { LogFile, teeToLogFile } = await import('../../agent/runtime/log-file.js');
+    try {
+      logTarget = teeToLogFile(process.stderr, new LogFile(config.logFile));
+    } catch (error) {
+      // Consul does not start without the log file it was told to write ("Failed to setup logging").
+      process.stderr.write(`Failed to setup logging: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+  }
+  const logs = new LogFanOut(logTarget);
   const log = createLogger({
     level: config.logLevel,
     json: config.logJson,
