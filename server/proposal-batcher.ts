@@ -1,12 +1,14 @@
-// Catalog writes that arrive together go through Raft together: registrations queued during one event-loop turn
-// become one `batch` log entry (server/fsm/commands.ts) instead of one entry each, so the leader and every follower
-// store, replicate, encode and apply one entry per turn, not one per write. Each caller still gets its own answer
-// (the FSM answers every item of a batch apart) at the batch's index. A write alone in its turn goes as itself.
-// A caller that gives up before the batch leaves is dropped from it; after that, like any proposal, its write may
-// still commit.
+// Writes that arrive together go through Raft together: catalog registrations and single-key KV writes queued
+// during one event-loop turn become one `batch` log entry (server/fsm/commands.ts) instead of one entry each, so
+// the leader and every follower store, replicate, encode and apply one entry per turn, not one per write (with
+// many clients, the per-entry work of the log store, the Raft core and the transport was most of a follower's CPU
+// per write). Each caller still gets its own answer (the FSM answers every item of a batch apart) at the batch's
+// index. Items that conflict (batchConflictKey: two writes to one KV key) go in successive entries, in order. A
+// write alone in its turn goes as itself. A caller that gives up before the batch leaves is dropped from it;
+// after that, like any proposal, its write may still commit.
 
 import { abortReason } from '../lib/errors.js';
-import { batchCommand, type Command } from './fsm/commands.js';
+import { batchCommand, batchConflictKey, type Command } from './fsm/commands.js';
 import type { BatchItemResponse } from './fsm/fsm.js';
 
 /** Items in one batch entry: large enough to carry a busy turn, small enough to keep entries well under 1 MiB. */
@@ -61,8 +63,19 @@ export class ProposalBatcher {
     // Callers that gave up while queued are not proposed at all.
     const live = this.queued.filter((item) => !item.signal?.aborted);
     this.queued = [];
-    for (let start = 0; start < live.length; start += batchItemsMax)
-      this.send(live.slice(start, start + batchItemsMax));
+    let batch: Queued[] = [];
+    const keys = new Set<string>();
+    for (const item of live) {
+      const key = batchConflictKey(item.command) ?? null;
+      if (batch.length === batchItemsMax || (key !== null && keys.has(key))) {
+        this.send(batch);
+        batch = [];
+        keys.clear();
+      }
+      batch.push(item);
+      if (key !== null) keys.add(key);
+    }
+    if (batch.length > 0) this.send(batch);
   }
 
   private send(items: readonly Queued[]): void {

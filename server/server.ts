@@ -39,7 +39,7 @@ import { aclRules, allowAllRpcAuthorizer } from './endpoints/acl-rules.js';
 import { buildHandlers, type ClusterOps, type EndpointContext, type HandlerTable } from './endpoints/index.js';
 import { refusalFromResponse } from './endpoints/write.js';
 import { encodeCommand } from './fsm/codec.js';
-import { autopilotCommand, batchableCommandTypes, type Command } from './fsm/commands.js';
+import { autopilotCommand, batchConflictKey, type Command } from './fsm/commands.js';
 import { CatalogFsm } from './fsm/fsm.js';
 import { CaInitializer } from './leader/ca-init.js';
 import { LeaderDuties } from './leader/leader-duties.js';
@@ -460,9 +460,10 @@ export class Server implements Startable, ClusterOps {
   private async apply(command: Command, signal?: AbortSignal): Promise<{ index: number; value: unknown }> {
     const raft = this.requireRaft();
     const startedMs = this.components.clock.nowMs();
-    const result = batchableCommandTypes.includes(command.type)
-      ? await this.batcher.submit(command, signal)
-      : await raft.propose(encodeCommand(command), signal === undefined ? {} : { signal });
+    const result =
+      batchConflictKey(command) === undefined
+        ? await raft.propose(encodeCommand(command), signal === undefined ? {} : { signal })
+        : await this.batcher.submit(command, signal);
     this.metrics.raftCommitSeconds.observe((this.components.clock.nowMs() - startedMs) / 1000);
     const refusal = refusalFromResponse(result.response);
     if (refusal !== null) throw refusal;

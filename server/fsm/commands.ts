@@ -62,8 +62,29 @@ export const commandTypes: readonly CommandType[] = [
   'batch',
 ];
 
-/** The command types a batch may hold: catalog writes whose outcome does not depend on a caller-chosen index. */
-export const batchableCommandTypes: readonly CommandType[] = ['register', 'deregister'];
+/**
+ * The command types a batch may hold: catalog writes, whose outcome does not depend on a caller-chosen index, and
+ * KV writes (see batchConflictKey for which ones the server batches).
+ */
+export const batchableCommandTypes: readonly CommandType[] = ['register', 'deregister', 'kv'];
+
+/** KV operations that read and write only their own key, so items on distinct keys cannot see one another. */
+const singleKeyKvOps: ReadonlySet<string> = new Set(['set', 'cas', 'lock', 'unlock', 'delete', 'delete-cas']);
+
+/**
+ * Whether the server may hold `command` for the turn's batch entry (server/proposal-batcher.ts), and on what it
+ * conflicts: `undefined` = never batched (proposed at once as its own entry); `null` = batched with no conflict
+ * (catalog writes); a string = batched, but never in the same entry as another item with the same string. A KV
+ * write on one key is keyed by it, so two writes to one key always get two indexes (a CAS index read from one
+ * names exactly that version) while writes to different keys share one, as the ops of a Consul transaction do.
+ * A tree delete (a prefix) and the tombstone reaper are proposed alone.
+ */
+export function batchConflictKey(command: Command): string | null | undefined {
+  if (command.type === 'register' || command.type === 'deregister') return null;
+  if (command.type === 'kv' && singleKeyKvOps.has(command.request.Op) && 'DirEnt' in command.request)
+    return `kv:${command.request.DirEnt.Key}`;
+  return undefined;
+}
 
 /** Types later issues will add; a log entry of one of these is refused with UnknownCommandError until then. */
 export const reservedCommandTypes: readonly string[] = ['acl'];
