@@ -1,5 +1,6 @@
 // Lifeguard local health awareness: a score 0..max−1 that rises when this node misses acks or must refute, falls on
-// success, and stretches probe intervals by (score + 1) so a slow node slows itself instead of accusing peers.
+// success, and stretches by (score + 1) how long a probe waits for any ack before suspecting its target, so a slow
+// node gives peers more time instead of accusing them (memberlist's probeNode; its probe ticker stays at the interval).
 
 import { assert } from '../../lib/assert.js';
 

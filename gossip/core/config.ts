@@ -4,7 +4,10 @@
 import { ValidationError } from '../../lib/errors.js';
 
 export interface GossipConfig {
-  /** One probe per interval, round-robin over a shuffled member list; scaled by the awareness score. */
+  /**
+   * One probe per interval, round-robin over a shuffled member list. A probe may take the interval × (awareness score
+   * + 1) before suspecting its target; one running that long delays the next.
+   */
   readonly probeIntervalMs: number;
   /** Wait this long for a direct ack before asking helpers for indirect pings (not scaled by awareness). */
   readonly probeTimeoutMs: number;

@@ -70,6 +70,35 @@ describe('probe cycle', () => {
     assert.equal(core.stats.probesFailed, 1);
   });
 
+  it('on a degraded node: a failing probe waits (score + 1) intervals, a succeeding one keeps the plain interval', () => {
+    const core = coreWithPeers(['a', 'b', 'c', 'd', 'e']);
+    // Three refutations: awareness score 3, so a probe may take 4 intervals before it suspects.
+    for (const incarnation of [0, 1, 2])
+      core.handlePacket('x', encodePacket([{ type: 'suspect', incarnation, node: 'me', from: 'x' }]), 0);
+    core.takeOutput();
+    assert.equal(core.awarenessScore, 3);
+    const failing = runToProbe(core);
+    const longProbeEndsMs = failing.atMs + 4 * LAN.probeIntervalMs;
+    // Step through every wake-up before that (gossip rounds, the indirect stage), as a driver would.
+    for (let wakeMs = core.nextWakeupMs()!; wakeMs < longProbeEndsMs; wakeMs = core.nextWakeupMs()!) {
+      core.tick(wakeMs);
+      assert.ok(
+        !sent(core.takeOutput()).some(({ message }) => message.type === 'ping' && message.target !== failing.target),
+        `no other probe while the long one runs (at ${wakeMs} ms)`,
+      );
+    }
+    assert.equal(core.member(failing.target)!.state, 'alive', 'still waiting for an ack until 4 intervals passed');
+    const next = runToProbe(core);
+    assert.equal(core.member(failing.target)!.state, 'suspect');
+    assert.equal(next.atMs, longProbeEndsMs, 'the next probe starts when the long one ends');
+    // Acked at once (score drops by one), the following probe comes one plain interval later, as memberlist's
+    // probe ticker fires regardless of the score: a degraded node that is answered keeps probing at full rate.
+    core.handlePacket(next.target, encodePacket([{ type: 'ack', seq: next.seq, payload: EMPTY }]), next.atMs + 2);
+    core.takeOutput();
+    assert.ok(core.awarenessScore > 0, 'still degraded');
+    assert.equal(runToProbe(core).atMs, next.atMs + LAN.probeIntervalMs);
+  });
+
   it('records the RTT of a direct ack and lowers the awareness score', () => {
     const core = coreWithPeers(['a', 'b']);
     core.handlePacket('x', encodePacket([{ type: 'suspect', incarnation: 0, node: 'me', from: 'x' }]), 0);

@@ -162,7 +162,13 @@ export class Prober {
 
   private startProbe(nowMs: number): void {
     const target = this.nextTarget(nowMs);
-    this.nextProbeMs = nowMs + this.awareness.scale(this.config.probeIntervalMs);
+    // The next probe is one plain interval on, as memberlist's probe ticker fires: awareness stretches how long a
+    // failing probe waits before suspecting (startIndirect), not how often a healthy-looking node probes. A probe
+    // that runs past the interval delays the next one until it ends, as the ticker's missed ticks are skipped.
+    // Stretching the interval too made a degraded node probe (score + 1) times less often while its probes were
+    // succeeding, so a pool under load (or the few members that probed a crash, whose nacks race the deadline)
+    // found and confirmed the next failure later than memberlist does.
+    this.nextProbeMs = nowMs + this.config.probeIntervalMs;
     if (target === null) return;
     const probing: ProbeInFlight = {
       target,
