@@ -19,33 +19,35 @@
 //   /v1/event/fire/bench at n0, arrivals seen through a blocking GET /v1/event/list?name=bench&index= held open on
 //   every agent (it answers as soon as the agent accepts a new event);
 // - detect_ms_nN: the median of DETECT_SAMPLES failure detections, each one SIGKILL of an agent and the time until
-//   every surviving agent reports it failed (the max over survivors). The victims are distinct and the same
-//   positions in both pools — n(N-1), then n(N-2), ... (never the seed n0) — killed one after another: the next kill
-//   comes DETECT_GAP_S after every survivor marked the previous victim failed, so each sample starts from a settled
-//   pool (the dead broadcast spent; the few probers that missed the victim's nacks back at a normal probe rate). The samples, in kill order, go under detect_samples_ms_nN. One SIGKILL per N (the method before) left the
-//   comparison to a single draw of where the victim sits in each prober's round-robin order and how fast the
-//   confirmations arrive: runs swung by ±15% either way between the two systems, which run the same SWIM+Lifeguard
-//   timing. Each survivor's verdict is pushed to the bench, not polled, and timed on arrival: serf's through an
-//   RPC `stream` of member-failed events, Lattice's through a GET /v1/agent/monitor?loglevel=info stream (its
-//   `serf: EventMemberFailed: <name>` line), both armed on every survivor before the kill. Polling members (the
-//   method before) put the observer inside the figure unevenly: a round of 49 GET /v1/agent/members took 300-460 ms
-//   to answer on a loaded machine against 7-15 ms for serf's RPC members-filtered, and 500 requests a second
-//   took CPU from the agents being measured. After each sample one poll of every survivor's members list checks
-//   that it agrees (a disagreement is printed). detect_degraded_agents_nN counts, per sample, the survivors whose
-//   Lifeguard health score was above 0 at the kill (serf: RPC stats health_score; Lattice: the
-//   consul_memberlist_health_score metric): a degraded agent probes at (score + 1) × the interval, so when many are,
-//   the victim is probed and confirmed later (an agent starved of CPU misses acks); detect_loadavg_nN is the
-//   machine's 1-minute load average at each kill. Both systems count
-//   dead members toward the suspicion timeout's log10(n) differently (memberlist until reaped 30 s later, Lattice
-//   live members only), so at sample k Lattice's minimum timeout is at most log10(N)/log10(N-k) shorter: <= 1%
-//   at N = 50 for the median sample.
+//   every surviving agent reports it failed (the max over survivors); the samples, in kill order, go under
+//   detect_samples_ms_nN. The victims are distinct and the same positions in both pools — n(N-1), then n(N-2), ...
+//   (never the seed n0) — killed one after another: the next kill comes DETECT_GAP_S after every survivor marked
+//   the previous victim failed, so each sample starts from a settled pool (the dead broadcast spent; the probers
+//   that missed the victim's nacks, +3 each, healthy again after three answered probes). One SIGKILL per N (the
+//   method before) left the comparison to a single draw of where the victim sits in each prober's round-robin
+//   order and how fast the confirmations arrive: runs swung by ±15% either way between the two systems, which run
+//   the same SWIM+Lifeguard timing. Each survivor's verdict is pushed to the bench, not polled, and timed on
+//   arrival: serf's through an RPC `stream` of member-failed events, Lattice's through a GET
+//   /v1/agent/monitor?loglevel=info stream (its `serf: EventMemberFailed: <name>` line), both armed on every
+//   survivor before the kill. Polling members (the method before) put the observer inside the figure unevenly: a
+//   round of 49 GET /v1/agent/members took 300-460 ms on a loaded machine against 7-15 ms for serf's RPC
+//   members-filtered, and 500 requests a second took CPU from the agents being measured. After each sample one
+//   poll of every survivor's members list checks that it agrees (a disagreement is printed).
+//   detect_degraded_agents_nN counts, per sample, the survivors whose Lifeguard health score was above 0 at the
+//   kill (serf: RPC stats health_score; Lattice: the consul_memberlist_health_score metric): a degraded agent waits
+//   (score + 1) probe intervals before it suspects, so when many are, the victim is suspected and confirmed later
+//   (an agent starved of CPU misses acks); detect_loadavg_nN is the machine's 1-minute load average at each kill.
+//   The two count dead members toward the suspicion timeout's log10(n) differently (memberlist until reaped 30 s
+//   later, Lattice live members only), so at sample k Lattice's minimum timeout is log10(N-k)/log10(N) of serf's:
+//   at N = 50, 1% shorter for the median sample.
 // Then the simulator's figures (`lattice simulate gossip --nodes 1000|5000 --format json`) go under lattice.sim_*.
 // serf and tcpdump are installed when missing (apt-get install, apt-get update only if that fails); without serf the
 // serf side is {"error": "..."}. Only processes this bench started are killed at exit; every wait is bounded.
 // Progress goes to stderr; the last stdout line is {"bench":"gossip","lattice":{...},"serf":{...}}.
 // Env: SIZES (20,50,100), SYSTEMS (serf,lattice), BW_SECONDS (20), EVENT_REPS (3), CONVERGE_TIMEOUT_S (180),
-// DETECT_SAMPLES (3), DETECT_GAP_S (10), DETECT_TIMEOUT_S (60, per sample), SIM_NODES (1000,5000; empty skips), SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB
-// (12288), SERF_TAGS (consul: serf agents carry a Consul client's 11 tags, as Lattice agents do; none), ANCHORS_DIR,
+// DETECT_SAMPLES (3), DETECT_GAP_S (5), DETECT_TIMEOUT_S (60, per sample), SIM_NODES (1000,5000; empty skips),
+// SIM_TIMEOUT_S (1500), SIM_SEED (1), SIM_HEAP_MB (12288), SERF_TAGS (consul: serf agents carry a Consul client's
+// 11 tags, as Lattice agents do; none), ANCHORS_DIR,
 // ADDRESS_BLOCK (unset: 127.1.50+.y and 127.1.100+.y as above; "a.b.c": one /24 shared by both pools, serf on
 // a.b.c.1..100, Lattice on a.b.c.101..200, for N up to 100 — the pools are told apart by port — so a run can stay
 // inside a loopback range given to it).
@@ -73,7 +75,7 @@ const eventReps = Number(env['EVENT_REPS'] ?? 3);
 const convergeTimeoutMs = Number(env['CONVERGE_TIMEOUT_S'] ?? 180) * 1000;
 const detectTimeoutMs = Number(env['DETECT_TIMEOUT_S'] ?? 60) * 1000;
 const detectSamples = Number(env['DETECT_SAMPLES'] ?? 3);
-const detectGapMs = Number(env['DETECT_GAP_S'] ?? 10) * 1000;
+const detectGapMs = Number(env['DETECT_GAP_S'] ?? 5) * 1000;
 if (!Number.isSafeInteger(detectSamples) || detectSamples < 1)
   throw new Error(`DETECT_SAMPLES must be a positive integer, not ${env['DETECT_SAMPLES']}`);
 if (sizes.some((n) => n - 2 < detectSamples))
@@ -763,7 +765,8 @@ async function measureDetection(
           ? ` (bound ${detectTimeoutMs / 1000} s reached)`
           : `, all after ${detectMs} ms (first ${round1(Math.min(...detected))} ms, ` +
             `median ${round1(median(detected) as number)} ms)`) +
-        `; at the kill (load ${loadAverages.at(-1)}) ${degraded} survivors had a Lifeguard health score above 0 (max ${Math.max(...scores)})` +
+        `; at the kill (load ${loadAverages.at(-1)}) ${degraded} survivors had a Lifeguard health score ` +
+        `above 0 (max ${Math.max(...scores)})` +
         (disagreeing === 0 ? '' : `; ${disagreeing} members lists do not show it failed`),
     );
     if (sample + 1 < detectSamples) await pause(detectGapMs);
@@ -849,6 +852,7 @@ async function simulate(nodes: number): Promise<Record<string, number | null>> {
 
 // ---------------------------------------------------------------- main
 
+const benchStartedMs = performance.now();
 const hasTcpdump = ensurePackage('tcpdump', 'tcpdump');
 if (!hasTcpdump) progress('tcpdump unavailable: udp/tcp byte figures are null');
 let serfError: string | null = null;
@@ -966,6 +970,7 @@ try {
       detect_samples: detectSamples,
       sim: `lattice simulate gossip --preset lan --seed ${simSeed}; joins spread 10 ms per node (<= 20 s)`,
       loadavg_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+      run_s: Math.round((performance.now() - benchStartedMs) / 1000),
     },
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
