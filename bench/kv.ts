@@ -8,7 +8,8 @@
 // last stdout line is {"bench":"kv","lattice":{...},"etcd":{...}} with put_rps_cN, put_p99_ms_cN, get_rps_c64,
 // get_stale_rps_c64 on both sides. Env: DURATION_S (10), WARMUP_S (1), REPEATS (3), ANCHORS_DIR; to iterate
 // faster, SYSTEMS (lattice,etcd), PUT_CONCURRENCIES (1,16,64,256) and GETS (1; 0 skips the GET runs): an official
-// figure uses the defaults. BASELINE_ROOT (a checkout of another commit, built): its Lattice runs too, on 127.3.2.x,
+// figure uses the defaults. Lattice runs with limits.http_max_conns_per_client = 0 (the 256 clients share one
+// address). BASELINE_ROOT (a checkout of another commit, built): its Lattice runs too, on 127.3.2.x,
 // as "lattice_baseline", alternating with the others, for an A/B in one run.
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
@@ -90,6 +91,9 @@ async function startLattice(
       `-data-dir=${join(dataDir, `n${position + 1}`)}`,
       `-retry-join=${hosts[0]}`,
       '-log-level=WARN',
+      // The load generator's 256 connections all come from one address, past Consul's default per-client limit
+      // (limits.http_max_conns_per_client = 200, which answers the rest 429); etcd has no such limit.
+      '-hcl=limits { http_max_conns_per_client = 0 }',
     ]),
   );
   const leaderHost = await waitUntil('a Lattice leader', async () => {

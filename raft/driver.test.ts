@@ -2,8 +2,9 @@
 // leaves while its own write is still in flight (Raft thesis §10.2.1), yet the leader counts itself toward the
 // commit only once that write landed; an entry both followers stored is committed without the leader's disk and
 // is applied and answered while the leader's write still hangs; a follower acknowledges an entry only after its
-// own write landed; a commit index broadcast rides on the next append when one follows within commitOnlyHoldMs,
-// and is sent alone after it otherwise. Stores are gated by hand, so the test sees exactly which side ran first.
+// own write landed; a leader starts its own write of an entry only after the turn that sent it ended (so the
+// transport's flush of the append comes first); a commit index broadcast rides on the next append when one
+// follows within commitOnlyHoldMs, and is sent alone after it otherwise. Stores are gated by hand, so the test sees exactly which side ran first.
 
 import assert from 'node:assert/strict';
 import { afterEach, it } from 'node:test';
@@ -109,6 +110,30 @@ it('applies and answers an entry both followers stored while the leader is still
   gate.open();
   await cluster.runUntil(() => events.includes(`leader persist-done ${index}`), 'leader write landed');
   assert.equal(leader.node.stats().appliedIndex, index);
+});
+
+it("starts the leader's own write of an entry only after the turn that sent it, behind the transport's flush", async () => {
+  const leader = await settledLeader();
+  const events: string[] = [];
+  const gate = gateStore(leader.logStore, events, 'leader');
+  const send = leader.transport.send.bind(leader.transport);
+  leader.transport.send = (message: RaftMessage) => {
+    const last = message.entries[message.entries.length - 1]?.index;
+    if (message.type === 'append' && last !== undefined) {
+      events.push(`leader send ${last}`);
+      // As Node's HTTP/2 session does: what a turn wrote goes out from an immediate queued at the write.
+      setImmediate(() => events.push(`leader flush ${last}`));
+    }
+    return send(message);
+  };
+  const proposal = leader.node.propose(encodeKvCommand({ op: 'put', key: 'k', value: 'v' }));
+  const index = leader.node.stats().lastIndex;
+  await cluster.runUntil(() => events.includes(`leader persist-start ${index}`), 'persist started');
+  const firstFlush = events.indexOf(`leader flush ${index}`);
+  assert.ok(events.indexOf(`leader send ${index}`) < firstFlush, `order was: ${events.join(', ')}`);
+  assert.ok(firstFlush < events.indexOf(`leader persist-start ${index}`), `order was: ${events.join(', ')}`);
+  gate.open();
+  await cluster.runPromise(proposal, 'proposal');
 });
 
 it('acknowledges an entry on a follower only after the follower persisted it', async () => {
