@@ -18,15 +18,19 @@ describe('normalizeArgv', () => {
     ]);
   });
   it('leaves arguments after -- alone', () => {
-    assert.deepEqual(normalizeArgv(['lock', '-n=2', 'key', '--', 'sh', '-c', 'echo -hi']), [
-      'lock',
-      '--n=2',
+    assert.deepEqual(normalizeArgv(['kv', 'put', '-flags=2', 'key', '--', '-c', 'echo -hi']), [
+      'kv',
+      'put',
+      '--flags=2',
       'key',
       '--',
-      'sh',
       '-c',
       'echo -hi',
     ]);
+  });
+  it('leaves lock and watch whole: they stop at their first operand (bin/go-flag-command.ts)', () => {
+    const words = ['lock', '-n=2', 'key', 'sh', '-c', 'echo -hi'];
+    assert.deepEqual(normalizeArgv(words), words);
   });
   it('does not touch negative numbers or values', () => {
     assert.deepEqual(normalizeArgv(['-5', 'x']), ['-5', 'x']);

@@ -70,7 +70,10 @@ describe('common HTTP flags on the lattice CLI', () => {
     ];
     for (const command of commands) {
       seen.length = 0;
-      const result = await run([...command, '-datacenter', 'dc2', '-http-addr', address]);
+      const flags = ['-datacenter', 'dc2', '-http-addr', address];
+      // lock's words after its prefix are the child command, so its flags go first, as Go's flag package needs.
+      const argv = command[0] === 'lock' ? ['lock', ...flags, ...command.slice(1)] : [...command, ...flags];
+      const result = await run(argv);
       assert.doesNotMatch(result.stderr, /unknown option/, `${command.join(' ')}: ${result.stderr}`);
       assert.ok(seen.length > 0, `${command.join(' ')} made a request`);
       for (const request of seen) assert.match(request, /[?&]dc=dc2(&|$)/, `${command.join(' ')}: ${request}`);

@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { parseDuration } from '../../lib/duration.js';
 import { LatticeError } from '../../lib/errors.js';
+import { goFlagSubcommand } from '../go-flag-command.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { agentCall, decodeValue, type KvPair, kvPath, parseJson, parseKvPairs } from './kv-http.js';
 
@@ -371,8 +372,7 @@ async function lock(prefixArgument: string, childArgs: string[], flags: LockFlag
 
 export function registerLock(program: Command): void {
   addHttpOptions(
-    program
-      .command('lock')
+    goFlagSubcommand(program, 'lock')
       .description('Runs CHILD while holding a lock (or, with -n, a semaphore slot) on PREFIX in the KV store')
       .argument('<prefix>', 'the KV prefix of the lock')
       .argument('<child...>', 'the command to run (through sh -c)')

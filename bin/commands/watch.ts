@@ -11,6 +11,7 @@ import { WatchPlan } from '../../agent/watch/plan.js';
 import { type WatchParams, watchSpec, watchTypes } from '../../agent/watch/types.js';
 import { RealClock } from '../../lib/clock.js';
 import { LatticeError } from '../../lib/errors.js';
+import { goFlagSubcommand } from '../go-flag-command.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
 import { AgentRequestError, agentRequest } from './catalog-http.js';
 
@@ -108,12 +109,11 @@ async function watch(handlerArgs: string[], flags: WatchFlags): Promise<void> {
 
 export function registerWatch(program: Command): void {
   addHttpOptions(
-    program
-      .command('watch')
+    goFlagSubcommand(program, 'watch')
       .description(
         'Watches a view of the catalog, KV or events; runs HANDLER with the JSON on stdin on each change, or prints it once',
       )
-      .argument('[handler...]', 'the command to run on each change (put it after -- if it has flags)')
+      .argument('[handler...]', 'the command to run on each change, with its own flags')
       .option('--type <type>', `the watch type: ${watchTypes.join(', ')}`)
       .option('--key <key>', "the key to watch ('key' type)")
       .option('--prefix <prefix>', "the key prefix to watch ('keyprefix' type)")
