@@ -4,8 +4,9 @@
 // OPTIONS → 200, empty, same Allow.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { NotImplementedError } from '../../lib/errors.js';
 import type { AclRequirement } from './acl-hook.js';
-import { isSubtreeRoot } from './consul-endpoints.js';
+import { consulEndpointFor, isSubtreeRoot } from './consul-endpoints.js';
 import { allowHeader, MethodNotAllowedError, UnknownPathError } from './errors.js';
 
 export type ConsulMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -71,7 +72,15 @@ export function refuseUnknownPaths(scope: FastifyInstance): void {
       // Go's ServeMux sends a subtree root named without its slash (`/v1/catalog/service`) to the subtree.
       const [path = '', query] = request.url.split(/\?(.*)/s, 2);
       if (isSubtreeRoot(`${path}/`)) return reply.redirect(query === undefined ? `${path}/` : `${path}/?${query}`, 301);
-      throw new UnknownPathError();
+      // An endpoint of Consul's table under this prefix that Lattice has not built (/v1/health/ingress/:service)
+      // answers as at the top level: 405 for another method, else 501, never "not a recognized endpoint".
+      const endpoint = consulEndpointFor(path);
+      if (endpoint === undefined) throw new UnknownPathError();
+      if (endpoint.methods.length > 0 && !endpoint.methods.includes(request.method)) {
+        if (request.method !== 'OPTIONS') throw new MethodNotAllowedError(request.method, endpoint.methods);
+        return reply.code(200).header('Allow', allowHeader(endpoint.methods)).send('');
+      }
+      throw new NotImplementedError(`${request.method} ${path}`);
     },
   });
 }
