@@ -102,15 +102,30 @@ describe('lattice intention and lattice config against consul intention / consul
     const replaced = await lattice('intention', 'create', '-replace', '-allow', 'web', 'db');
     assert.deepEqual([replaced.code, replaced.stdout], [0, ''], 'Consul prints nothing when -replace overwrote');
     // One written through the exact endpoint has no ID to update by: -replace goes through the exact endpoint.
-    const exact = await fetch(`http://${host}:8500/v1/connect/intentions/exact?source=ops&destination=db`, {
+    // (Its own destination: an exact write turns db's entry into a config entry, which the legacy -meta on web => db
+    // would refuse, as Consul does.)
+    const exact = await fetch(`http://${host}:8500/v1/connect/intentions/exact?source=ops&destination=cache`, {
       method: 'PUT',
       body: JSON.stringify({ Action: 'allow' }),
     });
     assert.equal(exact.status, 200);
-    const replacedExact = await lattice('intention', 'create', '-replace', '-deny', 'ops', 'db');
+    const replacedExact = await lattice('intention', 'create', '-replace', '-deny', 'ops', 'cache');
     assert.deepEqual([replacedExact.code, replacedExact.stdout], [0, ''], replacedExact.stderr);
-    assert.equal((await lattice('intention', 'check', 'ops', 'db')).code, 1, '-replace turned the allow into a deny');
-    assert.equal((await lattice('intention', 'delete', 'ops', 'db')).stdout, 'Intention deleted.\n');
+    assert.equal(
+      (await lattice('intention', 'check', 'ops', 'cache')).code,
+      1,
+      '-replace turned the allow into a deny',
+    );
+    // Consul ≥ 1.9: the legacy create refuses a destination stored as a config entry.
+    const legacyOnExact = await lattice('intention', 'create', '-allow', 'web', 'cache');
+    assert.deepEqual(
+      [legacyOnExact.code, legacyOnExact.stderr],
+      [
+        1,
+        'Error creating intention "web => cache (allow)": Unexpected response code: 500 (cannot use legacy intention API to edit intentions with a destination of "cache" after editing them via a service-intentions config entry)\n',
+      ],
+    );
+    assert.equal((await lattice('intention', 'delete', 'ops', 'cache')).stdout, 'Intention deleted.\n');
     assert.equal((await lattice('intention', 'check', 'web', 'db')).code, 0, '-replace turned the deny into an allow');
 
     const http = await latticeWithInput(

@@ -85,18 +85,19 @@ describe('Connect commands', () => {
     const fsm = new CatalogFsm(new StateStore());
     let index = 0;
     const apply = (command: Command) => fsm.apply(entry(++index, command));
+    const refusal = (command: Command) => {
+      const { error } = apply(command);
+      return [error?.code, error?.message];
+    };
     assert.equal(apply(intentionCommand({ Op: 'create', Intention: intention('web', 'db', 'id-1') })).error, null);
-    assert.equal(apply(intentionCommand({ Op: 'upsert', Intention: intention('*', 'db', '', 'deny') })).error, null);
-    const duplicate = apply(intentionCommand({ Op: 'create', Intention: intention('web', 'db', 'id-2') }));
-    // Consul ≥ 1.9: the appended source repeats one of the entry's (web at 9 sorts before * at 8).
-    assert.deepEqual(
-      [duplicate.error?.code, duplicate.error?.message],
-      ['ERR_INTENTION_CONFLICT', 'Sources[1] defines "web" more than once'],
-    );
     assert.equal(apply(intentionCommand({ Op: 'create', Intention: intention('api', 'db', 'id-3') })).error, null);
-    const renamed = apply(intentionCommand({ Op: 'update', Intention: intention('web', 'db', 'id-3') }));
+    // Consul ≥ 1.9: the appended source repeats one of the entry's (all three at precedence 9, in entry order).
+    assert.deepEqual(refusal(intentionCommand({ Op: 'create', Intention: intention('web', 'db', 'id-2') })), [
+      'ERR_INTENTION_CONFLICT',
+      'Sources[2] defines "web" more than once',
+    ]);
     assert.deepEqual(
-      [renamed.error?.code, renamed.error?.message],
+      refusal(intentionCommand({ Op: 'update', Intention: intention('web', 'db', 'id-3') })),
       ['ERR_INTENTION_CONFLICT', 'Sources[1] defines "web" more than once'],
       'an update onto a pair another intention holds',
     );
@@ -104,21 +105,29 @@ describe('Connect commands', () => {
     const unknown = apply(intentionCommand({ Op: 'update', Intention: intention('a', 'b', 'id-9') }));
     assert.equal(unknown.error?.message, "Cannot modify non-existent intention: 'id-9'");
     assert.deepEqual(
-      intentionList(fsm.store).value.map((item) => [item.SourceName, item.DestinationName, item.Precedence]),
+      refusal(intentionCommand({ Op: 'update', Intention: intention('web', 'api', 'id-1') })),
       [
-        ['web', 'db', 9],
-        ['*', 'db', 8],
+        'ERR_INTENTION_LEGACY_EDIT',
+        'Cannot modify Destination partition/namespace/name for an intention once it exists.',
+      ],
+      'an intention lives in its destination’s entry',
+    );
+    // The exact endpoint writes the entry as a config entry: legacy IDs go, so ID-based deletes no longer find it.
+    assert.equal(apply(intentionCommand({ Op: 'upsert', Intention: intention('*', 'db', '', 'deny') })).error, null);
+    assert.deepEqual(
+      intentionList(fsm.store).value.map((item) => [item.SourceName, item.DestinationName, item.Precedence, item.ID]),
+      [
+        ['web', 'db', 9, ''],
+        ['*', 'db', 8, ''],
       ],
     );
-    // Moving an intention to another destination rewrites both entries.
-    assert.equal(apply(intentionCommand({ Op: 'update', Intention: intention('web', 'api', 'id-1') })).error, null);
-    assert.deepEqual(
-      intentionList(fsm.store).value.map((item) => `${item.SourceName}->${item.DestinationName}`),
-      ['web->api', '*->db'],
+    assert.equal(
+      apply(intentionCommand({ Op: 'delete', ID: 'id-1' })).error?.message,
+      "Cannot delete non-existent intention: 'id-1'",
     );
     assert.equal(apply(intentionCommand({ Op: 'delete-exact', Source: '*', Destination: 'db' })).error, null);
+    assert.equal(apply(intentionCommand({ Op: 'delete-exact', Source: 'web', Destination: 'db' })).error, null);
     assert.equal(configEntryGet(fsm.store, 'service-intentions', 'db').value, null, 'an emptied entry is deleted');
-    assert.equal(apply(intentionCommand({ Op: 'delete', ID: 'id-1' })).error, null);
     assert.equal(intentionList(fsm.store).value.length, 0);
   });
 

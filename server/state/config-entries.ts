@@ -138,6 +138,27 @@ function canonicalIntentions(body: Fields): ServiceIntentionsEntry {
 
 export type ConfigEntryInput = Fields & { readonly Kind: string; readonly Name: string };
 
+/**
+ * A service-intentions entry written as a config entry is not a legacy write (Consul's Normalize and Validate with
+ * legacyWrite false): legacy IDs and timestamps are dropped, so the ID-based intention endpoints no longer edit
+ * this destination, and legacy Meta is refused rather than silently lost.
+ */
+function withoutLegacyFields(entry: ServiceIntentionsEntry): ServiceIntentionsEntry {
+  const sources = entry.Sources.map((source, position) => {
+    if (source.LegacyMeta !== undefined && source.LegacyMeta !== null && Object.keys(source.LegacyMeta).length > 0)
+      throw new InvalidWriteError(`Sources[${position}].LegacyMeta must be omitted`);
+    const {
+      LegacyID: _id,
+      LegacyMeta: _meta,
+      LegacyCreateTime: _created,
+      LegacyUpdateTime: _updated,
+      ...rest
+    } = source;
+    return rest;
+  });
+  return { ...entry, Sources: sources };
+}
+
 /** Validates and normalizes one entry from the network (or the Raft log); throws with Consul's texts. */
 export function normalizeConfigEntry(input: unknown): ConfigEntryInput {
   if (!isObject(input)) throw new InvalidWriteError('config entry must be an object');
@@ -169,7 +190,9 @@ export function normalizeConfigEntry(input: unknown): ConfigEntryInput {
       return { ...entry, Kind: kind, Name: name };
     }
     default: {
-      const entry = normalizeServiceIntentions(canonicalIntentions(canonical(input, [...commonFields, 'Sources'])));
+      const entry = withoutLegacyFields(
+        normalizeServiceIntentions(canonicalIntentions(canonical(input, [...commonFields, 'Sources']))),
+      );
       try {
         validateServiceIntentions(entry);
       } catch (error) {

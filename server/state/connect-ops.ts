@@ -13,7 +13,7 @@ import {
   serviceIntentionsFromIntentions,
   validateIntention,
 } from '../../connect/index.js';
-import { IntentionConflictError, InvalidWriteError } from './errors.js';
+import { IntentionConflictError, InvalidWriteError, LegacyIntentionEditError } from './errors.js';
 import { tableIndexKey } from './indexes.js';
 import type { StateStore } from './store.js';
 import {
@@ -95,6 +95,36 @@ function repeatedSource(sources: readonly Intention[]): IntentionConflictError |
   return null;
 }
 
+/**
+ * Consul's checkLegacyIntentionApplyAllowed (state/intention.go): the ID-based endpoints edit a destination only
+ * while every source in its entry still has a legacy ID, i.e. it was never written as a service-intentions config
+ * entry or through the `exact` endpoint (both drop legacy IDs, and intentions with L7 Permissions only come that way).
+ */
+function refuseLegacyEditOfConfigEntry(txn: WriteTxn, destination: string): void {
+  const entry = txn.table(configEntriesSchema).get(configEntryKey(SERVICE_INTENTIONS_KIND, destination));
+  const sources = (entry?.['Sources'] ?? []) as readonly { readonly LegacyID?: string }[];
+  if (sources.every((source) => typeof source.LegacyID === 'string' && source.LegacyID !== '')) return;
+  throw new LegacyIntentionEditError(
+    `cannot use legacy intention API to edit intentions with a destination of ${JSON.stringify(destination)} after editing them via a service-intentions config entry`,
+  );
+}
+
+/**
+ * A non-legacy write (the `exact` endpoint, a by-name delete) normalizes the whole destination entry as a config
+ * entry, as Consul's Normalize/Validate do: legacy IDs and timestamps are dropped from every source, and a source
+ * still carrying legacy Meta refuses the write rather than lose it ("Sources[N].LegacyMeta must be omitted", N its
+ * position in precedence order).
+ */
+function asConfigEntryIntentions(intentions: readonly Intention[]): Intention[] {
+  const sorted = [...intentions].sort((a, b) => b.Precedence - a.Precedence);
+  const withMeta = sorted.findIndex((intention) => Object.keys(intention.Meta).length > 0);
+  if (withMeta >= 0) throw new InvalidWriteError(`Sources[${withMeta}].LegacyMeta must be omitted`);
+  return intentions.map(({ CreatedAt: _created, UpdatedAt: _updated, LegacyID: _legacy, ...rest }) => ({
+    ...rest,
+    ID: '',
+  }));
+}
+
 /** Rewrites the destination entry of `name` to hold exactly `intentions` (deleting it when empty). */
 function replaceDestination(txn: WriteTxn, destination: string, intentions: readonly Intention[]): void {
   if (intentions.length === 0) {
@@ -129,6 +159,7 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
   switch (mutation.Op) {
     case 'create': {
       const destination = mutation.Intention.DestinationName;
+      refuseLegacyEditOfConfigEntry(txn, destination);
       const kept = intentions.filter((existing) => existing.DestinationName === destination);
       const conflict = repeatedSource([...kept, mutation.Intention]);
       if (conflict) throw conflict;
@@ -139,6 +170,12 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
       const id = mutation.Intention.ID;
       const previous = intentions.find((existing) => existing.ID === id && id !== '');
       if (!previous) throw new InvalidWriteError(`Cannot modify non-existent intention: '${id}'`);
+      // Consul ≥ 1.9 (computeApplyChangesLegacyUpdate): a destination is the config entry the intention lives in.
+      if (previous.DestinationName !== mutation.Intention.DestinationName)
+        throw new LegacyIntentionEditError(
+          'Cannot modify Destination partition/namespace/name for an intention once it exists.',
+        );
+      refuseLegacyEditOfConfigEntry(txn, previous.DestinationName);
       const updated = { ...mutation.Intention, CreatedAt: previous.CreatedAt ?? mutation.Intention.CreatedAt };
       const oldRest = intentions.filter((i) => i.DestinationName === previous.DestinationName && i.ID !== id);
       const conflict = repeatedSource(
@@ -157,19 +194,17 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
     }
     case 'upsert': {
       const destination = mutation.Intention.DestinationName;
-      const previous = intentions.find((existing) => samePair(existing, mutation.Intention));
       const rest = intentions.filter(
         (existing) => existing.DestinationName === destination && !samePair(existing, mutation.Intention),
       );
-      const kept = previous
-        ? { ...mutation.Intention, ID: previous.ID, CreatedAt: previous.CreatedAt ?? mutation.Intention.CreatedAt }
-        : mutation.Intention;
-      replaceDestination(txn, destination, [...rest, kept]);
+      // Meta on an exact write was refused or dropped by the endpoint: it belongs to the enclosing entry.
+      replaceDestination(txn, destination, asConfigEntryIntentions([...rest, { ...mutation.Intention, Meta: {} }]));
       return;
     }
     case 'delete': {
       const previous = intentions.find((existing) => existing.ID === mutation.ID && mutation.ID !== '');
       if (!previous) throw new InvalidWriteError(`Cannot delete non-existent intention: '${mutation.ID}'`);
+      refuseLegacyEditOfConfigEntry(txn, previous.DestinationName);
       const rest = intentions.filter((i) => i.DestinationName === previous.DestinationName && i.ID !== mutation.ID);
       replaceDestination(txn, previous.DestinationName, rest);
       return;
@@ -177,7 +212,7 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
     case 'delete-exact': {
       const rest = intentions.filter((i) => i.DestinationName === mutation.Destination);
       const kept = rest.filter((i) => !(i.SourceName === mutation.Source));
-      if (kept.length !== rest.length) replaceDestination(txn, mutation.Destination, kept);
+      if (kept.length !== rest.length) replaceDestination(txn, mutation.Destination, asConfigEntryIntentions(kept));
       return;
     }
   }

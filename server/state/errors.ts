@@ -44,6 +44,18 @@ export class IntentionConflictError extends StateStoreError {
   }
 }
 
+/**
+ * A legacy (ID-based) intention write Consul ≥ 1.9 refuses because of where the intention lives: its destination's
+ * service-intentions entry was written as a config entry, or the write would move it to another destination's
+ * entry. Consul answers these with 500 and its text, so this code has no HTTP status of its own either.
+ */
+export class LegacyIntentionEditError extends StateStoreError {
+  override readonly name: string = 'LegacyIntentionEditError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_INTENTION_LEGACY_EDIT', message, options);
+  }
+}
+
 /** A node name or ID already belongs to another live node. */
 export class NodeConflictError extends StateStoreError {
   override readonly name: string = 'NodeConflictError';

@@ -188,12 +188,30 @@ describe('Connect HTTP API', () => {
         (await app.inject({ url: '/v1/connect/intentions/match?by=destination&name=db' })).body,
       );
       assert.equal(match['db']?.length, 2);
-      const got = await app.inject({ url: `/v1/connect/intentions/${id}` });
-      assert.equal(json(got.body)['Action'], 'allow');
+      const exactGot = await app.inject({ url: '/v1/connect/intentions/exact?source=web&destination=db' });
+      assert.equal(json(exactGot.body)['Action'], 'allow');
       const missing = await app.inject({ url: '/v1/connect/intentions/exact?source=x&destination=db' });
       assert.equal(missing.statusCode, 404);
+      // Consul ≥ 1.9: the exact write stored db's entry as a config entry, which drops its legacy IDs: the ID-based
+      // endpoints no longer find web => db, and refuse to edit db's intentions (500, as Consul's RPC error).
+      assert.equal((await app.inject({ url: `/v1/connect/intentions/${id}` })).statusCode, 404);
+      const legacyCreate = await app.inject({
+        method: 'POST',
+        url: '/v1/connect/intentions',
+        payload: { SourceName: 'api', DestinationName: 'db', Action: 'allow' },
+      });
+      assert.deepEqual(
+        [legacyCreate.statusCode, legacyCreate.body],
+        [
+          500,
+          'cannot use legacy intention API to edit intentions with a destination of "db" after editing them via a service-intentions config entry',
+        ],
+      );
 
-      const deleted = await app.inject({ method: 'DELETE', url: `/v1/connect/intentions/${id}` });
+      const deleted = await app.inject({
+        method: 'DELETE',
+        url: '/v1/connect/intentions/exact?source=web&destination=db',
+      });
       assert.equal(deleted.body, 'true');
       await eventually(async () => !(await authorized(app, 'web', 'db')).Authorized);
       const gone = await app.inject({ method: 'DELETE', url: `/v1/connect/intentions/${id}` });
