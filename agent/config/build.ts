@@ -3,6 +3,7 @@
 // Values here have passed the schema, so reads only cast; relations are checked afterwards.
 
 import { parseLogLevel } from '../../lib/log.js';
+import { validateMeta } from '../../server/state/normalize.js';
 import { parseConfigWatches } from '../watch/config-watches.js';
 import { gossipLanDefaults, gossipWanDefaults, raftBaseTimings, raftDevTimings } from './defaults.js';
 import { splitAddresses } from './field-checks.js';
@@ -50,6 +51,14 @@ class Section {
   copy<T>(key: string): Readonly<Record<string, T>> {
     return Object.freeze({ ...this.section(key).values }) as Readonly<Record<string, T>>;
   }
+}
+
+/** node_meta with the catalog's rules (Consul's builder refuses an invalid one: reserved consul- prefix, characters). */
+function checkedNodeMeta(top: Section, merged: MergedConfig, problems: ProblemList): Readonly<Record<string, string>> {
+  const meta = top.copy<string>('node_meta');
+  const problem = validateMeta(meta, false);
+  if (problem !== null) problems.error(merged.setBy.get('node_meta') ?? 'configuration', 'node_meta', problem);
+  return meta;
 }
 
 /** Consul's log_rotate_duration default, also used for an explicit 0 (Consul: "0 means 24h"). */
@@ -101,7 +110,7 @@ export function buildConfig(merged: MergedConfig, options: BuildOptions, problem
     // A generated ID is replaced by the one kept in data_dir/node-id, if any (agent/node-id.ts).
     nodeId: (top.str('node_id') ?? environment.newNodeId()).toLowerCase(),
     nodeIdFromConfig: top.str('node_id') !== null,
-    nodeMeta: top.copy<string>('node_meta'),
+    nodeMeta: checkedNodeMeta(top, merged, problems),
     dataDir: top.str('data_dir'),
     pidFile: top.str('pid_file'),
     ...network,
