@@ -1,6 +1,6 @@
 // Proves a snapshot restore on a three-server cluster (memory transport, simulated time) is all-or-nothing when its
-// leader dies midway: the leader is stopped once the restore's first part is committed, as it proposes the second,
-// so the followers hold a staged part and no restore. They keep the old state, elect a leader that takes writes
+// leader dies midway: the parts are proposed back to back (none awaited), and the leader is stopped as it proposes
+// the last one, after every other part entered its log, so the followers hold at most staged parts and no restore. They keep the old state, elect a leader that takes writes
 // (whose first entry drops the staged part), a second restore through that leader replaces the state on every
 // server, and the old leader restarted on its stores comes back to the same. The command replay this replaced left
 // a catalog without its nodes here.
@@ -24,17 +24,20 @@ afterEach(async () => {
 
 const nodeNames = (entry: TestServer): string[] => nodes(entry.server.store).value.map((node) => node.Node);
 
-/** Makes `raft` stop its server instead of proposing the restore's part `part`. */
-function dieAtRestorePart(raft: RaftNode, part: number, die: () => void): void {
+/** Makes `raft` stop its server instead of proposing the restore's last part; counts the parts it did propose. */
+function dieAtLastRestorePart(raft: RaftNode, die: () => void): { proposedParts: number } {
+  const counts = { proposedParts: 0 };
   const propose = raft.propose.bind(raft);
   raft.propose = (command, options) => {
     const decoded = decodeCommand(command);
-    if (decoded.type === 'restore' && decoded.request.Part === part) {
+    if (decoded.type === 'restore' && decoded.request.Part < decoded.request.Parts - 1) counts.proposedParts++;
+    if (decoded.type === 'restore' && decoded.request.Part === decoded.request.Parts - 1) {
       die();
       return Promise.reject(new Error('the leader died'));
     }
     return propose(command, options);
   };
+  return counts;
 }
 
 describe('snapshot restore when the leader dies midway', () => {
@@ -49,8 +52,8 @@ describe('snapshot restore when the leader dies midway', () => {
     const register = (node: string) =>
       c.drive(rpc.call('Catalog.Register', { Node: node, Address: '10.0.0.1' }, { context: testContext }), node);
     await register('node-a');
-    // Values that do not compress, so the snapshot needs more than one part.
-    for (let index = 0; index < 4; index++) {
+    // Values that do not compress, so the snapshot needs three parts.
+    for (let index = 0; index < 6; index++) {
       const Value = randomBytes(400 * 1024).toString('base64');
       const DirEnt = { Key: `blob/${index}`, Value };
       await c.drive(rpc.call('KVS.Apply', { Op: 'set', DirEnt }, { context: testContext }), 'blob');
@@ -62,13 +65,14 @@ describe('snapshot restore when the leader dies midway', () => {
     assert.ok(old.includes('node-z'));
 
     let died: Promise<void> | null = null;
-    dieAtRestorePart(leader.server.raftNode() as RaftNode, 1, () => {
+    const cut = dieAtLastRestorePart(leader.server.raftNode() as RaftNode, () => {
       died = c.crash(leader.name);
     });
     await assert.rejects(
       c.drive(rpc.call('Snapshot.Restore', { Data: saved.Data }, { context: testContext }), 'the cut restore'),
     );
     await died;
+    assert.ok(cut.proposedParts >= 2, `${cut.proposedParts} parts entered the log before the leader died`);
     for (const follower of followers) assert.deepEqual(nodeNames(follower), old, `${follower.name}: old state kept`);
 
     await c.runUntil(() => c.leader() !== null, 'a new leader is elected');

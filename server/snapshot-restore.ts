@@ -49,11 +49,19 @@ export function verifyUploadedSnapshot(data: Uint8Array): void {
   }
 }
 
+/**
+ * Proposes one command and resolves once it is committed and applied. It must propose synchronously, before it
+ * returns (Server.apply and RaftNode.propose do), so commands called in turn enter the log in that order.
+ */
 export type ApplyCommand = (command: Command) => Promise<{ readonly index: number; readonly value: unknown }>;
 
 /**
- * On the leader: verifies `data`, then proposes its parts in order; the last part's entry is the restore. Any
- * failure on the way (lost leadership, shutdown) leaves every server's state as it was.
+ * On the leader: verifies `data`, then proposes all its parts back to back, without waiting for each to commit,
+ * so they share replication rounds and log writes; the last part's entry is the restore. Waiting is not what
+ * makes a restore all-or-nothing, the FSM is (server/fsm/user-restore.ts): it stages parts in log order, and a
+ * part out of sequence, or any entry of a later term (a new leader's first), drops the upload. So a failure on the
+ * way (lost leadership, shutdown, a refused part) leaves every server's state as it was, unless the last part
+ * itself commits, exactly as when the parts went one at a time. The first failure, in part order, is the answer.
  */
 export async function restoreThroughRaft(
   data: Uint8Array,
@@ -61,9 +69,11 @@ export async function restoreThroughRaft(
   newId: () => string = randomUUID,
 ): Promise<SnapshotRestoreReply> {
   verifyUploadedSnapshot(data);
-  let last: { readonly index: number; readonly value: unknown } | null = null;
-  // One after another: each entry is ~1 MiB, and a refused part must stop the rest.
-  for (const part of restoreParts(newId(), data)) last = await apply(restoreCommand(part));
-  const outcome = last?.value as RestoreOutcome;
-  return { Index: last?.index ?? 0, NodesRestored: outcome.NodesRestored };
+  const proposals = restoreParts(newId(), data).map((part) => apply(restoreCommand(part)));
+  const settled = await Promise.allSettled(proposals);
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  const last = settled.at(-1) as PromiseFulfilledResult<{ readonly index: number; readonly value: unknown }>;
+  const outcome = last.value.value as RestoreOutcome;
+  return { Index: last.value.index, NodesRestored: outcome.NodesRestored };
 }
