@@ -6,6 +6,7 @@ import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { dial } from './dial.js';
 import type { ConnectionContext } from './filter-chain.js';
+import type { MuxStream } from './mux/stream.js';
 
 export interface ClusterConnectOptions {
   readonly signal: AbortSignal;
@@ -16,7 +17,8 @@ export interface ClusterConnectOptions {
 
 export interface Cluster {
   readonly name: string;
-  connect(context: ConnectionContext, options: ClusterConnectOptions): Promise<Socket>;
+  /** A socket for the connection, or a stream of a multiplexed session to the endpoint (mux/). */
+  connect(context: ConnectionContext, options: ClusterConnectOptions): Promise<Socket | MuxStream>;
   close(): void;
 }
 

@@ -55,6 +55,12 @@ export class ListenerStats {
     this.active += 1;
   }
 
+  /** An accepted connection turned out to be a multiplexed session: its streams are counted instead. */
+  carrying(): void {
+    this.accepted -= 1;
+    this.active -= 1;
+  }
+
   /** A connection Node refused at accept because the listener was full: counted as a limit result. */
   dropped(): void {
     this.results.limit = (this.results.limit ?? 0) + 1;

@@ -21,6 +21,11 @@ export const PROXY_DEFAULTS = {
   credentialsWaitMs: 30_000,
   /** A new deny intention also closes open connections it now denies (Consul's built-in proxy does not). */
   closeRevokedConnections: true,
+  /**
+   * Upstream connections to a Lattice sidecar ride one mTLS session per endpoint as streams (mux/): one handshake,
+   * and the requests of many callers share TLS records and writes. Other peers are dialled per connection.
+   */
+  multiplexUpstreams: true,
   /** Upstream endpoints: round-robin spreads evenly without state beyond a cursor. */
   balancer: 'round-robin' as 'round-robin' | 'least-connections',
   /** Services one manager hosts; each costs two or more listeners and their watches. */

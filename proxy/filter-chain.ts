@@ -4,6 +4,7 @@
 
 import type { Socket } from 'node:net';
 import type { ConnectionCounters } from './counters.js';
+import type { MuxStream } from './mux/stream.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -25,8 +26,11 @@ export interface ConnectionContext {
   readonly counters: ConnectionCounters;
 }
 
+/** An accepted socket, or a stream of a multiplexed session (one caller's connection carried with others). */
+export type Downstream = Socket | MuxStream;
+
 export interface ProxyConnection {
-  readonly downstream: Socket;
+  readonly downstream: Downstream;
   readonly context: ConnectionContext;
   /** Fires when the listener stops, a policy revokes the connection, or the downstream socket fails. */
   readonly signal: AbortSignal;

@@ -1,5 +1,6 @@
 // A service's public listener: TLS requiring a client certificate (verification is ours, in verify-peer), then
-// intentions, then a relay to the local app. Leaf and root changes swap the server's SecureContext without
+// intentions, then a relay to the local app, or, for a Lattice sidecar that chose `lattice-mux/1`, a multiplexed
+// session whose streams each take the same path. Leaf and root changes swap the server's SecureContext without
 // touching open connections; an intention change ends open connections it now denies (when configured).
 
 import type { Server, Socket } from 'node:net';
@@ -12,12 +13,13 @@ import { LocalAppCluster } from './cluster.js';
 import type { ServiceCredentials } from './credentials.js';
 import { PROXY_DEFAULTS } from './defaults.js';
 import { IntentionRevokedError } from './errors.js';
-import { chain } from './filter-chain.js';
+import { type ConnectionHandler, chain } from './filter-chain.js';
 import { authorize, decideConnection } from './filters/authorize.js';
 import { connectionLimit } from './filters/connection-limit.js';
 import { relay } from './filters/relay.js';
 import { verifyPeer } from './filters/verify-peer.js';
 import { Listener } from './listener.js';
+import { chooseAlpn, isMuxSession, serveSession } from './mux/serve.js';
 import { rescue } from './rescue.js';
 import type { Watched } from './source.js';
 
@@ -56,7 +58,13 @@ export class InboundListener implements Startable {
       port: config.localServicePort,
       connectTimeoutMs: config.connectTimeoutMs,
     });
-    const handler = chain(relay(cluster, { idleTimeoutMs: config.idleTimeoutMs, clock: components.clock }), [
+    const relayToApp = relay(cluster, { idleTimeoutMs: config.idleTimeoutMs, clock: components.clock });
+    // A multiplexed session runs the chain once for the connection and then once per stream (mux/serve.ts).
+    const relayOrServe: ConnectionHandler = (connection) =>
+      isMuxSession(connection)
+        ? serveSession(connection, (stream, session) => this.listener.acceptStream(stream, session))
+        : relayToApp(connection);
+    const handler = chain(relayOrServe, [
       rescue(components.log),
       connectionLimit(() => this.listener.openCount(), config.connectionsMax),
       verifyPeer(components.credentials, components.clock),
@@ -101,6 +109,7 @@ export class InboundListener implements Startable {
       handshakeTimeout: this.config.handshakeTimeoutMs,
       allowHalfOpen: true,
       noDelay: true,
+      ALPNCallback: chooseAlpn,
     });
     server.on('secureConnection', accept);
     server.on('tlsClientError', (error) => {

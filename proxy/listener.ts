@@ -9,7 +9,8 @@ import type { AbortOptions, Startable } from '../lib/lifecycle.js';
 import { LifecycleState } from '../lib/lifecycle.js';
 import { ListenerStats, newCounters } from './counters.js';
 import { StreamError } from './errors.js';
-import type { ConnectionContext, ConnectionHandler, Direction, ProxyConnection } from './filter-chain.js';
+import type { ConnectionContext, ConnectionHandler, Direction, Downstream, ProxyConnection } from './filter-chain.js';
+import { MuxStream } from './mux/stream.js';
 
 export interface ListenerConfig {
   readonly name: string;
@@ -50,6 +51,8 @@ export class Listener implements Startable {
   private readonly open = new Set<OpenConnection>();
   /** Every accepted TCP socket, including TLS ones still in their handshake, so stop can end them all. */
   private readonly sockets = new Set<Socket>();
+  /** Connections that are multiplexed sessions carrying streams: their streams count as the open connections. */
+  private readonly carriers = new Set<ConnectionContext>();
   private server: Server | null = null;
 
   constructor(
@@ -100,7 +103,7 @@ export class Listener implements Startable {
   }
 
   openCount(): number {
-    return this.open.size;
+    return this.open.size - this.carriers.size;
   }
 
   /** Open connections, with a way to end one through the chain (the reason reaches rescue as the error). */
@@ -110,28 +113,51 @@ export class Listener implements Startable {
     }
   }
 
+  /**
+   * A stream a peer opened inside one of this listener's connections (a multiplexed session): run through the same
+   * chain and counted, revoked and stopped like an accepted connection.
+   */
+  acceptStream(stream: MuxStream, session: ConnectionContext): void {
+    if (!this.lifecycle.isRunning()) {
+      stream.destroy();
+      return;
+    }
+    if (!this.carriers.has(session)) {
+      // From its first stream on, a session is transport: its streams are what the counters count.
+      this.carriers.add(session);
+      this.stats.carrying();
+    }
+    this.run(stream, session.remoteAddress);
+  }
+
   private accept(socket: Socket): void {
     if (!this.lifecycle.isRunning()) {
       socket.destroy();
       return;
     }
+    this.run(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+  }
+
+  private run(downstream: Downstream, remoteAddress: string): void {
     const controller = new AbortController();
-    // Before the relay owns the socket an error would be unhandled; afterwards it ends the relay the same way.
-    socket.on('error', (error) => controller.abort(new StreamError('downstream', { cause: error })));
+    if (!(downstream instanceof MuxStream)) {
+      // Before the relay owns the socket an error would be unhandled; afterwards it ends the relay the same way.
+      downstream.on('error', (error) => controller.abort(new StreamError('downstream', { cause: error })));
+    }
     const context: ConnectionContext = {
       id: nextConnectionId++,
       listener: this.config.name,
       direction: this.config.direction,
       service: this.config.service,
       destination: this.config.destination,
-      remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+      remoteAddress,
       source: null,
       sourceNamespace: null,
       peerUri: null,
       endpoint: null,
       counters: newCounters(this.components.clock.nowMs()),
     };
-    const connection: ProxyConnection = { downstream: socket, context, signal: controller.signal };
+    const connection: ProxyConnection = { downstream, context, signal: controller.signal };
     this.stats.opened();
     // Registered before the chain runs, so the limit filter's count includes this connection.
     const entry: OpenConnection = {
@@ -142,7 +168,8 @@ export class Listener implements Startable {
     this.open.add(entry);
     entry.done = this.components.handler(connection).finally(() => {
       this.open.delete(entry);
-      if (!socket.destroyed) socket.destroy();
+      if (!downstream.destroyed) downstream.destroy();
+      if (this.carriers.delete(context)) return;
       context.counters.durationMs = this.components.clock.nowMs() - context.counters.startedMs;
       this.stats.closed(context.counters);
       this.ended.emit('end', context);

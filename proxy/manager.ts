@@ -37,6 +37,8 @@ export interface ProxyManagerInit {
   readonly sessionCacheEndpointsMax?: number;
   readonly credentialsWaitMs?: number;
   readonly closeRevokedConnections?: boolean;
+  /** Carry upstream connections as streams of one mTLS session per endpoint (mux/); false dials each one. */
+  readonly multiplexUpstreams?: boolean;
   readonly servicesMax?: number;
 }
 
@@ -69,6 +71,7 @@ export class ProxyManager implements Startable {
       sessionCacheEndpointsMax: init.sessionCacheEndpointsMax ?? PROXY_DEFAULTS.sessionCacheEndpointsMax,
       credentialsWaitMs: init.credentialsWaitMs ?? PROXY_DEFAULTS.credentialsWaitMs,
       closeRevokedConnections: init.closeRevokedConnections ?? PROXY_DEFAULTS.closeRevokedConnections,
+      multiplexUpstreams: init.multiplexUpstreams ?? PROXY_DEFAULTS.multiplexUpstreams,
     });
     this.servicesMax = init.servicesMax ?? PROXY_DEFAULTS.servicesMax;
   }

@@ -28,11 +28,28 @@ describe('web → api through two proxies', () => {
     assert.equal(mesh.web.stats().upstreams.api?.bytesOut, inbound.bytesOut);
   });
 
-  it('resumes TLS sessions between the proxies', async () => {
+  it('carries further connections as streams of the one multiplexed session', async () => {
     for (let turn = 0; turn < 3; turn += 1) await httpRequest(mesh.upstreamPort, '/again');
     const cluster = mesh.web.clusterStats('api');
-    assert.ok(cluster.dials >= 3);
-    assert.ok(cluster.resumedDials >= 1, `resumed ${cluster.resumedDials} of ${cluster.dials}`);
+    assert.equal(cluster.dials, 1, 'one mTLS dial for five connections');
+    assert.equal(cluster.streams, 5);
+    assert.deepEqual(Object.keys(cluster.sessionsByEndpoint), [`127.0.0.2:${mesh.api.publicAddress().port}`]);
+    await waitFor(() => mesh.api.stats().inbound.results.ok === 5, 'the five streams to finish as connections');
+  });
+});
+
+describe('web → api with multiplexing off', () => {
+  it('dials per connection and resumes TLS sessions between the proxies', async () => {
+    const mesh = await startMeshPair({ multiplexUpstreams: false });
+    try {
+      for (let turn = 0; turn < 3; turn += 1) await httpRequest(mesh.upstreamPort, '/again');
+      const cluster = mesh.web.clusterStats('api');
+      assert.equal(cluster.dials, 3);
+      assert.equal(cluster.streams, 0);
+      assert.ok(cluster.resumedDials >= 1, `resumed ${cluster.resumedDials} of ${cluster.dials}`);
+    } finally {
+      await mesh.close();
+    }
   });
 });
 

@@ -29,6 +29,7 @@ export interface OutboundConfig {
   readonly sessionCacheEndpointsMax: number;
   readonly idleTimeoutMs: number;
   readonly connectionsMax: number;
+  readonly multiplex: boolean;
 }
 
 export interface OutboundComponents {
@@ -59,6 +60,7 @@ export class OutboundListener implements Startable {
         connectTimeoutMs: config.connectTimeoutMs,
         connectAttemptsMax: config.connectAttemptsMax,
         sessionCacheEndpointsMax: config.sessionCacheEndpointsMax,
+        multiplex: config.multiplex,
       },
     );
     const handler = chain(relay(this.cluster, { idleTimeoutMs: config.idleTimeoutMs, clock: components.clock }), [

@@ -82,7 +82,9 @@ function reasonOf(error: unknown, matched: Error): string {
 export function resetSocket(connection: ProxyConnection): void {
   const socket = connection.downstream;
   if (socket.destroyed) return;
-  if (connection.context.direction === 'outbound' && typeof socket.resetAndDestroy === 'function') {
+  // A socket whose FIN is on its way cannot be reset (libuv refuses, and Node then never closes the handle).
+  const finOnItsWay = 'writableEnded' in socket && socket.writableEnded;
+  if (connection.context.direction === 'outbound' && !finOnItsWay && typeof socket.resetAndDestroy === 'function') {
     socket.resetAndDestroy();
     return;
   }

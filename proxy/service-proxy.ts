@@ -27,6 +27,7 @@ export interface ServiceProxySettings {
   readonly sessionCacheEndpointsMax: number;
   readonly credentialsWaitMs: number;
   readonly closeRevokedConnections: boolean;
+  readonly multiplexUpstreams: boolean;
 }
 
 export interface ServiceProxyComponents {
@@ -108,6 +109,7 @@ export class ServiceProxy implements Startable {
             connectTimeoutMs: this.settings.connectTimeoutMs,
             connectAttemptsMax: this.settings.connectAttemptsMax,
             sessionCacheEndpointsMax: this.settings.sessionCacheEndpointsMax,
+            multiplex: this.settings.multiplexUpstreams,
             idleTimeoutMs: this.settings.idleTimeoutMs,
             connectionsMax: this.settings.connectionsMaxPerListener,
           },

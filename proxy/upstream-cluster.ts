@@ -1,6 +1,8 @@
 // An upstream's endpoints as one cluster: pick a healthy endpoint (balancer.ts), dial it with mTLS using the calling
 // service's leaf and the target's SNI, verify the server is the expected service under the current roots, and on a
-// failed dial try another endpoint while retry.ts allows. TLS sessions are cached per endpoint and resumed.
+// failed dial try another endpoint while retry.ts allows. TLS sessions are cached per endpoint and resumed. With
+// multiplexing on (the default), a connection to an endpoint that speaks `lattice-mux/1` is a stream of the one
+// verified session kept to it (mux/pool.ts), so most connections cost no dial and their requests share writes.
 
 import type { OnReadOpts, Socket } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
@@ -20,6 +22,9 @@ import {
   PeerRejectedError,
 } from './errors.js';
 import type { ConnectionContext } from './filter-chain.js';
+import { MUX_ALPN } from './mux/frames.js';
+import { MuxPool } from './mux/pool.js';
+import { MuxStream } from './mux/stream.js';
 import { peerChainDer } from './peer-chain.js';
 import { type DialFailure, shouldRetryConnect } from './retry.js';
 import { SessionCache } from './session-cache.js';
@@ -35,6 +40,8 @@ export interface UpstreamClusterConfig {
   readonly connectTimeoutMs: number;
   readonly connectAttemptsMax: number;
   readonly sessionCacheEndpointsMax: number;
+  /** Carry connections as streams of one session per endpoint when the endpoint agrees (ALPN). */
+  readonly multiplex: boolean;
 }
 
 export interface UpstreamClusterComponents {
@@ -50,6 +57,10 @@ export interface UpstreamClusterStats {
   readonly resumedDials: number;
   readonly failedDials: number;
   readonly cachedSessions: number;
+  /** Connections carried as streams of a multiplexed session. */
+  readonly streams: number;
+  /** Open multiplexed sessions by endpoint, with their open streams. */
+  readonly sessionsByEndpoint: Readonly<Record<string, number>>;
   readonly activeByEndpoint: Readonly<Record<string, number>>;
 }
 
@@ -61,7 +72,8 @@ export class UpstreamCluster implements Cluster {
   private readonly active = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private cursor = 0;
-  private readonly counts = { dials: 0, resumedDials: 0, failedDials: 0 };
+  private readonly counts = { dials: 0, resumedDials: 0, failedDials: 0, streams: 0 };
+  private readonly mux: MuxPool | null;
 
   constructor(
     private readonly components: UpstreamClusterComponents,
@@ -69,11 +81,15 @@ export class UpstreamCluster implements Cluster {
   ) {
     this.name = config.name;
     this.sessions = new SessionCache(config.sessionCacheEndpointsMax);
+    this.mux = config.multiplex ? new MuxPool({ clock: components.clock }) : null;
     // A resumed session would present the old leaf; after a swap every endpoint gets a full handshake once.
-    this.unsubscribe = components.credentials.onChange(() => this.sessions.clear());
+    this.unsubscribe = components.credentials.onChange(() => {
+      this.sessions.clear();
+      this.mux?.drainAll();
+    });
   }
 
-  async connect(context: ConnectionContext, options: ClusterConnectOptions): Promise<Socket> {
+  async connect(context: ConnectionContext, options: ClusterConnectOptions): Promise<Socket | MuxStream> {
     const endpoints = this.components.endpoints.current() ?? [];
     const keys = endpoints.map(keyOf);
     const tried = new Set<string>();
@@ -94,11 +110,9 @@ export class UpstreamCluster implements Cluster {
       const key = keys[choice.position]!;
       context.endpoint = key;
       try {
-        this.counts.dials += 1;
-        const socket = await this.dialEndpoint(endpoint, key, options);
-        if (socket.isSessionReused()) this.counts.resumedDials += 1;
-        this.track(key, socket);
-        return socket;
+        const upstream = await this.connectEndpoint(endpoint, key, options);
+        this.track(key, upstream);
+        return upstream;
       } catch (error) {
         lastError = error;
         this.counts.failedDials += 1;
@@ -115,16 +129,70 @@ export class UpstreamCluster implements Cluster {
     this.unsubscribe();
     this.components.endpoints.close();
     this.sessions.clear();
+    this.mux?.close();
   }
 
   stats(): UpstreamClusterStats {
-    return { ...this.counts, cachedSessions: this.sessions.size, activeByEndpoint: Object.fromEntries(this.active) };
+    return {
+      ...this.counts,
+      cachedSessions: this.sessions.size,
+      sessionsByEndpoint: this.mux?.snapshot() ?? {},
+      activeByEndpoint: Object.fromEntries(this.active),
+    };
+  }
+
+  /** A stream of the endpoint's session when it has (or is setting up) one; otherwise a dial, offering mux. */
+  private async connectEndpoint(
+    endpoint: UpstreamEndpoint,
+    key: string,
+    options: ClusterConnectOptions,
+  ): Promise<Socket | MuxStream> {
+    const mux = this.mux;
+    if (mux === null) return this.dialCounted(endpoint, key, options, false);
+    let session = mux.ready(key);
+    const waiting = session === null ? mux.pendingFor(key) : undefined;
+    if (waiting !== undefined) {
+      await waiting;
+      session = mux.ready(key);
+    }
+    if (session !== null) {
+      this.counts.streams += 1;
+      return mux.openStream(session);
+    }
+    if (!mux.shouldOffer(key)) return this.dialCounted(endpoint, key, options, false);
+    const dialled = this.dialCounted(endpoint, key, options, true);
+    const adopted = dialled.then(
+      (socket) => (socket.alpnProtocol === MUX_ALPN ? mux.adopt(key, socket) : null),
+      () => null,
+    );
+    mux.dialling(key, adopted);
+    const socket = await dialled;
+    const made = await adopted;
+    if (made === null) {
+      mux.markPlain(key);
+      return socket;
+    }
+    this.counts.streams += 1;
+    return mux.openStream(made);
+  }
+
+  private async dialCounted(
+    endpoint: UpstreamEndpoint,
+    key: string,
+    options: ClusterConnectOptions,
+    offerMux: boolean,
+  ): Promise<TLSSocket> {
+    this.counts.dials += 1;
+    const socket = await this.dialEndpoint(endpoint, key, options, offerMux);
+    if (socket.isSessionReused()) this.counts.resumedDials += 1;
+    return socket;
   }
 
   private async dialEndpoint(
     endpoint: UpstreamEndpoint,
     key: string,
     { signal, onread }: ClusterConnectOptions,
+    offerMux: boolean,
   ): Promise<TLSSocket> {
     const credentials = this.components.credentials.current();
     const servername =
@@ -150,6 +218,7 @@ export class UpstreamCluster implements Cluster {
           // Verification is ours, below: OpenSSL knows nothing of SPIFFE IDs.
           rejectUnauthorized: false,
           session: cached?.session,
+          ...(offerMux ? { ALPNProtocols: [MUX_ALPN] } : {}),
           // The peer's end closes only its direction; ours ends when the caller's does (the relay passes it on).
           allowHalfOpen: true,
           // tls.connect takes `onread` and `allowHalfOpen` like net.connect (its types leave them out).
@@ -195,13 +264,15 @@ export class UpstreamCluster implements Cluster {
     return socket;
   }
 
-  private track(key: string, socket: Socket): void {
+  private track(key: string, upstream: Socket | MuxStream): void {
     this.active.set(key, (this.active.get(key) ?? 0) + 1);
-    socket.once('close', () => {
+    const closed = () => {
       const left = (this.active.get(key) ?? 1) - 1;
       if (left <= 0) this.active.delete(key);
       else this.active.set(key, left);
-    });
+    };
+    if (upstream instanceof MuxStream) upstream.onClose(closed);
+    else upstream.once('close', closed);
   }
 }
 

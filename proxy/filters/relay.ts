@@ -1,6 +1,8 @@
 // The L4 relay, innermost handler: dial the cluster, then move bytes both ways without touching them until both
 // sockets have closed: each socket forwards its reads itself (forwarding-reader.ts); the accepted one is piped only
-// on a Node where its reads cannot be taken over.
+// on a Node where its reads cannot be taken over. When either end is a stream of a multiplexed session (mux/), the
+// stream carries the plain socket on its side instead: the caller's socket when the upstream cluster gave a stream,
+// the app's socket when the connection is itself a stream the peer opened.
 // Half-closes pass through; idleness on either socket, an upstream error or the connection's signal ends it with a
 // typed error for rescue.
 
@@ -8,8 +10,9 @@ import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { Cluster } from '../cluster.js';
 import { IdleTimeoutError, StreamError } from '../errors.js';
-import type { ConnectionHandler, ProxyConnection } from '../filter-chain.js';
+import type { ConnectionContext, ConnectionHandler, ProxyConnection } from '../filter-chain.js';
 import { ForwardingReader } from '../forwarding-reader.js';
+import { MuxStream } from '../mux/stream.js';
 
 export interface RelayOptions {
   readonly idleTimeoutMs: number;
@@ -18,23 +21,96 @@ export interface RelayOptions {
 
 export function relay(cluster: Cluster, options: RelayOptions): ConnectionHandler {
   return async (connection) => {
+    const { downstream, context, signal } = connection;
+    if (downstream instanceof MuxStream) {
+      const app = await cluster.connect(context, { signal, onread: () => downstream.onreadOptions() });
+      if (app instanceof MuxStream) throw new Error(`cluster ${cluster.name} gave a stream for a stream`);
+      await carryStream(connection, downstream, app, false, options);
+      return;
+    }
     const reader = new ForwardingReader();
-    const upstream = await cluster.connect(connection.context, {
-      signal: connection.signal,
-      onread: () => reader.onreadForDial(),
-    });
-    await pipeBoth(connection, upstream, reader, options);
+    const upstream = await cluster.connect(context, { signal, onread: () => reader.onreadForDial() });
+    if (upstream instanceof MuxStream) {
+      await carryStream(connection, upstream, downstream, true, options);
+      return;
+    }
+    await pipeBoth(connection, downstream, upstream, reader, options);
   };
+}
+
+/** Bytes counted on the plaintext socket: the app's inbound, the caller's outbound. */
+function countBytes(context: ConnectionContext, plain: Socket): void {
+  const inbound = context.direction === 'inbound';
+  context.counters.bytesIn = inbound ? plain.bytesWritten : plain.bytesRead;
+  context.counters.bytesOut = inbound ? plain.bytesRead : plain.bytesWritten;
+}
+
+/**
+ * Idleness is sampled, not tracked per chunk: socket.setTimeout re-arms a timer on every read and write, which cost
+ * a quarter of the relay's CPU in bench/proxy-pair. A connection is closed after one to two idle periods.
+ */
+function watchIdle(plain: Socket, options: RelayOptions, onIdle: (error: Error) => void): Timer {
+  let bytesSeen = plain.bytesRead + plain.bytesWritten;
+  let timer: Timer;
+  const arm = (): Timer =>
+    options.clock.setTimer(options.idleTimeoutMs, () => {
+      const bytes = plain.bytesRead + plain.bytesWritten;
+      if (bytes === bytesSeen) onIdle(new IdleTimeoutError(options.idleTimeoutMs));
+      else {
+        bytesSeen = bytes;
+        timer = arm();
+      }
+    });
+  timer = arm();
+  return { cancel: () => timer.cancel() };
+}
+
+/** A plain socket carried by a mux stream until the stream has finished; failures reach rescue as errors. */
+function carryStream(
+  connection: ProxyConnection,
+  stream: MuxStream,
+  plain: Socket,
+  accepted: boolean,
+  options: RelayOptions,
+): Promise<void> {
+  const { signal, context } = connection;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (error: unknown | null) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      idle.cancel();
+      countBytes(context, plain);
+      if (error === null) resolve();
+      else {
+        stream.destroy(error instanceof Error ? error : new Error(String(error)));
+        reject(error);
+      }
+    };
+    const onAbort = () => finish(signal.reason);
+    const idle = watchIdle(plain, options, finish);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) {
+      onAbort();
+      plain.destroy();
+      return;
+    }
+    stream.bind(plain, accepted).then(
+      () => finish(null),
+      (error: unknown) => finish(error),
+    );
+  });
 }
 
 function pipeBoth(
   connection: ProxyConnection,
+  downstream: Socket,
   upstream: Socket,
   reader: ForwardingReader,
   options: RelayOptions,
 ): Promise<void> {
-  const { idleTimeoutMs, clock } = options;
-  const { downstream, signal, context } = connection;
+  const { signal, context } = connection;
   // Count on the plaintext side: the app's socket inbound, the caller's socket outbound.
   const plain = context.direction === 'inbound' ? upstream : downstream;
   return new Promise<void>((resolve, reject) => {
@@ -44,11 +120,8 @@ function pipeBoth(
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      idleTimer?.cancel();
-      const fromCaller = context.direction === 'inbound' ? plain.bytesWritten : plain.bytesRead;
-      const toCaller = context.direction === 'inbound' ? plain.bytesRead : plain.bytesWritten;
-      context.counters.bytesIn = fromCaller;
-      context.counters.bytesOut = toCaller;
+      idleTimer.cancel();
+      countBytes(context, plain);
       upstream.destroy();
       if (error === null) {
         downstream.destroy();
@@ -60,23 +133,10 @@ function pipeBoth(
       closedSides += 1;
       if (closedSides === 2) finish(null);
     };
-    // Idleness is sampled, not tracked per chunk: socket.setTimeout re-arms a timer on every read and write, which
-    // cost a quarter of the relay's CPU in bench/proxy-pair. A connection is closed after one to two idle periods.
-    let idleTimer: Timer | null = null;
-    let bytesSeen = plain.bytesRead + plain.bytesWritten;
-    const armIdleCheck = (): Timer =>
-      clock.setTimer(idleTimeoutMs, () => {
-        const bytes = plain.bytesRead + plain.bytesWritten;
-        if (bytes === bytesSeen) finish(new IdleTimeoutError(idleTimeoutMs));
-        else {
-          bytesSeen = bytes;
-          idleTimer = armIdleCheck();
-        }
-      });
     upstream.on('error', (error) => finish(new StreamError('upstream', { cause: error })));
     upstream.once('close', onClose);
     downstream.once('close', onClose);
-    idleTimer = armIdleCheck();
+    const idleTimer = watchIdle(plain, options, finish);
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) {
       onAbort();

@@ -10,6 +10,7 @@ import type { ServiceCredentials } from '../credentials.js';
 import { PROXY_DEFAULTS } from '../defaults.js';
 import { PeerRejectedError } from '../errors.js';
 import type { NetworkFilter } from '../filter-chain.js';
+import { MuxStream } from '../mux/stream.js';
 import { peerChainDer } from '../peer-chain.js';
 import { type PeerIdentity, VerifiedPeers } from '../verified-peers.js';
 
@@ -22,7 +23,9 @@ export function verifyPeer(
     const { context } = connection;
     const current = credentials.current();
     try {
-      const socket = connection.downstream as TLSSocket;
+      // A stream of a multiplexed session is verified by its session's certificate, under the credentials of now.
+      const { downstream } = connection;
+      const socket = (downstream instanceof MuxStream ? downstream.sessionSocket : downstream) as TLSSocket;
       const leaf = socket.getPeerX509Certificate();
       if (!leaf) throw new MalformedCertificateError('the client sent no certificate');
       const nowMs = clock.wallMs();
