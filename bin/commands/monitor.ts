@@ -1,5 +1,5 @@
 // `lattice monitor`: streams the agent's log lines from /v1/agent/monitor (-log-level filters), as consul monitor,
-// until interrupted. Lines come formatted as the agent writes them (-log-json on the agent gives JSON lines).
+// until interrupted. Lines come formatted as the agent writes them; -log-json asks for Consul's JSON records.
 
 import type { Command } from 'commander';
 import { addHttpOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
@@ -16,7 +16,7 @@ export function registerMonitor(program: Command): void {
       .command('monitor')
       .description("Streams the agent's logs")
       .option('--log-level <level>', 'TRACE, DEBUG, INFO, WARN or ERROR (default INFO)')
-      .option('--log-json', "accepted for Consul compatibility; the agent's own log format is streamed"),
+      .option('--log-json', "each line as Consul's JSON log record (@level, @message, @module, @timestamp)"),
   ).action(async (flags: MonitorFlags) => {
     const query: [string, string][] = [];
     if (flags.logLevel) query.push(['loglevel', flags.logLevel]);

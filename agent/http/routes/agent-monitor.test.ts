@@ -1,6 +1,6 @@
 // Proves /v1/agent/monitor over a real listener: log lines written after a client attaches stream to it, filtered
-// by ?loglevel, a bad level is 400, and the subscription ends when the client hangs up. Also the level test for
-// text and JSON log lines, and the subscriber limit of the fan-out.
+// by ?loglevel (as Consul's JSON records with ?logjson), a bad level is 400, and the subscription ends when the
+// client hangs up. Also the level test for text and JSON log lines, and the subscriber limit of the fan-out.
 
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -44,6 +44,29 @@ describe('/v1/agent/monitor', () => {
     }
     assert.doesNotMatch(text, /quiet/);
     assert.match(text, /WARN: loud/);
+    controller.abort();
+    await until(() => logs.subscriberCount === 0, 'the monitor to unsubscribe');
+  });
+
+  it("streams Consul's JSON records with ?logjson", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/v1/agent/monitor?logjson`, { signal: controller.signal });
+    assert.equal(response.status, 200);
+    logs.write('[2026-01-01T00:00:00.002] INFO: agent: json please {"n":1}\n');
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    assert.deepEqual(JSON.parse(text), {
+      '@level': 'info',
+      '@message': 'json please',
+      '@module': 'agent',
+      '@timestamp': '2026-01-01T00:00:00.002',
+      n: 1,
+    });
     controller.abort();
     await until(() => logs.subscriberCount === 0, 'the monitor to unsubscribe');
   });

@@ -1,11 +1,13 @@
 // GET /v1/agent/monitor: streams the agent's log lines as they are written, down to `?loglevel=` (default info), even
 // below the agent's own log_level, as Consul's monitor does ("This log level can be more verbose than what the agent
 // is configured to run at"): the fan-out lowers the logger's level while the stream lasts. A client that reads too
-// slowly loses lines, and is told how many, instead of the agent buffering for it.
+// slowly loses lines, and is told how many, instead of the agent buffering for it. `?logjson` streams each line as
+// Consul's hclog JSON (agent/runtime/log-line-json.ts).
 
 import { LatticeError, NotImplementedError } from '../../../lib/errors.js';
 import type { AgentHandle } from '../../runtime/handle.js';
 import { lineAtLevel } from '../../runtime/log-fanout.js';
+import { logRecordAsJson } from '../../runtime/log-line-json.js';
 import type { AclRequirement } from '../acl-hook.js';
 import type { ConsulRoute } from '../consul-route.js';
 import { BadRequestError } from '../errors.js';
@@ -31,6 +33,8 @@ export function agentMonitorRoute(agent: AgentHandle, acl: AclRequirement): Cons
       const level = (requestParams(request).get('loglevel') ?? 'info').toLowerCase();
       if (!levels.has(level)) throw new BadRequestError(`Unknown log level: ${level}`);
       const wanted = level === 'warning' ? 'warn' : level === 'err' ? 'error' : level;
+      // Consul's ?logjson: each line as hclog JSON ({"@level","@message","@module","@timestamp"}).
+      const json = requestParams(request).has('logjson');
       const raw = reply.raw;
       let blocked = false;
       let dropped = 0;
@@ -40,7 +44,7 @@ export function agentMonitorRoute(agent: AgentHandle, acl: AclRequirement): Cons
           dropped++;
           return;
         }
-        if (raw.write(line)) return;
+        if (raw.write(json ? logRecordAsJson(line) : line)) return;
         blocked = true;
         raw.once('drain', () => {
           blocked = false;
