@@ -36,6 +36,9 @@ export class MuxStream {
   private delivered = 0;
   private waitingForDrain = false;
   private pausedForCredit = false;
+  /** Read bytes beyond the peer's credit, waiting for it (copies). */
+  private held: Buffer[] = [];
+  private endAfterHeld = false;
   private endSent = false;
   private endReceived = false;
   /** Either side reset the stream, or the session failed: nothing more is sent for it. */
@@ -56,6 +59,11 @@ export class MuxStream {
   /** True once the stream can carry nothing more (what rescue checks before resetting a downstream). */
   get destroyed(): boolean {
     return this.aborted || this.closed;
+  }
+
+  /** Waiting for the peer to return flow-control credit (reads of the socket stopped). */
+  get waitingForCredit(): boolean {
+    return this.pausedForCredit;
   }
 
   /** The session's TLS socket, for the peer's certificate. */
@@ -148,6 +156,12 @@ export class MuxStream {
 
   receiveWindow(increment: number): void {
     this.sendCredit += increment;
+    if (this.aborted || !this.sendHeld()) return;
+    if (this.endAfterHeld) {
+      this.endAfterHeld = false;
+      this.sendEndNow();
+      return;
+    }
     if (this.pausedForCredit && this.sendCredit > 0) {
       this.pausedForCredit = false;
       this.socket?.resume();
@@ -162,14 +176,39 @@ export class MuxStream {
 
   // ---- internals
 
-  /** From the socket's reads: framed at once. False stops reading until the peer returns credit. */
+  /**
+   * From the socket's reads: framed at once, as far as the peer's credit goes. What a read brings beyond it (chunks
+   * the socket had buffered before its reads were taken over, say) is held, copied, until credit returns.
+   * False stops reading the socket.
+   */
   private forward(chunk: Buffer): boolean {
     if (this.aborted || this.endSent) return false;
-    this.session.sendData(this.id, chunk);
-    this.sendCredit -= chunk.length;
+    if (this.held.length > 0) {
+      this.held.push(Buffer.from(chunk));
+      return false;
+    }
+    const sendable = Math.min(chunk.length, this.sendCredit);
+    if (sendable > 0) {
+      this.session.sendData(this.id, sendable === chunk.length ? chunk : chunk.subarray(0, sendable));
+      this.sendCredit -= sendable;
+    }
+    if (sendable < chunk.length) this.held.push(Buffer.from(chunk.subarray(sendable)));
     if (this.sendCredit > 0) return true;
     this.pausedForCredit = true;
     return false;
+  }
+
+  /** Sends what was held back while credit lasts; true when nothing is left held. */
+  private sendHeld(): boolean {
+    while (this.held.length > 0 && this.sendCredit > 0) {
+      const next = this.held[0]!;
+      const sendable = Math.min(next.length, this.sendCredit);
+      this.session.sendData(this.id, next.subarray(0, sendable));
+      this.sendCredit -= sendable;
+      if (sendable === next.length) this.held.shift();
+      else this.held[0] = next.subarray(sendable);
+    }
+    return this.held.length === 0;
   }
 
   private takeOverReads(socket: Socket): void {
@@ -206,6 +245,12 @@ export class MuxStream {
 
   private localEnded(): void {
     if (this.aborted || this.endSent) return;
+    // The FIN follows the bytes before it: after whatever still waits for credit.
+    if (this.held.length > 0) this.endAfterHeld = true;
+    else this.sendEndNow();
+  }
+
+  private sendEndNow(): void {
     this.endSent = true;
     this.session.sendEnd(this.id);
   }
@@ -239,6 +284,7 @@ export class MuxStream {
     if (this.closed) return;
     this.closed = true;
     this.early = null;
+    this.held = [];
     this.session.forget(this);
     for (const listener of this.closeListeners.splice(0)) listener(this.failure);
   }
