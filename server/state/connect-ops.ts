@@ -13,7 +13,12 @@ import {
   serviceIntentionsFromIntentions,
   validateIntention,
 } from '../../connect/index.js';
-import { IntentionConflictError, InvalidWriteError, LegacyIntentionEditError } from './errors.js';
+import {
+  IntentionConflictError,
+  InvalidWriteError,
+  LegacyIntentionEditError,
+  UnknownIntentionError,
+} from './errors.js';
 import { tableIndexKey } from './indexes.js';
 import type { StateStore } from './store.js';
 import {
@@ -169,7 +174,7 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
     case 'update': {
       const id = mutation.Intention.ID;
       const previous = intentions.find((existing) => existing.ID === id && id !== '');
-      if (!previous) throw new InvalidWriteError(`Cannot modify non-existent intention: '${id}'`);
+      if (!previous) throw new UnknownIntentionError(`Cannot modify non-existent intention: '${id}'`);
       // Consul ≥ 1.9 (computeApplyChangesLegacyUpdate): a destination is the config entry the intention lives in.
       if (previous.DestinationName !== mutation.Intention.DestinationName)
         throw new LegacyIntentionEditError(
@@ -203,7 +208,7 @@ export function intentionMutateTxn(txn: WriteTxn, mutation: IntentionMutation): 
     }
     case 'delete': {
       const previous = intentions.find((existing) => existing.ID === mutation.ID && mutation.ID !== '');
-      if (!previous) throw new InvalidWriteError(`Cannot delete non-existent intention: '${mutation.ID}'`);
+      if (!previous) throw new UnknownIntentionError(`Cannot delete non-existent intention: '${mutation.ID}'`);
       refuseLegacyEditOfConfigEntry(txn, previous.DestinationName);
       const rest = intentions.filter((i) => i.DestinationName === previous.DestinationName && i.ID !== mutation.ID);
       replaceDestination(txn, previous.DestinationName, rest);

@@ -56,6 +56,18 @@ export class LegacyIntentionEditError extends StateStoreError {
   }
 }
 
+/**
+ * A legacy intention update or delete naming an ID no intention has. Consul's Intention.Apply answers it as an RPC
+ * error, so its HTTP API says 500 with this text ("Cannot modify non-existent intention: 'x'"); no HTTP status of
+ * its own here either (a GET of that ID is the 404).
+ */
+export class UnknownIntentionError extends StateStoreError {
+  override readonly name: string = 'UnknownIntentionError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_INTENTION_UNKNOWN', message, options);
+  }
+}
+
 /** A node name or ID already belongs to another live node. */
 export class NodeConflictError extends StateStoreError {
   override readonly name: string = 'NodeConflictError';

@@ -75,7 +75,7 @@ describe('legacy intention edits against config entries', () => {
     );
     h.refuses(
       () => h.mutate({ Op: 'delete', ID: id1 }),
-      'InvalidWriteError',
+      'UnknownIntentionError',
       `Cannot delete non-existent intention: '${id1}'`,
     );
     h.mutate({ Op: 'create', Intention: legacy('db', 'other', id2) });
