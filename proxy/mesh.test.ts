@@ -87,6 +87,8 @@ describe('intentions', () => {
       mesh.source.setIntentions(intentionTable([['web', 'api', 'deny']]));
       assert.equal((await httpRequest(mesh.upstreamPort, '/still-open', { agent })).status, 200);
       await assert.rejects(httpRequest(mesh.upstreamPort, '/new'));
+      // Refused by the intention (a new stream on the open session is authorized on its own), and counted so.
+      await waitFor(() => mesh.api.stats().inbound.results.denied === 1, 'the new connection to be denied');
       agent.destroy();
     } finally {
       await mesh.close();
