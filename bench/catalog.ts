@@ -119,6 +119,8 @@ async function startCluster(dataDir: string): Promise<{ leaderHost: string; lead
         `-data-dir=${join(dataDir, `s${position}`)}`,
         `-node=bench-server-${position}`,
         '-log-level=WARN',
+        // The watchers all come from one address; Consul's default of 200 connections per client would answer 429.
+        '-hcl=limits { http_max_conns_per_client = 0 }',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
