@@ -9,7 +9,9 @@
 // client of the mesh's CA) and the load average around the run. Loopback only (127.6.0.x), every load bounded.
 // With --instructions it instead counts each proxy's user-space instructions per request under valgrind's callgrind
 // (after a warm-up, over keep-alive connections): a figure that does not move with other load on the machine.
-//   npm run bench -- proxy-pair [--seconds 5] [--rounds 3] [--only lattice,haproxy,direct] [--no-managed]
+// Lattice's web sidecar carries the callers' connections as streams of one multiplexed mTLS session to api's (its
+// default; --no-mux dials one TLS connection per caller, as the HAProxy pair does); `fairness` says which ran.
+//   npm run bench -- proxy-pair [--seconds 5] [--rounds 3] [--only lattice,haproxy,direct] [--no-managed] [--no-mux]
 //   npm run bench -- proxy-pair --instructions [--requests 5000] [--warmup 20000] [--concurrency 8] [--keep-dumps]
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -49,6 +51,8 @@ interface SidecarSpec {
   readonly address: string;
   readonly localServicePort: number;
   readonly upstream?: { readonly name: string; readonly bindAddress: string; readonly endpoints: UpstreamEndpoint[] };
+  /** False dials api's sidecar per caller connection (--no-mux) instead of multiplexing one session. */
+  readonly multiplex: boolean;
 }
 
 interface Figures {
@@ -71,7 +75,10 @@ async function runSidecar(spec: SidecarSpec): Promise<void> {
   source.setLeaf(spec.service, spec.leaf);
   source.setIntentions(compileIntentionTable([], true));
   if (spec.upstream) source.setEndpoints(spec.upstream.name, spec.upstream.endpoints);
-  const manager = new ProxyManager({ source, clock: new RealClock(), log: silentLogger() }, { datacenter: 'dc1' });
+  const manager = new ProxyManager(
+    { source, clock: new RealClock(), log: silentLogger() },
+    { datacenter: 'dc1', multiplexUpstreams: spec.multiplex },
+  );
   await manager.start();
   const proxy = await manager.addService({
     Address: spec.address,
@@ -372,6 +379,9 @@ async function main(): Promise<void> {
   const requestsCounted = numberArg('--requests', 5_000, 1_000_000);
   const warmupRequests = numberArg('--warmup', 20_000, 1_000_000);
   const keepDumps = process.argv.includes('--keep-dumps');
+  // Lattice's default carries callers' connections as streams of one mTLS session per endpoint; --no-mux dials per
+  // connection like HAProxy's pair does, for comparison.
+  const multiplex = !process.argv.includes('--no-mux');
   // Requests in flight during the count: how much a proxy can batch per event-loop turn depends on it.
   const concurrency = numberArg('--concurrency', COUNTED_CONCURRENCY, 64);
   // --only lattice[,haproxy,direct]: a shorter run over some of the paths; --no-managed skips the managed-mode RSS.
@@ -435,6 +445,7 @@ async function main(): Promise<void> {
           leaf: await mint('api', signer),
           address: '127.6.0.3',
           localServicePort: APP.port,
+          multiplex,
         } satisfies SidecarSpec),
       ],
       'api sidecar',
@@ -457,6 +468,7 @@ async function main(): Promise<void> {
             bindAddress: '127.6.0.2',
             endpoints: [{ address: '127.6.0.3', port: api.port, service: 'api' }],
           },
+          multiplex,
         } satisfies SidecarSpec),
       ],
       'web sidecar',
@@ -545,7 +557,13 @@ async function main(): Promise<void> {
           warmup: warmupRequests,
           concurrency,
           ...counted,
-          fairness: { tls, haproxy_nbthread: 1, lattice_processes_per_proxy: 1 },
+          fairness: {
+            tls,
+            haproxy_nbthread: 1,
+            lattice_processes_per_proxy: 1,
+            lattice_upstream_tls: multiplex ? 'one multiplexed session per endpoint' : 'one connection per caller',
+            haproxy_upstream_tls: 'one connection per caller',
+          },
         }),
       );
       return;
@@ -603,7 +621,13 @@ async function main(): Promise<void> {
         haproxy,
         direct,
         // Same TLS on both pairs (measured, not assumed), one thread per HAProxy and one process per sidecar.
-        fairness: { tls, haproxy_nbthread: 1, lattice_processes_per_proxy: 1 },
+        fairness: {
+          tls,
+          haproxy_nbthread: 1,
+          lattice_processes_per_proxy: 1,
+          lattice_upstream_tls: multiplex ? 'one multiplexed session per endpoint' : 'one connection per caller',
+          haproxy_upstream_tls: 'one connection per caller',
+        },
         load_average: { before: loadBefore, after: loadavg().map((value) => Math.round(value * 100) / 100) },
       }),
     );
