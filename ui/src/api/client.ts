@@ -1,7 +1,16 @@
 // The UI's one way to the agent's HTTP API: JSON in and out, the datacenter and ACL token on every request, and
 // failures turned into ApiError with a kind the pages can explain (403, 500, no leader, lost connection).
 
-export type ApiErrorKind = 'forbidden' | 'not-found' | 'no-leader' | 'server' | 'bad-request' | 'network' | 'aborted';
+export type ApiErrorKind =
+  | 'forbidden'
+  | 'not-found'
+  | 'no-leader'
+  | 'server'
+  | 'bad-request'
+  | 'network'
+  | 'aborted'
+  /** Refused by the UI before any write: what it would create already exists. */
+  | 'conflict';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -122,6 +131,8 @@ export function describeError(error: unknown): { title: string; detail: string }
       return { title: 'Not found (404)', detail: error.message };
     case 'bad-request':
       return { title: `The agent refused the request (${error.status})`, detail: error.message };
+    case 'conflict':
+      return { title: 'Already exists', detail: error.message };
     default:
       return { title: `The agent answered with an error (${error.status})`, detail: error.message };
   }

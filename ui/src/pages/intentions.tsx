@@ -3,7 +3,8 @@
 // (/match: the first of B's intentions, in precedence order, whose source matches A).
 
 import { useState } from 'preact/hooks';
-import { ApiError, apiUrl, getJson, request } from '../api/client.js';
+import { ApiError, apiUrl, getJson } from '../api/client.js';
+import { createIntention, deleteIntention, updateIntention } from '../api/intentions.js';
 import { useBlocking } from '../api/live.js';
 import type { Intention, IntentionAction, IntentionCheckReply } from '../api/types.js';
 import { ErrorBox, Loading } from '../components/error-box.js';
@@ -50,25 +51,14 @@ function IntentionForm({
     event.preventDefault();
     setSaving(true);
     setError(null);
-    const body = {
-      SourceName: value.source.trim(),
-      DestinationName: value.destination.trim(),
-      Action: value.action,
-      Description: value.description,
-    };
+    const source = value.source.trim();
+    const destination = value.destination.trim();
+    const fields = { action: value.action, description: value.description };
     try {
-      // Intentions made with /exact (and every one from a config entry) have no ID; source and destination name
-      // one uniquely, so edits go through /exact.
-      if (editing)
-        await request(
-          apiUrl('/v1/connect/intentions/exact', { source: body.SourceName, destination: body.DestinationName }),
-          {
-            method: 'PUT',
-            body,
-          },
-        );
-      else await request(apiUrl('/v1/connect/intentions'), { method: 'POST', body });
-      onDone(intentionKey({ SourceName: body.SourceName, DestinationName: body.DestinationName }));
+      // Every write names the pair (/exact), never a legacy ID: see api/intentions.ts.
+      if (editing) await updateIntention(source, destination, fields);
+      else await createIntention(source, destination, fields);
+      onDone(intentionKey({ SourceName: source, DestinationName: destination }));
     } catch (failure) {
       setError(failure);
     } finally {
@@ -251,8 +241,7 @@ export function IntentionsPage() {
   const remove = async (intention: Intention) => {
     setActionError(null);
     try {
-      const pair = { source: intention.SourceName, destination: intention.DestinationName };
-      await request(apiUrl('/v1/connect/intentions/exact', pair), { method: 'DELETE' });
+      await deleteIntention(intention.SourceName, intention.DestinationName);
       setConfirming(null);
     } catch (failure) {
       setActionError(failure instanceof ApiError ? failure : new ApiError('server', 0, String(failure)));
