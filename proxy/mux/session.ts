@@ -29,6 +29,11 @@ export const MUX_LIMITS = {
   batchBytes: 262_144,
   /** The read buffer: a few TLS records' worth. */
   readBytes: 65_536,
+  /**
+   * TCP keepalive on the session's socket: a session outlives its streams, so a peer host that vanished without a
+   * FIN must still be noticed (the kernel gives up after this plus its probes) rather than hold the session forever.
+   */
+  keepAliveMs: 30_000,
 } as const;
 
 export type SessionRole = 'dialer' | 'acceptor';
@@ -81,7 +86,10 @@ export class MuxSession implements StreamSession {
       },
       MUX_LIMITS.payloadMax,
     );
-    socket.on('error', (error) => this.close(new StreamError('upstream', { cause: error })));
+    socket.setKeepAlive(true, MUX_LIMITS.keepAliveMs);
+    socket.on('error', (error) =>
+      this.close(new StreamError(options.role === 'dialer' ? 'upstream' : 'downstream', { cause: error })),
+    );
     socket.once('close', () => this.close(this.endReason));
     // A FIN from the peer means it will send nothing more: its streams cannot finish.
     socket.once('end', () => this.close(null));
