@@ -158,6 +158,45 @@ describe('mux session streams', () => {
     await once(caller, 'end');
   });
 
+  it('returns credit for bytes that arrived before the app was dialled, so a sender that used the window goes on', async () => {
+    const received: Buffer[] = [];
+    const app = await listen((socket) => {
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.on('end', () => socket.end('stored'));
+    });
+    let opened!: MuxStream;
+    const transport = await listen((socket) => {
+      const acceptor = new MuxSession(socket, { role: 'acceptor', onOpen: (stream) => (opened = stream) });
+      acceptor.start();
+    });
+    const front = await listen(() => undefined);
+    const servers = [app.server, transport.server, front.server];
+    const client = connect({ host: HOST, port: transport.port });
+    await once(client, 'connect');
+    const dialer = new MuxSession(client, { role: 'dialer' });
+    dialer.start();
+    try {
+      const stream = dialer.openStream();
+      front.server.once('connection', (socket: Socket) => void stream.bind(socket, true).catch(() => undefined));
+      const caller = connect({ host: HOST, port: front.port, allowHalfOpen: true });
+      const reply = collect(caller);
+      const payload = randomBytes(2 * 1024 * 1024);
+      caller.end(payload);
+      // The app is dialled only once the caller has used the whole window: all of it arrived early.
+      await waitForCondition(() => stream.waitingForCredit, 'the dialer to run out of credit');
+      const appSocket = connect({ host: HOST, port: app.port, allowHalfOpen: true, onread: opened.onreadOptions() });
+      await once(appSocket, 'connect');
+      void opened.bind(appSocket, false).catch(() => undefined);
+      const receivedBytes = () => received.reduce((total, chunk) => total + chunk.length, 0);
+      await waitForCondition(() => receivedBytes() === payload.length, 'the whole upload at the app');
+      assert.equal((await reply).toString(), 'stored');
+      assert.equal(sha(Buffer.concat(received)), sha(payload));
+    } finally {
+      dialer.close(null);
+      for (const server of servers) server.close();
+    }
+  });
+
   it('closes the caller when the app resets, and fails the stream', async () => {
     const r = await rig((socket) => socket.once('data', () => socket.resetAndDestroy()));
     rigs.push(r);

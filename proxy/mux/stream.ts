@@ -95,8 +95,12 @@ export class MuxStream {
       return done;
     }
     if (accepted) this.takeOverReads(socket);
-    for (const chunk of this.early?.splice(0) ?? []) socket.write(chunk);
+    const early = this.early?.splice(0) ?? [];
     this.early = null;
+    for (const chunk of early) socket.write(chunk);
+    // Early bytes count against the window like any others: credit must return for them once the socket takes
+    // them, or a sender that used the whole window before the app was dialled would wait forever.
+    if (early.length > 0) this.creditWhenWritten(socket);
     if (this.endReceived) socket.end();
     return done;
   }
@@ -136,11 +140,7 @@ export class MuxStream {
       if (socket.writableLength > 0) this.session.releaseReadBuffer();
     }
     this.delivered += payload.length;
-    if (socket.writableLength === 0) this.creditIfWorthIt();
-    else if (!this.waitingForDrain) {
-      this.waitingForDrain = true;
-      socket.once('drain', this.drained);
-    }
+    this.creditWhenWritten(socket);
   }
 
   receiveEnd(): void {
@@ -224,6 +224,15 @@ export class MuxStream {
     socket.on('data', (chunk: Buffer) => {
       if (!this.forward(chunk)) socket.pause();
     });
+  }
+
+  /** Returns credit for delivered bytes once the socket has taken them: now, or when it drains. */
+  private creditWhenWritten(socket: Socket): void {
+    if (socket.writableLength === 0) this.creditIfWorthIt();
+    else if (!this.waitingForDrain) {
+      this.waitingForDrain = true;
+      socket.once('drain', this.drained);
+    }
   }
 
   private creditIfWorthIt(): void {
