@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { waitForCondition } from '../../lib/testing/wait.js';
-import { MuxProtocolError } from './frames.js';
+import { FrameType, MuxProtocolError, writeFrameHeader } from './frames.js';
 import { MuxSession } from './session.js';
 import type { MuxStream } from './stream.js';
 
@@ -233,6 +233,48 @@ describe('mux session streams', () => {
     await Promise.all(closed);
     for (const { done } of calls) await assert.rejects(done);
     assert.equal(r.dialer.isClosed, true);
+  });
+
+  it('ends the session when the peer grants credit beyond the window, before reading the app without bound', async () => {
+    let session!: MuxSession;
+    const app = await listen((socket) => {
+      socket.on('error', () => undefined);
+      socket.write(Buffer.alloc(65_536));
+    });
+    const ended = new Promise<Error | null>((resolve) => {
+      const transport = createServer((socket) => {
+        session = new MuxSession(socket, {
+          role: 'acceptor',
+          onOpen: (stream) => {
+            const appSocket = connect({ host: HOST, port: app.port, onread: stream.onreadOptions() });
+            appSocket.on('error', () => undefined);
+            appSocket.once('connect', () => void stream.bind(appSocket, false).catch(() => undefined));
+          },
+        });
+        session.onEnd(resolve);
+        session.start();
+      });
+      transport.listen(0, HOST, () => {
+        const raw = connect({ host: HOST, port: (transport.address() as AddressInfo).port });
+        raw.on('error', () => undefined);
+        const open = Buffer.alloc(9);
+        writeFrameHeader(open, 0, FrameType.open, 1, 0);
+        // 4 GiB - 1 of credit, twice: past the window, and past what the 4-byte field can say.
+        const window = Buffer.alloc(13);
+        writeFrameHeader(window, 0, FrameType.window, 1, 4);
+        window.writeUInt32BE(0xffff_ffff, 9);
+        raw.write(Buffer.concat([open, window, window]));
+        raw.once('close', () => transport.close());
+      });
+    });
+    try {
+      await waitForCondition(() => session?.isClosed === true, 'the session to end');
+    } finally {
+      app.server.close();
+    }
+    const reason = await ended;
+    assert.ok(reason instanceof MuxProtocolError, String(reason));
+    assert.match(reason.message, /beyond its window/);
   });
 
   it('ends the session on garbage from the peer, and the process goes on', async () => {

@@ -155,6 +155,11 @@ export class MuxStream {
   }
 
   receiveWindow(increment: number): void {
+    // The peer returns credit only for bytes it was sent, so credit never exceeds the window. More would let a peer
+    // have this side read its socket without limit into a session the peer does not read: memory without bound.
+    if (this.sendCredit + increment > this.windowBytes) {
+      throw new MuxProtocolError(`stream ${this.id} was granted credit beyond its window of ${this.windowBytes} bytes`);
+    }
     this.sendCredit += increment;
     if (this.aborted || !this.sendHeld()) return;
     if (this.endAfterHeld) {
