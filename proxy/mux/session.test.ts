@@ -277,6 +277,31 @@ describe('mux session streams', () => {
     assert.match(reason.message, /beyond its window/);
   });
 
+  it('ends the session on a frame for a stream the peer never opened', async () => {
+    for (const type of [FrameType.data, FrameType.window, FrameType.end, FrameType.reset]) {
+      let session!: MuxSession;
+      const transport = await listen((socket) => {
+        session = new MuxSession(socket, { role: 'acceptor', onOpen: () => assert.fail('no stream was opened') });
+        session.start();
+      });
+      const raw = connect({ host: HOST, port: transport.port });
+      raw.on('error', () => undefined);
+      const length = type === FrameType.data || type === FrameType.window ? 4 : 0;
+      const frame = Buffer.alloc(9 + length, 1);
+      writeFrameHeader(frame, 0, type, 77, length);
+      raw.write(frame);
+      try {
+        await waitForCondition(() => session?.isClosed === true, `the session to end on frame type ${type}`);
+      } finally {
+        raw.destroy();
+        transport.server.close();
+      }
+      const reason = await new Promise<Error | null>((resolve) => session.onEnd(resolve));
+      assert.ok(reason instanceof MuxProtocolError, String(reason));
+      assert.match(reason.message, /never opened/);
+    }
+  });
+
   it('ends the session on garbage from the peer, and the process goes on', async () => {
     let session!: MuxSession;
     const ended = new Promise<Error | null>((resolve) => {

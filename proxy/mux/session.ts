@@ -79,10 +79,10 @@ export class MuxSession implements StreamSession {
     this.parser = new FrameParser(
       {
         open: (id) => this.peerOpened(id),
-        data: (id, payload) => this.streams.get(id)?.receiveData(payload),
-        end: (id) => this.streams.get(id)?.receiveEnd(),
-        reset: (id) => this.streams.get(id)?.receiveReset(),
-        window: (id, increment) => this.streams.get(id)?.receiveWindow(increment),
+        data: (id, payload) => this.streamFor(id)?.receiveData(payload),
+        end: (id) => this.streamFor(id)?.receiveEnd(),
+        reset: (id) => this.streamFor(id)?.receiveReset(),
+        window: (id, increment) => this.streamFor(id)?.receiveWindow(increment),
       },
       MUX_LIMITS.payloadMax,
     );
@@ -220,6 +220,15 @@ export class MuxSession implements StreamSession {
       // A protocol error, or a failure handling a frame: either way this session cannot go on, the process can.
       this.close(error instanceof Error ? error : new MuxProtocolError(String(error)));
     }
+  }
+
+  /**
+   * The open stream a frame is for; undefined for one that has finished (frames cross in flight, so that is normal).
+   * A frame for a stream never opened is the peer's error: it cannot be ignored as a late one would be.
+   */
+  private streamFor(id: number): MuxStream | undefined {
+    if (id > this.lastId) throw new MuxProtocolError(`frame for stream ${id}, which was never opened`);
+    return this.streams.get(id);
   }
 
   private peerOpened(id: number): void {
