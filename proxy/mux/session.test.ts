@@ -10,7 +10,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { after, describe, it } from 'node:test';
 import { waitForCondition } from '../../lib/testing/wait.js';
 import { FrameType, MuxProtocolError, writeFrameHeader } from './frames.js';
-import { MuxSession } from './session.js';
+import { MUX_LIMITS, MuxSession } from './session.js';
 import type { MuxStream } from './stream.js';
 
 const HOST = '127.0.0.1';
@@ -299,6 +299,55 @@ describe('mux session streams', () => {
       const reason = await new Promise<Error | null>((resolve) => session.onEnd(resolve));
       assert.ok(reason instanceof MuxProtocolError, String(reason));
       assert.match(reason.message, /never opened/);
+    }
+  });
+
+  it('stops reading apps while the session socket is backed up, for a peer that opens streams and does not read', async () => {
+    const streamsOpened = 300;
+    const app = await listen((socket) => {
+      socket.on('error', () => undefined);
+      // Twice the window: each stream runs out of credit unless the session stops it first.
+      socket.write(Buffer.alloc(2 * MUX_LIMITS.windowBytes));
+    });
+    const streams: MuxStream[] = [];
+    let session!: MuxSession;
+    const transport = await listen((socket) => {
+      session = new MuxSession(socket, {
+        role: 'acceptor',
+        onOpen: (stream) => {
+          streams.push(stream);
+          const appSocket = connect({ host: HOST, port: app.port, onread: stream.onreadOptions() });
+          appSocket.on('error', () => undefined);
+          appSocket.once('connect', () => void stream.bind(appSocket, false).catch(() => undefined));
+        },
+      });
+      session.start();
+    });
+    const raw = connect({ host: HOST, port: transport.port });
+    raw.on('error', () => undefined);
+    await once(raw, 'connect');
+    raw.pause();
+    const opens = Buffer.alloc(9 * streamsOpened);
+    for (let index = 0; index < streamsOpened; index += 1)
+      writeFrameHeader(opens, 9 * index, FrameType.open, index + 1, 0);
+    raw.write(opens);
+    try {
+      await waitForCondition(
+        () =>
+          streams.length === streamsOpened &&
+          streams.every((stream) => stream.waitingForCredit || stream.waitingForSession || stream.destroyed),
+        'every stream to stop reading its app',
+        { deadlineMs: 30_000 },
+      );
+      // Windows alone would let 300 × 256 KiB pile up unsent; one read per stream may pass the check.
+      const bound = MUX_LIMITS.writeBacklogBytes + 2 * MUX_LIMITS.readBytes;
+      assert.ok(session.socket.writableLength <= bound, `${session.socket.writableLength} bytes unsent`);
+      assert.ok(streams.some((stream) => stream.waitingForSession));
+    } finally {
+      session?.close(null);
+      raw.destroy();
+      app.server.close();
+      transport.server.close();
     }
   });
 

@@ -27,6 +27,11 @@ export const MUX_LIMITS = {
   streamsMax: 1_024,
   /** Outgoing frames gathered before a write (a write happens at the end of each turn regardless). */
   batchBytes: 262_144,
+  /**
+   * Bytes the session's socket may hold unsent before streams stop reading their sockets until it drains. Windows
+   * bound each stream, not a peer that resets streams as fast as it opens them while not reading: this bounds that.
+   */
+  writeBacklogBytes: 4_194_304,
   /** The read buffer: a few TLS records' worth. */
   readBytes: 65_536,
   /**
@@ -67,6 +72,8 @@ export class MuxSession implements StreamSession {
   private endReason: SessionEnd = null;
   private readonly endListeners: ((reason: SessionEnd) => void)[] = [];
   private readonly idleListeners: (() => void)[] = [];
+  /** Streams that stopped reading their sockets while the session's socket was backed up. */
+  private readonly waitingForDrain = new Set<() => void>();
   /** Streams opened over the session's life: for stats and tests. */
   streamsOpened = 0;
 
@@ -87,6 +94,7 @@ export class MuxSession implements StreamSession {
       MUX_LIMITS.payloadMax,
     );
     socket.setKeepAlive(true, MUX_LIMITS.keepAliveMs);
+    socket.on('drain', () => this.drained());
     socket.on('error', (error) =>
       this.close(new StreamError(options.role === 'dialer' ? 'upstream' : 'downstream', { cause: error })),
     );
@@ -167,6 +175,7 @@ export class MuxSession implements StreamSession {
     const streamError = reason ?? new StreamError('upstream', { cause: new Error('the multiplexed session closed') });
     for (const stream of [...this.streams.values()]) stream.sessionFailed(streamError);
     this.streams.clear();
+    this.waitingForDrain.clear();
     if (reason === null) {
       // A clean close lets what is queued (the last RESETs, say) leave first, then says goodbye with a FIN.
       this.flush();
@@ -198,6 +207,14 @@ export class MuxSession implements StreamSession {
     if (at >= 0) this.batch.writeUInt32BE(increment, at);
   }
 
+  congested(): boolean {
+    return this.socket.writableLength > MUX_LIMITS.writeBacklogBytes;
+  }
+
+  whenDrained(resume: () => void): void {
+    this.waitingForDrain.add(resume);
+  }
+
   releaseReadBuffer(): void {
     this.readBuffer = Buffer.allocUnsafe(MUX_LIMITS.readBytes);
   }
@@ -211,6 +228,13 @@ export class MuxSession implements StreamSession {
   }
 
   // ---- internals
+
+  private drained(): void {
+    if (this.congested()) return;
+    const waiting = [...this.waitingForDrain];
+    this.waitingForDrain.clear();
+    for (const resume of waiting) resume();
+  }
 
   private receive(chunk: Buffer): void {
     if (this.ended) return;

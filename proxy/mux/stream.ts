@@ -17,6 +17,10 @@ export interface StreamSession {
   sendEnd(id: number): void;
   sendReset(id: number): void;
   sendWindow(id: number, increment: number): void;
+  /** The session's socket holds more unsent bytes than it should: streams stop reading until it drains. */
+  congested(): boolean;
+  /** Calls `resume` once (unless the session closes first) when the socket has drained. */
+  whenDrained(resume: () => void): void;
   /** The read buffer the last DATA payload points into is now held by a socket write: read into a new one. */
   releaseReadBuffer(): void;
   forget(stream: MuxStream): void;
@@ -36,6 +40,8 @@ export class MuxStream {
   private delivered = 0;
   private waitingForDrain = false;
   private pausedForCredit = false;
+  /** Reads of the socket stopped until the session's socket drains. */
+  private pausedForSession = false;
   /** Read bytes beyond the peer's credit, waiting for it (copies). */
   private held: Buffer[] = [];
   private endAfterHeld = false;
@@ -64,6 +70,11 @@ export class MuxStream {
   /** Waiting for the peer to return flow-control credit (reads of the socket stopped). */
   get waitingForCredit(): boolean {
     return this.pausedForCredit;
+  }
+
+  /** Not reading its socket until the session's socket drains. */
+  get waitingForSession(): boolean {
+    return this.pausedForSession;
   }
 
   /** The session's TLS socket, for the peer's certificate. */
@@ -169,7 +180,7 @@ export class MuxStream {
     }
     if (this.pausedForCredit && this.sendCredit > 0) {
       this.pausedForCredit = false;
-      this.socket?.resume();
+      if (!this.pausedForSession) this.socket?.resume();
     }
   }
 
@@ -188,8 +199,13 @@ export class MuxStream {
    */
   private forward(chunk: Buffer): boolean {
     if (this.aborted || this.endSent) return false;
-    if (this.held.length > 0) {
+    if (this.held.length > 0 || this.pausedForSession) {
       this.held.push(Buffer.from(chunk));
+      return false;
+    }
+    if (this.session.congested()) {
+      this.held.push(Buffer.from(chunk));
+      this.pauseForSession();
       return false;
     }
     const sendable = Math.min(chunk.length, this.sendCredit);
@@ -201,6 +217,38 @@ export class MuxStream {
     if (this.sendCredit > 0) return true;
     this.pausedForCredit = true;
     return false;
+  }
+
+  /**
+   * The session's socket is backed up (a peer that does not read, while its streams come and go): this socket is
+   * not read until it drains, whatever credit the stream has, so the session's memory stays bounded.
+   */
+  private pauseForSession(): void {
+    this.pausedForSession = true;
+    this.session.whenDrained(() => this.resumeAfterSession());
+  }
+
+  private resumeAfterSession(): void {
+    this.pausedForSession = false;
+    if (this.destroyed) return;
+    // Streams resume in turn: an earlier one may have backed the socket up again.
+    if (this.session.congested()) {
+      this.pauseForSession();
+      return;
+    }
+    if (!this.sendHeld()) {
+      this.pausedForCredit = true;
+      return;
+    }
+    if (this.endAfterHeld) {
+      this.endAfterHeld = false;
+      this.sendEndNow();
+      return;
+    }
+    if (this.sendCredit > 0) {
+      this.pausedForCredit = false;
+      this.socket?.resume();
+    } else this.pausedForCredit = true;
   }
 
   /** Sends what was held back while credit lasts; true when nothing is left held. */
@@ -222,7 +270,7 @@ export class MuxStream {
       for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
         this.forward(chunk);
       }
-      if (!this.pausedForCredit) socket.resume();
+      if (!this.pausedForCredit && !this.pausedForSession) socket.resume();
       return;
     }
     // A Node whose sockets cannot take `onread` after creation: the readable stream, paused the same way.
