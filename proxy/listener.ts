@@ -8,6 +8,7 @@ import { ShutdownError } from '../lib/errors.js';
 import type { AbortOptions, Startable } from '../lib/lifecycle.js';
 import { LifecycleState } from '../lib/lifecycle.js';
 import { ListenerStats, newCounters } from './counters.js';
+import { PROXY_DEFAULTS } from './defaults.js';
 import { StreamError } from './errors.js';
 import type { ConnectionContext, ConnectionHandler, Direction, Downstream, ProxyConnection } from './filter-chain.js';
 import { MuxStream } from './mux/stream.js';
@@ -73,10 +74,13 @@ export class Listener implements Startable {
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(this.config.bindPort, this.config.bindAddress, () => {
-          server.off('error', reject);
-          resolve();
-        });
+        server.listen(
+          { port: this.config.bindPort, host: this.config.bindAddress, backlog: PROXY_DEFAULTS.listenBacklog },
+          () => {
+            server.off('error', reject);
+            resolve();
+          },
+        );
       });
     });
   }
