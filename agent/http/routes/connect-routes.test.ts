@@ -108,6 +108,31 @@ describe('Connect HTTP API', () => {
     }
   });
 
+  it('refuses exact and check targets Consul cannot parse, with its text, and stores nothing', async () => {
+    const { app, close } = await setup();
+    try {
+      const answers = await Promise.all(
+        [
+          ['PUT', '/v1/connect/intentions/exact?source=a/b/c/d&destination=db'],
+          ['DELETE', '/v1/connect/intentions/exact?source=web&destination=peer:other/db'],
+          ['GET', '/v1/connect/intentions/check?source=peer:other/web&destination=db'],
+        ].map(([method, url]) => app.inject({ method: method as 'PUT' | 'DELETE' | 'GET', url: url!, payload: {} })),
+      );
+      assert.deepEqual(
+        answers.map((answer) => [answer.statusCode, answer.body]),
+        [
+          [500, `source "a/b/c/d" is invalid: input can contain at most two '/'`],
+          [500, `destination "peer:other/db" is invalid: cannot specify a peer here`],
+          [500, `source "peer:other/web" is invalid: cannot specify a peer here`],
+        ],
+      );
+      const listed = await app.inject({ url: '/v1/connect/intentions' });
+      assert.deepEqual(json<unknown[]>(listed.body), []);
+    } finally {
+      await close();
+    }
+  });
+
   it('authorizes by intentions created through the legacy API, exact and config entries', async () => {
     const { app, close } = await setup();
     try {

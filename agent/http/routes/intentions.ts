@@ -4,6 +4,7 @@
 // {Allowed}). Bodies are decoded case-insensitively; validation texts come from the servers.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { LatticeError } from '../../../lib/errors.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
@@ -51,7 +52,30 @@ function required(params: URLSearchParams, name: string): string {
 /** `?source=&destination=`, both required, as the check and exact endpoints take them. */
 function sourceAndDestination(request: FastifyRequest): { source: string; destination: string } {
   const params = requestParams(request);
-  return { source: required(params, 'source'), destination: required(params, 'destination') };
+  const source = required(params, 'source');
+  const destination = required(params, 'destination');
+  checkTarget('source', source);
+  checkTarget('destination', destination);
+  return { source, destination };
+}
+
+/**
+ * Consul's parseIntentionStringComponent (intentions_endpoint.go): a target is `name`, `ns/name` or
+ * `partition/ns/name`, never a peer here; anything else is refused with its text (a plain error there: 500).
+ */
+function checkTarget(which: 'source' | 'destination', value: string): void {
+  const reason = value.startsWith('peer:')
+    ? 'cannot specify a peer here'
+    : value.split('/').length > 3
+      ? "input can contain at most two '/'"
+      : null;
+  if (reason !== null) throw new InvalidIntentionTargetError(`${which} "${value}" is invalid: ${reason}`);
+}
+
+class InvalidIntentionTargetError extends LatticeError {
+  constructor(message: string) {
+    super('ERR_INVALID_INTENTION_TARGET', message);
+  }
 }
 
 export const intentionRoutes =
