@@ -12,6 +12,15 @@ import {
   validateServiceIntentions,
 } from '../../connect/index.js';
 import { NotImplementedError } from '../../lib/errors.js';
+import {
+  commonKeys,
+  fold,
+  headerKeys,
+  httpKeys,
+  permissionKeys,
+  sourceKeys,
+  topLevelKeys,
+} from './config-entry-keys.js';
 import { configEntryDeleteTxn, configEntrySetTxn } from './connect-ops.js';
 import { InvalidWriteError } from './errors.js';
 import type { StateStore } from './store.js';
@@ -46,8 +55,6 @@ type Fields = Record<string, unknown>;
 const isObject = (value: unknown): value is Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const fold = (key: string): string => key.replace(/_/g, '').toLowerCase();
-
 /** Renames keys that match `known` ignoring case and underscores; other keys stay as given. */
 function canonical(value: Fields, known: readonly string[]): Fields {
   const byFold = new Map(known.map((name) => [fold(name), name]));
@@ -56,55 +63,10 @@ function canonical(value: Fields, known: readonly string[]): Fields {
   return out;
 }
 
-const commonFields = ['Kind', 'Name', 'Namespace', 'Partition', 'Meta', 'CreateIndex', 'ModifyIndex'];
-const serviceDefaultsFields = [
-  ...commonFields,
-  'Protocol',
-  'Mode',
-  'TransparentProxy',
-  'MutualTLSMode',
-  'MeshGateway',
-  'Expose',
-  'ExternalSNI',
-  'UpstreamConfig',
-  'Destination',
-  'MaxInboundConnections',
-  'LocalConnectTimeoutMs',
-  'LocalRequestTimeoutMs',
-  'BalanceInboundConnections',
-  'RateLimits',
-  'EnvoyExtensions',
-];
-const proxyDefaultsFields = [
-  ...commonFields,
-  'Config',
-  'Mode',
-  'TransparentProxy',
-  'MutualTLSMode',
-  'MeshGateway',
-  'Expose',
-  'AccessLogs',
-  'EnvoyExtensions',
-  'FailoverPolicy',
-  'PrioritizeByLocality',
-];
-const sourceFields = [
-  'Name',
-  'Namespace',
-  'Partition',
-  'Peer',
-  'Action',
-  'Permissions',
-  'Precedence',
-  'Type',
-  'Description',
-  'LegacyID',
-  'LegacyMeta',
-  'LegacyCreateTime',
-  'LegacyUpdateTime',
-];
-const httpFields = ['PathExact', 'PathPrefix', 'PathRegex', 'Header', 'Methods'];
-const headerFields = ['Name', 'Present', 'Exact', 'Prefix', 'Suffix', 'Regex', 'Invert'];
+// The key names per kind come from config-entry-keys.ts, which also refuses the keys no field takes.
+const serviceDefaultsKeys = topLevelKeys['service-defaults'] ?? [];
+const proxyDefaultsKeys = topLevelKeys['proxy-defaults'] ?? [];
+const serviceIntentionsKeys = topLevelKeys[SERVICE_INTENTIONS_KIND] ?? [];
 
 function list(value: unknown, where: string): unknown[] {
   if (value === undefined || value === null) return [];
@@ -119,15 +81,15 @@ function objectAt(value: unknown, where: string): Fields {
 
 function canonicalIntentions(body: Fields): ServiceIntentionsEntry {
   const sources = list(body['Sources'], 'Sources').map((source, position) => {
-    const fields = canonical(objectAt(source, `Sources[${position}]`), sourceFields);
+    const fields = canonical(objectAt(source, `Sources[${position}]`), sourceKeys);
     if (fields['Permissions'] === undefined) return fields;
     const permissions = list(fields['Permissions'], `Sources[${position}].Permissions`).map((permission, at) => {
-      const perm = canonical(objectAt(permission, `Sources[${position}].Permissions[${at}]`), ['Action', 'HTTP']);
+      const perm = canonical(objectAt(permission, `Sources[${position}].Permissions[${at}]`), permissionKeys);
       if (!isObject(perm['HTTP'])) return perm;
-      const http = canonical(perm['HTTP'], httpFields);
+      const http = canonical(perm['HTTP'], httpKeys);
       if (http['Header'] !== undefined)
         http['Header'] = list(http['Header'], 'Header').map((header) =>
-          canonical(objectAt(header, 'Header'), headerFields),
+          canonical(objectAt(header, 'Header'), headerKeys),
         );
       return { ...perm, HTTP: http };
     });
@@ -162,7 +124,7 @@ function withoutLegacyFields(entry: ServiceIntentionsEntry): ServiceIntentionsEn
 /** Validates and normalizes one entry from the network (or the Raft log); throws with Consul's texts. */
 export function normalizeConfigEntry(input: unknown): ConfigEntryInput {
   if (!isObject(input)) throw new InvalidWriteError('config entry must be an object');
-  const first = canonical(input, commonFields);
+  const first = canonical(input, commonKeys);
   const kind = first['Kind'];
   const name = first['Name'];
   if (typeof kind !== 'string' || kind === '') throw new InvalidWriteError('Kind is required');
@@ -176,13 +138,13 @@ export function normalizeConfigEntry(input: unknown): ConfigEntryInput {
   switch (kind) {
     case 'proxy-defaults': {
       if (name !== 'global') throw new InvalidWriteError(`invalid name ("${name}"), only "global" is supported`);
-      const entry = canonical(input, proxyDefaultsFields);
+      const entry = canonical(input, proxyDefaultsKeys);
       if (entry['Config'] !== undefined && entry['Config'] !== null && !isObject(entry['Config']))
         throw new InvalidWriteError('Config must be a map');
       return { ...entry, Kind: kind, Name: name };
     }
     case 'service-defaults': {
-      const entry = canonical(input, serviceDefaultsFields);
+      const entry = canonical(input, serviceDefaultsKeys);
       const protocol = entry['Protocol'];
       if (protocol !== undefined && typeof protocol !== 'string')
         throw new InvalidWriteError('Protocol must be a string');
@@ -191,7 +153,7 @@ export function normalizeConfigEntry(input: unknown): ConfigEntryInput {
     }
     default: {
       const entry = withoutLegacyFields(
-        normalizeServiceIntentions(canonicalIntentions(canonical(input, [...commonFields, 'Sources']))),
+        normalizeServiceIntentions(canonicalIntentions(canonical(input, serviceIntentionsKeys))),
       );
       try {
         validateServiceIntentions(entry);

@@ -12,12 +12,13 @@ type Fields = Record<string, unknown>;
 const isObject = (value: unknown): value is Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const fold = (key: string): string => key.replace(/_/g, '').toLowerCase();
+/** Consul's decoder matches keys ignoring case and underscores (snake_case is translated). */
+export const fold = (key: string): string => key.replace(/_/g, '').toLowerCase();
 
-const commonKeys = ['Kind', 'Name', 'Namespace', 'Partition', 'Meta', 'CreateIndex', 'ModifyIndex'];
+export const commonKeys = ['Kind', 'Name', 'Namespace', 'Partition', 'Meta', 'CreateIndex', 'ModifyIndex'];
 
 /** Top-level keys of each kind Lattice serves (Consul's ServiceConfigEntry, ProxyConfigEntry, ServiceIntentionsConfigEntry). */
-const topLevelKeys: Readonly<Record<string, readonly string[]>> = {
+export const topLevelKeys: Readonly<Record<string, readonly string[]>> = {
   'service-defaults': [
     ...commonKeys,
     'Protocol',
@@ -52,7 +53,7 @@ const topLevelKeys: Readonly<Record<string, readonly string[]>> = {
   [SERVICE_INTENTIONS_KIND]: [...commonKeys, 'Sources', 'JWT'],
 };
 
-const sourceKeys = [
+export const sourceKeys = [
   'Name',
   'Namespace',
   'Partition',
@@ -68,9 +69,9 @@ const sourceKeys = [
   'LegacyCreateTime',
   'LegacyUpdateTime',
 ];
-const permissionKeys = ['Action', 'HTTP', 'JWT'];
-const httpKeys = ['PathExact', 'PathPrefix', 'PathRegex', 'Header', 'Methods'];
-const headerKeys = ['Name', 'Present', 'Exact', 'Prefix', 'Suffix', 'Contains', 'Regex', 'IgnoreCase', 'Invert'];
+export const permissionKeys = ['Action', 'HTTP', 'JWT'];
+export const httpKeys = ['PathExact', 'PathPrefix', 'PathRegex', 'Header', 'Methods'];
+export const headerKeys = ['Name', 'Present', 'Exact', 'Prefix', 'Suffix', 'Contains', 'Regex', 'IgnoreCase', 'Invert'];
 
 /** The keys of `value` (an object) that `known` does not take, each named by its path, e.g. `Sources[0].Actoin`. */
 function unknownIn(value: Fields, known: readonly string[], path: string): string[] {
