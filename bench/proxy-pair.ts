@@ -529,6 +529,15 @@ async function main(): Promise<void> {
       targets.push({ name: 'lattice', host: '127.6.0.2', port: web.port, proxyPids: [web.child.pid!, api.child.pid!] });
     }
     log(`TLS between the proxies: ${JSON.stringify(tls)}`);
+    // Same TLS on both pairs (measured, not assumed), one thread per HAProxy and one process per sidecar, and how
+    // each pair carries its upstream TLS.
+    const fairness = {
+      tls,
+      haproxy_nbthread: 1,
+      lattice_processes_per_proxy: 1,
+      lattice_upstream_tls: multiplex ? 'one multiplexed session per endpoint' : 'one connection per caller',
+      haproxy_upstream_tls: 'one connection per caller',
+    };
     if (instructions) {
       const counted: Record<string, { outbound_ir_per_req: number; inbound_ir_per_req: number }> = {};
       for (const target of targets.filter((entry) => entry.proxyPids.length === 2)) {
@@ -557,13 +566,7 @@ async function main(): Promise<void> {
           warmup: warmupRequests,
           concurrency,
           ...counted,
-          fairness: {
-            tls,
-            haproxy_nbthread: 1,
-            lattice_processes_per_proxy: 1,
-            lattice_upstream_tls: multiplex ? 'one multiplexed session per endpoint' : 'one connection per caller',
-            haproxy_upstream_tls: 'one connection per caller',
-          },
+          fairness,
         }),
       );
       return;
@@ -620,14 +623,7 @@ async function main(): Promise<void> {
         lattice,
         haproxy,
         direct,
-        // Same TLS on both pairs (measured, not assumed), one thread per HAProxy and one process per sidecar.
-        fairness: {
-          tls,
-          haproxy_nbthread: 1,
-          lattice_processes_per_proxy: 1,
-          lattice_upstream_tls: multiplex ? 'one multiplexed session per endpoint' : 'one connection per caller',
-          haproxy_upstream_tls: 'one connection per caller',
-        },
+        fairness,
         load_average: { before: loadBefore, after: loadavg().map((value) => Math.round(value * 100) / 100) },
       }),
     );
