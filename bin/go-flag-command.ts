@@ -14,9 +14,14 @@ const singleDashLong = /^-(?:[a-zA-Z][\w.-]+(=.*)?|[a-zA-Z]=.*)$/s;
 /**
  * Rewrites the flags before the first operand to commander's form and leaves everything from the first operand
  * (or `--`, or a lone `-`) on untouched. `takesValue(flag)` says whether a flag given without `=` consumes the next
- * word (`--type` → true), given the flag as commander will see it.
+ * word (`--type` → true), given the flag as commander will see it; `rewrite` may then change each flag (exec's
+ * Go-style booleans).
  */
-export function goFlagsBeforeOperands(argv: readonly string[], takesValue: (flag: string) => boolean): string[] {
+export function goFlagsBeforeOperands(
+  argv: readonly string[],
+  takesValue: (flag: string) => boolean,
+  rewrite: (flag: string) => string = (flag) => flag,
+): string[] {
   const out: string[] = [];
   for (let position = 0; position < argv.length; position++) {
     const arg = argv[position] as string;
@@ -25,7 +30,7 @@ export function goFlagsBeforeOperands(argv: readonly string[], takesValue: (flag
       break;
     }
     const flag = singleDashLong.test(arg) ? `-${arg}` : arg;
-    out.push(flag);
+    out.push(rewrite(flag));
     if (!flag.includes('=') && takesValue(flag) && position + 1 < argv.length) {
       position++;
       out.push(argv[position] as string);

@@ -6,6 +6,7 @@
 // one, so the command's own words (`ls -la`) are never touched.
 
 import { LatticeError } from '../../lib/errors.js';
+import { goFlagsBeforeOperands } from '../go-flag-command.js';
 
 /** Go's strconv.ParseBool. */
 export function parseGoBool(value: string): boolean | null {
@@ -22,30 +23,20 @@ export interface FlagShapes {
 }
 
 export function rewriteGoBooleanFlags(argv: readonly string[], shapes: FlagShapes): string[] {
-  const out: string[] = [];
-  for (let position = 0; position < argv.length; position++) {
-    const arg = argv[position] as string;
-    if (arg === '--' || arg === '-' || !arg.startsWith('-')) {
-      out.push(...argv.slice(position));
-      break;
-    }
-    const equals = arg.indexOf('=');
-    const name = equals === -1 ? arg : arg.slice(0, equals);
-    if (equals !== -1 && shapes.booleans.includes(name)) {
-      const value = parseGoBool(arg.slice(equals + 1));
-      if (value === null)
-        throw new LatticeError(
-          'ERR_USAGE',
-          `invalid boolean value "${arg.slice(equals + 1)}" for -${name.replace(/^-+/, '')}: parse error`,
-        );
-      out.push(value ? name : `--no-${name.slice(2)}`);
-      continue;
-    }
-    out.push(arg);
-    if (equals === -1 && shapes.takesValue(name) && position + 1 < argv.length) {
-      position++;
-      out.push(argv[position] as string);
-    }
-  }
-  return out;
+  return goFlagsBeforeOperands(argv, shapes.takesValue, (flag) => goBooleanForm(flag, shapes.booleans));
+}
+
+/** `--name=VALUE` of a boolean flag as commander takes it: `--name` or `--no-name`; other flags unchanged. */
+function goBooleanForm(flag: string, booleans: readonly string[]): string {
+  const equals = flag.indexOf('=');
+  if (equals === -1) return flag;
+  const name = flag.slice(0, equals);
+  if (!booleans.includes(name)) return flag;
+  const value = parseGoBool(flag.slice(equals + 1));
+  if (value === null)
+    throw new LatticeError(
+      'ERR_USAGE',
+      `invalid boolean value "${flag.slice(equals + 1)}" for -${name.replace(/^-+/, '')}: parse error`,
+    );
+  return value ? name : `--no-${name.slice(2)}`;
 }
