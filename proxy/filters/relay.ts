@@ -73,26 +73,16 @@ function carryStream(
   accepted: boolean,
   options: RelayOptions,
 ): Promise<void> {
-  const { signal, context } = connection;
   return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const finish = (error: unknown | null) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      idle.cancel();
-      countBytes(context, plain);
+    const finish = endOnce(connection, plain, options, (error) => {
       if (error === null) resolve();
       else {
         stream.destroy(error instanceof Error ? error : new Error(String(error)));
         reject(error);
       }
-    };
-    const onAbort = () => finish(signal.reason);
-    const idle = watchIdle(plain, options, finish);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) {
-      onAbort();
+    });
+    if (connection.signal.aborted) {
+      finish(connection.signal.reason);
       plain.destroy();
       return;
     }
@@ -103,6 +93,32 @@ function carryStream(
   });
 }
 
+/**
+ * The one way a relay ends: at most once, on `finish`, the connection's abort or the plain socket's idleness; the
+ * abort listener and the idle watch go, the bytes are counted, then `done` settles the relay.
+ */
+function endOnce(
+  connection: ProxyConnection,
+  plain: Socket,
+  options: RelayOptions,
+  done: (error: unknown | null) => void,
+): (error: unknown | null) => void {
+  const { signal, context } = connection;
+  let settled = false;
+  const finish = (error: unknown | null) => {
+    if (settled) return;
+    settled = true;
+    signal.removeEventListener('abort', onAbort);
+    idle.cancel();
+    countBytes(context, plain);
+    done(error);
+  };
+  const onAbort = () => finish(signal.reason);
+  const idle = watchIdle(plain, options, finish);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return finish;
+}
+
 function pipeBoth(
   connection: ProxyConnection,
   downstream: Socket,
@@ -110,25 +126,17 @@ function pipeBoth(
   reader: ForwardingReader,
   options: RelayOptions,
 ): Promise<void> {
-  const { signal, context } = connection;
   // Count on the plaintext side: the app's socket inbound, the caller's socket outbound.
-  const plain = context.direction === 'inbound' ? upstream : downstream;
+  const plain = connection.context.direction === 'inbound' ? upstream : downstream;
   return new Promise<void>((resolve, reject) => {
-    let settled = false;
     let closedSides = 0;
-    const finish = (error: unknown | null) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      idleTimer.cancel();
-      countBytes(context, plain);
+    const finish = endOnce(connection, plain, options, (error) => {
       upstream.destroy();
       if (error === null) {
         downstream.destroy();
         resolve();
       } else reject(error);
-    };
-    const onAbort = () => finish(signal.reason);
+    });
     const onClose = () => {
       closedSides += 1;
       if (closedSides === 2) finish(null);
@@ -136,10 +144,8 @@ function pipeBoth(
     upstream.on('error', (error) => finish(new StreamError('upstream', { cause: error })));
     upstream.once('close', onClose);
     downstream.once('close', onClose);
-    const idleTimer = watchIdle(plain, options, finish);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) {
-      onAbort();
+    if (connection.signal.aborted) {
+      finish(connection.signal.reason);
       return;
     }
     // The caller may have gone (or half-closed) while the upstream was dialled; pipe would never see that end.
