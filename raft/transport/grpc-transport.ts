@@ -1,7 +1,12 @@
-// A RaftTransport over gRPC (@grpc/grpc-js): the server side decodes and validates every frame (garbage is
-// counted and dropped), the sending side keeps one PeerLink per peer. Snapshots stream in chunks of at most
-// snapshotChunkSizeBytes; message size limits are set on both sides. TLS comes from one RaftTlsConfig.
+// The Raft transport on the server port (8300): appends, heartbeats and their responses go as length-prefixed
+// msgpack frames over a plain (or TLS) socket, the framed path (framed-protocol.ts), which costs a fraction of an
+// HTTP/2 stream per message; votes, snapshots, the server RPC service and older peers' Messages streams use gRPC
+// (@grpc/grpc-js) on the same port, told apart by their first byte (shared-port-listener.ts). The receiving side
+// validates every frame (garbage is counted and dropped), the sending side keeps one PeerLink per peer.
+// Snapshots stream in chunks of at most snapshotChunkSizeBytes; message size limits are set on both sides. TLS
+// comes from one RaftTlsConfig for both paths.
 
+import type * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { assert } from '../../lib/assert.js';
 import type { Clock } from '../../lib/clock.js';
@@ -21,9 +26,11 @@ import {
   snapshotTransferBytesPerMsMin,
   snapshotTransferMsMin,
 } from './defaults.js';
-import { PeerLink } from './grpc-peer-link.js';
+import { FramedInbound } from './framed-inbound.js';
 import { raftService } from './grpc-service.js';
 import { toRaftMessage, toSnapshotChunk, toSnapshotHeader } from './message-codec.js';
+import { PeerLink, type PeerLinkComponents } from './peer-link.js';
+import { SharedPortListener } from './shared-port-listener.js';
 import { channelCredentials, channelTlsOptions, type RaftTlsConfig, serverCredentials } from './tls.js';
 import {
   type IncomingSnapshot,
@@ -48,6 +55,11 @@ export interface GrpcTransportConfig {
   readonly advertiseAddress?: string;
   readonly tls: RaftTlsConfig;
   readonly peerQueueCapacity?: number;
+  /**
+   * false: send the messages stream over gRPC only, as Lattice did before the framed path (for A/B measurement
+   * and as an escape hatch); the framed path is still served. Default true.
+   */
+  readonly framedMessages?: boolean;
   /** More services served on the same port (the server's RPC service shares 8300 with Raft, as in Consul). */
   readonly extraServices?: readonly {
     readonly definition: grpc.ServiceDefinition;
@@ -76,18 +88,22 @@ export class GrpcTransport implements RaftTransport {
   readonly localId: NodeId;
   private boundAddress: string | null = null;
   private server: grpc.Server | null = null;
+  private listener: SharedPortListener | null = null;
+  private framedInbound: FramedInbound | null = null;
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly messageHandlers = new Set<MessageHandler>();
   private readonly snapshotHandlers = new Set<SnapshotHandler>();
   private readonly counters = new TransportCounters();
   private readonly lifecycle = new LifecycleState();
   private readonly stopController = new AbortController();
+  private readonly linkComponents: PeerLinkComponents;
 
   constructor(
     private readonly components: GrpcTransportComponents,
     private readonly config: GrpcTransportConfig,
   ) {
     this.localId = config.localId;
+    this.linkComponents = { ...components, counters: this.counters };
   }
 
   get localAddress(): string {
@@ -114,12 +130,35 @@ export class GrpcTransport implements RaftTransport {
         },
       });
       for (const extra of this.config.extraServices ?? []) server.addService(extra.definition, extra.implementation);
-      const port = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(this.config.bindAddress, serverCredentials(this.config.tls), (error, boundPort) =>
-          error ? reject(bindFailure(this.config.bindAddress, error)) : resolve(boundPort),
-        );
+      // The gRPC server never listens itself: our listener hands it every connection that is not framed, and it
+      // runs TLS (same credentials as before) and HTTP/2 on it as on a socket it accepted.
+      const grpcConnections = server.createConnectionInjector(serverCredentials(this.config.tls));
+      const listener = new SharedPortListener(
+        {
+          onFramed: (socket: net.Socket, firstChunk: Buffer) => framedInbound.accept(socket, firstChunk),
+          onGrpc: (socket: net.Socket) => grpcConnections.injectConnection(socket),
+        },
+        this.components.log,
+      );
+      const framedInbound = new FramedInbound({
+        tls: this.config.tls,
+        frameSizeBytesMax: grpcMessageSizeBytesMax,
+        counters: this.counters,
+        log: this.components.log,
+        acceptFrame: (frame) => this.acceptFrame(frame),
+        track: (socket) => listener.track(socket),
       });
+      let port: number;
+      try {
+        port = await listener.listen(this.config.bindAddress);
+      } catch (error) {
+        server.forceShutdown();
+        framedInbound.close();
+        throw error;
+      }
       this.server = server;
+      this.listener = listener;
+      this.framedInbound = framedInbound;
       this.boundAddress = `${hostOf(this.config.bindAddress)}:${port}`;
     });
   }
@@ -130,8 +169,12 @@ export class GrpcTransport implements RaftTransport {
       for (const link of this.links.values()) link.close();
       this.links.clear();
       // Incoming Raft streams never end on their own, so a graceful shutdown would only wait; peers reconnect.
+      this.listener?.close();
+      this.framedInbound?.close();
       this.server?.forceShutdown();
       this.server = null;
+      this.listener = null;
+      this.framedInbound = null;
     });
   }
 
@@ -144,15 +187,18 @@ export class GrpcTransport implements RaftTransport {
       ...channelOptions,
       ...channelTlsOptions(this.config.tls),
     });
-    const link = new PeerLink(
-      id,
-      address,
-      client,
-      { ...this.components, counters: this.counters },
-      this.localAddress,
-      this.config.peerQueueCapacity ?? peerQueueCapacity,
-    );
+    const link = new PeerLink(id, address, client, this.linkComponents, {
+      localAddress: this.localAddress,
+      queueCapacity: this.config.peerQueueCapacity ?? peerQueueCapacity,
+      tls: this.config.tls,
+      framedMessages: this.config.framedMessages ?? true,
+    });
     this.links.set(id, link);
+  }
+
+  /** Which channel carries the messages stream to `id` now (null while none is open); for tests and debugging. */
+  messageChannelKind(id: NodeId): 'framed' | 'grpc' | null {
+    return this.links.get(id)?.channelKind ?? null;
   }
 
   removePeer(id: NodeId): void {
@@ -322,17 +368,4 @@ function writeFrame(call: grpc.ClientWritableStream<unknown>, frame: unknown): P
       });
     }
   });
-}
-
-/**
- * grpc-js reports a taken port as "No address added out of total 1 resolved errors: [listen EADDRINUSE: ...]";
- * the operator reads "cannot listen on 10.0.0.1:8300: address already in use", as for the HTTP port.
- */
-function bindFailure(bindAddress: string, error: Error): TransportError {
-  const reason = /EADDRINUSE/.test(error.message)
-    ? 'address already in use'
-    : /EADDRNOTAVAIL/.test(error.message)
-      ? 'address not available on this host'
-      : error.message;
-  return new TransportError(`cannot listen on ${bindAddress}: ${reason}`, { cause: error });
 }

@@ -1,5 +1,5 @@
-// Proves the RaftTransport contract for the in-memory and gRPC transports (plaintext and mutual TLS), that a TLS
-// server refuses a plaintext peer, and that the gRPC transport counts and
+// Proves the RaftTransport contract for the in-memory and server-port transports (framed messages and gRPC,
+// plaintext and mutual TLS), that a TLS server refuses a plaintext peer on both paths, and that the transport counts and
 // drops garbage frames without crashing, and reconnects to a peer that went down and came back, at once when that
 // peer speaks again rather than when its reconnect backoff runs out.
 
@@ -14,6 +14,7 @@ import { makeMeta } from '../testing/snapshot-store-contract.js';
 import { makeTlsFixture } from '../testing/tls-fixtures.js';
 import { appendMessage, describeTransportContract } from '../testing/transport-contract.js';
 import { waitFor } from '../testing/wait.js';
+import { connectFramed } from './framed-connect.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { MemoryNetwork } from './memory-transport.js';
 import { type RaftTlsConfig, tlsOff } from './tls.js';
@@ -209,6 +210,9 @@ it('GrpcTransport with TLS refuses a plaintext peer', async () => {
     };
     secure.onSnapshot(async () => undefined);
     await assert.rejects(plain.sendSnapshot('n1', makeMeta(1, 1), 1, data()));
+    // The framed path refuses the plaintext handshake too (the link then tries gRPC, which fails as above).
+    assert.notEqual((await connectFramed(secure.localAddress, tlsOff, new RealClock())).kind, 'ready');
+    assert.notEqual(plain.messageChannelKind('n1'), 'framed');
     assert.equal(secure.stats().receivedCount, 0);
   } finally {
     await secure.stop();
