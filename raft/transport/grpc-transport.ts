@@ -259,15 +259,21 @@ export class GrpcTransport implements RaftTransport {
       (error) =>
         settle(error ? new TransportError(`snapshot to ${to} failed: ${error.message}`, { cause: error }) : null),
     );
+    // The call can fail (peer gone) while a chunk write is pending, long before `await reply` below. `failed`
+    // rejects then, which ends a write that would otherwise wait for a 'drain' that never comes, and it marks
+    // `reply` handled, so that failure is not an unhandled rejection (which ends the process).
+    const failed = new Promise<never>((_resolve, reject) => reply.catch(reject));
+    failed.catch(() => undefined);
+    const write = (frame: unknown): Promise<void> => Promise.race([writeFrame(call, frame), failed]);
     const signal = AbortSignal.any([this.stopController.signal, ...(options.signal ? [options.signal] : [])]);
     const cancel = (): void => call.cancel();
     signal.addEventListener('abort', cancel, { once: true });
     try {
-      await writeFrame(call, { header: { from: this.localId, to, meta, sizeBytes } });
+      await write({ header: { from: this.localId, to, meta, sizeBytes } });
       for await (const chunk of chunks) {
         for (let offset = 0; offset < chunk.byteLength; offset += snapshotChunkSizeBytes) {
           throwIfAborted(signal);
-          await writeFrame(call, { chunk: chunk.subarray(offset, offset + snapshotChunkSizeBytes) });
+          await write({ chunk: chunk.subarray(offset, offset + snapshotChunkSizeBytes) });
         }
       }
       call.end();
@@ -275,7 +281,6 @@ export class GrpcTransport implements RaftTransport {
       this.counters.snapshotsSentCount++;
     } catch (error) {
       call.cancel();
-      reply.catch(() => undefined);
       throw error;
     } finally {
       signal.removeEventListener('abort', cancel);

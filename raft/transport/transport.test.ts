@@ -94,6 +94,31 @@ describe('GrpcTransport', () => {
     }
   });
 
+  it('fails a snapshot send, without an unhandled rejection, when the receiver goes away mid-transfer', async () => {
+    const a = grpcTransport('n1');
+    const b = grpcTransport('n2');
+    await a.start();
+    await b.start();
+    a.setPeer('n2', b.localAddress);
+    const chunkBytes = 1024 * 1024;
+    const declaredBytes = 512 * chunkBytes;
+    b.onSnapshot(async (snapshot) => {
+      for await (const _chunk of snapshot.chunks) {
+        void b.stop();
+        await new Promise<void>(() => undefined);
+      }
+    });
+    const data = async function* () {
+      for (let sent = 0; sent < declaredBytes; sent += chunkBytes) yield new Uint8Array(chunkBytes);
+    };
+    try {
+      await assert.rejects(a.sendSnapshot('n2', makeMeta(7, 2), declaredBytes, data()));
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   it('reconnects to a peer that went down and came back', async () => {
     const a = grpcTransport('n1');
     let b = grpcTransport('n2');
