@@ -10,12 +10,13 @@ const headerSizeBytes = 4 + 1 + 8 + 8 + 1;
 const formatVersion = 1;
 const entryTypeCodes: readonly EntryType[] = ['normal', 'conf-change'];
 
-function writeUint64(view: DataView, offset: number, value: number): void {
+/** Big-endian uint64 of a safe integer (all indexes and terms are below 2^53). */
+export function writeUint64(view: DataView, offset: number, value: number): void {
   view.setUint32(offset, Math.floor(value / 0x1_0000_0000));
   view.setUint32(offset + 4, value >>> 0);
 }
 
-function readUint64(view: DataView, offset: number): number {
+export function readUint64(view: DataView, offset: number): number {
   return view.getUint32(offset) * 0x1_0000_0000 + view.getUint32(offset + 4);
 }
 
@@ -65,6 +66,17 @@ export function decodeEntryRecord(record: Uint8Array, expectedIndex: number): En
   const type = entryTypeCodes[view.getUint8(21)];
   if (type === undefined) throw new CorruptLogError(`log record ${expectedIndex} has unknown type`);
   return { index, term: readUint64(view, 13), type, data: copyOut(record, headerSizeBytes) };
+}
+
+/**
+ * The index a record names, without copying its data or checking its CRC: WAL recovery indexes records whose
+ * batch checksum it has just verified, and getEntries checks each record's own CRC when it reads it.
+ */
+export function entryRecordIndex(record: Uint8Array): number | null {
+  if (record.byteLength < headerSizeBytes) return null;
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  if (view.getUint8(4) !== formatVersion) return null;
+  return readUint64(view, 5);
 }
 
 /** A small value with a CRC-32 in front, for stable-store values and metadata keys. */

@@ -9,22 +9,23 @@ export interface BatchOperation {
   readonly value?: Uint8Array;
 }
 
-interface Waiter {
-  readonly operations: readonly BatchOperation[];
+interface Waiter<Operation> {
+  readonly operations: readonly Operation[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
-export class GroupCommit {
-  private queued: Waiter[] = [];
+/** `Operation` is whatever one synced write takes: level batch operations, or WAL records. */
+export class GroupCommit<Operation = BatchOperation> {
+  private queued: Waiter<Operation>[] = [];
   private flushing: Promise<void> | null = null;
   private batchCount = 0;
   private submitCount = 0;
 
-  constructor(private readonly writeSynced: (operations: BatchOperation[]) => Promise<void>) {}
+  constructor(private readonly writeSynced: (operations: Operation[]) => Promise<void>) {}
 
   /** Resolves once `operations` are durably written (possibly together with others). */
-  submit(operations: readonly BatchOperation[]): Promise<void> {
+  submit(operations: readonly Operation[]): Promise<void> {
     this.submitCount++;
     return new Promise((resolve, reject) => {
       this.queued.push({ operations, resolve, reject });
