@@ -1,29 +1,43 @@
 // `lattice lock [-n N] [-timeout D] PREFIX CHILD...`: holds a lock (or one of N semaphore slots) in the KV store
 // while a child command runs, as consul lock does. A session (TTL renewed at half its period, lock delay, behavior
 // release) owns `PREFIX/.lock` for a mutex; for -n > 1 each contender holds `PREFIX/<session>` and the holders
-// are recorded in `PREFIX/.lock` ({"Limit":N,"Holders":{...}}) by check-and-set. The child runs through `sh -c`
-// with this process's stdio; SIGINT/SIGTERM go to the child; losing the lock (session invalidated, key taken)
-// stops the child. On exit the slot is released and the session destroyed. A killed `lattice lock` leaves its
-// session to expire by TTL (the server waits 2×TTL), then the lock delay runs: -session-ttl and -lock-delay
-// (Lattice additions; consul lock fixes 15s and 15s) shorten that.
+// are recorded in `PREFIX/.lock` ({"Limit":N,"Holders":{...}}) by check-and-set. The child runs through
+// `$SHELL -c` (`/bin/sh` when unset; -shell=false runs the words as argv) with CONSUL_LOCK_HELD=true, this
+// process's stdout and stderr, and stdin only with -pass-stdin; SIGINT/SIGTERM go to the child. Losing the lock
+// (session invalidated, key taken, or the lock unreadable -monitor-retry times in a row, 1 s apart) stops the
+// child: SIGTERM, then SIGKILL after a 5 s grace, as consul lock. On exit the slot is released, a lock or
+// semaphore key nobody holds is removed, and the session destroyed. A killed `lattice lock` leaves its session to
+// expire by TTL (the server waits 2×TTL), then the lock delay runs: -session-ttl and -lock-delay (Lattice
+// additions; consul lock fixes 15s and 15s) shorten that.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { parseDuration } from '../../lib/duration.js';
 import { LatticeError } from '../../lib/errors.js';
-import { goFlagSubcommand } from '../go-flag-command.js';
+import { GoFlagCommand } from '../go-flag-command.js';
 import { addHttpOptions, type HttpClientOptions, type HttpOptionValues, resolveHttpOptions } from '../http-options.js';
+import { rewriteGoBooleanFlags } from './exec-argv.js';
 import { agentCall, decodeValue, type KvPair, kvPath, parseJson, parseKvPairs } from './kv-http.js';
 
 interface LockFlags extends HttpOptionValues {
   readonly n: string;
   readonly timeout: string;
+  /** consul lock's deprecated spelling of -timeout; wins when given, as the later-registered Go flag does. */
+  readonly try?: string;
+  readonly monitorRetry: string;
   readonly name?: string;
   readonly sessionTtl: string;
   readonly lockDelay: string;
   readonly childExitCode?: boolean;
+  readonly passStdin?: boolean;
+  readonly shell: boolean;
   readonly verbose?: boolean;
 }
+
+/** consul lock's defaultMonitorRetryTime: the pause between failed looks at a held lock. */
+const monitorRetryWaitMs = 1000;
+/** consul lock's lockKillGracePeriod: how long a child has between SIGTERM and SIGKILL once the lock is lost. */
+const childKillGraceMs = 5000;
 
 /** How long one blocking read waits before the acquire loop looks again. */
 const blockingWait = '10s';
@@ -217,9 +231,14 @@ class LockHolder {
     return false;
   }
 
-  /** Watches the lock while held; aborts `lost` when this session no longer holds it. */
-  async monitor(stop: AbortSignal): Promise<void> {
+  /**
+   * Watches the lock while held; aborts `lost` when this session no longer holds it, or when the lock could not be
+   * read `retries` + 1 times in a row (1 s apart), as Consul's monitorLock: a holder cut off from its agent cannot
+   * know whether its session still stands, and its child must not run on beside the next holder.
+   */
+  async monitor(stop: AbortSignal, retries: number): Promise<void> {
     let index = 0;
+    let retriesLeft = retries;
     const signal = AbortSignal.any([stop, this.lost.signal]);
     while (!signal.aborted) {
       try {
@@ -236,10 +255,17 @@ class LockHolder {
           return;
         }
         index = next;
+        retriesLeft = retries;
       } catch (error) {
         if (signal.aborted) return;
         this.log(`watching the lock failed: ${(error as Error).message}`);
-        await waitMs(1000, signal);
+        if (retriesLeft === 0) {
+          this.lost.abort(new LockLostError(`the lock could not be read: ${(error as Error).message}`));
+          return;
+        }
+        retriesLeft--;
+        index = 0;
+        await waitMs(monitorRetryWaitMs, signal);
       }
     }
   }
@@ -302,11 +328,49 @@ class LockHolder {
       if (answer.body.trim() === 'true') break;
     }
     await agentCall(this.target, 'releasing the contender key', { method: 'DELETE', path: kvPath(this.contenderKey) });
+    await this.destroySemaphore();
+  }
+
+  /**
+   * Consul's Semaphore.Destroy: the `.lock` key goes once no live contender is recorded in it (holders whose
+   * contender key lost its session are dead), by CAS so a holder that just joined keeps it.
+   */
+  private async destroySemaphore(): Promise<void> {
+    const { pairs } = await this.read(`${this.prefix}/`, 0, AbortSignal.timeout(30_000), true);
+    const lockPair = pairs.find((pair) => pair.Key === this.lockKey);
+    if (lockPair === undefined || !hasFlags(lockPair, semaphoreFlagValue)) return;
+    const live = new Set(pairs.filter((pair) => pair.Key !== this.lockKey && pair.Session).map((pair) => pair.Session));
+    const holders = Object.keys(this.document(lockPair).Holders).filter((holder) => live.has(holder));
+    if (holders.length > 0) {
+      this.log('cleanup aborted, the semaphore is in use');
+      return;
+    }
+    await agentCall(this.target, 'removing the semaphore key', {
+      method: 'DELETE',
+      path: kvPath(this.lockKey),
+      query: [['cas', String(lockPair.ModifyIndex)]],
+    });
   }
 }
 
-function runChild(script: string): ChildProcess {
-  return spawn('/bin/sh', ['-c', script], { stdio: 'inherit' });
+/** Consul's ExecScript (`$SHELL -c`, /bin/sh when unset) or, with -shell=false, ExecSubprocess (the words as argv). */
+function runChild(words: readonly string[], flags: LockFlags): ChildProcess {
+  const options = {
+    env: { ...process.env, CONSUL_LOCK_HELD: 'true' },
+    stdio: [flags.passStdin ? 'inherit' : 'ignore', 'inherit', 'inherit'] as ('inherit' | 'ignore')[],
+  };
+  if (!flags.shell) return spawn(words[0] as string, words.slice(1), options);
+  return spawn(process.env.SHELL || '/bin/sh', ['-c', words.join(' ')], options);
+}
+
+/** SIGTERM now, SIGKILL if the child is still there after the grace period. */
+function stopChild(child: ChildProcess): void {
+  child.kill('SIGTERM');
+  const escalate = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, childKillGraceMs);
+  escalate.unref();
+  child.once('exit', () => clearTimeout(escalate));
 }
 
 async function lock(prefixArgument: string, childArgs: string[], flags: LockFlags): Promise<void> {
@@ -314,6 +378,9 @@ async function lock(prefixArgument: string, childArgs: string[], flags: LockFlag
   const prefix = prefixArgument.replace(/\/+$/, '');
   const limit = Number(flags.n);
   if (!Number.isSafeInteger(limit) || limit < 1) throw new LatticeError('ERR_USAGE', '-n must be a positive integer');
+  const monitorRetry = Number(flags.monitorRetry);
+  if (!Number.isSafeInteger(monitorRetry) || monitorRetry < 0)
+    throw new LatticeError('ERR_USAGE', "Number for 'monitor-retry' must be >= 0");
   if (prefix === '') throw new LatticeError('ERR_USAGE', 'Error! Missing PREFIX argument');
   if (childArgs.length === 0) throw new LatticeError('ERR_USAGE', 'Error! Missing CHILD argument');
   const log = (line: string): void => {
@@ -321,7 +388,7 @@ async function lock(prefixArgument: string, childArgs: string[], flags: LockFlag
   };
   const holder = await LockHolder.create(target, prefix, limit, flags, log);
   const acquiring = new AbortController();
-  const timeoutMs = parseDuration(flags.timeout);
+  const timeoutMs = parseDuration(flags.try ?? flags.timeout);
   const timer = timeoutMs > 0 ? setTimeout(() => acquiring.abort(), timeoutMs) : null;
   let child: ChildProcess | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -349,13 +416,13 @@ async function lock(prefixArgument: string, childArgs: string[], flags: LockFlag
   }
   log(`acquired ${limit === 1 ? 'lock' : 'semaphore slot'} on ${prefix} (session ${holder.session})`);
   const monitorStop = new AbortController();
-  const running = runChild(childArgs.join(' '));
+  const running = runChild(childArgs, flags);
   child = running;
   holder.lost.signal.addEventListener('abort', () => {
     process.stderr.write('Lock lost, killing child\n');
-    running.kill('SIGTERM');
+    stopChild(running);
   });
-  const monitoring = holder.monitor(monitorStop.signal);
+  const monitoring = holder.monitor(monitorStop.signal, monitorRetry);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     running.on('exit', (code, signal) => resolve({ code, signal }));
     running.on('error', () => resolve({ code: 127, signal: null }));
@@ -370,19 +437,49 @@ async function lock(prefixArgument: string, childArgs: string[], flags: LockFlag
   else if (exit.code !== 0 && flags.childExitCode) process.exitCode = 2;
 }
 
+/** consul lock's boolean flags, which Go also reads as `-name=true|false`. */
+const lockBooleans = ['--shell', '--pass-stdin', '--child-exit-code', '--verbose'];
+
+/** Go-style flags before PREFIX (GoFlagCommand), with `-shell=false` and friends read as Go booleans. */
+class LockCommand extends GoFlagCommand {
+  override parseOptions(argv: string[]): ReturnType<Command['parseOptions']> {
+    const takesValue = (flag: string): boolean =>
+      this.options.some((option) => (option.long === flag || option.short === flag) && option.required);
+    return super.parseOptions(rewriteGoBooleanFlags(argv, { booleans: lockBooleans, takesValue }));
+  }
+}
+
 export function registerLock(program: Command): void {
+  // Go's flag package stops at the first non-flag word, so the program must let the subcommand see its words.
+  program.enablePositionalOptions();
+  const command = new LockCommand('lock');
+  program.addCommand(command);
+  command.passThroughOptions();
   addHttpOptions(
-    goFlagSubcommand(program, 'lock')
+    command
       .description('Runs CHILD while holding a lock (or, with -n, a semaphore slot) on PREFIX in the KV store')
       .argument('<prefix>', 'the KV prefix of the lock')
-      .argument('<child...>', 'the command to run (through sh -c)')
+      .argument('<child...>', 'the command to run (through $SHELL -c, or as argv with -shell=false)')
       .option('-n, --n <limit>', 'semaphore limit: how many may hold the lock at once', '1')
       .option('--timeout <duration>', 'give up acquiring after this long (0: wait forever)', '0s')
+      .addOption(new Option('--try <duration>', 'deprecated: use -timeout').hideHelp())
+      .option(
+        '--monitor-retry <count>',
+        'failed looks at the held lock to ride out (1 s apart) before it counts as lost',
+        '3',
+      )
       .option('--name <name>', 'the session name')
       .option('--session-ttl <duration>', 'TTL of the lock session (the server invalidates after twice it)', '15s')
       .option('--lock-delay <duration>', "the session's lock delay after invalidation", '15s')
       .option('--child-exit-code', 'exit 2 if the child exits with an error')
+      .option('--pass-stdin', "pass this process's stdin to the child (otherwise it reads /dev/null)")
+      .option('--shell', 'run the child through $SHELL -c (the default; -shell=false runs the words as argv)', true)
+      .addOption(new Option('--no-shell').hideHelp())
+      .addOption(new Option('--no-pass-stdin').hideHelp())
+      .addOption(new Option('--no-child-exit-code').hideHelp())
       .option('--verbose', 'reports acquisition and release on stderr')
+      // After their positives: a --no- twin declared first would make the flag default to true.
+      .addOption(new Option('--no-verbose').hideHelp())
       .allowExcessArguments(),
   ).action(async (prefix: string, child: string[], flags: LockFlags) => lock(prefix, child, flags));
 }
