@@ -22,10 +22,16 @@ function uintParam(params: URLSearchParams, name: string, problem: string): numb
   return Number(value);
 }
 
-/** Consul's conflictingFlags: more than one of `flags` present → 400 `Conflicting flags: <query>`. */
+/**
+ * Consul's conflictingFlags: more than one of `flags` present → 400 `Conflicting flags: <query>`, the query as Go's
+ * url.Values.Encode writes it (keys sorted, a key's values in their order).
+ */
 function refuseConflicts(params: URLSearchParams, flags: readonly string[]): void {
-  if (flags.filter((flag) => params.has(flag)).length > 1)
-    throw new BadRequestError(`Conflicting flags: ${params.toString()}`);
+  if (flags.filter((flag) => params.has(flag)).length > 1) {
+    const sorted = new URLSearchParams(params);
+    sorted.sort();
+    throw new BadRequestError(`Conflicting flags: ${sorted.toString()}`);
+  }
 }
 
 function keyOf(request: FastifyRequest): string {
