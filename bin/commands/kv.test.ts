@@ -33,3 +33,19 @@ describe('kv flags stay exact uint64 (Consul KVPair.Flags)', () => {
     assert.deepEqual(parseExport('[{"key":"a","value":""}]'), [{ key: 'a', flags: '0', value: '' }]);
   });
 });
+
+describe('kv import reads values as Go base64.StdEncoding', () => {
+  it('refuses a value that is not standard base64 before writing anything, as consul kv import', () => {
+    // Buffer.from(…, 'base64') skips what it cannot read: '!!!' was imported as an empty value, silently.
+    for (const bad of ['!!!', 'dg', 'dg=', 'd-_=', 'dg==dg=='])
+      assert.throws(
+        () => parseExport(`[{"key":"ok","value":"dg=="},{"key":"bad","value":"${bad}"}]`),
+        /^LatticeError: Error base 64 decoding value for key bad: illegal base64 data/,
+        bad,
+      );
+    assert.deepEqual(
+      parseExport('[{"key":"a","value":"YWJj"},{"key":"b","value":"YQ=="},{"key":"c","value":""}]').map((e) => e.value),
+      ['YWJj', 'YQ==', ''],
+    );
+  });
+});

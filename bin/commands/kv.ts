@@ -235,7 +235,13 @@ export function exportJson(entries: readonly ExportedEntry[]): string {
   return JSON.stringify(entries, null, '\t').replace(/"flags": "(\d+)"/g, '"flags": $1');
 }
 
-/** Parses consul kv export's JSON, refusing anything else with a clear message; flags stay exact (uint64). */
+/** Go's base64.StdEncoding alphabet with its padding: Node's decoder would skip what does not fit instead. */
+const standardBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Parses consul kv export's JSON, refusing anything else with a clear message before anything is written; flags
+ * stay exact (uint64) and values must be standard base64, as consul kv import decodes them.
+ */
 export function parseExport(text: string): ExportedEntry[] {
   let parsed: unknown;
   try {
@@ -254,7 +260,10 @@ export function parseExport(text: string): ExportedEntry[] {
         'ERR_USAGE',
         `Cannot unmarshal data: entry ${position} ("${item.key}"): flags ${JSON.stringify(item.flags)} is not a uint64`,
       );
-    return { key: item.key, flags: String(flags), value: typeof item.value === 'string' ? item.value : '' };
+    const value = typeof item.value === 'string' ? item.value : '';
+    if (!standardBase64.test(value))
+      throw new LatticeError('ERR_USAGE', `Error base 64 decoding value for key ${item.key}: illegal base64 data`);
+    return { key: item.key, flags: String(flags), value };
   });
 }
 
