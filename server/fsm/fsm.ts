@@ -57,7 +57,7 @@ export function applyCommand(store: StateStore, index: number, command: Command)
     case 'session':
       return sessionApply(store, index, command.request);
     case 'txn':
-      return applyTxn(store, index, normalizeTxnOps(command.ops));
+      return applyTxn(store, index, normalizeTxnOps(command.ops, 'log'));
     case 'config-entry':
       return store.write(index, (txn) => configEntryApplyTxn(txn, command.request));
     case 'intention':

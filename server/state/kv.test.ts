@@ -400,6 +400,17 @@ describe('transactions', () => {
     assert.throws(() => ops([{ KV: { Verb: 'launch', Key: 'x' } }]), /Unknown KV operation "launch"/);
     assert.throws(() => ops([{}]), /names no KV, Node, Service or Check operation/);
     assert.throws(() => ops([{ KV: { Verb: 'set', Key: 'x', Value: '%%%' } }]), /not base64/);
+    // Go's base64.StdEncoding (Consul's txn endpoint, every Go client reading the key back) needs the padding and
+    // the standard alphabet: a stored 'dg' made GET /v1/kv/x undecodable for them.
+    for (const value of ['dg', 'dg=', 'd-_=', 'dg==dg=='])
+      assert.throws(() => ops([{ KV: { Verb: 'set', Key: 'x', Value: value } }]), /not base64/, value);
+    assert.deepEqual(ops([{ KV: { Verb: 'set', Key: 'x', Value: 'dg==' } }]), [
+      { KV: { Verb: 'set', Key: 'x', Value: 'dg==', Flags: 0, Index: 0, Session: '' } },
+    ]);
+    // An entry already in a Raft log is replayed as it was applied, whatever its padding.
+    assert.deepEqual(normalizeTxnOps([{ KV: { Verb: 'set', Key: 'x', Value: 'dg' } }], 'log'), [
+      { KV: { Verb: 'set', Key: 'x', Value: 'dg', Flags: 0, Index: 0, Session: '' } },
+    ]);
     const many = Array.from({ length: 129 }, () => ({ KV: { Verb: 'get', Key: 'x' } }));
     assert.throws(() => ops(many), { message: 'Transaction contains too many operations (129 > 128)' });
   });

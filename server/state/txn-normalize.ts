@@ -32,14 +32,24 @@ function flagsField(value: unknown, field: string): KvFlags {
   return flags;
 }
 
-const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Where ops come from: a client (the HTTP edge, a forwarded RPC) must send KV values as Go's base64.StdEncoding
+ * (padded, standard alphabet), as Consul decodes them, since the value is stored as sent and Go clients decode it
+ * strictly on every read; an entry already in the Raft log is replayed under the looser rule it was applied with.
+ */
+export type TxnOpsOrigin = 'client' | 'log';
 
-function normalizeKvOp(fields: Fields, position: number): KvTxnOp {
+const base64ByOrigin: Readonly<Record<TxnOpsOrigin, RegExp>> = {
+  client: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+  log: /^[A-Za-z0-9+/]*={0,2}$/,
+};
+
+function normalizeKvOp(fields: Fields, position: number, origin: TxnOpsOrigin): KvTxnOp {
   const verb = text(fields['Verb'], `Ops[${position}].KV.Verb`);
   if (!(kvTxnVerbs as readonly string[]).includes(verb))
     throw new InvalidWriteError(`Unknown KV operation "${verb}" at index ${position}`);
   const value = text(fields['Value'], `Ops[${position}].KV.Value`);
-  if (!base64Pattern.test(value)) throw new InvalidWriteError(`Ops[${position}].KV.Value is not base64`);
+  if (!base64ByOrigin[origin].test(value)) throw new InvalidWriteError(`Ops[${position}].KV.Value is not base64`);
   return {
     Verb: verb as KvTxnOp['Verb'],
     Key: text(fields['Key'], `Ops[${position}].KV.Key`),
@@ -63,13 +73,13 @@ function objectOf(value: unknown, field: string): Fields {
 }
 
 /** The ops of a transaction, validated; InvalidWriteError names the first malformed one. */
-export function normalizeTxnOps(value: unknown): TxnOp[] {
+export function normalizeTxnOps(value: unknown, origin: TxnOpsOrigin = 'client'): TxnOp[] {
   if (!Array.isArray(value)) throw new InvalidWriteError('transaction ops must be a list');
   if (value.length > txnOpsMax)
     throw new InvalidWriteError(`Transaction contains too many operations (${value.length} > ${txnOpsMax})`);
   return value.map((op, position): TxnOp => {
     if (!isObject(op)) throw new InvalidWriteError(`Ops[${position}] must be an object`);
-    if (isObject(op['KV'])) return { KV: normalizeKvOp(op['KV'], position) };
+    if (isObject(op['KV'])) return { KV: normalizeKvOp(op['KV'], position, origin) };
     if (isObject(op['Node'])) {
       const inner = op['Node'];
       return {
