@@ -1,5 +1,6 @@
-// `lattice debug raft-kv` (hidden): one Raft server with level storage, the gRPC transport and a tiny KV state
-// machine behind a small HTTP front, for integration tests and benchmarks of raft/ on real processes.
+// `lattice debug raft-kv` (hidden): one Raft server with a server's storage (segment WAL log, level stable store),
+// the gRPC transport and a tiny KV state machine behind a small HTTP front, for integration tests and benchmarks of
+// raft/ on real processes.
 //   PUT /kv/<key>          body = value; 200 {"index"} once committed and applied, 503 + X-Raft-Leader otherwise
 //   GET /kv/<key>          local value (?consistent for a ReadIndex read first); 404 when absent
 //   GET /kv                every key and value here, as one JSON object
@@ -18,8 +19,8 @@ import { randomSeed, SeededRand } from '../../lib/rand.js';
 import { LeadershipLostError, NotLeaderError } from '../../raft/errors.js';
 import { RaftNode } from '../../raft/node.js';
 import { FileSnapshotStore } from '../../raft/storage/file-snapshot-store.js';
-import { LevelLogStore } from '../../raft/storage/level-log-store.js';
 import { LevelStableStore } from '../../raft/storage/level-stable-store.js';
+import { openRaftLogStore } from '../../raft/storage/wal/open-raft-log.js';
 import { encodeKvCommand, KvFsm } from '../../raft/testing/kv-fsm.js';
 import { GrpcTransport } from '../../raft/transport/grpc-transport.js';
 import { type RaftTlsConfig, tlsOff } from '../../raft/transport/tls.js';
@@ -149,8 +150,8 @@ async function runRaftKv(options: RaftKvOptions): Promise<void> {
   const peers = parsePeers(options.peers);
   const http = splitHostPort(options.http);
   await mkdir(join(options.dataDir, 'raft'), { recursive: true });
-  const logStore = await LevelLogStore.open(join(options.dataDir, 'raft', 'log'));
   const stableStore = await LevelStableStore.open(join(options.dataDir, 'raft', 'stable'));
+  const logStore = await openRaftLogStore(join(options.dataDir, 'raft'), log);
   const snapshotStore = await FileSnapshotStore.open(join(options.dataDir, 'snapshots'), { log });
   const transport = new GrpcTransport(
     { clock, rand, log: log.child({ module: 'raft-transport' }) },
