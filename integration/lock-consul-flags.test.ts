@@ -109,6 +109,12 @@ describe('lattice lock: consul lock flags, environment and failure handling', ()
     const shell = await runLattice(['lock', '-shell=true', '-monitor-retry=0', 'argv/key', 'echo', 'one'], { env });
     assert.equal(shell.code, 0, shell.stderr);
     assert.equal(shell.stdout, 'one\n');
+    // A command that cannot start is reported, and counts as the child's error for -child-exit-code.
+    const missing = await runLattice(['lock', '-shell=false', '-child-exit-code', 'argv/key', '/nonexistent/cmd'], {
+      env,
+    });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Error starting handler: .*ENOENT/);
     const negative = await runLattice(['lock', '-monitor-retry=-1', 'argv/key', 'true'], { env });
     assert.equal(negative.code, 1);
     assert.match(negative.stderr, /Number for 'monitor-retry' must be >= 0/);

@@ -425,7 +425,12 @@ async function lock(prefixArgument: string, childArgs: string[], flags: LockFlag
   const monitoring = holder.monitor(monitorStop.signal, monitorRetry);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     running.on('exit', (code, signal) => resolve({ code, signal }));
-    running.on('error', () => resolve({ code: 127, signal: null }));
+    running.on('error', (error) => {
+      // consul lock's startChild: a child that cannot start is reported and is the child's error (exit 2 with
+      // -child-exit-code).
+      process.stderr.write(`Error starting handler: ${error.message}\n`);
+      resolve({ code: 127, signal: null });
+    });
   });
   monitorStop.abort();
   await monitoring;
