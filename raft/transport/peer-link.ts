@@ -182,6 +182,7 @@ export class PeerLink {
       );
       this.useGrpc = true;
     } else {
+      this.components.log.debug({ peer: this.peerId, address: this.address }, 'framed raft connection to peer open');
       const channel: MessageChannel = framedChannel(result.socket, (error) => this.onChannelEnded(channel, error));
       this.channel = channel;
     }
