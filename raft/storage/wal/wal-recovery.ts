@@ -23,8 +23,10 @@ export interface RecoveredWal {
   readonly segments: SegmentFile[];
   /** Where the next frame goes in the last segment. */
   readonly appendPosition: number;
-  /** What was repaired, for the log: torn tails cut off, headerless segments and spares deleted. */
+  /** What was repaired, for the log: torn tails cut off, headerless segments and partial spares deleted. */
   readonly repairs: string[];
+  /** Whole spares left by the last run, for the pipeline to use. */
+  readonly readySpares: string[];
 }
 
 interface ScannedSegment {
@@ -77,11 +79,11 @@ async function zeroTail(path: string, from: number, sizeBytes: number): Promise<
 }
 
 export async function recoverWal(dir: string): Promise<RecoveredWal> {
-  const { segments, spares } = await listSegmentFiles(dir);
+  const { segments, partialSpares, readySpares } = await listSegmentFiles(dir);
   const repairs: string[] = [];
-  for (const spare of spares) {
+  for (const spare of partialSpares) {
     await rm(spare, { force: true });
-    repairs.push(`deleted spare ${spare}`);
+    repairs.push(`deleted a partly filled spare ${spare}`);
   }
   if (segments.length === 0) throw new CorruptLogError(`WAL ${dir} has no segment`);
   const index = new WalIndex();
@@ -111,5 +113,5 @@ export async function recoverWal(dir: string): Promise<RecoveredWal> {
     appendPosition = scanned.end;
   }
   index.assertComplete();
-  return { index, segments, appendPosition, repairs };
+  return { index, segments, appendPosition, repairs, readySpares };
 }
