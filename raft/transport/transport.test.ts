@@ -27,19 +27,23 @@ describeTransportContract('memory', async (count) => {
   return { transports, dispose: async () => Promise.all(transports.map((t) => t.stop())).then(() => undefined) };
 });
 
-function grpcTransport(id: string, bindAddress = '127.0.0.1:0'): GrpcTransport {
+function grpcTransport(id: string, bindAddress = '127.0.0.1:0', framedMessages = true): GrpcTransport {
   return new GrpcTransport(
     { clock: new RealClock(), rand: new SeededRand(7), log: silentLogger() },
-    { localId: id, bindAddress, tls: tlsOff },
+    { localId: id, bindAddress, tls: tlsOff, framedMessages },
   );
 }
 
-describeTransportContract('grpc', async (count) => {
-  const transports = Array.from({ length: count }, (_, position) => grpcTransport(`n${position + 1}`));
-  for (const transport of transports) await transport.start();
-  for (const a of transports) for (const b of transports) a.setPeer(b.localId, b.localAddress);
-  return { transports, dispose: async () => Promise.all(transports.map((t) => t.stop())).then(() => undefined) };
-});
+for (const framedMessages of [true, false]) {
+  describeTransportContract(`server port, messages ${framedMessages ? 'framed' : 'over gRPC'}`, async (count) => {
+    const transports = Array.from({ length: count }, (_, position) =>
+      grpcTransport(`n${position + 1}`, '127.0.0.1:0', framedMessages),
+    );
+    for (const transport of transports) await transport.start();
+    for (const a of transports) for (const b of transports) a.setPeer(b.localId, b.localAddress);
+    return { transports, dispose: async () => Promise.all(transports.map((t) => t.stop())).then(() => undefined) };
+  });
+}
 
 describe('GrpcTransport', () => {
   it('counts and drops garbage frames and keeps serving', async () => {
@@ -184,7 +188,7 @@ describe('GrpcTransport', () => {
   });
 });
 
-describeTransportContract('grpc with mutual TLS', async (count) => {
+describeTransportContract('server port with mutual TLS', async (count) => {
   const fixture = await makeTlsFixture();
   const encoder = new TextEncoder();
   const tls: RaftTlsConfig = {
