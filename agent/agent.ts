@@ -335,7 +335,10 @@ export class Agent implements Startable, AgentHandle {
     return {
       start: async (options) => {
         const { createDnsInterface } = await loadDnsInterface();
-        server = createDnsInterface({ rpc: this.serverRpc, clock, rand, log }, this.config).server;
+        server = createDnsInterface(
+          { rpc: this.serverRpc, clock, rand, log, metricsRegistry: this.metrics.registry },
+          this.config,
+        ).server;
         await server.start(options);
       },
       stop: async (options) => {

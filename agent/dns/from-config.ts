@@ -1,6 +1,7 @@
 // Assembles the DNS interface (resolver, forwarder, handler, server, counters) from the agent's configuration:
 // the one place that reads AgentConfig for DNS. Constructing does no I/O; the returned server is Startable.
 
+import type { Registry } from 'prom-client';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { Rand } from '../../lib/rand.js';
@@ -8,6 +9,7 @@ import type { RpcClient } from '../../server/rpc/methods.js';
 import type { AgentConfig } from '../config/types.js';
 import { DnsCounters } from './counters.js';
 import { DnsHandler } from './handler.js';
+import { registerDnsMetrics } from './metrics.js';
 import { parseRecursor, RecursorForwarder } from './recursor.js';
 import { DnsResolver } from './resolver.js';
 import { DnsServer } from './server.js';
@@ -17,6 +19,8 @@ export interface DnsInterfaceComponents {
   readonly clock: Clock;
   readonly rand: Rand;
   readonly log: Logger;
+  /** The agent's metrics registry: the interface's counters are exported on it (agent/dns/metrics.ts). */
+  readonly metricsRegistry?: Registry;
 }
 
 export interface DnsInterface {
@@ -35,6 +39,7 @@ export function createDnsInterface(components: DnsInterfaceComponents, config: A
   if (dns.useCache)
     log.warn('dns_config.use_cache is not implemented yet: DNS reads go to the servers (stale reads by default)');
   const counters = new DnsCounters();
+  if (components.metricsRegistry) registerDnsMetrics(components.metricsRegistry, counters);
   const forwarder =
     recursors.length === 0
       ? null
