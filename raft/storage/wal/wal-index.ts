@@ -43,9 +43,13 @@ export class WalIndex {
     };
   }
 
-  /** The oldest segment still holding a kept entry, or null when the log is empty. */
-  oldestNeededSeq(): number | null {
-    return this.first > this.last ? null : (this.location(this.first)?.seq ?? null);
+  /**
+   * The oldest segment replay needs: the one holding the first kept entry (later entries are never in older
+   * segments), `activeSeq` when the log is empty, and 0 (keep everything) if the first entry has no location.
+   */
+  oldestNeededSeq(activeSeq: number): number {
+    if (this.first > this.last) return activeSeq;
+    return this.location(this.first)?.seq ?? 0;
   }
 
   /** Throws unless every kept entry has a location (call once replay is done). */

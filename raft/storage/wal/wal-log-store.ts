@@ -126,7 +126,12 @@ export class WalLogStore implements LogStore {
       recovered.appendPosition,
       recovered.repairs,
     );
-    await store.pipeline.adopt(recovered.readySpares);
+    try {
+      await store.pipeline.adopt(recovered.readySpares);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     store.pipeline.prepare();
     return store;
   }
@@ -270,14 +275,17 @@ export class WalLogStore implements LogStore {
     await closeFile(previous);
   }
 
-  /** Deletes segments older than the oldest one holding a kept entry (never the active one), then syncs. */
+  /** Deletes the segments older than the oldest one holding a kept entry (never the active one). */
   private async deleteUnneededSegments(): Promise<void> {
-    const keepFrom = this.index.oldestNeededSeq() ?? this.activeSeq();
+    const keepFrom = this.index.oldestNeededSeq(this.activeSeq());
     const unneeded = this.segments.filter((segment) => segment.seq < keepFrom);
     if (unneeded.length === 0) return;
     this.segments.splice(0, unneeded.length);
-    for (const segment of unneeded) await rm(segment.path, { force: true });
-    await syncDirectory(this.dir);
+    // Oldest first, each deletion synced before the next: a crash leaves a shorter run, never one with a gap.
+    for (const segment of unneeded) {
+      await rm(segment.path, { force: true });
+      await syncDirectory(this.dir);
+    }
   }
 
   /** Consecutive entries from `index` (below `hi`) in one segment, close enough to read at once. */
