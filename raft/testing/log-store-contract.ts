@@ -1,4 +1,4 @@
-// The LogStore contract: every implementation (memory, level) must pass these cases, which pin down appends,
+// The LogStore contract: every implementation (memory, level, wal) must pass these cases, which pin down appends,
 // overwrites, truncation, compaction and restart. `open` returns a fresh store; `reopen`, when given, closes
 // and reopens the same store to prove durability.
 
@@ -125,6 +125,23 @@ export function describeLogStoreContract(
       assert.equal(reopened.firstIndex(), 3);
       assert.equal(reopened.lastIndex(), 5);
       assert.deepEqual(await reopened.getEntries(3, 6), [...makeEntries(3, [1, 1]), ...makeEntries(5, [2])]);
+    });
+
+    durableIt('keeps a truncation and a compaction past the end (snapshot installed) across restarts', async () => {
+      const harness = await fresh();
+      assert.ok(harness.reopen, 'a durable store harness must offer reopen');
+      await harness.store.storeEntries(makeRun(1, 8));
+      await harness.store.truncateSuffix(6);
+      let reopened = await harness.reopen();
+      assert.equal(reopened.lastIndex(), 5);
+      assert.deepEqual(await reopened.getEntries(1, 6), makeRun(1, 5));
+      await reopened.compact(20);
+      reopened = await harness.reopen();
+      assert.equal(reopened.firstIndex(), 21);
+      assert.equal(reopened.lastIndex(), 20);
+      await reopened.storeEntries(makeRun(21, 2, 3));
+      reopened = await harness.reopen();
+      assert.deepEqual(await reopened.getEntries(21, 23), makeRun(21, 2, 3));
     });
   });
 }

@@ -247,7 +247,8 @@ export class WalLogStore implements LogStore {
     }
     const position = this.appendPosition + (lead?.byteLength ?? 0);
     const frame = encodeFrame(records, position);
-    // The first frame of a new segment goes out with its header in one write: a crash leaves both or neither.
+    // A new segment's header and first frame go out in one write; a crash cuts at most the tail of it, which
+    // recovery cuts off (or deletes the segment, when even the header is incomplete).
     await writeAt(this.activeFd, lead ? Buffer.concat([lead, frame.bytes]) : frame.bytes, this.appendPosition);
     this.appendPosition = position + frame.bytes.byteLength;
     const seq = this.activeSeq();
