@@ -1,11 +1,12 @@
 // The Txn endpoint (Consul txn_endpoint.go): Apply puts a transaction with writes through Raft as one entry and
 // answers the FSM's {Results, Errors}; Read runs a read-only transaction on this server under the read rules
-// (consistency modes, KnownLeader/LastContact), never through Raft.
+// (consistency modes, KnownLeader/LastContact), never through Raft. Both first run Consul's preCheck (a key on
+// every KV op, no lock inside a lock delay): a refusal answers {Results: null, Errors} and nothing is applied.
 
 import { txnCommand } from '../fsm/commands.js';
 import { InvalidWriteError } from '../state/errors.js';
 import { normalizeTxnOps } from '../state/txn-normalize.js';
-import { readTxn, type TxnOp, type TxnResponse } from '../state/txn-ops.js';
+import { readTxn, type TxnOp, type TxnResponse, txnPreCheck } from '../state/txn-ops.js';
 import { WatchSet } from '../state/watch.js';
 import type { EndpointContext, HandlerTable } from './context.js';
 import { runRead } from './read.js';
@@ -23,9 +24,15 @@ function opsOf(args: unknown): TxnOp[] {
 }
 
 export function txnEndpoints(context: EndpointContext): TxnHandlers {
+  const refusal = (ops: readonly TxnOp[]): TxnResponse | null => {
+    const errors = txnPreCheck(ops, (key) => context.store.lockDelays.remainingMs(key));
+    return errors.length === 0 ? null : { Results: null, Errors: errors };
+  };
   return {
     'Txn.Apply': async (args, call) => {
       const ops = opsOf(args);
+      const refused = refusal(ops);
+      if (refused !== null) return refused;
       const { value } = await context.apply(txnCommand(ops), call.signal);
       return value as TxnResponse;
     },
@@ -35,7 +42,11 @@ export function txnEndpoints(context: EndpointContext): TxnHandlers {
       return runRead(
         context,
         { ...call, query },
-        () => ({ index: context.store.latestIndex(), value: readTxn(context.store, ops), watch: new WatchSet() }),
+        () => ({
+          index: context.store.latestIndex(),
+          value: refusal(ops) ?? readTxn(context.store, ops),
+          watch: new WatchSet(),
+        }),
         { filterable: false },
       );
     },

@@ -314,6 +314,24 @@ export function applyTxn(store: StateStore, index: number, ops: readonly TxnOp[]
   }
 }
 
+/**
+ * Consul's Txn preCheck (kvsPreApply for each KV op), run by the endpoint before a transaction is applied or read:
+ * every KV op names a key (delete-tree may take the whole store), and a lock on a key still inside an invalidated
+ * session's lock delay is refused, as KVS.Apply refuses the acquire. Lock delays are wall-clock state kept in
+ * memory by the server, so this is checked before Raft, never in the FSM. Empty when the ops may go on.
+ */
+export function txnPreCheck(ops: readonly TxnOp[], lockDelayRemainingMs: (key: string) => number): TxnError[] {
+  const errors: TxnError[] = [];
+  ops.forEach((op, position) => {
+    if (!('KV' in op)) return;
+    const { Verb: verb, Key: key } = op.KV;
+    if (key === '' && verb !== 'delete-tree') errors.push({ OpIndex: position, What: 'Must provide key' });
+    else if (verb === 'lock' && lockDelayRemainingMs(key) > 0)
+      errors.push({ OpIndex: position, What: `failed to lock key ${goQuote(key)} due to lock delay` });
+  });
+  return errors;
+}
+
 /** A read-only transaction over the store as it is (Consul TxnRO); refuses write ops as programmer errors. */
 export function readTxn(store: StateStore, ops: readonly TxnOp[]): TxnResponse {
   if (ops.some(isWriteOp)) throw new KvError('read-only transaction holds a write');

@@ -257,6 +257,52 @@ describe('/v1/txn', () => {
     assert.equal(await acquire(second), 'true');
   });
 
+  it("refuses a lock inside a lock delay with Consul's TxnError, before Raft (Txn preCheck)", async () => {
+    const { app, clock, store } = await setup();
+    const create = async (body: string) =>
+      (json((await app.inject({ method: 'PUT', url: '/v1/session/create', payload: body })).body) as { ID: string }).ID;
+    const first = await create('{"LockDelay":"10s"}');
+    const acquired = await app.inject({ method: 'PUT', url: `/v1/kv/held?acquire=${first}`, payload: 'x' });
+    assert.equal(acquired.body, 'true');
+    await app.inject({ method: 'PUT', url: `/v1/session/destroy/${first}` });
+    const second = await create('{}');
+    const lock = JSON.stringify([
+      { KV: { Verb: 'set', Key: 'other', Value: 'eA==' } },
+      { KV: { Verb: 'lock', Key: 'held', Value: 'eQ==', Session: second } },
+    ]);
+    const refused = await app.inject({ method: 'PUT', url: '/v1/txn', payload: lock });
+    assert.equal(refused.statusCode, 409);
+    assert.deepEqual(json(refused.body), {
+      Results: null,
+      Errors: [{ OpIndex: 1, What: 'failed to lock key "held" due to lock delay' }],
+    });
+    assert.deepEqual([kvsGet(store, 'held').value?.Session, kvsGet(store, 'other').value], ['', null]);
+    clock.advance(10_001);
+    const taken = await app.inject({ method: 'PUT', url: '/v1/txn', payload: lock });
+    assert.equal(taken.statusCode, 200, taken.body);
+    assert.equal(kvsGet(store, 'held').value?.Session, second);
+  });
+
+  it("refuses a KV op without a key (delete-tree aside) with Consul's 'Must provide key'", async () => {
+    const { app, store } = await setup();
+    const run = async (ops: unknown[]) => {
+      const response = await app.inject({ method: 'PUT', url: '/v1/txn', payload: JSON.stringify(ops) });
+      return [response.statusCode, json(response.body)];
+    };
+    assert.deepEqual(
+      await run([{ KV: { Verb: 'set', Key: 'a', Value: 'eA==' } }, { KV: { Verb: 'set', Key: '', Value: 'eA==' } }]),
+      [409, { Results: null, Errors: [{ OpIndex: 1, What: 'Must provide key' }] }],
+    );
+    assert.equal(kvsGet(store, '').value, null);
+    assert.equal(kvsGet(store, 'a').value, null, 'nothing of the refused txn was written');
+    // Reads are checked too (Consul's Txn.Read runs the same preCheck).
+    assert.deepEqual(await run([{ KV: { Verb: 'get-tree', Key: '' } }]), [
+      409,
+      { Results: null, Errors: [{ OpIndex: 0, What: 'Must provide key' }] },
+    ]);
+    assert.deepEqual(await run([{ KV: { Verb: 'delete-tree', Key: '' } }]), [200, { Results: [], Errors: null }]);
+  });
+
   it('keeps uint64 Flags exact through a transaction body and its results', async () => {
     const { app, store } = await setup();
     const payload =
@@ -283,7 +329,7 @@ describe('/v1/txn', () => {
     const read = await app.inject({
       method: 'PUT',
       url: '/v1/txn?stale',
-      payload: '[{"KV":{"Verb":"get-tree","Key":""}}]',
+      payload: '[{"KV":{"Verb":"get-tree","Key":"a"}}]',
     });
     assert.equal(read.statusCode, 200);
     assert.equal(read.headers['x-consul-knownleader'], 'true');
