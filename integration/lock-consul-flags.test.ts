@@ -129,6 +129,20 @@ describe('lattice lock: consul lock flags, environment and failure handling', ()
     assert.equal((await holder).code, 0);
   });
 
+  it("answers usage mistakes with consul lock's texts and exit 1, before touching the agent", async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /^Key prefix and child command must be specified$/m],
+      [['only/prefix'], /^Key prefix and child command must be specified$/m],
+      [['-n=0', 'p', 'true'], /^Lock holder limit must be positive$/m],
+      [['-timeout=-1s', 'p', 'true'], /^Timeout must be positive$/m],
+    ];
+    for (const [args, text] of cases) {
+      const result = await runLattice(['lock', ...args], { env: { CONSUL_HTTP_ADDR: '127.44.0.29:1' } });
+      assert.equal(result.code, 1, args.join(' '));
+      assert.match(result.stderr, text, args.join(' '));
+    }
+  });
+
   it('removes the semaphore key when its last holder leaves, as Semaphore.Destroy', async () => {
     const result = await runLattice(['lock', '-n=2', 'sem/cleanup', 'true'], { env });
     assert.equal(result.code, 0, result.stderr);

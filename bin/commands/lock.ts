@@ -373,16 +373,20 @@ function stopChild(child: ChildProcess): void {
   child.once('exit', () => clearTimeout(escalate));
 }
 
-async function lock(prefixArgument: string, childArgs: string[], flags: LockFlags): Promise<void> {
+async function lock(prefixArgument: string | undefined, childArgs: string[], flags: LockFlags): Promise<void> {
   const target = resolveHttpOptions(flags, process.env);
-  const prefix = prefixArgument.replace(/\/+$/, '');
+  // consul lock's checks and texts, in its order.
   const limit = Number(flags.n);
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new LatticeError('ERR_USAGE', '-n must be a positive integer');
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new LatticeError('ERR_USAGE', 'Lock holder limit must be positive');
+  if (prefixArgument === undefined || childArgs.length === 0)
+    throw new LatticeError('ERR_USAGE', 'Key prefix and child command must be specified');
+  const prefix = prefixArgument.replace(/\/+$/, '');
+  if (prefix === '') throw new LatticeError('ERR_USAGE', 'Error! Missing PREFIX argument');
+  if (parseDuration(flags.try ?? flags.timeout) < 0) throw new LatticeError('ERR_USAGE', 'Timeout must be positive');
   const monitorRetry = Number(flags.monitorRetry);
   if (!Number.isSafeInteger(monitorRetry) || monitorRetry < 0)
     throw new LatticeError('ERR_USAGE', "Number for 'monitor-retry' must be >= 0");
-  if (prefix === '') throw new LatticeError('ERR_USAGE', 'Error! Missing PREFIX argument');
-  if (childArgs.length === 0) throw new LatticeError('ERR_USAGE', 'Error! Missing CHILD argument');
   const log = (line: string): void => {
     if (flags.verbose) process.stderr.write(`Lock: ${line}\n`);
   };
@@ -463,8 +467,9 @@ export function registerLock(program: Command): void {
   addHttpOptions(
     command
       .description('Runs CHILD while holding a lock (or, with -n, a semaphore slot) on PREFIX in the KV store')
-      .argument('<prefix>', 'the KV prefix of the lock')
-      .argument('<child...>', 'the command to run (through $SHELL -c, or as argv with -shell=false)')
+      // Optional to commander, so that a missing one gets consul lock's text from lock().
+      .argument('[prefix]', 'the KV prefix of the lock')
+      .argument('[child...]', 'the command to run (through $SHELL -c, or as argv with -shell=false)')
       .option('-n, --n <limit>', 'semaphore limit: how many may hold the lock at once', '1')
       .option('--timeout <duration>', 'give up acquiring after this long (0: wait forever)', '0s')
       .addOption(new Option('--try <duration>', 'deprecated: use -timeout').hideHelp())
@@ -486,5 +491,5 @@ export function registerLock(program: Command): void {
       // After their positives: a --no- twin declared first would make the flag default to true.
       .addOption(new Option('--no-verbose').hideHelp())
       .allowExcessArguments(),
-  ).action(async (prefix: string, child: string[], flags: LockFlags) => lock(prefix, child, flags));
+  ).action(async (prefix: string | undefined, child: string[], flags: LockFlags) => lock(prefix, child, flags));
 }
