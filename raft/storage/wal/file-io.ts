@@ -60,7 +60,7 @@ export async function syncDirectory(dir: string): Promise<void> {
 
 const zeroChunkBytes = 1024 * 1024;
 /** Bytes written between syncs while zero-filling, so a 64 MiB fill never queues one huge flush before an append. */
-const zeroSyncEveryBytes = 8 * 1024 * 1024;
+const zeroSyncEveryBytes = 1024 * 1024;
 let zeroChunk: Buffer | null = null;
 
 /**
