@@ -302,6 +302,14 @@ async function kvImport(target: HttpClientOptions, data: string | undefined, pre
   if (showProgress) process.stderr.write('\n');
 }
 
+/**
+ * consul kv's own count of its words, in place of commander's (`[key]` and `[data]` are declared optional and
+ * extra words allowed, so that these texts are the ones a script sees). `words` are every operand given.
+ */
+function checkWordCount(words: readonly string[], max: number, tooMany: (count: number) => string): void {
+  if (words.length > max) throw usage(tooMany(words.length));
+}
+
 export function registerKv(program: Command): void {
   const kv = program.command('kv').description('Reads, writes and deletes keys in the KV store');
   addHttpOptions(
@@ -314,15 +322,17 @@ export function registerKv(program: Command): void {
       .option('--separator <separator>', 'with -keys: list only up to this separator', '/')
       .option('--detailed', 'every field of the entry')
       .option('--base64', 'prints values base64-encoded')
-      .option('--stale', 'lets any server answer'),
-  ).action(async (key: string, flags: GetFlags) =>
-    kvGet(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), flags),
-  );
+      .option('--stale', 'lets any server answer')
+      .allowExcessArguments(),
+  ).action(async (key: string, flags: GetFlags, command: Command) => {
+    checkWordCount(command.args, 1, (count) => `Too many arguments (expected 1, got ${count})`);
+    await kvGet(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), flags);
+  });
   addHttpOptions(
     kv
       .command('put')
       .description('Writes DATA (a literal, @file, or - for stdin) to KEY')
-      .argument('<key>', 'the key')
+      .argument('[key]', 'the key', '')
       .argument('[data]', 'the value: literal, @path, or - for standard input')
       .option('--cas', 'check-and-set against -modify-index (0: only if absent)')
       .option('--modify-index <index>', 'the ModifyIndex the key must have for -cas')
@@ -330,10 +340,13 @@ export function registerKv(program: Command): void {
       .option('--base64', 'DATA is base64-encoded')
       .option('--acquire', 'acquires the lock on KEY with -session')
       .option('--release', 'releases the lock on KEY held by -session')
-      .option('--session <id>', 'the session for -acquire or -release'),
-  ).action(async (key: string, data: string | undefined, flags: PutFlags) =>
-    kvPut(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), data, flags),
-  );
+      .option('--session <id>', 'the session for -acquire or -release')
+      .allowExcessArguments(),
+  ).action(async (key: string, data: string | undefined, flags: PutFlags, command: Command) => {
+    if (command.args.length === 0) throw usage('Error! Missing KEY argument');
+    checkWordCount(command.args, 2, (count) => `Error! Too many arguments (expected 1 or 2, got ${count})`);
+    await kvPut(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), data, flags);
+  });
   addHttpOptions(
     kv
       .command('delete')
@@ -341,25 +354,31 @@ export function registerKv(program: Command): void {
       .argument('[key]', 'the key or prefix', '')
       .option('--recurse', 'deletes every key under the prefix')
       .option('--cas', 'deletes only if the key has -modify-index')
-      .option('--modify-index <index>', 'the ModifyIndex for -cas'),
-  ).action(async (key: string, flags: DeleteFlags) =>
-    kvDelete(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), flags),
-  );
+      .option('--modify-index <index>', 'the ModifyIndex for -cas')
+      .allowExcessArguments(),
+  ).action(async (key: string, flags: DeleteFlags, command: Command) => {
+    checkWordCount(command.args, 1, (count) => `Too many arguments (expected 1, got ${count})`);
+    await kvDelete(resolveHttpOptions(flags, process.env), withoutLeadingSlash(key), flags);
+  });
   addHttpOptions(
     kv
       .command('export')
       .description("Prints the keys under PREFIX as JSON, in consul kv export's format")
-      .argument('[prefix]', 'the prefix', ''),
-  ).action(async (prefix: string, flags: HttpOptionValues) =>
-    kvExport(resolveHttpOptions(flags, process.env), withoutLeadingSlash(prefix)),
-  );
+      .argument('[prefix]', 'the prefix', '')
+      .allowExcessArguments(),
+  ).action(async (prefix: string, flags: HttpOptionValues, command: Command) => {
+    checkWordCount(command.args, 1, (count) => `Too many arguments (expected 1, got ${count})`);
+    await kvExport(resolveHttpOptions(flags, process.env), withoutLeadingSlash(prefix));
+  });
   addHttpOptions(
     kv
       .command('import')
       .description('Writes the entries of a consul kv export document (@file, - for stdin, or the JSON itself)')
       .argument('[data]', 'the JSON: literal, @path, or - for standard input', '-')
-      .option('--prefix <prefix>', 'prepended to every imported key', ''),
-  ).action(async (data: string, flags: HttpOptionValues & { readonly prefix: string }) =>
-    kvImport(resolveHttpOptions(flags, process.env), data, flags.prefix),
-  );
+      .option('--prefix <prefix>', 'prepended to every imported key', '')
+      .allowExcessArguments(),
+  ).action(async (data: string, flags: HttpOptionValues & { readonly prefix: string }, command: Command) => {
+    checkWordCount(command.args, 1, (count) => `Error! Too many arguments (expected 1, got ${count})`);
+    await kvImport(resolveHttpOptions(flags, process.env), data, flags.prefix);
+  });
 }
