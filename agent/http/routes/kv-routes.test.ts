@@ -213,6 +213,43 @@ describe('/v1/session', () => {
   });
 });
 
+describe('namespaces and partitions (Consul CE agent/http_ce.go parseEntMeta)', () => {
+  it('refuses ?ns, ?partition and their headers on KV and session endpoints with 400, changing nothing', async () => {
+    const { app, store } = await setup();
+    const namespace = 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature';
+    const partition = 'Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature';
+    type Request = {
+      method: 'GET' | 'PUT' | 'DELETE';
+      url: string;
+      payload?: string;
+      headers?: Record<string, string>;
+    };
+    const refusals: [Request, string][] = [
+      [{ method: 'PUT', url: '/v1/kv/team?ns=team-a', payload: 'x' }, namespace],
+      [{ method: 'GET', url: '/v1/kv/team?ns=default' }, namespace],
+      [{ method: 'DELETE', url: '/v1/kv/team?recurse&partition=p1' }, partition],
+      [
+        { method: 'PUT', url: '/v1/kv/team', payload: 'x', headers: { 'x-consul-namespace': 'team-a' } },
+        'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature',
+      ],
+      [
+        { method: 'GET', url: '/v1/kv/team', headers: { 'x-consul-partition': 'p1' } },
+        'Invalid header: "X-Consul-Partition" - Partitions are a Consul Enterprise feature',
+      ],
+      [{ method: 'PUT', url: '/v1/session/create?ns=team-a', payload: '{}' }, namespace],
+      [{ method: 'GET', url: '/v1/session/list?ns=team-a' }, namespace],
+    ];
+    for (const [request, text] of refusals) {
+      const response = await app.inject(request);
+      assert.deepEqual([response.statusCode, response.body], [400, text], JSON.stringify(request));
+    }
+    assert.equal(kvsGet(store, 'team').value, null);
+    assert.deepEqual(json((await app.inject({ url: '/v1/session/list' })).body), []);
+    // An empty parameter is no namespace, as in Consul.
+    assert.equal((await app.inject({ method: 'PUT', url: '/v1/kv/team?ns=', payload: 'x' })).body, 'true');
+  });
+});
+
 describe('/v1/txn', () => {
   it('commits with 200 {Results, Errors: null} and rolls back with 409 {Results: null, Errors}', async () => {
     const { app } = await setup();

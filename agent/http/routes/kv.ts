@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { type KvWriteEntry, type KvWriteVerb, kvFlagsFromText } from '../../../server/state/kv-types.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { type ConsulRoute, registerRoutes } from '../consul-route.js';
+import { refusingEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { hasFlag, parseWriteContext, requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -148,5 +149,5 @@ export const kvRoutes =
       { method: 'PUT', url, acl: writeKey, handler: put, bodySizeBytesMax: valueSizeBytesMax + 1 },
       { method: 'DELETE', url, acl: writeKey, handler: remove },
     ]);
-    registerRoutes(scope, routes);
+    registerRoutes(scope, refusingEnterpriseMeta(routes));
   };

@@ -9,6 +9,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
+import { refusingEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { parseWriteContext } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -156,6 +157,6 @@ export const sessionRoutes =
           list((await rpcRead(read, request, reply, 'Session.List', () => ({}))).value),
       },
     ];
-    registerRoutes(scope, routes);
+    registerRoutes(scope, refusingEnterpriseMeta(routes));
     refuseUnknownPaths(scope);
   };
