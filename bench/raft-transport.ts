@@ -89,9 +89,17 @@ async function measure(mode: Mode, tls: RaftTlsConfig): Promise<{ samples: numbe
     sender.setPeer('n2', (JSON.parse(line) as { address: string }).address);
     let answer: (() => void) | null = null;
     sender.onMessage(() => answer?.());
+    // A peer that never answers (refused TLS, wrong address) fails the bench instead of hanging it.
     const roundTrip = (index: number): Promise<void> =>
-      new Promise((resolve) => {
-        answer = resolve;
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no answer from the echo process within 10 s (${mode})`)),
+          10_000,
+        );
+        answer = () => {
+          clearTimeout(timer);
+          resolve();
+        };
         sender.send(append(index));
       });
     for (let index = 0; index < warmup; index++) await roundTrip(index * 2);
@@ -135,6 +143,8 @@ async function main(): Promise<void> {
       certPem: encoder.encode(fixture.certPem),
       keyPem: encoder.encode(fixture.keyPem),
       verifyIncoming: true,
+      // The fixture's certificate names 127.0.0.1 and this, not our 127.46.0.x addresses.
+      serverName: 'server.dc1.lattice',
     };
   }
   const collected: Record<Mode, { samples: number[]; cpuMicros: number }> = {
