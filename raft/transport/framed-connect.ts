@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Clock } from '../../lib/clock.js';
 import { framedHello } from './framed-protocol.js';
-import { splitHostPort } from './shared-port-listener.js';
+import { splitHostPort } from './host-port.js';
 import type { RaftTlsConfig } from './tls.js';
 
 export type FramedConnectResult =
@@ -22,7 +22,13 @@ export type FramedConnectResult =
 const connectTimeoutMs = 5_000;
 
 export function connectFramed(address: string, tlsConfig: RaftTlsConfig, clock: Clock): Promise<FramedConnectResult> {
-  const { host, port } = splitHostPort(address);
+  let parsed: { host: string; port: number };
+  try {
+    parsed = splitHostPort(address);
+  } catch (error) {
+    return Promise.resolve({ kind: 'failed', reason: (error as Error).message });
+  }
+  const { host, port } = parsed;
   const raw = net.connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 10_000 });
   return new Promise((resolve) => {
     let connected = false;

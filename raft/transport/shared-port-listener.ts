@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import type { Logger } from '../../lib/log.js';
 import { TransportError } from '../errors.js';
 import { framedMagicByte } from './framed-protocol.js';
+import { splitHostPort } from './host-port.js';
 
 export interface SharedPortHandlers {
   /** A connection that opened with the magic byte; `firstChunk` is everything read so far, magic byte included. */
@@ -73,17 +74,6 @@ export class SharedPortListener {
       this.handlers.onGrpc(socket);
     });
   }
-}
-
-/** "host:port" or "[v6]:port" into net.listen's parts. */
-export function splitHostPort(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(':');
-  const port = Number(address.slice(colon + 1));
-  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TransportError(`invalid address ${JSON.stringify(address)}: expected host:port`);
-  }
-  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  return { host, port };
 }
 
 /** The operator reads "cannot listen on 10.0.0.1:8300: address already in use", as for the HTTP port. */
