@@ -16,6 +16,9 @@ describe('kv subcommands: argument counts as consul kv', () => {
     [['delete', 'a', 'b'], 'Too many arguments (expected 1, got 2)\n'],
     [['export', 'a', 'b'], 'Too many arguments (expected 1, got 2)\n'],
     [['import', 'a', 'b'], 'Error! Too many arguments (expected 1, got 2)\n'],
+    // consul kv import reads standard input only for `-`: no DATA is a mistake, not an invitation to wait on stdin.
+    [['import'], 'Error! Missing DATA argument\n'],
+    [['import', ''], 'Error! Empty DATA argument\n'],
   ];
   for (const [words, text] of cases) {
     it(`kv ${words.join(' ')}`, async () => {

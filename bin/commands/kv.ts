@@ -374,11 +374,17 @@ export function registerKv(program: Command): void {
     kv
       .command('import')
       .description('Writes the entries of a consul kv export document (@file, - for stdin, or the JSON itself)')
-      .argument('[data]', 'the JSON: literal, @path, or - for standard input', '-')
+      .argument('[data]', 'the JSON: literal, @path, or - for standard input')
       .option('--prefix <prefix>', 'prepended to every imported key', '')
       .allowExcessArguments(),
-  ).action(async (data: string, flags: HttpOptionValues & { readonly prefix: string }, command: Command) => {
-    checkWordCount(command.args, 1, (count) => `Error! Too many arguments (expected 1, got ${count})`);
-    await kvImport(resolveHttpOptions(flags, process.env), data, flags.prefix);
-  });
+  ).action(
+    async (data: string | undefined, flags: HttpOptionValues & { readonly prefix: string }, command: Command) => {
+      checkWordCount(command.args, 1, (count) => `Error! Too many arguments (expected 1, got ${count})`);
+      // consul kv import's dataFromArgs: standard input only for an explicit `-`, so a forgotten argument fails
+      // at once instead of hanging on a terminal.
+      if (data === undefined) throw usage('Error! Missing DATA argument');
+      if (data === '') throw usage('Error! Empty DATA argument');
+      await kvImport(resolveHttpOptions(flags, process.env), data, flags.prefix);
+    },
+  );
 }
