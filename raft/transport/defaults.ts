@@ -6,6 +6,11 @@ export const peerQueueCapacity = 1024;
 export const peerCountMax = 256;
 /** Messages coalesced into one stream frame: large enough to amortise framing, small enough to keep frames small. */
 export const frameMessageCountMax = 64;
+/**
+ * Entry bytes coalesced into one frame (a single bigger message still goes alone): far under the frame limit
+ * below, so a burst of big appends (catch-up: many appends of up to messageSizeBytesMax each) is never refused.
+ */
+export const frameEntryBytesMax = 4 * 1024 * 1024;
 /** gRPC message size limit on both sides: an append batch of big entries fits; a snapshot goes in chunks. */
 export const grpcMessageSizeBytesMax = 16 * 1024 * 1024;
 /** Snapshot chunk size, as hashicorp/raft's InstallSnapshot streaming. */

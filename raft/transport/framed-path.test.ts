@@ -131,6 +131,32 @@ describe('framed Raft path', () => {
     });
   }
 
+  it('delivers appends far beyond the socket buffer in order (backpressure: waits for drain, drops nothing)', async () => {
+    const a = await started('n1');
+    const b = await started('n2');
+    const received: RaftMessage[] = [];
+    b.onMessage((message) => received.push(message));
+    a.setPeer('n2', b.localAddress);
+    // 300 appends of 2 x 256 KiB: 64 of them (one frame by count) would be 32 MiB, over the frame limit.
+    const entryBytes = 256 * 1024;
+    const count = 300;
+    for (let index = 0; index < count; index++) {
+      const message = appendMessage('n1', 'n2', index * 2);
+      const entries = message.entries.map((entry) => ({
+        ...entry,
+        data: new Uint8Array(entryBytes).fill(index % 256),
+      }));
+      assert.equal(a.send({ ...message, entries }), true);
+    }
+    await waitFor(() => received.length === count, `${count} appends of ${2 * entryBytes} bytes`);
+    assert.equal(a.messageChannelKind('n2'), 'framed');
+    received.forEach((message, position) => {
+      assert.equal(message.index, position * 2);
+      assert.equal(message.entries[1]?.data[entryBytes - 1], position % 256);
+    });
+    assert.equal(a.stats().droppedCount, 0);
+  });
+
   it('counts garbage, closes only the connection that sent an undecodable or oversize frame', async () => {
     const a = await started('n1');
     const b = await started('n2');

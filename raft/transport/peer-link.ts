@@ -13,7 +13,7 @@ import type { Clock, Timer } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { Rand } from '../../lib/rand.js';
 import type { RaftMessage } from '../core/types.js';
-import { frameMessageCountMax, reconnectBackoff } from './defaults.js';
+import { frameEntryBytesMax, frameMessageCountMax, reconnectBackoff } from './defaults.js';
 import { connectFramed, type FramedConnectResult } from './framed-connect.js';
 import { raftService, unaryMessageTypes } from './grpc-service.js';
 import { framedChannel, grpcMessagesChannel, type MessageChannel } from './message-channels.js';
@@ -139,7 +139,7 @@ export class PeerLink {
     if (channel === null) return;
     channel.batch(() => {
       while (this.queue.size > 0) {
-        const messages = this.queue.drain(frameMessageCountMax);
+        const messages = this.nextFrameMessages();
         if (!channel.write({ address: this.config.localAddress, messages })) {
           this.waitingForDrain = true;
           channel.onceDrain(() => {
@@ -151,6 +151,25 @@ export class PeerLink {
         }
       }
     });
+  }
+
+  /** Up to frameMessageCountMax queued messages whose entries stay within frameEntryBytesMax (at least one). */
+  private nextFrameMessages(): RaftMessage[] {
+    const messages: RaftMessage[] = [];
+    let entryBytes = 0;
+    for (let next = this.queue.peek(); next !== undefined; next = this.queue.peek()) {
+      const bytes = next.entries.reduce((sum, entry) => sum + entry.data.byteLength, 0);
+      if (
+        messages.length > 0 &&
+        (messages.length === frameMessageCountMax || entryBytes + bytes > frameEntryBytesMax)
+      ) {
+        break;
+      }
+      messages.push(next);
+      entryBytes += bytes;
+      this.queue.poll();
+    }
+    return messages;
   }
 
   /** The gRPC stream at once, or null while the framed handshake runs (pump runs again when it is done). */
