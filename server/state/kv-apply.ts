@@ -131,7 +131,8 @@ export function validateSessionTtl(ttl: string): string {
   try {
     ttlMs = parseDuration(ttl);
   } catch (error) {
-    throw new KvError(`Session TTL '${ttl}' invalid: ${(error as Error).message}`, { cause: error });
+    // Go's time.ParseDuration error text, as Session.Apply wraps it.
+    throw new KvError(`Session TTL '${ttl}' invalid: time: ${(error as Error).message}`, { cause: error });
   }
   if (ttlMs === 0) return '';
   if (ttlMs < sessionTtlMsMin || ttlMs > sessionTtlMsMax)

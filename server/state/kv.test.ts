@@ -174,6 +174,9 @@ describe('sessions', () => {
       message: "Invalid Session TTL '5000000000', must be between [10s=24h0m0s]",
     });
     assert.throws(() => validateSessionTtl('25h'), /Invalid Session TTL '90000000000000'/);
+    assert.throws(() => validateSessionTtl('abc'), {
+      message: `Session TTL 'abc' invalid: time: invalid duration "abc"`,
+    });
   });
 
   it('destroy releases held keys and blocks their re-acquisition for the lock delay', () => {

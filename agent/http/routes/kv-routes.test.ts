@@ -208,6 +208,15 @@ describe('/v1/session', () => {
       [ttl.statusCode, ttl.body],
       [500, "Invalid Session TTL '5000000000', must be between [10s=24h0m0s]"],
     );
+    // Session.TTL is a plain string to Consul's decoder: only Session.Apply parses it, so a bad one is its 500.
+    const unparseable = await app.inject({ method: 'PUT', url: '/v1/session/create', payload: '{"TTL":"abc"}' });
+    assert.deepEqual(
+      [unparseable.statusCode, unparseable.body],
+      [500, `Session TTL 'abc' invalid: time: invalid duration "abc"`],
+    );
+    const numeric = await app.inject({ method: 'PUT', url: '/v1/session/create', payload: '{"TTL":30}' });
+    assert.deepEqual([numeric.statusCode, numeric.body.startsWith('Request decode failed: ')], [400, true]);
+    assert.equal((json((await app.inject({ url: '/v1/session/list' })).body) as unknown[]).length, 0);
     const behavior = await app.inject({ method: 'PUT', url: '/v1/session/create', payload: '{"Behavior":"explode"}' });
     assert.deepEqual([behavior.statusCode, behavior.body], [500, "Invalid Behavior setting 'explode'"]);
   });

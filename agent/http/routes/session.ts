@@ -29,7 +29,8 @@ const sessionSchema = defineSchema({
   ServiceChecks: { list: defineSchema({ ID: 'string', Namespace: 'string' }) },
   LockDelay: 'any',
   Behavior: 'string',
-  TTL: 'duration',
+  // A string to Consul's decoder (structs.Session.TTL): Session.Apply parses it and answers a bad one with 500.
+  TTL: 'string',
 });
 
 /**
