@@ -95,6 +95,13 @@ describe('/v1/event', () => {
     );
   });
 
+  it("refuses an empty name with Consul's 400 'Missing name' and fires nothing", async () => {
+    const { app, store } = await setup();
+    const missing = await app.inject({ method: 'PUT', url: '/v1/event/fire/', payload: 'x' });
+    assert.deepEqual([missing.statusCode, missing.body], [400, 'Missing name']);
+    assert.deepEqual(store.list(''), []);
+  });
+
   it("refuses a bad filter regex with Consul's wording", async () => {
     const { app } = await setup();
     const bad = await app.inject({ method: 'PUT', url: '/v1/event/fire/x?service=(' });

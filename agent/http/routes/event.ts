@@ -9,6 +9,7 @@ import { type EventStore, eventToJson, listIndex, type UserEvent } from '../../e
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { registerRoutes } from '../consul-route.js';
+import { BadRequestError } from '../errors.js';
 import { parseIndexParam, parseWaitParam, type QueryConfig, requestParams } from '../query-options.js';
 
 export interface EventRouteDeps {
@@ -57,12 +58,16 @@ export const eventRoutes =
         acl: write,
         handler: async (request) => {
           const params = requestParams(request);
+          const name = (request.params as { name: string }).name;
+          // Consul's EventFire checks the name first, with its own text (the agent's 'User event missing name'
+          // is never reached over HTTP).
+          if (name === '') throw new BadRequestError('Missing name');
           // Consul forwards an event for another datacenter to its servers (Internal.EventFire); until WAN
           // federation routes RPC, that datacenter is unreachable, and saying so beats firing it here.
           const datacenter = params.get('dc') || deps.config.datacenter;
           if (datacenter !== deps.config.datacenter) throw new NoPathToDatacenterError(datacenter);
           const event = deps.events.fire({
-            name: (request.params as { name: string }).name,
+            name,
             payload: requestBytes(request),
             nodeFilter: params.get('node') ?? '',
             serviceFilter: params.get('service') ?? '',
