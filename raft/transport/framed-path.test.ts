@@ -196,42 +196,45 @@ describe('framed Raft path', () => {
 
   it('refuses a client with an unknown version and a plaintext client on a TLS server (no ack)', async () => {
     const plain = await started('n1');
-    assert.equal(await rawFramedClient(plain.localAddress, Buffer.from([framedMagicByte, 99, 0])), null);
+    assert.equal(await rawFramedClient(plain.localAddress, Buffer.from([framedMagicByte, 99, 0, 0, 0])), null);
     const secure = await started('n2', await mutualTls());
     assert.equal(await rawFramedClient(secure.localAddress), null);
     const result = await connectFramed(secure.localAddress, tlsOff, new RealClock());
     assert.equal(result.kind, 'unsupported');
   });
 
-  it('falls back to the gRPC stream for a peer that speaks only gRPC (older Lattice)', async () => {
-    const received: unknown[] = [];
-    const old = new grpc.Server();
-    old.addService(raftService, {
-      messages: (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        call.on('data', (frame: { messages: unknown[] }) => received.push(...frame.messages));
-        call.on('end', () => callback(null, {}));
-        call.on('error', () => undefined);
-      },
-      vote: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-        callback(null, {}),
-      installSnapshot: (_call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-        callback(null, { stored: true }),
+  for (const mode of ['plaintext', 'mutual TLS'] as const) {
+    it(`falls back to the gRPC stream for a peer that speaks only gRPC, older Lattice (${mode})`, async () => {
+      const tls = mode === 'plaintext' ? tlsOff : await mutualTls();
+      const received: unknown[] = [];
+      const old = new grpc.Server();
+      old.addService(raftService, {
+        messages: (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+          call.on('data', (frame: { messages: unknown[] }) => received.push(...frame.messages));
+          call.on('end', () => callback(null, {}));
+          call.on('error', () => undefined);
+        },
+        vote: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+          callback(null, {}),
+        installSnapshot: (_call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+          callback(null, { stored: true }),
+      });
+      const port = await new Promise<number>((resolve, reject) =>
+        old.bindAsync('127.0.0.1:0', serverCredentials(tls), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        ),
+      );
+      try {
+        const a = await started('n1', tls);
+        a.setPeer('n2', `127.0.0.1:${port}`);
+        for (let index = 0; index < 10; index++) a.send(appendMessage('n1', 'n2', index));
+        await waitFor(() => received.length === 10, 'messages through the gRPC fallback');
+        assert.equal(a.messageChannelKind('n2'), 'grpc');
+      } finally {
+        old.forceShutdown();
+      }
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      old.bindAsync('127.0.0.1:0', serverCredentials(tlsOff), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
-    );
-    try {
-      const a = await started('n1');
-      a.setPeer('n2', `127.0.0.1:${port}`);
-      for (let index = 0; index < 10; index++) a.send(appendMessage('n1', 'n2', index));
-      await waitFor(() => received.length === 10, 'messages through the gRPC fallback');
-      assert.equal(a.messageChannelKind('n2'), 'grpc');
-    } finally {
-      old.forceShutdown();
-    }
-  });
+  }
 
   it('gets the framed path back to a peer that restarted', async () => {
     const a = await started('n1');
