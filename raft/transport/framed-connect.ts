@@ -15,7 +15,7 @@ export type FramedConnectResult =
   | { readonly kind: 'ready'; readonly socket: net.Socket }
   /** The peer took the connection but did not ack: it does not speak the framed path (or refused our TLS). */
   | { readonly kind: 'unsupported'; readonly reason: string }
-  /** No connection (peer down, timeout): retry later. */
+  /** No connection (peer down, or connecting timed out): retry later. */
   | { readonly kind: 'failed'; readonly reason: string };
 
 /** Connect plus handshake within this, or the attempt fails (a black-holed peer must not stall the link). */
@@ -34,7 +34,9 @@ export function connectFramed(address: string, tlsConfig: RaftTlsConfig, clock: 
     let connected = false;
     let socket: net.Socket = raw;
     let settled = false;
-    const timer = clock.setTimer(connectTimeoutMs, () => finish({ kind: 'failed', reason: 'handshake timed out' }));
+    // A peer that took the connection but never acks is treated as not speaking the path: gRPC may still reach
+    // it, and a framed path that hangs must never keep the messages from getting through.
+    const timer = clock.setTimer(connectTimeoutMs, () => notSpoken('no ack within the handshake timeout'));
     const finish = (result: FramedConnectResult): void => {
       if (settled) return;
       settled = true;

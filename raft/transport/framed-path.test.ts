@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { RealClock } from '../../lib/clock.js';
+import { ManualClock, RealClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import type { RaftMessage } from '../core/types.js';
@@ -201,6 +201,24 @@ describe('framed Raft path', () => {
     assert.equal(await rawFramedClient(secure.localAddress), null);
     const result = await connectFramed(secure.localAddress, tlsOff, new RealClock());
     assert.equal(result.kind, 'unsupported');
+  });
+
+  it('takes a peer that accepts but never acks for one that does not speak the path; a refused dial for a down one', async () => {
+    const hellos: Buffer[] = [];
+    const silent = net.createServer((socket) => socket.on('data', (chunk: Buffer) => hellos.push(chunk)));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const clock = new ManualClock();
+      const attempt = connectFramed(`127.0.0.1:${port}`, tlsOff, clock);
+      await waitFor(() => hellos.length > 0, 'the hello at the silent peer');
+      clock.advance(5_000);
+      assert.equal((await attempt).kind, 'unsupported');
+    } finally {
+      silent.close();
+      await new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    }
+    assert.equal((await connectFramed(`127.0.0.1:${port}`, tlsOff, new ManualClock())).kind, 'failed');
   });
 
   for (const mode of ['plaintext', 'mutual TLS'] as const) {
