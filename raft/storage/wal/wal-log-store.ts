@@ -5,19 +5,21 @@
 // Durability and recovery rules are in wal-recovery.ts; the on-disk form in frame.ts and records.ts.
 
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { assert } from '../../../lib/assert.js';
 import type { Entry } from '../../core/types.js';
 import { CorruptLogError, LogCompactedError } from '../../errors.js';
-import { decodeEntryRecord, encodeEntryRecord, entryRecordIndex } from '../entry-codec.js';
+import { decodeEntryRecord, encodeEntryRecord } from '../entry-codec.js';
 import { GroupCommit } from '../group-commit.js';
 import { checkAppend, type LogStore } from '../log-store.js';
+import { createWal } from './create-wal.js';
 import { appendFlags, closeFile, openFile, readAt, syncDirectory, writeAt } from './file-io.js';
-import { frameHeaderBytes, frameSizeBytes, sealFrame } from './frame.js';
-import { type ReadRecord, recordSizeBytes, type WalRecord, writeRecord } from './records.js';
+import { frameSizeBytes } from './frame.js';
+import { asRead, bodySizeBytes, encodeFrame, headerFrameBytes } from './frame-encoding.js';
+import type { WalRecord } from './records.js';
 import { type SegmentFile, segmentFileName } from './segment-files.js';
-import { preallocateSegment, SegmentPipeline } from './segment-pipeline.js';
+import { SegmentPipeline } from './segment-pipeline.js';
 import type { WalIndex } from './wal-index.js';
 import { recoverWal } from './wal-recovery.js';
 
@@ -29,60 +31,6 @@ export interface WalOptions {
 export const defaultSegmentSizeBytes = 64 * 1024 * 1024;
 /** getEntries reads neighbouring entries of a segment in one read up to this size. */
 const readSpanBytesMax = 4 * 1024 * 1024;
-/** A segment holding only its header frame takes any batch, however large, rather than cutting another. */
-const headerFrameBytes = frameSizeBytes(
-  recordSizeBytes({ kind: 'segment-header', seq: 0, firstIndex: 0, lastIndex: 0 }),
-);
-
-function bodySizeBytes(records: readonly WalRecord[]): number {
-  let bodyBytes = 0;
-  for (const record of records) bodyBytes += recordSizeBytes(record);
-  return bodyBytes;
-}
-
-/** One frame holding `records`, to be written at `position`, and where each record's payload lands. */
-function encodeFrame(records: readonly WalRecord[], position: number): { bytes: Buffer; payloadAts: number[] } {
-  const bodyBytes = bodySizeBytes(records);
-  assert(bodyBytes < 0x1_0000_0000, `a WAL batch of ${bodyBytes} bytes is over 4 GiB`);
-  const bytes = Buffer.alloc(frameSizeBytes(bodyBytes));
-  const payloadAts: number[] = [];
-  let at = frameHeaderBytes;
-  for (const record of records) {
-    payloadAts.push(position + writeRecord(bytes, at, record));
-    at += recordSizeBytes(record);
-  }
-  sealFrame(bytes, 0, bodyBytes, position);
-  return { bytes, payloadAts };
-}
-
-/** The record as replay will read it back, for the index. */
-function asRead(record: WalRecord, payloadAt: number): ReadRecord {
-  if (record.kind !== 'entry') return record;
-  const index = entryRecordIndex(record.payload);
-  assert(index !== null, 'an entry record that does not decode');
-  return { kind: 'entry', index, payloadAt, payloadBytes: record.payload.byteLength };
-}
-
-/**
- * Creates an empty WAL at `dir` the way etcd does: built under a temporary name, its first segment synced, then
- * renamed into place, so a crash leaves either no WAL or a whole one.
- */
-async function createWal(dir: string, segmentSizeBytes: number): Promise<void> {
-  const building = `${dir}.creating`;
-  await rm(building, { recursive: true, force: true });
-  await mkdir(building, { recursive: true });
-  const segment = await preallocateSegment(join(building, segmentFileName(0, 1)), segmentSizeBytes);
-  try {
-    const header: WalRecord = { kind: 'segment-header', seq: 0, firstIndex: 1, lastIndex: 0 };
-    await writeAt(segment.fd, encodeFrame([header], 0).bytes, 0);
-  } finally {
-    await closeFile(segment.fd);
-  }
-  await syncDirectory(building);
-  await rename(building, dir);
-  await syncDirectory(dirname(dir));
-}
-
 export class WalLogStore implements LogStore {
   private readonly commits: GroupCommit<WalRecord>;
   private readonly pipeline: SegmentPipeline;
