@@ -79,7 +79,8 @@ export class FramedInbound {
       }
       const rest = chunk.subarray(framedHelloBytes);
       if (rest.byteLength > 0) socket.unshift(rest);
-      // The TLS socket takes over the raw one (whose idle timer would otherwise fire on a busy connection).
+      // Our part of the handshake is done (TLS has its own timeout). A TLS socket reads the raw one through its
+      // handle, so an idle timer left here would fire on a busy connection.
       socket.setTimeout(0);
       if (this.tlsServer) {
         // Node's TLS socket reads what was put back before anything new, so a ClientHello in `rest` is not lost.
