@@ -11,6 +11,7 @@ import { Keyring } from '../keyring.js';
 import { aggregateKeyResponses, encodeKeyRequest, keyringQueryNames } from './keyring-queries.js';
 import { encodeSerfMessage } from './messages.js';
 import type { SerfEvent } from './serf.js';
+import { emptySnapshotState } from './snapshot.js';
 import { type HarnessNode, SerfHarness } from './testing/serf-harness.js';
 
 const statusOf = (node: HarnessNode, name: string) => node.serf.member(name)?.status;
@@ -54,6 +55,30 @@ describe('Serf', () => {
       nodes.some((node) => node.serf.counters.eventsDuplicate > 0),
       'duplicates arrived and were dropped',
     );
+  });
+
+  it('starts every Lamport clock at 1, as serf.Create does, so the first user event has LTime 1 (0 means never)', () => {
+    const harness = new SerfHarness(21);
+    const a = harness.add('a');
+    const clocks = (node: HarnessNode) => [node.serf.eventClock.time(), node.serf.queryClock.time()];
+    assert.deepEqual(clocks(a), [1, 1]);
+    assert.ok(a.serf.clock.time() >= 1);
+    assert.equal(a.serf.userEvent('deploy', Buffer.from('v1'), false, harness.nowMs), 1);
+    assert.equal(a.serf.userEvent('deploy', Buffer.from('v2'), false, harness.nowMs), 2);
+    harness.flush();
+    assert.deepEqual(
+      eventsOf(a, 'user').map((event) => [event.name, event.ltime]),
+      [
+        ['deploy', 1],
+        ['deploy', 2],
+      ],
+    );
+    // Restored times are witnessed after the start at 1, so a node resumes just past what it saved.
+    const b = harness.add('b', {
+      restored: { ...emptySnapshotState(), clock: 5, eventClock: 7, queryClock: 0 },
+    });
+    assert.deepEqual(clocks(b), [8, 1]);
+    assert.ok(b.serf.clock.time() >= 6);
   });
 
   it('refuses a user event over 512 bytes', () => {

@@ -270,9 +270,11 @@ export class Serf {
     this.keyring = components.keyring;
     this.lastNowMs = components.nowMs;
     this.tags = init.serf.tags;
-    this.clock = new LamportClock();
-    this.eventClock = new LamportClock();
-    this.queryClock = new LamportClock();
+    // serf.Create increments every clock once before anything happens: LTime 0 means "never" (a join intent or
+    // push-pull with time 0 carries nothing), so the first member change, user event and query are at 1.
+    this.clock = new LamportClock(1);
+    this.eventClock = new LamportClock(1);
+    this.queryClock = new LamportClock(1);
     const restored = init.restored;
     if (restored) {
       // Resume past the saved times, as serf does, so nothing this node sends looks old or duplicated.

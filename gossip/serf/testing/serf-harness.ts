@@ -10,6 +10,7 @@ import { validateVivaldiConfig } from '../../vivaldi/config.js';
 import { type SerfConfig, validateSerfConfig } from '../config.js';
 import type { SerfMergeDelegate } from '../merge-delegate.js';
 import { Serf, type SerfEvent } from '../serf.js';
+import type { SnapshotState } from '../snapshot.js';
 
 export interface HarnessNode {
   readonly name: string;
@@ -42,6 +43,8 @@ export class SerfHarness {
       gossip?: Partial<GossipConfig>;
       tags?: Record<string, string>;
       mergeDelegate?: SerfMergeDelegate;
+      /** What a snapshot file restored, as the driver passes it. */
+      restored?: SnapshotState;
     } = {},
   ): HarnessNode {
     const address = `10.0.0.${this.nodes.length + 1}:8301`;
@@ -55,6 +58,7 @@ export class SerfHarness {
         address,
         vivaldi: validateVivaldiConfig(),
         ...(options.mergeDelegate ? { mergeDelegate: options.mergeDelegate } : {}),
+        ...(options.restored ? { restored: options.restored } : {}),
       },
       { rand: this.rand.fork(), nowMs: this.nowMs, keyring: options.keyring ?? null },
     );
