@@ -1,6 +1,7 @@
 // The Raft gRPC service, defined in code rather than .proto: three methods whose frames are msgpack (decoded
 // leniently so garbage reaches our validation instead of failing inside grpc-js).
-//   Messages         client stream of { messages: RaftMessage[] } frames: appends, heartbeats, responses, pipelined
+//   Messages         client stream of { messages: RaftMessage[] } frames: appends, heartbeats, responses, pipelined;
+//                    only to and from peers without the framed path (older Lattice): see framed-protocol.ts
 //   Vote             unary { messages: [RaftMessage] }: votes and transfers, never stuck behind a big append
 //   InstallSnapshot  client stream: { header } then { chunk } frames; the reply says the receiver stored it
 
