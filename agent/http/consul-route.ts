@@ -20,10 +20,19 @@ export interface ConsulRoute {
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   /** Overrides the API's body limit for this route (snapshot restore carries megabytes). */
   readonly bodySizeBytesMax?: number;
+  /**
+   * A check Consul's handler makes before anything else (its parseEntMeta): run as the route's onRequest hook, so
+   * it answers before the body is read and before the ACL hook, as Consul does.
+   */
+  readonly precheck?: (request: FastifyRequest) => void;
 }
 
 /** Methods a client might send that fastify routes; HEAD is answered by fastify itself where GET exists. */
 const probedMethods: readonly HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'];
+
+function precheckHook(check: (request: FastifyRequest) => void) {
+  return async (request: FastifyRequest): Promise<void> => check(request);
+}
 
 export function registerRoutes(scope: FastifyInstance, routes: readonly ConsulRoute[]): void {
   const methodsByUrl = new Map<string, ConsulMethod[]>();
@@ -36,6 +45,7 @@ export function registerRoutes(scope: FastifyInstance, routes: readonly ConsulRo
       url: route.url,
       config: route.acl ? { acl: route.acl } : {},
       ...(route.bodySizeBytesMax === undefined ? {} : { bodyLimit: route.bodySizeBytesMax }),
+      ...(route.precheck === undefined ? {} : { onRequest: precheckHook(route.precheck) }),
       handler: route.handler,
     });
   }

@@ -1,7 +1,11 @@
-// Consul CE's parseEntMeta (agent/http_ce.go): namespaces and admin partitions are Consul Enterprise features, so
-// the endpoints that read them refuse any `?ns=` / `X-Consul-Namespace` and `?partition=` / `X-Consul-Partition`
-// with 400 and Consul's text, instead of serving the default namespace as though it were the one asked for (two
-// teams writing KV under their own namespaces would otherwise share keys without knowing). An empty value is none.
+// Consul CE's parseEntMeta and parseEntMetaPartition (agent/http_ce.go): namespaces and admin partitions are
+// Consul Enterprise features, so the endpoints whose Consul handlers read them refuse any `?ns=` /
+// `X-Consul-Namespace` and `?partition=` / `X-Consul-Partition` with 400 and Consul's text, instead of serving the
+// default namespace as though it were the one asked for (two teams writing KV under their own namespaces would
+// otherwise share keys without knowing). An empty value is none. Endpoints Consul CE never scopes (status,
+// datacenters, prepared queries, txn, the CA, most of operator) ignore both, and the few that read only a
+// partition (catalog/nodes, coordinate reads, agent members/join/force-leave, raft transfer-leader) ignore a
+// namespace: each route file applies the check its Consul handler makes, no more.
 
 import type { FastifyRequest } from 'fastify';
 import type { ConsulRoute } from './consul-route.js';
@@ -13,26 +17,32 @@ function headerOf(request: FastifyRequest, name: string): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
-/** Throws Consul CE's 400 when the request names a namespace or partition (checked in Consul's order). */
-export function refuseEnterpriseMeta(request: FastifyRequest): void {
-  const params = requestParams(request);
-  if (headerOf(request, 'x-consul-namespace') !== '')
-    throw new BadRequestError('Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
-  if ((params.get('ns') ?? '') !== '')
-    throw new BadRequestError('Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
+/** Consul CE's parseEntMetaPartition: 400 when the request names a partition (header first, then query). */
+export function refusePartition(request: FastifyRequest): void {
   if (headerOf(request, 'x-consul-partition') !== '')
     throw new BadRequestError('Invalid header: "X-Consul-Partition" - Partitions are a Consul Enterprise feature');
-  if ((params.get('partition') ?? '') !== '')
+  if ((requestParams(request).get('partition') ?? '') !== '')
     throw new BadRequestError('Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature');
 }
 
-/** `routes` with the refusal run before each handler: for the endpoints that call parseEntMeta in Consul. */
+/** Consul CE's parseEntMeta: 400 when the request names a namespace or partition (checked in Consul's order). */
+export function refuseEnterpriseMeta(request: FastifyRequest): void {
+  if (headerOf(request, 'x-consul-namespace') !== '')
+    throw new BadRequestError('Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
+  if ((requestParams(request).get('ns') ?? '') !== '')
+    throw new BadRequestError('Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
+  refusePartition(request);
+}
+
+/**
+ * `routes` refusing a namespace or partition before anything else (body, ACL): for the endpoints whose Consul
+ * handler calls parseEntMeta first. A handler that checks other things first calls refuseEnterpriseMeta itself.
+ */
 export function refusingEnterpriseMeta(routes: readonly ConsulRoute[]): ConsulRoute[] {
-  return routes.map((route) => ({
-    ...route,
-    handler: async (request, reply) => {
-      refuseEnterpriseMeta(request);
-      return route.handler(request, reply);
-    },
-  }));
+  return routes.map((route) => ({ ...route, precheck: refuseEnterpriseMeta }));
+}
+
+/** `routes` refusing a partition before anything else: for Consul handlers that call parseEntMetaPartition first. */
+export function refusingPartition(routes: readonly ConsulRoute[]): ConsulRoute[] {
+  return routes.map((route) => ({ ...route, precheck: refusePartition }));
 }

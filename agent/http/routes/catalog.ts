@@ -10,6 +10,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { type BodySchema, decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
+import { refuseEnterpriseMeta, refusePartition } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { parseWriteContext } from '../query-options.js';
 import { rpcRead, rpcReadNear } from '../query-read.js';
@@ -130,6 +131,7 @@ export const catalogRoutes =
       {
         method: 'PUT',
         url: '/register',
+        precheck: refuseEnterpriseMeta,
         acl: writeNode,
         handler: async (request, reply) => {
           const body = decodeWriteBody(request, registerSchema) as unknown as RegisterRequest;
@@ -146,6 +148,7 @@ export const catalogRoutes =
       {
         method: 'PUT',
         url: '/deregister',
+        precheck: refuseEnterpriseMeta,
         acl: writeNode,
         handler: async (request, reply) => {
           const body = decodeWriteBody(request, deregisterSchema) as { Node?: string; Datacenter?: string };
@@ -177,6 +180,7 @@ export const catalogRoutes =
       {
         method: 'GET',
         url: '/nodes',
+        precheck: refusePartition,
         acl: null,
         handler: async (request, reply) =>
           rpcReadNear(
@@ -192,6 +196,7 @@ export const catalogRoutes =
       {
         method: 'GET',
         url: '/services',
+        precheck: refuseEnterpriseMeta,
         acl: null,
         handler: async (request, reply) => {
           const { value } = await rpcRead(read, request, reply, 'Catalog.ListServices', () => ({}));
@@ -202,6 +207,7 @@ export const catalogRoutes =
         (kind): ConsulRoute => ({
           method: 'GET',
           url: `/${kind}/*`,
+          precheck: refuseEnterpriseMeta,
           acl: readService,
           handler: async (request, reply) => {
             const name = nameOrFail(request, 'service');
@@ -225,6 +231,7 @@ export const catalogRoutes =
       {
         method: 'GET',
         url: '/node/*',
+        precheck: refuseEnterpriseMeta,
         acl: readNode,
         handler: async (request, reply) => {
           const node = nameOrFail(request, 'node');
@@ -238,6 +245,7 @@ export const catalogRoutes =
       {
         method: 'GET',
         url: '/node-services/*',
+        precheck: refuseEnterpriseMeta,
         acl: readNode,
         handler: async (request, reply) => {
           const node = nameOrFail(request, 'node');

@@ -8,6 +8,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
+import { refuseEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { parseIndexParam, parseWriteContext, requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -44,6 +45,8 @@ export const configEntryRoutes =
           const body = readJsonBody(request);
           if (typeof body !== 'object' || body === null || Array.isArray(body))
             throw new BadRequestError('Request decode failed: body must be a JSON object');
+          // Consul's ConfigApply decodes the entry before it parses enterprise meta.
+          refuseEnterpriseMeta(request);
           const cas = casOf(request);
           return rpc.call(
             'ConfigEntry.Apply',
@@ -55,6 +58,7 @@ export const configEntryRoutes =
       {
         method: 'GET',
         url: '/:kind',
+        precheck: refuseEnterpriseMeta,
         acl: entryRead,
         handler: async (request, reply) => {
           const { kind } = params(request);
@@ -64,6 +68,7 @@ export const configEntryRoutes =
       {
         method: 'GET',
         url: '/:kind/:name',
+        precheck: refuseEnterpriseMeta,
         acl: entryRead,
         handler: async (request, reply) => {
           const { kind, name } = params(request);
@@ -76,6 +81,7 @@ export const configEntryRoutes =
       {
         method: 'DELETE',
         url: '/:kind/:name',
+        precheck: refuseEnterpriseMeta,
         acl: entryWrite,
         handler: async (request, reply) => {
           const { kind, name } = params(request);

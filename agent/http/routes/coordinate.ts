@@ -9,6 +9,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { decodeBody, defineSchema, readJsonBody } from '../decode-body.js';
+import { refuseEnterpriseMeta, refusePartition } from '../enterprise-meta.js';
 import { parseWriteContext, requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
 import { pathName, type ServerRouteDeps } from './server-deps.js';
@@ -63,6 +64,7 @@ export const coordinateRoutes =
         // Filtered per node by the servers under ACLs.
         method: 'GET',
         url: '/nodes',
+        precheck: refusePartition,
         acl: null,
         handler: async (request, reply) => {
           const { value } = await rpcRead(read, request, reply, 'Coordinate.ListNodes', () => ({}));
@@ -72,6 +74,7 @@ export const coordinateRoutes =
       {
         method: 'GET',
         url: '/node/*',
+        precheck: refusePartition,
         acl: readNode,
         handler: async (request, reply) => {
           const node = pathName(request);
@@ -90,6 +93,8 @@ export const coordinateRoutes =
           const body = (raw === undefined ? {} : decodeBody(updateSchema, raw)) as Partial<CoordinateUpdate> & {
             Datacenter?: string;
           };
+          // Consul's CoordinateUpdate decodes the body before it parses enterprise meta.
+          refuseEnterpriseMeta(request);
           const { datacenter, token } = parseWriteContext(request, config);
           const { Datacenter: _ignored, ...update } = body;
           await rpc.call('Coordinate.Update', update as CoordinateUpdate, {

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { HealthCheck, ServiceEntry } from '../../../server/state/types.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
+import { refusingEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { parseBoolParam, requestParams } from '../query-options.js';
 import { rpcRead, rpcReadNear } from '../query-read.js';
@@ -115,6 +116,7 @@ export const healthRoutes =
         }),
       ),
     ];
-    registerRoutes(scope, routes);
+    // Every Consul health handler calls parseEntMeta first.
+    registerRoutes(scope, refusingEnterpriseMeta(routes));
     refuseUnknownPaths(scope);
   };

@@ -9,6 +9,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
+import { refuseEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { parseWriteContext, requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -100,12 +101,14 @@ export const intentionRoutes =
       {
         method: 'GET',
         url: '/',
+        precheck: refuseEnterpriseMeta,
         acl: intentionRead,
         handler: async (request, reply) => (await rpcRead(read, request, reply, 'Intention.List', () => ({}))).value,
       },
       {
         method: 'POST',
         url: '/',
+        precheck: refuseEnterpriseMeta,
         acl: intentionWrite,
         handler: async (request, reply) => {
           const body = intentionBody(readJsonBody(request));
@@ -116,6 +119,7 @@ export const intentionRoutes =
       {
         method: 'GET',
         url: '/match',
+        precheck: refuseEnterpriseMeta,
         acl: intentionRead,
         handler: async (request, reply) => {
           const params = requestParams(request);
@@ -130,6 +134,7 @@ export const intentionRoutes =
       {
         method: 'GET',
         url: '/check',
+        precheck: refuseEnterpriseMeta,
         acl: intentionRead,
         handler: async (request, reply) => {
           const { source, destination } = sourceAndDestination(request);
@@ -144,6 +149,7 @@ export const intentionRoutes =
       {
         method: 'GET',
         url: '/exact',
+        precheck: refuseEnterpriseMeta,
         acl: intentionRead,
         handler: async (request, reply) => {
           const { source, destination } = sourceAndDestination(request);
@@ -159,6 +165,7 @@ export const intentionRoutes =
       {
         method: 'PUT',
         url: '/exact',
+        precheck: refuseEnterpriseMeta,
         acl: intentionWrite,
         handler: async (request, reply) => {
           const { source, destination } = sourceAndDestination(request);
@@ -174,6 +181,7 @@ export const intentionRoutes =
       {
         method: 'DELETE',
         url: '/exact',
+        precheck: refuseEnterpriseMeta,
         acl: intentionWrite,
         handler: async (request, reply) => {
           const { source, destination } = sourceAndDestination(request);
@@ -185,10 +193,12 @@ export const intentionRoutes =
           return true;
         },
       },
+      // Consul's IntentionSpecificGet and IntentionSpecificDelete never parse enterprise meta; its update does.
       { method: 'GET', url: '/:id', acl: intentionRead, handler: byId },
       {
         method: 'PUT',
         url: '/:id',
+        precheck: refuseEnterpriseMeta,
         acl: intentionWrite,
         handler: async (request, reply) => {
           const body = intentionBody(readJsonBody(request));

@@ -11,6 +11,7 @@ import { NotImplementedError } from '../../../lib/errors.js';
 import type { UiNodeInfo } from '../../../server/endpoints/internal-types.js';
 import type { AclRequirement } from '../acl-hook.js';
 import { type ConsulRoute, registerRoutes } from '../consul-route.js';
+import { refusingEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { requestParams } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -94,5 +95,6 @@ export const internalUiRoutes =
         },
       },
     ];
-    registerRoutes(scope, routes);
+    // Consul's UINodes, UINodeInfo, UIServices and UIServiceTopology all call parseEntMeta.
+    registerRoutes(scope, refusingEnterpriseMeta(routes));
   };

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { refuseUnknownPaths, registerRoutes } from '../consul-route.js';
+import { refusePartition } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { parseWriteContext } from '../query-options.js';
 import { rpcRead } from '../query-read.js';
@@ -51,6 +52,7 @@ export const operatorRaftRoutes =
       {
         method: 'POST',
         url: '/transfer-leader',
+        precheck: refusePartition,
         acl: operatorWrite,
         handler: async (request, reply) => {
           const { params, datacenter, token } = parseWriteContext(request, config);
