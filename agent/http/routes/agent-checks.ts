@@ -13,6 +13,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { resolveToken } from '../acl-hook.js';
 import type { ConsulRoute } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
+import { refuseEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { requestParams } from '../query-options.js';
 import { filterRecord, presentAgentCheck } from './agent-present.js';
@@ -29,6 +30,8 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
   // Consul checks service:write for a service check and node:write for a node check; the name is the check's.
   const checkWrite: AclRequirement = { resource: 'node', access: 'write', name: () => deps.nodeName };
 
+  // Consul's check handlers call parseEntMeta first (the update endpoint only after reading its body).
+  const precheck = refuseEnterpriseMeta;
   const ttlUpdate =
     (status: HealthStatus): ConsulRoute['handler'] =>
     async (request, reply) => {
@@ -46,6 +49,7 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
     {
       method: 'GET',
       url: '/checks',
+      precheck: refuseEnterpriseMeta,
       acl: agentRead,
       handler: async (request) => {
         const all: Record<string, Record<string, unknown>> = {};
@@ -56,6 +60,7 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
     {
       method: 'PUT',
       url: '/check/register',
+      precheck: refuseEnterpriseMeta,
       acl: checkWrite,
       handler: async (request, reply) => {
         const warnings: string[] = [];
@@ -74,6 +79,7 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
     {
       method: 'PUT',
       url: '/check/deregister/:id',
+      precheck: refuseEnterpriseMeta,
       acl: checkWrite,
       handler: async (request, reply) => {
         const id = param(request, 'id');
@@ -82,9 +88,9 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
         return reply.code(200).send('');
       },
     },
-    { method: 'PUT', url: '/check/pass/:id', acl: checkWrite, handler: ttlUpdate('passing') },
-    { method: 'PUT', url: '/check/warn/:id', acl: checkWrite, handler: ttlUpdate('warning') },
-    { method: 'PUT', url: '/check/fail/:id', acl: checkWrite, handler: ttlUpdate('critical') },
+    { method: 'PUT', url: '/check/pass/:id', precheck, acl: checkWrite, handler: ttlUpdate('passing') },
+    { method: 'PUT', url: '/check/warn/:id', precheck, acl: checkWrite, handler: ttlUpdate('warning') },
+    { method: 'PUT', url: '/check/fail/:id', precheck, acl: checkWrite, handler: ttlUpdate('critical') },
     {
       method: 'PUT',
       url: '/check/update/:id',
@@ -98,6 +104,8 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
         if (status !== 'passing' && status !== 'warning' && status !== 'critical')
           throw new BadRequestError(`Invalid check status: "${String(status ?? '')}"`);
         if (typeof output !== 'string') throw new BadRequestError('Request decode failed: Output must be a string');
+        // Consul's AgentCheckUpdate decodes and checks the status before it parses enterprise meta.
+        refuseEnterpriseMeta(request);
         update(param(request, 'id'), status, output);
         return reply.code(200).send('');
       },

@@ -9,6 +9,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { clientGoneSignal } from '../blocking.js';
 import { type ConsulRoute, refuseUnknownPaths, registerRoutes } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
+import { refuseEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { parseIndexParam, parseWaitParam, type QueryConfig, requestParams } from '../query-options.js';
 import { field } from './connect-ca.js';
@@ -50,6 +51,7 @@ export const agentConnectRoutes =
       {
         method: 'GET',
         url: '/ca/leaf/:service',
+        precheck: refuseEnterpriseMeta,
         acl: serviceWrite,
         handler: async (request, reply) => {
           const service = (request.params as { service: string }).service;
@@ -62,6 +64,7 @@ export const agentConnectRoutes =
       {
         method: 'POST',
         url: '/authorize',
+        precheck: refuseEnterpriseMeta,
         acl: {
           resource: 'service',
           access: 'write',

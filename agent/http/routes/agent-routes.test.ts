@@ -428,3 +428,86 @@ describe('/v1/agent cluster endpoints', () => {
     assert.equal((await get('/v1/operator/keyring')).statusCode, 503);
   });
 });
+
+describe('/v1/agent namespaces and partitions (Consul CE parseEntMeta)', () => {
+  const namespaceQuery = 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature';
+  const partitionQuery = 'Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature';
+  const partitionHeader = 'Invalid header: "X-Consul-Partition" - Partitions are a Consul Enterprise feature';
+  type Request = { method: 'GET' | 'PUT'; url: string; payload?: string };
+  const send = (request: Request, query: string, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: request.method,
+      url: `${request.url}${request.url.includes('?') ? '&' : '?'}${query}`,
+      headers,
+      ...(request.payload === undefined ? {} : { payload: request.payload }),
+    });
+
+  it('refuses ?ns and a partition on the service and check endpoints, changing nothing', async () => {
+    const before = [get('/v1/agent/services'), get('/v1/agent/checks')];
+    const snapshot = await Promise.all(before.map(async (response) => (await response).body));
+    const refused: Request[] = [
+      { method: 'GET', url: '/v1/agent/services' },
+      { method: 'GET', url: '/v1/agent/service/web' },
+      { method: 'PUT', url: '/v1/agent/service/register', payload: '{"Name":"team-web","Port":1}' },
+      { method: 'PUT', url: '/v1/agent/service/deregister/web' },
+      { method: 'PUT', url: '/v1/agent/service/maintenance/web?enable=true' },
+      { method: 'GET', url: '/v1/agent/health/service/id/web' },
+      { method: 'GET', url: '/v1/agent/health/service/name/web' },
+      { method: 'GET', url: '/v1/agent/checks' },
+      { method: 'PUT', url: '/v1/agent/check/register', payload: '{"Name":"team-check","TTL":"10s"}' },
+      { method: 'PUT', url: '/v1/agent/check/deregister/service:web' },
+      { method: 'PUT', url: '/v1/agent/check/pass/service:web' },
+      { method: 'PUT', url: '/v1/agent/check/warn/service:web' },
+      { method: 'PUT', url: '/v1/agent/check/fail/service:web' },
+      { method: 'PUT', url: '/v1/agent/check/update/service:web', payload: '{"Status":"critical"}' },
+    ];
+    for (const request of refused) {
+      const byQuery = await send(request, 'ns=team-a');
+      assert.deepEqual([request.url, byQuery.statusCode, byQuery.body], [request.url, 400, namespaceQuery]);
+      const byHeader = await send(request, '', { 'x-consul-partition': 'p1' });
+      assert.deepEqual([request.url, byHeader.statusCode, byHeader.body], [request.url, 400, partitionHeader]);
+    }
+    const after = await Promise.all([get('/v1/agent/services'), get('/v1/agent/checks')]);
+    assert.deepEqual(
+      after.map((response) => response.body),
+      snapshot,
+    );
+  });
+
+  it("checks what Consul checks first: maintenance's enable flag and a check update's status", async () => {
+    const maintenance = await send({ method: 'PUT', url: '/v1/agent/service/maintenance/web' }, 'ns=team-a');
+    assert.deepEqual([maintenance.statusCode, maintenance.body], [400, 'Missing value for enable']);
+    const update = await send(
+      { method: 'PUT', url: '/v1/agent/check/update/service:web', payload: '{"Status":"bogus"}' },
+      'ns=team-a',
+    );
+    assert.equal(update.statusCode, 400);
+    assert.match(update.body, /^Invalid check status/);
+  });
+
+  it('members, join and force-leave refuse only a partition (Consul reads no namespace there)', async () => {
+    const partitioned: Request[] = [
+      { method: 'GET', url: '/v1/agent/members' },
+      { method: 'PUT', url: '/v1/agent/join/127.0.0.2' },
+      { method: 'PUT', url: '/v1/agent/force-leave/nope' },
+    ];
+    for (const request of partitioned) {
+      const refused = await send(request, 'partition=p1');
+      assert.deepEqual([request.url, refused.statusCode, refused.body], [request.url, 400, partitionQuery]);
+    }
+    assert.equal((await send(partitioned[0]!, 'ns=team-a')).statusCode, 200);
+    assert.equal((await send(partitioned[1]!, 'ns=team-a')).statusCode, 200);
+    const forceLeave = await send(partitioned[2]!, 'ns=team-a');
+    assert.match(forceLeave.body, /No node found with name 'nope'/);
+    // Consul checks a WAN segment before the partition.
+    const segment = await send({ method: 'GET', url: '/v1/agent/members?wan=1&segment=s1' }, 'partition=p1');
+    assert.deepEqual([segment.statusCode, segment.body], [400, 'Cannot provide a segment with wan=true']);
+  });
+
+  it('self, version and metrics ignore both (Consul never parses enterprise meta there)', async () => {
+    for (const url of ['/v1/agent/self', '/v1/agent/version', '/v1/agent/metrics']) {
+      const served = await get(`${url}?ns=team-a&partition=p1`);
+      assert.equal(served.statusCode, 200, url);
+    }
+  });
+});

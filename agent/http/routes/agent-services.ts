@@ -14,6 +14,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { resolveToken } from '../acl-hook.js';
 import type { ConsulRoute } from '../consul-route.js';
 import { readJsonBody } from '../decode-body.js';
+import { refuseEnterpriseMeta } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { parseWaitParam, requestParams } from '../query-options.js';
 import {
@@ -84,6 +85,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
     {
       method: 'GET',
       url: '/services',
+      precheck: refuseEnterpriseMeta,
       acl: agentRead,
       handler: async (request) => {
         const all: Record<string, Record<string, unknown>> = {};
@@ -95,6 +97,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
     {
       method: 'GET',
       url: '/service/:id',
+      precheck: refuseEnterpriseMeta,
       acl: serviceRead,
       handler: async (request, reply) => {
         const id = param(request, 'id');
@@ -120,6 +123,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
     {
       method: 'PUT',
       url: '/service/register',
+      precheck: refuseEnterpriseMeta,
       acl: { resource: 'service', access: 'write', name: (request) => serviceNameOf(readJsonBody(request)) },
       handler: async (request, reply) => {
         const params = requestParams(request);
@@ -142,6 +146,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
     {
       method: 'PUT',
       url: '/service/deregister/:id',
+      precheck: refuseEnterpriseMeta,
       acl: serviceWrite,
       handler: async (request, reply) => {
         const id = param(request, 'id');
@@ -160,6 +165,8 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
         const params = requestParams(request);
         if (id === '') throw new BadRequestError('Missing service ID');
         const enable = parseEnableParam(params);
+        // Consul's AgentServiceMaintenance checks the ID and ?enable before it parses enterprise meta.
+        refuseEnterpriseMeta(request);
         if (enable)
           agent.registrar.enableServiceMaintenance(id, params.get('reason') ?? '', resolveToken(request) ?? '');
         else agent.registrar.disableServiceMaintenance(id);
@@ -169,6 +176,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
     {
       method: 'GET',
       url: '/health/service/id/:id',
+      precheck: refuseEnterpriseMeta,
       acl: serviceRead,
       handler: async (request, reply) => {
         const id = param(request, 'id');
@@ -185,6 +193,7 @@ export function agentServiceRoutes(deps: AgentServiceRouteDeps): ConsulRoute[] {
     {
       method: 'GET',
       url: '/health/service/name/:name',
+      precheck: refuseEnterpriseMeta,
       acl: { resource: 'service', access: 'read', name: (request) => param(request, 'name') },
       handler: async (request, reply) => {
         const name = param(request, 'name');

@@ -13,6 +13,7 @@ import type { AclRequirement } from '../acl-hook.js';
 import { resolveToken } from '../acl-hook.js';
 import { registerRoutes } from '../consul-route.js';
 import { debugConfig } from '../debug-config.js';
+import { refusePartition } from '../enterprise-meta.js';
 import { BadRequestError } from '../errors.js';
 import { requestParams } from '../query-options.js';
 import { agentCheckRoutes } from './agent-checks.js';
@@ -188,11 +189,12 @@ export const agentRoutes =
           const segment = params.get('segment');
           // `?wan` with any non-empty value asks for the WAN pool: servers of every datacenter ("<node>.<dc>"); a
           // client agent has none (empty list). A segment other than "" or _all does not apply to the WAN.
-          if ((params.get('wan') ?? '') !== '') {
-            if (segment !== null && segment !== '' && segment !== '_all')
-              throw new BadRequestError('Cannot provide a segment with wan=true');
-            return agent.wanMembers().map(presentMember);
-          }
+          const wan = (params.get('wan') ?? '') !== '';
+          if (wan && segment !== null && segment !== '' && segment !== '_all')
+            throw new BadRequestError('Cannot provide a segment with wan=true');
+          // Consul's AgentMembers then reads the partition (not a namespace) for the LAN filter.
+          refusePartition(request);
+          if (wan) return agent.wanMembers().map(presentMember);
           if (segment !== null && segment !== '' && segment !== '_all')
             throw new BadRequestError(`Network segments are not supported (segment "${segment}")`);
           return agent.members().map(presentMember);
@@ -203,6 +205,8 @@ export const agentRoutes =
         url: '/join/*',
         acl: writeAgent,
         handler: async (request, reply) => {
+          // Consul's AgentJoin reads the partition (not a namespace) after its ACL check.
+          refusePartition(request);
           const address = (request.params as Record<string, string>)['*'] ?? '';
           const wan = (requestParams(request).get('wan') ?? '') !== '';
           if (address === '') throw new BadRequestError('Missing address to join');
@@ -231,6 +235,8 @@ export const agentRoutes =
         // Consul's AgentForceLeave asks for operator:write.
         acl: operatorWrite,
         handler: async (request, reply) => {
+          // Consul's AgentForceLeave reads the partition (not a namespace) after its ACL check.
+          refusePartition(request);
           const node = (request.params as Record<string, string>)['*'] ?? '';
           const params = requestParams(request);
           // Consul reads `wan` here by presence (bare ?wan counts), unlike /members and /join.

@@ -108,6 +108,30 @@ describe('Connect HTTP API', () => {
     }
   });
 
+  it('agent leaf and authorize refuse a namespace or partition as Consul CE does; the roots ignore both', async () => {
+    const { app, close } = await setup();
+    try {
+      const namespace = 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature';
+      const partition = 'Invalid header: "X-Consul-Partition" - Partitions are a Consul Enterprise feature';
+      const authorize = { Target: 'db', ClientCertURI: `spiffe://${clusterId}.consul/ns/default/dc/dc1/svc/web` };
+      const leaf = await app.inject({ url: '/v1/agent/connect/ca/leaf/web?ns=team-a' });
+      assert.deepEqual([leaf.statusCode, leaf.body], [400, namespace]);
+      const denied = await app.inject({
+        method: 'POST',
+        url: '/v1/agent/connect/authorize',
+        headers: { 'x-consul-partition': 'p1' },
+        payload: authorize,
+      });
+      assert.deepEqual([denied.statusCode, denied.body], [400, partition]);
+      const roots = await app.inject({ url: '/v1/agent/connect/ca/roots?ns=team-a&partition=p1' });
+      assert.equal(roots.statusCode, 200);
+      const issued = await app.inject({ url: '/v1/agent/connect/ca/leaf/web?ns=' });
+      assert.equal(issued.statusCode, 200, 'an empty namespace is none');
+    } finally {
+      await close();
+    }
+  });
+
   it('refuses exact and check targets Consul cannot parse, with its text, and stores nothing', async () => {
     const { app, close } = await setup();
     try {
