@@ -102,7 +102,7 @@ export function agentCheckRoutes(deps: { readonly agent: AgentHandle; readonly n
         const status = field('status');
         const output = field('output') ?? '';
         if (status !== 'passing' && status !== 'warning' && status !== 'critical')
-          throw new BadRequestError(`Invalid check status: "${String(status ?? '')}"`);
+          throw new BadRequestError(`Invalid check status: '${String(status ?? '')}'`);
         if (typeof output !== 'string') throw new BadRequestError('Request decode failed: Output must be a string');
         // Consul's AgentCheckUpdate decodes and checks the status before it parses enterprise meta.
         refuseEnterpriseMeta(request);
