@@ -9,7 +9,7 @@ import { dnsDefaults } from './defaults.js';
 import { type Rcode, rcodeNumbers } from './rcode.js';
 import type { RecursorForwarder } from './recursor.js';
 import type { DnsResolver, Resolution } from './resolver.js';
-import { type Sections, trimTcp, trimUdp, udpLimits } from './truncate.js';
+import { keepAnswers, type Sections, trimTcp, trimUdp, udpLimits } from './truncate.js';
 
 export type DnsTransport = 'udp' | 'tcp';
 
@@ -127,17 +127,23 @@ export class DnsHandler {
     const base = this.replyBase(request, flags);
     const opt: Answer[] = edns === null ? [] : [optRecord(edns)];
     if (transport === 'udp') {
-      // Most answers fit as they are: encode once and check, rather than measure, trim and encode.
+      // Most answers fit once cut to the answer-count limit (udp_answer_limit, 3 by default, is the usual shape of
+      // a service with more instances): cut, encode once and check, rather than measure, trim and encode.
       const limits = udpLimits(edns, this.config.udpAnswerLimit);
-      if (limits.answerCountMax === null || resolution.answers.length <= limits.answerCountMax) {
-        const whole = this.encode(base, resolution.rcode, {
-          ...resolution,
-          additionals: [...resolution.additionals, ...opt],
-        });
-        if (whole.length <= limits.messageBytesMax || resolution.answers.length <= 1) {
-          this.components.counters.countQuery(type, resolution.rcode);
-          return whole;
-        }
+      const countCut = limits.answerCountMax !== null && resolution.answers.length > limits.answerCountMax;
+      const candidate = countCut
+        ? keepAnswers(resolution, resolution.additionals, limits.answerCountMax as number)
+        : resolution;
+      const candidateFlags =
+        countCut && this.config.enableTruncate ? (base.flags ?? 0) | flagTruncated : (base.flags ?? 0);
+      const whole = this.encode({ ...base, flags: candidateFlags }, resolution.rcode, {
+        ...candidate,
+        additionals: [...candidate.additionals, ...opt],
+      });
+      if (whole.length <= limits.messageBytesMax || candidate.answers.length <= 1) {
+        if (countCut) this.components.counters.truncated++;
+        this.components.counters.countQuery(type, resolution.rcode);
+        return whole;
       }
     }
     const trimmed =

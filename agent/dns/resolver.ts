@@ -502,21 +502,28 @@ class ServiceRecords {
     const nodeAddress = entry.Node.Address;
     if (serviceAddress === '' && nodeAddress === '') return { answers: [], additionals: [] };
     if (serviceAddress === '' || serviceAddress === nodeAddress) {
-      if (ipFamily(nodeAddress) !== 0) return this.fromIp(entry, nodeAddress, this.nodeTarget(entry));
+      if (ipFamily(nodeAddress) !== 0) return this.fromIp(entry, nodeAddress, () => this.nodeTarget(entry));
       return this.fromHostname(entry, nodeAddress);
     }
-    if (ipFamily(serviceAddress) !== 0) return this.fromIp(entry, serviceAddress, this.addrTarget(serviceAddress));
+    if (ipFamily(serviceAddress) !== 0)
+      return this.fromIp(entry, serviceAddress, () => this.addrTarget(serviceAddress));
     // A service address naming the question itself would loop: answer with the node's address instead.
     if (withoutDot(serviceAddress).toLowerCase() === this.question.name.toLowerCase() && ipFamily(nodeAddress) !== 0)
-      return this.fromIp(entry, nodeAddress, this.nodeTarget(entry));
+      return this.fromIp(entry, nodeAddress, () => this.nodeTarget(entry));
     return this.fromHostname(entry, serviceAddress);
   }
 
-  private fromIp(entry: ServiceEntry, ip: string, srvTarget: string): { answers: Answer[]; additionals: Answer[] } {
+  /** `targetOf` is called only for SRV: the hex `.addr.` name costs more than the A record itself. */
+  private fromIp(
+    entry: ServiceEntry,
+    ip: string,
+    targetOf: () => string,
+  ): { answers: Answer[]; additionals: Answer[] } {
     if (this.question.type !== 'SRV') {
       const record = addressRecord(this.question.type, this.question.name, ip, this.ttlSeconds);
       return { answers: record === null ? [] : [record], additionals: [] };
     }
+    const srvTarget = targetOf();
     const glue = addressRecord('SRV', srvTarget, ip, this.ttlSeconds)!;
     return {
       answers: [srvRecord(this.question.name, srvWeight(entry), entry.Service.Port, srvTarget, this.ttlSeconds)],

@@ -115,7 +115,7 @@ function fitToSize(
 }
 
 /** The first `count` answers, with the additional records their SRV targets need (Consul's syncExtra). */
-function keepAnswers(sections: Sections, allAdditionals: readonly Answer[], count: number): Sections {
+export function keepAnswers(sections: Sections, allAdditionals: readonly Answer[], count: number): Sections {
   const answers = sections.answers.slice(0, count);
   return { answers, authorities: sections.authorities, additionals: additionalsFor(answers, allAdditionals) };
 }
