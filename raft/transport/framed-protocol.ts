@@ -17,6 +17,8 @@
 // header bytes (hence the two padding bytes), and only if the first byte lacks the high bit, which would make it
 // read an SSLv2 header and wait for thousands of bytes.
 
+import { LengthPrefixedFrameReader } from '../../lib/length-prefixed-frames.js';
+
 /** Under 0x80 (see above), not 0x16 (TLS handshake record), 'P' (HTTP/2 preface) nor printable (HTTP/1). */
 export const framedMagicByte = 0x1c;
 export const framedVersion = 1;
@@ -47,47 +49,9 @@ export class OversizeFrameError extends Error {
   }
 }
 
-/**
- * Splits a byte stream into frames. Chunks are kept as received and joined only when a frame is complete, so a
- * big append arriving in many TCP reads is copied once, and the common case (whole frames per read) not at all.
- */
-export class FrameReader {
-  private chunks: Buffer[] = [];
-  private bufferedBytes = 0;
-
-  constructor(private readonly frameSizeBytesMax: number) {}
-
-  /** The complete frames `chunk` finishes, in order; throws OversizeFrameError on a frame over the limit. */
-  push(chunk: Buffer): Buffer[] {
-    this.chunks.push(chunk);
-    this.bufferedBytes += chunk.byteLength;
-    const frames: Buffer[] = [];
-    for (;;) {
-      if (this.bufferedBytes < frameHeaderBytes) break;
-      const head = this.head(frameHeaderBytes);
-      const sizeBytes = head.readUInt32BE(0);
-      if (sizeBytes > this.frameSizeBytesMax) throw new OversizeFrameError(sizeBytes, this.frameSizeBytesMax);
-      if (this.bufferedBytes < frameHeaderBytes + sizeBytes) break;
-      const all = this.head(frameHeaderBytes + sizeBytes);
-      frames.push(all.subarray(frameHeaderBytes, frameHeaderBytes + sizeBytes));
-      this.consume(frameHeaderBytes + sizeBytes);
-    }
-    return frames;
-  }
-
-  /** The first `length` buffered bytes as one buffer (joins chunks only when the first is too short). */
-  private head(length: number): Buffer {
-    const first = this.chunks[0] as Buffer;
-    if (first.byteLength >= length) return first;
-    const joined = Buffer.concat(this.chunks, this.bufferedBytes);
-    this.chunks = [joined];
-    return joined;
-  }
-
-  private consume(length: number): void {
-    this.bufferedBytes -= length;
-    const first = this.chunks[0] as Buffer;
-    if (first.byteLength === length) this.chunks.shift();
-    else this.chunks[0] = first.subarray(length);
+/** Splits a byte stream into Raft frames; a length over the limit throws OversizeFrameError. */
+export class FrameReader extends LengthPrefixedFrameReader {
+  constructor(frameSizeBytesMax: number) {
+    super(frameSizeBytesMax, (sizeBytes, sizeBytesMax) => new OversizeFrameError(sizeBytes, sizeBytesMax));
   }
 }
