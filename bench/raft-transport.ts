@@ -15,7 +15,7 @@ import { RealClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
 import { SeededRand } from '../lib/rand.js';
 import { emptyMessage, type RaftMessage } from '../raft/core/types.js';
-import { makeTlsFixture } from '../raft/testing/tls-fixtures.js';
+import { mutualTlsConfig } from '../raft/testing/tls-fixtures.js';
 import { GrpcTransport } from '../raft/transport/grpc-transport.js';
 import { type RaftTlsConfig, tlsOff } from '../raft/transport/tls.js';
 
@@ -135,17 +135,8 @@ function summary(samples: number[], cpu: number) {
 async function main(): Promise<void> {
   let tls: RaftTlsConfig = tlsOff;
   if (process.env['TLS'] === '1') {
-    const fixture = await makeTlsFixture();
-    const encoder = new TextEncoder();
-    tls = {
-      enabled: true,
-      caPem: encoder.encode(fixture.caPem),
-      certPem: encoder.encode(fixture.certPem),
-      keyPem: encoder.encode(fixture.keyPem),
-      verifyIncoming: true,
-      // The fixture's certificate names 127.0.0.1 and this, not our 127.46.0.x addresses.
-      serverName: 'server.dc1.lattice',
-    };
+    // The fixture's certificate names 127.0.0.1 and this, not our 127.46.0.x addresses.
+    tls = await mutualTlsConfig('server.dc1.lattice');
   }
   const collected: Record<Mode, { samples: number[]; cpuMicros: number }> = {
     grpc: { samples: [], cpuMicros: 0 },

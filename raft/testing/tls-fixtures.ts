@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { RaftTlsConfig } from '../transport/tls.js';
 import { makeTempDir } from './temp-dir.js';
 
 export interface TlsFixture {
@@ -73,4 +74,21 @@ export async function makeTlsFixture(): Promise<TlsFixture> {
   } finally {
     await dir.remove();
   }
+}
+
+/**
+ * A fresh fixture as the Raft/RPC TLS config with client certificates required (verify_incoming). `serverName`
+ * is the name to check in the peer's certificate when the dialled address is not one it covers.
+ */
+export async function mutualTlsConfig(serverName?: string): Promise<RaftTlsConfig> {
+  const fixture = await makeTlsFixture();
+  const encoder = new TextEncoder();
+  return {
+    enabled: true,
+    caPem: encoder.encode(fixture.caPem),
+    certPem: encoder.encode(fixture.certPem),
+    keyPem: encoder.encode(fixture.keyPem),
+    verifyIncoming: true,
+    ...(serverName === undefined ? {} : { serverName }),
+  };
 }

@@ -11,7 +11,7 @@ import { ManualClock, RealClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import type { RaftMessage } from '../core/types.js';
-import { makeTlsFixture } from '../testing/tls-fixtures.js';
+import { mutualTlsConfig } from '../testing/tls-fixtures.js';
 import { appendMessage } from '../testing/transport-contract.js';
 import { waitFor } from '../testing/wait.js';
 import { grpcMessageSizeBytesMax } from './defaults.js';
@@ -46,18 +46,8 @@ async function started(
   return transport;
 }
 
-async function mutualTls(): Promise<RaftTlsConfig> {
-  const fixture = await makeTlsFixture();
-  const encoder = new TextEncoder();
-  return {
-    enabled: true,
-    caPem: encoder.encode(fixture.caPem),
-    certPem: encoder.encode(fixture.certPem),
-    keyPem: encoder.encode(fixture.keyPem),
-    verifyIncoming: true,
-    serverName: 'server.dc1.lattice',
-  };
-}
+/** The fixture's certificate names 127.0.0.1 and server.dc1.lattice, not the 127.46.0.x addresses dialled here. */
+const mutualTls = (): Promise<RaftTlsConfig> => mutualTlsConfig('server.dc1.lattice');
 
 const echoService = {
   Echo: {

@@ -11,13 +11,13 @@ import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
 import type { RaftMessage } from '../core/types.js';
 import { makeMeta } from '../testing/snapshot-store-contract.js';
-import { makeTlsFixture } from '../testing/tls-fixtures.js';
+import { mutualTlsConfig } from '../testing/tls-fixtures.js';
 import { appendMessage, describeTransportContract } from '../testing/transport-contract.js';
 import { waitFor } from '../testing/wait.js';
 import { connectFramed } from './framed-connect.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { MemoryNetwork } from './memory-transport.js';
-import { type RaftTlsConfig, tlsOff } from './tls.js';
+import { tlsOff } from './tls.js';
 
 describeTransportContract('memory', async (count) => {
   const network = new MemoryNetwork();
@@ -189,15 +189,7 @@ describe('GrpcTransport', () => {
 });
 
 describeTransportContract('server port with mutual TLS', async (count) => {
-  const fixture = await makeTlsFixture();
-  const encoder = new TextEncoder();
-  const tls: RaftTlsConfig = {
-    enabled: true,
-    caPem: encoder.encode(fixture.caPem),
-    certPem: encoder.encode(fixture.certPem),
-    keyPem: encoder.encode(fixture.keyPem),
-    verifyIncoming: true,
-  };
+  const tls = await mutualTlsConfig();
   const transports = Array.from(
     { length: count },
     (_, position) =>
@@ -212,21 +204,9 @@ describeTransportContract('server port with mutual TLS', async (count) => {
 });
 
 it('GrpcTransport with TLS refuses a plaintext peer', async () => {
-  const fixture = await makeTlsFixture();
-  const encoder = new TextEncoder();
   const secure = new GrpcTransport(
     { clock: new RealClock(), rand: new SeededRand(1), log: silentLogger() },
-    {
-      localId: 'n1',
-      bindAddress: '127.0.0.1:0',
-      tls: {
-        enabled: true,
-        caPem: encoder.encode(fixture.caPem),
-        certPem: encoder.encode(fixture.certPem),
-        keyPem: encoder.encode(fixture.keyPem),
-        verifyIncoming: true,
-      },
-    },
+    { localId: 'n1', bindAddress: '127.0.0.1:0', tls: await mutualTlsConfig() },
   );
   const plain = grpcTransport('n2');
   await secure.start();

@@ -19,8 +19,7 @@ import { ManualClock, RealClock } from '../../lib/clock.js';
 import { AbortError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
 import { SeededRand } from '../../lib/rand.js';
-import { makeTlsFixture } from '../../raft/testing/tls-fixtures.js';
-import type { RaftTlsConfig } from '../../raft/transport/tls.js';
+import { mutualTlsConfig } from '../../raft/testing/tls-fixtures.js';
 import { Server } from '../server.js';
 import { FakeLanPool, ServerCluster, testNodeId } from '../testing/server-cluster.js';
 import { BadRequestError, NoPathToDatacenterError, RpcTransportError } from './errors.js';
@@ -293,15 +292,7 @@ describe('Server start failure', () => {
 
 describe('RPC over mutual TLS', () => {
   it('serves a TLS client with the same config object as Raft, and refuses a plain-text one', async () => {
-    const fixture = await makeTlsFixture();
-    const encoder = new TextEncoder();
-    const tls: RaftTlsConfig = {
-      enabled: true,
-      caPem: encoder.encode(fixture.caPem),
-      certPem: encoder.encode(fixture.certPem),
-      keyPem: encoder.encode(fixture.keyPem),
-      verifyIncoming: true,
-    };
+    const tls = await mutualTlsConfig();
     const address = `127.0.0.1:${await freePort()}`;
     const config = new ServerCluster().config(1, {
       bootstrap: true,
