@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { repositoryRoot } from './helpers/lattice-process.js';
 
 export const chromiumPath = process.env['LATTICE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -22,11 +22,26 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
-export async function launchBrowser(): Promise<Browser> {
+export interface UiBrowser {
+  newPage(): Promise<Page>;
+  /** Closes the context and the browser; never throws, so an after-hook can always call it. */
+  close(): Promise<void>;
+}
+
+/** Chromium with one desktop-sized context, as every UI test drives the UI. */
+export async function openUiBrowser(): Promise<UiBrowser> {
   if (!existsSync(chromiumPath))
     throw new Error(`no Chromium at ${chromiumPath}: install Debian's chromium (.ci/run does) or set LATTICE_CHROMIUM`);
   // playwright gives each launch a fresh, empty profile directory and removes it on close.
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 960 } });
+  return {
+    newPage: () => context.newPage(),
+    close: async () => {
+      await context.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+    },
+  };
 }
 
 /** The visible window, as a person sees it (a full-page shot would paint the sticky status bar mid-page). */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   type LatticeProcess,
   repositoryRoot,
@@ -19,7 +19,7 @@ import {
   waitForHttp,
 } from './helpers/lattice-process.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
-import { launchBrowser, screenshot } from './ui-browser.js';
+import { openUiBrowser, screenshot, type UiBrowser } from './ui-browser.js';
 
 const address = '127.41.0.2';
 const base = `http://${address}:8500`;
@@ -28,8 +28,7 @@ const ui = `${base}/ui`;
 const deadlineMs = 15_000;
 let agent: LatticeProcess | null = null;
 let dir: TempDir | null = null;
-let browser: Browser | null = null;
-let context: BrowserContext | null = null;
+let browser: UiBrowser | null = null;
 const pageErrors: string[] = [];
 /** `METHOD /path` of every intention request the pages made, to prove the legacy endpoints are never used. */
 const intentionRequests: string[] = [];
@@ -48,7 +47,7 @@ Sources = [
 `;
 
 async function newPage(): Promise<Page> {
-  const page = await context!.newPage();
+  const page = await browser!.newPage();
   page.setDefaultTimeout(deadlineMs);
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   page.on('request', (request) => {
@@ -100,13 +99,11 @@ describe('the web UI edits intentions of a destination written as a service-inte
       const written = await runLattice(['config', 'write', dir.file(file)], { env });
       assert.equal(written.code, 0, written.stderr);
     }
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 960 } });
+    browser = await openUiBrowser();
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await browser?.close();
     if (agent && !agent.hasExited) await agent.stop().catch(() => agent?.kill());
     await dir?.remove();
   });

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { type LatticeProcess, repositoryRoot, runLattice, startLattice, waitFor } from './helpers/lattice-process.js';
 import { getOnNewConnection, MeshApps } from './helpers/mesh-apps.js';
 import { makeTempDir, type TempDir } from './helpers/temp-dir.js';
-import { launchBrowser, screenshot } from './ui-browser.js';
+import { openUiBrowser, screenshot, type UiBrowser } from './ui-browser.js';
 
 const address = '127.0.0.110';
 const base = `http://${address}:8500`;
@@ -24,8 +24,7 @@ const apps = new MeshApps(address);
 const deadlineMs = 15_000;
 let agent: LatticeProcess | null = null;
 let dir: TempDir | null = null;
-let browser: Browser | null = null;
-let context: BrowserContext | null = null;
+let browser: UiBrowser | null = null;
 const pageErrors: string[] = [];
 
 /** One GET through web's upstream listener on a new connection: the body, or null when the connection failed. */
@@ -57,7 +56,7 @@ function serviceFile(name: string, port: number, upstreams: string): string {
 }
 
 async function newPage(): Promise<Page> {
-  const page = await context!.newPage();
+  const page = await browser!.newPage();
   page.setDefaultTimeout(deadlineMs);
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   return page;
@@ -102,13 +101,11 @@ describe('the web UI in a browser against a -dev agent', () => {
       },
       { what: 'a -dev agent with web and api in its catalog', deadlineMs: 30_000 },
     );
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 960 } });
+    browser = await openUiBrowser();
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await browser?.close();
     if (agent && !agent.hasExited) await agent.stop().catch(() => agent?.kill());
     await apps.close();
     await dir?.remove();
