@@ -16,26 +16,6 @@ import { WalLogStore } from './wal-log-store.js';
 const smallSegmentBytes = 64 * 1024;
 const tinySegmentBytes = 1024;
 
-for (const segmentSizeBytes of [smallSegmentBytes, tinySegmentBytes]) {
-  describeLogStoreContract(`wal (${segmentSizeBytes}-byte segments)`, async () => {
-    const dir = await makeTempDir();
-    const walDir = join(dir.path, 'wal');
-    let store = await WalLogStore.open(walDir, { segmentSizeBytes });
-    return {
-      store,
-      reopen: async () => {
-        await store.close();
-        store = await WalLogStore.open(walDir, { segmentSizeBytes });
-        return store;
-      },
-      dispose: async () => {
-        await store.close();
-        await dir.remove();
-      },
-    };
-  });
-}
-
 /** A store on a fresh directory, closed and removed by the returned cleanup. */
 async function freshWal(segmentSizeBytes: number) {
   const dir = await makeTempDir();
@@ -54,6 +34,13 @@ async function freshWal(segmentSizeBytes: number) {
       await dir.remove();
     },
   };
+}
+
+for (const segmentSizeBytes of [smallSegmentBytes, tinySegmentBytes]) {
+  describeLogStoreContract(`wal (${segmentSizeBytes}-byte segments)`, async () => {
+    const wal = await freshWal(segmentSizeBytes);
+    return { store: wal.store(), reopen: wal.reopen, dispose: wal.dispose };
+  });
 }
 
 async function readAll(store: WalLogStore): Promise<Entry[]> {
